@@ -1,0 +1,192 @@
+"""Adapters that let one piece of loss code run on every autodiff library.
+
+Each workload writes its loss once, against a numpy-like namespace `np` and a
+small `nn` namespace (only `log_softmax(x, axis=-1)` is used).  A `Backend`
+supplies those namespaces for its library plus the transforms the benchmark
+needs, so fungrad is exercised through exactly the same code as jax (its API
+twin), autograd and torch.
+
+Every library but numpy is optional: `load_backends()` imports each one in a
+try/except and returns a note for the ones that are missing.
+"""
+
+import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
+
+import types
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from harness import package_version, tree_flatten, tree_map, tree_replace_leaves
+
+
+def _identity(x):
+    return x
+
+
+@dataclass
+class Backend:
+    """One library's namespaces and transforms, in JAX's calling conventions."""
+
+    name: str
+    version: str
+    np: Any  # numpy-like namespace the loss code is written against
+    nn: Any  # namespace with log_softmax(x, axis=-1)
+    value_and_grad: Callable  # loss -> fn(params, data) -> (loss, grads)
+    hvp: Callable  # (f, x, v) -> Hessian of scalar f at x times v
+    hvp_method: str  # how `hvp` differentiates, for the row label
+    jit: Optional[Callable] = None  # fn -> compiled fn, where the library has one
+    make_jaxpr: Optional[Callable] = None
+    # Whether `jit` accepts Python `while` / `if` on traced array values.
+    # jax.jit refuses them (it traces abstract values); fungrad's jit is
+    # documented to handle them.
+    jit_allows_python_control_flow: bool = False
+    prepare: Callable = None  # (params, data, transform) -> native (params, data), untimed
+    sync: Callable = _identity  # waits for asynchronous results (jax)
+
+    def __post_init__(self):
+        if self.prepare is None:
+            self.prepare = lambda params, data, transform: (params, data)
+
+
+# --------------------------------------------------------------------------
+# fungrad and jax share one adapter: fungrad's API is JAX's.
+# --------------------------------------------------------------------------
+
+def _jaxlike(name, version, module, np, nn, jit_allows_python_control_flow,
+             prepare=None, sync=_identity):
+    def hvp(f, x, v):
+        # forward-over-reverse: push the tangent v through the gradient.
+        return module.jvp(module.grad(f), (x,), (v,))[1]
+
+    return Backend(
+        name=name, version=version, np=np, nn=nn,
+        value_and_grad=module.value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
+        jit=module.jit, make_jaxpr=getattr(module, "make_jaxpr", None),
+        jit_allows_python_control_flow=jit_allows_python_control_flow,
+        prepare=prepare, sync=sync,
+    )
+
+
+def _load_fungrad():
+    import fungrad
+    import fungrad.nn as fnn
+    import fungrad.numpy as fnp
+
+    version = getattr(fungrad, "__version__", None) or package_version("fungrad") or "dev"
+    return _jaxlike("fungrad", version, fungrad, fnp, fnn, jit_allows_python_control_flow=True)
+
+
+def _load_jax():
+    import jax
+    import jax.numpy as jnp
+
+    # The float64 workloads need real float64; float32 inputs stay float32.
+    jax.config.update("jax_enable_x64", True)
+
+    def prepare(params, data, transform):
+        # Move inputs to the device once, outside the timed region, as a jax
+        # user would; otherwise every call would pay numpy->jax conversion.
+        return jax.device_put(params), jax.device_put(data)
+
+    version = f"{jax.__version__} (jaxlib {package_version('jaxlib')})"
+    return _jaxlike("jax", version, jax, jnp, jax.nn, jit_allows_python_control_flow=False,
+                    prepare=prepare, sync=jax.block_until_ready)
+
+
+# --------------------------------------------------------------------------
+# autograd: numpy-like, no nn module and no jit.
+# --------------------------------------------------------------------------
+
+def _load_autograd():
+    import autograd
+    import autograd.numpy as anp
+    from autograd import make_jvp
+
+    try:  # autograd's own logsumexp has a dedicated gradient; it needs scipy.
+        from autograd.scipy.special import logsumexp
+    except ImportError:
+        def logsumexp(x, axis=-1, keepdims=False):
+            shift = anp.max(x, axis=axis, keepdims=True)
+            out = anp.log(anp.sum(anp.exp(x - shift), axis=axis, keepdims=True)) + shift
+            return out if keepdims else anp.squeeze(out, axis=axis)
+
+    nn = types.SimpleNamespace(
+        log_softmax=lambda x, axis=-1: x - logsumexp(x, axis=axis, keepdims=True))
+
+    def hvp(f, x, v):
+        # autograd has forward mode (make_jvp), so forward-over-reverse works.
+        return make_jvp(autograd.grad(f))(x)(v)[1]
+
+    return Backend(
+        name="autograd", version=package_version("autograd") or "?", np=anp, nn=nn,
+        value_and_grad=autograd.value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
+    )
+
+
+# --------------------------------------------------------------------------
+# torch: eager tensors, loss.backward(); torch's namespace is numpy-like
+# enough for the shared loss code (tanh, sum(axis=...), mean, linalg.norm).
+# --------------------------------------------------------------------------
+
+def _load_torch():
+    import torch
+    import torch.func
+
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only allowed before torch's first parallel work
+        pass
+
+    nn = types.SimpleNamespace(log_softmax=lambda x, axis=-1: torch.log_softmax(x, dim=axis))
+
+    def prepare(params, data, transform):
+        to_tensor = lambda a: torch.as_tensor(a)  # noqa: E731  (shares numpy's memory)
+        params, data = tree_map(to_tensor, params), tree_map(to_tensor, data)
+        if transform == "value_and_grad":
+            # Leaf tensors that record their gradient, made once like a
+            # model's parameters; the hvp uses torch.func and needs none.
+            params = tree_map(lambda t: t.requires_grad_(True), params)
+        return params, data
+
+    def value_and_grad(loss):
+        def vg(params, data):
+            leaves, _ = tree_flatten(params)
+            for p in leaves:  # zero_grad(set_to_none=True), as a training loop does
+                p.grad = None
+            value = loss(params, data)
+            value.backward()
+            return value.detach(), tree_replace_leaves(params, [p.grad for p in leaves])
+        return vg
+
+    def hvp(f, x, v):
+        return torch.func.jvp(torch.func.grad(f), (x,), (v,))[1]
+
+    return Backend(
+        name="torch", version=torch.__version__, np=torch, nn=nn,
+        value_and_grad=value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
+        prepare=prepare,
+    )
+
+
+LOADERS = {
+    "fungrad": _load_fungrad,
+    "autograd": _load_autograd,
+    "torch": _load_torch,
+    "jax": _load_jax,
+}
+
+
+def load_backends(names=LOADERS):
+    """Import each library that is installed.
+
+    Returns (backends by name, notes): a library that fails to import is
+    left out and explained in a note, never silently.
+    """
+    backends, notes = {}, []
+    for name in names:
+        try:
+            backends[name] = LOADERS[name]()
+        except Exception as exc:  # a half-written package may raise anything
+            notes.append(f"{name} skipped: import failed ({type(exc).__name__}: {exc})")
+    return backends, notes

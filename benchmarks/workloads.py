@@ -1,0 +1,437 @@
+"""The benchmark workloads: inputs, hand-written numpy floors, library-neutral losses.
+
+Each workload has
+  * `make_inputs()`: (params, data) as numpy arrays, from a fixed seed;
+  * `numpy_impl(params, data)`: the hand-written forward + backward pass in
+    plain numpy, the floor every library is compared to and the reference
+    its results are checked against;
+  * `make_loss(np, nn)`: the same loss written once against a numpy-like
+    namespace, returning a FRESH function object each call (so a jit's
+    caches, which key on the function, start empty when it is measured).
+
+An `Impl` is one row of the results: the numpy floor, or one library (see
+backends.py) in one mode (eager or jit); `Impl.build` turns a workload into
+the function that is timed.  `selftest` checks every numpy floor against
+central finite differences.
+"""
+
+import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from backends import Backend
+from harness import tree_flatten, tree_replace_leaves
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    description: str
+    dtype: type
+    make_inputs: Callable  # () -> (params, data), numpy arrays
+    numpy_impl: Callable  # (params, data) -> output, hand-written
+    make_loss: Callable  # (np, nn) -> loss(params, data) -> scalar
+    # "value_and_grad": output is (loss, grads w.r.t. params);
+    # "hvp": params is W1 and data is (v, other params, batch); output is H v.
+    transform: str = "value_and_grad"
+    # The loss branches on array values in Python (`while`, `if`), which a
+    # tracing jit such as jax.jit refuses.
+    python_control_flow: bool = False
+
+
+NO_PYTHON_CONTROL_FLOW = "n/a (refuses Python control flow)"
+
+
+@dataclass
+class Impl:
+    """One way to run a workload: the numpy floor (backend None) or a library in some mode."""
+
+    name: str
+    backend: Optional[Backend] = None
+    jit: bool = False
+
+    def skip_reason(self, workload):
+        """Why this impl cannot run `workload` by design, or None."""
+        if self.jit and workload.python_control_flow and not self.backend.jit_allows_python_control_flow:
+            return NO_PYTHON_CONTROL_FLOW
+        return None
+
+    def prepare(self, params, data, workload):
+        if self.backend is None:
+            return params, data
+        return self.backend.prepare(params, data, workload.transform)
+
+    def build(self, workload):
+        """The function to time: fn(params, data) -> output.
+
+        Everything is created fresh here (loss closure, transform, jit
+        wrapper), so the first call of the result measures tracing and
+        compilation rather than a cache hit.
+        """
+        if self.backend is None:
+            return workload.numpy_impl
+        backend = self.backend
+        loss = workload.make_loss(backend.np, backend.nn)
+        if workload.transform == "value_and_grad":
+            fn = backend.value_and_grad(loss)
+        else:
+            def fn(w1, data):
+                v, rest, batch = data
+                return backend.hvp(lambda w: loss({**rest, "W1": w}, batch), w1, v)
+        return backend.jit(fn) if self.jit else fn
+
+    def sync(self, out):
+        return out if self.backend is None else self.backend.sync(out)
+
+
+def implementations(backends):
+    """Rows in table order; libraries that failed to import have none."""
+    impls = [Impl("numpy")]
+    modes = {"fungrad": [("fungrad eager", False), ("fungrad jit", True)],
+             "autograd": [("autograd", False)],
+             "torch": [("torch", False)],
+             "jax": [("jax", False), ("jax jit", True)]}
+    for lib, rows in modes.items():
+        if lib in backends:
+            impls += [Impl(name, backends[lib], jit) for name, jit in rows]
+    return impls
+
+
+# --------------------------------------------------------------------------
+# MLP: tanh hidden layer, softmax cross-entropy, mean over the batch.
+# --------------------------------------------------------------------------
+
+def mlp_inputs(n_in, n_hidden, n_out, batch, dtype, seed=0):
+    """Params {W1, b1, W2, b2} and data (x, y_onehot); float64 draws cast to dtype."""
+    rng = np.random.default_rng(seed)
+    params = {
+        "W1": rng.normal(size=(n_in, n_hidden)) / np.sqrt(n_in),
+        "b1": 0.1 * rng.normal(size=n_hidden),
+        "W2": rng.normal(size=(n_hidden, n_out)) / np.sqrt(n_hidden),
+        "b2": 0.1 * rng.normal(size=n_out),
+    }
+    x = rng.normal(size=(batch, n_in))
+    y = np.eye(n_out)[rng.integers(n_out, size=batch)]
+    cast = lambda a: a.astype(dtype)  # noqa: E731
+    return {k: cast(v) for k, v in params.items()}, (cast(x), cast(y))
+
+
+def mlp_loss(np, nn):
+    def loss(params, data):
+        x, y = data
+        h = np.tanh(x @ params["W1"] + params["b1"])
+        logits = h @ params["W2"] + params["b2"]
+        return -np.mean(np.sum(y * nn.log_softmax(logits), axis=-1))
+    return loss
+
+
+def _mlp_numpy_pass(params, x, y):
+    """Forward pass and the backward pass down to the hidden layer.
+
+    Returns (loss, h, p, dz, dh): hidden activations, softmax probabilities
+    and the loss's gradients w.r.t. the logits and the hidden activations.
+    Shared by the gradient floor and the Hessian-vector product.
+    """
+    n = x.shape[0]
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    z = h @ params["W2"] + params["b2"]
+    z = z - z.max(axis=1, keepdims=True)  # max shift: exp cannot overflow
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    p = e / s
+    loss = -np.sum(y * (z - np.log(s))) / n
+    dz = (p - y) / n  # d loss / d logits; uses that each row of y sums to 1
+    dh = dz @ params["W2"].T
+    return loss, h, p, dz, dh
+
+
+def mlp_numpy(params, data):
+    x, y = data
+    loss, h, _, dz, dh = _mlp_numpy_pass(params, x, y)
+    da = dh * (1 - h * h)  # through tanh
+    grads = {"W1": x.T @ da, "b1": da.sum(axis=0), "W2": h.T @ dz, "b2": dz.sum(axis=0)}
+    return loss, grads
+
+
+# --------------------------------------------------------------------------
+# HVP of the small MLP's loss w.r.t. W1, by the R-operator (Pearlmutter):
+# differentiate every line of the gradient computation in direction v.
+# --------------------------------------------------------------------------
+
+def hvp_inputs(seed=0):
+    params, batch = mlp_inputs(16, 32, 4, 8, np.float64, seed)
+    v = np.random.default_rng(seed + 1).normal(size=params["W1"].shape)
+    w1 = params.pop("W1")
+    return w1, (v, params, batch)
+
+
+def mlp_hvp_numpy(w1, data):
+    v, rest, (x, y) = data
+    params = {**rest, "W1": w1}
+    _, h, p, _, dh = _mlp_numpy_pass(params, x, y)
+    dtanh = 1 - h * h
+    r_h = dtanh * (x @ v)  # R{h} = tanh'(a) R{a},  R{a} = x v
+    r_z = r_h @ params["W2"]
+    r_p = p * (r_z - np.sum(p * r_z, axis=1, keepdims=True))  # softmax's JVP
+    r_dh = (r_p / x.shape[0]) @ params["W2"].T  # R{dz} = R{p} / n
+    r_da = r_dh * dtanh - 2 * h * r_h * dh  # product rule on da = dh * (1 - h^2)
+    return x.T @ r_da
+
+
+# --------------------------------------------------------------------------
+# A scalar pushed through 200 elementwise ops: pure per-op overhead.
+# --------------------------------------------------------------------------
+
+# One cycle of the chain.  The constants keep the value bounded and the
+# derivative of a whole cycle near +-1, so that the gradient neither
+# vanishes nor explodes however long the chain (and finite differences can
+# check it).
+CHAIN_CYCLE = (("sin", None), ("mul", 3.0), ("cos", None), ("add", 0.1),
+               ("tanh", None), ("mul", 0.5), ("exp", None), ("add", -1.0))
+
+
+def chain_ops(length):
+    return [CHAIN_CYCLE[i % len(CHAIN_CYCLE)] for i in range(length)]
+
+
+def apply_op(np, x, op, c):
+    """One chain step with namespace `np` (numpy, fnp, jnp, torch, ...)."""
+    if op == "mul":
+        return x * c
+    if op == "add":
+        return x + c
+    return getattr(np, op)(x)
+
+
+def apply_chain(np, x, ops):
+    for op, c in ops:
+        x = apply_op(np, x, op, c)
+    return x
+
+
+def _op_derivative(op, c, x, y):
+    """dy/dx of one chain step y = op(x)."""
+    if op == "sin":
+        return np.cos(x)
+    if op == "cos":
+        return -np.sin(x)
+    if op == "tanh":
+        return 1 - y * y
+    if op == "exp":
+        return y
+    if op == "mul":
+        return c
+    return 1.0  # add
+
+
+def scalar_chain_inputs():
+    return np.asarray(0.3), None
+
+
+def scalar_chain_loss(length, np, nn):
+    ops = chain_ops(length)
+
+    def loss(x, data):
+        return apply_chain(np, x, ops)
+    return loss
+
+
+def scalar_chain_numpy(length, x, data):
+    tape = []  # (op, c, input, output) of every step, for the backward sweep
+    for op, c in chain_ops(length):
+        y = apply_op(np, x, op, c)
+        tape.append((op, c, x, y))
+        x = y
+    grad = 1.0
+    for op, c, xi, yi in reversed(tape):
+        grad = grad * _op_derivative(op, c, xi, yi)
+    return x, np.asarray(grad)
+
+
+# --------------------------------------------------------------------------
+# Tanh RNN unrolled in a Python loop.
+# --------------------------------------------------------------------------
+
+def rnn_inputs(steps=50, hidden=64, n_in=32, batch=16, n_out=8, seed=0):
+    """Params {Wx, Wh, b, Wo}; data (tuple of per-step inputs, h0)."""
+    rng = np.random.default_rng(seed)
+    params = {
+        "Wx": rng.normal(size=(n_in, hidden)) / np.sqrt(n_in),
+        # spectral radius ~0.9: the state neither dies out nor saturates
+        "Wh": 0.9 * rng.normal(size=(hidden, hidden)) / np.sqrt(hidden),
+        "b": 0.1 * rng.normal(size=hidden),
+        "Wo": rng.normal(size=(hidden, n_out)) / np.sqrt(hidden),
+    }
+    xs = tuple(rng.normal(size=(batch, n_in)) for _ in range(steps))
+    return params, (xs, np.zeros((batch, hidden)))
+
+
+def rnn_loss(np, nn):
+    def loss(params, data):
+        xs, h = data
+        for x in xs:
+            h = np.tanh(x @ params["Wx"] + h @ params["Wh"] + params["b"])
+        return np.mean((h @ params["Wo"]) ** 2)
+    return loss
+
+
+def rnn_numpy(params, data):
+    xs, h0 = data
+    Wx, Wh, b, Wo = params["Wx"], params["Wh"], params["b"], params["Wo"]
+    hs = [h0]
+    for x in xs:
+        hs.append(np.tanh(x @ Wx + hs[-1] @ Wh + b))
+    out = hs[-1] @ Wo
+    loss = np.mean(out ** 2)
+    dout = 2 * out / out.size
+    grads = {"Wx": np.zeros_like(Wx), "Wh": np.zeros_like(Wh), "b": np.zeros_like(b),
+             "Wo": hs[-1].T @ dout}
+    dh = dout @ Wo.T
+    for t in reversed(range(len(xs))):  # backpropagation through time
+        da = dh * (1 - hs[t + 1] ** 2)
+        grads["Wx"] += xs[t].T @ da
+        grads["Wh"] += hs[t].T @ da
+        grads["b"] += da.sum(axis=0)
+        dh = da @ Wh.T
+    return loss, grads
+
+
+# --------------------------------------------------------------------------
+# The tutorial function: a value-dependent Python `while` and `if`.
+# --------------------------------------------------------------------------
+
+def tutorial_inputs(size=1000, seed=0):
+    return np.random.default_rng(seed).normal(size=size), None
+
+
+def tutorial_loss(np, nn):
+    def f(a):
+        b = a * 2
+        while np.linalg.norm(b) < 1000:
+            b = b * 2
+        c = b if np.sum(b) > 0 else 100 * b
+        return c
+
+    def loss(a, data):
+        return np.sum(f(a))
+    return loss
+
+
+def tutorial_numpy(a, data):
+    # Same control flow; f(a) = scale * a, so the gradient is `scale` everywhere.
+    b, scale = a * 2, 2.0
+    while np.linalg.norm(b) < 1000:
+        b, scale = b * 2, scale * 2
+    if np.sum(b) > 0:
+        c = b
+    else:
+        c, scale = 100 * b, scale * 100
+    return np.sum(c), np.full_like(a, scale)
+
+
+# --------------------------------------------------------------------------
+# The list run.py iterates over.
+# --------------------------------------------------------------------------
+
+def _mlp_workload(n_in, n_hidden, n_out, batch, dtype):
+    bits = np.dtype(dtype).itemsize * 8
+    return Workload(
+        name=f"mlp_{n_in}_{n_hidden}_{n_out}_f{bits}",
+        description=f"{n_in}-{n_hidden}-{n_out} tanh MLP, softmax cross-entropy, batch {batch}",
+        dtype=dtype,
+        make_inputs=functools.partial(mlp_inputs, n_in, n_hidden, n_out, batch, dtype),
+        numpy_impl=mlp_numpy,
+        make_loss=mlp_loss,
+    )
+
+
+WORKLOADS = [
+    _mlp_workload(784, 256, 10, 128, np.float64),
+    _mlp_workload(784, 256, 10, 128, np.float32),
+    _mlp_workload(16, 32, 4, 8, np.float64),
+    _mlp_workload(16, 32, 4, 8, np.float32),
+    Workload(
+        name="scalar_chain_200",
+        description="one float64 scalar through 200 elementwise ops (sin, cos, tanh, exp, *, +)",
+        dtype=np.float64,
+        make_inputs=scalar_chain_inputs,
+        numpy_impl=functools.partial(scalar_chain_numpy, 200),
+        make_loss=functools.partial(scalar_chain_loss, 200),
+    ),
+    Workload(
+        name="rnn_tanh_50",
+        description="tanh RNN, 50 steps in a Python loop, hidden 64, input 32, batch 16",
+        dtype=np.float64,
+        make_inputs=rnn_inputs,
+        numpy_impl=rnn_numpy,
+        make_loss=rnn_loss,
+    ),
+    Workload(
+        name="tutorial_while_if",
+        description="tutorial f(a): Python while/if on array values, a of size 1000",
+        dtype=np.float64,
+        make_inputs=tutorial_inputs,
+        numpy_impl=tutorial_numpy,
+        make_loss=tutorial_loss,
+        python_control_flow=True,
+    ),
+    Workload(
+        name="hvp",
+        description="Hessian-vector product of the 16-32-4 MLP loss w.r.t. W1 (fwd-over-rev)",
+        dtype=np.float64,
+        make_inputs=hvp_inputs,
+        numpy_impl=mlp_hvp_numpy,
+        make_loss=mlp_loss,
+        transform="hvp",
+    ),
+]
+
+
+# --------------------------------------------------------------------------
+# Self-test of the numpy floors against central finite differences.
+# --------------------------------------------------------------------------
+
+def _finite_difference(fn, x, direction, eps):
+    """Central difference of fn (array-valued pytree output) at x along direction."""
+    shifted = lambda s: tree_replace_leaves(x, [a + s * d for a, d in zip(  # noqa: E731
+        tree_flatten(x)[0], tree_flatten(direction)[0])])
+    plus, minus = tree_flatten(fn(shifted(eps)))[0], tree_flatten(fn(shifted(-eps)))[0]
+    return [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+
+
+def selftest(rtol=1e-6, eps=1e-5):
+    """Check each float64 numpy floor with finite differences.
+
+    value_and_grad workloads: the directional derivative of the loss along
+    a random direction against <grad, direction>.  hvp: the change of the
+    numpy gradient along v against the R-operator's H v.
+    Returns a list of (workload name, ok, message).
+    """
+    rng = np.random.default_rng(123)
+    results = []
+    for w in WORKLOADS:
+        if w.dtype != np.float64:
+            continue  # the float32 variants run the same code
+        params, data = w.make_inputs()
+        if w.transform == "value_and_grad":
+            leaves, _ = tree_flatten(params)
+            steps = [rng.normal(size=np.shape(a)) for a in leaves]
+            norm = np.sqrt(sum(np.sum(d * d) for d in steps))  # unit direction: eps is a step length
+            direction = tree_replace_leaves(params, [d / norm for d in steps])
+            _, grads = w.numpy_impl(params, data)
+            exact = sum(float(np.sum(g * d)) for g, d in
+                        zip(tree_flatten(grads)[0], tree_flatten(direction)[0]))
+            loss_only = lambda p: w.numpy_impl(p, data)[0]  # noqa: E731
+            approx = float(_finite_difference(loss_only, params, direction, eps)[0])
+        else:
+            v, rest, batch = data
+            grad_w1 = lambda w1: mlp_numpy({**rest, "W1": w1}, batch)[1]["W1"]  # noqa: E731
+            approx = _finite_difference(grad_w1, params, v, eps)[0]
+            exact = w.numpy_impl(params, data)
+        err = np.max(np.abs(np.asarray(exact) - approx)) / np.max(np.abs(approx))
+        results.append((w.name, bool(err <= rtol), f"finite-difference rel err {err:.1e}"))
+    return results

@@ -1,0 +1,543 @@
+"""The public transforms: ``make_jaxpr``, ``grad``, ``value_and_grad``, ``vjp``, ``jvp``,
+``linearize``, ``jacfwd``, ``jacrev``, ``hessian`` and ``stop_gradient``.
+
+Each one is the same three stages: trace the function (with the concrete inputs, so Python
+control flow runs), transform the IR (``jvp_eval`` / ``backward_pass``), evaluate. Like JAX
+without ``jit``, they retrace on every call, so they are always correct for the inputs given.
+"""
+from __future__ import annotations
+
+import inspect
+from functools import wraps
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.core import (
+    ShapeDtypeStruct, ShapedArray, Tracer, bind, get_aval, trace_to_jaxpr,
+)
+from fungrad.jvp import jvp_eval
+from fungrad.passes import dce_closed
+from fungrad.prims.elementwise import stop_gradient_p
+from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
+from fungrad.vjp import backward_pass, forward_env, read_outputs
+
+__all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
+           "jacrev", "jacobian", "hessian", "stop_gradient", "float0"]
+
+#: The dtype of the (empty) gradient of an integer input, as in JAX.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Flattening functions and naming their arguments
+# ---------------------------------------------------------------------------------------------
+
+class _FlatFun:
+    """``fun`` as a function of flat leaves returning flat leaves; remembers the output tree
+    (and, with ``has_aux``, the aux tree, whose leaves are appended to the outputs)."""
+
+    def __init__(self, fun: Callable, in_tree: PyTreeDef, has_aux: bool = False,
+                 what: str = "function"):
+        self.fun = fun
+        self.in_tree = in_tree
+        self.has_aux = has_aux
+        self.what = what
+        self.out_tree: PyTreeDef | None = None
+        self.aux_tree: PyTreeDef | None = None
+        self.num_out = 0
+        self.__name__ = getattr(fun, "__name__", "function")
+
+    def __call__(self, *flat_args):
+        out = self.fun(*tree_unflatten(self.in_tree, flat_args))
+        if self.has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{self.what} with has_aux=True requires the function to "
+                                "return a pair (output, aux), got "
+                                f"{type(out).__name__}")
+            out, aux = out
+            aux_leaves, self.aux_tree = tree_flatten(aux)
+        else:
+            aux_leaves = []
+        out_leaves, self.out_tree = tree_flatten(out)
+        for leaf in out_leaves:
+            _check_leaf(leaf, f"{self.what}: the output of {self.__name__}")
+        self.num_out = len(out_leaves)
+        return out_leaves + aux_leaves
+
+
+def _check_leaf(x: Any, where: str) -> None:
+    try:
+        get_aval(x)
+    except TypeError:
+        raise TypeError(f"{where} contains a value of type {type(x).__name__} ({x!r:.60}); "
+                        "expected numpy arrays, numpy scalars or Python scalars (in tuples, "
+                        "lists, dicts or registered pytrees).") from None
+
+
+def _arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]) -> list[str]:
+    """Readable names for the flat leaves of ``args[positions]``, for error messages."""
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i in positions:
+        base = params[i] if i < len(params) else f"args[{i}]"
+        leaves = tree_flatten(args[i])[0]
+        names.extend([base] if len(leaves) == 1 else [f"{base}[{j}]" for j in range(len(leaves))])
+    return names
+
+
+def _flatten_args(what: str, args: tuple) -> tuple[list, PyTreeDef]:
+    flat, tree = tree_flatten(args)
+    for i, x in enumerate(flat):
+        _check_leaf(x, f"{what}: argument leaf {i}")
+    return flat, tree
+
+
+def _split_argnums(what: str, fun: Callable, args: tuple, argnums):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not isinstance(n, int) or not -len(args) <= n < len(args):
+            raise ValueError(f"{what}: argnums={argnums!r} is out of range for a call with "
+                             f"{len(args)} positional argument(s)")
+    nums = tuple(n % len(args) for n in nums)
+    return single, nums
+
+
+def _partial(fun: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
+    """``fun`` as a function of ``args[nums]`` only (the others and kwargs held fixed)."""
+    @wraps(fun)
+    def partial_fun(*dyn):
+        full = list(args)
+        for n, x in zip(nums, dyn):
+            full[n] = x
+        return fun(*full, **kwargs)
+    return partial_fun
+
+
+# ---------------------------------------------------------------------------------------------
+# make_jaxpr
+# ---------------------------------------------------------------------------------------------
+
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
+               return_shape: bool = False, *, abstract: bool = False, dce: bool = True):
+    """A function returning the ``ClosedJaxpr`` (printable IR) of ``fun`` at the given
+    arguments. Arguments may be arrays or ``ShapeDtypeStruct`` specs; with arrays, tracing
+    is concrete and Python control flow is recorded as guards. ``dce`` removes equations
+    whose results are never used (guards always stay).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> print(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.ones(3)))
+    { lambda ; a:f64[3]. let b:f64[3] = sin a; c:f64[3] = mul b 2.0 in (c,) }
+    """
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @wraps(fun)
+    def make(*args, **kwargs):
+        dyn_nums = tuple(i for i in range(len(args)) if i not in static)
+        dyn = tuple(args[i] for i in dyn_nums)
+        flat, in_tree = _flatten_args("make_jaxpr", dyn)
+        flat_fun = _FlatFun(_partial(fun, args, dyn_nums, kwargs), in_tree,
+                            what="make_jaxpr")
+        closed, _ = trace_to_jaxpr(flat_fun, flat, abstract=abstract,
+                                   description=f"{flat_fun.__name__} for make_jaxpr",
+                                   arg_names=_arg_names(fun, args, dyn_nums))
+        if dce:
+            closed = dce_closed(closed)
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals]
+            return closed, tree_unflatten(flat_fun.out_tree, shapes)
+        return closed
+    return make
+
+
+# ---------------------------------------------------------------------------------------------
+# Reverse mode
+# ---------------------------------------------------------------------------------------------
+
+def _zeros_like_aval(aval: ShapedArray):
+    if aval.dtype.kind not in "fc":
+        return np.zeros(aval.shape, float0)
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
+              arg_names: list[str] | None = None):
+    flat, in_tree = _flatten_args(what, primals)
+    flat_fun = _FlatFun(fun, in_tree, has_aux, what)
+    closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
+                                       description=f"{flat_fun.__name__} for {what}",
+                                       arg_names=arg_names)
+    jaxpr = closed.jaxpr
+    env = forward_env(closed, flat, values)
+    outs = read_outputs(jaxpr, env)
+    n_out = flat_fun.num_out
+    out_avals = [get_aval(o) for o in outs[:n_out]]
+    primal_out = tree_unflatten(flat_fun.out_tree, outs[:n_out])
+    aux = tree_unflatten(flat_fun.aux_tree, outs[n_out:]) if has_aux else None
+    differentiated = [True] * len(flat)
+    in_avals = [get_aval(x) for x in flat]
+    used = [False]
+
+    def vjp_fn(cotangent):
+        ct_flat, ct_tree = tree_flatten(cotangent)
+        if ct_tree != flat_fun.out_tree:
+            raise ValueError(
+                "unexpected tree structure of argument to vjp function: got "
+                f"{ct_tree}, but expected to match {flat_fun.out_tree}")
+        for ct, aval in zip(ct_flat, out_avals):
+            ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
+            if ct_aval is None or ct_aval.shape != aval.shape or (
+                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
+                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
+                raise ValueError(
+                    "unexpected type (shape/dtype) for argument to vjp function: got "
+                    f"{got}, but expected {aval.strip_weak().str_short()} because the "
+                    "corresponding output of the differentiated function had type "
+                    f"{aval.strip_weak().str_short()}")
+        cts = list(ct_flat) + [None] * (len(jaxpr.outvars) - n_out)
+        # the backward pass consumes its environment; later calls need a fresh one
+        run_env = env if not used[0] else forward_env(closed, flat, None)
+        used[0] = True
+        in_cts = backward_pass(jaxpr, dict(run_env) if run_env is env else run_env,
+                               differentiated, cts)
+        in_cts = [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc" else ct
+                  for ct, a in zip(in_cts, in_avals)]
+        return tree_unflatten(in_tree, in_cts)
+
+    return primal_out, vjp_fn, aux
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
+    """Reverse mode: ``(out, vjp_fn)`` where ``vjp_fn(ct)`` pulls a cotangent of the output
+    back to one cotangent per primal (a tuple). With ``has_aux``: ``(out, vjp_fn, aux)``.
+
+    >>> import numpy as np, fungrad
+    >>> y, pullback = fungrad.vjp(lambda x: 2 * x, np.array([1.0, 2.0, 3.0]))
+    >>> pullback(np.array([1.0, 0.0, 0.0]))
+    (array([2., 0., 0.]),)
+    """
+    out, fn, aux = _vjp_flat("vjp", fun, primals, has_aux,
+                             _arg_names(fun, primals, range(len(primals))))
+
+    def vjp_fn(cotangent):
+        return tuple(fn(cotangent))
+
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False):
+    """Like ``grad`` but returns ``(value, gradient)`` (``((value, aux), gradient)`` with
+    ``has_aux``).
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> fungrad.value_and_grad(lambda x: x ** 2)(3.0)
+    (np.float64(9.0), np.float64(6.0))
+    """
+    if holomorphic:
+        raise NotImplementedError("value_and_grad: holomorphic=True (complex differentiation) "
+                                  "is not supported by fungrad")
+
+    @wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        what = "grad"
+        single, nums = _split_argnums(what, fun, args, argnums)
+        dyn = tuple(args[n] for n in nums)
+        for n in nums:
+            for leaf in tree_flatten(args[n])[0]:
+                _check_leaf(leaf, f"grad: argument {n}")
+                dtype = get_aval(leaf).dtype
+                if dtype.kind not in "fc" and not allow_int:
+                    raise TypeError(
+                        "grad requires real- or complex-valued inputs (input dtype that is a "
+                        f"sub-dtype of np.inexact), but got {dtype.name} for argument {n}. If "
+                        "you want to use Boolean- or integer-valued inputs, use vjp or set "
+                        "allow_int to True.")
+        out, vjp_fn, aux = _vjp_flat(what, _partial(fun, args, nums, kwargs), dyn, has_aux,
+                                     _arg_names(fun, args, nums))
+        out_leaves = tree_flatten(out)[0]
+        if len(out_leaves) != 1 or get_aval(out_leaves[0]).shape != ():
+            shape = get_aval(out_leaves[0]).shape if len(out_leaves) == 1 else \
+                f"a pytree of {len(out_leaves)} leaves"
+            raise TypeError(
+                "Gradient only defined for scalar-output functions. Output had shape: "
+                f"{shape}. To get the gradient, reduce the output to a scalar with "
+                "output.sum(), or use fungrad.jacrev (fungrad.jacobian) to differentiate a "
+                "function with a non-scalar output.")
+        dtype = get_aval(out_leaves[0]).dtype
+        if dtype.kind not in "fc":
+            raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
+        if dtype.kind == "c":
+            raise TypeError("grad requires real-valued outputs (output dtype that is a "
+                            f"sub-dtype of np.floating), but got {dtype.name}. For "
+                            "holomorphic differentiation, pass holomorphic=True.")
+        g = vjp_fn(tree_unflatten(tree_structure(out), [np.ones((), dtype)]))
+        g = g[0] if single else tuple(g)
+        return ((out, aux), g) if has_aux else (out, g)
+
+    return value_and_grad_fun
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False):
+    """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``argnums``.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> fungrad.grad(lambda x: 2 * fnp.dot(x, x))(fnp.arange(4.0))
+    array([ 0.,  4.,  8., 12.])
+    """
+    value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @wraps(fun)
+    def grad_fun(*args, **kwargs):
+        if has_aux:
+            (_, aux), g = value_and_grad_fun(*args, **kwargs)
+            return g, aux
+        return value_and_grad_fun(*args, **kwargs)[1]
+
+    return grad_fun
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode
+# ---------------------------------------------------------------------------------------------
+
+def _check_tangents(primals, tangents) -> tuple[list, list, PyTreeDef]:
+    for name, x in (("primal", primals), ("tangent", tangents)):
+        if not isinstance(x, (tuple, list)):
+            raise TypeError("primal and tangent arguments to fungrad.jvp must be tuples or "
+                            f"lists; found {type(x).__name__} for the {name}s.")
+    flat_p, tree_p = _flatten_args("jvp", tuple(primals))
+    flat_t, tree_t = tree_flatten(tuple(tangents))
+    if tree_p != tree_t:
+        raise TypeError("primal and tangent arguments to fungrad.jvp must have the same tree "
+                        f"structure; primals have tree structure {tree_p} whereas tangents "
+                        f"have tree structure {tree_t}.")
+    clean_t = []
+    for p, t in zip(flat_p, flat_t):
+        pa = get_aval(p)
+        ta = get_aval(t)
+        if pa.dtype.kind not in "fc":
+            clean_t.append(None)  # integer inputs carry no tangent (JAX's float0)
+            continue
+        if pa.shape != ta.shape:
+            raise ValueError("jvp called with different primal and tangent shapes; Got "
+                             f"primal shape {pa.shape} and tangent shape as {ta.shape}")
+        if pa.dtype != ta.dtype and not (pa.weak_type or ta.weak_type):
+            raise TypeError(
+                "primal and tangent arguments to fungrad.jvp do not match; dtypes must be "
+                f"equal. Got primal dtype {pa.dtype.name} and so expected tangent dtype "
+                f"{pa.dtype.name}, but got tangent dtype {ta.dtype.name} instead.")
+        clean_t.append(t)
+    return flat_p, clean_t, tree_p
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False):
+    """Forward mode: ``(fun(*primals), J @ tangents)`` (and ``aux`` with ``has_aux``).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fungrad.jvp(fnp.sin, (0.0,), (2.0,))
+    (np.float64(0.0), np.float64(2.0))
+    """
+    flat_p, flat_t, in_tree = _check_tangents(primals, tangents)
+    flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
+    closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for jvp",
+                               arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
+    outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t)
+    n = flat_fun.num_out
+    touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else t
+             for o, t in zip(outs[:n], touts[:n])]
+    out = tree_unflatten(flat_fun.out_tree, outs[:n])
+    tout = tree_unflatten(flat_fun.out_tree, touts)
+    if has_aux:
+        return out, tout, tree_unflatten(flat_fun.aux_tree, outs[n:])
+    return out, tout
+
+
+def linearize(fun: Callable, *primals: Any):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian-vector product at
+    ``primals``, evaluated from a linear jaxpr (``f_jvp.jaxpr``) whose constants are the
+    residuals: the primal work is done once (partial evaluation).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> y, f_jvp = fungrad.linearize(fnp.sin, 0.0)
+    >>> f_jvp(3.0)
+    np.float64(3.0)
+    """
+    flat_p, in_tree = _flatten_args("linearize", primals)
+    flat_fun = _FlatFun(fun, in_tree, False, "linearize")
+    closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for "
+                               "linearize")
+    jaxpr = closed.jaxpr
+    in_avals = [get_aval(p).strip_weak() for p in flat_p]
+    primal_outs: list = []
+
+    def tangent_fun(*flat_t):
+        # The primal inputs are known values, so primal work runs eagerly (or in an outer
+        # trace) while tracing this: only the tangent equations are recorded.
+        outs, touts = jvp_eval(jaxpr, closed.consts, flat_p, flat_t)
+        primal_outs[:] = outs
+        return [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else t
+                for o, t in zip(outs, touts)]
+
+    lin, _ = trace_to_jaxpr(tangent_fun, [ShapedArray(a.shape, a.dtype) for a in in_avals],
+                            description="linearize")
+    out = tree_unflatten(flat_fun.out_tree, primal_outs)
+
+    def f_jvp(*tangents):
+        flat_t, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise TypeError(f"linearize: tangents have tree structure {t_tree}, expected "
+                            f"{in_tree}")
+        for t, a in zip(flat_t, in_avals):
+            if get_aval(t).shape != a.shape:
+                raise ValueError(f"linearize: tangent {get_aval(t).str_short()} does not "
+                                 f"match its primal {a.str_short()}")
+        return tree_unflatten(flat_fun.out_tree, lin(*flat_t))
+
+    f_jvp.jaxpr = lin
+    return out, f_jvp
+
+
+# ---------------------------------------------------------------------------------------------
+# Jacobians
+# ---------------------------------------------------------------------------------------------
+
+def _basis(aval: ShapedArray):
+    """The standard basis of the space of arrays of this aval, one array per element."""
+    eye = np.eye(max(aval.size, 1), dtype=aval.dtype)[:aval.size]
+    return [row.reshape(aval.shape) for row in eye]
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The Jacobian by forward mode: one JVP per input element (cheap for few inputs).
+    The result has shape ``out.shape + in.shape`` per output/input leaf.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fungrad.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    import fungrad.numpy as fnp
+
+    @wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, nums = _split_argnums("jacfwd", fun, args, argnums)
+        dyn = tuple(args[n] for n in nums)
+        f = _partial(fun, args, nums, kwargs)
+        aux_box = []
+        if has_aux:
+            def f_main(*dyn_args):
+                out, aux = f(*dyn_args)
+                aux_box.append(aux)
+                return out
+        else:
+            f_main = f
+        out, f_jvp = linearize(f_main, *dyn)
+        flat_in, in_tree = tree_flatten(dyn)
+        out_flat, out_tree = tree_flatten(out)
+        columns = []  # per input leaf: list of out-leaf lists, one per basis element
+        for i, x in enumerate(flat_in):
+            aval = get_aval(x).strip_weak()
+            cols = []
+            for e in _basis(aval):
+                t = [np.zeros(get_aval(y).shape, get_aval(y).dtype) if j != i else e
+                     for j, y in enumerate(flat_in)]
+                cols.append(tree_flatten(f_jvp(*tree_unflatten(in_tree, t)))[0])
+            columns.append((aval, cols))
+        per_out = []
+        for k, y in enumerate(out_flat):
+            y_shape = get_aval(y).shape
+            blocks = []
+            for aval, cols in columns:
+                if cols:
+                    stacked = fnp.stack([c[k] for c in cols], axis=-1)
+                else:
+                    stacked = np.zeros(y_shape + (0,), get_aval(y).dtype)
+                blocks.append(fnp.reshape(stacked, y_shape + aval.shape))
+            per_out.append(tree_unflatten(in_tree, blocks))
+        per_out = [p[0] if single else p for p in per_out]
+        result = tree_unflatten(out_tree, per_out)
+        if has_aux:
+            return result, aux_box[-1] if aux_box else None
+        return result
+
+    return jac_fun
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           allow_int: bool = False):
+    """The Jacobian by reverse mode: one VJP per output element (cheap for few outputs).
+    The result has shape ``out.shape + in.shape`` per output/input leaf.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fungrad.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    import fungrad.numpy as fnp
+
+    @wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, nums = _split_argnums("jacrev", fun, args, argnums)
+        dyn = tuple(args[n] for n in nums)
+        f = _partial(fun, args, nums, kwargs)
+        if has_aux:
+            out, pullback, aux = vjp(f, *dyn, has_aux=True)
+        else:
+            out, pullback = vjp(f, *dyn)
+        flat_in, in_tree = tree_flatten(dyn)
+        out_flat, out_tree = tree_flatten(out)
+        out_avals = [get_aval(y).strip_weak() for y in out_flat]
+        per_out = []
+        for k, aval in enumerate(out_avals):
+            rows = []
+            for e in _basis(aval):
+                ct = [e if j == k else np.zeros(a.shape, a.dtype)
+                      for j, a in enumerate(out_avals)]
+                rows.append(tree_flatten(pullback(tree_unflatten(out_tree, ct)))[0])
+            blocks = []
+            for i, x in enumerate(flat_in):
+                x_aval = get_aval(x).strip_weak()
+                if rows:
+                    stacked = fnp.stack([r[i] for r in rows], axis=0)
+                else:
+                    stacked = np.zeros((0,) + x_aval.shape, x_aval.dtype)
+                blocks.append(fnp.reshape(stacked, aval.shape + x_aval.shape))
+            tree = tree_unflatten(in_tree, blocks)
+            per_out.append(tree[0] if single else tree)
+        result = tree_unflatten(out_tree, per_out)
+        return (result, aux) if has_aux else result
+
+    return jac_fun
+
+
+jacobian = jacrev
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The Hessian, as ``jacfwd(jacrev(fun))`` (forward-over-reverse).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fungrad.hessian(lambda x: fnp.sum(x ** 3))(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def stop_gradient(x: Any) -> Any:
+    """The identity on a pytree, whose derivative is zero at every order (PyTorch's
+    ``detach``). It shows in the IR as ``stop_gradient``.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> fungrad.grad(lambda x: x * fungrad.stop_gradient(x))(3.0)
+    np.float64(3.0)
+    """
+    return tree_map(lambda leaf: bind(stop_gradient_p, leaf) if isinstance(leaf, Tracer)
+                    else leaf, x)
+

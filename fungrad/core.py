@@ -1,0 +1,849 @@
+"""The core of fungrad: abstract values, the IR, primitives, ``bind`` and tracing.
+
+Everything else is built on this module and it imports nothing from fungrad above it.
+The pieces, in the order a computation meets them:
+
+* ``ShapedArray`` -- the abstract value (shape, dtype, weak_type) of an array, ``f64[3,4]``.
+* ``Primitive`` -- one object per operation, holding all of its rules (impl, abstract_eval,
+  jvp, vjp, batch, codegen). ``bind(prim, *args, **params)`` applies it: with no tracer among
+  the arguments it just runs the numpy ``impl``; otherwise the innermost trace records it.
+* ``JaxprTrace`` / ``Tracer`` -- tracing records one ``Eqn`` per ``bind`` into a ``Jaxpr``, and
+  also computes every value when the inputs are concrete (so Python control flow can read them;
+  such reads are recorded as ``guard`` equations).
+* ``Jaxpr`` / ``ClosedJaxpr`` -- the IR: plain data, printed in JAX's format.
+
+A tiny example::
+
+    >>> import numpy as np, fungrad.numpy as fnp
+    >>> from fungrad.core import trace_to_jaxpr
+    >>> closed, _ = trace_to_jaxpr(lambda x: [fnp.sin(x) * 2.0], [np.ones(3)])
+    >>> print(closed)
+    { lambda ; a:f64[3]. let b:f64[3] = sin a; c:f64[3] = mul b 2.0 in (c,) }
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# Abstract values
+# ---------------------------------------------------------------------------------------------
+
+_SHORT_DTYPE = {
+    "float64": "f64", "float32": "f32", "float16": "f16",
+    "int64": "i64", "int32": "i32", "int16": "i16", "int8": "i8",
+    "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
+    "bool": "bool", "complex128": "c128", "complex64": "c64",
+}
+
+
+def short_dtype_name(dtype: np.dtype) -> str:
+    """``float64 -> 'f64'``, ``bool -> 'bool'``: the dtype names jaxprs print."""
+    return _SHORT_DTYPE.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+class ShapedArray:
+    """The abstract value of an array: what tracing knows about it without its contents.
+
+    ``weak_type`` marks a value that came from a Python scalar: like numpy (NEP 50) it adopts
+    the dtype of the array it meets (``x_f32 * 2.0`` stays float32).
+
+    >>> ShapedArray((3, 4), np.float64)
+    f64[3,4]
+    """
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
+        self.shape = tuple(shape)
+        self.dtype = dtype if type(dtype) is np.dtype else np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def str_short(self) -> str:
+        return f"{short_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    __repr__ = str_short
+
+    def strip_weak(self) -> "ShapedArray":
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing in for an array, for abstract tracing.
+
+    >>> import fungrad
+    >>> import fungrad.numpy as fnp
+    >>> print(fungrad.make_jaxpr(fnp.sin)(fungrad.ShapeDtypeStruct((2,), "float32")))
+    { lambda ; a:f32[2]. let b:f32[2] = sin a in (b,) }
+    """
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: Sequence[int], dtype: Any = np.float64):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+
+    def __repr__(self):
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+
+
+_PY_SCALAR_DTYPE = {bool: np.dtype(bool), int: np.dtype(np.int64),
+                    float: np.dtype(np.float64), complex: np.dtype(np.complex128)}
+_SCALAR_AVALS = {t: ShapedArray((), d, True) for t, d in _PY_SCALAR_DTYPE.items()}
+
+
+def get_aval(x: Any) -> ShapedArray:
+    """The abstract value of a tracer, a numpy array/scalar or a Python scalar."""
+    if isinstance(x, Tracer):
+        return x.aval
+    aval = _SCALAR_AVALS.get(type(x))
+    if aval is not None:
+        return aval
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, x.dtype)
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, x.dtype)
+    raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid fungrad array: "
+                    "expected a numpy array, a numpy scalar or a Python bool/int/float/complex.")
+
+
+def is_python_scalar(x: Any) -> bool:
+    return type(x) in _PY_SCALAR_DTYPE
+
+
+# ---------------------------------------------------------------------------------------------
+# The IR
+# ---------------------------------------------------------------------------------------------
+
+class Var:
+    """A variable of the IR. Identity is the variable; names are given only when printing."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A scalar constant written inline in the IR (``mul b 2.0``)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val: Any, aval: ShapedArray):
+        self.val = val
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Literal({self.val!r})"
+
+
+class Eqn:
+    """One equation ``outvars = primitive[params] inputs``."""
+
+    __slots__ = ("primitive", "inputs", "params", "outvars", "source_info")
+
+    def __init__(self, primitive: "Primitive", inputs: list, params: dict, outvars: list,
+                 source_info: str | None = None):
+        self.primitive = primitive
+        self.inputs = inputs
+        self.params = params
+        self.outvars = outvars
+        self.source_info = source_info
+
+    def __repr__(self):
+        return f"Eqn({self.primitive.name}, {len(self.inputs)} inputs)"
+
+
+class Jaxpr:
+    """A function in the IR: ``{ lambda constvars ; invars. let eqns in (outvars) }``."""
+
+    __slots__ = ("constvars", "invars", "eqns", "outvars", "_last_use")
+
+    def __init__(self, constvars: list, invars: list, eqns: list, outvars: list):
+        self.constvars = constvars
+        self.invars = invars
+        self.eqns = eqns
+        self.outvars = outvars
+        self._last_use = None
+
+    def __str__(self):
+        return pp_jaxpr(self)
+
+    __repr__ = __str__
+
+
+class ClosedJaxpr:
+    """A ``Jaxpr`` together with the values of its constvars; ``str()`` prints the IR.
+
+    Call it like the function it was traced from (flat arguments, a list of flat outputs).
+    """
+
+    __slots__ = ("jaxpr", "consts")
+
+    def __init__(self, jaxpr: Jaxpr, consts: Sequence[Any]):
+        self.jaxpr = jaxpr
+        self.consts = list(consts)
+
+    @property
+    def eqns(self):
+        return self.jaxpr.eqns
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.jaxpr.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.jaxpr.outvars]
+
+    def __call__(self, *args):
+        from fungrad.interpreter import eval_jaxpr  # wired late: the interpreter sits above
+        return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+    def __str__(self):
+        return pp_jaxpr(self.jaxpr)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle):  # IPython
+        p.text(str(self))
+
+
+# ----------------------------------------------------------------------------- printing
+
+def _var_names():
+    """a, b, ..., z, ba, bb, ... as JAX names them."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    i = 0
+    while True:
+        n, name = i, ""
+        while True:
+            name = letters[n % 26] + name
+            n //= 26
+            if n == 0:
+                break
+        yield name
+        i += 1
+
+
+class _Namer:
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self.gen = _var_names()
+
+    def new(self, v: Var) -> str:
+        name = next(self.gen)
+        self.names[id(v)] = name
+        return name
+
+    def binder(self, v: Var) -> str:
+        return f"{self.new(v)}:{v.aval.str_short()}"
+
+    def use(self, x) -> str:
+        if isinstance(x, Literal):
+            return pp_literal(x)
+        return self.names.get(id(x), "?")
+
+
+def pp_literal(lit: Literal) -> str:
+    val = lit.val
+    if isinstance(val, np.ndarray):
+        val = val.item()
+    if isinstance(val, np.generic):
+        val = val.item()
+    text = repr(val)
+    if lit.aval.weak_type or lit.aval.dtype == np.float64:
+        return text
+    return f"{text}:{lit.aval.str_short()}"
+
+
+_MAX_PARAM_CHARS = 60
+
+
+def _pp_param_value(value, namer: _Namer, indent: int) -> str:
+    if isinstance(value, (Jaxpr, ClosedJaxpr)):
+        jaxpr = value.jaxpr if isinstance(value, ClosedJaxpr) else value
+        return _pp_jaxpr_text(jaxpr, namer, indent)
+    if isinstance(value, tuple) and value and all(isinstance(v, (Jaxpr, ClosedJaxpr))
+                                                  for v in value):
+        pad = " " * (indent + 2)
+        inner = "\n".join(pad + _pp_param_value(v, namer, indent + 2) for v in value)
+        return "(\n" + inner + "\n" + " " * indent + ")"
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return np.array2string(value, separator=", ")
+        return f"<{ShapedArray(value.shape, value.dtype).str_short()} constant>"
+    text = repr(value)
+    if len(text) > _MAX_PARAM_CHARS and not isinstance(value, (tuple, list)):
+        return text[:_MAX_PARAM_CHARS - 3] + "..."
+    return text
+
+
+def _pp_eqn(eqn: Eqn, namer: _Namer, indent: int, show_source: bool) -> str:
+    args = " ".join(namer.use(x) for x in eqn.inputs)
+    params = ""
+    if eqn.params:
+        parts = [f"{k}={_pp_param_value(v, namer, indent + 4)}"
+                 for k, v in sorted(eqn.params.items())]
+        if any("\n" in p for p in parts):
+            pad = " " * (indent + 2)
+            params = "[\n" + "\n".join(pad + p for p in parts) + "\n" + " " * indent + "]"
+        else:
+            params = "[" + " ".join(parts) + "]"
+    outs = " ".join(namer.binder(v) if _used(v) else "_" for v in eqn.outvars)
+    lhs = f"{outs} = " if eqn.outvars else ""
+    text = f"{lhs}{eqn.primitive.name}{params} {args}".rstrip()
+    if show_source and eqn.source_info:
+        text += f"  # {eqn.source_info}"
+    return text
+
+
+def _used(v) -> bool:
+    return not isinstance(v, DropVar)
+
+
+class DropVar(Var):
+    """An output nobody reads, printed ``_``."""
+
+    __slots__ = ()
+
+
+def _pp_jaxpr_text(jaxpr: Jaxpr, namer: _Namer, indent: int, show_source: bool = False) -> str:
+    consts = " ".join(namer.binder(v) for v in jaxpr.constvars)
+    ins = " ".join(namer.binder(v) for v in jaxpr.invars)
+    head = f"{{ lambda {consts}{' ' if consts else ''}; {ins}. let"
+    eqn_texts = [_pp_eqn(e, namer, indent + 4, show_source) for e in jaxpr.eqns]
+    outs = " ".join(namer.use(v) for v in jaxpr.outvars)
+    tail = f"in ({outs}{',' if len(jaxpr.outvars) == 1 else ''}) }}"
+    one_line = f"{head} {'; '.join(eqn_texts)}{' ' if eqn_texts else ''}{tail}"
+    if len(one_line) + indent <= 80 and not any("\n" in t for t in eqn_texts) \
+            and not (show_source and any(e.source_info for e in jaxpr.eqns)):
+        return one_line
+    pad = " " * (indent + 4)
+    body = "\n".join(pad + t for t in eqn_texts)
+    return f"{head}\n{body}\n{' ' * (indent + 2)}{tail}"
+
+
+def pp_jaxpr(jaxpr: Jaxpr, show_source: bool = False) -> str:
+    """The jaxpr as text in JAX's format; ``show_source`` adds ``# file:line`` comments."""
+    return _pp_jaxpr_text(jaxpr, _Namer(), 0, show_source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Primitives and bind
+# ---------------------------------------------------------------------------------------------
+
+class Primitive:
+    """One operation and all of its rules, in one place.
+
+    * ``impl(*vals, **params)``: the numpy implementation.
+    * ``abstract_eval(*avals, **params)``: output aval(s); raises TypeError/ValueError on bad
+      input, naming shapes and dtypes.
+    * ``jvp(primals, tangents, **params) -> (primal_out, tangent_out)``: forward mode; a
+      tangent of ``None`` is a symbolic zero.
+    * ``vjp(cts_out, primals, outs, needs, **params) -> cotangents``: reverse mode; ``needs[i]``
+      says whether input ``i`` wants a cotangent (the rest come back as ``None``).
+    * ``batch``: vmap rule (reserved; none are registered yet).
+    * ``nondiff``: outputs carry no derivative (comparisons, argmax, ``stop_gradient``...).
+    * ``effect``: never removed by dead-code elimination (``guard``).
+
+    Rules are written with fungrad's own operations, so they trace, and derivatives of any
+    order follow.
+    """
+
+    def __init__(self, name: str, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl: Callable | None = None
+        self.abstract_eval: Callable | None = None
+        self.jvp: Callable | None = None
+        self.vjp: Callable | None = None
+        self.batch: Callable | None = None
+        self.nondiff = False
+        self.effect = False
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return self.name
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim``: in the innermost trace among the arguments, or eagerly on numpy."""
+    trace = None
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if trace is None or t.level > trace.level:
+                trace = t
+    if trace is None:
+        return prim.impl(*args, **params)
+    if not trace.active:
+        raise UnexpectedTracerError(_leak_message(args))
+    return trace.process(prim, args, params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+class FungradTypeError(TypeError):
+    """Base of fungrad's own TypeErrors."""
+
+
+class ConcretizationTypeError(FungradTypeError):
+    """Python needed the value of an abstract traced array (``if``, ``while``, ``int()``...)."""
+
+
+class TracerBoolConversionError(ConcretizationTypeError):
+    """``bool()`` of an abstract traced array."""
+
+
+class TracerArrayConversionError(FungradTypeError):
+    """``np.asarray`` of a traced array."""
+
+
+class UnexpectedTracerError(FungradTypeError):
+    """A traced value escaped the function that was being traced and was used later."""
+
+
+class GuardFailure(Exception):
+    """A guard of a specialized IR saw a different value: the caller must retrace.
+
+    Internal control signal, caught by ``jit``; it never reaches a user unless they evaluate a
+    guarded jaxpr by hand on inputs that take another path.
+    """
+
+
+def _leak_message(args) -> str:
+    leaked = next(a for a in args if isinstance(a, Tracer) and not a._trace.active)
+    where = leaked._trace.description
+    return (f"Encountered an unexpected tracer: {leaked.aval.str_short()}, created while "
+            f"tracing {where}, is used after that trace ended. A traced value escaped "
+            "(for example stored in a global or a closure, or returned through a side channel)."
+            " Return it from the transformed function instead.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracing
+# ---------------------------------------------------------------------------------------------
+
+class _TraceState(threading.local):
+    def __init__(self):
+        self.stack: list[JaxprTrace] = []
+
+
+_state = _TraceState()
+
+
+def current_trace_level() -> int:
+    return len(_state.stack)
+
+
+def innermost_trace():
+    return _state.stack[-1] if _state.stack else None
+
+
+# Where each equation came from: off by default (walking frames costs time per operation).
+_config = {"source_info": False}
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_source_info() -> str | None:
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            return f"{os.path.basename(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+class Tracer:
+    """A value being traced: its abstract value, its variable in the trace, and its concrete
+    value when tracing with known inputs (``None`` when tracing abstractly).
+
+    Operators and array methods (``+``, ``@``, ``.sum()``, ``.T``, ``[...]``) are installed by
+    ``fungrad.numpy`` at import time.
+    """
+
+    __slots__ = ("_trace", "aval", "ir_var", "val", "__weakref__")
+    __array_priority__ = 1000  # numpy defers ``ndarray + tracer`` to ``Tracer.__radd__``
+
+    def __init__(self, trace: "JaxprTrace", aval: ShapedArray, var: Var, val: Any):
+        self._trace = trace
+        self.aval = aval
+        self.ir_var = var
+        self.val = val
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+
+    def __repr__(self):
+        if self.val is not None:
+            return f"Traced<{self.aval.str_short()}>(value={np.asarray(self.val)!r})"
+        return f"Traced<{self.aval.str_short()}>with<{self._trace.description}>"
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError(f"len() of unsized traced array {self.aval.str_short()}")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError(f"iteration over a 0-d traced array {self.aval.str_short()}")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    # Python asks for a concrete value: guard on it (or explain why it cannot be had).
+    def __bool__(self):
+        return bool(guard(self, "bool"))
+
+    def __int__(self):
+        return int(guard(self, "int"))
+
+    def __index__(self):
+        return int(guard(self, "index"))
+
+    def __float__(self):
+        return float(guard(self, "float"))
+
+    def __complex__(self):
+        return complex(guard(self, "complex"))
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracerArrayConversionError(
+            f"A traced array {self.aval.str_short()} cannot become a numpy array inside a "
+            f"transform ({self._trace.description}): np.asarray/np.array/a numpy function "
+            "was called on it. Use the fungrad.numpy function instead (import fungrad.numpy "
+            "as fnp), or move the numpy call outside the transformed function.")
+
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "Traced arrays are immutable: `x[idx] = v` is not supported inside a transform. "
+            "Use the functional update `x = x.at[idx].set(v)` (or `.add(v)`, `.multiply(v)`).")
+
+    __hash__ = object.__hash__
+
+
+class JaxprTrace:
+    """Records equations into a jaxpr, computing values too when the inputs are concrete."""
+
+    def __init__(self, level: int, description: str = "a function", keep_values: bool = False):
+        self.level = level
+        self.description = description
+        self.active = True
+        self.eqns: list[Eqn] = []
+        self.invars: list[Var] = []
+        self.arg_names: list[str] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+        self.values: dict[Var, Any] | None = {} if keep_values else None
+
+    # -- inputs ----------------------------------------------------------------------------
+    def new_arg(self, aval: ShapedArray, val: Any = None, name: str = "") -> Tracer:
+        var = Var(aval)
+        self.invars.append(var)
+        self.arg_names.append(name)
+        if self.values is not None:
+            self.values[var] = val
+        return Tracer(self, aval, var, val)
+
+    def _const_var(self, x: Any, aval: ShapedArray) -> Var:
+        var = self._const_ids.get(id(x))
+        if var is None:
+            var = Var(aval)
+            self._const_ids[id(x)] = var
+            self.constvars.append(var)
+            self.consts.append(x)  # keeps x alive, so its id stays unique
+            if self.values is not None:
+                self.values[var] = x.val if isinstance(x, Tracer) else x
+        return var
+
+    def lift(self, x: Any):
+        """The IR atom and concrete value for an argument of an equation."""
+        if isinstance(x, Tracer):
+            if x._trace is self:
+                return x.ir_var, x.val
+            return self._const_var(x, x.aval), x.val
+        aval = _SCALAR_AVALS.get(type(x))
+        if aval is not None:
+            return Literal(x, aval), x
+        if isinstance(x, (np.ndarray, np.generic)):
+            aval = ShapedArray(x.shape, x.dtype)
+            if x.ndim == 0:
+                return Literal(x, aval), x
+            return self._const_var(x, aval), x
+        return Literal(x, get_aval(x)), x  # raises the clear TypeError
+
+    # -- equations -------------------------------------------------------------------------
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict):
+        atoms, vals, avals = [], [], []
+        concrete = True
+        for x in args:
+            atom, val = self.lift(x)
+            atoms.append(atom)
+            vals.append(val)
+            avals.append(atom.aval)
+            if val is None:
+                concrete = False
+        out_aval = prim.abstract_eval(*avals, **params)
+        out_val = prim.impl(*vals, **params) if concrete else None
+        source = _user_source_info() if _config["source_info"] else None
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out_aval]
+            self.eqns.append(Eqn(prim, atoms, params, outvars, source))
+            out_vals = out_val if concrete else [None] * len(outvars)
+            if self.values is not None:
+                self.values.update(zip(outvars, out_vals))
+            return [Tracer(self, v.aval, v, x) for v, x in zip(outvars, out_vals)]
+        outvar = Var(out_aval)
+        self.eqns.append(Eqn(prim, atoms, params, [outvar], source))
+        if self.values is not None:
+            self.values[outvar] = out_val
+        return Tracer(self, out_aval, outvar, out_val)
+
+    def output_atom(self, x: Any):
+        if isinstance(x, Tracer) and x._trace is self:
+            return x.ir_var
+        if isinstance(x, Tracer) and not x._trace.active:
+            raise UnexpectedTracerError(_leak_message([x]))
+        atom, _ = self.lift(x)
+        return atom
+
+    def to_jaxpr(self, outs: Sequence[Any]) -> ClosedJaxpr:
+        outvars = [self.output_atom(x) for x in outs]
+        jaxpr = Jaxpr(list(self.constvars), list(self.invars), self.eqns, outvars)
+        return ClosedJaxpr(jaxpr, self.consts)
+
+    # -- provenance, for error messages ------------------------------------------------------
+    def input_names_behind(self, var: Var) -> list[str]:
+        """Names of the traced arguments that ``var`` depends on."""
+        wanted = {id(var)}
+        for eqn in reversed(self.eqns):
+            if any(id(v) in wanted for v in eqn.outvars):
+                wanted.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+        return [name or f"argument {i}" for i, (v, name) in
+                enumerate(zip(self.invars, self.arg_names)) if id(v) in wanted]
+
+
+@contextmanager
+def new_trace(description: str = "a function", keep_values: bool = False):
+    """Push a new innermost ``JaxprTrace``; always popped and deactivated on exit."""
+    trace = JaxprTrace(len(_state.stack) + 1, description, keep_values)
+    _state.stack.append(trace)
+    try:
+        yield trace
+    finally:
+        trace.active = False
+        # pop down to (and including) this trace, whatever an exception left behind
+        while _state.stack:
+            if _state.stack.pop() is trace:
+                break
+
+
+def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
+                   description: str | None = None, arg_names: Sequence[str] | None = None,
+                   keep_values: bool = False):
+    """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
+
+    ``args`` are arrays, scalars, tracers of outer traces, or ``ShapeDtypeStruct``/
+    ``ShapedArray`` specs. With concrete inputs (and ``abstract=False``) every value is computed
+    while tracing; ``keep_values`` returns them too, as a dict from ``Var`` to value.
+    Returns ``(closed_jaxpr, outs)`` or ``(closed_jaxpr, outs, values)`` where ``outs`` are
+    the raw outputs of ``fun`` (a flat list).
+    """
+    description = description or getattr(fun, "__name__", "a function")
+    with new_trace(description, keep_values) as trace:
+        in_tracers = []
+        for i, x in enumerate(args):
+            if isinstance(x, ShapedArray):
+                aval, val = x, None
+            else:
+                aval = get_aval(x)
+                if isinstance(x, ShapeDtypeStruct) or abstract:
+                    val = None
+                elif isinstance(x, Tracer):
+                    val = x.val
+                    aval = aval
+                else:
+                    val = x
+            name = arg_names[i] if arg_names and i < len(arg_names) else ""
+            in_tracers.append(trace.new_arg(aval, val, name))
+        outs = fun(*in_tracers)
+        if not isinstance(outs, (list, tuple)):
+            raise TypeError("trace_to_jaxpr expects the traced function to return a flat "
+                            f"list of arrays, got {type(outs).__name__}")
+        closed = trace.to_jaxpr(outs)
+        if keep_values:
+            return closed, list(outs), trace.values
+        return closed, list(outs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Guards: Python control flow on traced values
+# ---------------------------------------------------------------------------------------------
+
+guard_p = Primitive("guard", multiple_results=True)
+guard_p.effect = True
+guard_p.nondiff = True
+
+
+def _guard_impl(x, expect):
+    if x != expect:
+        raise GuardFailure(f"guard expected {expect!r}, got {x!r}")
+    return []
+
+
+def _guard_abstract_eval(aval, expect):
+    return []
+
+
+guard_p.impl = _guard_impl
+guard_p.abstract_eval = _guard_abstract_eval
+
+
+def _guard_jvp(primals, tangents, expect):
+    return bind(guard_p, primals[0], expect=expect), []
+
+
+def _guard_vjp(cts, primals, outs, needs, expect):
+    return [None]
+
+
+guard_p.jvp = _guard_jvp
+guard_p.vjp = _guard_vjp
+
+_CONVERT = {"bool": bool, "int": int, "index": int, "float": float, "complex": complex}
+
+
+def guard(tracer: Tracer, kind: str):
+    """Answer Python's request for a concrete value of ``tracer`` and record a guard."""
+    aval = tracer.aval
+    if aval.size != 1:
+        raise TypeError(
+            f"The truth value of an array with more than one element is ambiguous: {kind}() "
+            f"of a traced array {aval.str_short()}. Use .any() or .all(), or "
+            "fungrad.numpy.where for an elementwise choice.")
+    if kind == "index" and not np.issubdtype(aval.dtype, np.integer):
+        raise TypeError(f"A traced array {aval.str_short()} cannot be used as an index: only "
+                        "integer scalar arrays can be converted to an index.")
+    if tracer.val is None:
+        raise _concretization_error(tracer, kind)
+    value = _CONVERT[kind](np.asarray(tracer.val).reshape(()).item())
+    x = tracer if aval.shape == () else tracer.reshape(())
+    bind(guard_p, x, expect=value)
+    return value
+
+
+def _concretization_error(tracer: Tracer, kind: str) -> ConcretizationTypeError:
+    trace = tracer._trace
+    names = trace.input_names_behind(tracer.ir_var)
+    culprits = (f"because it depends on the value of {', '.join(names)}" if names
+                else "because it is traced abstractly")
+    what = {"bool": "Attempted boolean conversion of",
+            "int": "Attempted int() conversion of", "index": "Attempted to use as an index",
+            "float": "Attempted float() conversion of",
+            "complex": "Attempted complex() conversion of"}[kind]
+    cls = TracerBoolConversionError if kind == "bool" else ConcretizationTypeError
+    return cls(
+        f"{what} traced array with shape {tracer.aval.str_short()}.\n"
+        f"The error occurred while tracing {trace.description}. This concrete value was not "
+        f"available in Python {culprits}.\n"
+        "Python control flow on traced values works when fungrad traces with concrete inputs "
+        "(grad, jit, make_jaxpr on arrays); here only shapes are known. Use "
+        "fungrad.lax.cond / fungrad.lax.while_loop / fungrad.numpy.where to keep the choice "
+        "in the IR, or mark the argument static (static_argnums).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+def _same_type(a: ShapedArray, b: ShapedArray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype
+
+
+def check_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
+    """Validate an IR: every variable defined once before use, every equation's outputs equal
+    to its primitive's abstract evaluation, nested jaxprs valid too. Raises ``ValueError``.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> check_jaxpr(fungrad.make_jaxpr(fnp.tanh)(np.ones(2)))
+    """
+    if isinstance(jaxpr, ClosedJaxpr):
+        if len(jaxpr.consts) != len(jaxpr.jaxpr.constvars):
+            raise ValueError(f"ClosedJaxpr has {len(jaxpr.consts)} consts for "
+                             f"{len(jaxpr.jaxpr.constvars)} constvars")
+        jaxpr = jaxpr.jaxpr
+    todo = [jaxpr]
+    while todo:  # nested jaxprs are checked iteratively, not recursively
+        jx = todo.pop()
+        defined: set[int] = set()
+
+        def define(v, where):
+            if id(v) in defined:
+                raise ValueError(f"check_jaxpr: variable {v} defined twice ({where})")
+            defined.add(id(v))
+
+        for v in jx.constvars + jx.invars:
+            define(v, "binder")
+        for i, eqn in enumerate(jx.eqns):
+            for x in eqn.inputs:
+                if isinstance(x, Var) and id(x) not in defined:
+                    raise ValueError(f"check_jaxpr: equation {i} ({eqn.primitive.name}) reads "
+                                     f"a variable {x} that is not defined before it")
+            try:
+                out = eqn.primitive.abstract_eval(*[x.aval for x in eqn.inputs], **eqn.params)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"check_jaxpr: equation {i} ({eqn.primitive.name}) fails its "
+                                 f"abstract evaluation: {e}") from None
+            out = out if eqn.primitive.multiple_results else [out]
+            if len(out) != len(eqn.outvars):
+                raise ValueError(f"check_jaxpr: equation {i} ({eqn.primitive.name}) has "
+                                 f"{len(eqn.outvars)} outputs, its rule gives {len(out)}")
+            for v, a in zip(eqn.outvars, out):
+                if not _same_type(v.aval, a):
+                    raise ValueError(
+                        f"check_jaxpr: equation {i} ({eqn.primitive.name}) output is "
+                        f"{v.aval.str_short()} but its rule gives {a.str_short()}")
+                define(v, f"equation {i}")
+            for p in eqn.params.values():
+                for sub in (p if isinstance(p, tuple) else (p,)):
+                    if isinstance(sub, ClosedJaxpr):
+                        todo.append(sub.jaxpr)
+                    elif isinstance(sub, Jaxpr):
+                        todo.append(sub)
+        for x in jx.outvars:
+            if isinstance(x, Var) and id(x) not in defined:
+                raise ValueError(f"check_jaxpr: output {x} is not defined")

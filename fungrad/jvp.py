@@ -1,0 +1,97 @@
+"""Forward mode: push tangents through a jaxpr alongside the primal values.
+
+``jvp_eval`` walks the equations once; for each it calls the primitive's jvp rule, which is
+written with fungrad operations and so goes through ``bind``. Inside a trace that records a new
+IR (``jvp_jaxpr``); eagerly it computes numbers. Tangents of ``None`` are symbolic zeros: an
+equation none of whose inputs carries a tangent costs only its primal evaluation.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, trace_to_jaxpr
+from fungrad.interpreter import last_uses
+from fungrad.prims.elementwise import convert_element_type
+from fungrad.prims.rules import is_float
+from fungrad.prims.structural import broadcast_to
+
+
+def fit_tangent(t, aval: ShapedArray):
+    """Make a rule's tangent match its output's aval (broadcast shape, cast dtype)."""
+    if not is_float(aval):
+        return None
+    if getattr(t, "shape", ()) != aval.shape:
+        t = broadcast_to(t, aval.shape)
+    if getattr(t, "dtype", None) != aval.dtype:
+        t = convert_element_type(t, aval.dtype)
+    return t
+
+
+def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
+             tangents: Sequence[Any]) -> tuple[list, list]:
+    """Evaluate ``jaxpr`` and its directional derivative: ``(primal_outs, tangent_outs)``.
+
+    ``tangents[i] is None`` means input ``i`` is not differentiated; outputs that do not
+    depend on a differentiated input come back with a ``None`` tangent.
+    """
+    env: dict = dict(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, primals))
+    tenv: dict = {v: t for v, t in zip(jaxpr.invars, tangents)
+                  if t is not None and is_float(v.aval)}
+    for eqn, dead in zip(jaxpr.eqns, last_uses(jaxpr)):
+        invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+        tins = [None if type(x) is Literal else tenv.get(x) for x in eqn.inputs]
+        prim = eqn.primitive
+        if prim.nondiff or all(t is None for t in tins):
+            out = bind(prim, *invals, **eqn.params)
+            touts = None
+        else:
+            if prim.jvp is None:
+                raise NotImplementedError(f"Forward-mode differentiation of {prim.name} is not "
+                                          "implemented")
+            out, touts = prim.jvp(invals, tins, **eqn.params)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out))
+            if touts is not None:
+                for v, t in zip(eqn.outvars, touts):
+                    if t is not None:
+                        t = fit_tangent(t, v.aval)
+                        if t is not None:
+                            tenv[v] = t
+        else:
+            v = eqn.outvars[0]
+            env[v] = out
+            if touts is not None:
+                touts = fit_tangent(touts, v.aval)
+                if touts is not None:
+                    tenv[v] = touts
+        for v in dead:
+            env.pop(v, None)
+            tenv.pop(v, None)
+    outs = [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
+    touts = [None if type(x) is Literal else tenv.get(x) for x in jaxpr.outvars]
+    return outs, touts
+
+
+def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool]) -> tuple[ClosedJaxpr, list[bool]]:
+    """The IR -> IR forward-mode transform.
+
+    The new jaxpr takes ``(*primals, *tangents for the nonzero inputs)`` and returns
+    ``(*primal_outs, *tangent_outs that are nonzero)``; the second result says which tangent
+    outputs are nonzero (the others are symbolic zeros and not returned).
+    """
+    jaxpr = closed.jaxpr
+    n = len(jaxpr.invars)
+    tangent_avals = [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzero) if nz]
+    out_nonzero: list[bool] = []
+
+    def fun(*args):
+        primals, tangents_in = args[:n], iter(args[n:])
+        tangents = [next(tangents_in) if nz else None for nz in nonzero]
+        outs, touts = jvp_eval(jaxpr, closed.consts, primals, tangents)
+        out_nonzero[:] = [t is not None for t in touts]
+        return list(outs) + [t for t in touts if t is not None]
+
+    in_avals = [v.aval for v in jaxpr.invars] + tangent_avals
+    new, _ = trace_to_jaxpr(fun, in_avals, description="jvp")
+    return new, out_nonzero

@@ -1,0 +1,138 @@
+"""``fungrad.nn``: the usual neural-network functions, as compositions of fungrad.numpy.
+
+>>> import numpy as np
+>>> from fungrad import nn
+>>> nn.softmax(np.array([0.0, 0.0]))
+array([0.5, 0.5])
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from fungrad.api import stop_gradient
+from fungrad.prims import elementwise as ew
+
+
+def relu(x):
+    """max(x, 0); its derivative at 0 is 0, as in JAX. ``relu(-1.0) == 0.0``."""
+    x = fnp.asarray(x)
+    return fnp.where(fnp.greater(x, 0), x, fnp.zeros((), fnp.result_type(x)))
+
+
+def relu6(x):
+    """min(max(x, 0), 6). ``relu6(7.0) == 6.0``."""
+    return fnp.minimum(relu(x), 6.0)
+
+
+def sigmoid(x):
+    """The logistic function 1 / (1 + exp(-x)), accurate in both tails.
+    ``sigmoid(0.0) == 0.5``."""
+    return ew.logistic(fnp.asarray(x))
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x). ``log_sigmoid(0.0) == -log(2)``."""
+    return fnp.negative(softplus(fnp.negative(x)))
+
+
+def softplus(x):
+    """log(1 + exp(x)), computed stably. ``softplus(0.0) == log(2)``."""
+    return fnp.logaddexp(x, 0.0)
+
+
+def silu(x):
+    """x * sigmoid(x) (also called swish). ``silu(0.0) == 0.0``."""
+    return fnp.multiply(x, sigmoid(x))
+
+
+swish = silu
+
+
+def gelu(x, approximate: bool = True):
+    """The GELU activation; ``approximate=True`` (JAX's default) uses the tanh form.
+    ``gelu(0.0) == 0.0``."""
+    x = fnp.asarray(x)
+    if not approximate:
+        raise NotImplementedError("fungrad.nn.gelu(approximate=False) needs erf, which "
+                                  "fungrad does not implement; use approximate=True")
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + fnp.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+def elu(x, alpha: float = 1.0):
+    """x for x > 0, alpha (exp(x) - 1) otherwise. ``elu(-inf) == -1.0``."""
+    x = fnp.asarray(x)
+    safe = fnp.where(fnp.greater(x, 0), 0.0, x)  # no overflow in the unused branch
+    return fnp.where(fnp.greater(x, 0), x, alpha * fnp.expm1(safe))
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x for x >= 0, negative_slope * x otherwise."""
+    x = fnp.asarray(x)
+    return fnp.where(fnp.greater_equal(x, 0), x, negative_slope * x)
+
+
+def hard_tanh(x):
+    """clip(x, -1, 1)."""
+    return fnp.clip(x, -1.0, 1.0)
+
+
+def logsumexp(a, axis=None, keepdims: bool = False, b=None, return_sign: bool = False):
+    """log(sum(exp(a))) along ``axis``, shifted by the (constant) max for stability.
+
+    >>> float(logsumexp(np.array([0.0, 0.0])))  # log 2
+    0.6931471805599453
+    """
+    if b is not None or return_sign:
+        raise NotImplementedError("fungrad.nn.logsumexp: b= and return_sign= are not "
+                                  "supported")
+    a = fnp.asarray(a)
+    m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    m = fnp.where(fnp.isfinite(m), m, 0.0)
+    out = fnp.log(fnp.sum(fnp.exp(a - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
+    return out
+
+
+def log_softmax(x, axis: int = -1):
+    """x - logsumexp(x), stably. Rows of exp(log_softmax(x)) sum to 1."""
+    x = fnp.asarray(x)
+    shifted = x - stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(x, axis: int = -1):
+    """exp(x) / sum(exp(x)), stably.
+
+    >>> softmax(np.array([1.0, 1.0, 1.0]))
+    array([0.33333333, 0.33333333, 0.33333333])
+    """
+    x = fnp.asarray(x)
+    unnormalized = fnp.exp(x - stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
+
+
+def one_hot(x, num_classes: int, dtype=np.float64, axis: int = -1):
+    """One-hot encoding of integer labels; zero derivative.
+
+    >>> one_hot(np.array([0, 2]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
+    x = fnp.asarray(x)
+    classes = np.arange(num_classes)
+    out = fnp.equal(fnp.expand_dims(x, -1), classes)
+    if axis != -1:
+        out = fnp.moveaxis(out, -1, axis)
+    return fnp.astype(out, dtype)
+
+
+def standardize(x, axis=-1, epsilon: float = 1e-5):
+    """(x - mean) / sqrt(var + epsilon) along ``axis``."""
+    x = fnp.asarray(x)
+    mu = fnp.mean(x, axis=axis, keepdims=True)
+    return (x - mu) / fnp.sqrt(fnp.var(x, axis=axis, keepdims=True) + epsilon)

@@ -1,0 +1,113 @@
+"""``fungrad.numpy.linalg``: norm, det, slogdet, inv, solve -- differentiable.
+
+>>> import numpy as np
+>>> from fungrad.numpy import linalg
+>>> float(linalg.norm(np.array([3.0, 4.0])))
+5.0
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import get_aval
+from fungrad.prims import elementwise as ew
+from fungrad.prims import linalg as la
+from fungrad.prims import structural as st
+
+
+def _arr(x):
+    from fungrad.numpy import _arr as arr
+    return arr(x)
+
+
+def _float(x):
+    x = _arr(x)
+    if get_aval(x).dtype.kind not in "fc":
+        from fungrad.numpy import astype
+        x = astype(x, np.float64)
+    return x
+
+
+def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
+    """numpy.linalg.norm for vectors (ord None, 2, 1, inf, -inf, 0, p) and matrices
+    ('fro', 1, -1, inf, -inf). The 2-norm's gradient at 0 is NaN, as in JAX.
+
+    >>> float(norm(np.array([[1.0, 2.0], [2.0, 4.0]])))
+    5.0
+    """
+    import fungrad.numpy as fnp
+    x = _float(x)
+    nd = get_aval(x).ndim
+    if axis is None:
+        if ord is None:
+            return _keep_all(ew.sqrt(st.reduce_sum(ew.square(x), tuple(range(nd)))), nd,
+                             keepdims)
+        axis = tuple(range(nd)) if nd <= 2 else None
+        if axis is None:
+            raise ValueError(f"norm: improper number of dimensions to norm ({nd}) with ord="
+                             f"{ord!r}; give axis")
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(a % nd for a in axes)
+    if len(axes) == 1:
+        a = fnp.absolute(x)
+        if ord is None or ord == 2:
+            return fnp.sqrt(fnp.sum(fnp.square(x), axis=axes, keepdims=keepdims))
+        if ord == np.inf:
+            return fnp.max(a, axis=axes, keepdims=keepdims)
+        if ord == -np.inf:
+            return fnp.min(a, axis=axes, keepdims=keepdims)
+        if ord == 0:
+            return fnp.sum(fnp.astype(fnp.not_equal(x, 0), x.dtype), axis=axes,
+                           keepdims=keepdims)
+        if ord == 1:
+            return fnp.sum(a, axis=axes, keepdims=keepdims)
+        if isinstance(ord, str):
+            raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+        return fnp.power(fnp.sum(fnp.power(a, ord), axis=axes, keepdims=keepdims), 1.0 / ord)
+    if len(axes) == 2:
+        r, c = axes
+        a = fnp.absolute(x)
+        if ord in (None, "fro"):
+            return fnp.sqrt(fnp.sum(fnp.square(x), axis=axes, keepdims=keepdims))
+        if ord in (1, -1):
+            sums = fnp.sum(a, axis=r, keepdims=True)
+            red = fnp.max if ord == 1 else fnp.min
+            out = red(sums, axis=c, keepdims=True)
+        elif ord in (np.inf, -np.inf):
+            sums = fnp.sum(a, axis=c, keepdims=True)
+            red = fnp.max if ord == np.inf else fnp.min
+            out = red(sums, axis=r, keepdims=True)
+        else:
+            raise NotImplementedError(f"fungrad.numpy.linalg.norm: matrix ord={ord!r} needs "
+                                      "singular values, which fungrad does not implement")
+        return out if keepdims else fnp.squeeze(out, axes)
+    raise ValueError(f"norm: improper number of dimensions to norm: axis={axis}")
+
+
+def _keep_all(out, nd, keepdims):
+    return st.reshape(out, (1,) * nd) if keepdims else out
+
+
+def det(a):
+    """numpy.linalg.det; gradient ``det(A) inv(A)^T``. ``det(np.eye(2)) == 1.0``."""
+    return la.det(_float(a))
+
+
+def slogdet(a):
+    """numpy.linalg.slogdet as ``(sign, logabsdet)``; differentiable in logabsdet."""
+    d = det(a)
+    return ew.sign(d), ew.log(ew.absolute(d))
+
+
+def inv(a):
+    """numpy.linalg.inv; gradient ``-inv(A)^T g inv(A)^T``."""
+    return la.inv(_float(a))
+
+
+def solve(a, b):
+    """numpy.linalg.solve (``b`` a vector or a stack of matrices); differentiable in both.
+
+    >>> solve(np.eye(2) * 2.0, np.array([2.0, 4.0]))
+    array([1., 2.])
+    """
+    return la.solve(_float(a), _float(b))

@@ -1,0 +1,761 @@
+"""Structural primitives: shapes, reductions, cumulative ops, contractions, indexing.
+
+Like the elementwise ones, each primitive's rules sit right beside it. Most of these are
+linear, so their derivatives are themselves or their transposes (``reduce_sum`` and
+``broadcast_to``, ``gather`` and ``scatter_add``, ``concatenate`` and slicing).
+"""
+from __future__ import annotations
+
+import string
+from typing import Sequence
+
+import numpy as np
+
+from fungrad.core import ShapedArray, bind
+from fungrad.prims.elementwise import (
+    add, convert_element_type, div, eq, mul, sub,
+)
+from fungrad.prims.rules import deflinear, defjvp, defvjp, op, primitive, probe_value
+
+
+class FungradIndexError(IndexError, ValueError):
+    """An index out of bounds: an IndexError as numpy raises, and a ValueError as fungrad's
+    bad-input errors are."""
+
+
+def _shape_of(x) -> tuple:
+    return getattr(x, "shape", ())
+
+
+def _dtype_of(x) -> np.dtype:
+    d = getattr(x, "dtype", None)
+    return d if d is not None else np.asarray(x).dtype
+
+
+def _check_axes(name: str, aval: ShapedArray, axes: Sequence[int]) -> None:
+    for a in axes:
+        if not 0 <= a < aval.ndim:
+            raise ValueError(f"{name}: axis {a} is out of bounds for an array "
+                             f"{aval.str_short()} of rank {aval.ndim}")
+
+
+# ----------------------------------------------------------------------------- broadcast_to
+def _broadcast_to_abstract(aval, shape):
+    try:
+        np.broadcast_shapes(aval.shape, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast {aval.str_short()} to shape "
+                         f"{shape}") from None
+    if len(shape) < aval.ndim or np.broadcast_shapes(aval.shape, shape) != tuple(shape):
+        raise ValueError(f"broadcast_to: cannot broadcast {aval.str_short()} to shape {shape}")
+    return ShapedArray(shape, aval.dtype)
+
+
+broadcast_to_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                           _broadcast_to_abstract)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    return x if _shape_of(x) == shape else bind(broadcast_to_p, x, shape=shape)
+
+
+def sum_to_shape(x, shape: tuple):
+    """Sum away the dimensions a broadcast to ``x``'s shape added: the transpose of
+    ``broadcast_to``, and how the backward pass fits a cotangent to its input's shape."""
+    xshape = _shape_of(x)
+    if xshape == shape:
+        return x
+    lead = len(xshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and xshape[lead + i] != 1)
+    y = reduce_sum(x, axes) if axes else x
+    return reshape(y, shape) if _shape_of(y) != shape else y
+
+
+deflinear(broadcast_to_p, lambda g, x, shape: sum_to_shape(g, _shape_of(x)))
+
+
+# ----------------------------------------------------------------------------- reshape
+def _reshape_abstract(aval, new_sizes):
+    if int(np.prod(new_sizes, dtype=np.int64)) != aval.size:
+        raise ValueError(f"reshape: cannot reshape an array {aval.str_short()} of size "
+                         f"{aval.size} into shape {new_sizes}")
+    return ShapedArray(new_sizes, aval.dtype)
+
+
+reshape_p = primitive("reshape", lambda x, new_sizes: np.reshape(x, new_sizes),
+                      _reshape_abstract)
+
+
+def reshape(x, new_sizes):
+    new_sizes = tuple(new_sizes)
+    return x if _shape_of(x) == new_sizes else bind(reshape_p, x, new_sizes=new_sizes)
+
+
+deflinear(reshape_p, lambda g, x, new_sizes: reshape(g, _shape_of(x)))
+
+
+# ----------------------------------------------------------------------------- transpose
+def _transpose_abstract(aval, permutation):
+    if sorted(permutation) != list(range(aval.ndim)):
+        raise ValueError(f"transpose: permutation {permutation} is not a permutation of the "
+                         f"axes of {aval.str_short()}")
+    return ShapedArray(tuple(aval.shape[p] for p in permutation), aval.dtype)
+
+
+transpose_p = primitive("transpose", lambda x, permutation: np.transpose(x, permutation),
+                        _transpose_abstract)
+
+
+def transpose(x, permutation):
+    permutation = tuple(int(p) for p in permutation)
+    if permutation == tuple(range(len(permutation))):
+        return x
+    return bind(transpose_p, x, permutation=permutation)
+
+
+deflinear(transpose_p, lambda g, x, permutation: transpose(g, np.argsort(permutation)))
+
+# ----------------------------------------------------------------------------- rev (flip)
+rev_p = primitive("rev", lambda x, dimensions: np.flip(x, dimensions),
+                  lambda aval, dimensions: (_check_axes("rev", aval, dimensions),
+                                            aval.strip_weak())[1])
+
+
+def rev(x, dimensions):
+    return bind(rev_p, x, dimensions=tuple(dimensions))
+
+
+deflinear(rev_p, lambda g, x, dimensions: rev(g, dimensions))
+
+
+# ----------------------------------------------------------------------------- reductions
+def _reduction(name, np_fn, *, nondiff=False, keep_dtype=False, identity=True):
+    def impl(x, axes):
+        return np_fn(x, axis=axes)
+
+    def abstract_eval(aval, axes):
+        _check_axes(name, aval, axes)
+        if not identity and any(aval.shape[a] == 0 for a in axes):
+            raise ValueError(f"{name}: zero-size array to reduction operation over axes {axes}"
+                             f" of {aval.str_short()}, which has no identity")
+        if keep_dtype:
+            dtype = aval.dtype
+        else:
+            dtype = np_fn(probe_value(aval.strip_weak()), axis=0).dtype
+        shape = tuple(d for i, d in enumerate(aval.shape) if i not in axes)
+        return ShapedArray(shape, dtype)
+
+    prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
+    return prim
+
+
+reduce_sum_p = _reduction("reduce_sum", np.sum)
+reduce_max_p = _reduction("reduce_max", np.max, keep_dtype=True, identity=False)
+reduce_min_p = _reduction("reduce_min", np.min, keep_dtype=True, identity=False)
+reduce_prod_p = _reduction("reduce_prod", np.prod)
+reduce_and_p = _reduction("reduce_and", np.all, nondiff=True)
+reduce_or_p = _reduction("reduce_or", np.any, nondiff=True)
+
+
+def _reducer(prim):
+    def reduce(x, axes):
+        return bind(prim, x, axes=tuple(sorted(int(a) for a in axes)))
+    return reduce
+
+
+reduce_sum = _reducer(reduce_sum_p)
+reduce_max = _reducer(reduce_max_p)
+reduce_min = _reducer(reduce_min_p)
+reduce_prod = _reducer(reduce_prod_p)
+reduce_and = _reducer(reduce_and_p)
+reduce_or = _reducer(reduce_or_p)
+
+
+def expand_reduced(g, x_shape, axes):
+    """Broadcast a reduction's result (or cotangent) back over the reduced axes."""
+    kept = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
+    return broadcast_to(reshape(g, kept), x_shape)
+
+
+deflinear(reduce_sum_p, lambda g, x, axes: expand_reduced(g, _shape_of(x), axes))
+
+
+def _extremum_weights(ans, x, axes):
+    """Where x attains its max (min), split evenly among ties, as JAX does."""
+    hits = convert_element_type(eq(x, expand_reduced(ans, _shape_of(x), axes)), _dtype_of(ans))
+    return div(hits, expand_reduced(reduce_sum(hits, axes), _shape_of(x), axes))
+
+
+for _p in (reduce_max_p, reduce_min_p):
+    defjvp(_p, lambda t, ans, x, axes: reduce_sum(mul(t, _extremum_weights(ans, x, axes)),
+                                                   axes))
+    defvjp(_p, lambda g, ans, x, axes: mul(expand_reduced(g, _shape_of(x), axes),
+                                           _extremum_weights(ans, x, axes)))
+
+
+def _prod_others(x, axes):
+    """For each element, the product of all the other elements reduced with it.
+
+    Built from exclusive cumulative products from both ends, so zeros in ``x`` are fine (no
+    division by x)."""
+    shape = _shape_of(x)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    perm = kept + list(axes)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    flat = reshape(transpose(x, perm), tuple(shape[i] for i in kept) + (n,))
+    last = len(kept)
+    ones = broadcast_to(convert_element_type(1, _dtype_of(x)),
+                        tuple(shape[i] for i in kept) + (1,))
+    before = concatenate([ones, cumprod(slice_axis(flat, last, 0, n - 1), last)], last)
+    after = concatenate([cumprod(slice_axis(flat, last, 1, n), last, reverse=True), ones],
+                        last)
+    others = mul(before, after)
+    return transpose(reshape(others, tuple(shape[p] for p in perm)), np.argsort(perm))
+
+
+defjvp(reduce_prod_p, lambda t, ans, x, axes: reduce_sum(mul(t, _prod_others(x, axes)), axes))
+defvjp(reduce_prod_p, lambda g, ans, x, axes: mul(expand_reduced(g, _shape_of(x), axes),
+                                                  _prod_others(x, axes)))
+
+
+def _arg_reduction(name, np_fn):
+    def abstract_eval(aval, axis, index_dtype):
+        _check_axes(name, aval, (axis,))
+        if aval.shape[axis] == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty sequence "
+                             f"(axis {axis} of {aval.str_short()})")
+        return ShapedArray(aval.shape[:axis] + aval.shape[axis + 1:], index_dtype)
+
+    return primitive(name, lambda x, axis, index_dtype: np_fn(x, axis=axis).astype(
+        index_dtype, copy=False), abstract_eval, nondiff=True)
+
+
+argmax_p = _arg_reduction("argmax", np.argmax)
+argmin_p = _arg_reduction("argmin", np.argmin)
+
+
+def argmax(x, axis: int):
+    return bind(argmax_p, x, axis=int(axis), index_dtype=np.dtype(np.int64))
+
+
+def argmin(x, axis: int):
+    return bind(argmin_p, x, axis=int(axis), index_dtype=np.dtype(np.int64))
+
+
+def _argsort_abstract(aval, axis):
+    _check_axes("argsort", aval, (axis,))
+    return ShapedArray(aval.shape, np.int64)
+
+
+argsort_p = primitive("argsort", lambda x, axis: np.argsort(x, axis=axis, kind="stable"),
+                      _argsort_abstract, nondiff=True)
+
+
+def argsort(x, axis: int):
+    return bind(argsort_p, x, axis=int(axis))
+
+
+# ----------------------------------------------------------------------------- cumulative
+def _cumulative(name, np_fn):
+    def impl(x, axis, reverse):
+        if reverse:
+            return np.flip(np_fn(np.flip(x, axis), axis=axis), axis)
+        return np_fn(x, axis=axis)
+
+    def abstract_eval(aval, axis, reverse):
+        _check_axes(name, aval, (axis,))
+        return ShapedArray(aval.shape, np_fn(probe_value(aval.strip_weak()), axis=0).dtype)
+
+    return primitive(name, impl, abstract_eval)
+
+
+cumsum_p = _cumulative("cumsum", np.cumsum)
+cumprod_p = _cumulative("cumprod", np.cumprod)
+
+
+def cumsum(x, axis: int, reverse: bool = False):
+    return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))
+
+
+def cumprod(x, axis: int, reverse: bool = False):
+    return bind(cumprod_p, x, axis=int(axis), reverse=bool(reverse))
+
+
+deflinear(cumsum_p, lambda g, x, axis, reverse: cumsum(g, axis, not reverse))
+# d cumprod(x)_i = cumprod(x)_i * sum_{j<=i} dx_j / x_j: exact, but undefined where x == 0
+# (the docstring of fungrad.numpy.cumprod says so)
+defjvp(cumprod_p, lambda t, ans, x, axis, reverse: mul(ans, cumsum(div(t, x), axis, reverse)))
+defvjp(cumprod_p, lambda g, ans, x, axis, reverse: div(cumsum(mul(g, ans), axis, not reverse),
+                                                       x))
+
+
+# ----------------------------------------------------------------------------- dot_general
+def _dot_general_abstract(x, y, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    for name, aval, dims in (("lhs", x, lc + lb), ("rhs", y, rc + rb)):
+        if any(not 0 <= d < aval.ndim for d in dims) or len(set(dims)) != len(dims):
+            raise ValueError(f"dot_general: invalid dimensions {dims} for the {name} "
+                             f"{aval.str_short()}")
+    if len(lc) != len(rc) or any(x.shape[a] != y.shape[b] for a, b in zip(lc, rc)):
+        raise TypeError(
+            "dot_general requires contracting dimensions to have the same shape, got "
+            f"{tuple(x.shape[a] for a in lc)} and {tuple(y.shape[b] for b in rc)} "
+            f"(operands {x.str_short()} and {y.str_short()})")
+    if len(lb) != len(rb) or any(x.shape[a] != y.shape[b] for a, b in zip(lb, rb)):
+        raise TypeError(
+            "dot_general requires batch dimensions to have the same shape, got "
+            f"{tuple(x.shape[a] for a in lb)} and {tuple(y.shape[b] for b in rb)} "
+            f"(operands {x.str_short()} and {y.str_short()})")
+    x_free = [d for d in range(x.ndim) if d not in lc and d not in lb]
+    y_free = [d for d in range(y.ndim) if d not in rc and d not in rb]
+    shape = tuple(x.shape[d] for d in lb) + tuple(x.shape[d] for d in x_free) + \
+        tuple(y.shape[d] for d in y_free)
+    dtype = np.multiply(probe_value(x), probe_value(y)).dtype
+    return ShapedArray(shape, dtype)
+
+
+def _dot_general_impl(x, y, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if not lb:
+        # the common cases are one BLAS call; tensordot covers the rest
+        xn, yn = np.ndim(x), np.ndim(y)
+        if lc == (xn - 1,) and rc == (0,) and xn <= 2 and yn <= 2:
+            return np.dot(x, y)
+        if lc == (0,) and rc == (0,) and xn == 2 and yn == 2:
+            return np.dot(x.T, y)
+        if lc == (1,) and rc == (1,) and xn == 2 and yn == 2:
+            return np.dot(x, y.T)
+        return np.tensordot(x, y, (lc, rc))
+    x, y = np.asarray(x), np.asarray(y)
+    x_free = [d for d in range(x.ndim) if d not in lc and d not in lb]
+    y_free = [d for d in range(y.ndim) if d not in rc and d not in rb]
+    batch = [x.shape[d] for d in lb]
+    xf, yf = [x.shape[d] for d in x_free], [y.shape[d] for d in y_free]
+    c = int(np.prod([x.shape[d] for d in lc], dtype=np.int64))
+    b = int(np.prod(batch, dtype=np.int64))
+    xt = np.transpose(x, list(lb) + x_free + list(lc)).reshape(
+        b, int(np.prod(xf, dtype=np.int64)), c)
+    yt = np.transpose(y, list(rb) + list(rc) + y_free).reshape(
+        b, c, int(np.prod(yf, dtype=np.int64)))
+    return np.matmul(xt, yt).reshape(batch + xf + yf)
+
+
+dot_general_p = primitive("dot_general", _dot_general_impl, _dot_general_abstract)
+
+
+def dot_general(x, y, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dims = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+            (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    return bind(dot_general_p, x, y, dimension_numbers=dims)
+
+
+def _dot_general_ct_lhs(g, x, y, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    x_nd, y_nd = len(_shape_of(x)), len(_shape_of(y))
+    x_free = [d for d in range(x_nd) if d not in lc and d not in lb]
+    y_free = [d for d in range(y_nd) if d not in rc and d not in rb]
+    nb = len(lb)
+    g_y_free = tuple(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    ct = dot_general(g, y, ((g_y_free, tuple(y_free)), (tuple(range(nb)), rb)))
+    # ct's dims stand for x's: batch, free, then lc ordered as rc sorts
+    x_dims = list(lb) + x_free + [lc[i] for i in np.argsort(rc)]
+    return transpose(ct, np.argsort(x_dims))
+
+
+def _dot_general_ct_rhs(g, x, y, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    x_nd, y_nd = len(_shape_of(x)), len(_shape_of(y))
+    x_free = [d for d in range(x_nd) if d not in lc and d not in lb]
+    nb = len(lb)
+    g_x_free = tuple(range(nb, nb + len(x_free)))
+    ct = dot_general(x, g, ((tuple(x_free), g_x_free), (lb, tuple(range(nb)))))
+    y_free = [d for d in range(y_nd) if d not in rc and d not in rb]
+    y_dims = list(rb) + [rc[i] for i in np.argsort(lc)] + y_free
+    return transpose(ct, np.argsort(y_dims))
+
+
+defjvp(dot_general_p,
+       lambda t, ans, x, y, dimension_numbers: dot_general(t, y, dimension_numbers),
+       lambda t, ans, x, y, dimension_numbers: dot_general(x, t, dimension_numbers))
+defvjp(dot_general_p,
+       lambda g, ans, x, y, dimension_numbers: _dot_general_ct_lhs(g, x, y, dimension_numbers),
+       lambda g, ans, x, y, dimension_numbers: _dot_general_ct_rhs(g, x, y, dimension_numbers))
+
+
+# ----------------------------------------------------------------------------- indexing
+class _Slice(tuple):
+    """A hashable ``start:stop:step`` (Python 3.11's ``slice`` is not hashable)."""
+
+    def __repr__(self):
+        start, stop, step = self
+        text = f"{'' if start is None else start}:{'' if stop is None else stop}"
+        return text + (f":{step}" if step is not None else "")
+
+
+class _ArraySlot:
+    """Where an index-array operand goes in an ``Indexer``."""
+
+    def __repr__(self):
+        return "#"
+
+
+ARRAY = _ArraySlot()
+
+
+class Indexer(tuple):
+    """The static part of a numpy index (ints, slices, None, ...); ``#`` marks the positions
+    filled by index-array operands. Hashable, so it can be a primitive's param.
+
+    >>> Indexer.from_numpy((1, slice(None, 3), None, Ellipsis))
+    [1, :3, None, ...]
+    """
+
+    @staticmethod
+    def from_numpy(items) -> "Indexer":
+        out = []
+        for it in items:
+            if isinstance(it, slice):
+                out.append(_Slice((it.start, it.stop, it.step)))
+            elif it is None or it is Ellipsis or it is ARRAY:
+                out.append(it)
+            else:
+                out.append(int(it))
+        return Indexer(out)
+
+    def to_numpy(self, arrays) -> tuple:
+        it = iter(arrays)
+        out = []
+        for item in self:
+            if type(item) is _Slice:
+                out.append(slice(*item))
+            elif item is ARRAY:
+                out.append(next(it))
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def __repr__(self):
+        return "[" + ", ".join("..." if i is Ellipsis else repr(i) for i in self) + "]"
+
+
+_gather_shapes: dict = {}
+
+
+def _indexed_shape(x_aval, idx_avals, indexer) -> tuple:
+    key = (x_aval.shape, tuple(a.shape for a in idx_avals), indexer)
+    shape = _gather_shapes.get(key)
+    if shape is None:
+        for a in idx_avals:
+            if a.dtype.kind not in "iu":
+                raise TypeError(f"index arrays must be integers, got {a.str_short()}")
+        dummy = np.broadcast_to(np.empty((), np.int8), x_aval.shape)
+        try:
+            shape = dummy[indexer.to_numpy([np.zeros(a.shape, np.intp) for a in idx_avals])].shape
+        except IndexError as e:
+            raise FungradIndexError(f"index {indexer} is invalid for an array "
+                                    f"{x_aval.str_short()}: {e}") from None
+        _gather_shapes[key] = shape
+    return shape
+
+
+def _gather_impl(x, *idx, indexer):
+    try:
+        return x[indexer.to_numpy(idx)]
+    except IndexError as e:
+        raise FungradIndexError(f"index {indexer} out of bounds for an array of shape "
+                                f"{np.shape(x)}: {e}") from None
+
+
+gather_p = primitive("gather", _gather_impl, lambda x, *idx, indexer: ShapedArray(
+    _indexed_shape(x, idx, indexer), x.dtype))
+
+
+def gather(x, *idx, indexer: Indexer):
+    return bind(gather_p, x, *idx, indexer=indexer)
+
+
+def _scatter_impl(accumulate):
+    def impl(x, updates, *idx, indexer):
+        out = np.array(x, copy=True)
+        index = indexer.to_numpy(idx)
+        if accumulate:
+            if idx:  # repeated indices must all add up: only ufunc.at does that
+                np.add.at(out, index, updates)
+            else:
+                out[index] += updates
+        else:
+            out[index] = updates
+        return out
+    return impl
+
+
+def _scatter_abstract(x, updates, *idx, indexer):
+    target = _indexed_shape(x, idx, indexer)
+    try:
+        np.broadcast_shapes(updates.shape, target)
+        if np.broadcast_shapes(updates.shape, target) != tuple(target):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"scatter: updates {updates.str_short()} do not broadcast to the "
+                         f"indexed shape {target} of {x.str_short()}{indexer}") from None
+    return ShapedArray(x.shape, x.dtype)
+
+
+scatter_add_p = primitive("scatter_add", _scatter_impl(True), _scatter_abstract)
+scatter_p = primitive("scatter", _scatter_impl(False), _scatter_abstract)
+
+
+def scatter_add(x, updates, *idx, indexer: Indexer):
+    return bind(scatter_add_p, x, updates, *idx, indexer=indexer)
+
+
+def scatter(x, updates, *idx, indexer: Indexer):
+    return bind(scatter_p, x, updates, *idx, indexer=indexer)
+
+
+def zeros(shape, dtype):
+    """A zero array of this shape, as one ``broadcast_to`` of a scalar in the IR."""
+    return broadcast_to(np.zeros((), dtype), tuple(shape))
+
+
+def _gather_jvp(primals, tangents, indexer):
+    ans = gather(*primals, indexer=indexer)
+    t = tangents[0]
+    return ans, None if t is None else gather(t, *primals[1:], indexer=indexer)
+
+
+def _gather_vjp(g, primals, ans, needs, indexer):
+    x, *idx = primals
+    ct = scatter_add(zeros(_shape_of(x), _dtype_of(g)), g, *idx, indexer=indexer) \
+        if needs[0] else None
+    return [ct] + [None] * len(idx)
+
+
+gather_p.jvp = _gather_jvp
+gather_p.vjp = _gather_vjp
+
+
+def _scatter_jvp(prim):
+    def jvp(primals, tangents, indexer):
+        x, u, *idx = primals
+        ans = bind(prim, *primals, indexer=indexer)
+        tx, tu = tangents[0], tangents[1]
+        if tx is None and tu is None:
+            return ans, None
+        if tx is None:
+            tx = zeros(_shape_of(x), _dtype_of(ans))
+        if tu is None:
+            tu = np.zeros((), _dtype_of(ans))
+        return ans, bind(prim, tx, tu, *idx, indexer=indexer)
+    return jvp
+
+
+def _scatter_add_vjp(g, primals, ans, needs, indexer):
+    x, u, *idx = primals
+    return [g if needs[0] else None,
+            gather(g, *idx, indexer=indexer) if needs[1] else None] + [None] * len(idx)
+
+
+def _scatter_vjp(g, primals, ans, needs, indexer):
+    x, u, *idx = primals
+    # the overwritten positions of x get no cotangent
+    ct_x = scatter(g, np.zeros((), _dtype_of(g)), *idx, indexer=indexer) if needs[0] else None
+    return [ct_x, gather(g, *idx, indexer=indexer) if needs[1] else None] + [None] * len(idx)
+
+
+scatter_add_p.jvp = _scatter_jvp(scatter_add_p)
+scatter_add_p.vjp = _scatter_add_vjp
+scatter_p.jvp = _scatter_jvp(scatter_p)
+scatter_p.vjp = _scatter_vjp
+
+
+def slice_axis(x, axis: int, start: int, stop: int):
+    """``x[..., start:stop, ...]`` along one axis."""
+    items = [slice(None)] * len(_shape_of(x))
+    items[axis] = slice(start, stop)
+    return gather(x, indexer=Indexer.from_numpy(items))
+
+
+# ----------------------------------------------------------------------------- concatenate
+def _concatenate_abstract(*avals, dimension):
+    first = avals[0]
+    if not all(a.ndim == first.ndim for a in avals):
+        raise ValueError("concatenate: all operands must have the same rank, got "
+                         + ", ".join(a.str_short() for a in avals))
+    _check_axes("concatenate", first, (dimension,))
+    for a in avals:
+        if any(a.shape[i] != first.shape[i] for i in range(first.ndim) if i != dimension):
+            raise ValueError(f"concatenate: operand shapes must match except along axis "
+                             f"{dimension}, got " + ", ".join(b.str_short() for b in avals))
+    shape = list(first.shape)
+    shape[dimension] = sum(a.shape[dimension] for a in avals)
+    dtype = np.result_type(*[a.dtype for a in avals])
+    return ShapedArray(shape, dtype)
+
+
+concatenate_p = primitive("concatenate", lambda *xs, dimension: np.concatenate(xs, dimension),
+                          _concatenate_abstract)
+
+
+def concatenate(xs, dimension: int):
+    return bind(concatenate_p, *xs, dimension=int(dimension))
+
+
+def _concatenate_jvp(primals, tangents, dimension):
+    ans = concatenate(primals, dimension)
+    if all(t is None for t in tangents):
+        return ans, None
+    ts = [zeros(_shape_of(p), _dtype_of(ans)) if t is None else t
+          for p, t in zip(primals, tangents)]
+    return ans, concatenate(ts, dimension)
+
+
+def _concatenate_vjp(g, primals, ans, needs, dimension):
+    cts, start = [], 0
+    for p, need in zip(primals, needs):
+        stop = start + _shape_of(p)[dimension]
+        cts.append(slice_axis(g, dimension, start, stop) if need else None)
+        start = stop
+    return cts
+
+
+concatenate_p.jvp = _concatenate_jvp
+concatenate_p.vjp = _concatenate_vjp
+
+
+# ----------------------------------------------------------------------------- pad
+def _pad_abstract(x, value, pad_width):
+    if value.shape != ():
+        raise ValueError(f"pad: the padding value must be a scalar, got {value.str_short()}")
+    if len(pad_width) != x.ndim or any(lo < 0 or hi < 0 for lo, hi in pad_width):
+        raise ValueError(f"pad: pad_width {pad_width} does not fit {x.str_short()}")
+    return ShapedArray([d + lo + hi for d, (lo, hi) in zip(x.shape, pad_width)], x.dtype)
+
+
+pad_p = primitive("pad", lambda x, value, pad_width: np.pad(x, pad_width,
+                                                            constant_values=value),
+                  _pad_abstract)
+
+
+def pad(x, value, pad_width):
+    pad_width = tuple((int(lo), int(hi)) for lo, hi in pad_width)
+    return bind(pad_p, x, value, pad_width=pad_width)
+
+
+def _unpad(g, pad_width):
+    items = [slice(lo, d - hi) for (lo, hi), d in zip(pad_width, _shape_of(g))]
+    return gather(g, indexer=Indexer.from_numpy(items))
+
+
+def _pad_vjp_value(g, ans, x, value, pad_width):
+    all_axes = tuple(range(len(_shape_of(g))))
+    return sub(reduce_sum(g, all_axes), reduce_sum(_unpad(g, pad_width), all_axes))
+
+
+def _pad_jvp(primals, tangents, pad_width):
+    x, value = primals
+    ans = pad(x, value, pad_width)
+    tx, tv = tangents
+    if tx is None and tv is None:
+        return ans, None
+    tx = zeros(_shape_of(x), _dtype_of(ans)) if tx is None else tx
+    tv = np.zeros((), _dtype_of(ans)) if tv is None else tv
+    return ans, pad(tx, tv, pad_width)
+
+
+pad_p.jvp = _pad_jvp
+defvjp(pad_p, lambda g, ans, x, value, pad_width: _unpad(g, pad_width), _pad_vjp_value)
+
+
+# ----------------------------------------------------------------------------- einsum
+def parse_einsum(subscripts: str, shapes) -> tuple:
+    """Normalize ``'ij,jk'`` to ``(('ij', 'jk'), 'ik')``, checking it against the shapes."""
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise NotImplementedError("fungrad.numpy.einsum: ellipsis ('...') in subscripts is "
+                                  "not supported; write the dimensions out")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    operands = tuple(ins.split(","))
+    if len(operands) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(operands)} operands, "
+                         f"got {len(shapes)}")
+    sizes: dict = {}
+    for term, shape in zip(operands, shapes):
+        if len(term) != len(shape):
+            raise ValueError(f"einsum: operand subscripts {term!r} do not match its shape "
+                             f"{tuple(shape)}")
+        for c, d in zip(term, shape):
+            if c not in string.ascii_letters:
+                raise ValueError(f"einsum: invalid subscript {c!r} in {subscripts!r}")
+            if sizes.setdefault(c, d) != d:
+                raise ValueError(f"einsum: size of label {c!r} differs: {sizes[c]} and {d}")
+    for c in out:
+        if c not in sizes:
+            raise ValueError(f"einsum: output label {c!r} appears in no operand")
+    return operands, out
+
+
+def _einsum_abstract(*avals, operands, output):
+    sizes = {}
+    for term, a in zip(operands, avals):
+        sizes.update(zip(term, a.shape))
+    dtype = np.result_type(*[probe_value(a) for a in avals])
+    return ShapedArray(tuple(sizes[c] for c in output), dtype)
+
+
+einsum_p = primitive("einsum", lambda *xs, operands, output: np.einsum(
+    ",".join(operands) + "->" + output, *xs), _einsum_abstract)
+
+
+def einsum(operands: tuple, output: str, *xs):
+    return bind(einsum_p, *xs, operands=tuple(operands), output=output)
+
+
+def _einsum_jvp(primals, tangents, operands, output):
+    ans = einsum(operands, output, *primals)
+    out = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        args = list(primals)
+        args[i] = t
+        c = einsum(operands, output, *args)
+        out = c if out is None else add(out, c)
+    return ans, out
+
+
+def _einsum_vjp(g, primals, ans, needs, operands, output):
+    cts = []
+    for i, need in enumerate(needs):
+        if not need:
+            cts.append(None)
+            continue
+        term = operands[i]
+        if len(set(term)) != len(term):
+            raise NotImplementedError(
+                f"reverse-mode einsum with a repeated label in one operand ({term!r}) is not "
+                "supported; use fungrad.numpy.diagonal / trace for that operand")
+        others = [t for j, t in enumerate(operands) if j != i] + [output]
+        known = set("".join(others))
+        reachable = "".join(c for c in term if c in known)
+        args = [p for j, p in enumerate(primals) if j != i] + [g]
+        ct = einsum(tuple(others), reachable, *args)
+        if reachable != term:  # labels only this operand has: its cotangent is constant there
+            shape_i = _shape_of(primals[i])
+            kept = tuple(d if c in known else 1 for c, d in zip(term, shape_i))
+            ct = broadcast_to(reshape(ct, kept), shape_i)
+        cts.append(ct)
+    return cts
+
+
+einsum_p.jvp = _einsum_jvp
+einsum_p.vjp = _einsum_vjp
+

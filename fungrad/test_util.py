@@ -1,0 +1,140 @@
+"""``check_grads``: compare fungrad's derivatives with finite differences, as JAX's does.
+
+>>> import numpy as np, fungrad.numpy as fnp
+>>> check_grads(fnp.sin, (np.array([0.5, 1.0]),), order=2)
+"""
+from __future__ import annotations
+
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.api import jvp, vjp
+from fungrad.tree_util import tree_flatten, tree_map
+
+_DEFAULT_TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 2e-2,
+                np.dtype(np.float16): 1e-1}
+_DEFAULT_EPS = {np.dtype(np.float64): 1e-4, np.dtype(np.float32): 1e-2,
+                np.dtype(np.float16): 1e-1}
+
+
+def _dtype(x) -> np.dtype:
+    return np.asarray(x).dtype
+
+
+def _tol(tol, leaves) -> float:
+    if tol is not None:
+        return tol
+    dts = [_dtype(x) for x in leaves if _dtype(x).kind == "f"]
+    return max((_DEFAULT_TOL.get(d, 1e-5) for d in dts), default=1e-5)
+
+
+def _random_like(x, rng):
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        return np.zeros(x.shape, x.dtype)
+    return rng.standard_normal(x.shape).astype(x.dtype)
+
+
+def _add(tree, other, scale):
+    return tree_map(lambda x, t: (np.asarray(x) + scale * np.asarray(t)).astype(_dtype(x))
+                    if _dtype(x).kind == "f" else x, tree, other)
+
+
+def _inner(a, b) -> float:
+    la, lb = tree_flatten(a)[0], tree_flatten(b)[0]
+    return float(sum(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64))
+                     for x, y in zip(la, lb)))
+
+
+def _assert_close(what, expected, got, atol, rtol):
+    le, lg = tree_flatten(expected)[0], tree_flatten(got)[0]
+    for e, g in zip(le, lg):
+        e = np.asarray(e, np.float64)
+        g = np.asarray(g, np.float64)
+        if e.shape != g.shape or not np.allclose(e, g, atol=atol, rtol=rtol, equal_nan=True):
+            raise AssertionError(f"{what} mismatch (atol={atol}, rtol={rtol}):\n"
+                                 f"expected {e!r}\ngot      {g!r}")
+
+
+def check_jvp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None):
+    """One JVP in a random direction against a central difference."""
+    rng = rng or np.random.default_rng(0)
+    leaves = tree_flatten(args)[0]
+    eps = eps or max((_DEFAULT_EPS.get(_dtype(x), 1e-4) for x in leaves
+                      if _dtype(x).kind == "f"), default=1e-4)
+    tol = _tol(atol, leaves)
+    tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
+    out, t_out = jvp(f, tuple(args), tangent)
+    plus = f(*_add(tuple(args), tangent, eps))
+    minus = f(*_add(tuple(args), tangent, -eps))
+    numeric = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
+                       / (2 * eps), plus, minus)
+    _assert_close("JVP", numeric, t_out, tol, rtol if rtol is not None else tol)
+
+
+def check_vjp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None):
+    """<vjp(ct), t> must equal <ct, jvp(t)>, with the JVP by central differences."""
+    rng = rng or np.random.default_rng(1)
+    leaves = tree_flatten(args)[0]
+    eps = eps or max((_DEFAULT_EPS.get(_dtype(x), 1e-4) for x in leaves
+                      if _dtype(x).kind == "f"), default=1e-4)
+    tol = _tol(atol, leaves)
+    out, pullback = vjp(f, *args)
+    ct = tree_map(lambda y: _random_like(y, rng), out)
+    tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
+    plus = f(*_add(tuple(args), tangent, eps))
+    minus = f(*_add(tuple(args), tangent, -eps))
+    numeric_t = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
+                         / (2 * eps), plus, minus)
+    cts_in = pullback(ct)
+    lhs = _inner(tree_map(lambda c, x: c if _dtype(x).kind == "f" else np.zeros(()),
+                          tuple(cts_in), tuple(args)),
+                 tree_map(lambda t, x: t if _dtype(x).kind == "f" else np.zeros(()),
+                          tangent, tuple(args)))
+    rhs = _inner(ct, numeric_t)
+    _assert_close("VJP", np.float64(rhs), np.float64(lhs), tol, rtol if rtol is not None
+                  else tol)
+
+
+def check_grads(f: Callable, args: Sequence[Any], order: int, modes=("fwd", "rev"),
+                atol=None, rtol=None, eps=None) -> None:
+    """Check ``f``'s derivatives up to ``order`` against central finite differences in random
+    directions, in forward (``"fwd"``) and reverse (``"rev"``) mode; higher orders check the
+    derivative functions themselves (forward of forward, reverse of reverse, and mixed).
+    Raises AssertionError on a mismatch.
+
+    >>> import numpy as np, fungrad.numpy as fnp
+    >>> check_grads(lambda x: fnp.sum(x ** 3), (np.array([1.0, 2.0]),), order=3)
+    """
+    args = tuple(args)
+    for mode in modes:
+        if mode not in ("fwd", "rev"):
+            raise ValueError(f"check_grads: unknown mode {mode!r}; expected 'fwd' or 'rev'")
+
+    def check(fun, fargs, level):
+        if level > order:
+            return
+        for mode in modes:
+            if mode == "fwd":
+                check_jvp(fun, fargs, atol, rtol, eps)
+                tangent = tree_map(lambda x: _random_like(x, np.random.default_rng(level)),
+                                   fargs)
+
+                def fwd(*primals, _fun=fun, _t=tangent):
+                    return jvp(_fun, primals, _t)[1]
+                check(fwd, fargs, level + 1)
+            else:
+                check_vjp(fun, fargs, atol, rtol, eps)
+                out = fun(*fargs)
+                ct = tree_map(lambda y: _random_like(y, np.random.default_rng(level + 7)), out)
+
+                def rev(*primals, _fun=fun, _ct=ct):
+                    return vjp(_fun, *primals)[1](_ct)
+                check(rev, fargs, level + 1)
+
+    check(f, args, 1)
+
+
+

@@ -1,0 +1,122 @@
+"""Reverse mode: pull cotangents back through a jaxpr, last equation first.
+
+``backward_pass`` reads the primal value of every variable from an environment (the values
+recorded while tracing, or the values of re-evaluating the IR inside an outer trace) and
+applies each primitive's vjp rule. Only *active* variables -- those that depend on a
+differentiated input -- get cotangents, so gradients nobody asked for (a loss's data inputs)
+are never computed: dead-code elimination by construction.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, Var, trace_to_jaxpr
+from fungrad.interpreter import eval_jaxpr_env
+from fungrad.prims.elementwise import add, convert_element_type
+from fungrad.prims.rules import is_float
+from fungrad.prims.structural import sum_to_shape, zeros
+
+
+def fit_cotangent(ct, aval: ShapedArray):
+    """Make a rule's cotangent match its input's aval: sum broadcast dims away, cast dtype."""
+    if getattr(ct, "shape", ()) != aval.shape:
+        ct = sum_to_shape(ct, aval.shape)
+    if getattr(ct, "dtype", None) != aval.dtype:
+        ct = convert_element_type(ct, aval.dtype)
+    return ct
+
+
+def active_vars(jaxpr: Jaxpr, differentiated: Sequence[bool]) -> set[int]:
+    """Ids of the variables that depend on a differentiated input through differentiable
+    operations (float dtype, not ``stop_gradient`` or a comparison)."""
+    active = {id(v) for v, d in zip(jaxpr.invars, differentiated) if d and is_float(v.aval)}
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.nondiff:
+            continue
+        if any(type(x) is not Literal and id(x) in active for x in eqn.inputs):
+            active.update(id(v) for v in eqn.outvars if is_float(v.aval))
+    return active
+
+
+def backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
+                  out_cts: Sequence[Any]) -> list:
+    """Cotangents of the differentiated inputs (``None`` where zero) given the cotangents of
+    the outputs. ``env`` maps every variable to its primal value and is consumed."""
+    active = active_vars(jaxpr, differentiated)
+    ct_env: dict = {}
+
+    def accumulate(v, ct):
+        old = ct_env.get(v)
+        ct_env[v] = ct if old is None else add(old, ct)
+
+    for v, ct in zip(jaxpr.outvars, out_cts):
+        if ct is not None and type(v) is not Literal and id(v) in active:
+            accumulate(v, ct)
+
+    for eqn in reversed(jaxpr.eqns):
+        outvars = eqn.outvars
+        prim = eqn.primitive
+        if prim.multiple_results:
+            cts = [ct_env.pop(v, None) for v in outvars]
+            has_ct = any(c is not None for c in cts)
+            if has_ct:  # rules of multi-output primitives get dense cotangents
+                cts = [zeros(v.aval.shape, v.aval.dtype) if c is None and is_float(v.aval)
+                       else c for v, c in zip(outvars, cts)]
+        else:
+            cts = ct_env.pop(outvars[0], None)
+            has_ct = cts is not None
+        if has_ct:
+            needs = [type(x) is not Literal and id(x) in active for x in eqn.inputs]
+            if any(needs):
+                if prim.vjp is None:
+                    raise NotImplementedError(f"Reverse-mode differentiation of {prim.name} "
+                                              "is not implemented")
+                primals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+                ans = [env[v] for v in outvars] if prim.multiple_results else env[outvars[0]]
+                in_cts = prim.vjp(cts, primals, ans, needs, **eqn.params)
+                for x, need, ct in zip(eqn.inputs, needs, in_cts):
+                    if need and ct is not None:
+                        accumulate(x, fit_cotangent(ct, x.aval))
+        for v in outvars:  # the backward pass is past this value's definition: free it
+            env.pop(v, None)
+    return [ct_env.get(v) if d else None for v, d in zip(jaxpr.invars, differentiated)]
+
+
+def forward_env(closed: ClosedJaxpr, args: Sequence[Any], values: dict | None) -> dict:
+    """Primal values of every variable: reuse the ones recorded while tracing when nothing
+    outside is being traced, otherwise re-evaluate so an outer trace records the forward pass
+    (that is what makes ``grad(grad(f))`` see the whole computation)."""
+    from fungrad.core import Tracer
+    outer = any(isinstance(x, Tracer) for x in args) or \
+        any(isinstance(x, Tracer) for x in closed.consts)
+    if values is not None and not outer:
+        return values
+    return eval_jaxpr_env(closed.jaxpr, closed.consts, args)
+
+
+def read_outputs(jaxpr: Jaxpr, env: dict) -> list:
+    return [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
+
+
+def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxpr:
+    """The IR -> IR reverse-mode transform: a jaxpr taking ``(*primals, *out_cts)`` and
+    returning the cotangents of the differentiated inputs (zeros where none flows)."""
+    jaxpr = closed.jaxpr
+    n = len(jaxpr.invars)
+    diff_avals = [v.aval.strip_weak() for v, d in zip(jaxpr.invars, differentiated) if d]
+
+    def fun(*args):
+        primals, cts = args[:n], args[n:]
+        env = eval_jaxpr_env(jaxpr, closed.consts, primals)
+        in_cts = backward_pass(jaxpr, env, differentiated, list(cts))
+        result = [ct for ct, d in zip(in_cts, differentiated) if d]
+        return [zeros(a.shape, a.dtype) if ct is None else ct
+                for ct, a in zip(result, diff_avals)]
+
+    in_avals = [v.aval for v in jaxpr.invars] + [_out_aval(v) for v in jaxpr.outvars]
+    new, _ = trace_to_jaxpr(fun, in_avals, description="vjp")
+    return new
+
+
+def _out_aval(v: Var) -> ShapedArray:
+    return v.aval.strip_weak()
