@@ -32,8 +32,7 @@ class Backend:
     np: Any  # numpy-like namespace the loss code is written against
     nn: Any  # namespace with log_softmax(x, axis=-1)
     value_and_grad: Callable  # loss -> fn(params, data) -> (loss, grads)
-    hvp: Callable  # (f, x, v) -> Hessian of scalar f at x times v
-    hvp_method: str  # how `hvp` differentiates, for the row label
+    hvp: Callable  # (f, x, v) -> Hessian of scalar f at x times v, forward-over-reverse
     jit: Optional[Callable] = None  # fn -> compiled fn, where the library has one
     make_jaxpr: Optional[Callable] = None
     # Whether `jit` accepts Python `while` / `if` on traced array values.
@@ -60,8 +59,10 @@ def _jaxlike(name, version, module, np, nn, jit_allows_python_control_flow,
 
     return Backend(
         name=name, version=version, np=np, nn=nn,
-        value_and_grad=module.value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
-        jit=module.jit, make_jaxpr=getattr(module, "make_jaxpr", None),
+        value_and_grad=module.value_and_grad, hvp=hvp,
+        # Optional, so that a fungrad still being written gets its eager rows;
+        # a missing transform makes only the rows that need it report ERROR.
+        jit=getattr(module, "jit", None), make_jaxpr=getattr(module, "make_jaxpr", None),
         jit_allows_python_control_flow=jit_allows_python_control_flow,
         prepare=prepare, sync=sync,
     )
@@ -119,7 +120,7 @@ def _load_autograd():
 
     return Backend(
         name="autograd", version=package_version("autograd") or "?", np=anp, nn=nn,
-        value_and_grad=autograd.value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
+        value_and_grad=autograd.value_and_grad, hvp=hvp,
     )
 
 
@@ -141,8 +142,8 @@ def _load_torch():
     nn = types.SimpleNamespace(log_softmax=lambda x, axis=-1: torch.log_softmax(x, dim=axis))
 
     def prepare(params, data, transform):
-        to_tensor = lambda a: torch.as_tensor(a)  # noqa: E731  (shares numpy's memory)
-        params, data = tree_map(to_tensor, params), tree_map(to_tensor, data)
+        # as_tensor shares the numpy arrays' memory: no copy
+        params, data = tree_map(torch.as_tensor, params), tree_map(torch.as_tensor, data)
         if transform == "value_and_grad":
             # Leaf tensors that record their gradient, made once like a
             # model's parameters; the hvp uses torch.func and needs none.
@@ -164,7 +165,7 @@ def _load_torch():
 
     return Backend(
         name="torch", version=torch.__version__, np=torch, nn=nn,
-        value_and_grad=value_and_grad, hvp=hvp, hvp_method="fwd-over-rev",
+        value_and_grad=value_and_grad, hvp=hvp,
         prepare=prepare,
     )
 

@@ -5,18 +5,9 @@ settings below are only honoured if they are in the environment before numpy,
 torch or jax are imported for the first time.
 """
 
-import os
-
-# One BLAS thread for every library, so that a comparison measures the
-# autodiff machinery rather than how many cores each library grabs.  These
-# must be set before the first `import numpy` anywhere in the process.
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ[_var] = "1"
-# XLA reads its flags once, when jax is first imported.
-os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-
 import gc
 import importlib.metadata
+import os
 import platform
 import statistics
 import sys
@@ -25,7 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
+# One BLAS thread for every library, so that a comparison measures the
+# autodiff machinery rather than how many cores each library grabs.  These
+# must be set before the first `import numpy` anywhere in the process.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[_var] = "1"
+# XLA reads its flags once, when jax is first imported.
+os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+# Recent jaxlib still runs jitted code on a pool of one thread per usable CPU
+# despite those flags (measured here: ~1.3 CPUs busy on the 784-256-10 MLP);
+# jax sizes that pool from the process's CPU affinity (jax issue #1539), so
+# restrict the whole process to one CPU, before jax is imported, to hold every
+# library to a single core.  Python itself only ever runs on one anyway.
+if hasattr(os, "sched_setaffinity"):  # Linux
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+
+import numpy as np  # noqa: E402  (only after the environment above is set)
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -111,20 +117,21 @@ def compare(out, ref, rtol):
     """Compare two output pytrees.
 
     Returns (ok, message).  Each leaf must have the reference's shape and
-    satisfy |out - ref| <= rtol * |ref| + rtol * max|ref| elementwise: the
-    absolute term, scaled to the leaf, keeps gradient entries that are
-    nearly zero from failing on round-off alone.  The message gives the
-    worst max|out - ref| / max|ref| over all leaves.
+    dtype (a float32 workload silently computed in float64 would be timed
+    unfairly) and satisfy |out - ref| <= rtol * |ref| + rtol * max|ref|
+    elementwise: the absolute term, scaled to the leaf, keeps gradient
+    entries that are nearly zero from failing on round-off alone.  The
+    message gives the worst max|out - ref| / max|ref| over all leaves.
     """
     out_leaves, out_struct = tree_flatten(out)
     ref_leaves, ref_struct = tree_flatten(ref)
     if out_struct != ref_struct:
         return False, f"tree structure {out_struct} != reference {ref_struct}"
     worst, ok = 0.0, True
-    for i, (o, r) in enumerate(zip(out_leaves, ref_leaves)):
+    for i, (o, r) in enumerate(zip(out_leaves, ref_leaves, strict=True)):
         o, r = to_numpy(o), to_numpy(r)
-        if o.shape != r.shape:
-            return False, f"leaf {i}: shape {o.shape} != reference {r.shape}"
+        if o.shape != r.shape or o.dtype != r.dtype:
+            return False, f"leaf {i}: {o.dtype}{list(o.shape)} != reference {r.dtype}{list(r.shape)}"
         scale = float(np.max(np.abs(r))) if r.size else 0.0
         if not np.all(np.isfinite(o)):
             return False, f"leaf {i}: non-finite values"
@@ -208,6 +215,8 @@ def time_interleaved(cands, repeat, target):
     garbage is part of their cost) but a collection runs before each sample,
     so nobody pays for the previous candidate's garbage.
     """
+    if not cands:
+        return
     collect_garbage()
     for cand in cands:
         calibrate(cand, target)
@@ -259,14 +268,14 @@ def environment(backends):
     except Exception:  # the layout of show_config is not a stable API
         blas = "unknown"
     try:
-        usable_cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable_cpus = os.cpu_count()
+        pinned = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux: no pinning
+        pinned = "all"
     env = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
-        "usable_cpus": usable_cpus,
+        "pinned_to_cpus": pinned,
         "numpy": np.__version__,
         "blas": blas,
         "threads": {v: os.environ.get(v) for v in

@@ -15,6 +15,7 @@ the call, including the returned loss and gradients.
 
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
+import functools
 import gc
 import tracemalloc
 
@@ -68,7 +69,7 @@ def main():
             if not ok:
                 print(f"FAIL: {impl.name}: {message}; not measured")
                 continue
-            peak = peak_bytes(lambda: fn(p, d))
+            peak = peak_bytes(functools.partial(fn, p, d))
         except Exception as exc:  # report and go on with the others
             print(f"ERROR: {impl.name}: {type(exc).__name__}: {exc}".splitlines()[0])
             continue

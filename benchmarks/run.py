@@ -13,6 +13,7 @@ to benchmarks/results/latest.json.
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -26,15 +27,15 @@ from workloads import WORKLOADS, implementations, selftest
 # Samples per implementation and the length of one sample, in seconds.
 # --quick keeps a full run well under a minute.
 SETTINGS = {
-    "full": {"repeat": 21, "target_sample_s": 0.02},
+    "full": {"repeat": 21, "target_sample_s": 0.05},
     "quick": {"repeat": 5, "target_sample_s": 0.002},
 }
 RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
 
 
-def _caller(impl, fn, params, data):
-    """A no-argument call of fn that waits for its result (a fresh closure per impl)."""
-    return lambda: impl.sync(fn(params, data))
+def _runner(impl, params, data):
+    """run(fn): call fn on this impl's inputs and wait for the result."""
+    return lambda fn: impl.sync(fn(params, data))
 
 
 def bench_workload(workload, impls, repeat, target):
@@ -51,9 +52,8 @@ def bench_workload(workload, impls, repeat, target):
             row.update(status="n/a", detail=reason)
             continue
         try:
-            p, d = impl.prepare(params, data, workload)
-            fn, out, row["first_call_s"] = first_call(
-                lambda: impl.build(workload), lambda f: impl.sync(f(p, d)))
+            run = _runner(impl, *impl.prepare(params, data, workload))
+            fn, out, row["first_call_s"] = first_call(functools.partial(impl.build, workload), run)
         except Exception as exc:  # report and go on with the other rows
             row.update(status="ERROR", detail=f"{type(exc).__name__}: {exc}".splitlines()[0])
             continue
@@ -64,7 +64,7 @@ def bench_workload(workload, impls, repeat, target):
             if not ok:
                 row["status"] = "FAIL"
                 continue
-        timed.append((Candidate(impl.name, _caller(impl, fn, p, d)), row))
+        timed.append((Candidate(impl.name, functools.partial(run, fn)), row))
 
     harness.time_interleaved([cand for cand, _ in timed], repeat, target)
     floor = timed[0][0].median if timed and timed[0][0].name == "numpy" else None
@@ -89,7 +89,8 @@ def table_row(row):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="few, short samples (full run < 60 s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="few, short samples: all workloads in under a minute")
     parser.add_argument("--only", help="comma-separated workload names to run")
     parser.add_argument("--repeat", type=int, help="samples per implementation (default: 21, quick: 5)")
     parser.add_argument("--selftest", action="store_true",

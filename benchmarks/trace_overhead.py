@@ -22,7 +22,7 @@ import argparse
 import numpy as np
 
 from backends import load_backends
-from harness import Candidate, compare, markdown_table, print_environment, environment, time_interleaved
+from harness import Candidate, compare, environment, markdown_table, print_environment, time_interleaved
 from workloads import apply_chain, chain_ops, scalar_chain_numpy
 
 CHAIN_LENGTH = 1000

@@ -75,6 +75,8 @@ class Impl:
         if self.backend is None:
             return workload.numpy_impl
         backend = self.backend
+        if self.jit and backend.jit is None:
+            raise NotImplementedError(f"{backend.name} has no jit")
         loss = workload.make_loss(backend.np, backend.nn)
         if workload.transform == "value_and_grad":
             fn = backend.value_and_grad(loss)
@@ -116,8 +118,7 @@ def mlp_inputs(n_in, n_hidden, n_out, batch, dtype, seed=0):
     }
     x = rng.normal(size=(batch, n_in))
     y = np.eye(n_out)[rng.integers(n_out, size=batch)]
-    cast = lambda a: a.astype(dtype)  # noqa: E731
-    return {k: cast(v) for k, v in params.items()}, (cast(x), cast(y))
+    return {k: v.astype(dtype) for k, v in params.items()}, (x.astype(dtype), y.astype(dtype))
 
 
 def mlp_loss(np, nn):
@@ -396,11 +397,20 @@ WORKLOADS = [
 # --------------------------------------------------------------------------
 
 def _finite_difference(fn, x, direction, eps):
-    """Central difference of fn (array-valued pytree output) at x along direction."""
-    shifted = lambda s: tree_replace_leaves(x, [a + s * d for a, d in zip(  # noqa: E731
-        tree_flatten(x)[0], tree_flatten(direction)[0])])
+    """Central difference of fn (a pytree-valued function) at pytree x along direction."""
+    def shifted(step):
+        leaves = zip(tree_flatten(x)[0], tree_flatten(direction)[0], strict=True)
+        return tree_replace_leaves(x, [a + step * d for a, d in leaves])
     plus, minus = tree_flatten(fn(shifted(eps)))[0], tree_flatten(fn(shifted(-eps)))[0]
-    return [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+    return [(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)]
+
+
+def _numpy_loss(numpy_impl, params, data):
+    return numpy_impl(params, data)[0]
+
+
+def _numpy_grad_w1(w1, rest, batch):
+    return mlp_numpy({**rest, "W1": w1}, batch)[1]["W1"]
 
 
 def selftest(rtol=1e-6, eps=1e-5):
@@ -424,12 +434,12 @@ def selftest(rtol=1e-6, eps=1e-5):
             direction = tree_replace_leaves(params, [d / norm for d in steps])
             _, grads = w.numpy_impl(params, data)
             exact = sum(float(np.sum(g * d)) for g, d in
-                        zip(tree_flatten(grads)[0], tree_flatten(direction)[0]))
-            loss_only = lambda p: w.numpy_impl(p, data)[0]  # noqa: E731
+                        zip(tree_flatten(grads)[0], tree_flatten(direction)[0], strict=True))
+            loss_only = functools.partial(_numpy_loss, w.numpy_impl, data=data)
             approx = float(_finite_difference(loss_only, params, direction, eps)[0])
         else:
             v, rest, batch = data
-            grad_w1 = lambda w1: mlp_numpy({**rest, "W1": w1}, batch)[1]["W1"]  # noqa: E731
+            grad_w1 = functools.partial(_numpy_grad_w1, rest=rest, batch=batch)
             approx = _finite_difference(grad_w1, params, v, eps)[0]
             exact = w.numpy_impl(params, data)
         err = np.max(np.abs(np.asarray(exact) - approx)) / np.max(np.abs(approx))

@@ -307,17 +307,18 @@ def _pp_param_value(value, namer: _Namer, indent: int) -> str:
 
 
 def _pp_eqn(eqn: Eqn, namer: _Namer, indent: int, show_source: bool) -> str:
+    """One equation; ``indent`` is the column it starts at (nested jaxprs indent from it)."""
     args = " ".join(namer.use(x) for x in eqn.inputs)
+    outs = " ".join(namer.binder(v) if _used(v) else "_" for v in eqn.outvars)
     params = ""
     if eqn.params:
-        parts = [f"{k}={_pp_param_value(v, namer, indent + 4)}"
+        parts = [f"{k}={_pp_param_value(v, namer, indent + 2)}"
                  for k, v in sorted(eqn.params.items())]
-        if any("\n" in p for p in parts):
+        if any("\n" in p for p in parts) or len(" ".join(parts)) + len(outs) + indent > 90:
             pad = " " * (indent + 2)
             params = "[\n" + "\n".join(pad + p for p in parts) + "\n" + " " * indent + "]"
         else:
             params = "[" + " ".join(parts) + "]"
-    outs = " ".join(namer.binder(v) if _used(v) else "_" for v in eqn.outvars)
     lhs = f"{outs} = " if eqn.outvars else ""
     text = f"{lhs}{eqn.primitive.name}{params} {args}".rstrip()
     if show_source and eqn.source_info:
@@ -336,6 +337,8 @@ class DropVar(Var):
 
 
 def _pp_jaxpr_text(jaxpr: Jaxpr, namer: _Namer, indent: int, show_source: bool = False) -> str:
+    """The jaxpr starting at column ``indent``: one line if it fits, else its equations on
+    lines indented 4 past it and ``in (...)`` 2 past it, as JAX prints."""
     consts = " ".join(namer.binder(v) for v in jaxpr.constvars)
     ins = " ".join(namer.binder(v) for v in jaxpr.invars)
     head = f"{{ lambda {consts}{' ' if consts else ''}; {ins}. let"

@@ -13,7 +13,7 @@ from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, trace_t
 from fungrad.interpreter import last_uses
 from fungrad.prims.elementwise import convert_element_type
 from fungrad.prims.rules import is_float
-from fungrad.prims.structural import broadcast_to
+from fungrad.prims.structural import broadcast_to, zeros
 
 
 def fit_tangent(t, aval: ShapedArray):
@@ -73,12 +73,15 @@ def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
     return outs, touts
 
 
-def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool]) -> tuple[ClosedJaxpr, list[bool]]:
+def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool],
+              instantiate: bool = False) -> tuple[ClosedJaxpr, list[bool]]:
     """The IR -> IR forward-mode transform.
 
     The new jaxpr takes ``(*primals, *tangents for the nonzero inputs)`` and returns
     ``(*primal_outs, *tangent_outs that are nonzero)``; the second result says which tangent
-    outputs are nonzero (the others are symbolic zeros and not returned).
+    outputs are nonzero (the others are symbolic zeros and not returned). With
+    ``instantiate``, every floating-point output gets a tangent (zeros where none flows), so
+    the output layout does not depend on the rules (what control-flow branches need).
     """
     jaxpr = closed.jaxpr
     n = len(jaxpr.invars)
@@ -89,9 +92,12 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool]) -> tuple[ClosedJaxpr
         primals, tangents_in = args[:n], iter(args[n:])
         tangents = [next(tangents_in) if nz else None for nz in nonzero]
         outs, touts = jvp_eval(jaxpr, closed.consts, primals, tangents)
+        if instantiate:
+            touts = [(zeros(v.aval.shape, v.aval.dtype) if t is None else t)
+                     if is_float(v.aval) else None for v, t in zip(jaxpr.outvars, touts)]
         out_nonzero[:] = [t is not None for t in touts]
         return list(outs) + [t for t in touts if t is not None]
 
     in_avals = [v.aval for v in jaxpr.invars] + tangent_avals
-    new, _ = trace_to_jaxpr(fun, in_avals, description="jvp")
+    new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="jvp")
     return new, out_nonzero

@@ -7,4 +7,4 @@ in the IR as sub-jaxprs, so one IR serves every input value.
 np.float64(2.0)
 """
 from fungrad.api import stop_gradient  # noqa: F401
-
+from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401

@@ -114,7 +114,7 @@ def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxp
                 for ct, a in zip(result, diff_avals)]
 
     in_avals = [v.aval for v in jaxpr.invars] + [_out_aval(v) for v in jaxpr.outvars]
-    new, _ = trace_to_jaxpr(fun, in_avals, description="vjp")
+    new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
     return new
 
 

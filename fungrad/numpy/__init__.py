@@ -452,8 +452,11 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         raise NotImplementedError("fungrad.numpy.linspace with traced endpoints supports "
                                   "axis=0 and retstep=False only")
     div_ = (num - 1) if endpoint else num
-    steps = np.arange(num, dtype=np.float64) / builtins.max(div_, 1)
     start, stop = _arr(start), _arr(stop)
+    # numpy computes in result_type(start, stop, float(num)): float32 endpoints stay float32
+    from fungrad.prims.rules import probe_value
+    dt = np.result_type(probe_value(get_aval(start)), probe_value(get_aval(stop)), 0.0)
+    steps = (np.arange(num, dtype=np.float64) / builtins.max(div_, 1)).astype(dt)
     shape = np.broadcast_shapes(_shape(start), _shape(stop))
     steps = steps.reshape((num,) + (1,) * len(shape))
     out = ew.add(start, ew.mul(steps, ew.sub(stop, start)))

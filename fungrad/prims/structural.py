@@ -161,7 +161,10 @@ reduce_or_p = _reduction("reduce_or", np.any, nondiff=True)
 
 def _reducer(prim):
     def reduce(x, axes):
-        return bind(prim, x, axes=tuple(sorted(int(a) for a in axes)))
+        axes = tuple(sorted(int(a) for a in axes))
+        if not axes and _dtype_of(x).kind in "fc" and not isinstance(x, (int, float)):
+            return x  # reducing over no axes is the identity (numpy keeps float dtypes)
+        return bind(prim, x, axes=axes)
     return reduce
 
 

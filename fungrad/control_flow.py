@@ -1,0 +1,532 @@
+"""Structured control flow: ``cond``/``switch``, ``while_loop``/``fori_loop`` and ``scan``.
+
+Unlike Python ``if``/``while`` on traced values (which fungrad records as guards, specializing
+the IR to the path taken), these keep every branch and the loop body in the IR as sub-jaxprs,
+so one IR serves all values. Each primitive carries its own rules, written as IR -> IR
+transforms of its sub-jaxprs: the jvp of a ``cond`` is a ``cond`` of jvp'd branches, the
+reverse of a ``scan`` is a reversed ``scan`` of the body's vjp.
+
+>>> import numpy as np, fungrad
+>>> fungrad.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(3.0))
+(np.float64(3.0), array([0., 0., 2.]))
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.core import (
+    ClosedJaxpr, Jaxpr, Primitive, ShapedArray, Tracer, Var, bind, get_aval, trace_to_jaxpr,
+)
+from fungrad.interpreter import eval_jaxpr
+from fungrad.jvp import jvp_jaxpr
+from fungrad.prims.elementwise import add, convert_element_type
+from fungrad.prims.rules import is_float
+from fungrad.prims.structural import zeros
+from fungrad.tree_util import tree_flatten, tree_unflatten
+from fungrad.vjp import vjp_jaxpr
+
+__all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracing the sub-functions
+# ---------------------------------------------------------------------------------------------
+
+def _as_strong(x):
+    """Loop carries get a fixed dtype: a Python scalar becomes a numpy value."""
+    return np.asarray(x) if type(x) in (bool, int, float, complex) else x
+
+
+def _trace_sub(fun: Callable, in_tree, in_avals: Sequence[ShapedArray], what: str):
+    """Trace ``fun`` on abstract values; returns (jaxpr whose consts became leading invars,
+    the consts, the output tree)."""
+    out_tree_box = []
+
+    def flat_fun(*flat):
+        out = fun(*tree_unflatten(in_tree, flat))
+        leaves, tree = tree_flatten(out)
+        out_tree_box.append(tree)
+        return [_as_strong(x) for x in leaves]
+
+    closed, _ = trace_to_jaxpr(flat_fun, list(in_avals), abstract=True, description=what)
+    jaxpr = closed.jaxpr
+    # closure conversion: the values the function closed over become explicit inputs, so
+    # the enclosing trace sees them flow in (and transforms differentiate through them)
+    converted = Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
+    return converted, list(closed.consts), out_tree_box[0]
+
+
+def _types(avals) -> str:
+    return "(" + ", ".join(a.str_short() for a in avals) + ")"
+
+
+def _same_types(a: Sequence[ShapedArray], b: Sequence[ShapedArray]) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and x.dtype == y.dtype
+                                    for x, y in zip(a, b))
+
+
+def _with_extra_invars(jaxpr: Jaxpr, before: Sequence[ShapedArray] = (),
+                       after: Sequence[ShapedArray] = ()) -> Jaxpr:
+    """The same jaxpr taking extra (unused) inputs before and after its own."""
+    return Jaxpr([], [Var(a) for a in before] + jaxpr.invars + [Var(a) for a in after],
+                 jaxpr.eqns, jaxpr.outvars)
+
+
+def _closed(jaxpr: Jaxpr) -> ClosedJaxpr:
+    return ClosedJaxpr(jaxpr, [])
+
+
+def _zeros_for(aval: ShapedArray):
+    return zeros(aval.shape, aval.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# cond / switch
+# ---------------------------------------------------------------------------------------------
+
+cond_p = Primitive("cond", multiple_results=True)
+
+
+def _cond_impl(index, *args, branches):
+    i = int(np.clip(int(index), 0, len(branches) - 1))
+    return eval_jaxpr(branches[i].jaxpr, [], *args)
+
+
+def _cond_abstract(index, *avals, branches):
+    if index.dtype.kind not in "iu" or index.shape != ():
+        raise TypeError(f"cond: the branch index must be an integer scalar, got "
+                        f"{index.str_short()}")
+    return branches[0].out_avals
+
+
+cond_p.impl = _cond_impl
+cond_p.abstract_eval = _cond_abstract
+
+
+def switch(index, branches: Sequence[Callable], *operands):
+    """Apply ``branches[index](*operands)``, the index clamped to the valid range; every
+    branch is traced and kept in the IR.
+
+    >>> import fungrad
+    >>> fungrad.lax.switch(5, [lambda x: x + 1.0, lambda x: x * 10.0], 2.0)
+    np.float64(20.0)
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch: need at least one branch")
+    flat, in_tree = tree_flatten(operands)
+    flat = [_as_strong(x) for x in flat]
+    avals = [get_aval(x) for x in flat]
+    traced = [_trace_sub(b, in_tree, avals, f"branch {i} of switch/cond")
+              for i, b in enumerate(branches)]
+    out_tree = traced[0][2]
+    out_avals = [v.aval for v in traced[0][0].outvars]
+    for i, (jx, _, tree) in enumerate(traced[1:], 1):
+        avals_i = [v.aval for v in jx.outvars]
+        if tree != out_tree or not _same_types(avals_i, out_avals):
+            raise TypeError(
+                "cond/switch branches must return the same tree structure, shapes and dtypes;"
+                f" branch 0 returns {out_tree} with types {_types(out_avals)} but branch {i} "
+                f"returns {tree} with types {_types(avals_i)}")
+    # every branch takes every branch's closed-over values, then the operands
+    all_consts = [c for _, consts, _ in traced for c in consts]
+    const_avals = [[get_aval(c) for c in consts] for _, consts, _ in traced]
+    jaxprs = []
+    for i, (jx, _, _) in enumerate(traced):
+        before = [a for avals_ in const_avals[:i] for a in avals_]
+        after_consts = [a for avals_ in const_avals[i + 1:] for a in avals_]
+        own = jx.invars[:len(const_avals[i])]
+        rest = jx.invars[len(const_avals[i]):]
+        invars = [Var(a) for a in before] + own + [Var(a) for a in after_consts] + rest
+        jaxprs.append(_closed(Jaxpr([], invars, jx.eqns, jx.outvars)))
+    index = _as_index(index)
+    outs = bind(cond_p, index, *all_consts, *flat, branches=tuple(jaxprs))
+    return tree_unflatten(out_tree, outs)
+
+
+def _as_index(index):
+    if isinstance(index, Tracer):
+        if index.dtype.kind == "b":
+            return convert_element_type(index, np.int32)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"switch: the index must be an integer, got {index.aval.str_short()}")
+        return index
+    arr = np.asarray(index)
+    if arr.shape != () or arr.dtype.kind not in "biu":
+        raise TypeError(f"switch/cond: the index/predicate must be a boolean or integer scalar,"
+                        f" got {arr.dtype}{list(arr.shape)}")
+    return np.int32(arr)
+
+
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+    """``true_fun(*operands) if pred else false_fun(*operands)``, with both branches kept
+    in the IR (so it works on abstract values, and one IR serves both outcomes).
+
+    >>> import fungrad
+    >>> fungrad.lax.cond(False, lambda x: x + 1.0, lambda x: x - 1.0, 1.0)
+    np.float64(0.0)
+    """
+    if isinstance(pred, Tracer) and (pred.shape != () or pred.dtype != np.bool_):
+        if pred.shape != ():
+            raise TypeError(f"cond: the predicate must be a scalar, got {pred.aval.str_short()}")
+    return switch(pred, [false_fun, true_fun], *operands)
+
+
+def _cond_jvp(primals, tangents, branches):
+    index, *args = primals
+    nonzero = [t is not None for t in tangents[1:]]
+    new = [jvp_jaxpr(b, nonzero, instantiate=True)[0] for b in branches]
+    tangent_args = [t for t in tangents[1:] if t is not None]
+    outs = bind(cond_p, index, *args, *tangent_args, branches=tuple(new))
+    n = len(branches[0].out_avals)
+    primal_out, tangent_out = outs[:n], iter(outs[n:])
+    return primal_out, [next(tangent_out) if is_float(a) else None
+                        for a in branches[0].out_avals]
+
+
+def _cond_vjp(cts, primals, ans, needs, branches):
+    index, *args = primals
+    differentiated = list(needs[1:])
+    if not any(differentiated):
+        return [None] * len(primals)
+    cts = [ct if ct is not None else _zeros_for(a) for ct, a in zip(cts, branches[0].out_avals)]
+    new = [vjp_jaxpr(b, differentiated) for b in branches]
+    in_cts = iter(bind(cond_p, index, *args, *cts, branches=tuple(new)))
+    return [None] + [next(in_cts) if d else None for d in differentiated]
+
+
+cond_p.jvp = _cond_jvp
+cond_p.vjp = _cond_vjp
+
+
+# ---------------------------------------------------------------------------------------------
+# while_loop / fori_loop
+# ---------------------------------------------------------------------------------------------
+
+while_p = Primitive("while", multiple_results=True)
+
+
+def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cond_consts = args[:cond_nconsts]
+    body_consts = args[cond_nconsts:cond_nconsts + body_nconsts]
+    carry = list(args[cond_nconsts + body_nconsts:])
+    while eval_jaxpr(cond_jaxpr.jaxpr, [], *cond_consts, *carry)[0]:
+        carry = eval_jaxpr(body_jaxpr.jaxpr, [], *body_consts, *carry)
+    return carry
+
+
+def _while_abstract(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    return body_jaxpr.out_avals
+
+
+while_p.impl = _while_impl
+while_p.abstract_eval = _while_abstract
+
+
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
+    """``while cond_fun(val): val = body_fun(val)``, kept in the IR as one ``while``.
+    Differentiable in forward mode; reverse mode needs a bounded loop (``scan`` or a
+    ``fori_loop`` with Python-int bounds).
+
+    >>> import fungrad
+    >>> fungrad.lax.while_loop(lambda x: x < 10.0, lambda x: x * 2.0, 1.0)
+    np.float64(16.0)
+    """
+    flat, in_tree = tree_flatten(init_val)
+    args_tree = tree_flatten((init_val,))[1]  # the sub-functions take the carry as one arg
+    flat = [_as_strong(x) for x in flat]
+    avals = [get_aval(x).strip_weak() for x in flat]
+    cond_jx, cond_consts, cond_tree = _trace_sub(cond_fun, args_tree, avals, "cond_fun of "
+                                                 "while_loop")
+    out_avals = [v.aval for v in cond_jx.outvars]
+    if len(out_avals) != 1 or out_avals[0].shape != () or out_avals[0].dtype != np.bool_:
+        raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got "
+                        f"{_types(out_avals)}")
+    body_jx, body_consts, body_tree = _trace_sub(body_fun, args_tree, avals, "body_fun of "
+                                                 "while_loop")
+    body_avals = [v.aval for v in body_jx.outvars]
+    if body_tree != in_tree or not _same_types(body_avals, avals):
+        raise TypeError(
+            "while_loop: body_fun output must have the same tree structure, shapes and dtypes "
+            f"as the carry: the carry is {in_tree} with types {_types(avals)} but body_fun "
+            f"returns {body_tree} with types {_types(body_avals)}")
+    outs = bind(while_p, *cond_consts, *body_consts, *flat, cond_jaxpr=_closed(cond_jx),
+                body_jaxpr=_closed(body_jx), cond_nconsts=len(cond_consts),
+                body_nconsts=len(body_consts))
+    return tree_unflatten(in_tree, outs)
+
+
+def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    nc, nb = cond_nconsts, body_nconsts
+    cond_consts, body_consts = primals[:nc], primals[nc:nc + nb]
+    carry = primals[nc + nb:]
+    body_const_t = tangents[nc:nc + nb]
+    carry_avals = body_jaxpr.out_avals
+    float_carry = [is_float(a) for a in carry_avals]
+    const_nz = [t is not None for t in body_const_t]
+    # every float carry gets a tangent (a zero one if none came in): the loop's fixed point
+    carry_t = [(t if t is not None else _zeros_for(a)) for t, a, f in
+               zip(tangents[nc + nb:], carry_avals, float_carry) if f]
+    body_jvp, _ = jvp_jaxpr(body_jaxpr, const_nz + float_carry, instantiate=True)
+    # jvp_jaxpr's inputs are (consts, carry, const tangents, carry tangents): reorder them to
+    # the while's (consts + const tangents, carry + carry tangents)
+    jx = body_jvp.jaxpr
+    n_ct = sum(const_nz)
+    ins = jx.invars
+    reordered = ins[:nb] + ins[nb + len(carry):nb + len(carry) + n_ct] + \
+        ins[nb:nb + len(carry)] + ins[nb + len(carry) + n_ct:]
+    new_body = Jaxpr([], reordered, jx.eqns, jx.outvars)
+    new_cond = _with_extra_invars(cond_jaxpr.jaxpr,
+                                  after=[a.strip_weak() for a, f in zip(carry_avals, float_carry)
+                                         if f])
+    const_t = [t for t in body_const_t if t is not None]
+    outs = bind(while_p, *cond_consts, *body_consts, *const_t, *carry, *carry_t,
+                cond_jaxpr=_closed(new_cond), body_jaxpr=_closed(new_body),
+                cond_nconsts=nc, body_nconsts=nb + n_ct)
+    n = len(carry)
+    out_t = iter(outs[n:])
+    return outs[:n], [next(out_t) if f else None for f in float_carry]
+
+
+def _while_vjp(*args, **params):
+    raise ValueError(
+        "Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
+        "dynamic start/stop values. Try using lax.scan, or using fori_loop with static "
+        "start/stop (Python ints), or forward mode (jvp, jacfwd).")
+
+
+while_p.jvp = _while_jvp
+while_p.vjp = _while_vjp
+
+
+def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
+    """``for i in range(lower, upper): val = body_fun(i, val)``. With Python-int bounds it
+    is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
+
+    >>> import fungrad
+    >>> fungrad.lax.fori_loop(0, 4, lambda i, x: x + i, 0.0)
+    np.float64(6.0)
+    """
+    if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
+        lo, hi = int(lower), int(upper)
+
+        def step(carry, _):
+            i, val = carry
+            return (i + 1, body_fun(i, val)), None
+
+        (_, val), _ = scan(step, (np.int64(lo), init_val), None, length=max(hi - lo, 0))
+        return val
+
+    def body(carry):
+        i, val = carry
+        return i + 1, body_fun(i, val)
+
+    start = lower if isinstance(lower, Tracer) else np.int64(lower)
+    _, val = while_loop(lambda c: c[0] < upper, body, (start, init_val))
+    return val
+
+
+# ---------------------------------------------------------------------------------------------
+# scan
+# ---------------------------------------------------------------------------------------------
+
+scan_p = Primitive("scan", multiple_results=True)
+
+
+def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
+    consts = args[:num_consts]
+    carry = list(args[num_consts:num_consts + num_carry])
+    xs = args[num_consts + num_carry:]
+    ys = []
+    steps = range(length - 1, -1, -1) if reverse else range(length)
+    for i in steps:
+        outs = eval_jaxpr(jaxpr.jaxpr, [], *consts, *carry, *[x[i] for x in xs])
+        carry, y = outs[:num_carry], outs[num_carry:]
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    y_avals = jaxpr.out_avals[num_carry:]
+    stacked = [np.stack([np.asarray(y[k]) for y in ys]) if ys else
+               np.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
+    return list(carry) + stacked
+
+
+def _scan_abstract(*avals, jaxpr, length, reverse, num_consts, num_carry):
+    outs = jaxpr.out_avals
+    for a in avals[num_consts + num_carry:]:
+        if not a.shape or a.shape[0] != length:
+            raise ValueError(f"scan: every xs leaf needs leading axis of length {length}, "
+                             f"got {a.str_short()}")
+    return outs[:num_carry] + [ShapedArray((length,) + a.shape, a.dtype)
+                               for a in outs[num_carry:]]
+
+
+scan_p.impl = _scan_impl
+scan_p.abstract_eval = _scan_abstract
+
+
+def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
+         reverse: bool = False):
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``, stacking the ``y``s:
+    returns ``(final carry, stacked ys)``. Kept in the IR as one ``scan``; reverse mode saves
+    the carry of every step.
+
+    >>> import numpy as np, fungrad
+    >>> fungrad.lax.scan(lambda c, x: (c * x, c), 1.0, np.array([2.0, 3.0]))
+    (np.float64(6.0), array([1., 2.]))
+    """
+    xs_flat, xs_tree = tree_flatten(xs)
+    lengths = {get_aval(x).shape[0] for x in xs_flat if get_aval(x).shape}
+    if any(get_aval(x).shape == () for x in xs_flat):
+        raise ValueError("scan: xs leaves must have a leading axis to scan over, got a scalar")
+    if length is None:
+        if not lengths:
+            raise ValueError("scan: give length= when xs is None")
+        if len(lengths) > 1:
+            raise ValueError(f"scan: xs leaves have different leading lengths {sorted(lengths)}")
+        length = lengths.pop()
+    elif lengths and lengths != {length}:
+        raise ValueError(f"scan: length={length} does not match the xs leading lengths "
+                         f"{sorted(lengths)}")
+    length = int(length)
+    carry_flat, carry_tree = tree_flatten(init)
+    carry_flat = [_as_strong(c) for c in carry_flat]
+    carry_avals = [get_aval(c).strip_weak() for c in carry_flat]
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_flat]
+    n_carry = len(carry_flat)
+
+    def flat_body(*flat):
+        carry = tree_unflatten(carry_tree, flat[:n_carry])
+        x = tree_unflatten(xs_tree, flat[n_carry:])
+        return f(carry, x)
+
+    jx, consts, out_tree = _trace_sub(flat_body, _flat_tree(n_carry + len(xs_flat)),
+                                      carry_avals + x_avals, "the body of scan")
+    if out_tree.node_type is not tuple or len(out_tree.children) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got {out_tree}")
+    new_carry_tree = out_tree.children[0]
+    out_avals = [v.aval for v in jx.outvars]
+    new_carry_avals = out_avals[:n_carry]
+    if new_carry_tree != carry_tree or not _same_types(new_carry_avals, carry_avals):
+        raise TypeError(
+            "scan: the carry returned by f must have the same tree structure, shapes and "
+            f"dtypes as init: init is {carry_tree} with types {_types(carry_avals)} but f "
+            f"returns {new_carry_tree} with types {_types(new_carry_avals)}")
+    outs = bind(scan_p, *consts, *carry_flat, *xs_flat, jaxpr=_closed(jx), length=length,
+                reverse=bool(reverse), num_consts=len(consts), num_carry=n_carry)
+    carry_out = tree_unflatten(carry_tree, outs[:n_carry])
+    ys = tree_unflatten(out_tree.children[1], outs[n_carry:])
+    return carry_out, ys
+
+
+def _flat_tree(n: int):
+    """The tree of a flat tuple of ``n`` leaves (the body is traced on flat arguments)."""
+    return tree_flatten(tuple(range(n)))[1]
+
+
+def _scan_jvp(primals, tangents, jaxpr, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    consts, carry, xs = primals[:nc], primals[nc:nc + nk], primals[nc + nk:]
+    const_t, carry_t_in, xs_t = tangents[:nc], tangents[nc:nc + nk], tangents[nc + nk:]
+    carry_avals = jaxpr.out_avals[:nk]
+    float_carry = [is_float(a) for a in carry_avals]
+    const_nz = [t is not None for t in const_t]
+    xs_nz = [t is not None for t in xs_t]
+    body_jvp, _ = jvp_jaxpr(jaxpr, const_nz + float_carry + xs_nz, instantiate=True)
+    jx = body_jvp.jaxpr
+    nx = len(xs)
+    n_ct, n_kt = sum(const_nz), sum(float_carry)
+    ins = jx.invars
+    p_consts, p_carry, p_xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:nc + nk + nx]
+    t = ins[nc + nk + nx:]
+    t_consts, t_carry, t_xs = t[:n_ct], t[n_ct:n_ct + n_kt], t[n_ct + n_kt:]
+    outs = jx.outvars
+    n_out = len(jaxpr.out_avals)
+    p_out, t_out = outs[:n_out], outs[n_out:]
+    float_out = [is_float(a) for a in jaxpr.out_avals]
+    n_ykt = sum(float_out[:nk])
+    new = Jaxpr([], list(p_consts) + list(t_consts) + list(p_carry) + list(t_carry) +
+                list(p_xs) + list(t_xs),
+                jx.eqns, list(p_out[:nk]) + list(t_out[:n_ykt]) + list(p_out[nk:]) +
+                list(t_out[n_ykt:]))
+    carry_t = [(ti if ti is not None else _zeros_for(a)) for ti, a, f in
+               zip(carry_t_in, carry_avals, float_carry) if f]
+    results = bind(scan_p, *consts, *[x for x in const_t if x is not None], *carry, *carry_t,
+                   *xs, *[x for x in xs_t if x is not None], jaxpr=_closed(new), length=length,
+                   reverse=reverse, num_consts=nc + n_ct, num_carry=nk + n_kt)
+    carry_out, carry_t_out = results[:nk], iter(results[nk:nk + n_kt])
+    ys = results[nk + n_kt:nk + n_kt + (n_out - nk)]
+    ys_t = iter(results[nk + n_kt + (n_out - nk):])
+    primal_out = list(carry_out) + list(ys)
+    tangent_out = [next(carry_t_out) if f else None for f in float_carry] + \
+        [next(ys_t) if f else None for f in float_out[nk:]]
+    return primal_out, tangent_out
+
+
+def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    consts, carry, xs = primals[:nc], primals[nc:nc + nk], primals[nc + nk:]
+    nx = len(xs)
+    carry_avals = jaxpr.out_avals[:nk]
+    y_avals = jaxpr.out_avals[nk:]
+    # 1. forward again, saving the carry that enters every step
+    fwd = jaxpr.jaxpr
+    saving = Jaxpr([], fwd.invars, fwd.eqns, fwd.outvars + fwd.invars[nc:nc + nk])
+    fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=_closed(saving), length=length,
+                   reverse=reverse, num_consts=nc, num_carry=nk)
+    saved = fwd_out[nk + len(y_avals):]
+    # 2. backward: a reversed scan of the body's vjp, accumulating the consts' cotangents
+    diff_consts = [bool(n) for n in needs[:nc]]
+    diff_carry = [is_float(a) for a in carry_avals]
+    diff_xs = [bool(n) for n in needs[nc + nk:]]
+    body_vjp = vjp_jaxpr(jaxpr, diff_consts + diff_carry + diff_xs)
+    const_avals = [get_aval(c).strip_weak() for c, d in zip(consts, diff_consts) if d]
+    n_dc, n_dk = len(const_avals), sum(diff_carry)
+
+    def backward_step(*args):
+        it = iter(args)
+        cs = [next(it) for _ in range(nc)]
+        acc = [next(it) for _ in range(n_dc)]
+        ct_carry = [next(it) for _ in range(n_dk)]
+        saved_carry = [next(it) for _ in range(nk)]
+        x = [next(it) for _ in range(nx)]
+        ct_y = [next(it) for _ in range(len(y_avals))]
+        ct_carry_full = iter(ct_carry)
+        ct_carry_dense = [next(ct_carry_full) if d else _zeros_for(a)
+                          for d, a in zip(diff_carry, carry_avals)]
+        in_cts = eval_jaxpr(body_vjp.jaxpr, body_vjp.consts, *cs, *saved_carry, *x,
+                            *ct_carry_dense, *ct_y)
+        d_consts, rest = in_cts[:n_dc], in_cts[n_dc:]
+        d_carry, d_xs = rest[:n_dk], rest[n_dk:]
+        return [add(a, d) for a, d in zip(acc, d_consts)] + list(d_carry) + list(d_xs)
+
+    saved_avals = [ShapedArray(a.shape, a.dtype) for a in carry_avals]
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs]
+    ct_carry_avals = [a.strip_weak() for a, d in zip(carry_avals, diff_carry) if d]
+    in_avals = ([get_aval(c) for c in consts] + const_avals + ct_carry_avals + saved_avals
+                + x_avals + [a.strip_weak() for a in y_avals])
+    bwd_closed, _ = trace_to_jaxpr(backward_step, in_avals, abstract=True,
+                                   description="the backward pass of scan")
+    bwd = bwd_closed.jaxpr
+    bwd = Jaxpr([], bwd.constvars + bwd.invars, bwd.eqns, bwd.outvars)
+    ct_carry_in = [ct if ct is not None else _zeros_for(a)
+                   for ct, a, d in zip(cts[:nk], carry_avals, diff_carry) if d]
+    ct_ys = [ct if ct is not None else zeros((length,) + a.shape, a.dtype)
+             for ct, a in zip(cts[nk:], y_avals)]
+    acc0 = [_zeros_for(a) for a in const_avals]
+    outs = bind(scan_p, *bwd_closed.consts, *consts, *acc0, *ct_carry_in, *saved, *xs, *ct_ys,
+                jaxpr=_closed(bwd), length=length, reverse=not reverse,
+                num_consts=len(bwd_closed.consts) + nc, num_carry=n_dc + n_dk)
+    d_consts, d_carry, d_xs = outs[:n_dc], iter(outs[n_dc:n_dc + n_dk]), \
+        iter(outs[n_dc + n_dk:])
+    d_consts = iter(d_consts)
+    result = [next(d_consts) if d else None for d in diff_consts]
+    result += [next(d_carry) if d else None for d in diff_carry]
+    result += [next(d_xs) if d else None for d in diff_xs]
+    return [r if n else None for r, n in zip(result, needs)]
+
+
+scan_p.jvp = _scan_jvp
+scan_p.vjp = _scan_vjp

@@ -1,0 +1,302 @@
+"""``jit``: trace once per control path, compile the IR to straight-line Python over numpy.
+
+A jitted function keeps a cache keyed on the call's *signature* (argument tree structure,
+shapes, dtypes, weak types and static argument values). Each entry holds a bounded list of
+*variants*: IRs traced with concrete values, so Python ``if``/``while`` on traced values were
+recorded as ``guard`` equations. A call runs the first variant whose guards all hold; when
+none does, it traces a new variant. So a function with Python control flow is traced once
+per path taken, not once per call -- something neither JAX's jit (which refuses such code)
+nor autograd (which retraces every call) does.
+
+Each variant is compiled into a Python function, one numpy call per equation, guards checked
+inline; constants and params reach it through its namespace, never pasted into the source.
+
+>>> import numpy as np, fungrad, fungrad.numpy as fnp
+>>> @fungrad.jit
+... def f(x):
+...     return x * 2.0 if fnp.sum(x) > 0 else -x
+>>> f(np.ones(2)), f(-np.ones(2)), f(np.ones(2) * 3.0)
+(array([2., 2.]), array([1., 1.]), array([6., 6.]))
+>>> f.trace_count  # two paths, two traces
+2
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+from collections import OrderedDict
+from typing import Any, Callable, Sequence
+
+from fungrad.core import (
+    ClosedJaxpr, GuardFailure, Literal, Tracer, get_aval, guard_p, trace_to_jaxpr,
+)
+from fungrad.interpreter import last_uses
+from fungrad.passes import dce_closed
+from fungrad.tree_util import tree_flatten, tree_unflatten
+
+__all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
+
+#: How many guarded variants one signature keeps (least recently used dropped first).
+DEFAULT_MAX_VARIANTS = 64
+#: How many signatures (shapes/dtypes/static values) one jitted function keeps.
+DEFAULT_MAX_SIGNATURES = 64
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation
+# ---------------------------------------------------------------------------------------------
+
+def _impl_for(prim, params: dict) -> Callable:
+    """The numpy callable for one equation: the impl itself, or the impl with its params
+    bound (a primitive may offer ``specialize(**params)`` for a faster direct call)."""
+    specialize = getattr(prim, "specialize", None)
+    if specialize is not None:
+        return specialize(**params)
+    return functools.partial(prim.impl, **params) if params else prim.impl
+
+
+def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
+    """Compile ``closed`` into a Python function of its flat inputs returning the flat list of
+    outputs. Guards raise ``GuardFailure``. The generated source is on ``fn.source``.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fn = compile_jaxpr(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2)))
+    >>> print(fn.source)
+    def compiled(a):
+        b = _sin(a)
+        del a
+        c = _mul(b, _lit0)
+        del b
+        return [c]
+    >>> fn(np.zeros(2))
+    [array([0., 0.])]
+    """
+    jaxpr = closed.jaxpr
+    names: dict[int, str] = {}
+    namespace: dict[str, Any] = {"GuardFailure": GuardFailure}
+    counter = itertools.count()
+    gen_names = _identifiers()
+
+    def name_of(v) -> str:
+        if type(v) is Literal:
+            key = f"_lit{next(counter)}"
+            namespace[key] = v.val
+            return key
+        return names[id(v)]
+
+    def bind_name(v) -> str:
+        n = next(gen_names)
+        names[id(v)] = n
+        return n
+
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        n = bind_name(v)
+        namespace[n] = c
+    const_ids = {id(v) for v in jaxpr.constvars}
+    params = [bind_name(v) for v in jaxpr.invars]
+    lines = [f"def compiled({', '.join(params)}):"]
+    frees = last_uses(jaxpr)
+    fn_names: dict[tuple, str] = {}
+    for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
+        prim = eqn.primitive
+        args = [name_of(x) for x in eqn.inputs]
+        if prim is guard_p:
+            key = f"_expect{i}"
+            namespace[key] = eqn.params["expect"]
+            lines.append(f"    if {args[0]} != {key}:")
+            lines.append(f"        raise GuardFailure({i})")
+        else:
+            fn = _impl_for(prim, eqn.params)
+            fkey = (prim.name, id(fn))
+            fname = fn_names.get(fkey)
+            if fname is None:
+                # a leading underscore keeps them apart from the variables a, b, ..., sin
+                fname = f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
+                fn_names[fkey] = fname
+                namespace[fname] = fn
+            outs = [bind_name(v) for v in eqn.outvars]
+            call = f"{fname}({', '.join(args)})"
+            if prim.multiple_results:
+                target = ", ".join(outs) + ("," if len(outs) == 1 else "")
+                lines.append(f"    {target} = {call}" if outs else f"    {call}")
+            else:
+                lines.append(f"    {outs[0]} = {call}")
+        # constants live in the namespace (globals of the function): only locals are freed
+        to_free = [names[id(v)] for v in dead if id(v) not in const_ids]
+        if to_free:
+            lines.append(f"    del {', '.join(to_free)}")
+    lines.append(f"    return [{', '.join(name_of(v) for v in jaxpr.outvars)}]")
+    source = "\n".join(lines)
+    exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102
+    fn = namespace["compiled"]
+    fn.source = source
+    return fn
+
+
+def _identifiers():
+    """a, b, ..., z, ba, ... avoiding Python keywords (``as``, ``if``, ``in``, ``is``, ``or``)."""
+    import keyword
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for i in itertools.count():
+        n, name = i, ""
+        while True:
+            name = letters[n % 26] + name
+            n //= 26
+            if n == 0:
+                break
+        if not keyword.iskeyword(name):
+            yield name
+
+
+# ---------------------------------------------------------------------------------------------
+# The cache of guarded variants
+# ---------------------------------------------------------------------------------------------
+
+class Variant:
+    """One traced path: its IR (guards included) and the compiled function."""
+
+    __slots__ = ("jaxpr", "fn", "out_tree", "hits")
+
+    def __init__(self, jaxpr: ClosedJaxpr, fn: Callable, out_tree):
+        self.jaxpr = jaxpr
+        self.fn = fn
+        self.out_tree = out_tree
+        self.hits = 0
+
+
+class Jitted:
+    """A jitted function: call it like the original. ``trace_count`` says how many times it
+    traced; ``variants()`` lists the cached IRs (with their guards); ``clear_cache()`` empties
+    the cache. ``max_variants`` / ``max_signatures`` bound the cache."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
+                 static_argnames: Sequence[str] = (), max_variants: int = DEFAULT_MAX_VARIANTS,
+                 max_signatures: int = DEFAULT_MAX_SIGNATURES):
+        self.fun = fun
+        self.static_argnums = tuple(static_argnums)
+        self.static_argnames = tuple(static_argnames)
+        self.max_variants = max_variants
+        self.max_signatures = max_signatures
+        self.trace_count = 0
+        self._cache: OrderedDict = OrderedDict()
+        try:
+            self._signature = inspect.signature(fun)
+        except (TypeError, ValueError):
+            self._signature = None
+        functools.update_wrapper(self, fun)
+
+    # -- the call ------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        static_pos = {i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)}
+        dyn_pos = tuple(i for i in range(len(args)) if i not in static_pos)
+        dyn_kw = tuple(sorted(k for k in kwargs if k not in self.static_argnames))
+        dynamic = (tuple(args[i] for i in dyn_pos), {k: kwargs[k] for k in dyn_kw})
+        flat, in_tree = tree_flatten(dynamic)
+        if any(isinstance(x, Tracer) for x in flat):
+            # inside another transform: jit is transparent, the outer trace records the body
+            return self.fun(*args, **kwargs)
+        avals = []
+        for i, x in enumerate(flat):
+            try:
+                avals.append(get_aval(x))
+            except TypeError:
+                raise TypeError(f"jit: argument leaf {i} of type {type(x).__name__} is not an "
+                                "array; mark non-array arguments static (static_argnums / "
+                                "static_argnames)") from None
+        static = tuple((i, args[i]) for i in sorted(static_pos)) + \
+            tuple((k, kwargs[k]) for k in sorted(kwargs) if k in self.static_argnames)
+        key = (in_tree, tuple(avals), static)
+        try:
+            variants = self._cache.get(key)
+        except TypeError:
+            raise ValueError("jit: static arguments must be hashable, got "
+                             f"{[type(v).__name__ for _, v in static]}") from None
+        if variants is None:
+            variants = self._cache[key] = []
+            while len(self._cache) > self.max_signatures:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        for k, variant in enumerate(variants):
+            try:
+                outs = variant.fn(*flat)
+            except GuardFailure:
+                continue
+            variant.hits += 1
+            if k:  # most recently used first: the next call probably takes the same path
+                variants.insert(0, variants.pop(k))
+            return tree_unflatten(variant.out_tree, outs)
+        return self._trace_new(variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree)
+
+    def _trace_new(self, variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree):
+        out_tree_box = []
+
+        def flat_fun(*leaves):
+            dyn_args, dyn_kwargs = tree_unflatten(in_tree, leaves)
+            full = list(args)
+            for i, x in zip(dyn_pos, dyn_args):
+                full[i] = x
+            out = self.fun(*full, **{**kwargs, **dyn_kwargs})
+            out_leaves, out_tree = tree_flatten(out)
+            out_tree_box.append(out_tree)
+            return out_leaves
+
+        closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
+                                      arg_names=self._arg_names(len(flat)))
+        self.trace_count += 1
+        closed = dce_closed(closed)
+        variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
+        variants.insert(0, variant)
+        del variants[self.max_variants:]
+        values = [x.val if isinstance(x, Tracer) else x for x in outs]
+        return tree_unflatten(variant.out_tree, values)
+
+    def _arg_names(self, n: int) -> list[str]:
+        if self._signature is None:
+            return []
+        names = list(self._signature.parameters)
+        return names if len(names) == n else []
+
+    # -- inspection -------------------------------------------------------------------------
+    def variants(self) -> list[ClosedJaxpr]:
+        """The cached IRs, most recently used signature last, guards included."""
+        return [v.jaxpr for vs in self._cache.values() for v in vs]
+
+    def sources(self) -> list[str]:
+        """The generated Python source of every cached variant."""
+        return [v.fn.source for vs in self._cache.values() for v in vs]
+
+    def clear_cache(self) -> None:
+        """Forget every variant (the trace count is kept)."""
+        self._cache.clear()
+
+    def __repr__(self):
+        return f"<jit {self.__name__}: {self.trace_count} traces, " \
+               f"{sum(len(v) for v in self._cache.values())} variants cached>"
+
+    def __get__(self, obj, objtype=None):  # so @jit works on methods
+        return self if obj is None else functools.partial(self, obj)
+
+
+def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), *, max_variants: int = DEFAULT_MAX_VARIANTS,
+        max_signatures: int = DEFAULT_MAX_SIGNATURES):
+    """Trace ``fun`` once per signature and control path, and run the compiled IR after.
+
+    Usable as ``jit(f)``, ``@jit`` or ``@jit(static_argnums=1)``. Composes with the other
+    transforms both ways: ``jit(grad(f))`` compiles the gradient; ``grad(jit(f))``
+    differentiates through it.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> g = fungrad.jit(fungrad.grad(lambda x: fnp.sin(x) * x))
+    >>> float(g(0.0)), g.trace_count
+    (0.0, 1)
+    """
+    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
+    static_argnames = (static_argnames,) if isinstance(static_argnames, str) else \
+        static_argnames
+    if fun is None:
+        return lambda f: Jitted(f, static_argnums, static_argnames, max_variants,
+                                max_signatures)
+    return Jitted(fun, static_argnums, static_argnames, max_variants, max_signatures)
