@@ -61,7 +61,7 @@ class ShapedArray:
 
     def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
         self.shape = tuple(shape)
-        self.dtype = dtype if type(dtype) is np.dtype else np.dtype(dtype)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
 
     @property
@@ -125,6 +125,14 @@ def get_aval(x: Any) -> ShapedArray:
         return ShapedArray(x.shape, x.dtype)
     raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid fungrad array: "
                     "expected a numpy array, a numpy scalar or a Python bool/int/float/complex.")
+
+
+def value_aval(x: Any) -> ShapedArray:
+    """The (strong) aval of a computed value: what a primitive's numpy impl returned."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, x.dtype)
+    x = np.asarray(x)
+    return ShapedArray(x.shape, x.dtype)
 
 
 def is_python_scalar(x: Any) -> bool:
@@ -447,7 +455,8 @@ class GuardFailure(Exception):
 
 
 def _leak_message(args) -> str:
-    leaked = next(a for a in args if isinstance(a, Tracer) and not a._trace.active)
+    leaked = next((a for a in args if isinstance(a, Tracer) and not a._trace.active),
+                  next(a for a in args if isinstance(a, Tracer)))
     where = leaked._trace.description
     return (f"Encountered an unexpected tracer: {leaked.aval.str_short()}, created while "
             f"tracing {where}, is used after that trace ended. A traced value escaped "
@@ -598,6 +607,8 @@ class JaxprTrace:
         if isinstance(x, Tracer):
             if x._trace is self:
                 return x.ir_var, x.val
+            if not x._trace.active or x._trace.level >= self.level:
+                raise UnexpectedTracerError(_leak_message([x]))
             return self._const_var(x, x.aval), x.val
         aval = _SCALAR_AVALS.get(type(x))
         if aval is not None:
@@ -611,17 +622,28 @@ class JaxprTrace:
 
     # -- equations -------------------------------------------------------------------------
     def process(self, prim: Primitive, args: Sequence[Any], params: dict):
-        atoms, vals, avals = [], [], []
+        atoms, vals = [], []
         concrete = True
         for x in args:
             atom, val = self.lift(x)
             atoms.append(atom)
             vals.append(val)
-            avals.append(atom.aval)
             if val is None:
                 concrete = False
-        out_aval = prim.abstract_eval(*avals, **params)
-        out_val = prim.impl(*vals, **params) if concrete else None
+        if concrete:
+            # With values at hand the value's own shape and dtype are the output aval: numpy
+            # has just done the shape/dtype work, so the abstract rule is only consulted to
+            # explain an error (check_jaxpr keeps the two in agreement).
+            try:
+                out_val = prim.impl(*vals, **params)
+            except (TypeError, ValueError):
+                prim.abstract_eval(*[a.aval for a in atoms], **params)
+                raise
+            out_aval = [value_aval(v) for v in out_val] if prim.multiple_results \
+                else value_aval(out_val)
+        else:
+            out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
+            out_val = None
         source = _user_source_info() if _config["source_info"] else None
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]

@@ -26,15 +26,17 @@ def fit_cotangent(ct, aval: ShapedArray):
     return ct
 
 
-def active_vars(jaxpr: Jaxpr, differentiated: Sequence[bool]) -> set[int]:
-    """Ids of the variables that depend on a differentiated input through differentiable
-    operations (float dtype, not ``stop_gradient`` or a comparison)."""
-    active = {id(v) for v, d in zip(jaxpr.invars, differentiated) if d and is_float(v.aval)}
+def active_vars(jaxpr: Jaxpr, differentiated: Sequence[bool]) -> set:
+    """The variables that depend on a differentiated input through differentiable operations
+    (float dtype, not ``stop_gradient`` or a comparison). Vars hash by identity."""
+    active = {v for v, d in zip(jaxpr.invars, differentiated) if d and is_float(v.aval)}
     for eqn in jaxpr.eqns:
         if eqn.primitive.nondiff:
             continue
-        if any(type(x) is not Literal and id(x) in active for x in eqn.inputs):
-            active.update(id(v) for v in eqn.outvars if is_float(v.aval))
+        for x in eqn.inputs:
+            if x in active:
+                active.update(v for v in eqn.outvars if v.aval.dtype.kind in "fc")
+                break
     return active
 
 
@@ -44,39 +46,41 @@ def backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     the outputs. ``env`` maps every variable to its primal value and is consumed."""
     active = active_vars(jaxpr, differentiated)
     ct_env: dict = {}
-
-    def accumulate(v, ct):
-        old = ct_env.get(v)
-        ct_env[v] = ct if old is None else add(old, ct)
-
     for v, ct in zip(jaxpr.outvars, out_cts):
-        if ct is not None and type(v) is not Literal and id(v) in active:
-            accumulate(v, ct)
+        if ct is not None and v in active:
+            old = ct_env.get(v)
+            ct_env[v] = ct if old is None else add(old, ct)
 
     for eqn in reversed(jaxpr.eqns):
         outvars = eqn.outvars
         prim = eqn.primitive
         if prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in outvars]
-            has_ct = any(c is not None for c in cts)
-            if has_ct:  # rules of multi-output primitives get dense cotangents
+            if any(c is not None for c in cts):  # such rules get dense cotangents
                 cts = [zeros(v.aval.shape, v.aval.dtype) if c is None and is_float(v.aval)
                        else c for v, c in zip(outvars, cts)]
+            else:
+                cts = None
         else:
             cts = ct_env.pop(outvars[0], None)
-            has_ct = cts is not None
-        if has_ct:
-            needs = [type(x) is not Literal and id(x) in active for x in eqn.inputs]
-            if any(needs):
+        if cts is not None:
+            inputs = eqn.inputs
+            needs = [x in active for x in inputs]
+            if True in needs:
                 if prim.vjp is None:
                     raise NotImplementedError(f"Reverse-mode differentiation of {prim.name} "
                                               "is not implemented")
-                primals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+                primals = [x.val if type(x) is Literal else env[x] for x in inputs]
                 ans = [env[v] for v in outvars] if prim.multiple_results else env[outvars[0]]
                 in_cts = prim.vjp(cts, primals, ans, needs, **eqn.params)
-                for x, need, ct in zip(eqn.inputs, needs, in_cts):
+                for x, need, ct in zip(inputs, needs, in_cts):
                     if need and ct is not None:
-                        accumulate(x, fit_cotangent(ct, x.aval))
+                        aval = x.aval
+                        if getattr(ct, "shape", None) != aval.shape or \
+                                getattr(ct, "dtype", None) != aval.dtype:
+                            ct = fit_cotangent(ct, aval)
+                        old = ct_env.get(x)
+                        ct_env[x] = ct if old is None else add(old, ct)
         for v in outvars:  # the backward pass is past this value's definition: free it
             env.pop(v, None)
     return [ct_env.get(v) if d else None for v, d in zip(jaxpr.invars, differentiated)]

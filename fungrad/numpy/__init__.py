@@ -47,9 +47,12 @@ def _traced(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+_PASS_THROUGH = (Tracer, np.ndarray, bool, int, float, complex)
+
+
 def _arr(x):
     """An operand as a tracer, a numpy value or a Python scalar (kept weakly typed)."""
-    if isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in (bool, int, float, complex):
+    if type(x) in _PASS_THROUGH or isinstance(x, (Tracer, np.ndarray, np.generic)):
         return x
     if isinstance(x, (list, tuple)):
         return array(x)
@@ -978,9 +981,14 @@ def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
     _not_supported(name, "where", where)
     a = _arr(a)
     axes = _axes(axis, _ndim(a), name)
-    if initial is None and builtins.any(_shape(a)[i] == 0 for i in axes):
-        raise ValueError(f"zero-size array to reduction operation {name} which has no "
-                         f"identity (array {get_aval(a).str_short()})")
+    if builtins.any(_shape(a)[i] == 0 for i in axes):
+        if initial is None:
+            raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                             f"identity (array {get_aval(a).str_short()})")
+        # nothing to reduce: every result is ``initial`` (the primitive has no identity)
+        res = np.full(tuple(d for i, d in enumerate(_shape(a)) if i not in axes), initial,
+                      _dtype(a))
+        return _keep(res, _shape(a), axes, keepdims)
     res = prim_fn(a, axes)
     if initial is not None:
         res = (ew.maximum if name in ("max", "amax") else ew.minimum)(res, initial)
@@ -1111,8 +1119,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
-    """numpy.cumprod. Its derivative divides by ``a``: undefined where ``a`` has zeros
-    (use ``prod`` for a zero-safe total product).
+    """numpy.cumprod; its derivatives (of every order) are exact where ``a`` has zeros.
 
     >>> cumprod(np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
