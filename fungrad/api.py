@@ -66,6 +66,18 @@ class _FlatFun:
         return out_leaves + aux_leaves
 
 
+def _numpy_leaf(x: Any) -> Any:
+    """Results handed back to the user are numpy values: a weakly typed Python scalar from
+    Python-scalar arithmetic becomes the numpy scalar numpy would give."""
+    if type(x) in (bool, int, float, complex):
+        return np.asarray(x)[()]
+    return x
+
+
+def _numpy_leaves(leaves: Sequence[Any]) -> list:
+    return [_numpy_leaf(x) for x in leaves]
+
+
 def _check_leaf(x: Any, where: str) -> None:
     try:
         get_aval(x)
@@ -75,8 +87,13 @@ def _check_leaf(x: Any, where: str) -> None:
                         "lists, dicts or registered pytrees).") from None
 
 
-def _arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]) -> list[str]:
-    """Readable names for the flat leaves of ``args[positions]``, for error messages."""
+def _arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]):
+    """Readable names for the flat leaves of ``args[positions]``, for error messages; lazy
+    (a function), since only an error needs them."""
+    return lambda: _find_arg_names(fun, args, positions)
+
+
+def _find_arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]) -> list[str]:
     try:
         params = list(inspect.signature(fun).parameters)
     except (TypeError, ValueError):
@@ -176,8 +193,8 @@ def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
     outs = read_outputs(jaxpr, env)
     n_out = flat_fun.num_out
     out_avals = [get_aval(o) for o in outs[:n_out]]
-    primal_out = tree_unflatten(flat_fun.out_tree, outs[:n_out])
-    aux = tree_unflatten(flat_fun.aux_tree, outs[n_out:]) if has_aux else None
+    primal_out = tree_unflatten(flat_fun.out_tree, _numpy_leaves(outs[:n_out]))
+    aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
     differentiated = [True] * len(flat)
     in_avals = [get_aval(x) for x in flat]
     used = [False]
@@ -204,8 +221,8 @@ def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
         used[0] = True
         in_cts = backward_pass(jaxpr, dict(run_env) if run_env is env else run_env,
                                differentiated, cts)
-        in_cts = [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc" else ct
-                  for ct, a in zip(in_cts, in_avals)]
+        in_cts = [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
+                  else _numpy_leaf(ct) for ct, a in zip(in_cts, in_avals)]
         return tree_unflatten(in_tree, in_cts)
 
     return primal_out, vjp_fn, aux
@@ -349,19 +366,20 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
                                arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
     outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t)
     n = flat_fun.num_out
-    touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else t
+    touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else _numpy_leaf(t)
              for o, t in zip(outs[:n], touts[:n])]
-    out = tree_unflatten(flat_fun.out_tree, outs[:n])
+    out = tree_unflatten(flat_fun.out_tree, _numpy_leaves(outs[:n]))
     tout = tree_unflatten(flat_fun.out_tree, touts)
     if has_aux:
-        return out, tout, tree_unflatten(flat_fun.aux_tree, outs[n:])
+        return out, tout, tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n:]))
     return out, tout
 
 
-def linearize(fun: Callable, *primals: Any):
+def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian-vector product at
     ``primals``, evaluated from a linear jaxpr (``f_jvp.jaxpr``) whose constants are the
-    residuals: the primal work is done once (partial evaluation).
+    residuals: the primal work is done once (partial evaluation). With ``has_aux``:
+    ``(out, f_jvp, aux)``.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> y, f_jvp = fungrad.linearize(fnp.sin, 0.0)
@@ -369,10 +387,11 @@ def linearize(fun: Callable, *primals: Any):
     np.float64(3.0)
     """
     flat_p, in_tree = _flatten_args("linearize", primals)
-    flat_fun = _FlatFun(fun, in_tree, False, "linearize")
+    flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for "
                                "linearize")
     jaxpr = closed.jaxpr
+    n_out = flat_fun.num_out
     in_avals = [get_aval(p).strip_weak() for p in flat_p]
     primal_outs: list = []
 
@@ -382,11 +401,11 @@ def linearize(fun: Callable, *primals: Any):
         outs, touts = jvp_eval(jaxpr, closed.consts, flat_p, flat_t)
         primal_outs[:] = outs
         return [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else t
-                for o, t in zip(outs, touts)]
+                for o, t in zip(outs[:n_out], touts[:n_out])]
 
     lin, _ = trace_to_jaxpr(tangent_fun, [ShapedArray(a.shape, a.dtype) for a in in_avals],
                             description="linearize")
-    out = tree_unflatten(flat_fun.out_tree, primal_outs)
+    out = tree_unflatten(flat_fun.out_tree, _numpy_leaves(primal_outs[:n_out]))
 
     def f_jvp(*tangents):
         flat_t, t_tree = tree_flatten(tangents)
@@ -397,9 +416,11 @@ def linearize(fun: Callable, *primals: Any):
             if get_aval(t).shape != a.shape:
                 raise ValueError(f"linearize: tangent {get_aval(t).str_short()} does not "
                                  f"match its primal {a.str_short()}")
-        return tree_unflatten(flat_fun.out_tree, lin(*flat_t))
+        return tree_unflatten(flat_fun.out_tree, _numpy_leaves(lin(*flat_t)))
 
     f_jvp.jaxpr = lin
+    if has_aux:
+        return out, f_jvp, tree_unflatten(flat_fun.aux_tree, _numpy_leaves(primal_outs[n_out:]))
     return out, f_jvp
 
 
@@ -429,15 +450,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         single, nums = _split_argnums("jacfwd", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
         f = _partial(fun, args, nums, kwargs)
-        aux_box = []
-        if has_aux:
-            def f_main(*dyn_args):
-                out, aux = f(*dyn_args)
-                aux_box.append(aux)
-                return out
-        else:
-            f_main = f
-        out, f_jvp = linearize(f_main, *dyn)
+        out, f_jvp, *aux = linearize(f, *dyn, has_aux=has_aux)
         flat_in, in_tree = tree_flatten(dyn)
         out_flat, out_tree = tree_flatten(out)
         columns = []  # per input leaf: list of out-leaf lists, one per basis element
@@ -462,9 +475,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             per_out.append(tree_unflatten(in_tree, blocks))
         per_out = [p[0] if single else p for p in per_out]
         result = tree_unflatten(out_tree, per_out)
-        if has_aux:
-            return result, aux_box[-1] if aux_box else None
-        return result
+        return (result, aux[0]) if has_aux else result
 
     return jac_fun
 

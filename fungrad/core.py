@@ -128,11 +128,21 @@ def get_aval(x: Any) -> ShapedArray:
 
 
 def value_aval(x: Any) -> ShapedArray:
-    """The (strong) aval of a computed value: what a primitive's numpy impl returned."""
-    if isinstance(x, (np.ndarray, np.generic)):
-        return ShapedArray(x.shape, x.dtype)
-    x = np.asarray(x)
-    return ShapedArray(x.shape, x.dtype)
+    """The aval of a computed value: what a primitive's numpy impl returned. Numpy values are
+    strongly typed; a Python scalar is weakly typed (only a weak cast returns one)."""
+    if not isinstance(x, (np.ndarray, np.generic)):
+        weak = _SCALAR_AVALS.get(type(x))
+        if weak is not None:
+            return weak
+        x = np.asarray(x)
+    aval = _new_aval(ShapedArray)
+    aval.shape = x.shape  # numpy's shapes are tuples and its dtypes dtype objects already
+    aval.dtype = x.dtype
+    aval.weak_type = False
+    return aval
+
+
+_new_aval = object.__new__
 
 
 def is_python_scalar(x: Any) -> bool:
@@ -384,6 +394,8 @@ class Primitive:
     * ``batch``: vmap rule (reserved; none are registered yet).
     * ``nondiff``: outputs carry no derivative (comparisons, argmax, ``stop_gradient``...).
     * ``effect``: never removed by dead-code elimination (``guard``).
+    * ``weak_propagating``: all-weak inputs give a weak result (elementwise math: Python
+      scalars combine into Python scalars).
 
     Rules are written with fungrad's own operations, so they trace, and derivatives of any
     order follow.
@@ -399,6 +411,7 @@ class Primitive:
         self.batch: Callable | None = None
         self.nondiff = False
         self.effect = False
+        self.weak_propagating = False
 
     def bind(self, *args, **params):
         return bind(self, *args, **params)
@@ -411,7 +424,7 @@ def bind(prim: Primitive, *args, **params):
     """Apply ``prim``: in the innermost trace among the arguments, or eagerly on numpy."""
     trace = None
     for a in args:
-        if isinstance(a, Tracer):
+        if type(a) is Tracer:
             t = a._trace
             if trace is None or t.level > trace.level:
                 trace = t
@@ -576,17 +589,18 @@ class JaxprTrace:
         self.active = True
         self.eqns: list[Eqn] = []
         self.invars: list[Var] = []
-        self.arg_names: list[str] = []
+        # names of the flat inputs, for error messages: a list, or a function computing it
+        # (finding names inspects signatures, too slow to do on every call)
+        self.arg_names: Any = None
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
         self._const_ids: dict[int, Var] = {}
         self.values: dict[Var, Any] | None = {} if keep_values else None
 
     # -- inputs ----------------------------------------------------------------------------
-    def new_arg(self, aval: ShapedArray, val: Any = None, name: str = "") -> Tracer:
+    def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
         var = Var(aval)
         self.invars.append(var)
-        self.arg_names.append(name)
         if self.values is not None:
             self.values[var] = val
         return Tracer(self, aval, var, val)
@@ -604,7 +618,7 @@ class JaxprTrace:
 
     def lift(self, x: Any):
         """The IR atom and concrete value for an argument of an equation."""
-        if isinstance(x, Tracer):
+        if type(x) is Tracer:
             if x._trace is self:
                 return x.ir_var, x.val
             if not x._trace.active or x._trace.level >= self.level:
@@ -644,6 +658,10 @@ class JaxprTrace:
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None
+        if prim.weak_propagating and all(a.aval.weak_type for a in atoms):
+            out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
+            if out_val is not None:
+                out_val = out_val.item()
         source = _user_source_info() if _config["source_info"] else None
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
@@ -678,8 +696,11 @@ class JaxprTrace:
         for eqn in reversed(self.eqns):
             if any(id(v) in wanted for v in eqn.outvars):
                 wanted.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+        names = self.arg_names() if callable(self.arg_names) else self.arg_names
+        names = list(names or [])
+        names += [""] * (len(self.invars) - len(names))
         return [name or f"argument {i}" for i, (v, name) in
-                enumerate(zip(self.invars, self.arg_names)) if id(v) in wanted]
+                enumerate(zip(self.invars, names)) if id(v) in wanted]
 
 
 @contextmanager
@@ -698,7 +719,7 @@ def new_trace(description: str = "a function", keep_values: bool = False):
 
 
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
-                   description: str | None = None, arg_names: Sequence[str] | None = None,
+                   description: str | None = None, arg_names: Any = None,
                    keep_values: bool = False):
     """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
 
@@ -710,6 +731,7 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     """
     description = description or getattr(fun, "__name__", "a function")
     with new_trace(description, keep_values) as trace:
+        trace.arg_names = arg_names
         in_tracers = []
         for i, x in enumerate(args):
             if isinstance(x, ShapedArray):
@@ -723,8 +745,7 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
                     aval = aval
                 else:
                     val = x
-            name = arg_names[i] if arg_names and i < len(arg_names) else ""
-            in_tracers.append(trace.new_arg(aval, val, name))
+            in_tracers.append(trace.new_arg(aval, val))
         outs = fun(*in_tracers)
         if not isinstance(outs, (list, tuple)):
             raise TypeError("trace_to_jaxpr expects the traced function to return a flat "
@@ -744,13 +765,22 @@ guard_p.effect = True
 guard_p.nondiff = True
 
 
-def _guard_impl(x, expect):
-    if x != expect:
+def _guard_holds(x, expect, kind: str = "value") -> bool:
+    """Does the value Python saw (``x`` itself, or ``bool(x)``, ``int(x)``... where that
+    conversion changes it) equal the recorded one? NaN sees NaN as the same path."""
+    value = x.item() if hasattr(x, "item") else x
+    if kind != "value":
+        value = _CONVERT[kind](value)
+    return value == expect or (value != value and expect != expect)
+
+
+def _guard_impl(x, expect, kind="value"):
+    if not _guard_holds(x, expect, kind):
         raise GuardFailure(f"guard expected {expect!r}, got {x!r}")
     return []
 
 
-def _guard_abstract_eval(aval, expect):
+def _guard_abstract_eval(aval, expect, kind="value"):
     return []
 
 
@@ -758,11 +788,11 @@ guard_p.impl = _guard_impl
 guard_p.abstract_eval = _guard_abstract_eval
 
 
-def _guard_jvp(primals, tangents, expect):
-    return bind(guard_p, primals[0], expect=expect), []
+def _guard_jvp(primals, tangents, **params):
+    return bind(guard_p, primals[0], **params), []
 
 
-def _guard_vjp(cts, primals, outs, needs, expect):
+def _guard_vjp(cts, primals, outs, needs, **params):
     return [None]
 
 
@@ -775,7 +805,7 @@ _CONVERT = {"bool": bool, "int": int, "index": int, "float": float, "complex": c
 def guard(tracer: Tracer, kind: str):
     """Answer Python's request for a concrete value of ``tracer`` and record a guard."""
     aval = tracer.aval
-    if aval.size != 1:
+    if aval.shape != () and aval.size != 1:
         raise TypeError(
             f"The truth value of an array with more than one element is ambiguous: {kind}() "
             f"of a traced array {aval.str_short()}. Use .any() or .all(), or "
@@ -785,10 +815,22 @@ def guard(tracer: Tracer, kind: str):
                         "integer scalar arrays can be converted to an index.")
     if tracer.val is None:
         raise _concretization_error(tracer, kind)
-    value = _CONVERT[kind](np.asarray(tracer.val).reshape(()).item())
+    val = tracer.val
+    value = _CONVERT[kind](val.item() if hasattr(val, "item") else val)
     x = tracer if aval.shape == () else tracer.reshape(())
-    bind(guard_p, x, expect=value)
+    kind = "int" if kind == "index" else kind
+    if _CONVERSION_KEEPS_VALUE[kind](aval.dtype):
+        bind(guard_p, x, expect=value)
+    else:  # the path depends on the converted value: int(2.5) and int(2.7) agree
+        bind(guard_p, x, expect=value, kind=kind)
     return value
+
+
+# when is Python's conversion of a value of this dtype the value itself?
+_CONVERSION_KEEPS_VALUE = {
+    "bool": lambda d: d.kind == "b", "int": lambda d: d.kind in "iu",
+    "float": lambda d: d.kind == "f", "complex": lambda d: d.kind == "c",
+}
 
 
 def _concretization_error(tracer: Tracer, kind: str) -> ConcretizationTypeError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from fungrad.core import Jaxpr, Literal, bind
+from fungrad.core import Jaxpr, Literal, Tracer, bind
 
 
 def last_uses(jaxpr: Jaxpr) -> list[list]:
@@ -34,6 +34,14 @@ def last_uses(jaxpr: Jaxpr) -> list[list]:
     return result
 
 
+def _weak(out, var):
+    """A weakly typed variable holds a Python scalar (as tracing computed it), so numpy keeps
+    promoting it weakly when the IR is evaluated again."""
+    if var.aval.weak_type and not isinstance(out, Tracer) and hasattr(out, "item"):
+        return out.item()
+    return out
+
+
 def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list:
     """Evaluate ``jaxpr`` on ``consts`` and flat ``args``; returns the flat list of outputs.
 
@@ -52,7 +60,7 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list:
         if eqn.primitive.multiple_results:
             env.update(zip(eqn.outvars, out))
         else:
-            env[eqn.outvars[0]] = out
+            env[eqn.outvars[0]] = _weak(out, eqn.outvars[0])
         for v in dead:
             env.pop(v, None)
     return [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
@@ -69,5 +77,5 @@ def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> 
         if eqn.primitive.multiple_results:
             env.update(zip(eqn.outvars, out))
         else:
-            env[eqn.outvars[0]] = out
+            env[eqn.outvars[0]] = _weak(out, eqn.outvars[0])
     return env

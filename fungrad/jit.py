@@ -29,8 +29,10 @@ from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, Tracer, get_aval, guard_p, trace_to_jaxpr,
+    ClosedJaxpr, GuardFailure, Literal, _guard_holds, Tracer, current_trace_level, get_aval, guard_p,
+    trace_to_jaxpr,
 )
+from fungrad.api import _numpy_leaves
 from fungrad.interpreter import last_uses
 from fungrad.passes import dce_closed
 from fungrad.tree_util import tree_flatten, tree_unflatten
@@ -74,7 +76,7 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     """
     jaxpr = closed.jaxpr
     names: dict[int, str] = {}
-    namespace: dict[str, Any] = {"GuardFailure": GuardFailure}
+    namespace: dict[str, Any] = {"GuardFailure": GuardFailure, "_guard_holds": _guard_holds}
     counter = itertools.count()
     gen_names = _identifiers()
 
@@ -104,7 +106,11 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
         if prim is guard_p:
             key = f"_expect{i}"
             namespace[key] = eqn.params["expect"]
-            lines.append(f"    if {args[0]} != {key}:")
+            if "kind" not in eqn.params and isinstance(eqn.params["expect"], bool):
+                lines.append(f"    if {args[0]} != {key}:")
+            else:
+                namespace[f"_kind{i}"] = eqn.params.get("kind", "value")
+                lines.append(f"    if not _guard_holds({args[0]}, {key}, _kind{i}):")
             lines.append(f"        raise GuardFailure({i})")
         else:
             fn = _impl_for(prim, eqn.params)
@@ -120,6 +126,8 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
                 lines.append(f"    {target} = {call}" if outs else f"    {call}")
+            elif eqn.outvars[0].aval.weak_type:  # weak scalars are Python scalars
+                lines.append(f"    {outs[0]} = {call}.item()")
             else:
                 lines.append(f"    {outs[0]} = {call}")
         # constants live in the namespace (globals of the function): only locals are freed
@@ -184,6 +192,16 @@ class Jitted:
             self._signature = inspect.signature(fun)
         except (TypeError, ValueError):
             self._signature = None
+        if self._signature is not None:
+            # as in JAX, a static argument is static whether passed by position or by name
+            named = [p.name for p in self._signature.parameters.values()
+                     if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+            self.static_argnums += tuple(named.index(n) for n in self.static_argnames
+                                         if n in named and named.index(n)
+                                         not in self.static_argnums)
+            self.static_argnames += tuple(named[i] for i in self.static_argnums
+                                          if 0 <= i < len(named)
+                                          and named[i] not in self.static_argnames)
         functools.update_wrapper(self, fun)
 
     # -- the call ------------------------------------------------------------------------
@@ -193,8 +211,9 @@ class Jitted:
         dyn_kw = tuple(sorted(k for k in kwargs if k not in self.static_argnames))
         dynamic = (tuple(args[i] for i in dyn_pos), {k: kwargs[k] for k in dyn_kw})
         flat, in_tree = tree_flatten(dynamic)
-        if any(isinstance(x, Tracer) for x in flat):
+        if current_trace_level() or any(isinstance(x, Tracer) for x in flat):
             # inside another transform: jit is transparent, the outer trace records the body
+            # (also when only a closed-over value is traced: a variant must not keep it)
             return self.fun(*args, **kwargs)
         avals = []
         for i, x in enumerate(flat):
@@ -226,7 +245,7 @@ class Jitted:
             variant.hits += 1
             if k:  # most recently used first: the next call probably takes the same path
                 variants.insert(0, variants.pop(k))
-            return tree_unflatten(variant.out_tree, outs)
+            return tree_unflatten(variant.out_tree, _numpy_leaves(outs))
         return self._trace_new(variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree)
 
     def _trace_new(self, variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree):
@@ -243,14 +262,14 @@ class Jitted:
             return out_leaves
 
         closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
-                                      arg_names=self._arg_names(len(flat)))
+                                      arg_names=lambda: self._arg_names(len(flat)))
         self.trace_count += 1
         closed = dce_closed(closed)
         variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
         variants.insert(0, variant)
         del variants[self.max_variants:]
         values = [x.val if isinstance(x, Tracer) else x for x in outs]
-        return tree_unflatten(variant.out_tree, values)
+        return tree_unflatten(variant.out_tree, _numpy_leaves(values))
 
     def _arg_names(self, n: int) -> list[str]:
         if self._signature is None:

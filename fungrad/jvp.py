@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, trace_to_jaxpr
-from fungrad.interpreter import last_uses
+from fungrad.interpreter import _weak, last_uses
 from fungrad.prims.elementwise import convert_element_type
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import broadcast_to, zeros
@@ -60,7 +60,7 @@ def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
                             tenv[v] = t
         else:
             v = eqn.outvars[0]
-            env[v] = out
+            env[v] = _weak(out, v)
             if touts is not None:
                 touts = fit_tangent(touts, v.aval)
                 if touts is not None:

@@ -176,15 +176,24 @@ for _name, _fn in _BINARY_NONDIFF.items():
 def positive(x, /):
     """numpy.positive: ``+x`` (a copy). ``positive(-1.0) == -1.0``."""
     x = _arr(x)
-    return ew.add(x, 0) if _dtype(x) != np.bool_ else x
+    if _dtype(x) == np.bool_:  # as numpy: no unary + on booleans (add would give an int)
+        raise TypeError("fungrad.numpy.positive does not support boolean operands (got "
+                        f"{get_aval(x).str_short()}), like numpy.positive")
+    return ew.add(x, 0)
+
+
+def _float_result(x, ufunc):
+    """``x`` cast to the float dtype numpy's ``ufunc`` computes in for it (for integers and
+    booleans: float16 for 8-bit ones, float32 for 16-bit, float64 beyond, as numpy does)."""
+    if _dtype(x).kind in "fc":
+        return x
+    dtype = ufunc(ew.probe_value(get_aval(x))).dtype
+    return ew.convert_element_type(x, dtype)
 
 
 def fabs(x, /):
     """numpy.fabs: absolute value as a float. ``fabs(-2) == 2.0``."""
-    x = _arr(x)
-    if _dtype(x).kind in "biu":
-        x = ew.convert_element_type(x, np.float64)
-    return ew.absolute(x)
+    return ew.absolute(_float_result(_arr(x), np.fabs))
 
 
 def power(x1, x2, /):
@@ -222,8 +231,7 @@ def fmin(x1, x2, /):
 
 def deg2rad(x, /):
     """Degrees to radians. ``deg2rad(180.0) == pi``."""
-    return ew.mul(_arr(x), math.pi / 180.0) if _dtype(_arr(x)).kind in "fc" else \
-        ew.mul(astype(_arr(x), np.float64), math.pi / 180.0)
+    return ew.mul(_float_result(_arr(x), np.deg2rad), math.pi / 180.0)
 
 
 radians = deg2rad
@@ -231,8 +239,7 @@ radians = deg2rad
 
 def rad2deg(x, /):
     """Radians to degrees. ``rad2deg(pi) == 180.0``."""
-    return ew.mul(_arr(x), 180.0 / math.pi) if _dtype(_arr(x)).kind in "fc" else \
-        ew.mul(astype(_arr(x), np.float64), 180.0 / math.pi)
+    return ew.mul(_float_result(_arr(x), np.rad2deg), 180.0 / math.pi)
 
 
 degrees = rad2deg
@@ -242,12 +249,20 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
     """numpy.round (half to even); zero derivative. ``round(2.5) == 2.0``."""
     _not_supported("round", "out", out)
     a = _arr(a)
+    kind = _dtype(a).kind
+    if kind in "iu" and decimals >= 0:  # integers stay integers, as in numpy
+        return a
     if decimals == 0:
         return ew.rint(a)
-    if _dtype(a).kind in "biu" and decimals >= 0:
-        return a
-    scale = 10.0 ** decimals
-    return ew.div(ew.rint(ew.mul(a, scale)), scale)
+    if kind == "b":
+        raise TypeError(f"fungrad.numpy.round: decimals={decimals} is not supported for "
+                        "boolean arrays (numpy cannot cast the result back to bool)")
+    if decimals > 0:
+        scale = 10.0 ** decimals
+        return ew.div(ew.rint(ew.mul(a, scale)), scale)
+    scale = 10.0 ** -decimals  # as numpy: divide by an exact power of ten, then multiply
+    out = ew.mul(ew.rint(ew.div(a, scale)), scale)
+    return ew.convert_element_type(out, _dtype(a)) if kind in "iu" else out
 
 
 around = round
@@ -262,8 +277,10 @@ def real(x, /):
 
 
 def conjugate(x, /):
-    """numpy.conjugate: the identity on real arrays."""
-    return real(x)
+    """numpy.conjugate: the identity on real arrays (booleans become int8, as in numpy, whose
+    ufunc has no boolean loop)."""
+    x = real(x)
+    return ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x
 
 
 conj = conjugate
@@ -304,7 +321,15 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
     """numpy.isclose (no derivative). ``isclose(1.0, 1.0 + 1e-9)`` is True."""
     a, b = _arr(a), _arr(b)
-    close = ew.le(absolute(ew.sub(a, b)), ew.add(atol, ew.mul(rtol, absolute(b))))
+    if type(b) in (bool, int):
+        b = float(b)
+    elif _dtype(b).kind not in "fc":  # as numpy: b in float, so |b| cannot overflow
+        b = ew.convert_element_type(b, np.result_type(_dtype(b), 1.0))
+    # infinities are close only to themselves: |inf - inf| is nan, and |x - inf| <= inf
+    close = ew.logical_or(
+        ew.logical_and(ew.le(absolute(ew.sub(a, b)), ew.add(atol, ew.mul(rtol, absolute(b)))),
+                       isfinite(b)),
+        ew.eq(a, b))
     if equal_nan:
         close = ew.logical_or(close, ew.logical_and(isnan(a), isnan(b)))
     return close
@@ -734,10 +759,12 @@ def array_split(ary, indices_or_sections, axis: int = 0):
         sizes = [q + 1] * r + [q] * (k - r)
         bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     else:
-        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n)
-                        for i in indices_or_sections] + [n]
-    return [_slice_along(a, axis, int(lo), int(builtins.max(lo, hi)))
-            for lo, hi in zip(bounds[:-1], bounds[1:])]
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    pieces = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        lo, hi, _ = slice(int(lo), int(hi)).indices(n)  # numpy slices a[lo:hi]
+        pieces.append(_slice_along(a, axis, lo, builtins.max(lo, hi)))
+    return pieces
 
 
 def split(ary, indices_or_sections, axis: int = 0):
@@ -871,8 +898,11 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     """
     a = _arr(array)
     nd = _ndim(a)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-                             if np.ndim(pad_width) else np.asarray(pad_width), (nd, 2))
+    try:  # numpy's rule: n, (n,), (before, after), ((b0, a0), (b1, a1), ...), ((n0,), (n1,))
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
+    except ValueError:
+        raise ValueError(f"fungrad.numpy.pad: pad_width {pad_width} does not fit an array "
+                         f"{get_aval(a).str_short()}") from None
     if (widths < 0).any():
         raise ValueError(f"fungrad.numpy.pad: negative pad_width {pad_width}")
     if mode == "constant":
@@ -894,18 +924,18 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
 
 
 def triu(m, k: int = 0):
-    """numpy.triu: zero below the k-th diagonal."""
+    """numpy.triu: zero below the k-th diagonal (a 1-D ``m`` is a row of a square matrix)."""
     m = _arr(m)
     s = _shape(m)
-    mask = ~np.tri(s[-2], s[-1], k - 1, dtype=bool)
+    mask = ~np.tri(*s[-2:], k=k - 1, dtype=bool)
     return ew.select(mask, m, np.zeros((), _dtype(m)))
 
 
 def tril(m, k: int = 0):
-    """numpy.tril: zero above the k-th diagonal."""
+    """numpy.tril: zero above the k-th diagonal (a 1-D ``m`` is a row of a square matrix)."""
     m = _arr(m)
     s = _shape(m)
-    mask = np.tri(s[-2], s[-1], k, dtype=bool)
+    mask = np.tri(*s[-2:], k=k, dtype=bool)
     return ew.select(mask, m, np.zeros((), _dtype(m)))
 
 
@@ -1145,10 +1175,17 @@ def _describe(a, b) -> str:
     return f"{get_aval(a).str_short()} and {get_aval(b).str_short()}"
 
 
+def _strong(x):
+    """An operand of numpy's (non-ufunc) linear algebra: Python scalars become arrays there,
+    so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
+    x = _arr(x)
+    return np.asarray(x) if type(x) in (bool, int, float, complex) else x
+
+
 def dot(a, b, out=None):
     """numpy.dot. ``dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 11.0``."""
     _not_supported("dot", "out", out)
-    a, b = _arr(a), _arr(b)
+    a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return ew.mul(a, b)
@@ -1182,7 +1219,11 @@ def matmul(x1, x2, /):
     # stacks of matrices: vectors become matrices, batch dimensions broadcast
     a2 = expand_dims(a, 0) if na == 1 else a
     b2 = expand_dims(b, -1) if nb == 1 else b
-    batch = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2])
+    try:
+        batch = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of {_describe(a, b)} do not "
+                         "broadcast") from None
     a2 = broadcast_to(a2, batch + _shape(a2)[-2:])
     b2 = broadcast_to(b2, batch + _shape(b2)[-2:])
     nbatch = len(batch)
@@ -1197,6 +1238,9 @@ def matmul(x1, x2, /):
 
 def vdot(a, b, /):
     """numpy.vdot for real arrays: the dot product of the flattened inputs."""
+    a, b = _arr(a), _arr(b)
+    if _size(a) != _size(b):
+        raise ValueError(f"vdot: {_describe(a, b)} have different sizes")
     return dot(ravel(a), ravel(b))
 
 
@@ -1207,7 +1251,7 @@ def vecdot(x1, x2, /, *, axis: int = -1):
 
 def inner(a, b, /):
     """numpy.inner: contraction over the last axes."""
-    a, b = _arr(a), _arr(b)
+    a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return ew.mul(a, b)
@@ -1224,7 +1268,7 @@ def outer(a, b, out=None):
 
 def tensordot(a, b, axes=2):
     """numpy.tensordot. ``tensordot(np.ones((2, 3)), np.ones((3, 4)), 1).shape == (2, 4)``."""
-    a, b = _arr(a), _arr(b)
+    a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
@@ -1249,7 +1293,7 @@ def einsum(subscripts: str, *operands, optimize=None):
     >>> einsum("ij,j->i", np.ones((2, 3)), np.ones(3))
     array([3., 3.])
     """
-    ops = [_arr(x) for x in operands]
+    ops = [_strong(x) for x in operands]
     terms, output = st.parse_einsum(subscripts, [_shape(x) for x in ops])
     terms = list(terms)
     for i, term in enumerate(terms):
@@ -1355,6 +1399,7 @@ def _index_parts(x, idx) -> tuple[Indexer, list]:
     if not isinstance(idx, tuple):
         idx = (idx,)
     items, arrays = [], []
+    has_mask = False
     for it in idx:
         if it is None or it is Ellipsis:
             items.append(it)
@@ -1382,6 +1427,7 @@ def _index_parts(x, idx) -> tuple[Indexer, list]:
             if arr.dtype == np.bool_:
                 items.extend([ARRAY] * builtins.max(arr.ndim, 1))
                 arrays.extend(np.nonzero(arr))
+                has_mask = True
             elif arr.dtype.kind in "iu":
                 items.append(ARRAY)
                 arrays.append(arr)
@@ -1389,6 +1435,14 @@ def _index_parts(x, idx) -> tuple[Indexer, list]:
                 raise FungradIndexError(
                     "only integers, slices (`:`), ellipsis (`...`), None and integer or "
                     f"boolean arrays are valid indices; got {it!r} of dtype {arr.dtype}")
+    if has_mask:  # a mask's shape must match the axes it indexes: numpy checks that
+        probe = np.broadcast_to(np.empty((), np.int8), _shape(x))
+        try:
+            probe[tuple(np.zeros(it.shape, np.intp) if isinstance(it, Tracer) else it
+                        for it in idx)]
+        except IndexError as e:
+            raise FungradIndexError(f"boolean index does not fit the array "
+                                    f"{get_aval(x).str_short()}: {e}") from None
     return Indexer.from_numpy(items), arrays
 
 

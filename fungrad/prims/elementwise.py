@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from fungrad.core import ShapedArray, bind
+from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims.rules import defjvp, defvjp, deflinear, op, primitive, probe_value
 
 _result_dtypes: dict = {}
@@ -38,6 +38,10 @@ def elementwise_abstract_eval(name: str, ufunc):
         key = (name,) + tuple((a.dtype, a.weak_type) for a in avals)
         dtype = _result_dtypes.get(key)
         if dtype is None:
+            if any(a.dtype.kind not in "biufc" for a in avals):  # object (None...), strings
+                raise TypeError(f"{name} does not support operands of dtype "
+                                f"{', '.join(a.dtype.name for a in avals)}: fungrad arrays "
+                                f"are numeric or boolean (got {_describe(avals)})")
             try:
                 with np.errstate(all="ignore"):
                     dtype = np.asarray(ufunc(*[probe_value(a) for a in avals])).dtype
@@ -52,6 +56,9 @@ def elementwise_abstract_eval(name: str, ufunc):
 
 def elementwise(name: str, ufunc, nondiff: bool = False):
     prim = primitive(name, ufunc, elementwise_abstract_eval(name, ufunc), nondiff=nondiff)
+    # on weakly typed inputs only (Python scalars, or inputs that were Python scalars) the
+    # result stays weak, as Python arithmetic on Python scalars does (and JAX's rule)
+    prim.weak_propagating = True
     return prim, op(prim)
 
 
@@ -103,7 +110,7 @@ defvjp(div_p, lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(mul(g, di
 def _tie_weights(ans, x, y, wins):
     """1 where x wins, 1/2 on ties, 0 where y wins: at ``maximum(x, x)`` both sides share the
     derivative (JAX's convention, so ``d/dx maximum(x, x) = 1``)."""
-    dtype = ans.dtype
+    dtype = get_aval(ans).dtype
     return add(convert_element_type(wins(x, y), dtype),
                mul(convert_element_type(eq(x, y), dtype), 0.5))
 
@@ -192,11 +199,14 @@ defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
 
 
 def _sinc_derivative(ans, x):
-    # (cos(pi x) - sinc(x)) / x, with the removable singularity at 0 (where it is 0) kept
-    # out of both branches so no NaN leaks into the gradient
+    # (cos(pi x) - sinc(x)) / x, with the removable singularity at 0 kept out of both
+    # branches so no NaN leaks into the gradient. At 0 it is the Maclaurin series
+    # -pi^2 x / 3 + pi^4 x^3 / 30: value 0, and the higher derivatives (sinc''(0) = -pi^2/3,
+    # sinc''''(0) = pi^4/5) right, not those of a constant.
     zero = eq(x, 0)
     safe_x = select(zero, 1.0, x)
-    return select(zero, 0.0, div(sub(cos(mul(safe_x, math.pi)), sinc(safe_x)), safe_x))
+    series = mul(x, add(-math.pi ** 2 / 3, mul(square(x), math.pi ** 4 / 30)))
+    return select(zero, series, div(sub(cos(mul(safe_x, math.pi)), sinc(safe_x)), safe_x))
 
 
 _unary(sinc_p, _sinc_derivative)
@@ -313,31 +323,37 @@ defvjp(select_p, None, lambda g, ans, p, a, b: select(p, g, 0.0),
 # ----------------------------------------------------------------------------- dtype casts
 
 
-def _convert_impl(x, new_dtype):
+def _convert_impl(x, new_dtype, weak_type=False):
+    if weak_type:  # a weakly typed scalar is a Python scalar, as numpy (NEP 50) sees it
+        return new_dtype.type(x).item()
     return np.asarray(x).astype(new_dtype, copy=False) if not isinstance(x, np.generic) \
         else new_dtype.type(x)
 
 
-def _convert_abstract(aval, new_dtype):
-    return ShapedArray(aval.shape, new_dtype)
+def _convert_abstract(aval, new_dtype, weak_type=False):
+    return ShapedArray(aval.shape, new_dtype, weak_type)
 
 
 convert_element_type_p = primitive("convert_element_type", _convert_impl, _convert_abstract)
 
 
-def convert_element_type(x, new_dtype):
+def convert_element_type(x, new_dtype, weak_type: bool = False):
+    """Cast to ``new_dtype``; ``weak_type=True`` (scalars only) makes a weakly typed value,
+    what arithmetic on Python scalars gives."""
+    if weak_type:
+        return bind(convert_element_type_p, x, new_dtype=np.dtype(new_dtype), weak_type=True)
     return bind(convert_element_type_p, x, new_dtype=np.dtype(new_dtype))
 
 
-def _convert_jvp(primals, tangents, new_dtype):
-    ans = convert_element_type(primals[0], new_dtype)
+def _convert_jvp(primals, tangents, new_dtype, weak_type=False):
+    ans = convert_element_type(primals[0], new_dtype, weak_type)
     t = tangents[0]
     if t is None or new_dtype.kind not in "fc":
         return ans, None
     return ans, convert_element_type(t, new_dtype)
 
 
-def _convert_vjp(g, primals, ans, needs, new_dtype):
+def _convert_vjp(g, primals, ans, needs, new_dtype, weak_type=False):
     x_dtype = np.asarray(primals[0]).dtype if not hasattr(primals[0], "dtype") \
         else primals[0].dtype
     if not needs[0] or x_dtype.kind not in "fc" or new_dtype.kind not in "fc":
