@@ -34,7 +34,7 @@ from fungrad.core import (
 )
 from fungrad.api import _numpy_leaves
 from fungrad.interpreter import last_uses
-from fungrad.passes import dce_closed
+from fungrad.passes import simplify
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
@@ -264,7 +264,7 @@ class Jitted:
         closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
                                       arg_names=lambda: self._arg_names(len(flat)))
         self.trace_count += 1
-        closed = dce_closed(closed)
+        closed = simplify(closed)
         variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
         variants.insert(0, variant)
         del variants[self.max_variants:]

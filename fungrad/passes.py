@@ -8,7 +8,7 @@ equations iteratively (a 100,000-equation IR is fine). Guards are effects: never
 """
 from __future__ import annotations
 
-from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal
+from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
@@ -56,3 +56,93 @@ def dce_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
         return closed
     new = Jaxpr([v for v, _ in pairs], jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
     return ClosedJaxpr(new, [c for _, c in pairs])
+
+
+# ---------------------------------------------------------------------------------------------
+# simplify: algebraic rules, constant folding, common subexpressions
+# ---------------------------------------------------------------------------------------------
+
+def _atom_key(x):
+    if type(x) is Literal:
+        return ("lit", type(x.val), x.aval.dtype, x.aval.weak_type, repr(x.val))
+    return id(x)
+
+
+def _params_key(params: dict):
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:  # an unhashable param: never merged
+        return object()
+
+
+def simplify(closed: ClosedJaxpr, fold_constants: bool = True) -> ClosedJaxpr:
+    """One forward sweep of clean-ups, then dead-code elimination:
+
+    * each primitive's own ``simplify(inputs, params, producer, out_aval)`` rule (``reshape``
+      of a ``reshape``, ``mul`` by one, an elementwise op reading a ``broadcast_to`` it would
+      broadcast itself, ...): it returns an atom to use instead of the output, new
+      ``(inputs, params)``, or None; ``producer(x)`` is the equation that made ``x``;
+    * constant folding: an equation whose inputs are all known values is evaluated now;
+    * common-subexpression elimination: a second identical equation reuses the first.
+
+    Guards and other effects are never folded, merged or dropped.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> f = lambda x: fnp.sin(x) + fnp.sin(x) * 1.0
+    >>> print(simplify(fungrad.make_jaxpr(f)(np.zeros(2))))
+    { lambda ; a:f64[2]. let b:f64[2] = sin a; c:f64[2] = add b b in (c,) }
+    """
+    jaxpr = closed.jaxpr
+    known = dict(zip(jaxpr.constvars, closed.consts))  # constvar -> value
+    subst: dict = {}
+    producers: dict = {}
+    seen: dict = {}
+    eqns: list = []
+    new_consts: list = []
+
+    def read(x):
+        return subst.get(x, x) if type(x) is not Literal else x
+
+    for eqn in jaxpr.eqns:
+        prim, params = eqn.primitive, eqn.params
+        inputs = [read(x) for x in eqn.inputs]
+        rule = getattr(prim, "simplify", None)
+        if rule is not None and not prim.multiple_results:
+            result = rule(inputs, params, producers.get, eqn.outvars[0].aval)
+            if isinstance(result, (Var, Literal)):
+                subst[eqn.outvars[0]] = result
+                continue
+            if result is not None:  # the same primitive on other inputs/params
+                inputs, params = result
+        if fold_constants and not prim.effect and inputs and \
+                all(type(x) is Literal or x in known for x in inputs):
+            vals = [x.val if type(x) is Literal else known[x] for x in inputs]
+            out = prim.impl(*vals, **params)
+            outs = out if prim.multiple_results else [out]
+            for v, val in zip(eqn.outvars, outs):
+                if getattr(val, "ndim", 0) == 0 and not v.aval.weak_type:
+                    subst[v] = Literal(val, v.aval)
+                else:
+                    c = Var(v.aval)
+                    known[c] = val
+                    new_consts.append((c, val))
+                    subst[v] = c
+            continue
+        key = None if prim.effect else \
+            (prim, tuple(_atom_key(x) for x in inputs), _params_key(params))
+        if key is not None and key in seen:
+            for v, w in zip(eqn.outvars, seen[key]):
+                subst[v] = w
+            continue
+        new = Eqn(prim, inputs, params, eqn.outvars, eqn.source_info)
+        eqns.append(new)
+        for v in eqn.outvars:
+            producers[v] = new
+        if key is not None:
+            seen[key] = eqn.outvars
+    outvars = [read(x) for x in jaxpr.outvars]
+    constvars = list(jaxpr.constvars) + [c for c, _ in new_consts]
+    consts = list(closed.consts) + [val for _, val in new_consts]
+    return dce_closed(ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, outvars), consts))

@@ -54,11 +54,27 @@ def elementwise_abstract_eval(name: str, ufunc):
     return abstract_eval
 
 
+def _elementwise_simplify(inputs, params, producer, out_aval):
+    """Clean-up rule of every elementwise primitive: read an operand before a
+    ``broadcast_to`` when the op's own broadcasting gives the same result."""
+    new = list(inputs)
+    for i, x in enumerate(inputs):
+        eqn = producer(x)
+        if eqn is None or not getattr(eqn.primitive, "broadcast_only", False):
+            continue
+        source = eqn.inputs[0]
+        shapes = [source.aval.shape] + [y.aval.shape for j, y in enumerate(new) if j != i]
+        if source.aval.dtype == x.aval.dtype and np.broadcast_shapes(*shapes) == out_aval.shape:
+            new[i] = source
+    return None if all(a is b for a, b in zip(new, inputs)) else (new, params)
+
+
 def elementwise(name: str, ufunc, nondiff: bool = False):
     prim = primitive(name, ufunc, elementwise_abstract_eval(name, ufunc), nondiff=nondiff)
     # on weakly typed inputs only (Python scalars, or inputs that were Python scalars) the
     # result stays weak, as Python arithmetic on Python scalars does (and JAX's rule)
     prim.weak_propagating = True
+    prim.simplify = _elementwise_simplify
     return prim, op(prim)
 
 
@@ -97,6 +113,31 @@ trunc_p, trunc = elementwise("trunc", np.trunc, nondiff=True)
 floor_divide_p, floor_divide = elementwise("floor_divide", np.floor_divide, nondiff=True)
 
 deflinear(neg_p, lambda g, x: neg(g))
+
+
+def _with_unit(unit, positions):
+    """Simplify rule: ``x op unit`` is ``x`` (when x already has the output's type)."""
+    def rule(inputs, params, producer, out_aval):
+        for i in positions:
+            lit, other = inputs[i], inputs[1 - i]
+            if getattr(lit, "val", None) is not None and type(lit.val) is not bool and \
+                    np.ndim(lit.val) == 0 and lit.val == unit and \
+                    other.aval.shape == out_aval.shape and other.aval.dtype == out_aval.dtype:
+                return other
+        return _elementwise_simplify(inputs, params, producer, out_aval)
+    return rule
+
+
+def _neg_simplify(inputs, params, producer, out_aval):
+    eqn = producer(inputs[0])
+    return eqn.inputs[0] if eqn is not None and eqn.primitive is neg_p else None
+
+
+mul_p.simplify = _with_unit(1, (0, 1))
+div_p.simplify = _with_unit(1, (1,))
+add_p.simplify = _with_unit(0, (0, 1))
+sub_p.simplify = _with_unit(0, (1,))
+neg_p.simplify = _neg_simplify
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 defvjp(add_p, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
@@ -363,6 +404,8 @@ def _convert_vjp(g, primals, ans, needs, new_dtype, weak_type=False):
 
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
+convert_element_type_p.simplify = lambda inputs, params, producer, out_aval: \
+    inputs[0] if inputs[0].aval == out_aval else None
 
 
 # stop_gradient: the identity, with a zero derivative at every order

@@ -74,6 +74,9 @@ def sum_to_shape(x, shape: tuple):
 
 
 deflinear(broadcast_to_p, lambda g, x, shape: sum_to_shape(g, _shape_of(x)))
+broadcast_to_p.broadcast_only = True  # elementwise consumers may broadcast it themselves
+broadcast_to_p.simplify = lambda inputs, params, producer, out_aval: \
+    inputs[0] if inputs[0].aval.shape == out_aval.shape else None
 
 
 # ----------------------------------------------------------------------------- reshape
@@ -96,6 +99,20 @@ def reshape(x, new_sizes):
 deflinear(reshape_p, lambda g, x, new_sizes: reshape(g, _shape_of(x)))
 
 
+def _reshape_simplify(inputs, params, producer, out_aval):
+    """A reshape to the input's own shape is nothing; a reshape of a reshape is one."""
+    x = inputs[0]
+    eqn = producer(x)
+    if eqn is not None and eqn.primitive is reshape_p:
+        x = eqn.inputs[0]
+    if x.aval.shape == out_aval.shape:
+        return x
+    return None if x is inputs[0] else ([x], params)
+
+
+reshape_p.simplify = _reshape_simplify
+
+
 # ----------------------------------------------------------------------------- transpose
 def _transpose_abstract(aval, permutation):
     if sorted(permutation) != list(range(aval.ndim)):
@@ -116,6 +133,21 @@ def transpose(x, permutation):
 
 
 deflinear(transpose_p, lambda g, x, permutation: transpose(g, np.argsort(permutation)))
+
+
+def _transpose_simplify(inputs, params, producer, out_aval):
+    """A transpose of a transpose is one transpose (or none)."""
+    eqn = producer(inputs[0])
+    if eqn is None or eqn.primitive is not transpose_p:
+        return None
+    inner, outer = eqn.params["permutation"], params["permutation"]
+    perm = tuple(inner[p] for p in outer)
+    if perm == tuple(range(len(perm))):
+        return eqn.inputs[0]
+    return [eqn.inputs[0]], {"permutation": perm}
+
+
+transpose_p.simplify = _transpose_simplify
 
 # ----------------------------------------------------------------------------- rev (flip)
 rev_p = primitive("rev", lambda x, dimensions: np.flip(x, dimensions),
@@ -207,6 +239,8 @@ def _prod_others(x, axes):
     kept = [i for i in range(len(shape)) if i not in axes]
     perm = kept + list(axes)
     n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    if n == 0:  # an empty product: x has no elements to weigh
+        return x
     flat = reshape(transpose(x, perm), tuple(shape[i] for i in kept) + (n,))
     last = len(kept)
     ones = broadcast_to(convert_element_type(1, _dtype_of(x)),
@@ -287,11 +321,52 @@ def cumprod(x, axis: int, reverse: bool = False):
 
 
 deflinear(cumsum_p, lambda g, x, axis, reverse: cumsum(g, axis, not reverse))
-# d cumprod(x)_i = cumprod(x)_i * sum_{j<=i} dx_j / x_j: exact, but undefined where x == 0
-# (the docstring of fungrad.numpy.cumprod says so)
-defjvp(cumprod_p, lambda t, ans, x, axis, reverse: mul(ans, cumsum(div(t, x), axis, reverse)))
-defvjp(cumprod_p, lambda g, ans, x, axis, reverse: div(cumsum(mul(g, ans), axis, not reverse),
-                                                       x))
+# cumprod's derivatives never divide by x, so they are exact where x has zeros (and prod's,
+# built on them, at every order): the product rule is carried through a log-depth doubling
+# scan (Hillis-Steele: y <- y * shift(y, d) for d = 1, 2, 4, ...), written with mul, slicing
+# and pad, so the rules differentiate again.
+def _shift(v, axis: int, d: int, fill, reverse: bool):
+    """``v`` moved ``d`` places along ``axis`` (towards the end; towards the start if
+    ``reverse``), the vacated places filled with ``fill``."""
+    shape = _shape_of(v)
+    n = shape[axis]
+    widths = [(0, 0)] * len(shape)
+    widths[axis] = (0, d) if reverse else (d, 0)
+    kept = slice_axis(v, axis, d, n) if reverse else slice_axis(v, axis, 0, n - d)
+    return pad(kept, np.array(fill, _dtype_of(v)), widths)
+
+
+def _scan_levels(x, axis, reverse):
+    """The partial products ``y`` before each doubling step, with the step's shift."""
+    levels, y, d = [], x, 1
+    while d < _shape_of(x)[axis]:
+        levels.append((y, d))
+        y = mul(y, _shift(y, axis, d, 1, reverse))
+        d *= 2
+    return levels
+
+
+def _cumprod_jvp(primals, tangents, axis, reverse):
+    x, = primals
+    t, = tangents
+    ans = cumprod(x, axis, reverse)
+    if t is None:
+        return ans, None
+    for y, d in _scan_levels(x, axis, reverse):  # (y, t) <- (y s(y), t s(y) + y s(t))
+        t = add(mul(t, _shift(y, axis, d, 1, reverse)), mul(y, _shift(t, axis, d, 0, reverse)))
+    return ans, t
+
+
+def _cumprod_vjp(g, ans, x, axis, reverse):
+    ct = g  # the transpose of the tangent scan, last step first
+    for y, d in reversed(_scan_levels(x, axis, reverse)):
+        ct = add(mul(ct, _shift(y, axis, d, 1, reverse)),
+                 _shift(mul(ct, y), axis, d, 0, not reverse))
+    return ct
+
+
+cumprod_p.jvp = _cumprod_jvp
+defvjp(cumprod_p, _cumprod_vjp)
 
 
 # ----------------------------------------------------------------------------- dot_general
@@ -699,7 +774,9 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
             if c not in string.ascii_letters:
                 raise ValueError(f"einsum: invalid subscript {c!r} in {subscripts!r}")
             if sizes.setdefault(c, d) != d:
-                raise ValueError(f"einsum: size of label {c!r} differs: {sizes[c]} and {d}")
+                raise ValueError(f"einsum: size of label {c!r} differs: {sizes[c]} and {d} "
+                                 f"in {subscripts!r} for operands of shapes "
+                                 + " and ".join(str(tuple(s)) for s in shapes))
     for c in out:
         if c not in sizes:
             raise ValueError(f"einsum: output label {c!r} appears in no operand")
