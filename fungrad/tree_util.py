@@ -49,10 +49,10 @@ def register_dataclass(nodetype: type, data_fields: list[str] | None = None,
     >>> tree_leaves(Params(w=1.0, name="layer"))
     [1.0]
     """
-    if data_fields is None:
-        data_fields = [f.name for f in dataclasses.fields(nodetype)]
-        meta_fields = []
     meta_fields = list(meta_fields or [])
+    if data_fields is None:  # the fields not listed in meta_fields are data
+        data_fields = [f.name for f in dataclasses.fields(nodetype)
+                       if f.name not in meta_fields]
 
     def flatten(x):
         return ([getattr(x, f) for f in data_fields],
@@ -164,7 +164,10 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
 
     def build(td: PyTreeDef):
         if td.node_type is None:
-            return next(it)
+            leaf = next(it, _sentinel)
+            if leaf is _sentinel:
+                raise ValueError(f"tree_unflatten: too few leaves for {treedef}")
+            return leaf
         children = [build(c) for c in td.children]
         # every node type met by tree_flatten is in the registry (namedtuples included)
         return _registry[td.node_type].from_iterable(td.node_data, children)

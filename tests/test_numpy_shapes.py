@@ -61,7 +61,7 @@ SHAPES = [
      [((2, 1), (2, 2), (2, 3))]),
     ("concatenate_mixed", lambda m, x: m.concatenate([x, np.ones((1, 2))]), [((2, 2),)]),
     ("hstack_int", lambda m, x: m.hstack([x, np.arange(2)]), [((3,),)]),
-    ("stack_scalars", lambda m, x: m.stack([x, 1.0, x * 2.0]), [((),), ((2,),)]),
+    ("stack_scalars", lambda m, x: m.stack([x, 1.0, x * 2.0]), [((),)]),
     ("stack", lambda m, x, y: m.stack([x, y]), [((), ()), ((3,), (3,)), ((2, 3), (2, 3))]),
     ("stack_axis", lambda m, x, y: m.stack([x, y], axis=-1), [((3,), (3,)), ((2, 3), (2, 3))]),
     ("stack_axis1", lambda m, x, y, z: m.stack((x, y, z), axis=1), [((2, 3),) * 3]),
@@ -71,6 +71,8 @@ SHAPES = [
     ("column_stack", lambda m, x, y: m.column_stack([x, y]), [((3,), (3,)), ((3, 2), (3,))]),
     # splitting
     ("split", lambda m, x: m.split(x, 3), [((6,),), ((3, 2),)]),
+    ("array_split_neg_indices", lambda m, x: m.array_split(x, [-1, 1]), [((3,),), ((4, 2),)]),
+    ("array_split_far_indices", lambda m, x: m.array_split(x, [2, 10, -10]), [((3,),)]),
     ("split_indices", lambda m, x: m.split(x, [1, 3], axis=1), [((2, 5),), ((2, 2),)]),
     ("array_split", lambda m, x: m.array_split(x, 3), [((7,),), ((2,),), ((5, 2),)]),
     ("array_split_axis", lambda m, x: m.array_split(x, 2, axis=-1), [((2, 5),)]),
@@ -106,6 +108,9 @@ SHAPES = [
     # padding
     ("pad", lambda m, x: m.pad(x, 1), [((3,),), ((2, 3),), ((0, 2),)]),
     ("pad_widths", lambda m, x: m.pad(x, ((1, 2), (0, 1))), [((2, 3),)]),
+    ("pad_per_axis", lambda m, x: m.pad(x, ((1,), (2,))), [((2, 3),)]),
+    ("pad_one_pair", lambda m, x: m.pad(x, ((2, 1),)), [((3,),), ((2, 3),)]),
+    ("pad_singleton", lambda m, x: m.pad(x, (1,)), [((3,),), ((2, 3),)]),
     ("pad_value", lambda m, x: m.pad(x, (2, 1), constant_values=1.5), [((3,),), ((2, 2),)]),
     ("pad_edge", lambda m, x: m.pad(x, ((1, 2), (2, 0)), mode="edge"), [((2, 3),)]),
     ("pad_reflect", lambda m, x: m.pad(x, 2, mode="reflect"), [((4,),), ((3, 4),)]),
@@ -113,10 +118,10 @@ SHAPES = [
                                                                              ((3, 4),)]),
     ("pad_wrap", lambda m, x: m.pad(x, (3, 1), mode="wrap"), [((3,),), ((2, 3),)]),
     # triangles
-    ("triu", lambda m, x: m.triu(x), [((3, 3),), ((2, 4),), ((2, 3, 3),)]),
+    ("triu", lambda m, x: m.triu(x), [((3,),), ((3, 3),), ((2, 4),), ((2, 3, 3),)]),
     ("triu_k", lambda m, x: m.triu(x, 1), [((3, 3),), ((4, 2),)]),
-    ("tril", lambda m, x: m.tril(x), [((3, 3),), ((2, 4),), ((2, 3, 3),)]),
-    ("tril_k", lambda m, x: m.tril(x, -1), [((3, 3),), ((2, 4),)]),
+    ("tril", lambda m, x: m.tril(x), [((3,),), ((3, 3),), ((2, 4),), ((2, 3, 3),)]),
+    ("tril_k", lambda m, x: m.tril(x, -1), [((3,),), ((3, 3),), ((2, 4),)]),
     # sorting
     ("sort", lambda m, x: m.sort(x), [((5,),), ((3, 4),), ((0,),)]),
     ("sort_axis0", lambda m, x: m.sort(x, axis=0), [((3, 4),)]),
@@ -137,6 +142,11 @@ SHAPES = [
     ("full_like_traced", lambda m, x, v: m.full_like(x, v) * x, [((2, 3), ())]),
     ("zeros_ones_like", lambda m, x: m.ones_like(x) * x + m.zeros_like(x),
      [((),), ((2, 3),)]),
+    ("constants_in_trace", lambda m, x: x @ (m.eye(3, dtype=x.dtype) + m.identity(3, x.dtype)
+                                             + m.tri(3, k=-1, dtype=x.dtype))
+     + m.arange(3, dtype=x.dtype) + m.linspace(0, 1, 3, dtype=x.dtype)
+     + m.full(3, 2.0, x.dtype) + m.zeros(3, x.dtype) * m.ones((1, 3), x.dtype),
+     [((2, 3),), ((3,),)]),
     ("linspace_traced", lambda m, a, b: m.linspace(a, b, 5), [((), ()), ((3,), (3,)),
                                                                ((2,), ())]),
     ("linspace_open", lambda m, a, b: m.linspace(a, b, 4, endpoint=False), [((), ())]),

@@ -110,4 +110,21 @@ def solve(a, b):
     >>> solve(np.eye(2) * 2.0, np.array([2.0, 4.0]))
     array([1., 2.])
     """
-    return la.solve(_float(a), _float(b))
+    a, b = _float(a), _float(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if len(sa) < 2 or len(sb) < 1:
+        return la.solve(a, b)  # the primitive's shape rule explains the error
+    vector = len(sb) == 1
+    try:  # numpy broadcasts the stack dimensions of a and b
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2] if not vector else ())
+    except ValueError:
+        raise ValueError(f"solve: the stack dimensions of a {get_aval(a).str_short()} and b "
+                         f"{get_aval(b).str_short()} do not broadcast") from None
+    if vector and not batch:
+        return la.solve(a, b)
+    if vector:  # a vector against a stack of matrices: a one-column matrix per matrix
+        b = st.reshape(b, sb + (1,))
+    a = st.broadcast_to(a, batch + sa[-2:])
+    b = st.broadcast_to(b, batch + get_aval(b).shape[-2:])
+    x = la.solve(a, b)
+    return st.reshape(x, get_aval(x).shape[:-1]) if vector else x

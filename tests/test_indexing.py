@@ -1,0 +1,350 @@
+"""Indexing traced arrays (``x[idx]``, ``len``, iteration) and functional updates
+(``x.at[idx].set/add/...``): values and dtypes against numpy, traced IR, derivatives against
+finite differences (w.r.t. both ``x`` and the update values), errors.
+
+Each row's function is written once in index syntax. Eagerly on numpy arrays it *is* numpy
+(indexing; ``at(x)`` falls back to ``NumpyAt``, a reference written with numpy's in-place
+operations and ``ufunc.at``), so comparing the traced IR's replay with the eager call compares
+fungrad with numpy.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from fungrad.core import Tracer
+from helpers import assert_derivatives, assert_traces_and_replays, rand
+from numpy_table import FLOATS, float_args_only, leaves, make_args
+
+
+class _NumpyAtRef:
+    def __init__(self, x, idx):
+        self.x, self.idx = x, idx
+
+    def _apply(self, ufunc, v):
+        out = np.array(self.x, copy=True)
+        ufunc.at(out, self.idx, np.asarray(v).astype(out.dtype))
+        return out
+
+    def get(self):
+        return self.x[self.idx]
+
+    def set(self, v):
+        out = np.array(self.x, copy=True)
+        out[self.idx] = v
+        return out
+
+    def add(self, v):
+        return self._apply(np.add, v)
+
+    def subtract(self, v):
+        return self._apply(np.subtract, v)
+
+    def multiply(self, v):
+        return self._apply(np.multiply, v)
+
+    def divide(self, v):
+        return self._apply(np.divide, v)
+
+    def min(self, v):
+        return self._apply(np.minimum, v)
+
+    def max(self, v):
+        return self._apply(np.maximum, v)
+
+
+class NumpyAt:
+    """numpy reference for ``x.at``."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, idx):
+        return _NumpyAtRef(self.x, idx)
+
+
+def at(x):
+    return x.at if isinstance(x, Tracer) else NumpyAt(x)
+
+
+M23 = np.array([[True, False, True], [False, False, True]])
+ROWS3 = np.array([True, False, True])
+IDX = np.array([2, 0, -1])
+IDX2D = np.array([[0, 1], [2, 0]])
+
+GET = [
+    ("int", lambda x: x[1], [((3,),), ((3, 4),)]),
+    ("neg_int", lambda x: x[-1], [((3,),), ((3, 4),)]),
+    ("two_ints", lambda x: x[1, -2], [((3, 4),)]),
+    ("int_method_item", lambda x: x[2, 1] * 2.0, [((3, 4),)]),
+    ("slice", lambda x: x[1:], [((4,),), ((3, 4),)]),
+    ("slice_stop", lambda x: x[:-1], [((4,),)]),
+    ("slice_step", lambda x: x[::2], [((5,),), ((5, 2),)]),
+    ("slice_neg_step", lambda x: x[::-1], [((4,),), ((3, 4),)]),
+    ("slice_neg_step_bounds", lambda x: x[3:0:-2], [((5,),)]),
+    ("slice_neg_start", lambda x: x[-2::-1], [((5,),)]),
+    ("slice_2d", lambda x: x[1:3, ::-2], [((3, 5),)]),
+    ("slice_empty", lambda x: x[5:10], [((3,),)]),
+    ("slice_keep_axis", lambda x: x[:, 1:2], [((3, 4),)]),
+    ("slice_all", lambda x: x[:], [((3,),)]),
+    ("none", lambda x: x[None], [((),), ((3,),)]),
+    ("none_middle", lambda x: x[:, None], [((3, 4),)]),
+    ("none_mixed", lambda x: x[None, 1, ..., None], [((3, 4),)]),
+    ("ellipsis_last", lambda x: x[..., 0], [((3, 4),), ((2, 3, 4),)]),
+    ("ellipsis_first", lambda x: x[0, ...], [((3, 4),)]),
+    ("ellipsis_only", lambda x: x[...], [((),), ((3,),)]),
+    ("ellipsis_slice_none", lambda x: x[..., 1:, None], [((2, 3),)]),
+    ("int_array", lambda x: x[IDX], [((4,),), ((4, 2),)]),
+    ("int_list", lambda x: x[[0, -1, 0]], [((3,),)]),
+    ("int_array_2d", lambda x: x[IDX2D], [((3,),), ((3, 2),)]),
+    ("int_array_pair", lambda x: x[IDX, np.array([1, 0, 1])], [((3, 2),)]),
+    ("int_array_broadcast", lambda x: x[np.array([[0], [2]]), np.array([0, 1, 1])],
+     [((3, 2),)]),
+    ("int_array_empty", lambda x: x[np.array([], dtype=np.int64)], [((3,),)]),
+    ("int_array_scalar", lambda x: x[np.int64(1)], [((3, 2),)]),
+    ("bool_mask_full", lambda x: x[M23], [((2, 3),)]),
+    ("bool_mask_rows", lambda x: x[ROWS3], [((3,),), ((3, 2),)]),
+    ("bool_mask_cols", lambda x: x[:, ROWS3], [((2, 3),)]),
+    ("bool_mask_3d", lambda x: x[M23], [((2, 3, 2),)]),
+    ("bool_mask_none_true", lambda x: x[np.zeros(3, bool)], [((3,),)]),
+    ("mixed_slice_array", lambda x: x[1:, [0, 2]], [((3, 4),)]),
+    ("mixed_array_slice", lambda x: x[[0, 1], ::-1], [((3, 4),)]),
+    ("mixed_separated", lambda x: x[[0, 1], :, [1, 2]], [((2, 3, 4),)]),
+    ("mixed_int_slice_array", lambda x: x[0, :, [1, 2]], [((2, 3, 4),)]),
+    ("mixed_none_array", lambda x: x[None, [0, 1], 1:], [((2, 3),)]),
+    ("mixed_ellipsis_array", lambda x: x[..., [0, 0, 2]], [((2, 3),)]),
+    ("mixed_mask_slice", lambda x: x[ROWS3, 1:], [((3, 4),)]),
+    ("len_iter", lambda x: [row * float(k) for k, row in enumerate(x)] + [x * len(x)],
+     [((3,),), ((3, 2),)]),
+    ("getitem_method", lambda x: x.at[1:].get() if isinstance(x, Tracer) else x[1:],
+     [((3,),)]),
+    # traced integer index arrays and scalars (integer arguments are traced too)
+    ("traced_index", lambda x, i: x[i], [((4,), np.array([3, 0, 0])), ((4, 2), np.int64(2)),
+                                         ((4, 2), np.array([[1], [-1]]))]),
+    ("traced_index_mixed", lambda x, i: x[1:, i], [((3, 4), np.array([0, 3]))]),
+    ("traced_index_pair", lambda x, i, j: x[i, j], [((3, 4), np.array([0, 2]),
+                                                     np.array([3, 1]))]),
+]
+
+SETS = [
+    ("set_int", lambda x, v: at(x)[1].set(v), [((3,), ()), ((3, 2), (2,)), ((3, 2), ())]),
+    ("set_neg", lambda x, v: at(x)[-1].set(v), [((3,), ())]),
+    ("set_slice", lambda x, v: at(x)[::2].set(v), [((5,), (3,)), ((5, 2), (1, 2))]),
+    ("set_rev_slice", lambda x, v: at(x)[:, ::-1].set(v), [((2, 3), (3,))]),
+    ("set_array", lambda x, v: at(x)[IDX].set(v), [((4,), (3,)), ((4, 2), (3, 1))]),
+    ("set_mask", lambda x, v: at(x)[M23].set(v), [((2, 3), (3,)), ((2, 3), ())]),
+    ("set_none_ellipsis", lambda x, v: at(x)[None, ..., 1].set(v), [((3, 2), (3,))]),
+    ("set_python_scalar", lambda x: at(x)[0].set(2.5), [((3,),)]),
+    ("add_int", lambda x, v: at(x)[1].add(v), [((3,), ()), ((3, 2), (2,))]),
+    ("add_slice", lambda x, v: at(x)[1:, :1].add(v), [((3, 2), (2, 1))]),
+    ("add_repeated", lambda x, v: at(x)[np.array([0, 2, 0, 0])].add(v), [((3,), (4,)),
+                                                                        ((3, 2), (4, 2)),
+                                                                        ((3, 2), ())]),
+    ("add_repeated_pairs", lambda x, v: at(x)[np.array([0, 1, 0]), np.array([1, 1, 1])].add(v),
+     [((2, 2), (3,))]),
+    ("add_mask", lambda x, v: at(x)[ROWS3].add(v), [((3, 2), (2,))]),
+    ("subtract", lambda x, v: at(x)[np.array([1, 1])].subtract(v), [((3,), (2,))]),
+    ("subtract_slice", lambda x, v: at(x)[1:].subtract(v), [((3, 2), ())]),
+    ("multiply", lambda x, v: at(x)[1:].multiply(v), [((3,), (2,)), ((3, 2), (2,))]),
+    ("multiply_array", lambda x, v: at(x)[IDX].multiply(v), [((4,), (3,))]),
+    ("divide", lambda x, v: at(x)[0].divide(v), [((3,), ())]),
+    ("divide_array", lambda x, v: at(x)[IDX].divide(v), [((4, 2), (2,))]),
+    ("min", lambda x, v: at(x)[:2].min(v), [((3,), (2,)), ((3, 2), ())]),
+    ("min_array", lambda x, v: at(x)[IDX].min(v), [((4,), (3,))]),
+    ("max", lambda x, v: at(x)[1:].max(v), [((3,), (2,)), ((3, 2), (2,))]),
+    ("max_mask", lambda x, v: at(x)[M23].max(v), [((2, 3), (3,))]),
+    ("get", lambda x: at(x)[IDX2D].get(), [((3,),)]),
+    ("traced_index_set", lambda x, v, i: at(x)[i].set(v), [((4,), (2,), np.array([3, 1]))]),
+    ("traced_index_add", lambda x, v, i: at(x)[i].add(v), [((4,), (3,), np.array([3, 1, 3]))]),
+    ("chain", lambda x, v: at(at(x)[0].set(v[0]))[1:].add(v[1:] * x[1:]), [((3,), (3,))]),
+]
+
+TABLE = GET + SETS
+
+
+def params(table):
+    out = []
+    for name, fn, spec_list in table:
+        for specs in spec_list:
+            ident = "x".join(str(s) if isinstance(s, tuple) else f"i{np.shape(s)}"
+                             for s in specs)
+            out.append(pytest.param(fn, specs, id=f"{name}-{ident}"))
+    return out
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn,specs", params(TABLE))
+def test_traced_value_matches_numpy(fn, specs, dtype):
+    """The IR evaluated on the traced inputs and on new ones gives numpy's values and
+    dtypes (the eager call of each row is plain numpy)."""
+    args = make_args(specs, dtype)
+    closed = assert_traces_and_replays(fn, args, args,
+                                       rtol=1e-6 if dtype == np.float32 else 1e-12)
+    assert [a.dtype for a in closed.out_avals] == [np.asarray(t).dtype for t in leaves(fn(*args))]
+    assert_traces_and_replays(fn, args, make_args(specs, dtype, 100),
+                              rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("fn,specs", params(TABLE))
+def test_derivatives(fn, specs):
+    """W.r.t. ``x`` and the update values (integer indices are closed over)."""
+    args = make_args(specs, np.float64)
+    f, fargs = float_args_only(lambda m, *a: fn(*a), args)
+    assert_derivatives(f, fargs)
+
+
+@pytest.mark.parametrize("fn,specs", params(TABLE))
+def test_float32_gradients_stay_float32(fn, specs):
+    f, args = float_args_only(lambda m, *a: fn(*a), make_args(specs, np.float32))
+    out, pullback = fungrad.vjp(f, *args)
+    ct = fungrad.tree_util.tree_map(lambda o: np.ones(np.shape(o), np.asarray(o).dtype), out)
+    for a, c in zip(args, pullback(ct)):
+        assert c.dtype == np.float32 and c.shape == a.shape
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradients with known values
+# ---------------------------------------------------------------------------------------------
+
+def test_getitem_gradient_accumulates_repeated_indices():
+    x = rand((4,))
+    g = fungrad.grad(lambda x: fnp.sum(x[np.array([0, 2, 0, 0])] * np.array([1., 2., 3., 4.])))(x)
+    np.testing.assert_array_equal(g, [8.0, 0.0, 2.0, 0.0])
+
+
+def test_set_gradients():
+    x, v = rand((4,)), rand((2,), seed=1)
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    gx, gv = fungrad.grad(lambda x, v: fnp.sum(x.at[np.array([3, 1])].set(v) * w),
+                          argnums=(0, 1))(x, v)
+    np.testing.assert_array_equal(gx, [1.0, 0.0, 3.0, 0.0])  # overwritten places get none
+    np.testing.assert_array_equal(gv, [4.0, 2.0])
+
+
+def test_add_repeated_indices_gradients():
+    x, v = rand((3,)), rand((4,), seed=1)
+    w = np.array([1.0, 10.0, 100.0])
+    idx = np.array([0, 2, 0, 0])
+    out = fungrad.make_jaxpr(lambda x, v: x.at[idx].add(v))(x, v)
+    expected = x.copy()
+    np.add.at(expected, idx, v)
+    np.testing.assert_allclose(fungrad.eval_jaxpr(out.jaxpr, out.consts, x, v)[0], expected)
+    gx, gv = fungrad.grad(lambda x, v: fnp.sum(x.at[idx].add(v) * w), argnums=(0, 1))(x, v)
+    np.testing.assert_array_equal(gx, w)
+    np.testing.assert_array_equal(gv, [1.0, 100.0, 1.0, 1.0])
+    # forward mode: the tangents of the repeated updates add up too
+    _, t = fungrad.jvp(lambda x, v: x.at[idx].add(v), (x, v),
+                       (np.zeros(3), np.array([1.0, 2.0, 4.0, 8.0])))
+    np.testing.assert_array_equal(t, [13.0, 0.0, 2.0])
+
+
+def test_multiply_min_max_gradients():
+    x = np.array([1.0, 2.0, 3.0])
+    gx, gv = fungrad.grad(lambda x, v: fnp.sum(x.at[1:].multiply(v)), argnums=(0, 1))(
+        x, np.array([5.0, 7.0]))
+    np.testing.assert_array_equal(gx, [1.0, 5.0, 7.0])
+    np.testing.assert_array_equal(gv, [2.0, 3.0])
+    gx, gv = fungrad.grad(lambda x, v: fnp.sum(x.at[:].min(v)), argnums=(0, 1))(
+        x, np.array([0.0, 5.0, 2.0]))
+    np.testing.assert_array_equal(gx, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(gv, [1.0, 0.0, 1.0])
+    gx, gv = fungrad.grad(lambda x, v: fnp.sum(x.at[:].max(v)), argnums=(0, 1))(
+        x, np.array([0.0, 5.0, 2.0]))
+    np.testing.assert_array_equal(gx, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(gv, [0.0, 1.0, 0.0])
+
+
+def test_iteration_and_len():
+    def f(x):
+        assert len(x) == 3
+        total = 0.0
+        for k, row in enumerate(x):
+            total = total + (k + 1) * fnp.sum(row)
+        return total
+    x = rand((3, 2))
+    np.testing.assert_array_equal(fungrad.grad(f)(x), [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    assert_traces_and_replays(f, (x,), (rand((3, 2), seed=1),))
+
+
+def test_len_and_iteration_of_0d_tracer_raise_type_error():
+    def f(x):
+        return len(x)
+    with pytest.raises(TypeError, match="len"):
+        fungrad.make_jaxpr(f)(np.float64(1.0))
+    with pytest.raises(TypeError, match="iteration"):
+        fungrad.make_jaxpr(lambda x: list(x))(np.float64(1.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+def _next_call_works():
+    x = rand((3,))
+    assert_traces_and_replays(lambda x: x[1:] * 2.0, (x,), (rand((3,), seed=1),))
+
+
+def test_item_assignment_on_tracer_points_to_at():
+    def f(x):
+        x[0] = 1.0
+        return x
+    with pytest.raises(TypeError, match=r"\.at\["):
+        fungrad.make_jaxpr(f)(rand((3,)))
+    with pytest.raises(TypeError, match=r"\.at\["):
+        fungrad.grad(lambda x: fnp.sum(f(x)))(rand((3,)))
+    _next_call_works()
+
+
+def test_traced_boolean_mask_raises_type_error():
+    with pytest.raises(TypeError, match="mask|boolean"):
+        fungrad.make_jaxpr(lambda x: x[x > 0])(rand((3,)))
+    with pytest.raises(TypeError, match="mask|boolean"):
+        fungrad.make_jaxpr(lambda x: x.at[x > 0].set(0.0))(rand((3,)))
+    with pytest.raises(TypeError, match="mask|boolean"):
+        fungrad.grad(lambda x: fnp.sum(x[x > 0]))(rand((3,)))
+    _next_call_works()
+
+
+@pytest.mark.parametrize("shape,index", [
+    ((3,), 5), ((3,), -4), ((3, 2), (0, 2)), ((3, 2), np.array([0, 3])),
+    ((3, 2), np.array([[-4]])), ((3, 2), (slice(None), np.array([1, 7]))),
+    ((3, 2), (1, 1, 0)), ((3, 2), np.array([True, False])),
+    ((3, 2), (slice(None), np.array([True, False, True]))),
+])
+def test_out_of_bounds_index_raises(shape, index):
+    x = rand(shape)
+    with pytest.raises((IndexError, ValueError), match="index|bound") as info:
+        fungrad.make_jaxpr(lambda x: x[index])(x)
+    assert "index" in str(info.value).lower()
+    with pytest.raises((IndexError, ValueError), match="index|bound"):
+        fungrad.make_jaxpr(lambda x: x.at[index].set(1.0))(x)
+    _next_call_works()
+
+
+def test_traced_index_out_of_bounds_at_replay_raises():
+    x = rand((3,))
+    closed = fungrad.make_jaxpr(lambda x, i: x[i])(x, np.array([0, 2]))
+    with pytest.raises((IndexError, ValueError), match="out of bounds"):
+        fungrad.eval_jaxpr(closed.jaxpr, closed.consts, x, np.array([0, 3]))
+    _next_call_works()
+
+
+@pytest.mark.parametrize("index", [1.5, np.array([0.0, 1.0]), "a"])
+def test_non_integer_index_raises(index):
+    with pytest.raises((IndexError, TypeError, ValueError)):
+        fungrad.make_jaxpr(lambda x: x[index])(rand((3,)))
+    _next_call_works()
+
+
+def test_traced_float_index_array_raises():
+    with pytest.raises((IndexError, TypeError)):
+        fungrad.make_jaxpr(lambda x, i: x[i])(rand((3,)), np.array([0.0, 1.0]))
+    _next_call_works()
+
+
+def test_update_values_of_wrong_shape_raise_value_error():
+    with pytest.raises(ValueError, match="broadcast"):
+        fungrad.make_jaxpr(lambda x, v: x.at[1:].set(v))(rand((4,)), rand((2,)))
+    _next_call_works()
