@@ -21,7 +21,7 @@ from fungrad.core import (
 )
 from fungrad.interpreter import eval_jaxpr
 from fungrad.jvp import jvp_jaxpr
-from fungrad.prims.elementwise import add, convert_element_type
+from fungrad.prims.elementwise import add, convert_element_type, ne
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import zeros
 from fungrad.tree_util import tree_flatten, tree_unflatten
@@ -70,7 +70,8 @@ def _same_types(a: Sequence[ShapedArray], b: Sequence[ShapedArray]) -> bool:
 def _with_extra_invars(jaxpr: Jaxpr, before: Sequence[ShapedArray] = (),
                        after: Sequence[ShapedArray] = ()) -> Jaxpr:
     """The same jaxpr taking extra (unused) inputs before and after its own."""
-    return Jaxpr([], [Var(a) for a in before] + jaxpr.invars + [Var(a) for a in after],
+    return Jaxpr(jaxpr.constvars,
+                 [Var(a) for a in before] + jaxpr.invars + [Var(a) for a in after],
                  jaxpr.eqns, jaxpr.outvars)
 
 
@@ -91,7 +92,7 @@ cond_p = Primitive("cond", multiple_results=True)
 
 def _cond_impl(index, *args, branches):
     i = int(np.clip(int(index), 0, len(branches) - 1))
-    return eval_jaxpr(branches[i].jaxpr, [], *args)
+    return eval_jaxpr(branches[i].jaxpr, branches[i].consts, *args)
 
 
 def _cond_abstract(index, *avals, branches):
@@ -171,6 +172,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     if isinstance(pred, Tracer) and (pred.shape != () or pred.dtype != np.bool_):
         if pred.shape != ():
             raise TypeError(f"cond: the predicate must be a scalar, got {pred.aval.str_short()}")
+    if np.dtype(getattr(pred, "dtype", type(pred))).kind in "iu":
+        pred = ne(pred, 0)  # any nonzero integer is true (a plain index would clamp -1 to 0)
     return switch(pred, [false_fun, true_fun], *operands)
 
 
@@ -212,8 +215,8 @@ def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     cond_consts = args[:cond_nconsts]
     body_consts = args[cond_nconsts:cond_nconsts + body_nconsts]
     carry = list(args[cond_nconsts + body_nconsts:])
-    while eval_jaxpr(cond_jaxpr.jaxpr, [], *cond_consts, *carry)[0]:
-        carry = eval_jaxpr(body_jaxpr.jaxpr, [], *body_consts, *carry)
+    while eval_jaxpr(cond_jaxpr.jaxpr, cond_jaxpr.consts, *cond_consts, *carry)[0]:
+        carry = eval_jaxpr(body_jaxpr.jaxpr, body_jaxpr.consts, *body_consts, *carry)
     return carry
 
 
@@ -277,13 +280,14 @@ def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nco
     ins = jx.invars
     reordered = ins[:nb] + ins[nb + len(carry):nb + len(carry) + n_ct] + \
         ins[nb:nb + len(carry)] + ins[nb + len(carry) + n_ct:]
-    new_body = Jaxpr([], reordered, jx.eqns, jx.outvars)
+    # transformed sub-jaxprs may hold constants (instantiated zeros): keep them
+    new_body = ClosedJaxpr(Jaxpr(jx.constvars, reordered, jx.eqns, jx.outvars), body_jvp.consts)
     new_cond = _with_extra_invars(cond_jaxpr.jaxpr,
                                   after=[a.strip_weak() for a, f in zip(carry_avals, float_carry)
                                          if f])
     const_t = [t for t in body_const_t if t is not None]
     outs = bind(while_p, *cond_consts, *body_consts, *const_t, *carry, *carry_t,
-                cond_jaxpr=_closed(new_cond), body_jaxpr=_closed(new_body),
+                cond_jaxpr=ClosedJaxpr(new_cond, cond_jaxpr.consts), body_jaxpr=new_body,
                 cond_nconsts=nc, body_nconsts=nb + n_ct)
     n = len(carry)
     out_t = iter(outs[n:])
@@ -314,7 +318,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
 
         def step(carry, _):
             i, val = carry
-            return (i + 1, body_fun(i, val)), None
+            # the index is weakly typed, like range()'s Python ints: a float32 carry
+            # plus i stays float32
+            return (i + 1, body_fun(convert_element_type(i, np.int64, weak_type=True), val)), None
 
         (_, val), _ = scan(step, (np.int64(lo), init_val), None, length=max(hi - lo, 0))
         return val
@@ -342,7 +348,7 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     ys = []
     steps = range(length - 1, -1, -1) if reverse else range(length)
     for i in steps:
-        outs = eval_jaxpr(jaxpr.jaxpr, [], *consts, *carry, *[x[i] for x in xs])
+        outs = eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *consts, *carry, *[x[i] for x in xs])
         carry, y = outs[:num_carry], outs[num_carry:]
         ys.append(y)
     if reverse:
@@ -447,14 +453,15 @@ def _scan_jvp(primals, tangents, jaxpr, length, reverse, num_consts, num_carry):
     p_out, t_out = outs[:n_out], outs[n_out:]
     float_out = [is_float(a) for a in jaxpr.out_avals]
     n_ykt = sum(float_out[:nk])
-    new = Jaxpr([], list(p_consts) + list(t_consts) + list(p_carry) + list(t_carry) +
+    new = Jaxpr(jx.constvars, list(p_consts) + list(t_consts) + list(p_carry) + list(t_carry) +
                 list(p_xs) + list(t_xs),
                 jx.eqns, list(p_out[:nk]) + list(t_out[:n_ykt]) + list(p_out[nk:]) +
                 list(t_out[n_ykt:]))
     carry_t = [(ti if ti is not None else _zeros_for(a)) for ti, a, f in
                zip(carry_t_in, carry_avals, float_carry) if f]
     results = bind(scan_p, *consts, *[x for x in const_t if x is not None], *carry, *carry_t,
-                   *xs, *[x for x in xs_t if x is not None], jaxpr=_closed(new), length=length,
+                   *xs, *[x for x in xs_t if x is not None],
+                   jaxpr=ClosedJaxpr(new, body_jvp.consts), length=length,
                    reverse=reverse, num_consts=nc + n_ct, num_carry=nk + n_kt)
     carry_out, carry_t_out = results[:nk], iter(results[nk:nk + n_kt])
     ys = results[nk + n_kt:nk + n_kt + (n_out - nk)]
@@ -473,8 +480,9 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
     y_avals = jaxpr.out_avals[nk:]
     # 1. forward again, saving the carry that enters every step
     fwd = jaxpr.jaxpr
-    saving = Jaxpr([], fwd.invars, fwd.eqns, fwd.outvars + fwd.invars[nc:nc + nk])
-    fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=_closed(saving), length=length,
+    saving = Jaxpr(fwd.constvars, fwd.invars, fwd.eqns, fwd.outvars + fwd.invars[nc:nc + nk])
+    fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=ClosedJaxpr(saving, jaxpr.consts),
+                   length=length,
                    reverse=reverse, num_consts=nc, num_carry=nk)
     saved = fwd_out[nk + len(y_avals):]
     # 2. backward: a reversed scan of the body's vjp, accumulating the consts' cotangents
