@@ -22,8 +22,9 @@ Nothing here needs Graphviz itself: the DOT is plain text.
 What the drawing shows:
 
 * inputs (blue ellipses) and constants (grey, dashed), named as ``print(jaxpr)`` names them;
-* one box per equation, labelled by primitive name and output type (``sin`` / ``f64[3]``);
-  scalar literals are folded into the label (``mul b 2.0``) instead of becoming nodes;
+* one box per equation, labelled by primitive name, params and output type (``sin`` /
+  ``f64[3]``); scalar literals are folded into the label (``mul b 2.0``) instead of
+  becoming nodes;
 * one edge per variable read by an equation, labelled with the variable's name;
 * guard equations (Python control flow recorded while tracing) as red octagons: the IR is
   specialized to the path taken, and the drawing says so;
@@ -85,13 +86,25 @@ def _short_param(key: str, value) -> str:
 
 
 def _eqn_label(eqn: Eqn, namer: _Namer, show_source: bool) -> str:
+    """``prim`` (with its arguments when a literal is among them), its params packed a few
+    per line, then the output types, then (optionally) the source line."""
     head = eqn.primitive.name
-    if eqn.params:
-        head += "[" + " ".join(_short_param(k, v) for k, v in sorted(eqn.params.items())) + "]"
     if any(isinstance(x, Literal) for x in eqn.inputs):
         # Literals get no node of their own: they are written where they are used.
         head += " " + " ".join(namer.use(x) for x in eqn.inputs)
     lines = [head]
+    params = [_short_param(k, v) for k, v in sorted(eqn.params.items())]
+    if params:
+        params[0] = "[" + params[0]
+        params[-1] = params[-1] + "]"
+        row = params[0]
+        for p in params[1:]:
+            if len(row) + 1 + len(p) > _MAX_LABEL_PARAM_CHARS:
+                lines.append(row)
+                row = p
+            else:
+                row += " " + p
+        lines.append(row)
     if eqn.outvars:
         lines.append(", ".join(v.aval.str_short() for v in eqn.outvars))
     if show_source and eqn.source_info:
@@ -135,7 +148,8 @@ def to_dot(closed_jaxpr: Union[ClosedJaxpr, Jaxpr], show_source: bool = False, *
     for i, v in enumerate(jaxpr.invars):
         name_, aval = namer.binder(v).split(":", 1)
         producer[id(v)] = f"in{i}"
-        lines.append(f"  in{i} [label={_quote(name_ + chr(10) + aval)} {_STYLE['input']}];")
+        label = f"{name_}\n{aval}"
+        lines.append(f"  in{i} [label={_quote(label)} {_STYLE['input']}];")
 
     # One node per equation; one edge per variable it reads.
     for i, eqn in enumerate(jaxpr.eqns):
@@ -161,12 +175,11 @@ def to_dot(closed_jaxpr: Union[ClosedJaxpr, Jaxpr], show_source: bool = False, *
 
     # Outputs: their own nodes, fed by whatever computes them (literals are written inside).
     for i, x in enumerate(jaxpr.outvars):
+        shown = pp_literal(x) if isinstance(x, Literal) else x.aval.str_short()
+        label = f"out {i}\n{shown}"
+        lines.append(f"  out{i} [label={_quote(label)} {_STYLE['output']}];")
         if isinstance(x, Literal):
-            lines.append(f"  out{i} [label={_quote(f'out {i}' + chr(10) + pp_literal(x))} "
-                         f"{_STYLE['output']}];")
             continue
-        lines.append(f"  out{i} [label={_quote(f'out {i}' + chr(10) + x.aval.str_short())} "
-                     f"{_STYLE['output']}];")
         lines.append(f"  {producer.get(id(x), '?')} -> out{i} "
                      f"[label={_quote(namer.use(x))}];")
     lines.append("}")
