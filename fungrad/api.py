@@ -276,10 +276,10 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                         "allow_int to True.")
         out, vjp_fn, aux = _vjp_flat(what, _partial(fun, args, nums, kwargs), dyn, has_aux,
                                      _arg_names(fun, args, nums))
-        out_leaves = tree_flatten(out)[0]
-        if len(out_leaves) != 1 or get_aval(out_leaves[0]).shape != ():
-            shape = get_aval(out_leaves[0]).shape if len(out_leaves) == 1 else \
-                f"a pytree of {len(out_leaves)} leaves"
+        out_leaves, out_tree = tree_flatten(out)
+        if out_tree.node_type is not None or get_aval(out_leaves[0]).shape != ():
+            shape = get_aval(out_leaves[0]).shape if out_tree.node_type is None else \
+                f"a pytree {out_tree}"
             raise TypeError(
                 "Gradient only defined for scalar-output functions. Output had shape: "
                 f"{shape}. To get the gradient, reduce the output to a scalar with "

@@ -19,12 +19,15 @@ from fungrad.prims import elementwise as ew
 def relu(x):
     """max(x, 0); its derivative at 0 is 0, as in JAX. ``relu(-1.0) == 0.0``."""
     x = fnp.asarray(x)
-    return fnp.where(fnp.greater(x, 0), x, fnp.zeros((), fnp.result_type(x)))
+    # x <= 0 (not x > 0) picks the zero, so a NaN stays NaN as in max(x, 0)
+    return fnp.where(fnp.less_equal(x, 0), fnp.zeros((), fnp.result_type(x)), x)
 
 
 def relu6(x):
-    """min(max(x, 0), 6). ``relu6(7.0) == 6.0``."""
-    return fnp.minimum(relu(x), 6.0)
+    """min(max(x, 0), 6); its derivative at 0 and at 6 is 0, as in JAX.
+    ``relu6(7.0) == 6.0``."""
+    x = fnp.asarray(x)
+    return fnp.where(fnp.greater_equal(x, 6), 6.0, relu(x))
 
 
 def sigmoid(x):
@@ -76,8 +79,16 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def hard_tanh(x):
-    """clip(x, -1, 1)."""
-    return fnp.clip(x, -1.0, 1.0)
+    """clip(x, -1, 1); its derivative at -1 and 1 is 1, as in JAX (not 1/2, as clip's)."""
+    x = fnp.asarray(x)
+    return fnp.where(fnp.greater(x, 1), 1, fnp.where(fnp.less(x, -1), -1, x))
+
+
+def _shift(x, axis):
+    """The max along ``axis`` (dims kept) with its derivative stopped: subtracted before exp so
+    it cannot overflow. Over an empty axis it is -inf (as JAX), not an error."""
+    initial = -np.inf if 0 in x.shape and x.dtype.kind == "f" else None
+    return stop_gradient(fnp.max(x, axis=axis, keepdims=True, initial=initial))
 
 
 def logsumexp(a, axis=None, keepdims: bool = False, b=None, return_sign: bool = False):
@@ -90,7 +101,7 @@ def logsumexp(a, axis=None, keepdims: bool = False, b=None, return_sign: bool = 
         raise NotImplementedError("fungrad.nn.logsumexp: b= and return_sign= are not "
                                   "supported")
     a = fnp.asarray(a)
-    m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    m = _shift(a, axis)
     m = fnp.where(fnp.isfinite(m), m, 0.0)
     out = fnp.log(fnp.sum(fnp.exp(a - m), axis=axis, keepdims=True)) + m
     if not keepdims:
@@ -101,7 +112,7 @@ def logsumexp(a, axis=None, keepdims: bool = False, b=None, return_sign: bool = 
 def log_softmax(x, axis: int = -1):
     """x - logsumexp(x), stably. Rows of exp(log_softmax(x)) sum to 1."""
     x = fnp.asarray(x)
-    shifted = x - stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    shifted = x - _shift(x, axis)
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -112,7 +123,7 @@ def softmax(x, axis: int = -1):
     array([0.33333333, 0.33333333, 0.33333333])
     """
     x = fnp.asarray(x)
-    unnormalized = fnp.exp(x - stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    unnormalized = fnp.exp(x - _shift(x, axis))
     return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
 
 

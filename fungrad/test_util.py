@@ -23,6 +23,12 @@ def _dtype(x) -> np.dtype:
     return np.asarray(x).dtype
 
 
+def _f64(x) -> np.ndarray:
+    """As float64 for comparing; an integer input's (float0) cotangent counts as zeros."""
+    x = np.asarray(x)
+    return np.zeros(x.shape) if x.dtype.kind == "V" else x.astype(np.float64)
+
+
 def _tol(tol, leaves) -> float:
     if tol is not None:
         return tol
@@ -32,6 +38,8 @@ def _tol(tol, leaves) -> float:
 
 def _random_like(x, rng):
     x = np.asarray(x)
+    if x.dtype.kind == "V":  # float0: the cotangent of an integer input
+        return np.zeros(x.shape, x.dtype)
     if x.dtype.kind != "f":
         return np.zeros(x.shape, x.dtype)
     return rng.standard_normal(x.shape).astype(x.dtype)
@@ -44,15 +52,13 @@ def _add(tree, other, scale):
 
 def _inner(a, b) -> float:
     la, lb = tree_flatten(a)[0], tree_flatten(b)[0]
-    return float(sum(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64))
-                     for x, y in zip(la, lb)))
+    return float(sum(np.sum(_f64(x) * _f64(y)) for x, y in zip(la, lb)))
 
 
 def _assert_close(what, expected, got, atol, rtol):
     le, lg = tree_flatten(expected)[0], tree_flatten(got)[0]
     for e, g in zip(le, lg):
-        e = np.asarray(e, np.float64)
-        g = np.asarray(g, np.float64)
+        e, g = _f64(e), _f64(g)
         if e.shape != g.shape or not np.allclose(e, g, atol=atol, rtol=rtol, equal_nan=True):
             raise AssertionError(f"{what} mismatch (atol={atol}, rtol={rtol}):\n"
                                  f"expected {e!r}\ngot      {g!r}")
@@ -69,8 +75,7 @@ def check_jvp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, 
     out, t_out = jvp(f, tuple(args), tangent)
     plus = f(*_add(tuple(args), tangent, eps))
     minus = f(*_add(tuple(args), tangent, -eps))
-    numeric = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
-                       / (2 * eps), plus, minus)
+    numeric = tree_map(lambda p, m: (_f64(p) - _f64(m)) / (2 * eps), plus, minus)
     _assert_close("JVP", numeric, t_out, tol, rtol if rtol is not None else tol)
 
 
@@ -86,8 +91,7 @@ def check_vjp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, 
     tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
     plus = f(*_add(tuple(args), tangent, eps))
     minus = f(*_add(tuple(args), tangent, -eps))
-    numeric_t = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
-                         / (2 * eps), plus, minus)
+    numeric_t = tree_map(lambda p, m: (_f64(p) - _f64(m)) / (2 * eps), plus, minus)
     cts_in = pullback(ct)
     lhs = _inner(tree_map(lambda c, x: c if _dtype(x).kind == "f" else np.zeros(()),
                           tuple(cts_in), tuple(args)),

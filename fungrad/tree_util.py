@@ -9,6 +9,7 @@ whose leaves are arrays. Every transform flattens its inputs and outputs with th
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 from typing import Any, Callable, Hashable, Iterable, NamedTuple
 
@@ -76,6 +77,13 @@ def _dict_flatten(d):
 
 
 register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
+# an OrderedDict keeps its order; a defaultdict its default factory, as in JAX
+register_pytree_node(collections.OrderedDict, lambda d: (list(d.values()), tuple(d)),
+                     lambda keys, c: collections.OrderedDict(zip(keys, c)))
+register_pytree_node(
+    collections.defaultdict,
+    lambda d: ([d[k] for k in sorted(d)], (d.default_factory, tuple(sorted(d)))),
+    lambda data, c: collections.defaultdict(data[0], zip(data[1], c)))
 
 
 def _node_type(x) -> _NodeType | None:

@@ -187,8 +187,7 @@ def _float_result(x, ufunc):
     booleans: float16 for 8-bit ones, float32 for 16-bit, float64 beyond, as numpy does)."""
     if _dtype(x).kind in "fc":
         return x
-    dtype = ufunc(ew.probe_value(get_aval(x))).dtype
-    return ew.convert_element_type(x, dtype)
+    return ew.convert_element_type(x, ufunc(ew.probe_value(get_aval(x))).dtype)
 
 
 def fabs(x, /):
