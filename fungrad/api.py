@@ -17,7 +17,7 @@ from fungrad.core import (
     ShapeDtypeStruct, ShapedArray, Tracer, bind, get_aval, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
-from fungrad.passes import dce_closed
+from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
 from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
 from fungrad.vjp import backward_pass, forward_env, read_outputs
@@ -140,11 +140,14 @@ def _partial(fun: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
 # ---------------------------------------------------------------------------------------------
 
 def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
-               return_shape: bool = False, *, abstract: bool = False, dce: bool = True):
+               return_shape: bool = False, *, abstract: bool = False, dce: bool = True,
+               simplify: bool = True):
     """A function returning the ``ClosedJaxpr`` (printable IR) of ``fun`` at the given
     arguments. Arguments may be arrays or ``ShapeDtypeStruct`` specs; with arrays, tracing
     is concrete and Python control flow is recorded as guards. ``dce`` removes equations
-    whose results are never used (guards always stay).
+    whose results are never used (guards always stay); ``simplify`` also applies the
+    algebraic clean-ups, constant folding and common-subexpression elimination of
+    ``fungrad.passes.simplify`` (what ``jit`` compiles).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> print(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.ones(3)))
@@ -162,7 +165,9 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
         closed, _ = trace_to_jaxpr(flat_fun, flat, abstract=abstract,
                                    description=f"{flat_fun.__name__} for make_jaxpr",
                                    arg_names=_arg_names(fun, args, dyn_nums))
-        if dce:
+        if simplify and dce:
+            closed = simplify_pass(closed)
+        elif dce:
             closed = dce_closed(closed)
         if return_shape:
             shapes = [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals]
@@ -197,9 +202,9 @@ def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
     differentiated = [True] * len(flat)
     in_avals = [get_aval(x) for x in flat]
-    used = [False]
+    env_box = [env]
 
-    def vjp_fn(cotangent):
+    def vjp_fn(cotangent, _last_call: bool = False):
         ct_flat, ct_tree = tree_flatten(cotangent)
         if ct_tree != flat_fun.out_tree:
             raise ValueError(
@@ -216,11 +221,13 @@ def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
                     "corresponding output of the differentiated function had type "
                     f"{aval.strip_weak().str_short()}")
         cts = list(ct_flat) + [None] * (len(jaxpr.outvars) - n_out)
-        # the backward pass consumes its environment; later calls need a fresh one
-        run_env = env if not used[0] else forward_env(closed, flat, None)
-        used[0] = True
-        in_cts = backward_pass(jaxpr, dict(run_env) if run_env is env else run_env,
-                               differentiated, cts)
+        # the backward pass frees each value once it is past it; it gets a copy of the
+        # environment unless this is the only call (grad), so the pullback can be reused
+        # without replaying the forward pass
+        run_env = env_box[0] if _last_call else dict(env_box[0])
+        if _last_call:
+            env_box[0] = None
+        in_cts = backward_pass(jaxpr, run_env, differentiated, cts)
         in_cts = [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
                   else _numpy_leaf(ct) for ct, a in zip(in_cts, in_avals)]
         return tree_unflatten(in_tree, in_cts)
@@ -292,7 +299,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             raise TypeError("grad requires real-valued outputs (output dtype that is a "
                             f"sub-dtype of np.floating), but got {dtype.name}. For "
                             "holomorphic differentiation, pass holomorphic=True.")
-        g = vjp_fn(tree_unflatten(tree_structure(out), [np.ones((), dtype)]))
+        g = vjp_fn(tree_unflatten(tree_structure(out), [np.ones((), dtype)]), _last_call=True)
         g = g[0] if single else tuple(g)
         return ((out, aux), g) if has_aux else (out, g)
 

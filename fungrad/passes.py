@@ -77,13 +77,33 @@ def _params_key(params: dict):
         return object()
 
 
+class _SimplifyContext:
+    """What a primitive's simplify rule may ask about its inputs."""
+
+    __slots__ = ("_producers", "_known")
+
+    def __init__(self, producers: dict, known: dict):
+        self._producers, self._known = producers, known
+
+    def producer(self, x):
+        """The (already simplified) equation that computed ``x``, or None."""
+        return self._producers.get(x)
+
+    def value(self, x):
+        """``x``'s value if it is a literal or a known constant, else None."""
+        if type(x) is Literal:
+            return x.val
+        return self._known.get(x)
+
+
 def simplify(closed: ClosedJaxpr, fold_constants: bool = True) -> ClosedJaxpr:
     """One forward sweep of clean-ups, then dead-code elimination:
 
-    * each primitive's own ``simplify(inputs, params, producer, out_aval)`` rule (``reshape``
+    * each primitive's own ``simplify(inputs, params, ctx, out_aval)`` rule (``reshape``
       of a ``reshape``, ``mul`` by one, an elementwise op reading a ``broadcast_to`` it would
       broadcast itself, ...): it returns an atom to use instead of the output, new
-      ``(inputs, params)``, or None; ``producer(x)`` is the equation that made ``x``;
+      ``(inputs, params)``, or None; ``ctx.producer(x)`` is the equation that made ``x``
+      and ``ctx.value(x)`` its value when it is a known constant;
     * constant folding: an equation whose inputs are all known values is evaluated now;
     * common-subexpression elimination: a second identical equation reuses the first.
 
@@ -105,12 +125,14 @@ def simplify(closed: ClosedJaxpr, fold_constants: bool = True) -> ClosedJaxpr:
     def read(x):
         return subst.get(x, x) if type(x) is not Literal else x
 
+    ctx = _SimplifyContext(producers, known)
+
     for eqn in jaxpr.eqns:
         prim, params = eqn.primitive, eqn.params
         inputs = [read(x) for x in eqn.inputs]
         rule = getattr(prim, "simplify", None)
         if rule is not None and not prim.multiple_results:
-            result = rule(inputs, params, producers.get, eqn.outvars[0].aval)
+            result = rule(inputs, params, ctx, eqn.outvars[0].aval)
             if isinstance(result, (Var, Literal)):
                 subst[eqn.outvars[0]] = result
                 continue

@@ -54,12 +54,12 @@ def elementwise_abstract_eval(name: str, ufunc):
     return abstract_eval
 
 
-def _elementwise_simplify(inputs, params, producer, out_aval):
+def _elementwise_simplify(inputs, params, ctx, out_aval):
     """Clean-up rule of every elementwise primitive: read an operand before a
     ``broadcast_to`` when the op's own broadcasting gives the same result."""
     new = list(inputs)
     for i, x in enumerate(inputs):
-        eqn = producer(x)
+        eqn = ctx.producer(x)
         if eqn is None or not getattr(eqn.primitive, "broadcast_only", False):
             continue
         source = eqn.inputs[0]
@@ -116,20 +116,21 @@ deflinear(neg_p, lambda g, x: neg(g))
 
 
 def _with_unit(unit, positions):
-    """Simplify rule: ``x op unit`` is ``x`` (when x already has the output's type)."""
-    def rule(inputs, params, producer, out_aval):
+    """Simplify rule: ``x op unit`` is ``x`` (when x already has the output's type); the
+    unit may be a literal or a constant array of units (a seeded cotangent of ones)."""
+    def rule(inputs, params, ctx, out_aval):
         for i in positions:
-            lit, other = inputs[i], inputs[1 - i]
-            if getattr(lit, "val", None) is not None and type(lit.val) is not bool and \
-                    np.ndim(lit.val) == 0 and lit.val == unit and \
-                    other.aval.shape == out_aval.shape and other.aval.dtype == out_aval.dtype:
+            value, other = ctx.value(inputs[i]), inputs[1 - i]
+            if value is not None and np.asarray(value).dtype != np.bool_ and \
+                    other.aval.shape == out_aval.shape and \
+                    other.aval.dtype == out_aval.dtype and np.all(np.asarray(value) == unit):
                 return other
-        return _elementwise_simplify(inputs, params, producer, out_aval)
+        return _elementwise_simplify(inputs, params, ctx, out_aval)
     return rule
 
 
-def _neg_simplify(inputs, params, producer, out_aval):
-    eqn = producer(inputs[0])
+def _neg_simplify(inputs, params, ctx, out_aval):
+    eqn = ctx.producer(inputs[0])
     return eqn.inputs[0] if eqn is not None and eqn.primitive is neg_p else None
 
 
@@ -404,7 +405,7 @@ def _convert_vjp(g, primals, ans, needs, new_dtype, weak_type=False):
 
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
-convert_element_type_p.simplify = lambda inputs, params, producer, out_aval: \
+convert_element_type_p.simplify = lambda inputs, params, ctx, out_aval: \
     inputs[0] if inputs[0].aval == out_aval else None
 
 

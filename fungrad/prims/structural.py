@@ -75,7 +75,7 @@ def sum_to_shape(x, shape: tuple):
 
 deflinear(broadcast_to_p, lambda g, x, shape: sum_to_shape(g, _shape_of(x)))
 broadcast_to_p.broadcast_only = True  # elementwise consumers may broadcast it themselves
-broadcast_to_p.simplify = lambda inputs, params, producer, out_aval: \
+broadcast_to_p.simplify = lambda inputs, params, ctx, out_aval: \
     inputs[0] if inputs[0].aval.shape == out_aval.shape else None
 
 
@@ -99,10 +99,10 @@ def reshape(x, new_sizes):
 deflinear(reshape_p, lambda g, x, new_sizes: reshape(g, _shape_of(x)))
 
 
-def _reshape_simplify(inputs, params, producer, out_aval):
+def _reshape_simplify(inputs, params, ctx, out_aval):
     """A reshape to the input's own shape is nothing; a reshape of a reshape is one."""
     x = inputs[0]
-    eqn = producer(x)
+    eqn = ctx.producer(x)
     if eqn is not None and eqn.primitive is reshape_p:
         x = eqn.inputs[0]
     if x.aval.shape == out_aval.shape:
@@ -135,9 +135,9 @@ def transpose(x, permutation):
 deflinear(transpose_p, lambda g, x, permutation: transpose(g, np.argsort(permutation)))
 
 
-def _transpose_simplify(inputs, params, producer, out_aval):
+def _transpose_simplify(inputs, params, ctx, out_aval):
     """A transpose of a transpose is one transpose (or none)."""
-    eqn = producer(inputs[0])
+    eqn = ctx.producer(inputs[0])
     if eqn is None or eqn.primitive is not transpose_p:
         return None
     inner, outer = eqn.params["permutation"], params["permutation"]
