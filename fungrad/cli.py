@@ -272,10 +272,6 @@ def _dtype(x) -> np.dtype:
         else np.asarray(x).dtype
 
 
-def _any_source(jaxpr: core.Jaxpr) -> bool:
-    return any(eqn.source_info for eqn in jaxpr.eqns)
-
-
 def _caller_locations() -> set[str]:
     """``file:line`` of every frame outside fungrad that is calling this command (``runpy``,
     a test, a notebook): the places a source location must never point to."""
@@ -291,9 +287,9 @@ def _caller_locations() -> set[str]:
 def _drop_caller_source(closed: ClosedJaxpr, callers: set[str]) -> None:
     """Drop source locations that point at this command's callers.
 
-    Equations emitted by a transform (the backward pass of ``--grad``) are recorded while
-    fungrad's own code runs, so their "user frame" is wherever the transform was called
-    from -- the command's caller -- which would only mislead.
+    Transforms pass each equation's location on to the equations they emit for it; one
+    that has none would otherwise be stamped with the first frame outside fungrad, the
+    command's caller, which would only mislead.
     """
     todo = [closed.jaxpr]
     while todo:
@@ -406,9 +402,6 @@ def _show(opts: argparse.Namespace) -> int:
 
     if opts.source:
         _drop_caller_source(closed, _caller_locations())
-        if opts.mode != "ir" and not _any_source(closed.jaxpr):
-            print(f"fungrad: note: the equations made by --{opts.mode} carry no source "
-                  "lines: fungrad's transforms do not pass them on yet", file=sys.stderr)
     if opts.dot:
         from fungrad.viz import render, to_dot
         text = to_dot(closed, show_source=opts.source)

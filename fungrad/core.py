@@ -484,6 +484,9 @@ def _leak_message(args) -> str:
 class _TraceState(threading.local):
     def __init__(self):
         self.stack: list[JaxprTrace] = []
+        # while an interpreter replays an equation, where that equation came from: the
+        # equations its rules emit inherit it (with source info on)
+        self.source: str | None = None
 
 
 _state = _TraceState()
@@ -499,6 +502,38 @@ def innermost_trace():
 
 # Where each equation came from: off by default (walking frames costs time per operation).
 _config = {"source_info": False}
+
+
+@contextmanager
+def source_info(enabled: bool = True):
+    """Record ``file:line`` of the user's code on every equation traced inside the block;
+    print them with ``pp_jaxpr(jaxpr, show_source=True)``.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> with source_info():
+    ...     closed = fungrad.make_jaxpr(fnp.sin)(np.ones(2))
+    >>> closed.eqns[0].source_info is not None
+    True
+    """
+    old = _config["source_info"]
+    _config["source_info"] = enabled
+    try:
+        yield
+    finally:
+        _config["source_info"] = old
+
+
+def tracking_source() -> bool:
+    """Is source info being recorded? Interpreters then call ``replay_source`` per equation
+    so the equations that replaying emits keep the location of the one they replay."""
+    return _config["source_info"]
+
+
+def replay_source(source: str | None) -> str | None:
+    """Set the location equations recorded from now on inherit; returns the previous one."""
+    old = _state.source
+    _state.source = source
+    return old
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -638,12 +673,18 @@ class JaxprTrace:
     def process(self, prim: Primitive, args: Sequence[Any], params: dict):
         atoms, vals = [], []
         concrete = True
+        weak = prim.weak_propagating
         for x in args:
-            atom, val = self.lift(x)
+            if type(x) is Tracer and x._trace is self:  # the common case, inlined
+                atom, val = x.ir_var, x.val
+            else:
+                atom, val = self.lift(x)
             atoms.append(atom)
             vals.append(val)
             if val is None:
                 concrete = False
+            if weak and not atom.aval.weak_type:
+                weak = False
         if concrete:
             # With values at hand the value's own shape and dtype are the output aval: numpy
             # has just done the shape/dtype work, so the abstract rule is only consulted to
@@ -658,11 +699,11 @@ class JaxprTrace:
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None
-        if prim.weak_propagating and all(a.aval.weak_type for a in atoms):
+        if weak:  # all inputs weak: the result stays a weak Python scalar
             out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
             if out_val is not None:
                 out_val = out_val.item()
-        source = _user_source_info() if _config["source_info"] else None
+        source = (_state.source or _user_source_info()) if _config["source_info"] else None
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outvars, source))

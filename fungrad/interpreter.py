@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from fungrad.core import Jaxpr, Literal, Tracer, bind
+from fungrad.core import Jaxpr, Literal, Tracer, bind, replay_source, tracking_source
 
 
 def last_uses(jaxpr: Jaxpr) -> list[list]:
@@ -54,16 +54,33 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list:
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     frees = last_uses(jaxpr)
-    for eqn, dead in zip(jaxpr.eqns, frees):
-        invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
-        out = bind(eqn.primitive, *invals, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out))
-        else:
-            env[eqn.outvars[0]] = _weak(out, eqn.outvars[0])
-        for v in dead:
-            env.pop(v, None)
+    _run(jaxpr, env, frees)
     return [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
+
+
+def _run(jaxpr: Jaxpr, env: dict, frees) -> None:
+    if tracking_source():  # the slow path: equations recorded keep their origin
+        outer = replay_source(None)
+        try:
+            for eqn, dead in zip(jaxpr.eqns, frees):
+                replay_source(eqn.source_info or outer)
+                _run_eqn(eqn, env, dead)
+        finally:
+            replay_source(outer)
+        return
+    for eqn, dead in zip(jaxpr.eqns, frees):
+        _run_eqn(eqn, env, dead)
+
+
+def _run_eqn(eqn, env: dict, dead) -> None:
+    invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+    out = bind(eqn.primitive, *invals, **eqn.params)
+    if eqn.primitive.multiple_results:
+        env.update(zip(eqn.outvars, out))
+    else:
+        env[eqn.outvars[0]] = _weak(out, eqn.outvars[0])
+    for v in dead:
+        env.pop(v, None)
 
 
 def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> dict:
@@ -71,11 +88,5 @@ def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> 
     env: dict = {}
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
-    for eqn in jaxpr.eqns:
-        invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
-        out = bind(eqn.primitive, *invals, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out))
-        else:
-            env[eqn.outvars[0]] = _weak(out, eqn.outvars[0])
+    _run(jaxpr, env, [()] * len(jaxpr.eqns))
     return env

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, trace_to_jaxpr
+from fungrad.core import (
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, replay_source, trace_to_jaxpr,
+    tracking_source,
+)
 from fungrad.interpreter import _weak, last_uses
 from fungrad.prims.elementwise import convert_element_type
 from fungrad.prims.rules import is_float
@@ -38,7 +41,22 @@ def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
     env.update(zip(jaxpr.invars, primals))
     tenv: dict = {v: t for v, t in zip(jaxpr.invars, tangents)
                   if t is not None and is_float(v.aval)}
+    track = tracking_source()
+    outer = replay_source(None) if track else None
+    try:
+        _jvp_eqns(jaxpr, env, tenv, track, outer)
+    finally:
+        if track:
+            replay_source(outer)
+    outs = [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
+    touts = [None if type(x) is Literal else tenv.get(x) for x in jaxpr.outvars]
+    return outs, touts
+
+
+def _jvp_eqns(jaxpr: Jaxpr, env: dict, tenv: dict, track: bool, outer) -> None:
     for eqn, dead in zip(jaxpr.eqns, last_uses(jaxpr)):
+        if track:  # equations the rules emit keep the location of the one they replay
+            replay_source(eqn.source_info or outer)
         invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
         tins = [None if type(x) is Literal else tenv.get(x) for x in eqn.inputs]
         prim = eqn.primitive
@@ -68,9 +86,6 @@ def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
         for v in dead:
             env.pop(v, None)
             tenv.pop(v, None)
-    outs = [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
-    touts = [None if type(x) is Literal else tenv.get(x) for x in jaxpr.outvars]
-    return outs, touts
 
 
 def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool],

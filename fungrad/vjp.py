@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from fungrad.core import ClosedJaxpr, Jaxpr, Literal, ShapedArray, Var, trace_to_jaxpr
+from fungrad.core import (
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, Var, replay_source, trace_to_jaxpr,
+    tracking_source,
+)
 from fungrad.interpreter import eval_jaxpr_env
 from fungrad.prims.elementwise import add, convert_element_type
 from fungrad.prims.rules import is_float
@@ -44,6 +47,17 @@ def backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
                   out_cts: Sequence[Any]) -> list:
     """Cotangents of the differentiated inputs (``None`` where zero) given the cotangents of
     the outputs. ``env`` maps every variable to its primal value and is consumed."""
+    track = tracking_source()
+    outer = replay_source(None) if track else None
+    try:
+        return _backward(jaxpr, env, differentiated, out_cts, track, outer)
+    finally:
+        if track:
+            replay_source(outer)
+
+
+def _backward(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool], out_cts: Sequence[Any],
+              track: bool, outer) -> list:
     active = active_vars(jaxpr, differentiated)
     ct_env: dict = {}
     for v, ct in zip(jaxpr.outvars, out_cts):
@@ -72,6 +86,8 @@ def backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
                                               "is not implemented")
                 primals = [x.val if type(x) is Literal else env[x] for x in inputs]
                 ans = [env[v] for v in outvars] if prim.multiple_results else env[outvars[0]]
+                if track:  # the backward equations point at the forward one's source line
+                    replay_source(eqn.source_info or outer)
                 in_cts = prim.vjp(cts, primals, ans, needs, **eqn.params)
                 for x, need, ct in zip(inputs, needs, in_cts):
                     if need and ct is not None:

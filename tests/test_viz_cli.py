@@ -366,9 +366,15 @@ def test_show_source(capsys, tmp_path):
     assert status == 0
     assert re.search(r"= tanh a  # layers_for_show\.py:4$", out, re.M)
     assert re.search(r"= mul b 2\.0  # model\.py:4$", out, re.M)
-    # a transform's equations carry no source yet: said on stderr, no misleading lines
+    # a transform's equations carry the line of the equation they differentiate
     status, out, err = show(capsys, f"{TOUR}:loss", "--args", "f64[4]", "--grad", "--source")
-    assert status == 0 and "#" not in out and "carry no source lines" in err
+    assert status == 0 and err == ""
+    loss_lines = _function_lines(TOUR, "loss")
+    eqn_lines = [ln for ln in out.splitlines() if " = " in ln]
+    assert eqn_lines
+    for ln in eqn_lines:
+        where = re.search(r"# autodiff_tour\.py:(\d+)$", ln)
+        assert where and int(where[1]) in loss_lines, ln
 
 
 def test_show_abstract(capsys):
@@ -466,3 +472,11 @@ def test_python_dash_m_fungrad():
     bad = run("show", "examples/autodiff_tour.py:loss", "--args", "f64[a]")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def _function_lines(path, name):
+    """The line numbers of function ``name``'s body in ``path``."""
+    import ast
+    tree = ast.parse(open(path).read())
+    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+    return range(fn.body[0].lineno, fn.end_lineno + 1)
