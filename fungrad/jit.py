@@ -51,10 +51,8 @@ DEFAULT_MAX_SIGNATURES = 64
 
 def _impl_for(prim, params: dict) -> Callable:
     """The numpy callable for one equation: the impl itself, or the impl with its params
-    bound (a primitive may offer ``specialize(**params)`` for a faster direct call)."""
-    specialize = getattr(prim, "specialize", None)
-    if specialize is not None:
-        return specialize(**params)
+    bound. (A primitive may instead offer ``emit(in_avals, **params) -> (template, values)``,
+    a one-call Python expression such as ``"{0}.reshape({shape})"``, or None to use this.)"""
     return functools.partial(prim.impl, **params) if params else prim.impl
 
 
@@ -113,16 +111,28 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
                 lines.append(f"    if not _guard_holds({args[0]}, {key}, _kind{i}):")
             lines.append(f"        raise GuardFailure({i})")
         else:
-            fn = _impl_for(prim, eqn.params)
-            fkey = (prim.name, id(fn))
-            fname = fn_names.get(fkey)
-            if fname is None:
-                # a leading underscore keeps them apart from the variables a, b, ..., sin
-                fname = f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
-                fn_names[fkey] = fname
-                namespace[fname] = fn
+            emit = getattr(prim, "emit", None)
+            direct = emit([x.aval for x in eqn.inputs], **eqn.params) if emit else None
+            if direct is not None:
+                # the primitive's own one-call form, e.g. ``x.reshape(shape)``; the values it
+                # needs go in the namespace under names unique to this equation
+                template, values = direct
+                keys = {}
+                for k, v in values.items():
+                    keys[k] = f"_{k}{i}"
+                    namespace[keys[k]] = v
+                call = template.format(*args, **keys)
+            else:
+                fn = _impl_for(prim, eqn.params)
+                fkey = (prim.name, id(fn))
+                fname = fn_names.get(fkey)
+                if fname is None:
+                    # a leading underscore keeps them apart from the variables a, b, ..., sin
+                    fname = f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
+                    fn_names[fkey] = fname
+                    namespace[fname] = fn
+                call = f"{fname}({', '.join(args)})"
             outs = [bind_name(v) for v in eqn.outvars]
-            call = f"{fname}({', '.join(args)})"
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
                 lines.append(f"    {target} = {call}" if outs else f"    {call}")

@@ -407,8 +407,12 @@ convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = _convert_vjp
 convert_element_type_p.simplify = lambda inputs, params, ctx, out_aval: \
     inputs[0] if inputs[0].aval == out_aval else None
+convert_element_type_p.emit = lambda avals, new_dtype, weak_type=False: \
+    None if weak_type or avals[0].weak_type else ("{0}.astype({dtype})", {"dtype": new_dtype})
 
 
 # stop_gradient: the identity, with a zero derivative at every order
 stop_gradient_p = primitive("stop_gradient", np.asarray, lambda a: a.strip_weak(),
                             nondiff=True)
+# compiled code has no derivatives to stop: the value itself
+stop_gradient_p.emit = lambda avals: None if avals[0].weak_type else ("{0}", {})

@@ -75,6 +75,8 @@ def sum_to_shape(x, shape: tuple):
 
 deflinear(broadcast_to_p, lambda g, x, shape: sum_to_shape(g, _shape_of(x)))
 broadcast_to_p.broadcast_only = True  # elementwise consumers may broadcast it themselves
+broadcast_to_p.emit = lambda avals, shape: \
+    ("{fn}({0}, {shape})", {"fn": np.broadcast_to, "shape": shape})
 broadcast_to_p.simplify = lambda inputs, params, ctx, out_aval: \
     inputs[0] if inputs[0].aval.shape == out_aval.shape else None
 
@@ -111,6 +113,8 @@ def _reshape_simplify(inputs, params, ctx, out_aval):
 
 
 reshape_p.simplify = _reshape_simplify
+reshape_p.emit = lambda avals, new_sizes: \
+    None if avals[0].weak_type else ("{0}.reshape({shape})", {"shape": new_sizes})
 
 
 # ----------------------------------------------------------------------------- transpose
@@ -148,6 +152,8 @@ def _transpose_simplify(inputs, params, ctx, out_aval):
 
 
 transpose_p.simplify = _transpose_simplify
+transpose_p.emit = lambda avals, permutation: \
+    None if avals[0].weak_type else ("{0}.transpose({perm})", {"perm": permutation})
 
 # ----------------------------------------------------------------------------- rev (flip)
 rev_p = primitive("rev", lambda x, dimensions: np.flip(x, dimensions),
@@ -199,6 +205,20 @@ def _reducer(prim):
         return bind(prim, x, axes=axes)
     return reduce
 
+
+def _reduce_emit(ufunc):
+    """One ``ufunc.reduce`` call: what numpy's sum/max run, without their Python wrapper
+    (floating dtypes only: np.sum widens small integers, ufunc.reduce does not)."""
+    def emit(avals, axes):
+        if avals[0].weak_type or avals[0].dtype.kind not in "fc":
+            return None
+        return "{fn}({0}, {axes})", {"fn": ufunc.reduce, "axes": axes}
+    return emit
+
+
+reduce_sum_p.emit = _reduce_emit(np.add)
+reduce_max_p.emit = _reduce_emit(np.maximum)
+reduce_min_p.emit = _reduce_emit(np.minimum)
 
 reduce_sum = _reducer(reduce_sum_p)
 reduce_max = _reducer(reduce_max_p)
@@ -423,6 +443,24 @@ def _dot_general_impl(x, y, dimension_numbers):
 dot_general_p = primitive("dot_general", _dot_general_impl, _dot_general_abstract)
 
 
+def _dot_general_emit(avals, dimension_numbers):
+    """The common contractions as one ``np.dot`` (transposes are free views)."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    nx, ny = avals[0].ndim, avals[1].ndim
+    if lb or any(a.weak_type for a in avals):
+        return None
+    if lc == (nx - 1,) and rc == (0,) and 1 <= nx <= 2 and 1 <= ny <= 2:
+        return "{dot}({0}, {1})", {"dot": np.dot}
+    if nx == 2 and ny == 2 and lc == (0,) and rc == (0,):
+        return "{dot}({0}.T, {1})", {"dot": np.dot}
+    if nx == 2 and ny == 2 and lc == (1,) and rc == (1,):
+        return "{dot}({0}, {1}.T)", {"dot": np.dot}
+    return None
+
+
+dot_general_p.emit = _dot_general_emit
+
+
 def dot_general(x, y, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     dims = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
@@ -549,6 +587,8 @@ def _gather_impl(x, *idx, indexer):
 
 gather_p = primitive("gather", _gather_impl, lambda x, *idx, indexer: ShapedArray(
     _indexed_shape(x, idx, indexer), x.dtype))
+gather_p.emit = lambda avals, indexer: None if len(avals) > 1 or avals[0].weak_type \
+    else ("{0}[{index}]", {"index": indexer.to_numpy([])})
 
 
 def gather(x, *idx, indexer: Indexer):
