@@ -28,6 +28,8 @@ import itertools
 from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from fungrad.core import (
     ClosedJaxpr, GuardFailure, Literal, _guard_holds, Tracer, current_trace_level, get_aval, guard_p,
     trace_to_jaxpr,
@@ -172,15 +174,79 @@ def _identifiers():
 # ---------------------------------------------------------------------------------------------
 
 class Variant:
-    """One traced path: its IR (guards included) and the compiled function."""
+    """One traced path: its IR (guards included), the compiled function, and the function
+    that builds the output pytree from its flat outputs."""
 
-    __slots__ = ("jaxpr", "fn", "out_tree", "hits")
+    __slots__ = ("jaxpr", "fn", "out_tree", "build", "hits")
 
     def __init__(self, jaxpr: ClosedJaxpr, fn: Callable, out_tree):
         self.jaxpr = jaxpr
         self.fn = fn
         self.out_tree = out_tree
+        weak = [type(v) is Literal and type(v.val) in (bool, int, float, complex)
+                or v.aval.weak_type for v in jaxpr.jaxpr.outvars]
+        self.build = _output_builder(out_tree, weak)
         self.hits = 0
+
+
+class _Unusual(Exception):
+    """A call the fast signature does not cover (custom pytrees, tracers, odd leaves)."""
+
+
+_LEAF_TYPES = (bool, int, float, complex)
+
+
+def _signature(x, leaves: list):
+    """A hashable summary of ``x``'s tree structure and its leaves' types, shapes and dtypes,
+    collecting the leaves: the cache key of a call, computed without building a treedef."""
+    t = type(x)
+    if t is np.ndarray:
+        leaves.append(x)
+        return (x.shape, x.dtype)
+    if t is tuple or t is list:
+        return (t,) + tuple([_signature(c, leaves) for c in x])
+    if t is dict:
+        keys = sorted(x)
+        return (dict, tuple(keys)) + tuple([_signature(x[k], leaves) for k in keys])
+    if t in _LEAF_TYPES:
+        leaves.append(x)
+        return t
+    if isinstance(x, np.generic):
+        leaves.append(x)
+        return (t, x.dtype)
+    raise _Unusual
+
+
+def _output_builder(out_tree, weak: list) -> Callable:
+    """A compiled function building the output pytree from the flat outputs (builtin
+    containers; any other tree is rebuilt with tree_unflatten). Weakly typed outputs, Python
+    scalars inside, are handed back as numpy scalars."""
+    namespace: dict = {"_np_scalar": lambda v: np.asarray(v)[()]}
+    counter = itertools.count()
+
+    def expr(td) -> str:
+        if td.node_type is None:
+            i = next(counter)
+            return f"_np_scalar(o[{i}])" if weak[i] else f"o[{i}]"
+        kids = [expr(c) for c in td.children]
+        if td.node_type is tuple:
+            return "(" + "".join(k + ", " for k in kids) + ")"
+        if td.node_type is list:
+            return "[" + ", ".join(kids) + "]"
+        if td.node_type is dict:
+            name = f"_keys{len(namespace)}"
+            namespace[name] = td.node_data
+            return "{" + ", ".join(f"{name}[{j}]: {k}" for j, k in enumerate(kids)) + "}"
+        if td.node_type is type(None):
+            return "None"
+        raise _Unusual
+
+    try:
+        source = f"def build(o):\n    return {expr(out_tree)}"
+    except _Unusual:
+        return lambda outs: tree_unflatten(out_tree, _numpy_leaves(outs))
+    exec(compile(source, "<fungrad.jit outputs>", "exec"), namespace)  # noqa: S102
+    return namespace["build"]
 
 
 class Jitted:
@@ -198,6 +264,7 @@ class Jitted:
         self.max_signatures = max_signatures
         self.trace_count = 0
         self._cache: OrderedDict = OrderedDict()
+        self._fast: dict = {}  # fast signature of positional args -> key of self._cache
         try:
             self._signature = inspect.signature(fun)
         except (TypeError, ValueError):
@@ -216,6 +283,28 @@ class Jitted:
 
     # -- the call ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        # the fast path: positional array arguments in builtin containers, a seen signature
+        if not kwargs and not self.static_argnums and not current_trace_level():
+            leaves: list = []
+            try:
+                sig = _signature(args, leaves)
+            except _Unusual:
+                sig = None
+            key = self._fast.get(sig) if sig is not None else None
+            variants = self._cache.get(key) if key is not None else None
+            if variants:
+                for k, variant in enumerate(variants):
+                    try:
+                        outs = variant.fn(*leaves)
+                    except GuardFailure:
+                        continue
+                    variant.hits += 1
+                    if k:
+                        variants.insert(0, variants.pop(k))
+                    return variant.build(outs)
+        return self._call_slow(args, kwargs)
+
+    def _call_slow(self, args, kwargs):
         static_pos = {i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)}
         dyn_pos = tuple(i for i in range(len(args)) if i not in static_pos)
         dyn_kw = tuple(sorted(k for k in kwargs if k not in self.static_argnames))
@@ -247,6 +336,12 @@ class Jitted:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
+        if not kwargs and not static_pos:
+            leaves = []
+            try:
+                self._fast[_signature(args, leaves)] = key
+            except _Unusual:
+                pass
         for k, variant in enumerate(variants):
             try:
                 outs = variant.fn(*flat)
@@ -255,7 +350,7 @@ class Jitted:
             variant.hits += 1
             if k:  # most recently used first: the next call probably takes the same path
                 variants.insert(0, variants.pop(k))
-            return tree_unflatten(variant.out_tree, _numpy_leaves(outs))
+            return variant.build(outs)
         return self._trace_new(variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree)
 
     def _trace_new(self, variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree):
@@ -299,6 +394,7 @@ class Jitted:
     def clear_cache(self) -> None:
         """Forget every variant (the trace count is kept)."""
         self._cache.clear()
+        self._fast.clear()
 
     def __repr__(self):
         return f"<jit {self.__name__}: {self.trace_count} traces, " \
