@@ -62,6 +62,11 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     """Compile ``closed`` into a Python function of its flat inputs returning the flat list of
     outputs. Guards raise ``GuardFailure``. The generated source is on ``fn.source``.
 
+    Where values are float64 scalars, the compiled code computes with Python floats and the
+    ``math`` module (a numpy call on a 0-d value costs ten times more); should that raise
+    (``math.log(0.0)``, ``1.0 / 0.0``), the all-numpy version runs instead, so results keep
+    numpy's semantics (``-inf``, ``inf``, ``nan``).
+
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fn = compile_jaxpr(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2)))
     >>> print(fn.source)
@@ -74,11 +79,49 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     >>> fn(np.zeros(2))
     [array([0., 0.])]
     """
+    plain_source, plain_ns = _generate(closed, scalar=False)
+    plain = _define(plain_source, plain_ns)
+    if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
+        return plain
+    fast_source, fast_ns = _generate(closed, scalar=True)
+    fast_ns["_plain"] = plain
+    return _define(fast_source, fast_ns)
+
+
+def _define(source: str, namespace: dict) -> Callable:
+    exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102
+    fn = namespace["compiled"]
+    fn.source = source
+    return fn
+
+
+_SCALAR_IN = (np.dtype(np.float64),)
+_PY_SCALAR = {np.dtype(np.float64): np.float64, np.dtype(np.bool_): np.bool_}
+
+
+def _scalar_form(eqn):
+    """The Python-scalar form of an equation on float64 scalars, or None."""
+    form = getattr(eqn.primitive, "scalar_emit", None)
+    if form is None or eqn.primitive.multiple_results:
+        return None
+    out = eqn.outvars[0].aval
+    if out.shape != () or out.dtype not in _PY_SCALAR:
+        return None
+    for x in eqn.inputs:
+        a = x.aval
+        if a.shape != () or not (a.dtype in _SCALAR_IN or (a.weak_type and a.dtype.kind in "if")):
+            return None
+    return form(**eqn.params)
+
+
+def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
+    """The source and namespace of the compiled function (see ``compile_jaxpr``)."""
     jaxpr = closed.jaxpr
     names: dict[int, str] = {}
     namespace: dict[str, Any] = {"GuardFailure": GuardFailure, "_guard_holds": _guard_holds}
     counter = itertools.count()
     gen_names = _identifiers()
+    python_valued: dict[int, Any] = {}  # strong scalar vars held as Python scalars -> type
 
     def name_of(v) -> str:
         if type(v) is Literal:
@@ -86,6 +129,16 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
             namespace[key] = v.val
             return key
         return names[id(v)]
+
+    def numpy_arg(v) -> str:
+        """A value for a numpy call: a strong scalar held as a Python one is made numpy
+        again (numpy would take a Python float as weakly typed)."""
+        to_numpy = python_valued.get(id(v))
+        if to_numpy is None:
+            return name_of(v)
+        key = f"_{to_numpy.__name__}"
+        namespace[key] = to_numpy
+        return f"{key}({name_of(v)})"
 
     def bind_name(v) -> str:
         n = next(gen_names)
@@ -97,22 +150,37 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
         namespace[n] = c
     const_ids = {id(v) for v in jaxpr.constvars}
     params = [bind_name(v) for v in jaxpr.invars]
-    lines = [f"def compiled({', '.join(params)}):"]
+    keep = set(map(id, jaxpr.invars)) if scalar else set()  # the fallback needs the inputs
+    pad = "        " if scalar else "    "
+    lines = []
     frees = last_uses(jaxpr)
     fn_names: dict[tuple, str] = {}
     for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
         prim = eqn.primitive
-        args = [name_of(x) for x in eqn.inputs]
+        form = _scalar_form(eqn) if scalar else None
         if prim is guard_p:
+            arg = name_of(eqn.inputs[0])
             key = f"_expect{i}"
             namespace[key] = eqn.params["expect"]
             if "kind" not in eqn.params and isinstance(eqn.params["expect"], bool):
-                lines.append(f"    if {args[0]} != {key}:")
+                lines.append(f"{pad}if {arg} != {key}:")
             else:
                 namespace[f"_kind{i}"] = eqn.params.get("kind", "value")
-                lines.append(f"    if not _guard_holds({args[0]}, {key}, _kind{i}):")
-            lines.append(f"        raise GuardFailure({i})")
+                lines.append(f"{pad}if not _guard_holds({arg}, {key}, _kind{i}):")
+            lines.append(f"{pad}    raise GuardFailure({i})")
+        elif form is not None:
+            template, values = form
+            keys = {}
+            for k, val in values.items():
+                keys[k] = f"_{k}{i}"
+                namespace[keys[k]] = val
+            out = eqn.outvars[0]
+            lines.append(f"{pad}{bind_name(out)} = "
+                         + template.format(*[name_of(x) for x in eqn.inputs], **keys))
+            if not out.aval.weak_type:
+                python_valued[id(out)] = _PY_SCALAR[out.aval.dtype]
         else:
+            args = [numpy_arg(x) for x in eqn.inputs]
             emit = getattr(prim, "emit", None)
             direct = emit([x.aval for x in eqn.inputs], **eqn.params) if emit else None
             if direct is not None:
@@ -120,9 +188,9 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
                 # needs go in the namespace under names unique to this equation
                 template, values = direct
                 keys = {}
-                for k, v in values.items():
+                for k, val in values.items():
                     keys[k] = f"_{k}{i}"
-                    namespace[keys[k]] = v
+                    namespace[keys[k]] = val
                 call = template.format(*args, **keys)
             else:
                 fn = _impl_for(prim, eqn.params)
@@ -137,21 +205,24 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
             outs = [bind_name(v) for v in eqn.outvars]
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
-                lines.append(f"    {target} = {call}" if outs else f"    {call}")
+                lines.append(f"{pad}{target} = {call}" if outs else f"{pad}{call}")
             elif eqn.outvars[0].aval.weak_type:  # weak scalars are Python scalars
-                lines.append(f"    {outs[0]} = {call}.item()")
+                lines.append(f"{pad}{outs[0]} = {call}.item()")
             else:
-                lines.append(f"    {outs[0]} = {call}")
+                lines.append(f"{pad}{outs[0]} = {call}")
         # constants live in the namespace (globals of the function): only locals are freed
-        to_free = [names[id(v)] for v in dead if id(v) not in const_ids]
+        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep]
         if to_free:
-            lines.append(f"    del {', '.join(to_free)}")
-    lines.append(f"    return [{', '.join(name_of(v) for v in jaxpr.outvars)}]")
-    source = "\n".join(lines)
-    exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102
-    fn = namespace["compiled"]
-    fn.source = source
-    return fn
+            lines.append(f"{pad}del {', '.join(to_free)}")
+    lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
+    head = f"def compiled({', '.join(params)}):"
+    if scalar:
+        lines = [head, "    try:"] + lines + [
+            "    except (ArithmeticError, ValueError):  # numpy's inf/nan semantics instead",
+            f"        return _plain({', '.join(params)})"]
+    else:
+        lines = [head] + lines
+    return "\n".join(lines), namespace
 
 
 def _identifiers():

@@ -40,8 +40,10 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
     nd = get_aval(x).ndim
     if axis is None:
         if ord is None:
-            return _keep_all(ew.sqrt(st.reduce_sum(ew.square(x), tuple(range(nd)))), nd,
-                             keepdims)
+            # sqrt(x . x), as numpy computes it: one contraction, no squared temporary
+            flat = st.reshape(x, (get_aval(x).size,))
+            total = st.dot_general(flat, flat, (((0,), (0,)), ((), ())))
+            return _keep_all(ew.sqrt(total), nd, keepdims)
         axis = tuple(range(nd)) if nd <= 2 else None
         if axis is None:
             raise ValueError(f"norm: improper number of dimensions to norm ({nd}) with ord="

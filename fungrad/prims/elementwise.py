@@ -416,3 +416,33 @@ stop_gradient_p = primitive("stop_gradient", np.asarray, lambda a: a.strip_weak(
                             nondiff=True)
 # compiled code has no derivatives to stop: the value itself
 stop_gradient_p.emit = lambda avals: None if avals[0].weak_type else ("{0}", {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Python-scalar forms: what jit compiles these to on float64 scalars (a Python float and the
+# math module instead of a numpy call on a 0-d value). Anything that raises there (math
+# domain errors, division by zero, overflow) makes the compiled code fall back to numpy.
+# ---------------------------------------------------------------------------------------------
+
+def _operator_form(text):
+    return lambda **params: (text, {})
+
+
+def _math_form(fn):
+    return lambda **params: ("{fn}({0})", {"fn": fn})
+
+
+for _p, _text in ((add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"),
+                  (div_p, "({0} / {1})"), (neg_p, "(-{0})"), (square_p, "({0} * {0})"),
+                  (reciprocal_p, "(1.0 / {0})"), (abs_p, "abs({0})"),
+                  (lt_p, "({0} < {1})"), (le_p, "({0} <= {1})"), (gt_p, "({0} > {1})"),
+                  (ge_p, "({0} >= {1})"), (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})")):
+    _p.scalar_emit = _operator_form(_text)
+for _p, _fn in ((sin_p, math.sin), (cos_p, math.cos), (tan_p, math.tan), (exp_p, math.exp),
+                (log_p, math.log), (sqrt_p, math.sqrt), (tanh_p, math.tanh),
+                (sinh_p, math.sinh), (cosh_p, math.cosh), (asin_p, math.asin),
+                (acos_p, math.acos), (atan_p, math.atan), (asinh_p, math.asinh),
+                (acosh_p, math.acosh), (atanh_p, math.atanh), (log1p_p, math.log1p),
+                (expm1_p, math.expm1)):
+    _p.scalar_emit = _math_form(_fn)
+integer_pow_p.scalar_emit = lambda y: ("({0} ** {y})", {"y": y})
