@@ -126,12 +126,15 @@ def _split_argnums(what: str, fun: Callable, args: tuple, argnums):
 
 def _partial(fun: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
     """``fun`` as a function of ``args[nums]`` only (the others and kwargs held fixed)."""
-    @wraps(fun)
+    if len(nums) == len(args) and not kwargs:
+        return fun
+
     def partial_fun(*dyn):
         full = list(args)
         for n, x in zip(nums, dyn):
             full[n] = x
         return fun(*full, **kwargs)
+    partial_fun.__name__ = getattr(fun, "__name__", "function")
     return partial_fun
 
 
@@ -186,9 +189,10 @@ def _zeros_like_aval(aval: ShapedArray):
     return np.zeros(aval.shape, aval.dtype)
 
 
-def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
-              arg_names: list[str] | None = None):
-    flat, in_tree = _flatten_args(what, primals)
+def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux: bool,
+              arg_names=None):
+    """Trace ``fun`` at the flat primals; returns ``(out_leaves, out_tree, aux, pullback)``
+    where ``pullback(ct_leaves, last_call=False)`` gives the flat input cotangents."""
     flat_fun = _FlatFun(fun, in_tree, has_aux, what)
     closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
                                        description=f"{flat_fun.__name__} for {what}",
@@ -197,42 +201,24 @@ def _vjp_flat(what: str, fun: Callable, primals: tuple, has_aux: bool,
     env = forward_env(closed, flat, values)
     outs = read_outputs(jaxpr, env)
     n_out = flat_fun.num_out
-    out_avals = [get_aval(o) for o in outs[:n_out]]
-    primal_out = tree_unflatten(flat_fun.out_tree, _numpy_leaves(outs[:n_out]))
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
     differentiated = [True] * len(flat)
-    in_avals = [get_aval(x) for x in flat]
     env_box = [env]
+    n_pad = len(jaxpr.outvars) - n_out
 
-    def vjp_fn(cotangent, _last_call: bool = False):
-        ct_flat, ct_tree = tree_flatten(cotangent)
-        if ct_tree != flat_fun.out_tree:
-            raise ValueError(
-                "unexpected tree structure of argument to vjp function: got "
-                f"{ct_tree}, but expected to match {flat_fun.out_tree}")
-        for ct, aval in zip(ct_flat, out_avals):
-            ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
-            if ct_aval is None or ct_aval.shape != aval.shape or (
-                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
-                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
-                raise ValueError(
-                    "unexpected type (shape/dtype) for argument to vjp function: got "
-                    f"{got}, but expected {aval.strip_weak().str_short()} because the "
-                    "corresponding output of the differentiated function had type "
-                    f"{aval.strip_weak().str_short()}")
-        cts = list(ct_flat) + [None] * (len(jaxpr.outvars) - n_out)
+    def pullback(ct_leaves: list, last_call: bool = False) -> list:
         # the backward pass frees each value once it is past it; it gets a copy of the
         # environment unless this is the only call (grad), so the pullback can be reused
         # without replaying the forward pass
-        run_env = env_box[0] if _last_call else dict(env_box[0])
-        if _last_call:
+        run_env = env_box[0] if last_call else dict(env_box[0])
+        if last_call:
             env_box[0] = None
-        in_cts = backward_pass(jaxpr, run_env, differentiated, cts)
-        in_cts = [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
-                  else _numpy_leaf(ct) for ct, a in zip(in_cts, in_avals)]
-        return tree_unflatten(in_tree, in_cts)
+        in_cts = backward_pass(jaxpr, run_env, differentiated, list(ct_leaves) + [None] * n_pad)
+        return [_zeros_like_aval(get_aval(x).strip_weak()) if ct is None or
+                get_aval(x).dtype.kind not in "fc" else _numpy_leaf(ct)
+                for ct, x in zip(in_cts, flat)]
 
-    return primal_out, vjp_fn, aux
+    return outs[:n_out], flat_fun.out_tree, aux, pullback
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
@@ -244,12 +230,28 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     >>> pullback(np.array([1.0, 0.0, 0.0]))
     (array([2., 0., 0.]),)
     """
-    out, fn, aux = _vjp_flat("vjp", fun, primals, has_aux,
-                             _arg_names(fun, primals, range(len(primals))))
+    flat, in_tree = _flatten_args("vjp", primals)
+    outs, out_tree, aux, pullback = _vjp_flat(
+        "vjp", fun, flat, in_tree, has_aux, _arg_names(fun, primals, range(len(primals))))
+    out_avals = [get_aval(o).strip_weak() for o in outs]
 
     def vjp_fn(cotangent):
-        return tuple(fn(cotangent))
+        ct_flat, ct_tree = tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise ValueError("unexpected tree structure of argument to vjp function: got "
+                             f"{ct_tree}, but expected to match {out_tree}")
+        for ct, aval in zip(ct_flat, out_avals):
+            ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
+            if ct_aval is None or ct_aval.shape != aval.shape or (
+                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
+                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
+                raise ValueError(
+                    "unexpected type (shape/dtype) for argument to vjp function: got "
+                    f"{got}, but expected {aval.str_short()} because the corresponding "
+                    f"output of the differentiated function had type {aval.str_short()}")
+        return tuple(tree_unflatten(in_tree, pullback(ct_flat)))
 
+    out = tree_unflatten(out_tree, _numpy_leaves(outs))
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
@@ -268,39 +270,38 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 
     @wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
-        what = "grad"
-        single, nums = _split_argnums(what, fun, args, argnums)
+        single, nums = _split_argnums("grad", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
-        for n in nums:
-            for leaf in tree_flatten(args[n])[0]:
-                _check_leaf(leaf, f"grad: argument {n}")
-                dtype = get_aval(leaf).dtype
-                if dtype.kind not in "fc" and not allow_int:
+        flat, in_tree = _flatten_args("grad", dyn)
+        if not allow_int:
+            for x in flat:
+                dtype = get_aval(x).dtype
+                if dtype.kind not in "fc":
                     raise TypeError(
                         "grad requires real- or complex-valued inputs (input dtype that is a "
-                        f"sub-dtype of np.inexact), but got {dtype.name} for argument {n}. If "
-                        "you want to use Boolean- or integer-valued inputs, use vjp or set "
-                        "allow_int to True.")
-        out, vjp_fn, aux = _vjp_flat(what, _partial(fun, args, nums, kwargs), dyn, has_aux,
-                                     _arg_names(fun, args, nums))
-        out_leaves, out_tree = tree_flatten(out)
-        if out_tree.node_type is not None or get_aval(out_leaves[0]).shape != ():
-            shape = get_aval(out_leaves[0]).shape if out_tree.node_type is None else \
-                f"a pytree {out_tree}"
+                        f"sub-dtype of np.inexact), but got {dtype.name}. If you want to use "
+                        "Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
+        outs, out_tree, aux, pullback = _vjp_flat(
+            "grad", _partial(fun, args, nums, kwargs), flat, in_tree, has_aux,
+            _arg_names(fun, args, nums))
+        out_aval = get_aval(outs[0]) if outs else None
+        if out_tree.node_type is not None or out_aval.shape != ():
+            shape = out_aval.shape if out_tree.node_type is None else f"a pytree {out_tree}"
             raise TypeError(
                 "Gradient only defined for scalar-output functions. Output had shape: "
                 f"{shape}. To get the gradient, reduce the output to a scalar with "
                 "output.sum(), or use fungrad.jacrev (fungrad.jacobian) to differentiate a "
                 "function with a non-scalar output.")
-        dtype = get_aval(out_leaves[0]).dtype
-        if dtype.kind not in "fc":
-            raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
+        dtype = out_aval.dtype
         if dtype.kind == "c":
             raise TypeError("grad requires real-valued outputs (output dtype that is a "
                             f"sub-dtype of np.floating), but got {dtype.name}. For "
                             "holomorphic differentiation, pass holomorphic=True.")
-        g = vjp_fn(tree_unflatten(tree_structure(out), [np.ones((), dtype)]), _last_call=True)
+        if dtype.kind != "f":
+            raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
+        g = tree_unflatten(in_tree, pullback([np.ones((), dtype)], last_call=True))
         g = g[0] if single else tuple(g)
+        out = _numpy_leaf(outs[0])
         return ((out, aux), g) if has_aux else (out, g)
 
     return value_and_grad_fun

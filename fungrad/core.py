@@ -22,6 +22,7 @@ A tiny example::
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -70,7 +71,7 @@ class ShapedArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def str_short(self) -> str:
         return f"{short_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
@@ -114,6 +115,8 @@ _SCALAR_AVALS = {t: ShapedArray((), d, True) for t, d in _PY_SCALAR_DTYPE.items(
 
 def get_aval(x: Any) -> ShapedArray:
     """The abstract value of a tracer, a numpy array/scalar or a Python scalar."""
+    if type(x) is np.ndarray:
+        return value_aval(x)
     if isinstance(x, Tracer):
         return x.aval
     aval = _SCALAR_AVALS.get(type(x))
@@ -861,9 +864,13 @@ def guard(tracer: Tracer, kind: str):
     x = tracer if aval.shape == () else tracer.reshape(())
     kind = "int" if kind == "index" else kind
     if _CONVERSION_KEEPS_VALUE[kind](aval.dtype):
-        bind(guard_p, x, expect=value)
+        params = {"expect": value}
     else:  # the path depends on the converted value: int(2.5) and int(2.7) agree
-        bind(guard_p, x, expect=value, kind=kind)
+        params = {"expect": value, "kind": kind}
+    # recorded directly: the value it checks is the one it was just read from
+    trace = x._trace
+    source = (_state.source or _user_source_info()) if _config["source_info"] else None
+    trace.eqns.append(Eqn(guard_p, [x.ir_var], params, [], source))
     return value
 
 

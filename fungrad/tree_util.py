@@ -147,19 +147,19 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
     ([1, 2], PyTreeDef((*, [*, None])))
     """
     leaves: list = []
+    return leaves, _flatten(tree, leaves, is_leaf)
 
-    def flatten(x) -> PyTreeDef:
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return _LEAF
-        node = _node_type(x)
-        if node is None:
-            leaves.append(x)
-            return _LEAF
-        children, data = node.to_iterable(x)
-        return PyTreeDef(type(x), data, tuple(flatten(c) for c in children))
 
-    return leaves, flatten(tree)
+def _flatten(x, leaves: list, is_leaf) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    node = _registry.get(type(x)) or _node_type(x)
+    if node is None:
+        leaves.append(x)
+        return _LEAF
+    children, data = node.to_iterable(x)
+    return PyTreeDef(type(x), data, tuple([_flatten(c, leaves, is_leaf) for c in children]))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
@@ -168,25 +168,23 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
     >>> tree_unflatten(tree_structure((0, 0)), ["a", "b"])
     ('a', 'b')
     """
-    it = iter(leaves)
-
-    def build(td: PyTreeDef):
-        if td.node_type is None:
-            leaf = next(it, _sentinel)
-            if leaf is _sentinel:
-                raise ValueError(f"tree_unflatten: too few leaves for {treedef}")
-            return leaf
-        children = [build(c) for c in td.children]
-        # every node type met by tree_flatten is in the registry (namedtuples included)
-        return _registry[td.node_type].from_iterable(td.node_data, children)
-
-    out = build(treedef)
-    if next(it, _sentinel) is not _sentinel:
-        raise ValueError(f"tree_unflatten: too many leaves for {treedef}")
-    return out
+    leaves = leaves if isinstance(leaves, (list, tuple)) else list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree_unflatten: {treedef} has {treedef.num_leaves} leaves, got "
+                         f"{len(leaves)}")
+    if treedef.node_type is None:
+        return leaves[0]
+    return _build(treedef, leaves, [0])
 
 
-_sentinel = object()
+def _build(td: PyTreeDef, leaves, position: list):
+    if td.node_type is None:
+        i = position[0]
+        position[0] = i + 1
+        return leaves[i]
+    children = [_build(c, leaves, position) for c in td.children]
+    # every node type met by tree_flatten is in the registry (namedtuples included)
+    return _registry[td.node_type].from_iterable(td.node_data, children)
 
 
 def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:

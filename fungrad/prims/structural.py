@@ -169,8 +169,17 @@ deflinear(rev_p, lambda g, x, dimensions: rev(g, dimensions))
 
 
 # ----------------------------------------------------------------------------- reductions
+_REDUCE_UFUNC = {np.sum: np.add, np.max: np.maximum, np.min: np.minimum,
+                 np.prod: np.multiply}
+
+
 def _reduction(name, np_fn, *, nondiff=False, keep_dtype=False, identity=True):
+    ufunc = _REDUCE_UFUNC.get(np_fn)
+
     def impl(x, axes):
+        # on floats, the ufunc's reduce is what np.sum/np.max run, minus their Python wrapper
+        if ufunc is not None and type(x) is np.ndarray and x.dtype.kind == "f":
+            return ufunc.reduce(x, axis=axes)
         return np_fn(x, axis=axes)
 
     def abstract_eval(aval, axes):
