@@ -370,9 +370,13 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
     """
     flat_p, flat_t, in_tree = _check_tangents(primals, tangents)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
-    closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for jvp",
-                               arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
-    outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t)
+    closed, _, values = trace_to_jaxpr(
+        flat_fun, flat_p, description=f"{flat_fun.__name__} for jvp", keep_values=True,
+        arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
+    outer = any(isinstance(x, Tracer) for x in flat_p) or \
+        any(isinstance(x, Tracer) for x in closed.consts)
+    outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t,
+                           values=None if outer else values)
     n = flat_fun.num_out
     touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else _numpy_leaf(t)
              for o, t in zip(outs[:n], touts[:n])]

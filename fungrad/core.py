@@ -391,7 +391,8 @@ class Primitive:
     * ``abstract_eval(*avals, **params)``: output aval(s); raises TypeError/ValueError on bad
       input, naming shapes and dtypes.
     * ``jvp(primals, tangents, **params) -> (primal_out, tangent_out)``: forward mode; a
-      tangent of ``None`` is a symbolic zero.
+      tangent of ``None`` is a symbolic zero. ``jvp_tangent(ans, primals, tangents,
+      **params)``, where there is one, is the tangent alone given the primal output.
     * ``vjp(cts_out, primals, outs, needs, **params) -> cotangents``: reverse mode; ``needs[i]``
       says whether input ``i`` wants a cotangent (the rest come back as ``None``).
     * ``batch``: vmap rule (reserved; none are registered yet).
@@ -410,6 +411,7 @@ class Primitive:
         self.impl: Callable | None = None
         self.abstract_eval: Callable | None = None
         self.jvp: Callable | None = None
+        self.jvp_tangent: Callable | None = None
         self.vjp: Callable | None = None
         self.batch: Callable | None = None
         self.nondiff = False

@@ -31,20 +31,25 @@ def fit_tangent(t, aval: ShapedArray):
 
 
 def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
-             tangents: Sequence[Any]) -> tuple[list, list]:
+             tangents: Sequence[Any], values: dict | None = None) -> tuple[list, list]:
     """Evaluate ``jaxpr`` and its directional derivative: ``(primal_outs, tangent_outs)``.
 
     ``tangents[i] is None`` means input ``i`` is not differentiated; outputs that do not
-    depend on a differentiated input come back with a ``None`` tangent.
+    depend on a differentiated input come back with a ``None`` tangent. ``values``, the
+    primal values recorded while tracing (eagerly, nothing outside being traced), spares
+    recomputing them: only the tangent work is done.
     """
-    env: dict = dict(zip(jaxpr.constvars, consts))
-    env.update(zip(jaxpr.invars, primals))
+    if values is not None:
+        env: dict = dict(values)
+    else:
+        env = dict(zip(jaxpr.constvars, consts))
+        env.update(zip(jaxpr.invars, primals))
     tenv: dict = {v: t for v, t in zip(jaxpr.invars, tangents)
                   if t is not None and is_float(v.aval)}
     track = tracking_source()
     outer = replay_source(None) if track else None
     try:
-        _jvp_eqns(jaxpr, env, tenv, track, outer)
+        _jvp_eqns(jaxpr, env, tenv, track, outer, values is not None)
     finally:
         if track:
             replay_source(outer)
@@ -53,21 +58,31 @@ def jvp_eval(jaxpr: Jaxpr, consts: Sequence[Any], primals: Sequence[Any],
     return outs, touts
 
 
-def _jvp_eqns(jaxpr: Jaxpr, env: dict, tenv: dict, track: bool, outer) -> None:
-    for eqn, dead in zip(jaxpr.eqns, last_uses(jaxpr)):
+def _jvp_eqns(jaxpr: Jaxpr, env: dict, tenv: dict, track: bool, outer,
+              known_values: bool) -> None:
+    frees = last_uses(jaxpr) if not known_values else [()] * len(jaxpr.eqns)
+    for eqn, dead in zip(jaxpr.eqns, frees):
         if track:  # equations the rules emit keep the location of the one they replay
             replay_source(eqn.source_info or outer)
-        invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
         tins = [None if type(x) is Literal else tenv.get(x) for x in eqn.inputs]
         prim = eqn.primitive
+        known = known_values and not prim.multiple_results
         if prim.nondiff or all(t is None for t in tins):
+            if known:  # the value is already there; nothing to do for this equation
+                continue
+            invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
             out = bind(prim, *invals, **eqn.params)
             touts = None
         else:
-            if prim.jvp is None:
-                raise NotImplementedError(f"Forward-mode differentiation of {prim.name} is not "
-                                          "implemented")
-            out, touts = prim.jvp(invals, tins, **eqn.params)
+            invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+            if known and prim.jvp_tangent is not None:
+                out = env[eqn.outvars[0]]
+                touts = prim.jvp_tangent(out, invals, tins, **eqn.params)
+            else:
+                if prim.jvp is None:
+                    raise NotImplementedError(f"Forward-mode differentiation of {prim.name} "
+                                              "is not implemented")
+                out, touts = prim.jvp(invals, tins, **eqn.params)
         if prim.multiple_results:
             env.update(zip(eqn.outvars, out))
             if touts is not None:

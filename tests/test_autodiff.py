@@ -514,11 +514,19 @@ def _wrong_cos_jvp(primals, tangents):
     return ew.cos(x), ew.mul(t, ew.sin(x))  # should be -sin
 
 
+def _break_jvp(monkeypatch, prim, wrong_jvp):
+    """Replace a primitive's forward rule: its full rule and its tangent-only form (what
+    jvp uses when the primal values are already known)."""
+    monkeypatch.setattr(prim, "jvp", wrong_jvp)
+    monkeypatch.setattr(prim, "jvp_tangent",
+                        lambda ans, primals, tangents: wrong_jvp(primals, tangents)[1])
+
+
 def test_check_grads_catches_a_wrong_rule(monkeypatch):
     x = np.array([0.3, 0.9, -1.2])
     check_grads(fnp.sin, (x,), order=2)  # correct rules pass
 
-    monkeypatch.setattr(ew.sin_p, "jvp", _wrong_sin_jvp)
+    _break_jvp(monkeypatch, ew.sin_p, _wrong_sin_jvp)
     with pytest.raises(AssertionError, match="JVP"):
         check_grads(fnp.sin, (x,), order=1, modes=("fwd",))
     monkeypatch.undo()
@@ -529,7 +537,7 @@ def test_check_grads_catches_a_wrong_rule(monkeypatch):
     monkeypatch.undo()
 
     # a wrong rule met only at second order: order=1 cannot see it, order=2 must
-    monkeypatch.setattr(ew.cos_p, "jvp", _wrong_cos_jvp)
+    _break_jvp(monkeypatch, ew.cos_p, _wrong_cos_jvp)
     check_grads(fnp.sin, (x,), order=1, modes=("fwd",))
     with pytest.raises(AssertionError):
         check_grads(fnp.sin, (x,), order=2, modes=("fwd",))

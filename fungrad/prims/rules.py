@@ -35,17 +35,21 @@ def defjvp(prim: Primitive, *contributions: Callable | None) -> None:
     """``contributions[i](t_i, ans, *primals, **params)``: input i's share of the tangent."""
     from fungrad.prims.elementwise import add
 
-    def jvp(primals, tangents, **params):
-        ans = bind(prim, *primals, **params)
+    def jvp_tangent(ans, primals, tangents, **params):
         out = None
         for fn, t in zip(contributions, tangents):
             if t is None or fn is None:
                 continue
             c = fn(t, ans, *primals, **params)
             out = c if out is None else add(out, c)
-        return ans, out
+        return out
+
+    def jvp(primals, tangents, **params):
+        ans = bind(prim, *primals, **params)
+        return ans, jvp_tangent(ans, primals, tangents, **params)
 
     prim.jvp = jvp
+    prim.jvp_tangent = jvp_tangent
 
 
 def defvjp(prim: Primitive, *cotangents: Callable | None) -> None:
@@ -71,6 +75,8 @@ def deflinear(prim: Primitive, transpose: Callable) -> None:
         return [transpose(g, primals[0], **params) if needs[0] else None]
 
     prim.jvp = jvp
+    prim.jvp_tangent = lambda ans, primals, tangents, **params: \
+        bind(prim, tangents[0], **params)
     prim.vjp = vjp
 
 
