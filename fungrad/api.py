@@ -67,8 +67,11 @@ class _FlatFun:
 
 
 def _numpy_leaf(x: Any) -> Any:
-    """Results handed back to the user are numpy values: a weakly typed Python scalar from
-    Python-scalar arithmetic becomes the numpy scalar numpy would give."""
+    """Results handed back to the user are ordinary numpy values: a weakly typed Python
+    scalar becomes the numpy scalar numpy would give, and a read-only broadcast view (the
+    gradient of a sum) becomes an array of its own."""
+    if type(x) is np.ndarray:
+        return x if x.flags.writeable else x.copy()
     if type(x) in (bool, int, float, complex):
         return np.asarray(x)[()]
     return x

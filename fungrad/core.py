@@ -138,14 +138,16 @@ def value_aval(x: Any) -> ShapedArray:
         if weak is not None:
             return weak
         x = np.asarray(x)
-    aval = _new_aval(ShapedArray)
-    aval.shape = x.shape  # numpy's shapes are tuples and its dtypes dtype objects already
-    aval.dtype = x.dtype
-    aval.weak_type = False
+    key = (x.shape, x.dtype)
+    aval = _aval_cache.get(key)
+    if aval is None:  # avals are immutable, so one per (shape, dtype) serves every value
+        if len(_aval_cache) > 4096:
+            _aval_cache.clear()
+        aval = _aval_cache[key] = ShapedArray(x.shape, x.dtype)
     return aval
 
 
-_new_aval = object.__new__
+_aval_cache: dict = {}
 
 
 def is_python_scalar(x: Any) -> bool:
