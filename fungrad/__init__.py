@@ -14,6 +14,7 @@ from fungrad.api import (  # noqa: F401
     stop_gradient, value_and_grad, vjp,
 )
 from fungrad.jit import jit  # noqa: F401
+from fungrad.vmap import vmap  # noqa: F401
 from fungrad import numpy, nn, tree_util, lax  # noqa: F401,E402
 
 __version__ = "0.1.0"

@@ -12,7 +12,9 @@ import math
 import numpy as np
 
 from fungrad.core import ShapedArray, bind, get_aval
-from fungrad.prims.rules import defjvp, defvjp, deflinear, op, primitive, probe_value
+from fungrad.prims.rules import (
+    batch_elementwise, defjvp, defvjp, deflinear, op, primitive, probe_value,
+)
 
 _result_dtypes: dict = {}
 
@@ -75,6 +77,7 @@ def elementwise(name: str, ufunc, nondiff: bool = False):
     # result stays weak, as Python arithmetic on Python scalars does (and JAX's rule)
     prim.weak_propagating = True
     prim.simplify = _elementwise_simplify
+    batch_elementwise(prim)
     return prim, op(prim)
 
 
@@ -446,3 +449,8 @@ for _p, _fn in ((sin_p, math.sin), (cos_p, math.cos), (tan_p, math.tan), (exp_p,
                 (expm1_p, math.expm1)):
     _p.scalar_emit = _math_form(_fn)
 integer_pow_p.scalar_emit = lambda y: ("({0} ** {y})", {"y": y})
+
+
+# select, integer_pow, casts and stop_gradient batch like the other elementwise operations
+for _p in (select_p, integer_pow_p, convert_element_type_p, stop_gradient_p):
+    batch_elementwise(_p)

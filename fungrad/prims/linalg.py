@@ -144,3 +144,8 @@ def _det_jvp(primals, tangents):
 det_p.jvp = _det_jvp
 defvjp(det_p, lambda g, ans, a: mul(expand_reduced(g, a.shape, (a.ndim - 2, a.ndim - 1)),
                                     _det_weights(ans, a)))
+
+
+# numpy.linalg works on stacks of matrices: a batch is one more stack dimension
+for _p in (inv_p, det_p):
+    _p.batch = (lambda prim: lambda args, batched, size: (bind(prim, args[0]), True))(_p)

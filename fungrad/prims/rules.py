@@ -92,3 +92,46 @@ def probe_value(aval: ShapedArray):
     if aval.weak_type:
         return {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}[aval.dtype.kind]
     return np.empty((0,), aval.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching (vmap) rules: ``batch(args, batched, size, **params) -> (out, out_batched)``, where
+# the batched arguments carry the batch as their leading axis.
+# ---------------------------------------------------------------------------------------------
+
+def _ndim(x) -> int:
+    return len(getattr(x, "shape", ()))
+
+
+def batch_elementwise(prim: Primitive) -> None:
+    """Broadcasting operations: give each batched operand the output's rank after its batch
+    axis (size-1 axes), so numpy's right-aligned broadcasting lines the examples up."""
+    def batch(args, batched, size, **params):
+        ranks = [_ndim(x) - b for x, b in zip(args, batched)]
+        out_rank = max(ranks)
+        lined_up = []
+        for x, b, r in zip(args, batched, ranks):
+            if b and r < out_rank:
+                shape = tuple(x.shape)
+                x = bind(_reshape_p(), x, new_sizes=shape[:1] + (1,) * (out_rank - r) + shape[1:])
+            lined_up.append(x)
+        return bind(prim, *lined_up, **params), True
+    prim.batch = batch
+
+
+def batch_shifting(prim: Primitive, *names: str) -> None:
+    """Operations on one operand whose axis params move by one past the batch axis."""
+    def shift(v):
+        return tuple(a + 1 for a in v) if isinstance(v, tuple) else v + 1
+
+    def batch(args, batched, size, **params):
+        if not batched[0] or any(batched[1:]):
+            return None  # the loop fallback
+        new = {k: (shift(v) if k in names else v) for k, v in params.items()}
+        return bind(prim, *args, **new), True
+    prim.batch = batch
+
+
+def _reshape_p():
+    from fungrad.prims.structural import reshape_p
+    return reshape_p

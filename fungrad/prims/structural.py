@@ -15,7 +15,9 @@ from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import (
     add, convert_element_type, div, eq, mul, sub,
 )
-from fungrad.prims.rules import deflinear, defjvp, defvjp, op, primitive, probe_value
+from fungrad.prims.rules import (
+    batch_shifting, deflinear, defjvp, defvjp, op, primitive, probe_value,
+)
 
 
 class FungradIndexError(IndexError, ValueError):
@@ -907,3 +909,89 @@ def _einsum_vjp(g, primals, ans, needs, operands, output):
 einsum_p.jvp = _einsum_jvp
 einsum_p.vjp = _einsum_vjp
 
+
+# ---------------------------------------------------------------------------------------------
+# Batching rules (vmap): the batch is the leading axis of every batched operand. A primitive
+# without one (or a rule returning None) is batched by a loop over the examples.
+# ---------------------------------------------------------------------------------------------
+
+def _batch_reshape(args, batched, size, new_sizes):
+    return reshape(args[0], (size,) + new_sizes), True
+
+
+def _batch_transpose(args, batched, size, permutation):
+    return transpose(args[0], (0,) + tuple(p + 1 for p in permutation)), True
+
+
+def _batch_broadcast_to(args, batched, size, shape):
+    x = args[0]
+    xs = _shape_of(x)[1:]
+    x = reshape(x, (size,) + (1,) * (len(shape) - len(xs)) + xs)
+    return broadcast_to(x, (size,) + shape), True
+
+
+reshape_p.batch = _batch_reshape
+transpose_p.batch = _batch_transpose
+broadcast_to_p.batch = _batch_broadcast_to
+batch_shifting(rev_p, "dimensions")
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p,
+           reduce_or_p):
+    batch_shifting(_p, "axes")
+for _p in (argmax_p, argmin_p, argsort_p, cumsum_p, cumprod_p):
+    batch_shifting(_p, "axis")
+
+
+def _batch_concatenate(args, batched, size, dimension):
+    xs = [x if b else broadcast_to(x, (size,) + _shape_of(x)) for x, b in zip(args, batched)]
+    return concatenate(xs, dimension + 1), True
+
+
+def _batch_pad(args, batched, size, pad_width):
+    if batched[1]:
+        return None
+    return pad(args[0], args[1], ((0, 0),) + pad_width), True
+
+
+def _batch_dot_general(args, batched, size, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    x, y = args
+    up = lambda dims: tuple(d + 1 for d in dims)  # noqa: E731
+    if batched[0] and batched[1]:  # the examples pair up: one more batch dimension
+        return dot_general(x, y, ((up(lc), up(rc)), ((0,) + up(lb), (0,) + up(rb)))), True
+    if batched[0]:  # x's batch axis is a free axis: it lands after the batch dimensions
+        out = dot_general(x, y, ((up(lc), rc), (up(lb), rb)))
+        where = len(lb)
+    else:  # y's batch axis lands after the batch dimensions and x's free axes
+        out = dot_general(x, y, ((lc, up(rc)), (lb, up(rb))))
+        where = len(lb) + len(_shape_of(x)) - len(lc) - len(lb)
+    nd = len(_shape_of(out))
+    perm = (where,) + tuple(i for i in range(nd) if i != where)
+    return transpose(out, perm), True
+
+
+concatenate_p.batch = _batch_concatenate
+pad_p.batch = _batch_pad
+dot_general_p.batch = _batch_dot_general
+
+
+def _batch_gather(args, batched, size, indexer):
+    if any(batched[1:]) or not batched[0]:
+        return None
+    advanced = [i for i, it in enumerate(indexer)
+                if it is ARRAY or (type(it) is int and any(j is ARRAY for j in indexer))]
+    if advanced and advanced != list(range(advanced[0], advanced[-1] + 1)):
+        return None  # numpy would move the indexed axes to the front: loop instead
+    return gather(args[0], *args[1:], indexer=Indexer((_Slice((None, None, None)),)
+                                                     + tuple(indexer))), True
+
+
+gather_p.batch = _batch_gather
+
+
+def _batch_einsum(args, batched, size, operands, output):
+    letter = next(c for c in string.ascii_letters if c not in "".join(operands) + output)
+    terms = tuple(letter + t if b else t for t, b in zip(operands, batched))
+    return einsum(terms, letter + output, *args), True
+
+
+einsum_p.batch = _batch_einsum

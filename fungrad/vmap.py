@@ -1,0 +1,192 @@
+"""``vmap``: vectorize a function over a batch axis, as an IR transform.
+
+The function is traced once on the shape of *one* example; ``batch_eval`` then walks that IR
+with every batched value carrying the batch as its leading axis, applying each primitive's
+batching rule (``reduce_sum`` over axis 0 of an example is ``reduce_sum`` over axis 1 of the
+batch, ``dot_general`` gains a batch dimension, ...). A primitive with no rule is run once
+per example and the results stacked: slower, never wrong.
+
+>>> import numpy as np, fungrad, fungrad.numpy as fnp
+>>> fungrad.vmap(fnp.dot)(np.ones((3, 2)), np.arange(6.0).reshape(3, 2))
+array([1., 5., 9.])
+>>> fungrad.vmap(fungrad.grad(lambda x: fnp.sum(x ** 3)))(np.array([[1.0], [2.0]]))
+array([[ 3.],
+       [12.]])
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.core import Literal, ShapedArray, bind, get_aval, trace_to_jaxpr
+from fungrad.prims.structural import (
+    Indexer, broadcast_to, concatenate, gather, reshape, transpose,
+)
+from fungrad.tree_util import tree_flatten, tree_unflatten
+
+__all__ = ["vmap", "batch_eval"]
+
+
+def _move_axis(x, source: int, destination: int):
+    nd = len(get_aval(x).shape)
+    order = [i for i in range(nd) if i != source]
+    order.insert(destination, source)
+    return transpose(x, order) if order != list(range(nd)) else x
+
+
+def _example(x, i: int):
+    """The ``i``-th example of a batched value."""
+    return gather(x, indexer=Indexer((i,)))
+
+
+def _stack(xs: list):
+    return concatenate([reshape(x, (1,) + tuple(get_aval(x).shape)) for x in xs], 0)
+
+
+def _loop(prim, args, batched, size, params):
+    """The fallback batching rule: one application per example, results stacked."""
+    per_example = []
+    for i in range(size):
+        ins = [_example(x, i) if b else x for x, b in zip(args, batched)]
+        per_example.append(bind(prim, *ins, **params))
+    if prim.multiple_results:
+        n = len(per_example[0]) if per_example else 0
+        return [_stack([out[k] for out in per_example]) for k in range(n)], [True] * n
+    return _stack(per_example), True
+
+
+def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Sequence[bool],
+               size: int) -> tuple[list, list]:
+    """Evaluate ``jaxpr`` (traced on one example) on batched ``args``: returns the outputs
+    and whether each is batched (batched ones carry the batch as their leading axis)."""
+    env: dict = dict(zip(jaxpr.constvars, consts))
+    benv: dict = {}
+    for v, x, b in zip(jaxpr.invars, args, batched):
+        env[v] = x
+        if b:
+            benv[v] = True
+    for eqn in jaxpr.eqns:
+        ins = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+        flags = [type(x) is not Literal and x in benv for x in eqn.inputs]
+        prim = eqn.primitive
+        if not any(flags):
+            out, out_b = bind(prim, *ins, **eqn.params), False
+            if prim.multiple_results:
+                out_b = [False] * len(out)
+        else:
+            rule = prim.batch
+            result = rule(ins, flags, size, **eqn.params) if rule is not None else None
+            out, out_b = result if result is not None else \
+                _loop(prim, ins, flags, size, eqn.params)
+        if prim.multiple_results:
+            for v, o, b in zip(eqn.outvars, out, out_b):
+                env[v] = o
+                if b:
+                    benv[v] = True
+        else:
+            env[eqn.outvars[0]] = out
+            if out_b:
+                benv[eqn.outvars[0]] = True
+    outs = [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
+    out_batched = [type(x) is not Literal and x in benv for x in jaxpr.outvars]
+    return outs, out_batched
+
+
+def _axes_for(axes, tree, what: str) -> list:
+    """Per-leaf axes from ``in_axes``/``out_axes``: an int or None for all leaves, or a
+    pytree prefix of ``tree``'s structure."""
+    leaves, treedef = tree_flatten(tree)
+    if axes is None or isinstance(axes, int):
+        return [axes] * len(leaves)
+    if treedef.node_type in (tuple, list) and isinstance(axes, (tuple, list)) and \
+            len(axes) == len(treedef.children):
+        out = []
+        for sub_axes, child in zip(axes, treedef.children):
+            out.extend(_axes_for(sub_axes, tree_unflatten(child, [0] * child.num_leaves),
+                                 what))
+        return out
+    axes_leaves, axes_tree = tree_flatten(axes, is_leaf=lambda a: a is None)
+    if axes_tree == treedef:
+        return axes_leaves
+    raise ValueError(f"vmap {what} must be an int, None, or a tree matching the arguments' "
+                     f"structure {treedef}; got {axes!r}")
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable:
+    """Vectorize ``fun`` over axis ``in_axes`` of its arguments (None: not batched), putting
+    the batch at ``out_axes`` of its results. Composes with the other transforms:
+    ``vmap(grad(f))`` gives per-example gradients, ``jacfwd``-style Jacobians are
+    ``vmap`` of ``jvp``.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> fungrad.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
+    array([0., 2., 4.])
+    """
+    @wraps(fun)
+    def batched_fun(*args):
+        flat, in_tree = tree_flatten(args)
+        axes = _axes_for(in_axes if isinstance(in_axes, (tuple, list)) or in_axes is None
+                         or isinstance(in_axes, int) else in_axes, args, "in_axes")
+        sizes = set()
+        moved, flags, example_avals = [], [], []
+        for i, (x, ax) in enumerate(zip(flat, axes)):
+            aval = get_aval(x)
+            if ax is None:
+                moved.append(x)
+                flags.append(False)
+                example_avals.append(aval)
+                continue
+            if not -aval.ndim <= ax < max(aval.ndim, 1) or aval.ndim == 0:
+                raise ValueError(f"vmap: in_axes {ax} is out of bounds for argument leaf {i} "
+                                 f"of type {aval.str_short()}")
+            ax %= aval.ndim
+            sizes.add(aval.shape[ax])
+            moved.append(_move_axis(x, ax, 0))
+            flags.append(True)
+            example_avals.append(ShapedArray(aval.shape[:ax] + aval.shape[ax + 1:],
+                                             aval.dtype))
+        if axis_size is not None:
+            sizes.add(axis_size)
+        if len(sizes) != 1:
+            raise ValueError("vmap got inconsistent sizes for the mapped axes: "
+                             f"{sorted(sizes)}" if sizes else
+                             "vmap needs at least one batched argument, or axis_size")
+        size = sizes.pop()
+        out_box = []
+
+        def example_fun(*leaves):
+            out = fun(*tree_unflatten(in_tree, leaves))
+            out_leaves, out_tree = tree_flatten(out)
+            out_box.append(out_tree)
+            return out_leaves
+
+        closed, _ = trace_to_jaxpr(example_fun, example_avals, abstract=True,
+                                   description=f"{getattr(fun, '__name__', 'function')} "
+                                   "for vmap")
+        outs, out_flags = batch_eval(closed.jaxpr, closed.consts, moved, flags, size)
+        out_tree = out_box[0]
+        o_axes = _axes_for(out_axes, tree_unflatten(out_tree, outs), "out_axes")
+        results = []
+        for o, b, ax in zip(outs, out_flags, o_axes):
+            if ax is None:
+                if b:
+                    raise ValueError("vmap: out_axes=None for an output that depends on the "
+                                     "batched inputs")
+                results.append(o)
+                continue
+            if not b:  # the same for every example: repeat it along the batch
+                shape = tuple(get_aval(o).shape)
+                o = broadcast_to(reshape(o, (1,) + shape) if shape else reshape(o, (1,)),
+                                 (size,) + shape)
+            nd = len(get_aval(o).shape)
+            results.append(_move_axis(o, 0, ax % nd))
+        # eager results are arrays of their own, never read-only broadcast views
+        results = [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else r
+                   for r in results]
+        return tree_unflatten(out_tree, results)
+
+    return batched_fun
+
