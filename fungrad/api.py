@@ -443,15 +443,25 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
 # Jacobians
 # ---------------------------------------------------------------------------------------------
 
-def _basis(aval: ShapedArray):
-    """The standard basis of the space of arrays of this aval, one array per element."""
-    eye = np.eye(max(aval.size, 1), dtype=aval.dtype)[:aval.size]
-    return [row.reshape(aval.shape) for row in eye]
+def _identity_batch(avals: list, k: int) -> list:
+    """The standard basis of leaf ``k``'s space as a batch (one basis element per example),
+    with zeros for the other leaves: what vmap pushes through a jvp or a pullback."""
+    n = avals[k].size
+    return [np.eye(n, dtype=a.dtype).reshape((n,) + a.shape) if j == k else
+            np.zeros((n,) + a.shape, a.dtype) for j, a in enumerate(avals)]
+
+
+def _batched_map(flat_fn: Callable, batch: list, n: int, out_avals: list) -> list:
+    """``vmap(flat_fn)`` over ``n`` examples (no examples: empty results, no trace)."""
+    from fungrad.vmap import vmap
+    if n == 0:
+        return [np.zeros((0,) + a.shape, a.dtype) for a in out_avals]
+    return vmap(lambda *leaves: flat_fn(list(leaves)))(*batch)
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
-    """The Jacobian by forward mode: one JVP per input element (cheap for few inputs).
-    The result has shape ``out.shape + in.shape`` per output/input leaf.
+    """The Jacobian by forward mode: the JVP pushed through ``vmap`` over the standard basis
+    of the inputs (cheap for few inputs). Shape ``out.shape + in.shape`` per leaf pair.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fungrad.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -468,28 +478,21 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         out, f_jvp, *aux = linearize(f, *dyn, has_aux=has_aux)
         flat_in, in_tree = tree_flatten(dyn)
         out_flat, out_tree = tree_flatten(out)
-        columns = []  # per input leaf: list of out-leaf lists, one per basis element
-        for i, x in enumerate(flat_in):
-            aval = get_aval(x).strip_weak()
-            cols = []
-            for e in _basis(aval):
-                t = [np.zeros(get_aval(y).shape, get_aval(y).dtype) if j != i else e
-                     for j, y in enumerate(flat_in)]
-                cols.append(tree_flatten(f_jvp(*tree_unflatten(in_tree, t)))[0])
-            columns.append((aval, cols))
-        per_out = []
-        for k, y in enumerate(out_flat):
-            y_shape = get_aval(y).shape
-            blocks = []
-            for aval, cols in columns:
-                if cols:
-                    stacked = fnp.stack([c[k] for c in cols], axis=-1)
-                else:
-                    stacked = np.zeros(y_shape + (0,), get_aval(y).dtype)
-                blocks.append(fnp.reshape(stacked, y_shape + aval.shape))
-            per_out.append(tree_unflatten(in_tree, blocks))
-        per_out = [p[0] if single else p for p in per_out]
-        result = tree_unflatten(out_tree, per_out)
+        in_avals = [get_aval(x).strip_weak() for x in flat_in]
+        out_avals = [get_aval(y).strip_weak() for y in out_flat]
+
+        def push(tangents: list) -> list:
+            return tree_flatten(f_jvp(*tree_unflatten(in_tree, tangents)))[0]
+
+        blocks = [[None] * len(in_avals) for _ in out_avals]  # [out leaf][in leaf]
+        for i, a in enumerate(in_avals):
+            columns = _batched_map(push, _identity_batch(in_avals, i), a.size, out_avals)
+            for k, (col, o) in enumerate(zip(columns, out_avals)):
+                # (in.size, *out.shape) -> out.shape + in.shape
+                col = fnp.moveaxis(col, 0, -1) if o.shape else col
+                blocks[k][i] = fnp.reshape(col, o.shape + a.shape)
+        per_out = [tree_unflatten(in_tree, row) for row in blocks]
+        result = tree_unflatten(out_tree, [p[0] if single else p for p in per_out])
         return (result, aux[0]) if has_aux else result
 
     return jac_fun
@@ -497,8 +500,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            allow_int: bool = False):
-    """The Jacobian by reverse mode: one VJP per output element (cheap for few outputs).
-    The result has shape ``out.shape + in.shape`` per output/input leaf.
+    """The Jacobian by reverse mode: the pullback mapped with ``vmap`` over the standard
+    basis of the outputs (cheap for few outputs). Shape ``out.shape + in.shape`` per leaf
+    pair.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fungrad.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -518,22 +522,17 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             out, pullback = vjp(f, *dyn)
         flat_in, in_tree = tree_flatten(dyn)
         out_flat, out_tree = tree_flatten(out)
+        in_avals = [get_aval(x).strip_weak() for x in flat_in]
         out_avals = [get_aval(y).strip_weak() for y in out_flat]
+
+        def pull(cts: list) -> list:
+            return tree_flatten(pullback(tree_unflatten(out_tree, cts)))[0]
+
         per_out = []
-        for k, aval in enumerate(out_avals):
-            rows = []
-            for e in _basis(aval):
-                ct = [e if j == k else np.zeros(a.shape, a.dtype)
-                      for j, a in enumerate(out_avals)]
-                rows.append(tree_flatten(pullback(tree_unflatten(out_tree, ct)))[0])
-            blocks = []
-            for i, x in enumerate(flat_in):
-                x_aval = get_aval(x).strip_weak()
-                if rows:
-                    stacked = fnp.stack([r[i] for r in rows], axis=0)
-                else:
-                    stacked = np.zeros((0,) + x_aval.shape, x_aval.dtype)
-                blocks.append(fnp.reshape(stacked, aval.shape + x_aval.shape))
+        for k, o in enumerate(out_avals):
+            rows = _batched_map(pull, _identity_batch(out_avals, k), o.size, in_avals)
+            # (out.size, *in.shape) -> out.shape + in.shape
+            blocks = [fnp.reshape(r, o.shape + a.shape) for r, a in zip(rows, in_avals)]
             tree = tree_unflatten(in_tree, blocks)
             per_out.append(tree[0] if single else tree)
         result = tree_unflatten(out_tree, per_out)
