@@ -15,6 +15,7 @@ from fungrad.api import (  # noqa: F401
 )
 from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
+from fungrad.custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401
 from fungrad import numpy, nn, tree_util, lax  # noqa: F401,E402
 
 __version__ = "0.1.0"

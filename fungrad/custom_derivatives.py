@@ -1,0 +1,331 @@
+"""User-defined derivatives and rematerialization: ``custom_jvp``, ``custom_vjp``,
+``checkpoint``.
+
+Each wraps the user's function as a primitive whose body is a sub-jaxpr (evaluated by its
+impl) and whose rules come from the user: a custom forward rule, a custom backward rule, or,
+for ``checkpoint``, "recompute the body in the backward pass instead of keeping its values".
+
+>>> import numpy as np, fungrad, fungrad.numpy as fnp
+>>> @fungrad.custom_jvp
+... def log1pexp(x):
+...     return fnp.log1p(fnp.exp(x))
+>>> @log1pexp.defjvp
+... def log1pexp_jvp(primals, tangents):
+...     (x,), (t,) = primals, tangents
+...     return log1pexp(x), t * fungrad.nn.sigmoid(x)  # stable where exp(x) overflows
+>>> float(fungrad.grad(log1pexp)(50.0))
+1.0
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.core import ClosedJaxpr, Primitive, Tracer, bind, current_trace_level, get_aval
+from fungrad.interpreter import eval_jaxpr
+from fungrad.jvp import jvp_jaxpr
+from fungrad.prims.rules import is_float
+from fungrad.prims.structural import zeros
+from fungrad.tree_util import tree_flatten, tree_unflatten
+from fungrad.vjp import vjp_jaxpr
+
+__all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat"]
+
+
+def _trace_body(fun: Callable, in_tree, flat: list, what: str):
+    """The body as a closed sub-jaxpr over the flat arguments, and its output tree."""
+    from fungrad.control_flow import _trace_sub
+    avals = [get_aval(x).strip_weak() for x in flat]
+    jaxpr, consts, out_tree = _trace_sub(fun, in_tree, avals, what)
+    return jaxpr, consts, out_tree
+
+
+def _split(args: tuple, nondiff_argnums: Sequence[int]):
+    static = {i: args[i] for i in nondiff_argnums}
+    dyn = tuple(a for i, a in enumerate(args) if i not in static)
+    return static, dyn
+
+
+def _merge(static: dict, dyn: Sequence[Any], n: int) -> list:
+    it = iter(dyn)
+    return [static[i] if i in static else next(it) for i in range(n)]
+
+
+def _any_tracer(flat) -> bool:
+    return any(isinstance(x, Tracer) for x in flat) or current_trace_level() > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# custom_jvp
+# ---------------------------------------------------------------------------------------------
+
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p.impl = lambda *args, call_jaxpr, num_consts, jvp: \
+    eval_jaxpr(call_jaxpr.jaxpr, call_jaxpr.consts, *args)
+custom_jvp_call_p.abstract_eval = lambda *avals, call_jaxpr, num_consts, jvp: \
+    call_jaxpr.out_avals
+
+
+def _closure_error(kind: str) -> TypeError:
+    return TypeError(f"a {kind} function closes over a value that is being differentiated; "
+                     "its rule cannot see that dependence. Pass the value as an argument "
+                     "instead.")
+
+
+def _custom_jvp_rule(primals, tangents, call_jaxpr, num_consts, jvp):
+    # the closed-over values (leading inputs) are constants to the user's rule
+    if any(t is not None for t in tangents[:num_consts]):
+        raise _closure_error("custom_jvp")
+    args, targs = primals[num_consts:], tangents[num_consts:]
+    targs = [t if t is not None else zeros(get_aval(a).shape, get_aval(a).dtype)
+             for a, t in zip(args, targs)]
+    outs, touts = jvp(list(args), targs)
+    return list(outs), [t if is_float(get_aval(o)) else None for o, t in zip(outs, touts)]
+
+
+def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
+    """Reverse mode from the user's forward rule: the pullback of the (linear) tangent map
+    at zero tangents is its transpose."""
+    from fungrad.api import vjp as fungrad_vjp
+    if any(needs[:num_consts]):
+        raise _closure_error("custom_jvp")
+    args = list(primals[num_consts:])
+    n = len(args)
+
+    def tangent_map(*ts):
+        return jvp(args, list(ts))[1]
+
+    zero_t = [np.zeros(get_aval(a).shape, get_aval(a).dtype) for a in args]
+    _, pullback = fungrad_vjp(tangent_map, *zero_t)
+    cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
+           for c, o in zip(cts, outs)]
+    in_cts = pullback(list(cts))
+    return [None] * num_consts + [c if need else None for c, need in
+                                  zip(in_cts[:n], needs[num_consts:])]
+
+
+custom_jvp_call_p.jvp = _custom_jvp_rule
+custom_jvp_call_p.vjp = _custom_jvp_vjp
+
+
+class custom_jvp:
+    """A function with a custom forward-mode rule (and the reverse mode that follows from it).
+
+    ``f = custom_jvp(fun, nondiff_argnums=())``; then ``@f.defjvp`` with
+    ``jvp(primals, tangents) -> (primal_out, tangent_out)`` (the non-differentiable
+    arguments first, as in JAX), or ``f.defjvps(*per_argument)``.
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp: Callable | None = None
+        functools.update_wrapper(self, fun)
+
+    def defjvp(self, jvp: Callable) -> Callable:
+        """Register ``jvp(primals, tangents) -> (out, tangent_out)``."""
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvp_i(g, ans, *primals) -> tangent contribution``."""
+        from fungrad.prims.elementwise import add
+
+        def jvp(primals, tangents):
+            ans = self.fun(*primals)
+            out = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None:
+                    continue
+                c = rule(t, ans, *primals)
+                out = c if out is None else add(out, c)
+            return ans, out if out is not None else zeros(get_aval(ans).shape,
+                                                         get_aval(ans).dtype)
+        self.jvp = jvp
+
+    def __call__(self, *args):
+        if self.jvp is None:
+            raise TypeError(f"No JVP defined for custom_jvp function {self.__name__} using "
+                            "defjvp.")
+        static, dyn = _split(args, self.nondiff_argnums)
+        flat, in_tree = tree_flatten(dyn)
+        if not _any_tracer(flat):
+            return self.fun(*args)  # nothing is being differentiated: just run it
+        n = len(args)
+        body = lambda *d: self.fun(*_merge(static, d, n))  # noqa: E731
+        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, f"custom_jvp {self.__name__}")
+        user_jvp = self.jvp
+
+        def flat_jvp(flat_primals, flat_tangents):
+            primals = tree_unflatten(in_tree, flat_primals)
+            tangents = tree_unflatten(in_tree, flat_tangents)
+            nondiff = [static[i] for i in self.nondiff_argnums]
+            out, t_out = user_jvp(*nondiff, tuple(primals), tuple(tangents)) \
+                if nondiff else user_jvp(tuple(primals), tuple(tangents))
+            out_leaves, out_def = tree_flatten(out)
+            t_leaves, t_def = tree_flatten(t_out)
+            if out_def != out_tree or t_def != out_tree:
+                raise TypeError(f"custom_jvp rule of {self.__name__} must return (out, "
+                                f"tangent_out) shaped like the function's output {out_tree}; "
+                                f"got {out_def} and {t_def}")
+            return out_leaves, t_leaves
+
+        outs = bind(custom_jvp_call_p, *consts, *flat,
+                    call_jaxpr=ClosedJaxpr(jaxpr, []), num_consts=len(consts), jvp=flat_jvp)
+        return tree_unflatten(out_tree, outs)
+
+
+# ---------------------------------------------------------------------------------------------
+# custom_vjp
+# ---------------------------------------------------------------------------------------------
+
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p.impl = lambda *args, call_jaxpr, num_consts, fwd, bwd: \
+    eval_jaxpr(call_jaxpr.jaxpr, call_jaxpr.consts, *args)
+custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr, num_consts, fwd, bwd: \
+    call_jaxpr.out_avals
+
+
+def _custom_vjp_jvp(*args, **params):
+    raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function; use "
+                    "reverse mode (grad, vjp, jacrev), or define the rule with custom_jvp.")
+
+
+def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, fwd, bwd):
+    if any(needs[:num_consts]):
+        raise _closure_error("custom_vjp")
+    args = list(primals[num_consts:])
+    cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
+           for c, o in zip(cts, outs)]
+    in_cts = bwd(args, cts)
+    return [None] * num_consts + [c if need else None for c, need in
+                                  zip(in_cts, needs[num_consts:])]
+
+
+custom_vjp_call_p.jvp = _custom_vjp_jvp
+custom_vjp_call_p.vjp = _custom_vjp_vjp
+
+
+class custom_vjp:
+    """A function with a custom reverse-mode rule.
+
+    ``f = custom_vjp(fun, nondiff_argnums=())``; then ``f.defvjp(fwd, bwd)`` with
+    ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> tuple of cotangents, one
+    per (differentiable) argument`` (non-differentiable arguments come first, as in JAX).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> @fungrad.custom_vjp
+    ... def clip_gradient(x):
+    ...     return x
+    >>> clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (fnp.clip(g, -1.0, 1.0),))
+    >>> float(fungrad.grad(lambda x: 10.0 * clip_gradient(x))(2.0))
+    1.0
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+        functools.update_wrapper(self, fun)
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        """Register ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> cts``."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise TypeError(f"No VJP defined for custom_vjp function {self.__name__} using "
+                            "defvjp.")
+        static, dyn = _split(args, self.nondiff_argnums)
+        flat, in_tree = tree_flatten(dyn)
+        if not _any_tracer(flat):
+            return self.fun(*args)
+        n = len(args)
+        body = lambda *d: self.fun(*_merge(static, d, n))  # noqa: E731
+        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, f"custom_vjp {self.__name__}")
+        nondiff = [static[i] for i in self.nondiff_argnums]
+        user_fwd, user_bwd, name = self.fwd, self.bwd, self.__name__
+
+        def flat_bwd(flat_primals, flat_cts):
+            primals = tree_unflatten(in_tree, flat_primals)
+            _, residuals = user_fwd(*_merge(static, primals, n))
+            ct = tree_unflatten(out_tree, flat_cts)
+            in_cts = user_bwd(*nondiff, residuals, ct) if nondiff else user_bwd(residuals, ct)
+            if not isinstance(in_cts, tuple) or len(in_cts) != len(primals):
+                raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
+                                f"cotangent per differentiable argument ({len(primals)}), got "
+                                f"{type(in_cts).__name__}")
+            return tree_flatten(tuple(in_cts))[0]
+
+        outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=ClosedJaxpr(jaxpr, []),
+                    num_consts=len(consts), fwd=user_fwd, bwd=flat_bwd)
+        return tree_unflatten(out_tree, outs)
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoint (remat)
+# ---------------------------------------------------------------------------------------------
+
+remat_p = Primitive("checkpoint", multiple_results=True)
+remat_p.impl = lambda *args, jaxpr: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+remat_p.abstract_eval = lambda *avals, jaxpr: jaxpr.out_avals
+
+
+def _remat_jvp(primals, tangents, jaxpr):
+    nonzero = [t is not None for t in tangents]
+    new, _ = jvp_jaxpr(jaxpr, nonzero, instantiate=True)
+    outs = bind(remat_p, *primals, *[t for t in tangents if t is not None], jaxpr=new)
+    n = len(jaxpr.out_avals)
+    touts = iter(outs[n:])
+    return outs[:n], [next(touts) if is_float(a) else None for a in jaxpr.out_avals]
+
+
+def _remat_vjp(cts, primals, outs, needs, jaxpr):
+    # the backward pass of the body recomputes its forward values from the inputs: only the
+    # inputs were kept, not the body's intermediates
+    cts = [c if c is not None else zeros(a.shape, a.dtype)
+           for c, a in zip(cts, jaxpr.out_avals)]
+    body_vjp = vjp_jaxpr(jaxpr, list(needs))
+    in_cts = iter(bind(remat_p, *primals, *cts, jaxpr=body_vjp))
+    return [next(in_cts) if need else None for need in needs]
+
+
+remat_p.jvp = _remat_jvp
+remat_p.vjp = _remat_vjp
+
+
+def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Any = None,
+               static_argnums: Sequence[int] = ()) -> Callable:
+    """Rematerialization: reverse mode keeps only ``fun``'s inputs and recomputes its
+    intermediates in the backward pass (less memory, more compute). ``remat`` is an alias.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> f = fungrad.checkpoint(lambda x: fnp.sin(fnp.sin(x)))
+    >>> float(fungrad.grad(f)(0.0))
+    1.0
+    """
+    if policy is not None:
+        raise NotImplementedError("fungrad.checkpoint: policies are not supported (every "
+                                  "intermediate is recomputed)")
+    static_argnums = tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        static, dyn = _split(args, static_argnums)
+        flat, in_tree = tree_flatten(dyn)
+        if not _any_tracer(flat):
+            return fun(*args)
+        n = len(args)
+        body = lambda *d: fun(*_merge(static, d, n))  # noqa: E731
+        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, "checkpoint")
+        # the closed-over values become leading inputs of the body
+        outs = bind(remat_p, *consts, *flat, jaxpr=ClosedJaxpr(jaxpr, []))
+        return tree_unflatten(out_tree, outs)
+
+    return wrapped
+
+
+remat = checkpoint
