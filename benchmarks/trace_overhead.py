@@ -29,14 +29,16 @@ CHAIN_LENGTH = 1000
 ARRAY_SIZE = 8  # small: per-op bookkeeping, not arithmetic, dominates
 
 
-def trace_candidate(backend, x, ops):
+def trace_candidate(backend, x, ops, **options):
     """make_jaxpr of the chain; a fresh function each call so no trace cache can hit."""
     def call():
-        return backend.make_jaxpr(lambda a: apply_chain(backend.np, a, ops))(x)
-    return Candidate(f"{backend.name} make_jaxpr", call)
+        return backend.make_jaxpr(lambda a: apply_chain(backend.np, a, ops), **options)(x)
+    label = f"{backend.name} make_jaxpr" + ("" if not options else
+                                            " " + ",".join(f"{k}={v}" for k, v in options.items()))
+    return Candidate(label, call)
 
 
-def grad_candidate(backend, x, ops):
+def grad_candidate(backend, x, ops, **_):
     """value_and_grad of sum(chain(x)), with inputs converted once, untimed."""
     vg = backend.value_and_grad(lambda a, data: backend.np.sum(apply_chain(backend.np, a, ops)))
     params, data = backend.prepare(x, None, "value_and_grad")
@@ -61,12 +63,14 @@ def main(argv=None):
     cands = [Candidate("numpy", lambda: apply_chain(np, x, ops))]
     kinds = {"numpy": f"{CHAIN_LENGTH} plain calls"}
     for backend in backends.values():
-        builders = [(grad_candidate, "forward + backward")]
+        builders = [(grad_candidate, {}, "forward + backward")]
         if backend.make_jaxpr is not None:
-            builders.insert(0, (trace_candidate, "trace only"))
-        for build, kind in builders:
+            builders.insert(0, (trace_candidate, {}, "trace (+ clean-up passes)"))
+            if backend.name == "fungrad":  # fungrad's make_jaxpr also simplifies the IR
+                builders.insert(0, (trace_candidate, {"simplify": False}, "trace only"))
+        for build, options, kind in builders:
             try:
-                cand = build(backend, x, ops)
+                cand = build(backend, x, ops, **options)
                 out = cand.call()
                 if build is grad_candidate:
                     ok, message = compare(out, reference, rtol=1e-6)

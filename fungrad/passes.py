@@ -8,6 +8,8 @@ equations iteratively (a 100,000-equation IR is fine). Guards are effects: never
 """
 from __future__ import annotations
 
+import numpy as np
+
 from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 
 
@@ -41,6 +43,9 @@ def _dce_sub(value):
 
 
 def _dce_params(eqn: Eqn) -> Eqn:
+    if not eqn.params or not any(isinstance(v, (ClosedJaxpr, tuple)) for v in
+                                 eqn.params.values()):
+        return eqn
     params = {k: _dce_sub(v) for k, v in eqn.params.items()}
     if all(params[k] is v for k, v in eqn.params.items()):
         return eqn
@@ -64,11 +69,16 @@ def dce_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
 
 def _atom_key(x):
     if type(x) is Literal:
-        return ("lit", type(x.val), x.aval.dtype, x.aval.weak_type, repr(x.val))
+        val = x.val
+        if type(val) in (bool, int, float, complex):
+            return ("lit", type(val), val)
+        return ("lit", x.aval.dtype, x.aval.weak_type, np.asarray(val).tobytes())
     return id(x)
 
 
 def _params_key(params: dict):
+    if not params:
+        return ()
     try:
         key = tuple(sorted(params.items()))
         hash(key)

@@ -33,12 +33,15 @@ def active_vars(jaxpr: Jaxpr, differentiated: Sequence[bool]) -> set:
     """The variables that depend on a differentiated input through differentiable operations
     (float dtype, not ``stop_gradient`` or a comparison). Vars hash by identity."""
     active = {v for v, d in zip(jaxpr.invars, differentiated) if d and is_float(v.aval)}
+    add_active = active.add
     for eqn in jaxpr.eqns:
         if eqn.primitive.nondiff:
             continue
         for x in eqn.inputs:
             if x in active:
-                active.update(v for v in eqn.outvars if v.aval.dtype.kind in "fc")
+                for v in eqn.outvars:
+                    if v.aval.dtype.kind in "fc":
+                        add_active(v)
                 break
     return active
 
@@ -65,18 +68,22 @@ def _backward(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool], out_cts: 
             old = ct_env.get(v)
             ct_env[v] = ct if old is None else add(old, ct)
 
+    pop_ct, pop_value = ct_env.pop, env.pop
     for eqn in reversed(jaxpr.eqns):
         outvars = eqn.outvars
         prim = eqn.primitive
-        if prim.multiple_results:
+        if not prim.multiple_results:
+            cts = pop_ct(outvars[0], None)
+            if cts is None:  # nothing flows back through here: just free its value
+                pop_value(outvars[0], None)
+                continue
+        else:
             cts = [ct_env.pop(v, None) for v in outvars]
             if any(c is not None for c in cts):  # such rules get dense cotangents
                 cts = [zeros(v.aval.shape, v.aval.dtype) if c is None and is_float(v.aval)
                        else c for v, c in zip(outvars, cts)]
             else:
                 cts = None
-        else:
-            cts = ct_env.pop(outvars[0], None)
         if cts is not None:
             inputs = eqn.inputs
             needs = [x in active for x in inputs]

@@ -59,16 +59,17 @@ def elementwise_abstract_eval(name: str, ufunc):
 def _elementwise_simplify(inputs, params, ctx, out_aval):
     """Clean-up rule of every elementwise primitive: read an operand before a
     ``broadcast_to`` when the op's own broadcasting gives the same result."""
-    new = list(inputs)
+    new = None
     for i, x in enumerate(inputs):
         eqn = ctx.producer(x)
         if eqn is None or not getattr(eqn.primitive, "broadcast_only", False):
             continue
+        new = list(inputs) if new is None else new
         source = eqn.inputs[0]
         shapes = [source.aval.shape] + [y.aval.shape for j, y in enumerate(new) if j != i]
         if source.aval.dtype == x.aval.dtype and np.broadcast_shapes(*shapes) == out_aval.shape:
             new[i] = source
-    return None if all(a is b for a, b in zip(new, inputs)) else (new, params)
+    return None if new is None or all(a is b for a, b in zip(new, inputs)) else (new, params)
 
 
 def elementwise(name: str, ufunc, nondiff: bool = False):
@@ -124,9 +125,13 @@ def _with_unit(unit, positions):
     def rule(inputs, params, ctx, out_aval):
         for i in positions:
             value, other = ctx.value(inputs[i]), inputs[1 - i]
-            if value is not None and np.asarray(value).dtype != np.bool_ and \
-                    other.aval.shape == out_aval.shape and \
-                    other.aval.dtype == out_aval.dtype and np.all(np.asarray(value) == unit):
+            if value is None or other.aval.shape != out_aval.shape or \
+                    other.aval.dtype != out_aval.dtype:
+                continue
+            if type(value) in (int, float):  # the common case: a Python literal
+                if value == unit:
+                    return other
+            elif np.asarray(value).dtype != np.bool_ and np.all(np.asarray(value) == unit):
                 return other
         return _elementwise_simplify(inputs, params, ctx, out_aval)
     return rule
