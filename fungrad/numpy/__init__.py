@@ -980,10 +980,10 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     if dtype is not None:
         a = astype(a, dtype)
     axes = _axes(axis, _ndim(a), "sum")
-    res = st.reduce_sum(a, axes)
+    res = st.reduce_sum(a, axes, keepdims)
     if initial is not None:
         res = ew.add(res, initial)
-    return _keep(res, _shape(a), axes, keepdims)
+    return res
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
@@ -999,10 +999,10 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
     if dtype is not None:
         a = astype(a, dtype)
     axes = _axes(axis, _ndim(a), "prod")
-    res = st.reduce_prod(a, axes)
+    res = st.reduce_prod(a, axes, keepdims)
     if initial is not None:
         res = ew.mul(res, initial)
-    return _keep(res, _shape(a), axes, keepdims)
+    return res
 
 
 def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
@@ -1018,10 +1018,10 @@ def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
         res = np.full(tuple(d for i, d in enumerate(_shape(a)) if i not in axes), initial,
                       _dtype(a))
         return _keep(res, _shape(a), axes, keepdims)
-    res = prim_fn(a, axes)
+    res = prim_fn(a, axes, keepdims)
     if initial is not None:
         res = (ew.maximum if name in ("max", "amax") else ew.minimum)(res, initial)
-    return _keep(res, _shape(a), axes, keepdims)
+    return res
 
 
 def max(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):  # noqa
@@ -1057,8 +1057,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
         a = astype(a, np.float64)
     axes = _axes(axis, _ndim(a), "mean")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
-    res = ew.div(st.reduce_sum(a, axes), float(n) if n else np.nan)
-    return _keep(res, _shape(a), axes, keepdims)
+    return ew.div(st.reduce_sum(a, axes, keepdims), float(n) if n else np.nan)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
@@ -1077,14 +1076,13 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     axes = _axes(axis, _ndim(a), "var")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
     centered = ew.sub(a, _mean_keep(a, axes))
-    res = ew.div(st.reduce_sum(ew.square(centered), axes), float(builtins.max(n - ddof, 0)))
-    return _keep(res, _shape(a), axes, keepdims)
+    return ew.div(st.reduce_sum(ew.square(centered), axes, keepdims),
+                  float(builtins.max(n - ddof, 0)))
 
 
 def _mean_keep(a, axes):
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
-    total = st.reduce_sum(a, axes)
-    return _keep(ew.div(total, float(n) if n else np.nan), _shape(a), axes, True)
+    return ew.div(st.reduce_sum(a, axes, True), float(n) if n else np.nan)
 
 
 def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
@@ -1119,7 +1117,7 @@ def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     _not_supported("all", "where", where)
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "all")
-    return _keep(st.reduce_and(a, axes), _shape(a), axes, keepdims)
+    return st.reduce_and(a, axes, keepdims)
 
 
 def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
@@ -1128,7 +1126,7 @@ def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     _not_supported("any", "where", where)
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "any")
-    return _keep(st.reduce_or(a, axes), _shape(a), axes, keepdims)
+    return st.reduce_or(a, axes, keepdims)
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):

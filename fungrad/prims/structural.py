@@ -197,13 +197,13 @@ _REDUCE_UFUNC = {np.sum: np.add, np.max: np.maximum, np.min: np.minimum,
 def _reduction(name, np_fn, *, nondiff=False, keep_dtype=False, identity=True):
     ufunc = _REDUCE_UFUNC.get(np_fn)
 
-    def impl(x, axes):
+    def impl(x, axes, keepdims=False):
         # on floats, the ufunc's reduce is what np.sum/np.max run, minus their Python wrapper
         if ufunc is not None and type(x) is np.ndarray and x.dtype.kind == "f":
-            return ufunc.reduce(x, axis=axes)
-        return np_fn(x, axis=axes)
+            return ufunc.reduce(x, axis=axes, keepdims=keepdims)
+        return np_fn(x, axis=axes, keepdims=keepdims)
 
-    def abstract_eval(aval, axes):
+    def abstract_eval(aval, axes, keepdims=False):
         _check_axes(name, aval, axes)
         if not identity and any(aval.shape[a] == 0 for a in axes):
             raise ValueError(f"{name}: zero-size array to reduction operation over axes {axes}"
@@ -212,8 +212,9 @@ def _reduction(name, np_fn, *, nondiff=False, keep_dtype=False, identity=True):
             dtype = aval.dtype
         else:
             dtype = np_fn(probe_value(aval.strip_weak()), axis=0).dtype
-        shape = tuple(d for i, d in enumerate(aval.shape) if i not in axes)
-        return ShapedArray(shape, dtype)
+        shape = tuple((1 if keepdims else None) if i in axes else d
+                      for i, d in enumerate(aval.shape))
+        return ShapedArray(tuple(d for d in shape if d is not None), dtype)
 
     prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
     return prim
@@ -228,10 +229,14 @@ reduce_or_p = _reduction("reduce_or", np.any, nondiff=True)
 
 
 def _reducer(prim):
-    def reduce(x, axes):
+    def reduce(x, axes, keepdims: bool = False):
+        """The reduction over ``axes``; ``keepdims`` keeps them as size-1 axes (numpy's
+        keepdims: one equation instead of a reduction and a reshape)."""
         axes = tuple(sorted(int(a) for a in axes))
         if not axes and _dtype_of(x).kind in "fc" and not isinstance(x, (int, float)):
             return x  # reducing over no axes is the identity (numpy keeps float dtypes)
+        if keepdims:
+            return bind(prim, x, axes=axes, keepdims=True)
         return bind(prim, x, axes=axes)
     return reduce
 
@@ -239,9 +244,11 @@ def _reducer(prim):
 def _reduce_emit(ufunc):
     """One ``ufunc.reduce`` call: what numpy's sum/max run, without their Python wrapper
     (floating dtypes only: np.sum widens small integers, ufunc.reduce does not)."""
-    def emit(avals, axes):
+    def emit(avals, axes, keepdims=False):
         if avals[0].weak_type or avals[0].dtype.kind not in "fc":
             return None
+        if keepdims:
+            return "{fn}({0}, {axes}, keepdims=True)", {"fn": ufunc.reduce, "axes": axes}
         return "{fn}({0}, {axes})", {"fn": ufunc.reduce, "axes": axes}
     return emit
 
@@ -264,7 +271,8 @@ def expand_reduced(g, x_shape, axes):
     return broadcast_to(reshape(g, kept), x_shape)
 
 
-deflinear(reduce_sum_p, lambda g, x, axes: expand_reduced(g, _shape_of(x), axes))
+deflinear(reduce_sum_p, lambda g, x, axes, keepdims=False:
+          expand_reduced(g, _shape_of(x), axes))
 
 
 def _extremum_weights(ans, x, axes):
@@ -274,10 +282,10 @@ def _extremum_weights(ans, x, axes):
 
 
 for _p in (reduce_max_p, reduce_min_p):
-    defjvp(_p, lambda t, ans, x, axes: reduce_sum(mul(t, _extremum_weights(ans, x, axes)),
-                                                   axes))
-    defvjp(_p, lambda g, ans, x, axes: mul(expand_reduced(g, _shape_of(x), axes),
-                                           _extremum_weights(ans, x, axes)))
+    defjvp(_p, lambda t, ans, x, axes, keepdims=False:
+           reduce_sum(mul(t, _extremum_weights(ans, x, axes)), axes, keepdims))
+    defvjp(_p, lambda g, ans, x, axes, keepdims=False:
+           mul(expand_reduced(g, _shape_of(x), axes), _extremum_weights(ans, x, axes)))
 
 
 def _prod_others(x, axes):
@@ -302,9 +310,10 @@ def _prod_others(x, axes):
     return transpose(reshape(others, tuple(shape[p] for p in perm)), np.argsort(perm))
 
 
-defjvp(reduce_prod_p, lambda t, ans, x, axes: reduce_sum(mul(t, _prod_others(x, axes)), axes))
-defvjp(reduce_prod_p, lambda g, ans, x, axes: mul(expand_reduced(g, _shape_of(x), axes),
-                                                  _prod_others(x, axes)))
+defjvp(reduce_prod_p, lambda t, ans, x, axes, keepdims=False:
+       reduce_sum(mul(t, _prod_others(x, axes)), axes, keepdims))
+defvjp(reduce_prod_p, lambda g, ans, x, axes, keepdims=False:
+       mul(expand_reduced(g, _shape_of(x), axes), _prod_others(x, axes)))
 
 
 def _arg_reduction(name, np_fn):
