@@ -14,7 +14,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import (
-    ShapeDtypeStruct, ShapedArray, Tracer, bind, get_aval, trace_to_jaxpr,
+    ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
+    trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
@@ -197,9 +198,12 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     """Trace ``fun`` at the flat primals; returns ``(out_leaves, out_tree, aux, pullback)``
     where ``pullback(ct_leaves, last_call=False)`` gives the flat input cotangents."""
     flat_fun = _FlatFun(fun, in_tree, has_aux, what)
+    # with nothing outside being traced, this IR is only ever used at these values (for the
+    # backward pass), so Python's decisions need no guards in it
+    outermost = current_trace_level() == 0 and not any(isinstance(x, Tracer) for x in flat)
     closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
                                        description=f"{flat_fun.__name__} for {what}",
-                                       arg_names=arg_names)
+                                       arg_names=arg_names, record_guards=not outermost)
     jaxpr = closed.jaxpr
     env = forward_env(closed, flat, values)
     outs = read_outputs(jaxpr, env)

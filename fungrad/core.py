@@ -638,6 +638,9 @@ class JaxprTrace:
         self.consts: list[Any] = []
         self._const_ids: dict[int, Var] = {}
         self.values: dict[Var, Any] | None = {} if keep_values else None
+        # guards let an IR be evaluated again on other inputs; an IR that is only used at
+        # the values it was traced with (eager grad) may leave them out
+        self.record_guards = True
 
     # -- inputs ----------------------------------------------------------------------------
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
@@ -768,18 +771,20 @@ def new_trace(description: str = "a function", keep_values: bool = False):
 
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
                    description: str | None = None, arg_names: Any = None,
-                   keep_values: bool = False):
+                   keep_values: bool = False, record_guards: bool = True):
     """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
 
     ``args`` are arrays, scalars, tracers of outer traces, or ``ShapeDtypeStruct``/
     ``ShapedArray`` specs. With concrete inputs (and ``abstract=False``) every value is computed
     while tracing; ``keep_values`` returns them too, as a dict from ``Var`` to value.
     Returns ``(closed_jaxpr, outs)`` or ``(closed_jaxpr, outs, values)`` where ``outs`` are
-    the raw outputs of ``fun`` (a flat list).
+    the raw outputs of ``fun`` (a flat list). ``record_guards=False`` leaves Python's
+    decisions out of the IR: only for an IR that will never be evaluated on other inputs.
     """
     description = description or getattr(fun, "__name__", "a function")
     with new_trace(description, keep_values) as trace:
         trace.arg_names = arg_names
+        trace.record_guards = record_guards
         in_tracers = []
         for i, x in enumerate(args):
             if isinstance(x, ShapedArray):
@@ -873,8 +878,9 @@ def guard(tracer: Tracer, kind: str):
         params = {"expect": value, "kind": kind}
     # recorded directly: the value it checks is the one it was just read from
     trace = x._trace
-    source = (_state.source or _user_source_info()) if _config["source_info"] else None
-    trace.eqns.append(Eqn(guard_p, [x.ir_var], params, [], source))
+    if trace.record_guards:
+        source = (_state.source or _user_source_info()) if _config["source_info"] else None
+        trace.eqns.append(Eqn(guard_p, [x.ir_var], params, [], source))
     return value
 
 
