@@ -20,7 +20,7 @@ from fungrad.core import (
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
-from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
+from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from fungrad.vjp import backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",

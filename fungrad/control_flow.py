@@ -67,6 +67,14 @@ def _same_types(a: Sequence[ShapedArray], b: Sequence[ShapedArray]) -> bool:
                                     for x, y in zip(a, b))
 
 
+def _check_same(what: str, first: str, tree_a, avals_a, second: str, tree_b, avals_b):
+    """A TypeError naming both sides when two sub-functions' outputs do not agree."""
+    if tree_a != tree_b or not _same_types(avals_a, avals_b):
+        raise TypeError(f"{what} must have the same tree structure, shapes and dtypes: "
+                        f"{first} is {tree_a} with types {_types(avals_a)} but {second} is "
+                        f"{tree_b} with types {_types(avals_b)}")
+
+
 def _with_extra_invars(jaxpr: Jaxpr, before: Sequence[ShapedArray] = (),
                        after: Sequence[ShapedArray] = ()) -> Jaxpr:
     """The same jaxpr taking extra (unused) inputs before and after its own."""
@@ -125,12 +133,8 @@ def switch(index, branches: Sequence[Callable], *operands):
     out_tree = traced[0][2]
     out_avals = [v.aval for v in traced[0][0].outvars]
     for i, (jx, _, tree) in enumerate(traced[1:], 1):
-        avals_i = [v.aval for v in jx.outvars]
-        if tree != out_tree or not _same_types(avals_i, out_avals):
-            raise TypeError(
-                "cond/switch branches must return the same tree structure, shapes and dtypes;"
-                f" branch 0 returns {out_tree} with types {_types(out_avals)} but branch {i} "
-                f"returns {tree} with types {_types(avals_i)}")
+        _check_same("cond/switch branches", "branch 0's output", out_tree, out_avals,
+                    f"branch {i}'s output", tree, [v.aval for v in jx.outvars])
     # every branch takes every branch's closed-over values, then the operands
     all_consts = [c for _, consts, _ in traced for c in consts]
     const_avals = [[get_aval(c) for c in consts] for _, consts, _ in traced]
@@ -249,12 +253,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
                         f"{_types(out_avals)}")
     body_jx, body_consts, body_tree = _trace_sub(body_fun, args_tree, avals, "body_fun of "
                                                  "while_loop")
-    body_avals = [v.aval for v in body_jx.outvars]
-    if body_tree != in_tree or not _same_types(body_avals, avals):
-        raise TypeError(
-            "while_loop: body_fun output must have the same tree structure, shapes and dtypes "
-            f"as the carry: the carry is {in_tree} with types {_types(avals)} but body_fun "
-            f"returns {body_tree} with types {_types(body_avals)}")
+    _check_same("while_loop: body_fun's output and the carry", "the carry", in_tree, avals,
+                "body_fun's output", body_tree, [v.aval for v in body_jx.outvars])
     outs = bind(while_p, *cond_consts, *body_consts, *flat, cond_jaxpr=_closed(cond_jx),
                 body_jaxpr=_closed(body_jx), cond_nconsts=len(cond_consts),
                 body_nconsts=len(body_consts))
@@ -414,12 +414,8 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
         raise TypeError(f"scan: f must return a pair (carry, y), got {out_tree}")
     new_carry_tree = out_tree.children[0]
     out_avals = [v.aval for v in jx.outvars]
-    new_carry_avals = out_avals[:n_carry]
-    if new_carry_tree != carry_tree or not _same_types(new_carry_avals, carry_avals):
-        raise TypeError(
-            "scan: the carry returned by f must have the same tree structure, shapes and "
-            f"dtypes as init: init is {carry_tree} with types {_types(carry_avals)} but f "
-            f"returns {new_carry_tree} with types {_types(new_carry_avals)}")
+    _check_same("scan: the carry f returns and init", "init", carry_tree, carry_avals,
+                "the carry f returns", new_carry_tree, out_avals[:n_carry])
     outs = bind(scan_p, *consts, *carry_flat, *xs_flat, jaxpr=_closed(jx), length=length,
                 reverse=bool(reverse), num_consts=len(consts), num_carry=n_carry)
     carry_out = tree_unflatten(carry_tree, outs[:n_carry])

@@ -57,6 +57,20 @@ def _any_tracer(flat) -> bool:
     return any(isinstance(x, Tracer) for x in flat) or current_trace_level() > 0
 
 
+def _trace_call(fun: Callable, args: tuple, static_argnums: Sequence[int], what: str):
+    """Split off the static arguments and trace ``fun``'s body on the others; None when
+    nothing is being traced (the function then simply runs). Returns ``(static, flat args,
+    their tree, body jaxpr, its closed-over values, output tree)``."""
+    static, dyn = _split(args, static_argnums)
+    flat, in_tree = tree_flatten(dyn)
+    if not _any_tracer(flat):
+        return None
+    n = len(args)
+    body = lambda *d: fun(*_merge(static, d, n))  # noqa: E731
+    jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, what)
+    return static, flat, in_tree, jaxpr, consts, out_tree
+
+
 # ---------------------------------------------------------------------------------------------
 # custom_jvp
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +130,18 @@ class custom_jvp:
     ``f = custom_jvp(fun, nondiff_argnums=())``; then ``@f.defjvp`` with
     ``jvp(primals, tangents) -> (primal_out, tangent_out)`` (the non-differentiable
     arguments first, as in JAX), or ``f.defjvps(*per_argument)``.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> @fungrad.custom_jvp
+    ... def safe_sqrt(x):
+    ...     return fnp.sqrt(x)
+    >>> @safe_sqrt.defjvp
+    ... def safe_sqrt_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     y = safe_sqrt(x)
+    ...     return y, fnp.where(x > 0, t / (2.0 * fnp.where(x > 0, y, 1.0)), 0.0)
+    >>> fungrad.grad(safe_sqrt)(4.0), fungrad.grad(safe_sqrt)(0.0)  # 0, not inf, at 0
+    (np.float64(0.25), np.float64(0.0))
     """
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
@@ -125,12 +151,29 @@ class custom_jvp:
         functools.update_wrapper(self, fun)
 
     def defjvp(self, jvp: Callable) -> Callable:
-        """Register ``jvp(primals, tangents) -> (out, tangent_out)``."""
+        """Register ``jvp(primals, tangents) -> (out, tangent_out)``; returns ``jvp``, so it
+        works as a decorator.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> f = fungrad.custom_jvp(lambda x: fnp.sin(x))
+        >>> _ = f.defjvp(lambda primals, tangents: (f(primals[0]), 10.0 * tangents[0]))
+        >>> fungrad.jvp(f, (0.0,), (1.0,))
+        (np.float64(0.0), np.float64(10.0))
+        >>> fungrad.grad(f)(0.0)  # reverse mode follows from the forward rule
+        np.float64(10.0)
+        """
         self.jvp = jvp
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
-        """One rule per argument, ``jvp_i(g, ans, *primals) -> tangent contribution``."""
+        """One rule per argument, ``jvp_i(g, ans, *primals) -> tangent contribution``.
+
+        >>> import fungrad
+        >>> f = fungrad.custom_jvp(lambda x, y: x * y)
+        >>> f.defjvps(lambda tx, ans, x, y: tx * y, lambda ty, ans, x, y: 100.0 * ty)
+        >>> fungrad.grad(f, argnums=(0, 1))(2.0, 3.0)
+        (np.float64(3.0), np.float64(100.0))
+        """
         from fungrad.prims.elementwise import add
 
         def jvp(primals, tangents):
@@ -149,13 +192,10 @@ class custom_jvp:
         if self.jvp is None:
             raise TypeError(f"No JVP defined for custom_jvp function {self.__name__} using "
                             "defjvp.")
-        static, dyn = _split(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(dyn)
-        if not _any_tracer(flat):
+        traced = _trace_call(self.fun, args, self.nondiff_argnums, f"custom_jvp {self.__name__}")
+        if traced is None:
             return self.fun(*args)  # nothing is being differentiated: just run it
-        n = len(args)
-        body = lambda *d: self.fun(*_merge(static, d, n))  # noqa: E731
-        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, f"custom_jvp {self.__name__}")
+        static, flat, in_tree, jaxpr, consts, out_tree = traced
         user_jvp = self.jvp
 
         def flat_jvp(flat_primals, flat_tangents):
@@ -232,20 +272,25 @@ class custom_vjp:
         functools.update_wrapper(self, fun)
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
-        """Register ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> cts``."""
+        """Register ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> cts``.
+
+        >>> import fungrad
+        >>> f = fungrad.custom_vjp(lambda x: x ** 3)
+        >>> f.defvjp(lambda x: (x ** 3, x), lambda x, g: (3.0 * x ** 2 * g,))
+        >>> fungrad.grad(f)(2.0)
+        np.float64(12.0)
+        """
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):
         if self.fwd is None:
             raise TypeError(f"No VJP defined for custom_vjp function {self.__name__} using "
                             "defvjp.")
-        static, dyn = _split(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(dyn)
-        if not _any_tracer(flat):
+        traced = _trace_call(self.fun, args, self.nondiff_argnums, f"custom_vjp {self.__name__}")
+        if traced is None:
             return self.fun(*args)
+        static, flat, in_tree, jaxpr, consts, out_tree = traced
         n = len(args)
-        body = lambda *d: self.fun(*_merge(static, d, n))  # noqa: E731
-        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, f"custom_vjp {self.__name__}")
         nondiff = [static[i] for i in self.nondiff_argnums]
         user_fwd, user_bwd, name = self.fwd, self.bwd, self.__name__
 
@@ -314,13 +359,10 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Any = None,
 
     @functools.wraps(fun)
     def wrapped(*args):
-        static, dyn = _split(args, static_argnums)
-        flat, in_tree = tree_flatten(dyn)
-        if not _any_tracer(flat):
+        traced = _trace_call(fun, args, static_argnums, "checkpoint")
+        if traced is None:
             return fun(*args)
-        n = len(args)
-        body = lambda *d: fun(*_merge(static, d, n))  # noqa: E731
-        jaxpr, consts, out_tree = _trace_body(body, in_tree, flat, "checkpoint")
+        _, flat, in_tree, jaxpr, consts, out_tree = traced
         # the closed-over values become leading inputs of the body
         outs = bind(remat_p, *consts, *flat, jaxpr=ClosedJaxpr(jaxpr, []))
         return tree_unflatten(out_tree, outs)

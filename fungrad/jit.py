@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, _guard_holds, Tracer, current_trace_level, get_aval, guard_p,
+    ClosedJaxpr, GuardFailure, Literal, _guard_holds, _var_names, Tracer, current_trace_level, get_aval, guard_p,
     trace_to_jaxpr,
 )
 from fungrad.api import _numpy_leaves
@@ -145,6 +145,16 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
         names[id(v)] = n
         return n
 
+    def fill(form, args: list, i: int) -> str:
+        """A primitive's code template with its inputs' names; the values it needs go in the
+        namespace under names unique to equation ``i``, never into the source text."""
+        template, values = form
+        keys = {}
+        for k, val in values.items():
+            keys[k] = f"_{k}{i}"
+            namespace[keys[k]] = val
+        return template.format(*args, **keys)
+
     for v, c in zip(jaxpr.constvars, closed.consts):
         n = bind_name(v)
         namespace[n] = c
@@ -169,29 +179,17 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
                 lines.append(f"{pad}if not _guard_holds({arg}, {key}, _kind{i}):")
             lines.append(f"{pad}    raise GuardFailure({i})")
         elif form is not None:
-            template, values = form
-            keys = {}
-            for k, val in values.items():
-                keys[k] = f"_{k}{i}"
-                namespace[keys[k]] = val
             out = eqn.outvars[0]
             lines.append(f"{pad}{bind_name(out)} = "
-                         + template.format(*[name_of(x) for x in eqn.inputs], **keys))
+                         + fill(form, [name_of(x) for x in eqn.inputs], i))
             if not out.aval.weak_type:
                 python_valued[id(out)] = _PY_SCALAR[out.aval.dtype]
         else:
             args = [numpy_arg(x) for x in eqn.inputs]
             emit = getattr(prim, "emit", None)
             direct = emit([x.aval for x in eqn.inputs], **eqn.params) if emit else None
-            if direct is not None:
-                # the primitive's own one-call form, e.g. ``x.reshape(shape)``; the values it
-                # needs go in the namespace under names unique to this equation
-                template, values = direct
-                keys = {}
-                for k, val in values.items():
-                    keys[k] = f"_{k}{i}"
-                    namespace[keys[k]] = val
-                call = template.format(*args, **keys)
+            if direct is not None:  # the primitive's own one-call form: x.reshape(shape)
+                call = fill(direct, args, i)
             else:
                 fn = _impl_for(prim, eqn.params)
                 fkey = (prim.name, id(fn))
@@ -226,18 +224,10 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
 
 
 def _identifiers():
-    """a, b, ..., z, ba, ... avoiding Python keywords (``as``, ``if``, ``in``, ``is``, ``or``)."""
+    """The jaxpr printer's names a, b, ..., z, ba, ... minus Python keywords (``as``, ``if``,
+    ``in``, ``is``, ``or``), so the source reads like the printed IR."""
     import keyword
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    for i in itertools.count():
-        n, name = i, ""
-        while True:
-            name = letters[n % 26] + name
-            n //= 26
-            if n == 0:
-                break
-        if not keyword.iskeyword(name):
-            yield name
+    return (name for name in _var_names() if not keyword.iskeyword(name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +313,15 @@ def _output_builder(out_tree, weak: list) -> Callable:
 class Jitted:
     """A jitted function: call it like the original. ``trace_count`` says how many times it
     traced; ``variants()`` lists the cached IRs (with their guards); ``clear_cache()`` empties
-    the cache. ``max_variants`` / ``max_signatures`` bound the cache."""
+    the cache. ``max_variants`` / ``max_signatures`` bound the cache.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> f = fungrad.jit(lambda x: fnp.sum(x ** 2))
+    >>> f(np.array([1.0, 2.0])), f(np.array([3.0, 4.0]))
+    (np.float64(5.0), np.float64(25.0))
+    >>> f  # same shapes, no Python control flow: one trace serves both calls
+    <jit <lambda>: 1 traces, 1 variants cached>
+    """
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
                  static_argnames: Sequence[str] = (), max_variants: int = DEFAULT_MAX_VARIANTS,
@@ -455,15 +453,56 @@ class Jitted:
 
     # -- inspection -------------------------------------------------------------------------
     def variants(self) -> list[ClosedJaxpr]:
-        """The cached IRs, most recently used signature last, guards included."""
+        """The cached IRs, most recently used signature last, guards included.
+
+        >>> import fungrad
+        >>> f = fungrad.jit(lambda x: x * 2.0 if x > 0 else -x)
+        >>> f(1.0), f(-1.0), f(5.0)
+        (np.float64(2.0), np.float64(1.0), np.float64(10.0))
+        >>> for closed in f.variants():  # one per path, the last one taken first
+        ...     print(closed)
+        { lambda ; a:f64[]. let
+            b:bool[] = gt a 0
+            guard[expect=True] b
+            c:f64[] = mul a 2.0
+          in (c,) }
+        { lambda ; a:f64[]. let
+            b:bool[] = gt a 0
+            guard[expect=False] b
+            c:f64[] = neg a
+          in (c,) }
+        """
         return [v.jaxpr for vs in self._cache.values() for v in vs]
 
     def sources(self) -> list[str]:
-        """The generated Python source of every cached variant."""
+        """The generated Python source of every cached variant.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> f = fungrad.jit(lambda x: fnp.sin(x) * 2.0)
+        >>> _ = f(np.zeros(3))
+        >>> print(f.sources()[0])
+        def compiled(a):
+            b = _sin(a)
+            del a
+            c = _mul(b, _lit0)
+            del b
+            return [c]
+        """
         return [v.fn.source for vs in self._cache.values() for v in vs]
 
     def clear_cache(self) -> None:
-        """Forget every variant (the trace count is kept)."""
+        """Forget every variant (the trace count is kept).
+
+        >>> import fungrad
+        >>> f = fungrad.jit(lambda x: x + 1.0)
+        >>> _ = f(1.0)
+        >>> f.clear_cache()
+        >>> f.variants(), f.trace_count
+        ([], 1)
+        >>> _ = f(1.0)  # traces again
+        >>> f.trace_count
+        2
+        """
         self._cache.clear()
         self._fast.clear()
 

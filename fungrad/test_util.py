@@ -65,33 +65,55 @@ def _assert_close(what, expected, got, atol, rtol):
 
 
 def check_jvp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None):
-    """One JVP in a random direction against a central difference."""
+    """One JVP in a random direction against a central difference; raises AssertionError on
+    a mismatch.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> check_jvp(fnp.tanh, (np.array([0.5, 1.0]),))
+    >>> wrong = fungrad.custom_jvp(fnp.sin)
+    >>> _ = wrong.defjvp(lambda p, t: (fnp.sin(p[0]), t[0]))  # should be cos(x) * t
+    >>> try:
+    ...     check_jvp(wrong, (np.array([1.0, 2.0]),))
+    ... except AssertionError as e:
+    ...     print(str(e).splitlines()[0])
+    JVP mismatch (atol=1e-05, rtol=1e-05):
+    """
     rng = rng or np.random.default_rng(0)
-    leaves = tree_flatten(args)[0]
-    eps = eps or max((_DEFAULT_EPS.get(_dtype(x), 1e-4) for x in leaves
-                      if _dtype(x).kind == "f"), default=1e-4)
-    tol = _tol(atol, leaves)
-    tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
+    tol, tangent, numeric = _central_difference(f, args, atol, eps, rng)
     out, t_out = jvp(f, tuple(args), tangent)
-    plus = f(*_add(tuple(args), tangent, eps))
-    minus = f(*_add(tuple(args), tangent, -eps))
-    numeric = tree_map(lambda p, m: (_f64(p) - _f64(m)) / (2 * eps), plus, minus)
     _assert_close("JVP", numeric, t_out, tol, rtol if rtol is not None else tol)
 
 
-def check_vjp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None):
-    """<vjp(ct), t> must equal <ct, jvp(t)>, with the JVP by central differences."""
-    rng = rng or np.random.default_rng(1)
+def _central_difference(f, args, atol, eps, rng):
+    """A random tangent and the central-difference directional derivative along it, with
+    the tolerance and step suited to the arguments' dtypes."""
     leaves = tree_flatten(args)[0]
     eps = eps or max((_DEFAULT_EPS.get(_dtype(x), 1e-4) for x in leaves
                       if _dtype(x).kind == "f"), default=1e-4)
-    tol = _tol(atol, leaves)
-    out, pullback = vjp(f, *args)
-    ct = tree_map(lambda y: _random_like(y, rng), out)
     tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
     plus = f(*_add(tuple(args), tangent, eps))
     minus = f(*_add(tuple(args), tangent, -eps))
-    numeric_t = tree_map(lambda p, m: (_f64(p) - _f64(m)) / (2 * eps), plus, minus)
+    numeric = tree_map(lambda p, m: (_f64(p) - _f64(m)) / (2 * eps), plus, minus)
+    return _tol(atol, leaves), tangent, numeric
+
+
+def check_vjp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None):
+    """<vjp(ct), t> must equal <ct, jvp(t)>, with the JVP by central differences.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> check_vjp(lambda x, y: fnp.sum(x * y), (np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    >>> wrong = fungrad.custom_vjp(lambda x: x * x)
+    >>> wrong.defvjp(lambda x: (x * x, x), lambda x, g: (x * g,))  # should be 2 * x * g
+    >>> try:
+    ...     check_vjp(wrong, (np.array([1.0, 2.0]),))
+    ... except AssertionError as e:
+    ...     print(str(e).splitlines()[0])
+    VJP mismatch (atol=1e-05, rtol=1e-05):
+    """
+    rng = rng or np.random.default_rng(1)
+    out, pullback = vjp(f, *args)
+    ct = tree_map(lambda y: _random_like(y, rng), out)
+    tol, tangent, numeric_t = _central_difference(f, args, atol, eps, rng)
     cts_in = pullback(ct)
     lhs = _inner(tree_map(lambda c, x: c if _dtype(x).kind == "f" else np.zeros(()),
                           tuple(cts_in), tuple(args)),

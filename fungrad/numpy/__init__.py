@@ -20,7 +20,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -174,7 +174,11 @@ for _name, _fn in _BINARY_NONDIFF.items():
 
 
 def positive(x, /):
-    """numpy.positive: ``+x`` (a copy). ``positive(-1.0) == -1.0``."""
+    """numpy.positive: ``+x`` (a copy).
+
+    >>> positive(-1.0)
+    np.float64(-1.0)
+    """
     x = _arr(x)
     if _dtype(x) == np.bool_:  # as numpy: no unary + on booleans (add would give an int)
         raise TypeError("fungrad.numpy.positive does not support boolean operands (got "
@@ -191,7 +195,14 @@ def _float_result(x, ufunc):
 
 
 def fabs(x, /):
-    """numpy.fabs: absolute value as a float. ``fabs(-2) == 2.0``."""
+    """numpy.fabs: absolute value as a float.
+
+    >>> fabs(-2)
+    np.float64(2.0)
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(fabs(x)))(np.array([-3.0, 2.0]))
+    array([-1.,  1.])
+    """
     return ew.absolute(_float_result(_arr(x), np.fabs))
 
 
@@ -212,24 +223,45 @@ pow = power  # noqa: A001  (numpy 2 has both names)
 
 
 def float_power(x1, x2, /):
-    """numpy.float_power: power computed in float64. ``float_power(2, 3) == 8.0``."""
+    """numpy.float_power: power computed in float64.
+
+    >>> float_power(2, 3)
+    np.float64(8.0)
+    >>> import fungrad
+    >>> fungrad.grad(float_power)(2.0, 3.0)  # d/dx x**3 at 2
+    np.float64(12.0)
+    """
     return ew.power(astype(_arr(x1), np.float64), astype(_arr(x2), np.float64))
 
 
 def fmax(x1, x2, /):
-    """numpy.fmax: elementwise maximum that ignores NaNs. ``fmax(nan, 1.0) == 1.0``."""
+    """numpy.fmax: elementwise maximum that ignores NaNs.
+
+    >>> fmax(np.array([nan, 1.0, 5.0]), np.array([1.0, nan, 2.0]))
+    array([1., 1., 5.])
+    """
     x1, x2 = _arr(x1), _arr(x2)
     return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
 
 
 def fmin(x1, x2, /):
-    """numpy.fmin: elementwise minimum that ignores NaNs. ``fmin(nan, 1.0) == 1.0``."""
+    """numpy.fmin: elementwise minimum that ignores NaNs.
+
+    >>> fmin(np.array([nan, 1.0, 5.0]), np.array([1.0, nan, 2.0]))
+    array([1., 1., 2.])
+    """
     x1, x2 = _arr(x1), _arr(x2)
     return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
 
 
 def deg2rad(x, /):
-    """Degrees to radians. ``deg2rad(180.0) == pi``."""
+    """Degrees to radians (also ``radians``).
+
+    >>> deg2rad(180.0) == pi
+    np.True_
+    >>> deg2rad(np.array([0, 90, 180])) / pi
+    array([0. , 0.5, 1. ])
+    """
     return ew.mul(_float_result(_arr(x), np.deg2rad), math.pi / 180.0)
 
 
@@ -237,7 +269,14 @@ radians = deg2rad
 
 
 def rad2deg(x, /):
-    """Radians to degrees. ``rad2deg(pi) == 180.0``."""
+    """Radians to degrees (also ``degrees``).
+
+    >>> rad2deg(pi)
+    np.float64(180.0)
+    >>> import fungrad
+    >>> fungrad.grad(rad2deg)(1.0) == 180.0 / pi
+    np.True_
+    """
     return ew.mul(_float_result(_arr(x), np.rad2deg), 180.0 / math.pi)
 
 
@@ -245,7 +284,16 @@ degrees = rad2deg
 
 
 def round(a, decimals: int = 0, out=None):  # noqa: A001
-    """numpy.round (half to even); zero derivative. ``round(2.5) == 2.0``."""
+    """numpy.round (half to even, also ``around``); zero derivative.
+
+    >>> round(np.array([0.5, 1.5, 2.5]))
+    array([0., 2., 2.])
+    >>> round(1.23456, 2)
+    np.float64(1.23)
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: round(x) * x)(2.4)  # round(x) is a constant to grad
+    np.float64(2.0)
+    """
     _not_supported("round", "out", out)
     a = _arr(a)
     kind = _dtype(a).kind
@@ -268,7 +316,11 @@ around = round
 
 
 def real(x, /):
-    """numpy.real (fungrad differentiates real arrays: the identity on them)."""
+    """numpy.real (fungrad differentiates real arrays: the identity on them).
+
+    >>> real(np.array([1.0, -2.0]))
+    array([ 1., -2.])
+    """
     x = _arr(x)
     if _dtype(x).kind == "c":
         raise NotImplementedError("fungrad.numpy.real of complex arrays is not supported")
@@ -276,8 +328,14 @@ def real(x, /):
 
 
 def conjugate(x, /):
-    """numpy.conjugate: the identity on real arrays (booleans become int8, as in numpy, whose
-    ufunc has no boolean loop)."""
+    """numpy.conjugate (also ``conj``): the identity on real arrays (booleans become int8,
+    as in numpy, whose ufunc has no boolean loop).
+
+    >>> conjugate(np.array([1.0, -2.0]))
+    array([ 1., -2.])
+    >>> conjugate(np.array([True, False])).dtype
+    dtype('int8')
+    """
     x = real(x)
     return ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x
 
@@ -318,7 +376,13 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
-    """numpy.isclose (no derivative). ``isclose(1.0, 1.0 + 1e-9)`` is True."""
+    """numpy.isclose (no derivative).
+
+    >>> isclose(1.0, 1.0 + 1e-9)
+    np.True_
+    >>> isclose(np.array([1.0, 2.0]), np.array([1.0, 2.1]))
+    array([ True, False])
+    """
     a, b = _arr(a), _arr(b)
     if type(b) in (bool, int):
         b = float(b)
@@ -403,17 +467,32 @@ def asarray(a, dtype=None):
 
 
 def zeros(shape, dtype=float64):
-    """numpy.zeros (a constant). ``zeros(2)`` is ``array([0., 0.])``."""
+    """numpy.zeros (a constant).
+
+    >>> zeros(2)
+    array([0., 0.])
+    >>> zeros((2, 3), np.int32).dtype
+    dtype('int32')
+    """
     return np.zeros(shape, dtype)
 
 
 def ones(shape, dtype=float64):
-    """numpy.ones (a constant). ``ones(2)`` is ``array([1., 1.])``."""
+    """numpy.ones (a constant).
+
+    >>> ones(2)
+    array([1., 1.])
+    """
     return np.ones(shape, dtype)
 
 
 def empty(shape, dtype=float64):
-    """Like numpy.empty, but zero-filled (fungrad arrays are never uninitialized)."""
+    """Like numpy.empty, but zero-filled (fungrad arrays are never uninitialized).
+
+    >>> empty((2, 2))
+    array([[0., 0.],
+           [0., 0.]])
+    """
     return np.zeros(shape, dtype)
 
 
@@ -437,30 +516,53 @@ def _like(a, dtype, shape):
 
 
 def zeros_like(a, dtype=None, shape=None):
-    """numpy.zeros_like (a constant even for a traced ``a``: only its shape is used)."""
+    """numpy.zeros_like (a constant even for a traced ``a``: only its shape is used).
+
+    >>> zeros_like(np.arange(3))
+    array([0, 0, 0])
+    """
     s, d = _like(a, dtype, shape)
     return np.zeros(s, d)
 
 
 def ones_like(a, dtype=None, shape=None):
-    """numpy.ones_like (a constant even for a traced ``a``)."""
+    """numpy.ones_like (a constant even for a traced ``a``).
+
+    >>> ones_like(np.zeros((2, 2)), dtype=np.float32)
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     s, d = _like(a, dtype, shape)
     return np.ones(s, d)
 
 
 def empty_like(a, dtype=None, shape=None):
-    """Like numpy.empty_like, but zero-filled."""
+    """Like numpy.empty_like, but zero-filled.
+
+    >>> empty_like(np.arange(3.0))
+    array([0., 0., 0.])
+    """
     return zeros_like(a, dtype, shape)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
-    """numpy.full_like. ``full_like(np.zeros(2), 3.0)`` is ``array([3., 3.])``."""
+    """numpy.full_like.
+
+    >>> full_like(np.zeros(2), 3.0)
+    array([3., 3.])
+    """
     s, d = _like(a, dtype, shape)
     return full(s, fill_value, d)
 
 
 def arange(start, stop=None, step=None, dtype=None):
-    """numpy.arange (a constant). ``arange(3.0)`` is ``array([0., 1., 2.])``."""
+    """numpy.arange (a constant).
+
+    >>> arange(3.0)
+    array([0., 1., 2.])
+    >>> arange(1, 7, 2)
+    array([1, 3, 5])
+    """
     args = [a for a in (start, stop, step) if a is not None]
     args = [operator.index(a) if isinstance(a, Tracer) else a for a in args]
     return np.arange(*args, dtype=dtype)
@@ -491,17 +593,36 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=float64):
-    """numpy.eye (a constant). ``eye(2)`` is the 2x2 identity."""
+    """numpy.eye (a constant).
+
+    >>> eye(2)
+    array([[1., 0.],
+           [0., 1.]])
+    >>> eye(2, 3, k=1)
+    array([[0., 1., 0.],
+           [0., 0., 1.]])
+    """
     return np.eye(N, M, k, dtype)
 
 
 def identity(n: int, dtype=float64):
-    """numpy.identity (a constant)."""
+    """numpy.identity (a constant).
+
+    >>> identity(2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
     return np.identity(n, dtype)
 
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype=float64):
-    """numpy.tri (a constant)."""
+    """numpy.tri (a constant).
+
+    >>> tri(3)
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    """
     return np.tri(N, M, k, dtype)
 
 
@@ -510,24 +631,45 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float64):
 # ---------------------------------------------------------------------------------------------
 
 def shape(a) -> tuple:
-    """numpy.shape (static). ``shape(np.zeros((2, 3))) == (2, 3)``."""
+    """numpy.shape (static).
+
+    >>> shape(np.zeros((2, 3)))
+    (2, 3)
+    """
     return _shape(_arr(a))
 
 
 def ndim(a) -> int:
-    """numpy.ndim (static). ``ndim(np.zeros((2, 3))) == 2``."""
+    """numpy.ndim (static).
+
+    >>> ndim(np.zeros((2, 3)))
+    2
+    """
     return _ndim(_arr(a))
 
 
 def size(a, axis=None) -> int:
-    """numpy.size (static). ``size(np.zeros((2, 3))) == 6``."""
+    """numpy.size (static).
+
+    >>> size(np.zeros((2, 3)))
+    6
+    >>> size(np.zeros((2, 3)), axis=1)
+    3
+    """
     s = _shape(_arr(a))
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
 
 
 def reshape(a, shape=None, order: str = "C", *, newshape=None):
-    """numpy.reshape (C order; one -1 allowed). ``reshape(np.arange(6), (2, -1)).shape``
-    is ``(2, 3)``."""
+    """numpy.reshape (C order; one -1 allowed).
+
+    >>> reshape(np.arange(6), (2, -1)).shape
+    (2, 3)
+    >>> reshape(np.arange(6), (3, 2))
+    array([[0, 1],
+           [2, 3],
+           [4, 5]])
+    """
     if order != "C":
         raise NotImplementedError("fungrad.numpy.reshape supports order='C' only")
     shape = newshape if shape is None else shape
@@ -549,12 +691,24 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
 
 
 def ravel(a, order: str = "C"):
-    """numpy.ravel. ``ravel(np.ones((2, 2))).shape == (4,)``."""
+    """numpy.ravel.
+
+    >>> ravel(np.ones((2, 2))).shape
+    (4,)
+    >>> ravel(np.array([[1, 2], [3, 4]]))
+    array([1, 2, 3, 4])
+    """
     return reshape(a, (-1,), order)
 
 
 def transpose(a, axes=None):
-    """numpy.transpose. ``transpose(np.ones((2, 3))).shape == (3, 2)``."""
+    """numpy.transpose.
+
+    >>> transpose(np.ones((2, 3))).shape
+    (3, 2)
+    >>> transpose(np.zeros((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
     a = _arr(a)
     nd = _ndim(a)
     if axes is None:
@@ -567,17 +721,29 @@ def transpose(a, axes=None):
 
 
 def permute_dims(a, axes=None):
-    """numpy.permute_dims (an alias of transpose)."""
+    """numpy.permute_dims (an alias of transpose).
+
+    >>> permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     return transpose(a, axes)
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes. ``matrix_transpose(np.ones((2, 3))).shape == (3, 2)``."""
+    """Swap the last two axes.
+
+    >>> matrix_transpose(np.ones((5, 2, 3))).shape
+    (5, 3, 2)
+    """
     return swapaxes(x, -1, -2)
 
 
 def moveaxis(a, source, destination):
-    """numpy.moveaxis. ``moveaxis(np.ones((1, 2, 3)), 0, -1).shape == (2, 3, 1)``."""
+    """numpy.moveaxis.
+
+    >>> moveaxis(np.ones((1, 2, 3)), 0, -1).shape
+    (2, 3, 1)
+    """
     a = _arr(a)
     nd = _ndim(a)
     src = _axes(source if isinstance(source, (tuple, list)) else (source,), nd, "moveaxis")
@@ -593,7 +759,11 @@ def moveaxis(a, source, destination):
 
 
 def swapaxes(a, axis1: int, axis2: int):
-    """numpy.swapaxes. ``swapaxes(np.ones((2, 3)), 0, 1).shape == (3, 2)``."""
+    """numpy.swapaxes.
+
+    >>> swapaxes(np.ones((2, 3)), 0, 1).shape
+    (3, 2)
+    """
     a = _arr(a)
     nd = _ndim(a)
     perm = list(range(nd))
@@ -603,7 +773,13 @@ def swapaxes(a, axis1: int, axis2: int):
 
 
 def expand_dims(a, axis):
-    """numpy.expand_dims. ``expand_dims(np.ones(2), 0).shape == (1, 2)``."""
+    """numpy.expand_dims.
+
+    >>> expand_dims(np.ones(2), 0).shape
+    (1, 2)
+    >>> expand_dims(np.ones(2), (0, 2)).shape
+    (1, 2, 1)
+    """
     a = _arr(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     out_nd = _ndim(a) + len(axes)
@@ -615,7 +791,13 @@ def expand_dims(a, axis):
 
 
 def squeeze(a, axis=None):
-    """numpy.squeeze. ``squeeze(np.ones((1, 2, 1))).shape == (2,)``."""
+    """numpy.squeeze.
+
+    >>> squeeze(np.ones((1, 2, 1))).shape
+    (2,)
+    >>> squeeze(np.ones((1, 2, 1)), axis=0).shape
+    (2, 1)
+    """
     a = _arr(a)
     s = _shape(a)
     if axis is None:
@@ -630,7 +812,14 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(array, shape):  # noqa: A002
-    """numpy.broadcast_to. ``broadcast_to(1.0, (2,))`` is ``array([1., 1.])``."""
+    """numpy.broadcast_to; its gradient sums over the broadcast axes.
+
+    >>> broadcast_to(1.0, (2,))
+    array([1., 1.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(broadcast_to(x, (2, 3))))(1.0)
+    np.float64(6.0)
+    """
     x = _arr(array)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     try:
@@ -646,20 +835,36 @@ def broadcast_to(array, shape):  # noqa: A002
 
 
 def broadcast_arrays(*args):
-    """numpy.broadcast_arrays."""
+    """numpy.broadcast_arrays.
+
+    >>> a, b = broadcast_arrays(np.array([[1.0], [2.0]]), np.array([10.0, 20.0, 30.0]))
+    >>> a.shape, b.shape
+    ((2, 3), (2, 3))
+    >>> a
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
     arrays = [_arr(a) for a in args]
     shape = np.broadcast_shapes(*[_shape(a) for a in arrays])
     return [broadcast_to(a, shape) for a in arrays]
 
 
 def atleast_1d(*arys):
-    """numpy.atleast_1d. ``atleast_1d(1.0).shape == (1,)``."""
+    """numpy.atleast_1d.
+
+    >>> atleast_1d(1.0)
+    array([1.])
+    """
     res = [reshape(a, (1,)) if _ndim(_arr(a)) == 0 else _arr(a) for a in arys]
     return res[0] if len(res) == 1 else res
 
 
 def atleast_2d(*arys):
-    """numpy.atleast_2d. ``atleast_2d(np.ones(3)).shape == (1, 3)``."""
+    """numpy.atleast_2d.
+
+    >>> atleast_2d(np.ones(3)).shape
+    (1, 3)
+    """
     res = []
     for a in arys:
         a = _arr(a)
@@ -670,7 +875,11 @@ def atleast_2d(*arys):
 
 
 def atleast_3d(*arys):
-    """numpy.atleast_3d. ``atleast_3d(np.ones(3)).shape == (1, 3, 1)``."""
+    """numpy.atleast_3d.
+
+    >>> atleast_3d(np.ones(3)).shape
+    (1, 3, 1)
+    """
     res = []
     for a in arys:
         a = _arr(a)
@@ -686,7 +895,16 @@ def atleast_3d(*arys):
 
 
 def concatenate(arrays, axis: int | None = 0, dtype=None):
-    """numpy.concatenate. ``concatenate([np.ones(2), np.zeros(1)])`` has shape ``(3,)``."""
+    """numpy.concatenate.
+
+    >>> concatenate([np.ones(2), np.zeros(1)])
+    array([1., 1., 0.])
+    >>> concatenate([np.ones((1, 2)), np.zeros((1, 2))], axis=None)
+    array([1., 1., 0., 0.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(concatenate([x, 2.0 * x])))(np.ones(2))
+    array([3., 3.])
+    """
     arrays = [_arr(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
@@ -704,7 +922,14 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
 
 
 def stack(arrays, axis: int = 0, dtype=None):
-    """numpy.stack. ``stack([np.ones(2), np.zeros(2)]).shape == (2, 2)``."""
+    """numpy.stack.
+
+    >>> stack([np.ones(2), np.zeros(2)]).shape
+    (2, 2)
+    >>> stack([np.array([1.0, 2.0]), np.array([3.0, 4.0])], axis=1)
+    array([[1., 3.],
+           [2., 4.]])
+    """
     arrays = [_arr(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
@@ -716,13 +941,22 @@ def stack(arrays, axis: int = 0, dtype=None):
 
 
 def hstack(tup, dtype=None):
-    """numpy.hstack."""
+    """numpy.hstack.
+
+    >>> hstack([np.array([1.0, 2.0]), np.array([3.0])])
+    array([1., 2., 3.])
+    """
     arrs = [atleast_1d(a) for a in tup]
     return concatenate(arrs, 0 if _ndim(arrs[0]) == 1 else 1, dtype)
 
 
 def vstack(tup, dtype=None):
-    """numpy.vstack."""
+    """numpy.vstack (also ``row_stack``).
+
+    >>> vstack([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    array([[1., 2.],
+           [3., 4.]])
+    """
     return concatenate([atleast_2d(a) for a in tup], 0, dtype)
 
 
@@ -730,12 +964,21 @@ row_stack = vstack
 
 
 def dstack(tup):
-    """numpy.dstack."""
+    """numpy.dstack.
+
+    >>> dstack([np.ones((2, 2)), np.zeros((2, 2))]).shape
+    (2, 2, 2)
+    """
     return concatenate([atleast_3d(a) for a in tup], 2)
 
 
 def column_stack(tup):
-    """numpy.column_stack."""
+    """numpy.column_stack.
+
+    >>> column_stack([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    array([[1., 3.],
+           [2., 4.]])
+    """
     cols = [reshape(_arr(a), (-1, 1)) if _ndim(_arr(a)) < 2 else _arr(a) for a in tup]
     return concatenate(cols, 1)
 
@@ -746,7 +989,11 @@ def _slice_along(a, axis: int, start: int, stop: int):
 
 
 def array_split(ary, indices_or_sections, axis: int = 0):
-    """numpy.array_split: sections may be unequal."""
+    """numpy.array_split: sections may be unequal.
+
+    >>> array_split(np.arange(5.0), 2)
+    [array([0., 1., 2.]), array([3., 4.])]
+    """
     a = _arr(ary)
     axis = _axis(axis, _ndim(a), "array_split")
     n = _shape(a)[axis]
@@ -767,7 +1014,13 @@ def array_split(ary, indices_or_sections, axis: int = 0):
 
 
 def split(ary, indices_or_sections, axis: int = 0):
-    """numpy.split: equal sections, or at the given indices."""
+    """numpy.split: equal sections, or at the given indices.
+
+    >>> split(np.arange(4.0), 2)
+    [array([0., 1.]), array([2., 3.])]
+    >>> split(np.arange(5.0), [1, 3])
+    [array([0.]), array([1., 2.]), array([3., 4.])]
+    """
     a = _arr(ary)
     if isinstance(indices_or_sections, (int, np.integer)):
         n = _shape(a)[_axis(axis, _ndim(a), "split")]
@@ -794,7 +1047,17 @@ def take(a, indices, axis: int | None = None, mode=None):
 
 
 def take_along_axis(arr, indices, axis: int | None):
-    """numpy.take_along_axis: differentiable in ``arr``."""
+    """numpy.take_along_axis: differentiable in ``arr``.
+
+    >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
+    >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
+    array([[1.],
+           [2.]])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(take_along_axis(x, np.array([[1], [1]]), axis=1)))(x)
+    array([[0., 1.],
+           [0., 1.]])
+    """
     a = _arr(arr)
     idx = _arr(indices)
     if axis is None:
@@ -819,7 +1082,14 @@ def take_along_axis(arr, indices, axis: int | None):
 
 
 def tile(A, reps):
-    """numpy.tile. ``tile(np.array([1.0, 2.0]), 2)`` is ``array([1., 2., 1., 2.])``."""
+    """numpy.tile.
+
+    >>> tile(np.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    >>> tile(np.array([1.0, 2.0]), (2, 1))
+    array([[1., 2.],
+           [1., 2.]])
+    """
     a = _arr(A)
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     nd = builtins.max(len(reps), _ndim(a))
@@ -831,8 +1101,14 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis: int | None = None):
-    """numpy.repeat (static repeats). ``repeat(np.array([1.0, 2.0]), 2)`` is
-    ``array([1., 1., 2., 2.])``."""
+    """numpy.repeat (static repeats); each copy sends its gradient back to its source.
+
+    >>> repeat(np.array([1.0, 2.0]), 2)
+    array([1., 1., 2., 2.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(repeat(x, 3) * np.arange(6.0)))(np.ones(2))  # 0+1+2, 3+4+5
+    array([ 3., 12.])
+    """
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -842,23 +1118,47 @@ def repeat(a, repeats, axis: int | None = None):
 
 
 def flip(m, axis=None):
-    """numpy.flip. ``flip(np.array([1.0, 2.0]))`` is ``array([2., 1.])``."""
+    """numpy.flip.
+
+    >>> flip(np.array([1.0, 2.0]))
+    array([2., 1.])
+    >>> flip(np.array([[1, 2], [3, 4]]), axis=1)
+    array([[2, 1],
+           [4, 3]])
+    """
     m = _arr(m)
     return st.rev(m, _axes(axis, _ndim(m), "flip"))
 
 
 def fliplr(m):
-    """numpy.fliplr: flip axis 1."""
+    """numpy.fliplr: flip axis 1.
+
+    >>> fliplr(np.array([[1, 2], [3, 4]]))
+    array([[2, 1],
+           [4, 3]])
+    """
     return flip(m, 1)
 
 
 def flipud(m):
-    """numpy.flipud: flip axis 0."""
+    """numpy.flipud: flip axis 0.
+
+    >>> flipud(np.array([[1, 2], [3, 4]]))
+    array([[3, 4],
+           [1, 2]])
+    """
     return flip(m, 0)
 
 
 def roll(a, shift, axis=None):
-    """numpy.roll. ``roll(np.array([1.0, 2.0, 3.0]), 1)`` is ``array([3., 1., 2.])``."""
+    """numpy.roll.
+
+    >>> roll(np.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(roll(x, 1) * np.arange(3.0)))(np.ones(3))
+    array([1., 2., 0.])
+    """
     a = _arr(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), _shape(a))
@@ -875,7 +1175,12 @@ def roll(a, shift, axis=None):
 
 
 def rot90(m, k: int = 1, axes=(0, 1)):
-    """numpy.rot90. ``rot90(np.array([[1.0, 2.0], [3.0, 4.0]]))`` is ``[[2, 4], [1, 3]]``."""
+    """numpy.rot90.
+
+    >>> rot90(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [1., 3.]])
+    """
     m = _arr(m)
     k %= 4
     a0, a1 = axes
@@ -923,7 +1228,13 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
 
 
 def triu(m, k: int = 0):
-    """numpy.triu: zero below the k-th diagonal (a 1-D ``m`` is a row of a square matrix)."""
+    """numpy.triu: zero below the k-th diagonal (a 1-D ``m`` is a row of a square matrix).
+
+    >>> triu(np.ones((3, 3)), k=1)
+    array([[0., 1., 1.],
+           [0., 0., 1.],
+           [0., 0., 0.]])
+    """
     m = _arr(m)
     s = _shape(m)
     mask = ~np.tri(*s[-2:], k=k - 1, dtype=bool)
@@ -931,7 +1242,17 @@ def triu(m, k: int = 0):
 
 
 def tril(m, k: int = 0):
-    """numpy.tril: zero above the k-th diagonal (a 1-D ``m`` is a row of a square matrix)."""
+    """numpy.tril: zero above the k-th diagonal (a 1-D ``m`` is a row of a square matrix).
+
+    >>> tril(np.ones((3, 3)))
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    >>> import fungrad
+    >>> fungrad.grad(lambda m: sum(tril(m)))(np.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
     m = _arr(m)
     s = _shape(m)
     mask = np.tri(*s[-2:], k=k, dtype=bool)
@@ -953,7 +1274,11 @@ def sort(a, axis: int | None = -1, kind=None, order=None, *, stable=None):
 
 
 def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable=None):
-    """numpy.argsort (stable); zero derivative."""
+    """numpy.argsort (stable); zero derivative.
+
+    >>> argsort(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
     _not_supported("argsort", "order", order)
     a = _arr(a)
     if axis is None:
@@ -973,7 +1298,16 @@ def _keep(out, a_shape, axes, keepdims):
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
         where=None):  # noqa: A001
-    """numpy.sum. ``sum(np.ones((2, 3)), axis=0)`` is ``array([2., 2., 2.])``."""
+    """numpy.sum.
+
+    >>> sum(np.ones((2, 3)), axis=0)
+    array([2., 2., 2.])
+    >>> sum(np.ones((2, 3)), axis=1, keepdims=True).shape
+    (2, 1)
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(x * x))(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
     _not_supported("sum", "out", out)
     _not_supported("sum", "where", where)
     a = _arr(a)
@@ -1047,7 +1381,16 @@ amin = min
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None):
-    """numpy.mean (integers average in float64). ``mean(np.array([1.0, 2.0])) == 1.5``."""
+    """numpy.mean (integers average in float64).
+
+    >>> mean(np.array([1.0, 2.0]))
+    np.float64(1.5)
+    >>> mean(np.array([[1, 2], [3, 4]]), axis=0)
+    array([2., 3.])
+    >>> import fungrad
+    >>> fungrad.grad(mean)(np.array([1.0, 2.0, 3.0, 4.0]))
+    array([0.25, 0.25, 0.25, 0.25])
+    """
     _not_supported("mean", "out", out)
     _not_supported("mean", "where", where)
     a = _arr(a)
@@ -1062,7 +1405,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
 
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
         where=None, mean=None, correction=None):  # noqa: A002
-    """numpy.var. ``var(np.array([1.0, 3.0])) == 1.0``."""
+    """numpy.var.
+
+    >>> var(np.array([1.0, 3.0]))
+    np.float64(1.0)
+    >>> var(np.array([1.0, 3.0]), ddof=1)
+    np.float64(2.0)
+    >>> import fungrad
+    >>> fungrad.grad(var)(np.array([1.0, 3.0]))
+    array([-1.,  1.])
+    """
     _not_supported("var", "out", out)
     _not_supported("var", "where", where)
     _not_supported("var", "mean", mean)
@@ -1087,7 +1439,14 @@ def _mean_keep(a, axes):
 
 def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
         where=None, mean=None, correction=None):  # noqa: A002
-    """numpy.std. ``std(np.array([1.0, 3.0])) == 1.0``."""
+    """numpy.std.
+
+    >>> std(np.array([1.0, 3.0]))
+    np.float64(1.0)
+    >>> import fungrad
+    >>> fungrad.grad(std)(np.array([1.0, 3.0]))
+    array([-0.5,  0.5])
+    """
     return ew.sqrt(var(a, axis, dtype, out, ddof, keepdims, where, mean, correction))
 
 
@@ -1102,17 +1461,33 @@ def _arg_extremum(name, prim_fn, a, axis, out, keepdims):
 
 
 def argmax(a, axis=None, out=None, *, keepdims: bool = False):
-    """numpy.argmax; zero derivative. ``argmax(np.array([1.0, 3.0])) == 1``."""
+    """numpy.argmax; zero derivative.
+
+    >>> argmax(np.array([1.0, 3.0]))
+    np.int64(1)
+    >>> argmax(np.array([[1.0, 5.0], [4.0, 2.0]]), axis=1)
+    array([1, 0])
+    """
     return _arg_extremum("argmax", st.argmax, a, axis, out, keepdims)
 
 
 def argmin(a, axis=None, out=None, *, keepdims: bool = False):
-    """numpy.argmin; zero derivative. ``argmin(np.array([1.0, 3.0])) == 0``."""
+    """numpy.argmin; zero derivative.
+
+    >>> argmin(np.array([1.0, 3.0]))
+    np.int64(0)
+    """
     return _arg_extremum("argmin", st.argmin, a, axis, out, keepdims)
 
 
 def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
-    """numpy.all; zero derivative."""
+    """numpy.all; zero derivative.
+
+    >>> all(np.array([True, False]))
+    np.False_
+    >>> all(np.array([[True, False], [True, True]]), axis=1)
+    array([False,  True])
+    """
     _not_supported("all", "out", out)
     _not_supported("all", "where", where)
     a = _arr(a)
@@ -1121,7 +1496,13 @@ def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
 
 
 def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
-    """numpy.any; zero derivative."""
+    """numpy.any; zero derivative.
+
+    >>> any(np.array([True, False]))
+    np.True_
+    >>> any(np.zeros((2, 2)), axis=0)
+    array([False, False])
+    """
     _not_supported("any", "out", out)
     _not_supported("any", "where", where)
     a = _arr(a)
@@ -1130,12 +1511,25 @@ def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):
-    """numpy.count_nonzero; zero derivative."""
+    """numpy.count_nonzero; zero derivative.
+
+    >>> count_nonzero(np.array([0.0, 1.5, 0.0, 2.0]))
+    np.int64(2)
+    >>> count_nonzero(np.eye(2), axis=0)
+    array([1, 1])
+    """
     return sum(astype(ew.ne(_arr(a), 0), np.int64), axis=axis, keepdims=keepdims)
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
-    """numpy.cumsum. ``cumsum(np.array([1.0, 2.0, 3.0]))`` is ``array([1., 3., 6.])``."""
+    """numpy.cumsum (also ``cumulative_sum``).
+
+    >>> cumsum(np.array([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(cumsum(x)))(np.ones(3))
+    array([3., 2., 1.])
+    """
     _not_supported("cumsum", "out", out)
     a = _arr(a)
     if dtype is not None:
@@ -1180,7 +1574,16 @@ def _strong(x):
 
 
 def dot(a, b, out=None):
-    """numpy.dot. ``dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 11.0``."""
+    """numpy.dot.
+
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    >>> dot(np.eye(2), np.array([3.0, 4.0]))
+    array([3., 4.])
+    >>> import fungrad
+    >>> fungrad.grad(dot)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([3., 4.])
+    """
     _not_supported("dot", "out", out)
     a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
@@ -1234,7 +1637,11 @@ def matmul(x1, x2, /):
 
 
 def vdot(a, b, /):
-    """numpy.vdot for real arrays: the dot product of the flattened inputs."""
+    """numpy.vdot for real arrays: the dot product of the flattened inputs.
+
+    >>> vdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2)))
+    np.float64(10.0)
+    """
     a, b = _arr(a), _arr(b)
     if _size(a) != _size(b):
         raise ValueError(f"vdot: {_describe(a, b)} have different sizes")
@@ -1242,12 +1649,22 @@ def vdot(a, b, /):
 
 
 def vecdot(x1, x2, /, *, axis: int = -1):
-    """numpy.vecdot for real arrays: sum of products over ``axis``, broadcasting the rest."""
+    """numpy.vecdot for real arrays: sum of products over ``axis``, broadcasting the rest.
+
+    >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+    array([3., 7.])
+    """
     return sum(ew.mul(_arr(x1), _arr(x2)), axis=axis)
 
 
 def inner(a, b, /):
-    """numpy.inner: contraction over the last axes."""
+    """numpy.inner: contraction over the last axes.
+
+    >>> inner(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    >>> inner(np.ones((2, 3)), np.ones((4, 3))).shape
+    (2, 4)
+    """
     a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
@@ -1258,13 +1675,24 @@ def inner(a, b, /):
 
 
 def outer(a, b, out=None):
-    """numpy.outer. ``outer(np.ones(2), np.ones(3)).shape == (2, 3)``."""
+    """numpy.outer.
+
+    >>> outer(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
+    array([[ 1., 10.],
+           [ 2., 20.]])
+    """
     _not_supported("outer", "out", out)
     return ew.mul(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
 
 
 def tensordot(a, b, axes=2):
-    """numpy.tensordot. ``tensordot(np.ones((2, 3)), np.ones((3, 4)), 1).shape == (2, 4)``."""
+    """numpy.tensordot.
+
+    >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), 1).shape
+    (2, 4)
+    >>> tensordot(np.ones((2, 3)), np.ones((3, 2)), axes=([0, 1], [1, 0]))
+    array(6.)
+    """
     a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)
     if isinstance(axes, (int, np.integer)):
@@ -1333,7 +1761,15 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
-    """numpy.trace. ``trace(np.eye(3)) == 3.0``."""
+    """numpy.trace.
+
+    >>> trace(np.eye(3))
+    np.float64(3.0)
+    >>> import fungrad
+    >>> fungrad.grad(trace)(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
     _not_supported("trace", "out", out)
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
@@ -1362,7 +1798,13 @@ def diag(v, k: int = 0):
 
 
 def kron(a, b):
-    """numpy.kron. ``kron(np.eye(2), np.ones((1, 2))).shape == (2, 4)``."""
+    """numpy.kron.
+
+    >>> kron(np.eye(2), np.ones((1, 2))).shape
+    (2, 4)
+    >>> kron(np.array([1.0, 10.0]), np.array([1.0, 2.0]))
+    array([ 1.,  2., 10., 20.])
+    """
     a, b = _arr(a), _arr(b)
     nd = builtins.max(_ndim(a), _ndim(b))
     sa = (1,) * (nd - _ndim(a)) + _shape(a)
@@ -1373,7 +1815,11 @@ def kron(a, b):
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """numpy.cross for 3-vectors along the last axis."""
+    """numpy.cross for 3-vectors along the last axis.
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
     if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
         raise NotImplementedError("fungrad.numpy.cross supports the last axis only")
     a, b = _arr(a), _arr(b)

@@ -16,7 +16,7 @@ from fungrad.prims.elementwise import (
     add, convert_element_type, div, eq, mul, sub,
 )
 from fungrad.prims.rules import (
-    batch_shifting, deflinear, defjvp, defvjp, op, primitive, probe_value,
+    batch_shifting, deflinear, defjvp, defvjp, primitive, probe_value,
 )
 
 
