@@ -34,14 +34,21 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
 
     >>> float(norm(np.array([[1.0, 2.0], [2.0, 4.0]])))
     5.0
+    >>> norm(np.array([3.0, -4.0]), ord=1)
+    np.float64(7.0)
+    >>> import fungrad
+    >>> fungrad.grad(norm)(np.array([3.0, 4.0]))
+    array([0.6, 0.8])
     """
     import fungrad.numpy as fnp
     x = _float(x)
     nd = get_aval(x).ndim
     if axis is None:
         if ord is None:
+            if nd == 0:
+                return ew.sqrt(ew.square(x))
             # sqrt(x . x), as numpy computes it: one contraction, no squared temporary
-            flat = st.reshape(x, (get_aval(x).size,))
+            flat = x if nd == 1 else st.reshape(x, (get_aval(x).size,))
             total = st.dot_general(flat, flat, (((0,), (0,)), ((), ())))
             return _keep_all(ew.sqrt(total), nd, keepdims)
         axis = tuple(range(nd)) if nd <= 2 else None
@@ -91,18 +98,43 @@ def _keep_all(out, nd, keepdims):
 
 
 def det(a):
-    """numpy.linalg.det; gradient ``det(A) inv(A)^T``. ``det(np.eye(2)) == 1.0``."""
+    """numpy.linalg.det; gradient ``det(A) inv(A)^T``.
+
+    >>> det(np.array([[2.0, 0.0], [0.0, 3.0]]))
+    np.float64(6.0)
+    >>> import fungrad
+    >>> fungrad.grad(det)(np.array([[2.0, 0.0], [0.0, 3.0]]))
+    array([[3., 0.],
+           [0., 2.]])
+    """
     return la.det(_float(a))
 
 
 def slogdet(a):
-    """numpy.linalg.slogdet as ``(sign, logabsdet)``; differentiable in logabsdet."""
+    """numpy.linalg.slogdet as ``(sign, logabsdet)``; differentiable in logabsdet.
+
+    >>> sign, logabsdet = slogdet(np.array([[0.0, 2.0], [1.0, 0.0]]))
+    >>> sign, logabsdet == np.log(2.0)
+    (np.float64(-1.0), np.True_)
+    >>> import fungrad
+    >>> fungrad.grad(lambda a: slogdet(a)[1])(np.array([[2.0, 0.0], [0.0, 4.0]]))  # inv(A)^T
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
     d = det(a)
     return ew.sign(d), ew.log(ew.absolute(d))
 
 
 def inv(a):
-    """numpy.linalg.inv; gradient ``-inv(A)^T g inv(A)^T``."""
+    """numpy.linalg.inv; gradient ``-inv(A)^T g inv(A)^T``.
+
+    >>> inv(np.array([[2.0, 0.0], [0.0, 4.0]]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    >>> import fungrad
+    >>> fungrad.grad(lambda a: inv(a)[0, 0])(np.array([[2.0]]))  # d(1/a)/da = -1/a**2
+    array([[-0.25]])
+    """
     return la.inv(_float(a))
 
 

@@ -502,6 +502,8 @@ dot_general_p.emit = _dot_general_emit
 
 def dot_general(x, y, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
+    if not lc and not lb and (not _shape_of(x) or not _shape_of(y)):
+        return mul(x, y)  # no contraction with a scalar: a product (what rules often make)
     dims = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
             (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
     return bind(dot_general_p, x, y, dimension_numbers=dims)
