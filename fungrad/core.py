@@ -44,7 +44,11 @@ _SHORT_DTYPE = {
 
 
 def short_dtype_name(dtype: np.dtype) -> str:
-    """``float64 -> 'f64'``, ``bool -> 'bool'``: the dtype names jaxprs print."""
+    """``float64 -> 'f64'``, ``bool -> 'bool'``: the dtype names jaxprs print.
+
+    >>> short_dtype_name(np.float32), short_dtype_name(bool)
+    ('f32', 'bool')
+    """
     return _SHORT_DTYPE.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
@@ -67,18 +71,39 @@ class ShapedArray:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions.
+
+        >>> ShapedArray((2, 3), np.float32).ndim
+        2
+        """
         return len(self.shape)
 
     @property
     def size(self) -> int:
+        """The number of elements.
+
+        >>> ShapedArray((2, 3), np.float32).size
+        6
+        """
         return math.prod(self.shape)
 
     def str_short(self) -> str:
+        """The type as jaxprs print it (also the ``repr``).
+
+        >>> ShapedArray((2, 3), np.float32).str_short()
+        'f32[2,3]'
+        """
         return f"{short_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
 
     __repr__ = str_short
 
     def strip_weak(self) -> "ShapedArray":
+        """The same shape and dtype, strongly typed.
+
+        >>> weak = ShapedArray((), np.float64, weak_type=True)
+        >>> weak.strip_weak().weak_type, weak.strip_weak() == ShapedArray((), np.float64)
+        (False, True)
+        """
         return ShapedArray(self.shape, self.dtype) if self.weak_type else self
 
     def __eq__(self, other):
@@ -114,7 +139,15 @@ _SCALAR_AVALS = {t: ShapedArray((), d, True) for t, d in _PY_SCALAR_DTYPE.items(
 
 
 def get_aval(x: Any) -> ShapedArray:
-    """The abstract value of a tracer, a numpy array/scalar or a Python scalar."""
+    """The abstract value of a tracer, a numpy array/scalar or a Python scalar.
+
+    >>> get_aval(np.ones((2, 3), np.float32))
+    f32[2,3]
+    >>> get_aval(1.0), get_aval(1.0).weak_type  # Python scalars are weakly typed
+    (f64[], True)
+    >>> get_aval(ShapeDtypeStruct((4,), "int32"))
+    i32[4]
+    """
     if type(x) is np.ndarray:
         return value_aval(x)
     if isinstance(x, Tracer):
@@ -132,7 +165,11 @@ def get_aval(x: Any) -> ShapedArray:
 
 def value_aval(x: Any) -> ShapedArray:
     """The aval of a computed value: what a primitive's numpy impl returned. Numpy values are
-    strongly typed; a Python scalar is weakly typed (only a weak cast returns one)."""
+    strongly typed; a Python scalar is weakly typed (only a weak cast returns one).
+
+    >>> value_aval(np.float32(1.0)), value_aval(2.0).weak_type
+    (f32[], True)
+    """
     if not isinstance(x, (np.ndarray, np.generic)):
         weak = _SCALAR_AVALS.get(type(x))
         if weak is not None:
@@ -201,7 +238,17 @@ class Eqn:
 
 
 class Jaxpr:
-    """A function in the IR: ``{ lambda constvars ; invars. let eqns in (outvars) }``."""
+    """A function in the IR: ``{ lambda constvars ; invars. let eqns in (outvars) }``.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.cos(x) * x)(0.5).jaxpr
+    >>> jaxpr
+    { lambda ; a:f64[]. let b:f64[] = cos a; c:f64[] = mul b a in (c,) }
+    >>> len(jaxpr.invars), len(jaxpr.eqns), len(jaxpr.outvars)
+    (1, 2, 1)
+    >>> jaxpr.eqns[0].primitive, jaxpr.eqns[0].outvars[0].aval
+    (cos, f64[])
+    """
 
     __slots__ = ("constvars", "invars", "eqns", "outvars", "_last_use")
 
@@ -222,6 +269,13 @@ class ClosedJaxpr:
     """A ``Jaxpr`` together with the values of its constvars; ``str()`` prints the IR.
 
     Call it like the function it was traced from (flat arguments, a list of flat outputs).
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x, y: fnp.sin(x) * y)(np.ones(2), 2.0)
+    >>> closed
+    { lambda ; a:f64[2] b:f64[]. let c:f64[2] = sin a; d:f64[2] = mul c b in (d,) }
+    >>> closed(np.array([0.0, np.pi / 2]), 3.0)
+    [array([0., 3.])]
     """
 
     __slots__ = ("jaxpr", "consts")
@@ -232,14 +286,32 @@ class ClosedJaxpr:
 
     @property
     def eqns(self):
+        """The equations of the jaxpr.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> [e.primitive.name for e in fungrad.make_jaxpr(lambda x: fnp.sin(x) * x)(1.0).eqns]
+        ['sin', 'mul']
+        """
         return self.jaxpr.eqns
 
     @property
     def in_avals(self):
+        """The abstract values of the inputs.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> fungrad.make_jaxpr(fnp.dot)(np.ones((2, 3)), np.ones(3)).in_avals
+        [f64[2,3], f64[3]]
+        """
         return [v.aval for v in self.jaxpr.invars]
 
     @property
     def out_avals(self):
+        """The abstract values of the outputs.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> fungrad.make_jaxpr(fnp.dot)(np.ones((2, 3)), np.ones(3)).out_avals
+        [f64[2]]
+        """
         return [v.aval for v in self.jaxpr.outvars]
 
     def __call__(self, *args):
@@ -378,7 +450,13 @@ def _pp_jaxpr_text(jaxpr: Jaxpr, namer: _Namer, indent: int, show_source: bool =
 
 
 def pp_jaxpr(jaxpr: Jaxpr, show_source: bool = False) -> str:
-    """The jaxpr as text in JAX's format; ``show_source`` adds ``# file:line`` comments."""
+    """The jaxpr as text in JAX's format; ``show_source`` adds ``# file:line`` comments.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: fnp.exp(x) + 1.0)(np.zeros(2))
+    >>> print(pp_jaxpr(closed.jaxpr))
+    { lambda ; a:f64[2]. let b:f64[2] = exp a; c:f64[2] = add b 1.0 in (c,) }
+    """
     return _pp_jaxpr_text(jaxpr, _Namer(), 0, show_source)
 
 
@@ -405,6 +483,20 @@ class Primitive:
 
     Rules are written with fungrad's own operations, so they trace, and derivatives of any
     order follow.
+
+    >>> square_p = Primitive("square_it")
+    >>> square_p.impl = lambda x: np.square(x)
+    >>> square_p.abstract_eval = lambda aval: aval
+    >>> square_p.jvp = lambda primals, tangents: (square_p.bind(primals[0]),
+    ...                                           2.0 * primals[0] * tangents[0])
+    >>> square_p.vjp = lambda g, primals, outs, needs: [2.0 * primals[0] * g]
+    >>> square_p.bind(np.array([1.0, 3.0]))
+    array([1., 9.])
+    >>> import fungrad
+    >>> fungrad.grad(square_p.bind)(3.0), fungrad.jvp(square_p.bind, (3.0,), (1.0,))
+    (np.float64(6.0), (np.float64(9.0), np.float64(6.0)))
+    >>> fungrad.grad(fungrad.grad(square_p.bind))(3.0)  # the rules trace: 2nd order works
+    np.float64(2.0)
     """
 
     def __init__(self, name: str, multiple_results: bool = False):
@@ -421,6 +513,14 @@ class Primitive:
         self.weak_propagating = False
 
     def bind(self, *args, **params):
+        """``bind(self, *args, **params)``: apply this primitive.
+
+        >>> neg_p = Primitive("neg_it")
+        >>> neg_p.impl = lambda x: -x
+        >>> neg_p.abstract_eval = lambda aval: aval
+        >>> neg_p.bind(np.array([1.0, 2.0]))
+        array([-1., -2.])
+        """
         return bind(self, *args, **params)
 
     def __repr__(self):
@@ -428,7 +528,17 @@ class Primitive:
 
 
 def bind(prim: Primitive, *args, **params):
-    """Apply ``prim``: in the innermost trace among the arguments, or eagerly on numpy."""
+    """Apply ``prim``: in the innermost trace among the arguments, or eagerly on numpy.
+
+    >>> double_p = Primitive("double")
+    >>> double_p.impl = lambda x: 2 * x
+    >>> double_p.abstract_eval = lambda aval: aval
+    >>> bind(double_p, np.array([1.0, 2.0]))  # no tracer: the numpy impl runs
+    array([2., 4.])
+    >>> import fungrad
+    >>> print(fungrad.make_jaxpr(lambda x: bind(double_p, x))(np.ones(2)))  # a tracer: recorded
+    { lambda ; a:f64[2]. let b:f64[2] = double a in (b,) }
+    """
     trace = None
     for a in args:
         if type(a) is Tracer:
@@ -451,19 +561,60 @@ class FungradTypeError(TypeError):
 
 
 class ConcretizationTypeError(FungradTypeError):
-    """Python needed the value of an abstract traced array (``if``, ``while``, ``int()``...)."""
+    """Python needed the value of an abstract traced array (``if``, ``while``, ``int()``...).
+
+    >>> import fungrad
+    >>> try:
+    ...     fungrad.make_jaxpr(lambda n: int(n))(ShapeDtypeStruct((), "int64"))
+    ... except ConcretizationTypeError as e:
+    ...     print(str(e).splitlines()[0])
+    Attempted int() conversion of traced array with shape i64[].
+    """
 
 
 class TracerBoolConversionError(ConcretizationTypeError):
-    """``bool()`` of an abstract traced array."""
+    """``bool()`` of an abstract traced array.
+
+    >>> import fungrad
+    >>> def f(x):
+    ...     return x if x > 0 else -x
+    >>> try:
+    ...     fungrad.make_jaxpr(f)(ShapeDtypeStruct((), "float64"))
+    ... except TracerBoolConversionError as e:
+    ...     print(str(e).splitlines()[0])
+    Attempted boolean conversion of traced array with shape bool[].
+
+    With a concrete input the same ``if`` works, recorded as a guard:
+
+    >>> print(fungrad.make_jaxpr(f)(2.0))
+    { lambda ; a:f64[]. let b:bool[] = gt a 0; guard[expect=True] b in (a,) }
+    """
 
 
 class TracerArrayConversionError(FungradTypeError):
-    """``np.asarray`` of a traced array."""
+    """``np.asarray`` of a traced array.
+
+    >>> import fungrad
+    >>> try:
+    ...     fungrad.grad(lambda x: np.sin(x))(1.0)  # np.sin, not fungrad.numpy.sin
+    ... except TracerArrayConversionError as e:
+    ...     print(str(e).split(":")[0])
+    A traced array f64[] cannot become a numpy array inside a transform (<lambda> for grad)
+    """
 
 
 class UnexpectedTracerError(FungradTypeError):
-    """A traced value escaped the function that was being traced and was used later."""
+    """A traced value escaped the function that was being traced and was used later.
+
+    >>> import fungrad
+    >>> leaked = []
+    >>> _ = fungrad.grad(lambda x: leaked.append(x) or x)(1.0)
+    >>> try:
+    ...     fungrad.grad(lambda y: y * leaked[0])(2.0)
+    ... except UnexpectedTracerError as e:
+    ...     print(str(e).split(",")[0])
+    Encountered an unexpected tracer: f64[]
+    """
 
 
 class GuardFailure(Exception):
@@ -560,6 +711,16 @@ class Tracer:
 
     Operators and array methods (``+``, ``@``, ``.sum()``, ``.T``, ``[...]``) are installed by
     ``fungrad.numpy`` at import time.
+
+    >>> import fungrad
+    >>> seen = []
+    >>> fungrad.grad(lambda x: seen.append(x) or x * x)(3.0)
+    np.float64(6.0)
+    >>> seen  # what the function was called with: a tracer holding its value
+    [Traced<f64[]>(value=array(3.))]
+    >>> _ = fungrad.make_jaxpr(lambda x: seen.append(x) or x)(ShapeDtypeStruct((2,), "float32"))
+    >>> seen[-1]  # abstract tracing: a shape and dtype, no value
+    Traced<f32[2]>with<<lambda> for make_jaxpr>
     """
 
     __slots__ = ("_trace", "aval", "ir_var", "val", "__weakref__")
@@ -780,6 +941,12 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     Returns ``(closed_jaxpr, outs)`` or ``(closed_jaxpr, outs, values)`` where ``outs`` are
     the raw outputs of ``fun`` (a flat list). ``record_guards=False`` leaves Python's
     decisions out of the IR: only for an IR that will never be evaluated on other inputs.
+
+    >>> closed, outs = trace_to_jaxpr(lambda x: [x * 2.0], [np.ones(2)])
+    >>> print(closed)
+    { lambda ; a:f64[2]. let b:f64[2] = mul a 2.0 in (b,) }
+    >>> outs
+    [Traced<f64[2]>(value=array([2., 2.]))]
     """
     description = description or getattr(fun, "__name__", "a function")
     with new_trace(description, keep_values) as trace:

@@ -19,6 +19,13 @@ def last_uses(jaxpr: Jaxpr) -> list[list]:
     """For each equation, the variables whose last reader it is (freed right after it).
 
     Computed once per jaxpr and cached on it; the IR is immutable once built.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.sin(x) * x)(np.ones(2)).jaxpr
+    >>> print(jaxpr)
+    { lambda ; a:f64[2]. let b:f64[2] = sin a; c:f64[2] = mul b a in (c,) }
+    >>> [len(dead) for dead in last_uses(jaxpr)]  # a and b are both last read by mul
+    [0, 2]
     """
     if jaxpr._last_use is not None:
         return jaxpr._last_use
@@ -46,6 +53,13 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list:
     """Evaluate ``jaxpr`` on ``consts`` and flat ``args``; returns the flat list of outputs.
 
     Each value is dropped after its last use, so a long computation holds only what is live.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x, y: (x + y, x * y))(1.0, 2.0)
+    >>> eval_jaxpr(closed.jaxpr, closed.consts, 3.0, 4.0)
+    [7.0, 12.0]
+    >>> fungrad.grad(lambda x: eval_jaxpr(closed.jaxpr, closed.consts, x, 4.0)[1])(3.0)
+    np.float64(4.0)
     """
     if len(args) != len(jaxpr.invars):
         raise TypeError(f"eval_jaxpr: the jaxpr takes {len(jaxpr.invars)} arguments, "
@@ -84,7 +98,14 @@ def _run_eqn(eqn, env: dict, dead) -> None:
 
 
 def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> dict:
-    """Like ``eval_jaxpr`` but keeps every value: the environment a backward pass reads."""
+    """Like ``eval_jaxpr`` but keeps every value: the environment a backward pass reads.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.exp(x) * 2.0)(0.0).jaxpr
+    >>> env = eval_jaxpr_env(jaxpr, [], [0.0])
+    >>> len(env), [env[eqn.outvars[0]] for eqn in jaxpr.eqns]  # the input and both results
+    (3, [1.0, 2.0])
+    """
     env: dict = {}
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))

@@ -16,7 +16,15 @@ from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 def dce(jaxpr: Jaxpr) -> Jaxpr:
     """Dead-code elimination: drop equations none of whose outputs is needed (unless they
     are effects such as guards). Sub-jaxprs (branches, loop bodies) are cleaned too, keeping
-    their signatures."""
+    their signatures.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(1.0)
+    >>> print(closed.jaxpr)
+    { lambda ; a:f64[]. let b:f64[] = sin a; c:f64[] = cos a in (b,) }
+    >>> print(dce(closed.jaxpr))
+    { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
+    """
     live = {id(v) for v in jaxpr.outvars if type(v) is not Literal}
     kept = []
     changed = False
@@ -53,7 +61,16 @@ def _dce_params(eqn: Eqn) -> Eqn:
 
 
 def dce_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
-    """``dce`` and drop the constants of unread constvars."""
+    """``dce`` and drop the constants of unread constvars.
+
+    >>> import numpy as np, fungrad
+    >>> w = np.arange(3.0)
+    >>> closed = fungrad.make_jaxpr(lambda x: (x * w, x + 1.0)[1], dce=False)(np.ones(3))
+    >>> len(closed.consts), len(dce_closed(closed).consts)
+    (1, 0)
+    >>> print(dce_closed(closed))
+    { lambda ; a:f64[3]. let b:f64[3] = add a 1.0 in (b,) }
+    """
     jaxpr = dce(closed.jaxpr)
     live = {id(x) for e in jaxpr.eqns for x in e.inputs} | {id(v) for v in jaxpr.outvars}
     pairs = [(v, c) for v, c in zip(jaxpr.constvars, closed.consts) if id(v) in live]

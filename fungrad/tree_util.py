@@ -97,7 +97,16 @@ def _node_type(x) -> _NodeType | None:
 
 
 class PyTreeDef:
-    """The structure of a pytree (its containers), without the leaves."""
+    """The structure of a pytree (its containers), without the leaves.
+
+    >>> treedef = tree_structure({"w": [1.0, 2.0], "b": None})
+    >>> treedef
+    PyTreeDef({'b': None, 'w': [*, *]})
+    >>> treedef.num_leaves
+    2
+    >>> treedef == tree_structure({"w": [0, 0], "b": None})
+    True
+    """
 
     __slots__ = ("node_type", "node_data", "children", "num_leaves")
 
@@ -137,6 +146,11 @@ _LEAF = PyTreeDef(None, None, ())
 
 
 def treedef_is_leaf(treedef: PyTreeDef) -> bool:
+    """Is ``treedef`` the structure of a single leaf (no container)?
+
+    >>> treedef_is_leaf(tree_structure(1.0)), treedef_is_leaf(tree_structure([1.0]))
+    (True, False)
+    """
     return treedef.node_type is None
 
 
@@ -188,12 +202,22 @@ def _build(td: PyTreeDef, leaves, position: list):
 
 
 def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
-    """The leaves of ``tree`` in order. ``tree_leaves({'a': 1, 'b': (2,)}) == [1, 2]``."""
+    """The leaves of ``tree`` in order (``None`` is an empty node, not a leaf).
+
+    >>> tree_leaves({'a': 1, 'b': (2,)})
+    [1, 2]
+    >>> tree_leaves([1, None, (2, 3)])
+    [1, 2, 3]
+    """
     return tree_flatten(tree, is_leaf)[0]
 
 
 def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
-    """The structure of ``tree``. ``tree_structure((1, 2))`` is ``PyTreeDef((*, *))``."""
+    """The structure of ``tree``.
+
+    >>> tree_structure((1, 2))
+    PyTreeDef((*, *))
+    """
     return tree_flatten(tree, is_leaf)[1]
 
 

@@ -191,6 +191,14 @@ def render(dot_text: str, path: Union[str, os.PathLike], fmt: str | None = None)
     the Graphviz ``dot`` program. Returns False, writing nothing, when ``dot`` is not
     installed; raises ``RuntimeError`` with Graphviz's message when it rejects the input.
     For example ``render(to_dot(closed), "grad.svg")``.
+
+    >>> import os, tempfile, numpy as np, fungrad, fungrad.numpy as fnp
+    >>> dot_text = to_dot(fungrad.make_jaxpr(fnp.sin)(np.ones(2)))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "sin.svg")
+    ...     rendered = render(dot_text, path)  # False, and no file, without Graphviz
+    ...     print(rendered == os.path.exists(path))
+    True
     """
     exe = shutil.which("dot")
     if exe is None:
