@@ -60,7 +60,14 @@ def _loop(prim, args, batched, size, params):
 def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Sequence[bool],
                size: int) -> tuple[list, list]:
     """Evaluate ``jaxpr`` (traced on one example) on batched ``args``: returns the outputs
-    and whether each is batched (batched ones carry the batch as their leading axis)."""
+    and whether each is batched (batched ones carry the batch as their leading axis).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x, y: fnp.sum(x) * y)(np.ones(3), 2.0)
+    >>> xs = np.arange(6.0).reshape(2, 3)  # two examples of x
+    >>> batch_eval(closed.jaxpr, closed.consts, [xs, 2.0], [True, False], 2)
+    ([array([ 6., 24.])], [True])
+    """
     env: dict = dict(zip(jaxpr.constvars, consts))
     benv: dict = {}
     for v, x, b in zip(jaxpr.invars, args, batched):
@@ -78,6 +85,10 @@ def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Seque
         else:
             rule = prim.batch
             result = rule(ins, flags, size, **eqn.params) if rule is not None else None
+            if result is None and size == 0:  # no examples to loop over: empty results
+                empty = [np.zeros((0,) + v.aval.shape, v.aval.dtype) for v in eqn.outvars]
+                result = (empty, [True] * len(empty)) if prim.multiple_results else \
+                    (empty[0], True)
             out, out_b = result if result is not None else \
                 _loop(prim, ins, flags, size, eqn.params)
         if prim.multiple_results:
@@ -96,22 +107,27 @@ def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Seque
 
 def _axes_for(axes, tree, what: str) -> list:
     """Per-leaf axes from ``in_axes``/``out_axes``: an int or None for all leaves, or a
-    pytree prefix of ``tree``'s structure."""
-    leaves, treedef = tree_flatten(tree)
-    if axes is None or isinstance(axes, int):
-        return [axes] * len(leaves)
-    if treedef.node_type in (tuple, list) and isinstance(axes, (tuple, list)) and \
-            len(axes) == len(treedef.children):
-        out = []
-        for sub_axes, child in zip(axes, treedef.children):
-            out.extend(_axes_for(sub_axes, tree_unflatten(child, [0] * child.num_leaves),
-                                 what))
-        return out
-    axes_leaves, axes_tree = tree_flatten(axes, is_leaf=lambda a: a is None)
-    if axes_tree == treedef:
-        return axes_leaves
-    raise ValueError(f"vmap {what} must be an int, None, or a tree matching the arguments' "
-                     f"structure {treedef}; got {axes!r}")
+    pytree prefix of ``tree``'s structure (tuples and lists interchangeable)."""
+    treedef = tree_flatten(tree)[1]
+    out: list = []
+
+    def walk(ax, td) -> bool:
+        if ax is None or isinstance(ax, int):
+            out.extend([ax] * td.num_leaves)
+            return True
+        if td.node_type is None:
+            return False
+        kids, ax_def = tree_flatten(ax, is_leaf=lambda a: a is not ax)
+        same = ax_def.node_type == td.node_type or \
+            {ax_def.node_type, td.node_type} == {tuple, list}
+        if not same or ax_def.node_data != td.node_data or len(kids) != len(td.children):
+            return False
+        return all(walk(a, c) for a, c in zip(kids, td.children))
+
+    if not walk(axes, treedef):
+        raise ValueError(f"vmap {what} must be an int, None, or a tree matching the arguments' "
+                         f"structure {treedef}; got {axes!r}")
+    return out
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
@@ -182,9 +198,14 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
                 o = broadcast_to(reshape(o, (1,) + shape) if shape else reshape(o, (1,)),
                                  (size,) + shape)
             nd = len(get_aval(o).shape)
+            if not -nd <= ax < nd:
+                raise ValueError(f"vmap: out_axes {ax} is out of bounds for an output of type "
+                                 f"{get_aval(o).str_short()} (the batch axis included)")
             results.append(_move_axis(o, 0, ax % nd))
-        # eager results are arrays of their own, never read-only broadcast views
-        results = [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else r
+        # eager results are arrays of their own, never read-only broadcast views, and numpy
+        # values, never Python scalars (an unbatched constant output with out_axes=None)
+        results = [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else
+                   np.asarray(r)[()] if type(r) in (bool, int, float, complex) else r
                    for r in results]
         return tree_unflatten(out_tree, results)
 
