@@ -112,6 +112,8 @@ def _axes_for(axes, tree, what: str) -> list:
     out: list = []
 
     def walk(ax, td) -> bool:
+        if isinstance(ax, bool):
+            raise TypeError(f"vmap {what} must be ints or None, got the bool {ax!r}")
         if ax is None or isinstance(ax, int):
             out.extend([ax] * td.num_leaves)
             return True
@@ -142,10 +144,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
     array([0., 2., 4.])
     """
     @wraps(fun)
-    def batched_fun(*args):
-        flat, in_tree = tree_flatten(args)
-        axes = _axes_for(in_axes if isinstance(in_axes, (tuple, list)) or in_axes is None
-                         or isinstance(in_axes, int) else in_axes, args, "in_axes")
+    def batched_fun(*args, **kwargs):
+        # keyword arguments are mapped over their leading axis, as in JAX
+        flat, in_tree = tree_flatten((args, kwargs))
+        axes = _axes_for(in_axes, args, "in_axes") + [0] * len(tree_flatten(kwargs)[0])
         sizes = set()
         moved, flags, example_avals = [], [], []
         for i, (x, ax) in enumerate(zip(flat, axes)):
@@ -174,7 +176,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         out_box = []
 
         def example_fun(*leaves):
-            out = fun(*tree_unflatten(in_tree, leaves))
+            ex_args, ex_kwargs = tree_unflatten(in_tree, leaves)
+            out = fun(*ex_args, **ex_kwargs)
             out_leaves, out_tree = tree_flatten(out)
             out_box.append(out_tree)
             return out_leaves

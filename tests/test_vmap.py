@@ -904,3 +904,15 @@ def test_ir_of_batched_fallbacks_and_compositions_is_valid():
             np.testing.assert_allclose(closed(new)[0], ref(new), rtol=1e-14)
     closed, _ = _jaxpr(grad(lambda x: fnp.sum(vmap(lambda r: fnp.sin(r) ** 2)(x))), x)
     np.testing.assert_allclose(closed(x)[0], 2 * np.sin(x) * np.cos(x), rtol=1e-14)
+
+
+def test_keyword_arguments_are_mapped_over_their_leading_axis():
+    x, y = rand((3, 2), seed=11), rand((3, 2), seed=12)
+    out = fungrad.vmap(lambda a, b: a * b + 1.0)(x, b=y)
+    assert_same_as_numpy(out, x * y + 1.0)
+
+
+def test_bool_axes_are_rejected():
+    with pytest.raises(TypeError, match="bool"):
+        fungrad.vmap(lambda a: a, in_axes=True)(np.ones((2, 2)))
+    assert fungrad.core.current_trace_level() == 0
