@@ -567,6 +567,8 @@ def stop_gradient(x: Any) -> Any:
     >>> fungrad.grad(lambda x: x * fungrad.stop_gradient(x))(3.0)
     np.float64(3.0)
     """
+    if type(x) is Tracer:  # the common case: one traced array
+        return bind(stop_gradient_p, x)
     return tree_map(lambda leaf: bind(stop_gradient_p, leaf) if isinstance(leaf, Tracer)
                     else leaf, x)
 

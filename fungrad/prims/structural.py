@@ -504,9 +504,18 @@ def dot_general(x, y, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if not lc and not lb and (not _shape_of(x) or not _shape_of(y)):
         return mul(x, y)  # no contraction with a scalar: a product (what rules often make)
-    dims = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+    return bind(dot_general_p, x, y, dimension_numbers=_int_dims(dimension_numbers))
+
+
+def _int_dims(dimension_numbers):
+    """Dimension numbers as tuples of Python ints (hashable, comparable params); most
+    callers already pass exactly that, which is checked cheaply first."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    if type(lc) is tuple and type(rc) is tuple and type(lb) is tuple and type(rb) is tuple \
+            and all(type(d) is int for d in lc + rc + lb + rb):
+        return dimension_numbers
+    return ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
             (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
-    return bind(dot_general_p, x, y, dimension_numbers=dims)
 
 
 def _dot_general_ct_lhs(g, x, y, dimension_numbers):
