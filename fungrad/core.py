@@ -552,6 +552,22 @@ def bind(prim: Primitive, *args, **params):
     return trace.process(prim, args, params)
 
 
+def bind_known(prim: Primitive, args: Sequence[Any], params: dict, known: Any):
+    """``bind`` when the result's value is already known (from the trace an IR came from):
+    the trace records the equation without recomputing it; eagerly it is just ``known``."""
+    trace = None
+    for a in args:
+        if type(a) is Tracer:
+            t = a._trace
+            if trace is None or t.level > trace.level:
+                trace = t
+    if trace is None:
+        return known
+    if not trace.active:
+        raise UnexpectedTracerError(_leak_message(args))
+    return trace.process(prim, args, params, known)
+
+
 # ---------------------------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------------------------
@@ -841,7 +857,9 @@ class JaxprTrace:
         return Literal(x, get_aval(x)), x  # raises the clear TypeError
 
     # -- equations -------------------------------------------------------------------------
-    def process(self, prim: Primitive, args: Sequence[Any], params: dict):
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict, known: Any = None):
+        """Record ``prim`` applied to ``args``; with concrete inputs also compute the value,
+        unless it is ``known`` already (replaying an IR whose values were recorded)."""
         atoms, vals = [], []
         concrete = True
         weak = prim.weak_propagating
@@ -860,11 +878,14 @@ class JaxprTrace:
             # With values at hand the value's own shape and dtype are the output aval: numpy
             # has just done the shape/dtype work, so the abstract rule is only consulted to
             # explain an error (check_jaxpr keeps the two in agreement).
-            try:
-                out_val = prim.impl(*vals, **params)
-            except (TypeError, ValueError):
-                prim.abstract_eval(*[a.aval for a in atoms], **params)
-                raise
+            if known is not None:
+                out_val = known
+            else:
+                try:
+                    out_val = prim.impl(*vals, **params)
+                except (TypeError, ValueError):
+                    prim.abstract_eval(*[a.aval for a in atoms], **params)
+                    raise
             out_aval = [value_aval(v) for v in out_val] if prim.multiple_results \
                 else value_aval(out_val)
         else:
@@ -872,7 +893,7 @@ class JaxprTrace:
             out_val = None
         if weak:  # all inputs weak: the result stays a weak Python scalar
             out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
-            if out_val is not None:
+            if out_val is not None and hasattr(out_val, "item"):
                 out_val = out_val.item()
         source = (_state.source or _user_source_info()) if _config["source_info"] else None
         if prim.multiple_results:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from fungrad.core import Jaxpr, Literal, Tracer, bind, replay_source, tracking_source
+from fungrad.core import (
+    Jaxpr, Literal, Tracer, bind, bind_known, replay_source, tracking_source,
+)
 
 
 def last_uses(jaxpr: Jaxpr) -> list[list]:
@@ -110,4 +112,42 @@ def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> 
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     _run(jaxpr, env, [()] * len(jaxpr.eqns))
+    return env
+
+
+def replay_known(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
+                 values: dict) -> dict:
+    """Like ``eval_jaxpr_env``, for an IR whose every value was recorded while tracing
+    (``values``): an outer trace records each equation again without recomputing it.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> from fungrad.core import trace_to_jaxpr
+    >>> closed, _, values = trace_to_jaxpr(lambda x: [fnp.sin(x)], [0.5], keep_values=True)
+    >>> outer = fungrad.make_jaxpr(
+    ...     lambda x: [replay_known(closed.jaxpr, closed.consts, [x], values)[v]
+    ...                for v in closed.jaxpr.outvars])(0.5)
+    >>> print(outer)
+    { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
+    """
+    env: dict = {}
+    env.update(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, args))
+    track = tracking_source()
+    outer = replay_source(None) if track else None
+    try:
+        for eqn in jaxpr.eqns:
+            if track:
+                replay_source(eqn.source_info or outer)
+            invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+            if eqn.primitive.multiple_results:
+                known = [values.get(v) for v in eqn.outvars]
+                known = None if any(k is None for k in known) else known
+                env.update(zip(eqn.outvars,
+                               bind_known(eqn.primitive, invals, eqn.params, known)))
+            else:
+                v = eqn.outvars[0]
+                env[v] = bind_known(eqn.primitive, invals, eqn.params, values.get(v))
+    finally:
+        if track:
+            replay_source(outer)
     return env

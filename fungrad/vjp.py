@@ -14,7 +14,7 @@ from fungrad.core import (
     ClosedJaxpr, Jaxpr, Literal, ShapedArray, Var, replay_source, trace_to_jaxpr,
     tracking_source,
 )
-from fungrad.interpreter import eval_jaxpr_env
+from fungrad.interpreter import eval_jaxpr_env, replay_known
 from fungrad.prims.elementwise import add, convert_element_type
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import sum_to_shape, zeros
@@ -116,9 +116,11 @@ def forward_env(closed: ClosedJaxpr, args: Sequence[Any], values: dict | None) -
     from fungrad.core import Tracer
     outer = any(isinstance(x, Tracer) for x in args) or \
         any(isinstance(x, Tracer) for x in closed.consts)
-    if values is not None and not outer:
+    if values is None:
+        return eval_jaxpr_env(closed.jaxpr, closed.consts, args)
+    if not outer:
         return values
-    return eval_jaxpr_env(closed.jaxpr, closed.consts, args)
+    return replay_known(closed.jaxpr, closed.consts, args, values)
 
 
 def read_outputs(jaxpr: Jaxpr, env: dict) -> list:
