@@ -36,7 +36,6 @@ from numpy import (  # noqa: F401
     result_type, issubdtype, floating, integer, inexact, number, signedinteger,
 )
 
-from fungrad.numpy import linalg  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2027,3 +2026,6 @@ def _install_tracer_methods() -> None:
 
 
 _install_tracer_methods()
+
+# numpy.linalg last: it is written with the functions above
+from fungrad.numpy import linalg  # noqa: E402,F401

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+import fungrad.numpy as fnp  # imported last by fungrad.numpy, so complete here
 from fungrad.core import get_aval
 from fungrad.prims import elementwise as ew
 from fungrad.prims import linalg as la
 from fungrad.prims import structural as st
 
 
-def _arr(x):
-    from fungrad.numpy import _arr as arr
-    return arr(x)
-
-
 def _float(x):
-    x = _arr(x)
+    x = fnp._arr(x)
     if get_aval(x).dtype.kind not in "fc":
-        from fungrad.numpy import astype
-        x = astype(x, np.float64)
+        x = fnp.astype(x, np.float64)
     return x
 
 
@@ -40,7 +35,6 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
     >>> fungrad.grad(norm)(np.array([3.0, 4.0]))
     array([0.6, 0.8])
     """
-    import fungrad.numpy as fnp
     x = _float(x)
     nd = get_aval(x).ndim
     if axis is None:
