@@ -427,33 +427,40 @@ stop_gradient_p.emit = lambda avals: None if avals[0].weak_type else ("{0}", {})
 
 
 # ---------------------------------------------------------------------------------------------
-# Python-scalar forms: what jit compiles these to on float64 scalars (a Python float and the
-# math module instead of a numpy call on a 0-d value). Anything that raises there (math
-# domain errors, division by zero, overflow) makes the compiled code fall back to numpy.
+# Python-scalar forms: on float64 scalars, jit compiles these to Python operators and the math
+# module (scalar_emit), and tracing computes with them (scalar_impl), instead of a numpy call
+# on a 0-d value, ten times dearer. Anything that raises there (math domain errors, division
+# by zero, overflow) falls back to numpy, whose inf/nan results are kept.
 # ---------------------------------------------------------------------------------------------
 
-def _operator_form(text):
-    return lambda **params: (text, {})
+def _operator_form(prim, text: str, arity: int) -> None:
+    prim.scalar_emit = lambda **params: (text, {})
+    names = ["a", "b"][:arity]
+    prim.scalar_impl = eval(f"lambda {', '.join(names)}: " + text.format(*names))  # noqa: S307
 
 
-def _math_form(fn):
-    return lambda **params: ("{fn}({0})", {"fn": fn})
+def _math_form(prim, fn) -> None:
+    prim.scalar_emit = lambda **params: ("{fn}({0})", {"fn": fn})
+    prim.scalar_impl = fn
 
 
 for _p, _text in ((add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"),
-                  (div_p, "({0} / {1})"), (neg_p, "(-{0})"), (square_p, "({0} * {0})"),
-                  (reciprocal_p, "(1.0 / {0})"), (abs_p, "abs({0})"),
-                  (lt_p, "({0} < {1})"), (le_p, "({0} <= {1})"), (gt_p, "({0} > {1})"),
-                  (ge_p, "({0} >= {1})"), (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})")):
-    _p.scalar_emit = _operator_form(_text)
+                  (div_p, "({0} / {1})"), (lt_p, "({0} < {1})"), (le_p, "({0} <= {1})"),
+                  (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"), (eq_p, "({0} == {1})"),
+                  (ne_p, "({0} != {1})")):
+    _operator_form(_p, _text, 2)
+for _p, _text in ((neg_p, "(-{0})"), (square_p, "({0} * {0})"),
+                  (reciprocal_p, "(1.0 / {0})"), (abs_p, "abs({0})")):
+    _operator_form(_p, _text, 1)
 for _p, _fn in ((sin_p, math.sin), (cos_p, math.cos), (tan_p, math.tan), (exp_p, math.exp),
                 (log_p, math.log), (sqrt_p, math.sqrt), (tanh_p, math.tanh),
                 (sinh_p, math.sinh), (cosh_p, math.cosh), (asin_p, math.asin),
                 (acos_p, math.acos), (atan_p, math.atan), (asinh_p, math.asinh),
                 (acosh_p, math.acosh), (atanh_p, math.atanh), (log1p_p, math.log1p),
                 (expm1_p, math.expm1)):
-    _p.scalar_emit = _math_form(_fn)
+    _math_form(_p, _fn)
 integer_pow_p.scalar_emit = lambda y: ("({0} ** {y})", {"y": y})
+integer_pow_p.scalar_impl = lambda x, y: x ** y
 
 
 # select, integer_pow, casts and stop_gradient batch like the other elementwise operations
