@@ -542,17 +542,23 @@ def bind(prim: Primitive, *args, **params):
     >>> print(fungrad.make_jaxpr(lambda x: bind(double_p, x))(np.ones(2)))  # a tracer: recorded
     { lambda ; a:f64[2]. let b:f64[2] = double a in (b,) }
     """
+    trace = _innermost_trace(args)
+    if trace is None:
+        return prim.impl(*args, **params)
+    return trace.process(prim, args, params)
+
+
+def _innermost_trace(args: Sequence[Any]):
+    """The trace of the innermost tracer among ``args`` (None: no tracer, run eagerly)."""
     trace = None
     for a in args:
         if type(a) is Tracer:
             t = a._trace
             if trace is None or t.level > trace.level:
                 trace = t
-    if trace is None:
-        return prim.impl(*args, **params)
-    if not trace.active:
+    if trace is not None and not trace.active:
         raise UnexpectedTracerError(_leak_message(args))
-    return trace.process(prim, args, params)
+    return trace
 
 
 _FLOAT_SCALARS = (np.float64, float)
@@ -584,16 +590,9 @@ def _scalar_apply(prim: Primitive, vals, params):
 def bind_known(prim: Primitive, args: Sequence[Any], params: dict, known: Any):
     """``bind`` when the result's value is already known (from the trace an IR came from):
     the trace records the equation without recomputing it; eagerly it is just ``known``."""
-    trace = None
-    for a in args:
-        if type(a) is Tracer:
-            t = a._trace
-            if trace is None or t.level > trace.level:
-                trace = t
+    trace = _innermost_trace(args)
     if trace is None:
         return known
-    if not trace.active:
-        raise UnexpectedTracerError(_leak_message(args))
     return trace.process(prim, args, params, known)
 
 
