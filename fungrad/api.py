@@ -15,7 +15,7 @@ import numpy as np
 
 from fungrad.core import (
     ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
-    trace_to_jaxpr,
+    numpy_result, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
@@ -67,19 +67,11 @@ class _FlatFun:
         return out_leaves + aux_leaves
 
 
-def _numpy_leaf(x: Any) -> Any:
-    """Results handed back to the user are ordinary numpy values: a weakly typed Python
-    scalar becomes the numpy scalar numpy would give, and a read-only broadcast view (the
-    gradient of a sum) becomes an array of its own."""
-    if type(x) is np.ndarray:
-        return x if x.flags.writeable else x.copy()
-    if type(x) in (bool, int, float, complex):
-        return np.asarray(x)[()]
-    return x
+_numpy_leaf = numpy_result
 
 
 def _numpy_leaves(leaves: Sequence[Any]) -> list:
-    return [_numpy_leaf(x) for x in leaves]
+    return [numpy_result(x) for x in leaves]
 
 
 def _check_leaf(x: Any, where: str) -> None:

@@ -31,10 +31,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, _guard_holds, _var_names, Tracer, current_trace_level, get_aval, guard_p,
+    ClosedJaxpr, GuardFailure, Literal, _guard_holds, _var_names, numpy_result, Tracer, current_trace_level, get_aval, guard_p,
     trace_to_jaxpr,
 )
-from fungrad.api import _numpy_leaves
 from fungrad.interpreter import last_uses
 from fungrad.passes import simplify
 from fungrad.tree_util import tree_flatten, tree_unflatten
@@ -244,9 +243,7 @@ class Variant:
         self.jaxpr = jaxpr
         self.fn = fn
         self.out_tree = out_tree
-        weak = [type(v) is Literal and type(v.val) in (bool, int, float, complex)
-                or v.aval.weak_type for v in jaxpr.jaxpr.outvars]
-        self.build = _output_builder(out_tree, weak)
+        self.build = _output_builder(out_tree)
         self.hits = 0
 
 
@@ -278,17 +275,17 @@ def _signature(x, leaves: list):
     raise _Unusual
 
 
-def _output_builder(out_tree, weak: list) -> Callable:
+def _output_builder(out_tree) -> Callable:
     """A compiled function building the output pytree from the flat outputs (builtin
-    containers; any other tree is rebuilt with tree_unflatten). Weakly typed outputs, Python
-    scalars inside, are handed back as numpy scalars."""
-    namespace: dict = {"_np_scalar": lambda v: np.asarray(v)[()]}
+    containers; any other tree is rebuilt with tree_unflatten), each leaf an ordinary numpy
+    value (``numpy_result``)."""
+    namespace: dict = {"_result": numpy_result}
     counter = itertools.count()
 
     def expr(td) -> str:
         if td.node_type is None:
             i = next(counter)
-            return f"_np_scalar(o[{i}])" if weak[i] else f"o[{i}]"
+            return f"_result(o[{i}])"
         kids = [expr(c) for c in td.children]
         if td.node_type is tuple:
             return "(" + "".join(k + ", " for k in kids) + ")"
@@ -305,7 +302,7 @@ def _output_builder(out_tree, weak: list) -> Callable:
     try:
         source = f"def build(o):\n    return {expr(out_tree)}"
     except _Unusual:
-        return lambda outs: tree_unflatten(out_tree, _numpy_leaves(outs))
+        return lambda outs: tree_unflatten(out_tree, [numpy_result(o) for o in outs])
     exec(compile(source, "<fungrad.jit outputs>", "exec"), namespace)  # noqa: S102
     return namespace["build"]
 
@@ -443,7 +440,7 @@ class Jitted:
         variants.insert(0, variant)
         del variants[self.max_variants:]
         values = [x.val if isinstance(x, Tracer) else x for x in outs]
-        return tree_unflatten(variant.out_tree, _numpy_leaves(values))
+        return tree_unflatten(variant.out_tree, [numpy_result(v) for v in values])
 
     def _arg_names(self, n: int) -> list[str]:
         if self._signature is None:
