@@ -189,13 +189,15 @@ _aval_cache: dict = {}
 
 def numpy_result(x: Any) -> Any:
     """A value handed back to the user, as an ordinary numpy value: a weakly typed Python
-    scalar becomes the numpy scalar numpy would give, and a read-only broadcast view (the
-    gradient of a sum) becomes an array of its own.
+    scalar or a 0-d array becomes the numpy scalar numpy would give, and a read-only
+    broadcast view (the gradient of a sum) becomes an array of its own.
 
     >>> numpy_result(2.0), numpy_result(np.broadcast_to(1.0, (2,))).flags.writeable
     (np.float64(2.0), True)
     """
     if type(x) is np.ndarray:
+        if x.ndim == 0:  # numpy's own scalar results are numpy scalars
+            return x[()]
         return x if x.flags.writeable else x.copy()
     if type(x) in (bool, int, float, complex):
         return np.asarray(x)[()]
