@@ -559,10 +559,12 @@ def bind(prim: Primitive, *args, **params):
     >>> print(fungrad.make_jaxpr(lambda x: bind(double_p, x))(np.ones(2)))  # a tracer: recorded
     { lambda ; a:f64[2]. let b:f64[2] = double a in (b,) }
     """
-    trace = _innermost_trace(args)
-    if trace is None:
+    for a in args:
+        if type(a) is Tracer:
+            break
+    else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
         return prim.impl(*args, **params)
-    return trace.process(prim, args, params)
+    return _innermost_trace(args).process(prim, args, params)
 
 
 def _innermost_trace(args: Sequence[Any]):

@@ -16,6 +16,9 @@ from fungrad.prims import linalg as la
 from fungrad.prims import structural as st
 
 
+_VECTOR_DOT = (((0,), (0,)), ((), ()))
+
+
 def _float(x):
     x = fnp._arr(x)
     if get_aval(x).dtype.kind not in "fc":
@@ -37,6 +40,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
     """
     x = _float(x)
     nd = get_aval(x).ndim
+    if nd == 1 and ord is None and axis is None and not keepdims:  # the common case
+        return ew.sqrt(st.dot_general(x, x, _VECTOR_DOT))
     if axis is None:
         if ord is None:
             if nd == 0:

@@ -457,7 +457,8 @@ def _dot_general_impl(x, y, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if not lb:
         # the common cases are one BLAS call; tensordot covers the rest
-        xn, yn = np.ndim(x), np.ndim(y)
+        xn = x.ndim if type(x) is np.ndarray else np.ndim(x)
+        yn = y.ndim if type(y) is np.ndarray else np.ndim(y)
         if lc == (xn - 1,) and rc == (0,) and xn <= 2 and yn <= 2:
             return np.dot(x, y)
         if lc == (0,) and rc == (0,) and xn == 2 and yn == 2:
