@@ -418,10 +418,13 @@ def _pp_param_value(value, namer: _Namer, indent: int) -> str:
     return text
 
 
-def _pp_eqn(eqn: Eqn, namer: _Namer, indent: int, show_source: bool) -> str:
-    """One equation; ``indent`` is the column it starts at (nested jaxprs indent from it)."""
+def _pp_eqn(eqn: Eqn, namer: _Namer, indent: int, show_source: bool,
+            used: set | None = None) -> str:
+    """One equation; ``indent`` is the column it starts at (nested jaxprs indent from it).
+    Outputs not in ``used`` (ids of the variables something reads) print as ``_``."""
     args = " ".join(namer.use(x) for x in eqn.inputs)
-    outs = " ".join(namer.binder(v) if _used(v) else "_" for v in eqn.outvars)
+    outs = " ".join(namer.binder(v) if _used(v) and (used is None or id(v) in used) else "_"
+                    for v in eqn.outvars)
     params = ""
     if eqn.params:
         parts = [f"{k}={_pp_param_value(v, namer, indent + 2)}"
@@ -454,7 +457,8 @@ def _pp_jaxpr_text(jaxpr: Jaxpr, namer: _Namer, indent: int, show_source: bool =
     consts = " ".join(namer.binder(v) for v in jaxpr.constvars)
     ins = " ".join(namer.binder(v) for v in jaxpr.invars)
     head = f"{{ lambda {consts}{' ' if consts else ''}; {ins}. let"
-    eqn_texts = [_pp_eqn(e, namer, indent + 4, show_source) for e in jaxpr.eqns]
+    used = {id(x) for e in jaxpr.eqns for x in e.inputs} | {id(v) for v in jaxpr.outvars}
+    eqn_texts = [_pp_eqn(e, namer, indent + 4, show_source, used) for e in jaxpr.eqns]
     outs = " ".join(namer.use(v) for v in jaxpr.outvars)
     tail = f"in ({outs}{',' if len(jaxpr.outvars) == 1 else ''}) }}"
     one_line = f"{head} {'; '.join(eqn_texts)}{' ' if eqn_texts else ''}{tail}"

@@ -21,7 +21,7 @@ def dce(jaxpr: Jaxpr) -> Jaxpr:
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(1.0)
     >>> print(closed.jaxpr)
-    { lambda ; a:f64[]. let b:f64[] = sin a; c:f64[] = cos a in (b,) }
+    { lambda ; a:f64[]. let b:f64[] = sin a; _ = cos a in (b,) }
     >>> print(dce(closed.jaxpr))
     { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
     """
