@@ -340,3 +340,14 @@ def test_shape_errors_under_tracing(fn, exc):
         fungrad.make_jaxpr(fn)(x)
     # and the next trace works
     assert_traces_and_replays(lambda x: fnp.reshape(x, (3, 2)), (x,), (rand((2, 3), seed=1),))
+
+
+def test_argsort_has_a_zero_derivative():
+    # argsort's result is an integer permutation: no tangent flows through it (JAX's float0),
+    # and reverse mode through a sort follows the permutation only
+    x = np.array([3.0, 1.0, 2.0])
+    out, tangent = fungrad.jvp(fnp.argsort, (x,), (np.ones(3),))
+    np.testing.assert_array_equal(out, np.argsort(x))
+    assert tangent.dtype == fungrad.float0 and tangent.shape == (3,)
+    g = fungrad.grad(lambda x: fnp.sum(x[fnp.argsort(x)] * np.arange(3.0)))(x)
+    np.testing.assert_array_equal(g, [2.0, 0.0, 1.0])
