@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import Tracer, get_aval
+from fungrad.core import Tracer, bind, get_aval
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
@@ -1962,6 +1962,25 @@ def _swap(fn):
     return lambda self, other: fn(other, self)
 
 
+_DIRECT_OPERANDS = {Tracer, np.ndarray, float, int, bool, np.float64, np.float32}
+
+
+def _operator(prim, fallback, swapped: bool = False):
+    """A Tracer operator: straight to the primitive for the usual operands (the hot path of
+    traced arithmetic), through the numpy function for anything else (lists, ...)."""
+    if swapped:
+        def op(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return bind(prim, other, self)
+            return fallback(other, self)
+    else:
+        def op(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return bind(prim, self, other)
+            return fallback(self, other)
+    return op
+
+
 def _method(fn):
     return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
 
@@ -1989,17 +2008,23 @@ def _item(self, *args):
 
 
 _TRACER_METHODS = {
-    "__add__": add, "__radd__": _swap(add), "__sub__": subtract, "__rsub__": _swap(subtract),
-    "__mul__": multiply, "__rmul__": _swap(multiply), "__truediv__": divide,
-    "__rtruediv__": _swap(divide), "__floordiv__": floor_divide,
+    "__add__": _operator(ew.add_p, add), "__radd__": _operator(ew.add_p, add, True),
+    "__sub__": _operator(ew.sub_p, subtract),
+    "__rsub__": _operator(ew.sub_p, subtract, True),
+    "__mul__": _operator(ew.mul_p, multiply),
+    "__rmul__": _operator(ew.mul_p, multiply, True),
+    "__truediv__": _operator(ew.div_p, divide),
+    "__rtruediv__": _operator(ew.div_p, divide, True), "__floordiv__": floor_divide,
     "__rfloordiv__": _swap(floor_divide), "__mod__": mod, "__rmod__": _swap(mod),
     "__pow__": power, "__rpow__": _swap(power), "__matmul__": matmul,
     "__rmatmul__": _swap(matmul), "__neg__": negative, "__pos__": positive,
     "__abs__": absolute, "__invert__": invert, "__and__": bitwise_and,
     "__rand__": _swap(bitwise_and), "__or__": bitwise_or, "__ror__": _swap(bitwise_or),
-    "__xor__": bitwise_xor, "__rxor__": _swap(bitwise_xor), "__eq__": equal,
-    "__ne__": not_equal, "__lt__": less, "__le__": less_equal, "__gt__": greater,
-    "__ge__": greater_equal, "__getitem__": _getitem,
+    "__xor__": bitwise_xor, "__rxor__": _swap(bitwise_xor),
+    "__eq__": _operator(ew.eq_p, equal), "__ne__": _operator(ew.ne_p, not_equal),
+    "__lt__": _operator(ew.lt_p, less), "__le__": _operator(ew.le_p, less_equal),
+    "__gt__": _operator(ew.gt_p, greater), "__ge__": _operator(ew.ge_p, greater_equal),
+    "__getitem__": _getitem,
     "sum": _method(sum), "mean": _method(mean), "max": _method(max), "min": _method(min),
     "prod": _method(prod), "var": _method(var), "std": _method(std),
     "argmax": _method(argmax), "argmin": _method(argmin), "all": _method(all),
