@@ -46,3 +46,16 @@ def rand(shape, dtype=np.float64, seed=0, low=-2.0, high=2.0):
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, size=shape)
     return np.asarray(x, dtype=dtype)
+
+
+def tutorial(a, m=None):
+    """The autodiff tutorial's function, written against a numpy-like module ``m``
+    (fungrad.numpy by default; numpy gives the reference): double b until its norm reaches
+    1000, then keep it or multiply it by 100."""
+    if m is None:
+        import fungrad.numpy as m
+    b = a * 2
+    while m.linalg.norm(b) < 1000:
+        b = b * 2
+    c = b if m.sum(b) > 0 else 100 * b
+    return c

@@ -16,7 +16,7 @@ from fungrad import check_jaxpr, grad, jit, jvp, lax, make_jaxpr, vjp
 from fungrad.core import current_trace_level
 from fungrad.jit import DEFAULT_MAX_VARIANTS, Jitted
 
-from helpers import assert_derivatives, assert_same_as_numpy, rand
+from helpers import assert_derivatives, assert_same_as_numpy, rand, tutorial
 
 
 def _piecewise(m):
@@ -48,12 +48,7 @@ def test_jit_matches_unjitted_and_numpy_on_many_inputs():
 
 
 def test_tutorial_trace_count_equals_distinct_control_paths():
-    def f(a):
-        b = a * 2
-        while fnp.linalg.norm(b) < 1000:
-            b = b * 2
-        c = b if fnp.sum(b) > 0 else 100 * b
-        return c
+    f = tutorial
 
     def path_and_grad(a):
         """The control path (doublings, sign branch) and gradient, computed in numpy."""
