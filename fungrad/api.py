@@ -67,9 +67,6 @@ class _FlatFun:
         return out_leaves + aux_leaves
 
 
-_numpy_leaf = numpy_result
-
-
 def _numpy_leaves(leaves: Sequence[Any]) -> list:
     return [numpy_result(x) for x in leaves]
 
@@ -204,6 +201,7 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     differentiated = [True] * len(flat)
     env_box = [env]
     n_pad = len(jaxpr.outvars) - n_out
+    in_avals = [get_aval(x).strip_weak() for x in flat]  # what each cotangent must look like
 
     def pullback(ct_leaves: list, last_call: bool = False) -> list:
         # the backward pass frees each value once it is past it; it gets a copy of the
@@ -213,9 +211,8 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
         if last_call:
             env_box[0] = None
         in_cts = backward_pass(jaxpr, run_env, differentiated, list(ct_leaves) + [None] * n_pad)
-        return [_zeros_like_aval(get_aval(x).strip_weak()) if ct is None or
-                get_aval(x).dtype.kind not in "fc" else _numpy_leaf(ct)
-                for ct, x in zip(in_cts, flat)]
+        return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
+                else numpy_result(ct) for ct, a in zip(in_cts, in_avals)]
 
     return outs[:n_out], flat_fun.out_tree, aux, pullback
 
@@ -300,7 +297,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
         g = tree_unflatten(in_tree, pullback([np.ones((), dtype)], last_call=True))
         g = g[0] if single else tuple(g)
-        out = _numpy_leaf(outs[0])
+        out = numpy_result(outs[0])
         return ((out, aux), g) if has_aux else (out, g)
 
     return value_and_grad_fun
@@ -377,7 +374,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
     outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t,
                            values=None if outer else values)
     n = flat_fun.num_out
-    touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else _numpy_leaf(t)
+    touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else numpy_result(t)
              for o, t in zip(outs[:n], touts[:n])]
     out = tree_unflatten(flat_fun.out_tree, _numpy_leaves(outs[:n]))
     tout = tree_unflatten(flat_fun.out_tree, touts)

@@ -204,10 +204,6 @@ def numpy_result(x: Any) -> Any:
     return x
 
 
-def is_python_scalar(x: Any) -> bool:
-    return type(x) in _PY_SCALAR_DTYPE
-
-
 # ---------------------------------------------------------------------------------------------
 # The IR
 # ---------------------------------------------------------------------------------------------
@@ -719,10 +715,6 @@ _state = _TraceState()
 
 def current_trace_level() -> int:
     return len(_state.stack)
-
-
-def innermost_trace():
-    return _state.stack[-1] if _state.stack else None
 
 
 # Where each equation came from: off by default (walking frames costs time per operation).

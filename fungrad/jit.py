@@ -439,8 +439,7 @@ class Jitted:
         variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
         variants.insert(0, variant)
         del variants[self.max_variants:]
-        values = [x.val if isinstance(x, Tracer) else x for x in outs]
-        return tree_unflatten(variant.out_tree, [numpy_result(v) for v in values])
+        return variant.build([x.val if isinstance(x, Tracer) else x for x in outs])
 
     def _arg_names(self, n: int) -> list[str]:
         if self._signature is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Literal, ShapedArray, Var, replay_source, trace_to_jaxpr,
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, replay_source, trace_to_jaxpr,
     tracking_source,
 )
 from fungrad.interpreter import eval_jaxpr_env, replay_known
@@ -142,10 +142,6 @@ def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxp
         return [zeros(a.shape, a.dtype) if ct is None else ct
                 for ct, a in zip(result, diff_avals)]
 
-    in_avals = [v.aval for v in jaxpr.invars] + [_out_aval(v) for v in jaxpr.outvars]
+    in_avals = [v.aval for v in jaxpr.invars] + [v.aval.strip_weak() for v in jaxpr.outvars]
     new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
     return new
-
-
-def _out_aval(v: Var) -> ShapedArray:
-    return v.aval.strip_weak()
