@@ -59,3 +59,19 @@ def tutorial(a, m=None):
         b = b * 2
     c = b if m.sum(b) > 0 else 100 * b
     return c
+
+
+def assert_float32_derivatives(f, x64, atol, elementwise=False):
+    """float32 in, float32 derivatives out (grad and jvp), agreeing with float64's; for an
+    elementwise ``f`` the jvp along ones is also the gradient of its sum. Then the float32
+    derivatives against finite differences."""
+    x32 = x64.astype(np.float32)
+    g32 = fungrad.grad(lambda x: fungrad.numpy.sum(f(x)))(x32)
+    g64 = fungrad.grad(lambda x: fungrad.numpy.sum(f(x)))(x64)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=atol)
+    out, t = fungrad.jvp(f, (x32,), (np.ones(x32.shape, np.float32),))
+    assert out.dtype == np.float32 and t.dtype == np.float32
+    if elementwise:
+        np.testing.assert_allclose(t, g64, rtol=1e-4, atol=atol)
+    assert_derivatives(f, (x32,))

@@ -19,7 +19,10 @@ import fungrad.numpy as fnp
 from fungrad.core import current_trace_level
 from fungrad.numpy import _BINARY, _BINARY_NONDIFF, _UNARY, _UNARY_NONDIFF
 
-from helpers import assert_derivatives, assert_same_as_numpy, assert_traces_and_replays, rand
+from helpers import (
+    assert_derivatives, assert_float32_derivatives, assert_same_as_numpy,
+    assert_traces_and_replays, rand,
+)
 
 FLOATS = [np.float32, np.float64]
 SHAPES = [(), (3,), (2, 3), (0,), (2, 0)]
@@ -226,17 +229,7 @@ def test_unary_derivatives(name, shape):
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_derivatives_float32(name):
     """float32 in, float32 derivatives out, agreeing with the float64 ones."""
-    f = _fnp(name)
-    x64 = UNARY[name]((3,))
-    x32 = x64.astype(np.float32)
-    g32 = fungrad.grad(lambda x: fnp.sum(f(x)))(x32)
-    g64 = fungrad.grad(lambda x: fnp.sum(f(x)))(x64)
-    assert g32.dtype == np.float32
-    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
-    out, t = fungrad.jvp(f, (x32,), (np.ones(3, np.float32),))
-    assert out.dtype == np.float32 and t.dtype == np.float32
-    np.testing.assert_allclose(t, g64, rtol=1e-4, atol=1e-5)
-    assert_derivatives(f, (x32,))
+    assert_float32_derivatives(_fnp(name), UNARY[name]((3,)), atol=1e-5, elementwise=True)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
