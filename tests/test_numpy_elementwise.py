@@ -101,13 +101,18 @@ UNARY = {  # differentiable: name -> smooth domain
     "arctanh": UNIT, "absolute": NZ, "abs": NZ, "negative": R, "sinc": R,
     "positive": R, "fabs": NZ, "deg2rad": WIDE, "radians": WIDE, "rad2deg": WIDE,
     "degrees": WIDE, "real": R, "conj": R, "conjugate": R,
+    "acos": UNIT, "asin": UNIT, "atan": WIDE, "acosh": Domain(1.2, 3.0), "asinh": WIDE,
+    "atanh": UNIT,
 }
 UNARY_NONDIFF = {  # zero derivative: name -> domain where the function is locally constant
     "sign": STEPS, "floor": STEPS, "ceil": STEPS, "rint": STEPS, "trunc": STEPS,
     "round": STEPS, "around": STEPS, "isfinite": R, "isnan": R, "isinf": R,
-    "logical_not": NZ, "invert": STEPS, "bitwise_not": STEPS,
+    "logical_not": NZ, "invert": STEPS, "bitwise_not": STEPS, "bitwise_invert": STEPS,
+    "bitwise_count": STEPS, "signbit": NZ, "spacing": R,
 }
-INTEGER_ONLY = {"invert", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor"}
+INTEGER_ONLY = {"invert", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+                "bitwise_invert", "bitwise_count", "gcd", "lcm", "left_shift", "right_shift",
+                "bitwise_left_shift", "bitwise_right_shift"}
 
 BINARY = {  # differentiable: name -> (domain of x1, domain of x2[, validity of the pair])
     "add": (R, R), "subtract": (R, R), "multiply": (R, R), "divide": (R, NZ),
@@ -116,7 +121,8 @@ BINARY = {  # differentiable: name -> (domain of x1, domain of x2[, validity of 
     "hypot": (NZ, R), "logaddexp": (R, R), "logaddexp2": (R, R),
     "fmod": (WIDE, NZ, _ratio_off_integers), "mod": (WIDE, NZ, _ratio_off_integers),
     "remainder": (WIDE, NZ, _ratio_off_integers), "power": (POS, R), "pow": (POS, R),
-    "float_power": (POS, R),
+    "float_power": (POS, R), "atan2": (NZ, R), "copysign": (NZ, NZ), "heaviside": (NZ, R),
+    "nextafter": (R, R),
 }
 BINARY_NONDIFF = {
     "floor_divide": (WIDE, NZ, _ratio_off_integers), "equal": (R, R, _separated),
@@ -124,7 +130,9 @@ BINARY_NONDIFF = {
     "less_equal": (R, R, _separated), "greater": (R, R, _separated),
     "greater_equal": (R, R, _separated), "logical_and": (NZ, NZ), "logical_or": (NZ, NZ),
     "logical_xor": (NZ, NZ), "bitwise_and": (STEPS, STEPS), "bitwise_or": (STEPS, STEPS),
-    "bitwise_xor": (STEPS, STEPS),
+    "bitwise_xor": (STEPS, STEPS), "gcd": (STEPS, STEPS), "lcm": (STEPS, STEPS),
+    "left_shift": (STEPS, POS), "right_shift": (STEPS, POS),
+    "bitwise_left_shift": (STEPS, POS), "bitwise_right_shift": (STEPS, POS),
 }
 
 

@@ -24,15 +24,18 @@ from fungrad.numpy.dtypes import (  # noqa: F401,A004
     nan, newaxis, number, pi, result_type, signedinteger, uint16, uint32, uint64, uint8,
 )
 from fungrad.numpy.ufuncs import (  # noqa: F401,A004
-    abs, absolute, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
-    around, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj,
-    conjugate, cos, cosh, deg2rad, degrees, divide, equal, exp, exp2, expm1, fabs, float_power,
-    floor, floor_divide, fmax, fmin, fmod, greater, greater_equal, hypot, invert, isclose,
-    isfinite, isinf, isnan, less, less_equal, log, log10, log1p, log2, logaddexp, logaddexp2,
-    logical_and, logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply,
-    negative, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal, remainder,
-    rint, round, sign, sin, sinc, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc,
-    where,
+    abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
+    arctan2, arctanh, around, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_count,
+    bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+    bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh, deg2rad, degrees,
+    divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmax,
+    fmin, fmod, frexp, gcd, greater, greater_equal, heaviside, hypot, invert, isclose,
+    isfinite, isinf, isnan, isneginf, isposinf, lcm, ldexp, left_shift, less, less_equal, log,
+    log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not, logical_or,
+    logical_xor, maximum, minimum, mod, modf, multiply, nan_to_num, negative, nextafter,
+    not_equal, positive, pow, power, rad2deg, radians, real, reciprocal, remainder,
+    right_shift, rint, round, sign, signbit, sin, sinc, sinh, spacing, sqrt, square, subtract,
+    tan, tanh, true_divide, trunc, where,
 )
 from fungrad.numpy.creation import (  # noqa: F401,A004
     arange, array, asarray, diag, empty, empty_like, eye, full, full_like, identity, linspace,
@@ -66,7 +69,6 @@ from fungrad.numpy.statistics import (  # noqa: F401,A004
 from fungrad.numpy.products import (  # noqa: F401,A004
     cross, dot, einsum, inner, kron, matmul, outer, tensordot, trace, vdot, vecdot,
 )
-
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
 from fungrad.numpy import _methods  # noqa: E402,F401

@@ -12,13 +12,15 @@ import math
 from typing import Any, Callable
 
 import numpy as np
-from numpy import nan, pi  # noqa: F401  (the examples use them)
+from numpy import inf, nan, pi  # noqa: F401  (the examples use them)
 
-from fungrad.core import Tracer, get_aval
+from fungrad.core import Tracer, bind, get_aval
 from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, sum  # noqa: F401  (sum: the examples use it)
 from fungrad.prims import elementwise as ew
+from fungrad.prims import numeric as nu
+from fungrad.prims.rules import probe_value
 
 
 def _unary(name: str, fn: Callable, *, differentiable: bool = True,
@@ -113,6 +115,27 @@ logical_xor = _binary("logical_xor", ew.logical_xor, differentiable=False)
 bitwise_and = _binary("bitwise_and", ew.bitwise_and, differentiable=False)
 bitwise_or = _binary("bitwise_or", ew.bitwise_or, differentiable=False)
 bitwise_xor = _binary("bitwise_xor", ew.bitwise_xor, differentiable=False)
+
+# numpy 2's array-API names: the same functions under their new names
+acos = _unary("acos", ew.arccos)
+asin = _unary("asin", ew.arcsin)
+atan = _unary("atan", ew.arctan)
+acosh = _unary("acosh", ew.arccosh, example="1.5")
+asinh = _unary("asinh", ew.arcsinh)
+atanh = _unary("atanh", ew.arctanh)
+atan2 = _binary("atan2", ew.arctan2)
+bitwise_invert = _unary("bitwise_invert", ew.bitwise_not, differentiable=False, example="2")
+
+# bits and integers (fungrad.prims.numeric): integer or step results, zero derivatives
+gcd = _binary("gcd", nu.gcd, differentiable=False)
+lcm = _binary("lcm", nu.lcm, differentiable=False)
+left_shift = _binary("left_shift", nu.left_shift, differentiable=False)
+right_shift = _binary("right_shift", nu.right_shift, differentiable=False)
+bitwise_left_shift = _binary("bitwise_left_shift", nu.left_shift, differentiable=False)
+bitwise_right_shift = _binary("bitwise_right_shift", nu.right_shift, differentiable=False)
+bitwise_count = _unary("bitwise_count", nu.bitwise_count, differentiable=False, example="7")
+signbit = _unary("signbit", nu.signbit, differentiable=False, example="-2.5")
+spacing = _unary("spacing", nu.spacing, differentiable=False)
 
 
 def positive(x, /):
@@ -339,3 +362,141 @@ def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = F
     True
     """
     return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def _in_result_dtype(ufunc, *xs):
+    """The operands cast to the dtype numpy's ``ufunc`` returns for them (Python scalars are
+    weak in finding it), for compositions that must end in that dtype."""
+    probes = [x if type(x) in (bool, int, float) else probe_value(get_aval(x)) for x in xs]
+    with np.errstate(all="ignore"):
+        dtype = np.asarray(ufunc(*probes)).dtype
+    return [np.asarray(x, dtype) if type(x) in (bool, int, float) else
+            x if _dtype(x) == dtype else ew.convert_element_type(x, dtype) for x in xs], dtype
+
+
+def copysign(x1, x2, /):
+    """numpy.copysign: the magnitude of ``x1`` with the sign of ``x2``; differentiable in
+    ``x1``.
+
+    >>> copysign(np.array([1.0, -2.0, 3.0]), np.array([-1.0, 1.0, -0.0]))
+    array([-1.,  2., -3.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: copysign(x, -1.0))(2.0)
+    np.float64(-1.0)
+    """
+    (x1, x2), dtype = _in_result_dtype(np.copysign, _arr(x1), _arr(x2))
+    magnitude = ew.absolute(x1)
+    return ew.select(nu.signbit(x2), ew.neg(magnitude), magnitude)
+
+
+def heaviside(x1, x2, /):
+    """numpy.heaviside: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``
+    (differentiable in ``x2``).
+
+    >>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)
+    array([0. , 0.5, 1. ])
+    """
+    (x1, x2), dtype = _in_result_dtype(np.heaviside, _arr(x1), _arr(x2))
+    zero, one = np.zeros((), dtype), np.ones((), dtype)
+    return ew.select(ew.lt(x1, 0), zero, ew.select(ew.gt(x1, 0), one, x2))
+
+
+def ldexp(x1, x2, /):
+    """numpy.ldexp: ``x1 * 2**x2`` for integer ``x2``; differentiable in ``x1``.
+
+    >>> ldexp(np.array([1.0, 3.0]), np.array([2, -1]))
+    array([4. , 1.5])
+    """
+    x1, x2 = _arr(x1), _arr(x2)
+    if _dtype(x2).kind not in "biu":
+        raise TypeError(f"fungrad.numpy.ldexp: x2 must be integers, got "
+                        f"{get_aval(x2).str_short()}")
+    (x1,), dtype = _in_result_dtype(lambda a: np.ldexp(a, 0), x1)
+    return ew.mul(x1, ew.exp2(ew.convert_element_type(x2, dtype)))
+
+
+def frexp(x, /):
+    """numpy.frexp: ``(mantissa, exponent)`` with ``x == mantissa * 2**exponent``; the
+    mantissa is differentiable (``2**-exponent``), the exponent is an int32.
+
+    >>> frexp(np.array([8.0, 0.75]))
+    (array([0.5 , 0.75]), array([4, 0], dtype=int32))
+    """
+    (x,), dtype = _in_result_dtype(lambda a: np.frexp(a)[0], _arr(x))
+    exponent = nu.frexp_exponent(x)
+    # inf and nan come back unchanged, as numpy returns them
+    scale = ew.select(isfinite(x), ew.exp2(ew.neg(ew.convert_element_type(exponent, dtype))),
+                      np.ones((), dtype))
+    return ew.mul(x, scale), exponent
+
+
+def modf(x, /):
+    """numpy.modf: ``(fractional part, integral part)``, both with the sign of ``x``; the
+    fractional part has derivative 1.
+
+    >>> modf(np.array([2.5, -1.25]))
+    (array([ 0.5 , -0.25]), array([ 2., -1.]))
+    """
+    (x,), dtype = _in_result_dtype(lambda a: np.modf(a)[0], _arr(x))
+    whole = ew.trunc(x)
+    frac = ew.select(ew.isinf(x), copysign(np.zeros((), dtype), x), ew.sub(x, whole))
+    return frac, whole
+
+
+def divmod(x1, x2, /):  # noqa: A001
+    """numpy.divmod: ``(floor_divide(x1, x2), mod(x1, x2))``.
+
+    >>> divmod(np.array([7, -7]), 3)
+    (array([ 2, -3]), array([1, 2]))
+    """
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
+def isneginf(x, /):
+    """numpy.isneginf (zero derivative).
+
+    >>> isneginf(np.array([-inf, inf, 1.0]))
+    array([ True, False, False])
+    """
+    x = _arr(x)
+    return ew.logical_and(ew.isinf(x), nu.signbit(x))
+
+
+def isposinf(x, /):
+    """numpy.isposinf (zero derivative).
+
+    >>> isposinf(np.array([-inf, inf, 1.0]))
+    array([False,  True, False])
+    """
+    x = _arr(x)
+    return ew.logical_and(ew.isinf(x), ew.logical_not(nu.signbit(x)))
+
+
+def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
+    """numpy.nan_to_num: NaN to ``nan``, infinities to ``posinf``/``neginf`` (default: the
+    dtype's largest and smallest finite values); derivative 1 where ``x`` is finite.
+
+    >>> nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.0]), posinf=9.0, neginf=-9.0)
+    array([ 0.,  9., -9.,  1.])
+    """
+    x = _arr(x)
+    if _dtype(x).kind not in "fc":
+        return x
+    info = np.finfo(_dtype(x))
+    big = np.asarray(info.max if posinf is None else posinf, _dtype(x))
+    small = np.asarray(info.min if neginf is None else neginf, _dtype(x))
+    x = ew.select(ew.isnan(x), np.asarray(nan, _dtype(x)), x)
+    return ew.select(isposinf(x), big, ew.select(isneginf(x), small, x))
+
+
+def nextafter(x1, x2, /):
+    """numpy.nextafter: the next float after ``x1`` towards ``x2``. It moves ``x1`` by one
+    unit in the last place, so its derivative is 1 in ``x1`` (0 in ``x2``).
+
+    >>> nextafter(1.0, 2.0) - 1.0 == np.finfo(np.float64).eps
+    np.True_
+    """
+    (x1, x2), _ = _in_result_dtype(np.nextafter, _arr(x1), _arr(x2))
+    out = nu.nextafter(x1, x2)
+    step = bind(ew.stop_gradient_p, ew.sub(out, x1))  # exact: the two are one ulp apart
+    return ew.select(ew.logical_and(isfinite(x1), isfinite(out)), ew.add(x1, step), out)
