@@ -69,6 +69,12 @@ from fungrad.numpy.statistics import (  # noqa: F401,A004
 from fungrad.numpy.products import (  # noqa: F401,A004
     cross, dot, einsum, inner, kron, matmul, outer, tensordot, trace, vdot, vecdot,
 )
+from fungrad.numpy.searching import (  # noqa: F401,A004
+    argwhere, choose, compress, digitize, extract, flatnonzero, nonzero, searchsorted, select,
+)
+from fungrad.numpy.differences import (  # noqa: F401,A004
+    diff, ediff1d, gradient, interp, trapezoid,
+)
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
 from fungrad.numpy import _methods  # noqa: E402,F401

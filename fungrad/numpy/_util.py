@@ -99,3 +99,9 @@ def _strong(x):
     so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
     x = _arr(x)
     return np.asarray(x) if type(x) in (bool, int, float, complex) else x
+
+
+def _slice_along(a, axis: int, start: int, stop: int):
+    """``a[..., start:stop, ...]`` along one axis (static bounds)."""
+    return st.slice_axis(a, axis, start, stop) if isinstance(a, Tracer) else \
+        np.take(a, np.arange(start, stop), axis)

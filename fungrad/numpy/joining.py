@@ -5,8 +5,7 @@ import builtins
 
 import numpy as np
 
-from fungrad.core import Tracer
-from fungrad.numpy._util import _arr, _axis, _ndim, _shape, _traced
+from fungrad.numpy._util import _arr, _axis, _ndim, _shape, _slice_along, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
@@ -102,11 +101,6 @@ def column_stack(tup):
     """
     cols = [reshape(_arr(a), (-1, 1)) if _ndim(_arr(a)) < 2 else _arr(a) for a in tup]
     return concatenate(cols, 1)
-
-
-def _slice_along(a, axis: int, start: int, stop: int):
-    return st.slice_axis(a, axis, start, stop) if isinstance(a, Tracer) else \
-        np.take(a, np.arange(start, stop), axis)
 
 
 def array_split(ary, indices_or_sections, axis: int = 0):
