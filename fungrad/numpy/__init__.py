@@ -61,10 +61,10 @@ from fungrad.numpy.sorting import (  # noqa: F401,A004
 )
 from fungrad.numpy.reductions import (  # noqa: F401,A004
     all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, cumulative_prod,
-    cumulative_sum, max, min, prod, sum,
+    cumulative_sum, max, min, prod, ptp, sum,
 )
 from fungrad.numpy.statistics import (  # noqa: F401,A004
-    mean, std, var,
+    average, corrcoef, cov, mean, std, var,
 )
 from fungrad.numpy.products import (  # noqa: F401,A004
     cross, dot, einsum, inner, kron, matmul, outer, tensordot, trace, vdot, vecdot,
@@ -74,6 +74,13 @@ from fungrad.numpy.searching import (  # noqa: F401,A004
 )
 from fungrad.numpy.differences import (  # noqa: F401,A004
     diff, ediff1d, gradient, interp, trapezoid,
+)
+from fungrad.numpy.quantiles import (  # noqa: F401,A004
+    median, nanmedian, nanpercentile, nanquantile, percentile, quantile,
+)
+from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
+    nansum, nanvar,
 )
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
