@@ -43,12 +43,13 @@ from fungrad.numpy.creation import (  # noqa: F401,A004
 )
 from fungrad.numpy.shapes import (  # noqa: F401,A004
     atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_to, expand_dims,
-    matrix_transpose, moveaxis, ndim, permute_dims, ravel, reshape, shape, size, squeeze,
-    swapaxes, transpose,
+    matrix_transpose, moveaxis, ndim, permute_dims, ravel, reshape, rollaxis, shape, size,
+    squeeze, swapaxes, transpose,
 )
 from fungrad.numpy.joining import (  # noqa: F401,A004
-    array_split, column_stack, concatenate, dstack, hstack, repeat, row_stack, split, stack,
-    tile, vstack,
+    append, array_split, block, column_stack, concat, concatenate, delete, dsplit, dstack,
+    hsplit, hstack, insert, repeat, resize, row_stack, split, stack, tile, unstack, vsplit,
+    vstack,
 )
 from fungrad.numpy.rearranging import (  # noqa: F401,A004
     flip, fliplr, flipud, pad, roll, rot90,
@@ -81,6 +82,11 @@ from fungrad.numpy.quantiles import (  # noqa: F401,A004
 from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
     nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
     nansum, nanvar,
+)
+from fungrad.numpy.index_tricks import (  # noqa: F401,A004
+    c_, diag_indices, diag_indices_from, diagflat, fill_diagonal, index_exp, indices, ix_,
+    meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
+    triu_indices, triu_indices_from, unravel_index, vander,
 )
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
