@@ -88,6 +88,10 @@ from fungrad.numpy.index_tricks import (  # noqa: F401,A004
     meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
     triu_indices, triu_indices_from, unravel_index, vander,
 )
+from fungrad.numpy.polynomial import (  # noqa: F401,A004
+    convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
+    polyval, trim_zeros,
+)
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
 from fungrad.numpy import _methods  # noqa: E402,F401
