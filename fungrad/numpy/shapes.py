@@ -292,3 +292,16 @@ def rollaxis(a, axis: int, start: int = 0):
     if axis < start:
         start -= 1
     return moveaxis(a, axis, start)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """numpy.broadcast_shapes (static).
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"fungrad.numpy.broadcast_shapes: shapes {shapes} do not "
+                         "broadcast") from None
