@@ -72,8 +72,10 @@ from fungrad.numpy.statistics import (  # noqa: F401,A004
     average, corrcoef, cov, mean, std, var,
 )
 from fungrad.numpy.products import (  # noqa: F401,A004
-    cross, dot, einsum, inner, kron, matmul, matvec, outer, tensordot, trace, vdot, vecdot,
-    vecmat,
+    cross, dot, inner, kron, matmul, matvec, outer, tensordot, trace, vdot, vecdot, vecmat,
+)
+from fungrad.numpy.einsums import (  # noqa: F401,A004
+    einsum, einsum_path,
 )
 from fungrad.numpy.searching import (  # noqa: F401,A004
     argwhere, choose, compress, digitize, extract, flatnonzero, nonzero, searchsorted, select,

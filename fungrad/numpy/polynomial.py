@@ -11,7 +11,8 @@ from fungrad.numpy.dtypes import astype
 from fungrad.numpy.index_tricks import vander
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.products import dot, einsum
+from fungrad.numpy.einsums import einsum
+from fungrad.numpy.products import dot
 from fungrad.numpy.shapes import atleast_1d, ravel, reshape
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st

@@ -1,5 +1,5 @@
-"""Matrix and vector products: dot, matmul, inner, outer, tensordot, einsum, trace, kron,
-cross (``numpy.linalg``'s decompositions live in ``fungrad.numpy.linalg``)."""
+"""Matrix and vector products: dot, matmul, inner, outer, tensordot, trace, kron, cross,
+matvec, vecmat (``numpy.linalg``'s decompositions live in ``fungrad.numpy.linalg``)."""
 from __future__ import annotations
 
 import builtins
@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from fungrad.numpy._util import _arr, _axis, _describe, _ndim, _not_supported, _shape, _size, \
-    _strong, _traced
+    _strong
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.reductions import sum
@@ -152,29 +152,6 @@ def tensordot(a, b, axes=2):
         raise ValueError(f"tensordot: shape-mismatch for sum over axes {ax_a} and {ax_b} of "
                          f"{_describe(a, b)}")
     return st.dot_general(a, b, ((ax_a, ax_b), ((), ())))
-
-
-def einsum(subscripts: str, *operands, optimize=None):
-    """numpy.einsum (explicit labels, no ellipsis). Repeated labels within one operand
-    take its diagonal first.
-
-    >>> einsum("ij,j->i", np.ones((2, 3)), np.ones(3))
-    array([3., 3.])
-    """
-    ops = [_strong(x) for x in operands]
-    terms, output = st.parse_einsum(subscripts, [_shape(x) for x in ops])
-    terms = list(terms)
-    for i, term in enumerate(terms):
-        while len(set(term)) != len(term):
-            c = next(ch for ch in term if term.count(ch) > 1)
-            p = term.index(c)
-            q = term.index(c, p + 1)
-            ops[i] = diagonal(ops[i], 0, p, q)
-            term = term[:p] + term[p + 1:q] + term[q + 1:] + c
-        terms[i] = term
-    if not _traced(*ops):
-        return np.einsum(",".join(terms) + "->" + output, *ops)
-    return st.einsum(tuple(terms), output, *ops)
 
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
