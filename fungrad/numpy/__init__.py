@@ -62,7 +62,7 @@ from fungrad.numpy.indexing import (  # noqa: F401,A004
     diagonal, take, take_along_axis,
 )
 from fungrad.numpy.sorting import (  # noqa: F401,A004
-    argsort, sort,
+    argpartition, argsort, lexsort, partition, sort,
 )
 from fungrad.numpy.reductions import (  # noqa: F401,A004
     all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, cumulative_prod,
@@ -98,6 +98,10 @@ from fungrad.numpy.index_tricks import (  # noqa: F401,A004
 from fungrad.numpy.polynomial import (  # noqa: F401,A004
     convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
     polyval, trim_zeros,
+)
+from fungrad.numpy.sets import (  # noqa: F401,A004
+    intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
+    unique_inverse, unique_values,
 )
 from fungrad.numpy.npyio import (  # noqa: F401,A004
     load, save, savez,
