@@ -2054,3 +2054,4 @@ _install_tracer_methods()
 
 # numpy.linalg last: it is written with the functions above
 from fungrad.numpy import linalg  # noqa: E402,F401
+from fungrad.numpy import fft  # noqa: E402,F401
