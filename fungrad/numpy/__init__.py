@@ -27,15 +27,19 @@ from fungrad.numpy.ufuncs import (  # noqa: F401,A004
     abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
     arctan2, arctanh, around, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_count,
     bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
-    bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh, deg2rad, degrees,
+    bitwise_xor, cbrt, ceil, clip, copysign, cos, cosh, deg2rad, degrees,
     divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmax,
     fmin, fmod, frexp, gcd, greater, greater_equal, heaviside, hypot, invert, isclose,
     isfinite, isinf, isnan, isneginf, isposinf, lcm, ldexp, left_shift, less, less_equal, log,
     log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not, logical_or,
     logical_xor, maximum, minimum, mod, modf, multiply, nan_to_num, negative, nextafter,
-    not_equal, positive, pow, power, rad2deg, radians, real, reciprocal, remainder,
+    not_equal, positive, pow, power, rad2deg, radians, reciprocal, remainder,
     right_shift, rint, round, sign, signbit, sin, sinc, sinh, spacing, sqrt, square, subtract,
     tan, tanh, true_divide, trunc, where,
+)
+from fungrad.numpy.complex_functions import (  # noqa: F401
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real,
+    real_if_close, sort_complex,
 )
 from fungrad.numpy.creation import (  # noqa: F401,A004
     arange, array, asarray, diag, empty, empty_like, eye, full, full_like, identity, linspace,
