@@ -83,7 +83,8 @@ def angle(z, deg: bool = False):
     else:
         if _dtype(z).kind not in "f":
             z = astype(z, np.float64)
-        out = ew.arctan2(ew.mul(z, 0.0), z)  # 0 or pi, with a zero derivative
+        # 0 or pi (a +0.0 numerator: atan2(-0.0, -1) would be -pi), zero derivative
+        out = ew.arctan2(st.zeros(_shape(z), _dtype(z)), z)
     return ew.mul(out, 180.0 / np.pi) if deg else out
 
 

@@ -98,6 +98,7 @@ batch_elementwise(complex_p)
 
 def make_complex(x, y):
     """``x + 1j * y`` from two real arrays of one dtype (lax.complex)."""
+    _complex_abstract(get_aval(x), get_aval(y))  # eager binds skip the shape rule
     return bind(complex_p, x, y)
 
 
