@@ -307,9 +307,16 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``argnums``.
 
+    A real output of a complex input ``z = x + iy`` gets JAX's ``df/dx - i df/dy``; with
+    ``holomorphic=True``, a complex output of complex inputs gets its complex derivative.
+
     >>> import fungrad, fungrad.numpy as fnp
     >>> fungrad.grad(lambda x: 2 * fnp.dot(x, x))(fnp.arange(4.0))
     array([ 0.,  4.,  8., 12.])
+    >>> fungrad.grad(lambda z: fnp.abs(z) ** 2)(1.0 + 1.0j)  # 2x - 2iy
+    np.complex128(2-2j)
+    >>> fungrad.grad(lambda z: z ** 2, holomorphic=True)(1.0 + 1.0j)
+    np.complex128(2+2j)
     """
     value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 

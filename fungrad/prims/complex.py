@@ -27,14 +27,6 @@ COMPLEX_OF = {np.dtype(np.float16): np.dtype(np.complex64),
               np.dtype(np.float64): np.dtype(np.complex128)}
 
 
-def complex_dtype(dtype) -> np.dtype:
-    """The complex dtype with the precision of ``dtype`` (complex128 for integers)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "c":
-        return dtype
-    return COMPLEX_OF.get(dtype, np.dtype(np.complex128))
-
-
 def _complex_only(name: str):
     def abstract_eval(aval):
         if aval.dtype.kind != "c":
