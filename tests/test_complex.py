@@ -330,3 +330,20 @@ def test_real_only_functions_refuse_complex(name):
     with pytest.raises(TypeError, match="complex128"):
         fungrad.jit(call)(z)
     assert fungrad.jit(call)(np.array([0.5, 2.0])).shape == (2,)  # the next call works
+
+
+def test_control_flow_and_custom_rules_carry_complex():
+    z = np.array([0.3 + 0.4j, -0.2 + 0.1j])
+
+    def scanned(z):
+        c, ys = fungrad.lax.scan(lambda c, x: (c * x + 1j, fnp.sin(c)), z[0], z)
+        return fnp.abs(c) ** 2 + fnp.sum(fnp.real(ys))
+
+    square = fungrad.custom_vjp(lambda z: z * z)
+    square.defvjp(lambda z: (z * z, z), lambda z, g: (2 * z * g,))
+    for f in (scanned,
+              lambda z: fungrad.lax.cond(True, lambda z: z * z, lambda z: -z, z),
+              lambda z: fungrad.lax.fori_loop(0, 3, lambda i, c: c * c * 0.5 + z, z),
+              lambda z: fungrad.checkpoint(lambda z: fnp.sin(z) * fnp.conj(z))(z)):
+        assert_derivatives(f, (z,))
+    assert_derivatives(square, (z,), modes=("rev",))
