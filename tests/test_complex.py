@@ -347,3 +347,12 @@ def test_control_flow_and_custom_rules_carry_complex():
               lambda z: fungrad.checkpoint(lambda z: fnp.sin(z) * fnp.conj(z))(z)):
         assert_derivatives(f, (z,))
     assert_derivatives(square, (z,), modes=("rev",))
+
+
+def test_cov_corrcoef_of_complex_conjugate_as_numpy():
+    z = crand((2, 5), seed=14)
+    assert_same_as_numpy(fnp.cov(z), np.cov(z))
+    assert_same_as_numpy(fnp.cov(z, aweights=np.arange(1.0, 6.0)),
+                         np.cov(z, aweights=np.arange(1.0, 6.0)))
+    assert_same_as_numpy(fnp.corrcoef(z), np.corrcoef(z))
+    assert_derivatives(lambda z: fnp.real(fnp.cov(z)), (z,))

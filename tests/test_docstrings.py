@@ -45,7 +45,12 @@ NUMPY_REEXPORTS = {
     # constants
     "e", "euler_gamma", "inf", "nan", "newaxis", "pi",
     # dtype utilities (no arrays involved, nothing to trace)
-    "iinfo", "finfo", "result_type", "issubdtype",
+    "iinfo", "finfo", "result_type", "issubdtype", "promote_types", "can_cast", "isdtype",
+    # more dtype names and abstract dtype classes
+    "bool", "int_", "uint", "double", "single", "cdouble", "csingle", "character", "flexible",
+    "generic", "complexfloating", "unsignedinteger", "object_",
+    # print options (numpy prints fungrad's arrays)
+    "get_printoptions", "printoptions", "set_printoptions",
 }
 
 # ``Tracer``'s operators and array methods (``x.sum()``, ``x.T``, ``x.at``...) are installed at

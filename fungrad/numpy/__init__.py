@@ -19,21 +19,24 @@ Derivatives: functions with a piecewise-constant or integer result (comparisons,
 derivative everywhere, as in JAX.
 """
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
-    astype, bool_, complex128, complex64, dtype, e, euler_gamma, finfo, float16, float32,
-    float64, floating, iinfo, inexact, inf, int16, int32, int64, int8, integer, issubdtype,
-    nan, newaxis, number, pi, result_type, signedinteger, uint16, uint32, uint64, uint8,
+    astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
+    complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible, float16, float32,
+    float64, float_, floating, generic, get_printoptions, iinfo, inexact, inf, int16, int32,
+    int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable, nan, newaxis, number,
+    object_, pi, printoptions, promote_types, result_type, set_printoptions, signedinteger,
+    single, uint, uint16, uint32, uint64, uint8, unsignedinteger,
 )
 from fungrad.numpy.ufuncs import (  # noqa: F401,A004
     abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
-    arctan2, arctanh, around, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_count,
-    bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
-    bitwise_xor, cbrt, ceil, clip, copysign, cos, cosh, deg2rad, degrees,
-    divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmax,
-    fmin, fmod, frexp, gcd, greater, greater_equal, heaviside, hypot, invert, isclose,
-    isfinite, isinf, isnan, isneginf, isposinf, lcm, ldexp, left_shift, less, less_equal, log,
-    log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not, logical_or,
-    logical_xor, maximum, minimum, mod, modf, multiply, nan_to_num, negative, nextafter,
-    not_equal, positive, pow, power, rad2deg, radians, reciprocal, remainder,
+    arctan2, arctanh, around, array_equal, array_equiv, asin, asinh, atan, atan2, atanh,
+    bitwise_and, bitwise_count, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
+    bitwise_right_shift, bitwise_xor, cbrt, ceil, clip, copysign, cos, cosh,
+    deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor,
+    floor_divide, fmax, fmin, fmod, frexp, gcd, greater, greater_equal, heaviside, hypot,
+    invert, isclose, isfinite, isinf, isnan, isneginf, isposinf, lcm, ldexp, left_shift, less,
+    less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
+    logical_or, logical_xor, maximum, minimum, mod, modf, multiply, nan_to_num, negative,
+    nextafter, not_equal, positive, pow, power, rad2deg, radians, reciprocal, remainder,
     right_shift, rint, round, sign, signbit, sin, sinc, sinh, spacing, sqrt, square, subtract,
     tan, tanh, true_divide, trunc, where,
 )
@@ -42,17 +45,19 @@ from fungrad.numpy.complex_functions import (  # noqa: F401
     real_if_close, sort_complex,
 )
 from fungrad.numpy.creation import (  # noqa: F401,A004
-    arange, array, asarray, diag, empty, empty_like, eye, full, full_like, identity, linspace,
-    ones, ones_like, tri, tril, triu, zeros, zeros_like,
+    arange, array, asarray, copy, diag, empty, empty_like, eye, frombuffer, fromfunction,
+    fromiter, fromstring, full, full_like, geomspace, identity, linspace, logspace, ones,
+    ones_like, tri, tril, triu, zeros, zeros_like,
 )
 from fungrad.numpy.shapes import (  # noqa: F401,A004
-    atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_to, expand_dims,
-    matrix_transpose, moveaxis, ndim, permute_dims, ravel, reshape, shape, size, squeeze,
-    swapaxes, transpose,
+    atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_shapes, broadcast_to,
+    expand_dims, matrix_transpose, moveaxis, ndim, permute_dims, ravel, reshape, rollaxis,
+    shape, size, squeeze, swapaxes, transpose,
 )
 from fungrad.numpy.joining import (  # noqa: F401,A004
-    array_split, column_stack, concatenate, dstack, hstack, repeat, row_stack, split, stack,
-    tile, vstack,
+    append, array_split, block, column_stack, concat, concatenate, delete, dsplit, dstack,
+    hsplit, hstack, insert, repeat, resize, row_stack, split, stack, tile, unstack, vsplit,
+    vstack,
 )
 from fungrad.numpy.rearranging import (  # noqa: F401,A004
     flip, fliplr, flipud, pad, roll, rot90,
@@ -65,19 +70,39 @@ from fungrad.numpy.sorting import (  # noqa: F401,A004
 )
 from fungrad.numpy.reductions import (  # noqa: F401,A004
     all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, cumulative_prod,
-    cumulative_sum, max, min, prod, sum,
+    cumulative_sum, max, min, prod, ptp, sum,
 )
 from fungrad.numpy.statistics import (  # noqa: F401,A004
-    mean, std, var,
+    average, corrcoef, cov, mean, std, var,
 )
 from fungrad.numpy.products import (  # noqa: F401,A004
-    cross, dot, einsum, inner, kron, matmul, outer, tensordot, trace, vdot, vecdot,
+    cross, dot, einsum, inner, kron, matmul, matvec, outer, tensordot, trace, vdot, vecdot,
+    vecmat,
 )
 from fungrad.numpy.searching import (  # noqa: F401,A004
     argwhere, choose, compress, digitize, extract, flatnonzero, nonzero, searchsorted, select,
 )
 from fungrad.numpy.differences import (  # noqa: F401,A004
     diff, ediff1d, gradient, interp, trapezoid,
+)
+from fungrad.numpy.quantiles import (  # noqa: F401,A004
+    median, nanmedian, nanpercentile, nanquantile, percentile, quantile,
+)
+from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
+    nansum, nanvar,
+)
+from fungrad.numpy.index_tricks import (  # noqa: F401,A004
+    c_, diag_indices, diag_indices_from, diagflat, fill_diagonal, index_exp, indices, ix_,
+    meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
+    triu_indices, triu_indices_from, unravel_index, vander,
+)
+from fungrad.numpy.polynomial import (  # noqa: F401,A004
+    convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
+    polyval, trim_zeros,
+)
+from fungrad.numpy.npyio import (  # noqa: F401,A004
+    load, save, savez,
 )
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import

@@ -17,6 +17,7 @@ from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
 from fungrad.numpy.shapes import broadcast_to, expand_dims
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
+from fungrad.prims.rules import probe_value
 from fungrad.prims.structural import ARRAY, Indexer
 
 
@@ -178,7 +179,6 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     div_ = (num - 1) if endpoint else num
     start, stop = _arr(start), _arr(stop)
     # numpy computes in result_type(start, stop, float(num)): float32 endpoints stay float32
-    from fungrad.prims.rules import probe_value
     dt = np.result_type(probe_value(get_aval(start)), probe_value(get_aval(stop)), 0.0)
     steps = (np.arange(num, dtype=np.float64) / builtins.max(div_, 1)).astype(dt)
     shape = np.broadcast_shapes(_shape(start), _shape(stop))
@@ -274,3 +274,90 @@ def diag(v, k: int = 0):
         base[rows, cols] = v
         return base
     return st.scatter(base, v, rows, cols, indexer=Indexer([ARRAY, ARRAY]))
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype=None,
+             axis: int = 0):
+    """numpy.logspace: ``base ** linspace(start, stop, num)``; differentiable in the ends
+    and the base.
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    y = linspace(start, stop, num, endpoint, axis=axis)
+    out = ew.power(_arr(base), y) if _traced(base, start, stop) else np.power(base, y)
+    return out if dtype is None else astype(out, dtype)
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
+    """numpy.geomspace: numbers evenly spaced on a log scale from ``start`` to ``stop``
+    (same sign, non-zero); the ends are exact.
+
+    >>> geomspace(1.0, 1000.0, 4)
+    array([   1.,   10.,  100., 1000.])
+    """
+    if not _traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    if axis != 0:
+        raise NotImplementedError("fungrad.numpy.geomspace with traced ends supports axis=0")
+    start, stop = _arr(start), _arr(stop)
+    # as numpy: everything in at least float64
+    dt = np.result_type(probe_value(get_aval(start)), probe_value(get_aval(stop)), np.float64)
+    start, stop = astype(start, dt), astype(stop, dt)
+    logs = linspace(ew.log10(ew.absolute(start)), ew.log10(ew.absolute(stop)), num, endpoint)
+    out = ew.mul(ew.power(10.0, logs), ew.sign(start))
+    # numpy pins the ends to the given values exactly
+    if num > 0:
+        idx = np.arange(num).reshape((num,) + (1,) * (_ndim(out) - 1))
+        out = ew.select(idx == 0, broadcast_to(start, _shape(out)), out)
+        if endpoint and num > 1:
+            out = ew.select(idx == num - 1, broadcast_to(stop, _shape(out)), out)
+    return out if dtype is None else astype(out, dtype)
+
+
+def copy(a, order=None):
+    """numpy.copy (fungrad arrays are immutable, so this is their value).
+
+    >>> copy(np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    a = _arr(a)
+    return a if isinstance(a, Tracer) else np.array(a, copy=True)
+
+
+def fromfunction(function, shape, *, dtype=float64, **kwargs):
+    """numpy.fromfunction: ``function`` called once on the index grids of ``shape``.
+
+    >>> fromfunction(lambda i, j: i + 10 * j, (2, 3))
+    array([[ 0., 10., 20.],
+           [ 1., 11., 21.]])
+    """
+    grids = np.indices(tuple(shape), dtype=dtype)
+    return function(*grids, **kwargs)
+
+
+def frombuffer(buffer, dtype=float64, count: int = -1, offset: int = 0):
+    """numpy.frombuffer (a constant).
+
+    >>> frombuffer(np.array([1.0, 2.0]).tobytes())
+    array([1., 2.])
+    """
+    return np.frombuffer(buffer, dtype, count, offset).copy()
+
+
+def fromiter(iterable, dtype, count: int = -1):
+    """numpy.fromiter (a constant).
+
+    >>> fromiter(range(3), np.int64)
+    array([0, 1, 2])
+    """
+    return np.fromiter(iterable, dtype, count)
+
+
+def fromstring(string, dtype=float64, count: int = -1, *, sep: str):
+    """numpy.fromstring with a separator (a constant).
+
+    >>> fromstring("1 2 3", sep=" ")
+    array([1., 2., 3.])
+    """
+    return np.fromstring(string, dtype, count, sep=sep)

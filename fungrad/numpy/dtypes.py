@@ -1,11 +1,12 @@
-"""dtypes: numpy's dtype objects and constants (so ``fnp.float32`` and ``fnp.pi`` work as in
-numpy), and ``astype``.
+"""dtypes: numpy's dtype objects, dtype rules and constants (so ``fnp.float32``,
+``fnp.promote_types`` and ``fnp.pi`` work as in numpy), ``astype``, and the questions about
+values that need no arithmetic: ``isscalar``, ``iterable``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import Tracer
+from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr
 from fungrad.prims import elementwise as ew
 
@@ -14,7 +15,14 @@ from numpy import (  # noqa: F401
     bool_, complex64, complex128, dtype, e, euler_gamma, float16, float32, float64, inf,
     int8, int16, int32, int64, nan, newaxis, pi, uint8, uint16, uint32, uint64, iinfo, finfo,
     result_type, issubdtype, floating, integer, inexact, number, signedinteger,
+    bool, int_, uint, double, single, cdouble, csingle, character, flexible, generic,
+    complexfloating, unsignedinteger, object_, promote_types, can_cast, isdtype,
 )
+from numpy import get_printoptions, printoptions, set_printoptions  # noqa: F401
+
+# numpy 1's names, which JAX keeps (numpy 2 dropped them): the default float and complex
+float_ = float64
+complex_ = complex128
 
 
 def astype(x, dtype, /, *, copy: bool = True):
@@ -29,3 +37,27 @@ def astype(x, dtype, /, *, copy: bool = True):
         return x if x.dtype == dtype and not x.aval.weak_type else \
             ew.convert_element_type(x, dtype)
     return np.asarray(x).astype(dtype, copy=copy)
+
+
+def isscalar(element) -> bool:
+    """jax.numpy.isscalar: True for Python and numpy scalars and for 0-d arrays (traced ones
+    too), so the answer does not change under ``jit`` (numpy says False for 0-d arrays).
+
+    >>> isscalar(1.0), isscalar(np.array(2)), isscalar(np.ones(2)), isscalar("a")
+    (True, True, False, False)
+    """
+    if isinstance(element, (Tracer, np.ndarray, np.generic)):
+        return get_aval(element).ndim == 0
+    return isinstance(element, (int, float, complex))  # Python's bool is an int
+
+
+def iterable(y) -> bool:
+    """numpy.iterable: can ``y`` be iterated over? (A traced array of 1 or more dimensions
+    can; a 0-d one cannot.)
+
+    >>> iterable([1, 2]), iterable(np.ones(2)), iterable(3.0)
+    (True, True, False)
+    """
+    if isinstance(y, Tracer):
+        return y.aval.ndim > 0
+    return np.iterable(y)

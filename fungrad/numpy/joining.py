@@ -1,17 +1,20 @@
-"""Joining, splitting and tiling: concatenate, stack, split, tile, repeat."""
+"""Joining, splitting, tiling and editing along an axis: concatenate, stack, block, split,
+tile, repeat, append, insert, delete, resize."""
 from __future__ import annotations
 
 import builtins
 
 import numpy as np
 
-from fungrad.numpy._util import _arr, _axis, _ndim, _shape, _slice_along, _traced
+from fungrad.core import Tracer
+from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape, _slice_along, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
-from fungrad.numpy.shapes import atleast_1d, atleast_2d, atleast_3d, expand_dims, ravel, \
-    reshape, broadcast_to
+from fungrad.numpy.shapes import atleast_1d, atleast_2d, atleast_3d, broadcast_to, \
+    expand_dims, moveaxis, ravel, reshape, squeeze
 from fungrad.prims import structural as st
+from fungrad.prims.structural import FungradIndexError
 
 
 def concatenate(arrays, axis: int | None = 0, dtype=None):
@@ -179,3 +182,238 @@ def repeat(a, repeats, axis: int | None = None):
     axis = _axis(axis, _ndim(a), "repeat")
     idx = np.repeat(np.arange(_shape(a)[axis]), repeats)
     return take(a, idx, axis)
+
+
+def concat(arrays, /, *, axis: int | None = 0):
+    """numpy.concat (the array-API name of concatenate).
+
+    >>> concat([np.ones(2), np.zeros(1)])
+    array([1., 1., 0.])
+    """
+    return concatenate(arrays, axis)
+
+
+def append(arr, values, axis: int | None = None):
+    """numpy.append: ``values`` added at the end (flattened when ``axis`` is None).
+
+    >>> append(np.array([1.0, 2.0]), [[3.0], [4.0]])
+    array([1., 2., 3., 4.])
+    >>> append(np.ones((1, 2)), np.zeros((1, 2)), axis=0)
+    array([[1., 1.],
+           [0., 0.]])
+    """
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis)
+
+
+def unstack(x, /, *, axis: int = 0):
+    """numpy.unstack: the slices of ``x`` along ``axis``, as a tuple.
+
+    >>> unstack(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    (array([1., 2.]), array([3., 4.]))
+    """
+    x = _arr(x)
+    if _ndim(x) == 0:
+        raise ValueError("fungrad.numpy.unstack: x must be at least 1-D, got a scalar")
+    axis = _axis(axis, _ndim(x), "unstack")
+    return tuple(squeeze(_slice_along(x, axis, i, i + 1), axis)
+                 for i in range(_shape(x)[axis]))
+
+
+def hsplit(ary, indices_or_sections):
+    """numpy.hsplit: split along axis 1 (axis 0 for 1-D arrays).
+
+    >>> hsplit(np.arange(4.0), 2)
+    [array([0., 1.]), array([2., 3.])]
+    """
+    a = _arr(ary)
+    if _ndim(a) == 0:
+        raise ValueError("fungrad.numpy.hsplit only works on arrays of 1 or more dimensions")
+    return split(a, indices_or_sections, 1 if _ndim(a) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    """numpy.vsplit: split along axis 0 (arrays of 2 or more dimensions).
+
+    >>> vsplit(np.arange(4.0).reshape(2, 2), 2)
+    [array([[0., 1.]]), array([[2., 3.]])]
+    """
+    a = _arr(ary)
+    if _ndim(a) < 2:
+        raise ValueError("fungrad.numpy.vsplit only works on arrays of 2 or more dimensions")
+    return split(a, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections):
+    """numpy.dsplit: split along axis 2 (arrays of 3 or more dimensions).
+
+    >>> [p.shape for p in dsplit(np.zeros((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
+    a = _arr(ary)
+    if _ndim(a) < 3:
+        raise ValueError("fungrad.numpy.dsplit only works on arrays of 3 or more dimensions")
+    return split(a, indices_or_sections, 2)
+
+
+def _block_depth(arrays) -> int:
+    depth, x = 0, arrays
+    while isinstance(x, list):
+        if not x:
+            raise ValueError("fungrad.numpy.block: lists cannot be empty")
+        depth, x = depth + 1, x[0]
+    return depth
+
+
+def block(arrays):
+    """numpy.block: assemble an array from nested lists of blocks (the innermost list joins
+    along the last axis).
+
+    >>> block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 2)), np.array([[5.0]])]])
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [1., 1., 5.]])
+    """
+    if isinstance(arrays, tuple):
+        raise TypeError("fungrad.numpy.block: arrays is a tuple; only lists may be used to "
+                        "arrange blocks")
+    depth = _block_depth(arrays)
+    leaves, stack_ = [], [arrays]
+    while stack_:
+        x = stack_.pop()
+        if isinstance(x, list):
+            stack_.extend(x)
+        else:
+            leaves.append(_arr(x))
+    nd = builtins.max([depth] + [_ndim(x) for x in leaves])
+
+    def lift(x):
+        x = _arr(x)
+        return reshape(x, (1,) * (nd - _ndim(x)) + _shape(x))
+
+    # join bottom-up without recursion: nodes in pre-order, then joined in reverse, a list at
+    # depth d along axis nd - (depth - d)
+    nodes, children = [(arrays, 0)], {}
+    k = 0
+    while k < len(nodes):
+        node, d = nodes[k]
+        if isinstance(node, list):
+            if not node:
+                raise ValueError("fungrad.numpy.block: lists cannot be empty")
+            children[k] = list(range(len(nodes), len(nodes) + len(node)))
+            nodes.extend((child, d + 1) for child in node)
+        elif d != depth:
+            raise ValueError(f"fungrad.numpy.block: list depths are mismatched: a block at "
+                             f"depth {d}, expected {depth}")
+        k += 1
+    joined: dict = {}
+    for k in range(len(nodes) - 1, -1, -1):
+        node, d = nodes[k]
+        if isinstance(node, list):
+            joined[k] = concatenate([joined.pop(c) for c in children[k]], nd - (depth - d))
+        elif isinstance(node, tuple):
+            raise TypeError("fungrad.numpy.block: tuples cannot be blocks")
+        else:
+            joined[k] = lift(node)
+    return joined[0]
+
+
+def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = False):
+    """numpy.delete: ``arr`` without the entries ``obj`` (an index, slice, index list or
+    mask, concrete) along ``axis``; differentiable in ``arr``.
+
+    >>> delete(np.array([1.0, 2.0, 3.0, 4.0]), [0, 2])
+    array([2., 4.])
+    >>> delete(np.arange(6.0).reshape(2, 3), 1, axis=1)
+    array([[0., 2.],
+           [3., 5.]])
+    """
+    a = _arr(arr)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, _ndim(a), "delete")
+    n = _shape(a)[axis]
+    keep = np.ones(n, bool)
+    if isinstance(obj, slice):
+        keep[obj] = False
+    else:
+        if isinstance(obj, Tracer):
+            raise TypeError("fungrad.numpy.delete: obj must be concrete (the result's shape "
+                            "depends on it)")
+        idx = np.asarray(obj)
+        if idx.dtype == np.bool_:
+            if idx.shape != (n,):
+                raise ValueError(f"fungrad.numpy.delete: boolean obj of shape {idx.shape} "
+                                 f"does not match axis {axis} of length {n}")
+            keep = ~idx
+        else:
+            if idx.dtype.kind not in "iu":
+                raise TypeError(f"fungrad.numpy.delete: obj must be integers, a slice or a "
+                                f"mask, got dtype {idx.dtype}")
+            if np.any((idx < -n) | (idx >= n)):
+                raise FungradIndexError(f"fungrad.numpy.delete: index {idx} is out of bounds "
+                                        f"for axis {axis} with size {n}")
+            keep[idx] = False
+    return take(a, np.flatnonzero(keep), axis)
+
+
+def insert(arr, obj, values, axis: int | None = None):
+    """numpy.insert: ``values`` inserted before the indices ``obj`` (concrete) along
+    ``axis``; differentiable in ``arr`` and ``values``.
+
+    >>> insert(np.array([1.0, 2.0, 3.0]), 1, 9.0)
+    array([1., 9., 2., 3.])
+    >>> insert(np.array([1.0, 2.0, 3.0]), [0, 3], [7.0, 8.0])
+    array([7., 1., 2., 3., 8.])
+    """
+    a = _arr(arr)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, _ndim(a), "insert")
+    n = _shape(a)[axis]
+    scalar_index = isinstance(obj, (int, np.integer))
+    idx = np.arange(n + 1)[obj] if isinstance(obj, slice) else np.asarray(obj)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"fungrad.numpy.insert: obj must be integers or a slice, got dtype "
+                        f"{idx.dtype}")
+    if np.any((idx < -n) | (idx > n)):
+        raise FungradIndexError(f"fungrad.numpy.insert: index {obj} is out of bounds for "
+                                f"axis {axis} with size {n}")
+    idx = np.where(idx < 0, idx + n, idx).ravel()
+    vals = astype(_arr(values), _dtype(a))
+    vals = reshape(vals, (1,) * builtins.max(0, _ndim(a) - _ndim(vals)) + _shape(vals))
+    if idx.size == 1:  # numpy: one index inserts all of values (a scalar index moves axis 0)
+        if scalar_index or np.ndim(obj) == 0:
+            vals = moveaxis(vals, 0, axis)
+        count = _shape(vals)[axis]
+        idx = np.repeat(idx, count)
+    count = idx.size
+    try:
+        v = broadcast_to(vals, _shape(a)[:axis] + (count,) + _shape(a)[axis + 1:])
+    except ValueError:
+        raise ValueError(f"fungrad.numpy.insert: values {_shape(vals)} do not fit {count} "
+                         f"insertion(s) into axis {axis} of {_shape(a)}") from None
+    # the result's order: each new entry goes before the old entry at its index
+    keys = np.concatenate([2 * np.arange(n) + 1, 2 * idx])
+    return take(concatenate([a, v], axis), np.argsort(keys, kind="stable"), axis)
+
+
+def resize(a, new_shape):
+    """numpy.resize: ``a`` flattened, repeated (or cut) to fill ``new_shape``.
+
+    >>> resize(np.array([1.0, 2.0, 3.0]), (2, 4))
+    array([[1., 2., 3., 1.],
+           [2., 3., 1., 2.]])
+    """
+    a = ravel(_arr(a))
+    shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
+    if builtins.any(d < 0 for d in shape):
+        raise ValueError(f"fungrad.numpy.resize: all elements of new_shape must be "
+                         f"non-negative, got {shape}")
+    total = int(np.prod(shape, dtype=np.int64))
+    n = _shape(a)[0]
+    if n == 0:
+        return np.zeros(shape, _dtype(a))
+    return reshape(take(a, np.arange(total) % n), shape)

@@ -226,3 +226,29 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
              ew.sub(ew.mul(ax[2], bx[0]), ew.mul(ax[0], bx[2])),
              ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))]
     return concatenate(parts, -1)
+
+
+def matvec(x1, x2, /):
+    """numpy.matvec: matrix-vector products over broadcast batch dimensions.
+
+    >>> matvec(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+    array([3., 7.])
+    """
+    x1, x2 = _arr(x1), _arr(x2)
+    if _ndim(x1) < 2 or _ndim(x2) < 1:
+        raise ValueError(f"fungrad.numpy.matvec: needs a matrix and a vector, got "
+                         f"{_describe(x1, x2)}")
+    return squeeze(matmul(x1, expand_dims(x2, -1)), -1)
+
+
+def vecmat(x1, x2, /):
+    """numpy.vecmat: vector-matrix products over broadcast batch dimensions.
+
+    >>> vecmat(np.array([1.0, 1.0]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([4., 6.])
+    """
+    x1, x2 = _arr(x1), _arr(x2)
+    if _ndim(x1) < 1 or _ndim(x2) < 2:
+        raise ValueError(f"fungrad.numpy.vecmat: needs a vector and a matrix, got "
+                         f"{_describe(x1, x2)}")
+    return squeeze(matmul(expand_dims(x1, -2), x2), -2)

@@ -204,3 +204,13 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 cumulative_sum = cumsum
 cumulative_prod = cumprod
+
+
+def ptp(a, axis=None, out=None, keepdims: bool = False):
+    """numpy.ptp: ``max - min`` ("peak to peak").
+
+    >>> ptp(np.array([[4.0, 9.0], [1.0, 2.0]]), axis=0)
+    array([3., 7.])
+    """
+    _not_supported("ptp", "out", out)
+    return ew.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))

@@ -272,3 +272,36 @@ def atleast_3d(*arys):
             a = reshape(a, s + (1,))
         res.append(a)
     return res[0] if len(res) == 1 else res
+
+
+def rollaxis(a, axis: int, start: int = 0):
+    """numpy.rollaxis: move ``axis`` to before position ``start``.
+
+    >>> rollaxis(np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    >>> rollaxis(np.ones((2, 3, 4)), 0, 3).shape
+    (3, 4, 2)
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    axis = _axis(axis, nd, "rollaxis")
+    if not -nd <= start <= nd:
+        raise ValueError(f"fungrad.numpy.rollaxis: start {start} is out of bounds for an "
+                         f"array of dimension {nd}")
+    start = start + nd if start < 0 else start
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """numpy.broadcast_shapes (static).
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"fungrad.numpy.broadcast_shapes: shapes {shapes} do not "
+                         "broadcast") from None

@@ -472,3 +472,33 @@ def nextafter(x1, x2, /):
     out = nu.nextafter(x1, x2)
     step = bind(ew.stop_gradient_p, ew.sub(out, x1))  # exact: the two are one ulp apart
     return ew.select(ew.logical_and(isfinite(x1), isfinite(out)), ew.add(x1, step), out)
+
+
+def array_equal(a1, a2, equal_nan: bool = False):
+    """numpy.array_equal: same shape and same elements (False, not an error, for different
+    shapes).
+
+    >>> array_equal(np.array([1.0, 2.0]), [1.0, 2.0]), array_equal(np.ones(2), np.ones(3))
+    (np.True_, np.False_)
+    """
+    a1, a2 = _arr(a1), _arr(a2)
+    if get_aval(a1).shape != get_aval(a2).shape:
+        return np.False_
+    same = ew.eq(a1, a2)
+    if equal_nan:
+        same = ew.logical_or(same, ew.logical_and(ew.isnan(a1), ew.isnan(a2)))
+    return all(same)
+
+
+def array_equiv(a1, a2):
+    """numpy.array_equiv: equal after broadcasting (False if the shapes do not broadcast).
+
+    >>> array_equiv(np.array([1, 2]), np.array([[1, 2], [1, 2]]))
+    np.True_
+    """
+    a1, a2 = _arr(a1), _arr(a2)
+    try:
+        np.broadcast_shapes(get_aval(a1).shape, get_aval(a2).shape)
+    except ValueError:
+        return np.False_
+    return all(ew.eq(a1, a2))

@@ -1,0 +1,298 @@
+"""Convolution and polynomials (coefficients highest power first, as numpy's poly*
+functions): convolve, correlate, polyval, polyadd, polysub, polymul, polydiv, polyder,
+polyint, poly, polyfit, trim_zeros. All differentiable in the coefficients and points."""
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _slice_along
+from fungrad.numpy.dtypes import astype
+from fungrad.numpy.index_tricks import vander
+from fungrad.numpy.indexing import take
+from fungrad.numpy.joining import concatenate
+from fungrad.numpy.products import dot, einsum
+from fungrad.numpy.shapes import atleast_1d, ravel, reshape
+from fungrad.prims import elementwise as ew
+from fungrad.prims import structural as st
+
+_MODES = ("full", "same", "valid")
+
+
+def _vector(x, func: str, arg: str):
+    x = _arr(x)
+    if _ndim(x) != 1:
+        raise ValueError(f"fungrad.numpy.{func}: {arg} must be one-dimensional, got "
+                         f"{get_aval(x).str_short()}")
+    if _shape(x)[0] == 0:
+        raise ValueError(f"fungrad.numpy.{func}: {arg} cannot be empty")
+    return x
+
+
+def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
+    """numpy.convolve: the discrete linear convolution of two 1-D arrays ('full', 'same' or
+    'valid'); differentiable in both.
+
+    >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]), "same")
+    array([1. , 2.5, 4. ])
+    """
+    a, v = _vector(a, "convolve", "a"), _vector(v, "convolve", "v")
+    if mode not in _MODES:
+        raise ValueError(f"fungrad.numpy.convolve: mode must be one of {_MODES}, got "
+                         f"{mode!r}")
+    n, m = _shape(a)[0], _shape(v)[0]
+    if not isinstance(a, Tracer) and not isinstance(v, Tracer):
+        return np.convolve(a, v, mode)
+    # full[k] = sum_i a[i] v[k - i]: one gather of the zero-padded v, then a contraction
+    zero = np.zeros((), np.result_type(_dtype(v), _dtype(a)))
+    vpad = st.pad(astype(v, zero.dtype), zero, [(n - 1, n - 1)])
+    k = np.arange(n + m - 1)[:, None]
+    i = np.arange(n)[None, :]
+    windows = take(vpad, k + (n - 1) - i)
+    full = einsum("ki,i->k", windows, astype(a, zero.dtype))
+    lo, hi = min(n, m), max(n, m)
+    if mode == "same":
+        start = (lo - 1) // 2
+        return _slice_along(full, 0, start, start + hi)
+    if mode == "valid":
+        return _slice_along(full, 0, lo - 1, hi)
+    return full
+
+
+def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
+    """numpy.correlate for real arrays: ``c[k] = sum_n a[n + k] * v[n]``.
+
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    array([3.5])
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]), "full")
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    """
+    a, v = _vector(a, "correlate", "a"), _vector(v, "correlate", "v")
+    if _dtype(a).kind == "c" or _dtype(v).kind == "c":
+        raise NotImplementedError("fungrad.numpy.correlate of complex arrays is not supported")
+    if mode not in _MODES:
+        raise ValueError(f"fungrad.numpy.correlate: mode must be one of {_MODES}, got "
+                         f"{mode!r}")
+    if not isinstance(a, Tracer) and not isinstance(v, Tracer):
+        return np.correlate(a, v, mode)
+    n, m = _shape(a)[0], _shape(v)[0]
+    full = convolve(a, st.rev(v, (0,)), "full")
+    if mode == "full":
+        return full
+    lo, hi = min(n, m), max(n, m)
+    if mode == "valid":
+        return _slice_along(full, 0, lo - 1, hi)
+    # numpy centres 'same' on the longer input, rounding the other way when v is longer
+    start = (lo - 1) // 2 if n >= m else lo // 2
+    return _slice_along(full, 0, start, start + hi)
+
+
+def polyval(p, x):
+    """numpy.polyval: the polynomial with coefficients ``p`` (highest power first) at ``x``,
+    by Horner's rule.
+
+    >>> polyval(np.array([1.0, 0.0, -2.0]), np.array([0.0, 1.0, 3.0]))
+    array([-2., -1.,  7.])
+    >>> import fungrad
+    >>> fungrad.grad(polyval, argnums=1)(np.array([1.0, 0.0, -2.0]), 3.0)
+    np.float64(6.0)
+    """
+    p, x = atleast_1d(_arr(p)), _arr(x)
+    if _ndim(p) != 1:
+        raise ValueError(f"fungrad.numpy.polyval: p must be one-dimensional, got "
+                         f"{get_aval(p).str_short()}")
+    dtype = np.result_type(np.empty(0, _dtype(p)), np.empty(0, _dtype(x)))
+    y = np.zeros(_shape(x), dtype)
+    for k in range(_shape(p)[0]):
+        y = ew.add(ew.mul(y, x), astype(take(p, k), dtype))
+    return y
+
+
+def _pad_front(a, n: int, after: int = 0):
+    """``a`` with ``n`` zeros in front (and ``after`` behind)."""
+    zero = np.zeros((), _dtype(a))
+    return st.pad(a, zero, [(n, after)]) if isinstance(a, Tracer) else \
+        np.pad(np.asarray(a), (n, after))
+
+
+def _poly_pair(a1, a2, func):
+    a1, a2 = ravel(atleast_1d(_arr(a1))), ravel(atleast_1d(_arr(a2)))
+    n = max(_shape(a1)[0], _shape(a2)[0])
+    return _pad_front(a1, n - _shape(a1)[0]), _pad_front(a2, n - _shape(a2)[0])
+
+
+def polyadd(a1, a2):
+    """numpy.polyadd: the sum of two polynomials.
+
+    >>> polyadd(np.array([1.0, 2.0]), np.array([1.0, 0.0, 5.0]))
+    array([1., 1., 7.])
+    """
+    a1, a2 = _poly_pair(a1, a2, "polyadd")
+    return ew.add(a1, a2)
+
+
+def polysub(a1, a2):
+    """numpy.polysub: the difference of two polynomials.
+
+    >>> polysub(np.array([1.0, 2.0]), np.array([1.0, 0.0, 5.0]))
+    array([-1.,  1., -3.])
+    """
+    a1, a2 = _poly_pair(a1, a2, "polysub")
+    return ew.sub(a1, a2)
+
+
+def polymul(a1, a2, *, trim_leading_zeros: bool = False):
+    """numpy.polymul: the product of two polynomials (a convolution).
+
+    >>> polymul(np.array([1.0, 1.0]), np.array([1.0, -1.0]))
+    array([ 1.,  0., -1.])
+    """
+    a1, a2 = ravel(atleast_1d(_arr(a1))), ravel(atleast_1d(_arr(a2)))
+    out = convolve(a1, a2)
+    return trim_zeros(out, "f") if trim_leading_zeros else out
+
+
+def polydiv(u, v, *, trim_leading_zeros: bool = False):
+    """numpy.polydiv: quotient and remainder of ``u / v``. As in JAX the remainder keeps its
+    length (leading zeros) unless ``trim_leading_zeros=True`` (concrete inputs only), which
+    gives numpy's result.
+
+    >>> polydiv(np.array([1.0, 0.0, -1.0]), np.array([1.0, 1.0]), trim_leading_zeros=True)
+    (array([ 1., -1.]), array([0.]))
+    """
+    u, v = ravel(atleast_1d(_arr(u))), ravel(atleast_1d(_arr(v)))
+    dtype = np.result_type(np.empty(0, _dtype(u)), np.empty(0, _dtype(v)), 1.0)
+    u, v = astype(u, dtype), astype(v, dtype)
+    m, n = _shape(u)[0] - 1, _shape(v)[0] - 1
+    scale = ew.div(1.0, take(v, 0))
+    r = u
+    q_terms = []
+    for k in range(max(m - n + 1, 0)):
+        d = ew.mul(scale, take(r, k))
+        q_terms.append(reshape(d, (1,)))
+        r = ew.sub(r, _pad_front(ew.mul(d, v), k, m - n - k))
+    q = concatenate(q_terms) if q_terms else np.zeros(1, dtype)
+    if trim_leading_zeros:
+        r = np.asarray(r)
+        while r.shape[0] > 1 and np.allclose(r[0], 0, rtol=1e-14):
+            r = r[1:]
+    return q, r
+
+
+def polyder(p, m: int = 1):
+    """numpy.polyder: the m-th derivative of a polynomial.
+
+    >>> polyder(np.array([1.0, 1.0, 1.0, 1.0]), 2)
+    array([6., 2.])
+    """
+    if m < 0:
+        raise ValueError("fungrad.numpy.polyder: order of derivative must be positive")
+    p = ravel(atleast_1d(_arr(p)))
+    for _ in range(m):  # as numpy: p[:-1] * arange(n, 0, -1) (a constant gives [])
+        n = _shape(p)[0] - 1
+        p = ew.mul(_slice_along(p, 0, 0, max(n, 0)), np.arange(n, 0, -1))
+    return p
+
+
+def polyint(p, m: int = 1, k=None):
+    """numpy.polyint: the m-th antiderivative, with integration constants ``k`` (zeros by
+    default).
+
+    >>> polyint(np.array([3.0, 2.0, 1.0]))
+    array([1., 1., 1., 0.])
+    """
+    if m < 0:
+        raise ValueError("fungrad.numpy.polyint: order of integral must be positive")
+    p = ravel(atleast_1d(_arr(p)))
+    if _dtype(p).kind not in "fc":
+        p = astype(p, np.float64)
+    ks = np.zeros(m) if k is None else k
+    ks = atleast_1d(_arr(ks))
+    if _shape(ks)[0] == 1 and m > 1:
+        ks = ew.mul(ks, np.ones(m))
+    if _shape(ks)[0] < m:
+        raise ValueError("fungrad.numpy.polyint: k must be a scalar or a rank-1 array of "
+                         "length m")
+    for j in range(m):
+        n = _shape(p)[0]
+        p = concatenate([ew.div(p, np.arange(n, 0, -1, dtype=np.float64)),
+                         astype(reshape(take(ks, j), (1,)), _dtype(p))])
+    return p
+
+
+def poly(seq_of_zeros):
+    """numpy.poly for 1-D roots: the monic polynomial with those zeros.
+
+    >>> poly(np.array([1.0, 2.0]))
+    array([ 1., -3.,  2.])
+    """
+    z = _arr(seq_of_zeros)
+    if _ndim(z) == 2 and _shape(z)[0] == _shape(z)[1] and _shape(z)[0] > 0:
+        raise NotImplementedError("fungrad.numpy.poly of a matrix needs its eigenvalues, "
+                                  "which fungrad.numpy.linalg does not provide")
+    if _ndim(z) > 1:
+        raise ValueError(f"fungrad.numpy.poly: input must be 1-D or a non-empty square 2-D "
+                         f"array, got {get_aval(z).str_short()}")
+    dtype = np.result_type(np.empty(0, _dtype(z)), 1.0)
+    z = astype(z, dtype)
+    out = np.ones(1, dtype)
+    for i in range(_shape(z)[0]):
+        out = convolve(out, concatenate([np.ones(1, dtype), ew.neg(reshape(take(z, i), (1,)))]))
+    return out
+
+
+def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
+    """numpy.polyfit: least-squares polynomial coefficients (highest power first), solved
+    from the column-scaled normal equations; differentiable in ``x``, ``y`` and ``w``.
+
+    >>> polyfit(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0, 7.0]), 1).round(8)
+    array([2., 1.])
+    """
+    if full or cov:
+        raise NotImplementedError("fungrad.numpy.polyfit: full=True and cov=True are not "
+                                  "supported")
+    from fungrad.numpy import linalg
+    x, y = _arr(x), _arr(y)
+    if deg < 0:
+        raise ValueError("fungrad.numpy.polyfit: expected deg >= 0")
+    if _ndim(x) != 1 or _shape(x)[0] == 0:
+        raise TypeError(f"fungrad.numpy.polyfit: expected a non-empty 1-D x, got "
+                        f"{get_aval(x).str_short()}")
+    if _ndim(y) not in (1, 2) or _shape(y)[0] != _shape(x)[0]:
+        raise TypeError(f"fungrad.numpy.polyfit: expected a 1-D or 2-D y with as many rows as "
+                        f"x, got {get_aval(y).str_short()} and {get_aval(x).str_short()}")
+    x, y = astype(x, np.float64) if _dtype(x).kind != "f" else x, \
+        astype(y, np.float64) if _dtype(y).kind != "f" else y
+    lhs = vander(x, deg + 1)
+    rhs = y
+    if w is not None:
+        w = _arr(w)
+        lhs = ew.mul(lhs, reshape(w, (-1, 1)))
+        rhs = ew.mul(rhs, w if _ndim(y) == 1 else reshape(w, (-1, 1)))
+    scale = ew.sqrt(einsum("ij,ij->j", lhs, lhs))
+    lhs = ew.div(lhs, scale)
+    gram = dot(st.transpose(lhs, (1, 0)), lhs)
+    coef = linalg.solve(gram, dot(st.transpose(lhs, (1, 0)), rhs))
+    return ew.div(coef, scale if _ndim(y) == 1 else reshape(scale, (-1, 1)))
+
+
+def trim_zeros(filt, trim: str = "fb"):
+    """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input).
+
+    >>> trim_zeros(np.array([0.0, 1.0, 2.0, 0.0]))
+    array([1., 2.])
+    """
+    if isinstance(filt, Tracer):
+        raise TypeError("fungrad.numpy.trim_zeros: the result's length depends on the values "
+                        "of filt, which are traced here")
+    a = np.asarray(filt)
+    if a.ndim != 1:
+        raise ValueError(f"fungrad.numpy.trim_zeros: filt must be 1-D, got shape {a.shape}")
+    nz = np.flatnonzero(a)
+    if nz.size == 0:
+        return a[:0]
+    lo = nz[0] if "f" in trim.lower() else 0
+    hi = nz[-1] + 1 if "b" in trim.lower() else a.size
+    return a[lo:hi]

@@ -1,0 +1,112 @@
+"""fungrad.numpy's remaining small functions: logspace, geomspace, copy, matvec, vecmat,
+array_equal, array_equiv, isscalar, iterable, broadcast_shapes, the from* constructors,
+save/savez/load and the dtype names."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from helpers import assert_same_as_numpy
+from numpy_table import (
+    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
+    check_value, table_params,
+)
+
+TABLE = [
+    ("logspace", lambda m, a, b: m.logspace(a, b, 5), [((), ()), ((2,), (2,))]),
+    ("logspace_base", lambda m, a: m.logspace(a, 1.0, 4, endpoint=False, base=2.0), [((),)]),
+    ("geomspace", lambda m, a, b: m.geomspace(a * a + 0.5, b * b + 1.0, 4), [((), ()),
+                                                                              ((3,), ())]),
+    ("geomspace_neg", lambda m, a: m.geomspace(-a * a - 0.5, -3.0, 5, endpoint=False),
+     [((),)]),
+    ("copy", lambda m, a: m.copy(a) * 2.0, [((),), ((2, 3),)]),
+    ("matvec", lambda m, a, v: m.matvec(a, v), [((2, 3), (3,)), ((4, 2, 3), (3,)),
+                                               ((2, 3), (4, 3))]),
+    ("vecmat", lambda m, v, a: m.vecmat(v, a), [((2,), (2, 3)), ((4, 2), (4, 2, 3))]),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn,specs", table_params(TABLE))
+def test_value_trace_jit_vmap(fn, specs, dtype):
+    check_value(fn, specs, dtype)
+    check_trace(fn, specs, dtype)
+    check_jit_vmap(fn, specs, dtype)
+
+
+@pytest.mark.parametrize("fn,specs", table_params(TABLE))
+def test_derivatives(fn, specs):
+    check_derivatives(fn, specs)
+    check_float32_grad_dtype(fn, specs)
+
+
+def test_equality_predicates_eager_and_traced():
+    a = np.array([1.0, np.nan, 3.0])
+    cases = [(a, a, False), (a, a, True), (a, np.array([1.0, np.nan]), False),
+             (np.array([1, 2]), np.array([1.0, 2.0]), False)]
+    for x, y, equal_nan in cases:
+        assert fnp.array_equal(x, y, equal_nan) == np.array_equal(x, y, equal_nan)
+    assert bool(fungrad.jit(lambda x: fnp.array_equal(x, x, equal_nan=True))(a))
+    for x, y in [(np.array([1, 2]), np.array([[1, 2], [1, 2]])),
+                 (np.array([1, 2]), np.array([[1, 2], [1, 3]])),
+                 (np.array([1, 2]), np.array([1, 2, 3]))]:
+        assert fnp.array_equiv(x, y) == np.array_equiv(x, y)
+
+
+def test_scalar_and_iterable():
+    for x in (1.0, 2, True, 1j, np.float32(1.0), np.array(3.0)):
+        assert fnp.isscalar(x)
+    for x in (np.ones(2), [1.0], "a", None):
+        assert not fnp.isscalar(x)
+    assert fungrad.jit(lambda x: fnp.isscalar(x) * 1.0)(2.0) == 1.0  # same under jit
+    assert fnp.iterable([1]) and fnp.iterable(np.ones(2)) and not fnp.iterable(1.0)
+    seen = []
+    fungrad.jit(lambda x: seen.append((fnp.iterable(x), fnp.iterable(x[0]))) or x)(np.ones(2))
+    assert seen == [(True, False)]
+
+
+def test_dtype_names_and_rules():
+    assert fnp.float_ is np.float64 and fnp.complex_ is np.complex128
+    assert fnp.int_ is np.int64 and fnp.bool is np.bool_
+    assert fnp.promote_types(np.float32, np.int64) == np.float64
+    assert fnp.can_cast(np.int32, np.float64) and not fnp.can_cast(np.float64, np.int32)
+    assert fnp.isdtype(np.float32, "real floating")
+    assert fnp.issubdtype(fnp.float32, fnp.floating)
+
+
+def test_constructors():
+    assert_same_as_numpy(fnp.fromfunction(lambda i, j: i * j, (2, 3), dtype=np.int64),
+                         np.fromfunction(lambda i, j: i * j, (2, 3), dtype=np.int64))
+    assert_same_as_numpy(fnp.frombuffer(np.arange(3.0).tobytes()), np.arange(3.0))
+    assert_same_as_numpy(fnp.fromiter(iter([1, 2]), np.int32), np.array([1, 2], np.int32))
+    assert_same_as_numpy(fnp.fromstring("1,2", sep=","), np.array([1.0, 2.0]))
+    assert fnp.broadcast_shapes((2, 1), (1, 3), ()) == (2, 3)
+    with pytest.raises(ValueError, match="broadcast_shapes: shapes"):
+        fnp.broadcast_shapes((2,), (3,))
+
+
+def test_save_and_load_round_trip():
+    buf = io.BytesIO()
+    fnp.save(buf, fungrad.jit(lambda x: x * 2.0)(np.arange(3.0)))
+    buf.seek(0)
+    assert_same_as_numpy(fnp.load(buf), np.arange(3.0) * 2.0)
+    buf = io.BytesIO()
+    fnp.savez(buf, np.ones(2), b=np.zeros(1, np.int32))
+    buf.seek(0)
+    loaded = fnp.load(buf)
+    assert_same_as_numpy(loaded["arr_0"], np.ones(2))
+    assert_same_as_numpy(loaded["b"], np.zeros(1, np.int32))
+    with pytest.raises(TypeError, match="save: cannot save a traced array"):
+        fungrad.jit(lambda x: fnp.save(io.BytesIO(), x) or x)(np.ones(2))
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="matvec: needs a matrix and a vector"):
+        fnp.matvec(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="vecmat: needs a vector and a matrix"):
+        fnp.vecmat(np.ones(3), np.ones(3))
+    assert_same_as_numpy(fnp.logspace(0, 1, 2), np.logspace(0, 1, 2))

@@ -1,0 +1,121 @@
+"""fungrad.numpy convolution and polynomial functions: values against numpy, IR, jit and
+vmap, derivatives against finite differences."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from helpers import assert_derivatives, assert_same_as_numpy
+from numpy_table import (
+    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
+    check_value, table_params,
+)
+
+X8 = np.linspace(-1.0, 2.0, 8)
+
+TABLE = [
+    ("convolve", lambda m, a, v: m.convolve(a, v), [((4,), (3,)), ((2,), (5,)), ((1,), (1,))]),
+    ("convolve_same", lambda m, a, v: m.convolve(a, v, "same"), [((5,), (3,)), ((2,), (4,)),
+                                                                 ((4,), (4,))]),
+    ("convolve_valid", lambda m, a, v: m.convolve(a, v, mode="valid"), [((5,), (3,)),
+                                                                        ((3,), (4,))]),
+    ("correlate", lambda m, a, v: m.correlate(a, v), [((5,), (3,)), ((3,), (4,))]),
+    ("correlate_full", lambda m, a, v: m.correlate(a, v, "full"), [((4,), (3,)),
+                                                                   ((2,), (3,))]),
+    ("correlate_same", lambda m, a, v: m.correlate(a, v, "same"), [((4,), (3,)),
+                                                                   ((3,), (4,)),
+                                                                   ((2,), (5,))]),
+    ("polyval", lambda m, p, x: m.polyval(p, x), [((3,), ()), ((4,), (5,)), ((1,), (2, 3)),
+                                                 ((3,), (0,))]),
+    ("polyadd", lambda m, a, b: m.polyadd(a, b), [((2,), (4,)), ((3,), (3,)), ((3,), ())]),
+    ("polysub", lambda m, a, b: m.polysub(a, b), [((4,), (2,))]),
+    ("polymul", lambda m, a, b: m.polymul(a, b), [((2,), (3,))]),
+    ("polyder", lambda m, p: m.polyder(p), [((4,),), ((1,),)]),
+    ("polyder2", lambda m, p: m.polyder(p, 2), [((5,),), ((2,),)]),
+    ("polyint", lambda m, p: m.polyint(p), [((3,),)]),
+    ("polyint_k", lambda m, p: m.polyint(p, 2, [1.5, -1.0]), [((3,),)]),
+    ("poly", lambda m, z: m.poly(z), [((3,),), ((1,),)]),
+    ("polydiv_q", lambda m, u, v: m.polydiv(u, v)[0], [((5,), (3,)), ((3,), (3,))]),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn,specs", table_params(TABLE))
+def test_value_trace_jit_vmap(fn, specs, dtype):
+    check_value(fn, specs, dtype)
+    check_trace(fn, specs, dtype)
+    check_jit_vmap(fn, specs, dtype)
+
+
+@pytest.mark.parametrize("fn,specs", table_params(TABLE))
+def test_derivatives(fn, specs):
+    check_derivatives(fn, specs)
+    check_float32_grad_dtype(fn, specs)
+
+
+def test_polydiv_remainder_and_trim():
+    u, v = np.array([3.0, 1.0, -2.0, 5.0, 1.0]), np.array([2.0, -1.0, 1.0])
+    q, r = fnp.polydiv(u, v, trim_leading_zeros=True)
+    nq, nr = np.polydiv(u, v)
+    assert_same_as_numpy(q, nq)
+    assert_same_as_numpy(r, nr)
+    _, r_full = fungrad.jit(fnp.polydiv)(u, v)  # JAX's default: untrimmed remainder
+    np.testing.assert_allclose(np.asarray(r_full)[-nr.size:], nr, rtol=1e-12)
+    assert_derivatives(lambda u, v: fnp.polydiv(u, v)[1], (u, v))
+
+
+@pytest.mark.parametrize("deg", [0, 1, 3])
+def test_polyfit(deg):
+    y = np.sin(X8) + 0.1 * X8 ** 2
+    want = np.polyfit(X8, y, deg)
+    np.testing.assert_allclose(fnp.polyfit(X8, y, deg), want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fungrad.jit(lambda x, y: fnp.polyfit(x, y, deg))(X8, y), want,
+                               rtol=1e-9, atol=1e-12)
+    w = np.linspace(0.5, 1.5, 8)
+    np.testing.assert_allclose(fnp.polyfit(X8, y, deg, w=w), np.polyfit(X8, y, deg, w=w),
+                               rtol=1e-9, atol=1e-12)
+    y2 = np.stack([y, np.cos(X8)], 1)
+    np.testing.assert_allclose(fnp.polyfit(X8, y2, deg), np.polyfit(X8, y2, deg), rtol=1e-9,
+                               atol=1e-12)
+    assert_derivatives(lambda x, y: fnp.polyfit(x, y, deg), (X8, y), atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_integer_and_bool_inputs(dtype):
+    a = (np.array([1, 0, 2, 1]) % (2 if dtype is np.bool_ else 5)).astype(dtype)
+    b = a[:3]
+    for f in (lambda m: m.convolve(a, b), lambda m: m.correlate(a, b, "full"),
+              lambda m: m.polyval(a, b), lambda m: m.polyadd(a, b),
+              lambda m: m.polyder(a), lambda m: m.polyint(a), lambda m: m.poly(a)):
+        try:
+            want = f(np)
+        except TypeError:  # numpy refuses some boolean arithmetic: so must fungrad
+            with pytest.raises(TypeError):
+                f(fnp)
+            continue
+        assert_same_as_numpy(f(fnp), want)
+    assert_same_as_numpy(fungrad.jit(lambda a, b: fnp.convolve(a, b))(a, b), np.convolve(a, b))
+
+
+def test_trim_zeros():
+    for trim in ("fb", "f", "b"):
+        assert_same_as_numpy(fnp.trim_zeros(np.array([0, 0, 1, 2, 0]), trim),
+                             np.trim_zeros(np.array([0, 0, 1, 2, 0]), trim))
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="convolve: v cannot be empty"):
+        fnp.convolve(np.ones(3), np.ones(0))
+    with pytest.raises(ValueError, match="convolve: mode must be one of"):
+        fnp.convolve(np.ones(3), np.ones(2), "circular")
+    with pytest.raises(ValueError, match="polyval: p must be one-dimensional"):
+        fnp.polyval(np.ones((2, 2)), 1.0)
+    with pytest.raises(TypeError, match="polyfit: expected a 1-D or 2-D y"):
+        fnp.polyfit(np.ones(3), np.ones(4), 1)
+    with pytest.raises(TypeError, match="trim_zeros: the result's length"):
+        fungrad.jit(fnp.trim_zeros)(np.ones(3))
+    with pytest.raises(NotImplementedError, match="eigenvalues"):
+        fnp.poly(np.eye(2))
+    assert fnp.polyval([1.0, 2.0], 2.0) == 4.0
