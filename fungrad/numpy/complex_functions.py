@@ -113,10 +113,7 @@ def iscomplex(x):
     >>> iscomplex(np.array([1.0 + 1.0j, 1.0 + 0.0j, 2.0]))
     array([ True, False, False])
     """
-    x = _arr(x)
-    if not _is_complex(x):
-        return np.zeros(_shape(x), np.bool_)
-    return ew.ne(cx.imag(x), 0)
+    return _compare_imag(x, ew.ne)
 
 
 def isreal(x):
@@ -125,10 +122,15 @@ def isreal(x):
     >>> isreal(np.array([1.0 + 1.0j, 1.0 + 0.0j, 2.0]))
     array([False,  True,  True])
     """
+    return _compare_imag(x, ew.eq)
+
+
+def _compare_imag(x, compare):
+    """``compare(imag(x), 0)`` elementwise; a real ``x``'s imaginary part is 0, known."""
     x = _arr(x)
     if not _is_complex(x):
-        return np.ones(_shape(x), np.bool_)
-    return ew.eq(cx.imag(x), 0)
+        return np.full(_shape(x), bool(compare(0, 0)))
+    return compare(cx.imag(x), 0)
 
 
 def iscomplexobj(x) -> bool:
