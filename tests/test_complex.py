@@ -188,6 +188,9 @@ def test_make_complex_and_its_derivatives():
     assert_same_as_numpy(make_complex(x.astype(np.float32), y.astype(np.float32)),
                          (x + 1j * y).astype(np.complex64))
     assert_derivatives(lambda x, y: make_complex(x, y) ** 2, (x, y))
+    assert_same_as_numpy(fungrad.jit(make_complex)(x, y), x + 1j * y)
+    assert_same_as_numpy(fungrad.vmap(make_complex, in_axes=(0, None))(np.stack([x, y]), y),
+                         np.stack([x, y]) + 1j * y)
     with pytest.raises(TypeError, match="same dtype"):
         make_complex(x, y.astype(np.float32))
 
