@@ -239,7 +239,9 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
         for ct, aval in zip(ct_flat, out_avals):
             ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
             if ct_aval is None or ct_aval.shape != aval.shape or (
-                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
+                    ct_aval.dtype != aval.dtype and not (
+                        ct_aval.weak_type and (ct_aval.dtype.kind == "c") ==
+                        (aval.dtype.kind == "c"))):
                 got = ct_aval.str_short() if ct_aval is not None else repr(ct)
                 raise ValueError(
                     "unexpected type (shape/dtype) for argument to vjp function: got "
@@ -260,16 +262,14 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     >>> fungrad.value_and_grad(lambda x: x ** 2)(3.0)
     (np.float64(9.0), np.float64(6.0))
     """
-    if holomorphic:
-        raise NotImplementedError("value_and_grad: holomorphic=True (complex differentiation) "
-                                  "is not supported by fungrad")
-
     @wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
         single, nums = _split_argnums("grad", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
         flat, in_tree = _flatten_args("grad", dyn)
-        if not allow_int:
+        if holomorphic:
+            _check_complex("grad", "inputs", flat)
+        elif not allow_int:
             for x in flat:
                 dtype = get_aval(x).dtype
                 if dtype.kind not in "fc":
@@ -289,11 +289,11 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                 "output.sum(), or use fungrad.jacrev (fungrad.jacobian) to differentiate a "
                 "function with a non-scalar output.")
         dtype = out_aval.dtype
-        if dtype.kind == "c":
-            raise TypeError("grad requires real-valued outputs (output dtype that is a "
-                            f"sub-dtype of np.floating), but got {dtype.name}. For "
-                            "holomorphic differentiation, pass holomorphic=True.")
-        if dtype.kind != "f":
+        if holomorphic:
+            _check_complex("grad", "outputs", outs[:1])
+        elif dtype.kind == "c":
+            _real_outputs_only("grad", dtype)
+        if dtype.kind not in "fc":
             raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
         g = tree_unflatten(in_tree, pullback([np.ones((), dtype)], last_call=True))
         g = g[0] if single else tuple(g)
@@ -307,9 +307,16 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``argnums``.
 
+    A real output of a complex input ``z = x + iy`` gets JAX's ``df/dx - i df/dy``; with
+    ``holomorphic=True``, a complex output of complex inputs gets its complex derivative.
+
     >>> import fungrad, fungrad.numpy as fnp
     >>> fungrad.grad(lambda x: 2 * fnp.dot(x, x))(fnp.arange(4.0))
     array([ 0.,  4.,  8., 12.])
+    >>> fungrad.grad(lambda z: fnp.abs(z) ** 2)(1.0 + 1.0j)  # 2x - 2iy
+    np.complex128(2-2j)
+    >>> fungrad.grad(lambda z: z ** 2, holomorphic=True)(1.0 + 1.0j)
+    np.complex128(2+2j)
     """
     value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
@@ -321,6 +328,23 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
         return value_and_grad_fun(*args, **kwargs)[1]
 
     return grad_fun
+
+
+def _check_complex(what: str, which: str, leaves: Sequence[Any]) -> None:
+    """holomorphic=True differentiates complex functions of complex inputs only."""
+    for x in leaves:
+        dtype = get_aval(x).dtype
+        if dtype.kind != "c":
+            raise TypeError(f"{what} with holomorphic=True requires {which} with complex "
+                            f"dtype, but got {dtype.name}.")
+
+
+def _real_outputs_only(what: str, dtype: np.dtype) -> None:
+    raise TypeError(f"{what} requires real-valued outputs (output dtype that is a sub-dtype "
+                    f"of np.floating), but got {dtype.name}. For holomorphic "
+                    "differentiation, pass holomorphic=True. For differentiation of "
+                    "non-holomorphic functions involving complex outputs, use fungrad.vjp "
+                    "directly.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +372,11 @@ def _check_tangents(primals, tangents) -> tuple[list, list, PyTreeDef]:
         if pa.shape != ta.shape:
             raise ValueError("jvp called with different primal and tangent shapes; Got "
                              f"primal shape {pa.shape} and tangent shape as {ta.shape}")
-        if pa.dtype != ta.dtype and not (pa.weak_type or ta.weak_type):
+        # a weak (Python scalar) tangent may take the primal's precision, never its kind:
+        # a complex tangent for a real primal has no meaning (JAX refuses it too)
+        if pa.dtype != ta.dtype and (not (pa.weak_type or ta.weak_type) or
+                                     ta.dtype.kind not in "iuf" + ("c" if pa.dtype.kind == "c"
+                                                                   else "")):
             raise TypeError(
                 "primal and tangent arguments to fungrad.jvp do not match; dtypes must be "
                 f"equal. Got primal dtype {pa.dtype.name} and so expected tangent dtype "
@@ -452,9 +480,12 @@ def _batched_map(flat_fn: Callable, batch: list, n: int, out_avals: list) -> lis
     return vmap(lambda *leaves: flat_fn(list(leaves)))(*batch)
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False):
     """The Jacobian by forward mode: the JVP pushed through ``vmap`` over the standard basis
     of the inputs (cheap for few inputs). Shape ``out.shape + in.shape`` per leaf pair.
+    Inputs are real unless ``holomorphic=True`` (complex inputs and outputs, the complex
+    derivative of a holomorphic function).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fungrad.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -468,9 +499,23 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         single, nums = _split_argnums("jacfwd", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
         f = _partial(fun, args, nums, kwargs)
-        out, f_jvp, *aux = linearize(f, *dyn, has_aux=has_aux)
         flat_in, in_tree = tree_flatten(dyn)
+        if holomorphic:
+            _check_complex("jacfwd", "inputs", flat_in)
+        else:
+            for x in flat_in:
+                dtype = get_aval(x).dtype
+                if dtype.kind != "f":
+                    raise TypeError(
+                        "jacfwd requires real-valued inputs (input dtype that is a sub-dtype "
+                        f"of np.floating), but got {dtype.name}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of "
+                        "non-holomorphic functions involving complex inputs or integer "
+                        "inputs, use fungrad.jvp directly.")
+        out, f_jvp, *aux = linearize(f, *dyn, has_aux=has_aux)
         out_flat, out_tree = tree_flatten(out)
+        if holomorphic:
+            _check_complex("jacfwd", "outputs", out_flat)
         in_avals = [get_aval(x).strip_weak() for x in flat_in]
         out_avals = [get_aval(y).strip_weak() for y in out_flat]
 
@@ -492,10 +537,11 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           allow_int: bool = False):
+           holomorphic: bool = False, allow_int: bool = False):
     """The Jacobian by reverse mode: the pullback mapped with ``vmap`` over the standard
     basis of the outputs (cheap for few outputs). Shape ``out.shape + in.shape`` per leaf
-    pair.
+    pair. Outputs are real unless ``holomorphic=True`` (complex inputs and outputs); a real
+    output of a complex input ``z = x + iy`` gets ``df/dx - i df/dy``, as ``grad`` does.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fungrad.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -509,12 +555,20 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         single, nums = _split_argnums("jacrev", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
         f = _partial(fun, args, nums, kwargs)
+        flat_in, in_tree = tree_flatten(dyn)
+        if holomorphic:
+            _check_complex("jacrev", "inputs", flat_in)
         if has_aux:
             out, pullback, aux = vjp(f, *dyn, has_aux=True)
         else:
             out, pullback = vjp(f, *dyn)
-        flat_in, in_tree = tree_flatten(dyn)
         out_flat, out_tree = tree_flatten(out)
+        if holomorphic:
+            _check_complex("jacrev", "outputs", out_flat)
+        else:
+            for y in out_flat:
+                if get_aval(y).dtype.kind == "c":
+                    _real_outputs_only("jacrev", get_aval(y).dtype)
         in_avals = [get_aval(x).strip_weak() for x in flat_in]
         out_avals = [get_aval(y).strip_weak() for y in out_flat]
 
@@ -537,7 +591,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 jacobian = jacrev
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False):
     """The Hessian, as ``jacfwd(jacrev(fun))`` (forward-over-reverse).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
@@ -545,7 +600,8 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
 
 
 def stop_gradient(x: Any) -> Any:

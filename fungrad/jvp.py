@@ -14,7 +14,7 @@ from fungrad.core import (
     tracking_source,
 )
 from fungrad.interpreter import _weak, last_uses
-from fungrad.prims.elementwise import convert_element_type
+from fungrad.prims.elementwise import cast_derivative
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import broadcast_to, zeros
 
@@ -26,7 +26,7 @@ def fit_tangent(t, aval: ShapedArray):
     if getattr(t, "shape", ()) != aval.shape:
         t = broadcast_to(t, aval.shape)
     if getattr(t, "dtype", None) != aval.dtype:
-        t = convert_element_type(t, aval.dtype)
+        t = cast_derivative(t, aval.dtype)
     return t
 
 

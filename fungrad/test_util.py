@@ -14,9 +14,11 @@ from fungrad.api import jvp, vjp
 from fungrad.tree_util import tree_flatten, tree_map
 
 _DEFAULT_TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 2e-2,
-                np.dtype(np.float16): 1e-1}
+                np.dtype(np.float16): 1e-1, np.dtype(np.complex128): 1e-5,
+                np.dtype(np.complex64): 2e-2}
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-4, np.dtype(np.float32): 1e-2,
-                np.dtype(np.float16): 1e-1}
+                np.dtype(np.float16): 1e-1, np.dtype(np.complex128): 1e-4,
+                np.dtype(np.complex64): 1e-2}
 
 
 def _dtype(x) -> np.dtype:
@@ -24,15 +26,22 @@ def _dtype(x) -> np.dtype:
 
 
 def _f64(x) -> np.ndarray:
-    """As float64 for comparing; an integer input's (float0) cotangent counts as zeros."""
+    """As float64 (complex128) for comparing; an integer input's (float0) cotangent counts as
+    zeros."""
     x = np.asarray(x)
-    return np.zeros(x.shape) if x.dtype.kind == "V" else x.astype(np.float64)
+    if x.dtype.kind == "V":
+        return np.zeros(x.shape)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
+
+
+def _differentiable(x) -> bool:
+    return _dtype(x).kind in "fc"
 
 
 def _tol(tol, leaves) -> float:
     if tol is not None:
         return tol
-    dts = [_dtype(x) for x in leaves if _dtype(x).kind == "f"]
+    dts = [_dtype(x) for x in leaves if _differentiable(x)]
     return max((_DEFAULT_TOL.get(d, 1e-5) for d in dts), default=1e-5)
 
 
@@ -40,6 +49,9 @@ def _random_like(x, rng):
     x = np.asarray(x)
     if x.dtype.kind == "V":  # float0: the cotangent of an integer input
         return np.zeros(x.shape, x.dtype)
+    if x.dtype.kind == "c":  # a random direction in the real and the imaginary parts
+        return (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)).astype(
+            x.dtype)
     if x.dtype.kind != "f":
         return np.zeros(x.shape, x.dtype)
     return rng.standard_normal(x.shape).astype(x.dtype)
@@ -47,12 +59,14 @@ def _random_like(x, rng):
 
 def _add(tree, other, scale):
     return tree_map(lambda x, t: (np.asarray(x) + scale * np.asarray(t)).astype(_dtype(x))
-                    if _dtype(x).kind == "f" else x, tree, other)
+                    if _differentiable(x) else x, tree, other)
 
 
 def _inner(a, b) -> float:
+    """The pairing of cotangents with tangents: ``Re(sum(a * b))``, bilinear (no conjugate),
+    the convention under which a vjp is the transpose of the jvp (JAX's)."""
     la, lb = tree_flatten(a)[0], tree_flatten(b)[0]
-    return float(sum(np.sum(_f64(x) * _f64(y)) for x, y in zip(la, lb)))
+    return float(sum(np.real(np.sum(_f64(x) * _f64(y))) for x, y in zip(la, lb)))
 
 
 def _assert_close(what, expected, got, atol, rtol):
@@ -89,7 +103,7 @@ def _central_difference(f, args, atol, eps, rng):
     the tolerance and step suited to the arguments' dtypes."""
     leaves = tree_flatten(args)[0]
     eps = eps or max((_DEFAULT_EPS.get(_dtype(x), 1e-4) for x in leaves
-                      if _dtype(x).kind == "f"), default=1e-4)
+                      if _differentiable(x)), default=1e-4)
     tangent = tree_map(lambda x: _random_like(x, rng), tuple(args))
     plus = f(*_add(tuple(args), tangent, eps))
     minus = f(*_add(tuple(args), tangent, -eps))
@@ -115,9 +129,9 @@ def check_vjp(f: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, 
     ct = tree_map(lambda y: _random_like(y, rng), out)
     tol, tangent, numeric_t = _central_difference(f, args, atol, eps, rng)
     cts_in = pullback(ct)
-    lhs = _inner(tree_map(lambda c, x: c if _dtype(x).kind == "f" else np.zeros(()),
+    lhs = _inner(tree_map(lambda c, x: c if _differentiable(x) else np.zeros(()),
                           tuple(cts_in), tuple(args)),
-                 tree_map(lambda t, x: t if _dtype(x).kind == "f" else np.zeros(()),
+                 tree_map(lambda t, x: t if _differentiable(x) else np.zeros(()),
                           tangent, tuple(args)))
     rhs = _inner(ct, numeric_t)
     _assert_close("VJP", np.float64(rhs), np.float64(lhs), tol, rtol if rtol is not None
@@ -129,10 +143,12 @@ def check_grads(f: Callable, args: Sequence[Any], order: int, modes=("fwd", "rev
     """Check ``f``'s derivatives up to ``order`` against central finite differences in random
     directions, in forward (``"fwd"``) and reverse (``"rev"``) mode; higher orders check the
     derivative functions themselves (forward of forward, reverse of reverse, and mixed).
-    Raises AssertionError on a mismatch.
+    Raises AssertionError on a mismatch. Complex inputs are perturbed in random complex
+    directions (their real and imaginary parts at once).
 
     >>> import numpy as np, fungrad.numpy as fnp
     >>> check_grads(lambda x: fnp.sum(x ** 3), (np.array([1.0, 2.0]),), order=3)
+    >>> check_grads(lambda z: fnp.abs(z) ** 2, (np.array([1.0 + 2.0j]),), order=2)
     """
     args = tuple(args)
     for mode in modes:

@@ -15,7 +15,7 @@ from fungrad.core import (
     tracking_source,
 )
 from fungrad.interpreter import eval_jaxpr_env, replay_known
-from fungrad.prims.elementwise import add, convert_element_type
+from fungrad.prims.elementwise import add, cast_derivative
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import sum_to_shape, zeros
 
@@ -25,7 +25,7 @@ def fit_cotangent(ct, aval: ShapedArray):
     if getattr(ct, "shape", ()) != aval.shape:
         ct = sum_to_shape(ct, aval.shape)
     if getattr(ct, "dtype", None) != aval.dtype:
-        ct = convert_element_type(ct, aval.dtype)
+        ct = cast_derivative(ct, aval.dtype)
     return ct
 
 

@@ -15,7 +15,8 @@ import pytest
 # that module* counts (names a module merely imports for its own use, such as
 # ``fungrad.passes`` importing ``Jaxpr``, are checked where they are defined).
 MODULES = [
-    "fungrad.numpy.linalg", "fungrad.nn", "fungrad.tree_util", "fungrad.api",
+    "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.nn", "fungrad.tree_util",
+    "fungrad.api",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
 ]

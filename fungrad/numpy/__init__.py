@@ -5,8 +5,8 @@ numpy 2's NEP 50 promotion, float32 stays float32). Inside a transform, the same
 primitives into the IR. The functions are thin compositions of the primitives in
 ``fungrad.prims``: shape normalization, axis handling, numpy's argument conventions. They live
 in one module per concept (``ufuncs``, ``creation``, ``shapes``, ``joining``, ``rearranging``,
-``indexing``, ``sorting``, ``reductions``, ``statistics``, ``products``, ``dtypes``) and are
-all re-exported here.
+``indexing``, ``sorting``, ``reductions``, ``statistics``, ``products``, ``dtypes``,
+``complex_functions``) and are all re-exported here; ``linalg`` and ``fft`` are namespaces.
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
 >>> fnp.sum(fnp.tanh(np.zeros(3)))
@@ -30,15 +30,19 @@ from fungrad.numpy.ufuncs import (  # noqa: F401,A004
     abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
     arctan2, arctanh, around, array_equal, array_equiv, asin, asinh, atan, atan2, atanh,
     bitwise_and, bitwise_count, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
-    bitwise_right_shift, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
+    bitwise_right_shift, bitwise_xor, cbrt, ceil, clip, copysign, cos, cosh,
     deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor,
     floor_divide, fmax, fmin, fmod, frexp, gcd, greater, greater_equal, heaviside, hypot,
     invert, isclose, isfinite, isinf, isnan, isneginf, isposinf, lcm, ldexp, left_shift, less,
     less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
     logical_or, logical_xor, maximum, minimum, mod, modf, multiply, nan_to_num, negative,
-    nextafter, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal, remainder,
+    nextafter, not_equal, positive, pow, power, rad2deg, radians, reciprocal, remainder,
     right_shift, rint, round, sign, signbit, sin, sinc, sinh, spacing, sqrt, square, subtract,
     tan, tanh, true_divide, trunc, where,
+)
+from fungrad.numpy.complex_functions import (  # noqa: F401
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real,
+    real_if_close, sort_complex,
 )
 from fungrad.numpy.creation import (  # noqa: F401,A004
     arange, array, asarray, copy, diag, empty, empty_like, eye, frombuffer, fromfunction,
@@ -113,3 +117,4 @@ from fungrad.numpy._util import _arr  # noqa: F401  (fungrad.numpy.linalg uses i
 
 # numpy.linalg last: it is written with the functions above
 from fungrad.numpy import linalg  # noqa: E402,F401
+from fungrad.numpy import fft  # noqa: E402,F401

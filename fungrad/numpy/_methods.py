@@ -14,9 +14,10 @@ from fungrad.numpy.reductions import all, any, argmax, argmin, cumprod, cumsum, 
 from fungrad.numpy.shapes import ravel, reshape, squeeze, swapaxes, transpose
 from fungrad.numpy.sorting import argsort, sort
 from fungrad.numpy.statistics import mean, std, var
+from fungrad.numpy.complex_functions import conjugate, imag, real
 from fungrad.numpy.ufuncs import absolute, add, bitwise_and, bitwise_or, bitwise_xor, clip, \
-    conjugate, divide, equal, floor_divide, greater, greater_equal, invert, less, less_equal, \
-    mod, multiply, negative, not_equal, positive, power, real, round, subtract
+    divide, equal, floor_divide, greater, greater_equal, invert, less, less_equal, \
+    mod, multiply, negative, not_equal, positive, power, round, subtract
 from fungrad.prims import elementwise as ew
 
 
@@ -110,6 +111,7 @@ def _install_tracer_methods() -> None:
     Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
     Tracer.at = property(lambda self: _IndexUpdateHelper(self))
     Tracer.real = property(lambda self: real(self))
+    Tracer.imag = property(lambda self: imag(self))
 
 
 _install_tracer_methods()

@@ -7,7 +7,8 @@ import builtins
 import numpy as np
 
 from fungrad.numpy._util import _arr, _axis, _describe, _ndim, _not_supported, _shape, _size, \
-    _strong
+    _strong, _traced
+from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.reductions import sum
@@ -80,7 +81,7 @@ def matmul(x1, x2, /):
 
 
 def vdot(a, b, /):
-    """numpy.vdot for real arrays: the dot product of the flattened inputs.
+    """numpy.vdot: the dot product of the flattened inputs, the first one conjugated.
 
     >>> vdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2)))
     np.float64(10.0)
@@ -88,16 +89,16 @@ def vdot(a, b, /):
     a, b = _arr(a), _arr(b)
     if _size(a) != _size(b):
         raise ValueError(f"vdot: {_describe(a, b)} have different sizes")
-    return dot(ravel(a), ravel(b))
+    return dot(ravel(conjugate(a)), ravel(b))
 
 
 def vecdot(x1, x2, /, *, axis: int = -1):
-    """numpy.vecdot for real arrays: sum of products over ``axis``, broadcasting the rest.
+    """numpy.vecdot: sum over ``axis`` of ``conj(x1) * x2``, broadcasting the rest.
 
     >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
     array([3., 7.])
     """
-    return sum(ew.mul(_arr(x1), _arr(x2)), axis=axis)
+    return sum(ew.mul(conjugate(_arr(x1)), _arr(x2)), axis=axis)
 
 
 def inner(a, b, /):

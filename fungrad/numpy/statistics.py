@@ -6,11 +6,13 @@ import builtins
 import numpy as np
 
 from fungrad.numpy._util import _arr, _axes, _dtype, _ndim, _not_supported, _shape
+from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.products import dot
 from fungrad.numpy.shapes import atleast_2d, reshape
+from fungrad.prims import complex as cx
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
@@ -40,7 +42,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
 
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
         where=None, mean=None, correction=None):  # noqa: A002
-    """numpy.var.
+    """numpy.var; real for complex input (the mean of ``|x - mean|**2``).
 
     >>> var(np.array([1.0, 3.0]))
     np.float64(1.0)
@@ -63,7 +65,11 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     axes = _axes(axis, _ndim(a), "var")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
     centered = ew.sub(a, _mean_keep(a, axes))
-    return ew.div(st.reduce_sum(ew.square(centered), axes, keepdims),
+    if _dtype(centered).kind == "c":  # |x - m|^2, real, as numpy (smooth: not via abs)
+        squares = ew.add(ew.square(cx.real(centered)), ew.square(cx.imag(centered)))
+    else:
+        squares = ew.square(centered)
+    return ew.div(st.reduce_sum(squares, axes, keepdims),
                   float(builtins.max(n - ddof, 0)))
 
 
@@ -173,7 +179,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
                                         w_sum))
     xc = ew.sub(x, avg)
     xw = xc if w is None else ew.mul(xc, w)
-    c = ew.div(dot(xc, st.transpose(xw, (1, 0))), fact)
+    c = ew.div(dot(xc, conjugate(st.transpose(xw, (1, 0)))), fact)  # conj: numpy's, complex
     return st.reshape(c, ()) if _shape(c) == (1, 1) else c
 
 

@@ -272,34 +272,6 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
 around = round
 
 
-def real(x, /):
-    """numpy.real (fungrad differentiates real arrays: the identity on them).
-
-    >>> real(np.array([1.0, -2.0]))
-    array([ 1., -2.])
-    """
-    x = _arr(x)
-    if _dtype(x).kind == "c":
-        raise NotImplementedError("fungrad.numpy.real of complex arrays is not supported")
-    return x
-
-
-def conjugate(x, /):
-    """numpy.conjugate (also ``conj``): the identity on real arrays (booleans become int8,
-    as in numpy, whose ufunc has no boolean loop).
-
-    >>> conjugate(np.array([1.0, -2.0]))
-    array([ 1., -2.])
-    >>> conjugate(np.array([True, False])).dtype
-    dtype('int8')
-    """
-    x = real(x)
-    return ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x
-
-
-conj = conjugate
-
-
 def where(condition, x=None, y=None, /):
     """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
 

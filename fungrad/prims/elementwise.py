@@ -202,8 +202,10 @@ abs_p, absolute = elementwise("abs", np.absolute)
 
 
 def _logistic_impl(x):
-    # exp(-log(1 + exp(-x))) is accurate in both tails, unlike 1 / (1 + exp(-x)) for x << 0
     with np.errstate(over="ignore"):
+        if np.iscomplexobj(x):  # logaddexp is real only; complex is 1 / (1 + exp(-x))
+            return np.reciprocal(np.exp(np.negative(x)) + 1)
+        # exp(-log(1 + exp(-x))) is accurate in both tails, unlike 1 / (1 + exp(-x)) for x << 0
         return np.exp(-np.logaddexp(0, -x))
 
 
@@ -240,12 +242,36 @@ _unary(sinh_p, lambda ans, x: cosh(x))
 _unary(cosh_p, lambda ans, x: sinh(x))
 _unary(tanh_p, lambda ans, x: sub(1.0, square(ans)))
 _unary(asinh_p, lambda ans, x: reciprocal(sqrt(add(square(x), 1.0))))
-_unary(acosh_p, lambda ans, x: reciprocal(sqrt(sub(square(x), 1.0))))
+# 1/sqrt(x-1)/sqrt(x+1), not 1/sqrt(x^2-1): the same for real x > 1, and right on the whole
+# principal branch for complex x (where sqrt(x^2-1) takes the other sign for Re x < 0)
+_unary(acosh_p, lambda ans, x: reciprocal(mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))))
 _unary(atanh_p, lambda ans, x: reciprocal(sub(1.0, square(x))))
 _unary(logistic_p, lambda ans, x: mul(ans, sub(1.0, ans)))
-# |x|' is +1 at 0, as in JAX (select(x >= 0, t, -t))
-defjvp(abs_p, lambda t, ans, x: select(ge(x, 0), t, neg(t)))
-defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
+
+
+def _abs_direction(ans, x):
+    """conj(z) / |z| for complex z (0 at z == 0, as JAX has it): d|z| = Re(conj(z) dz) / |z|,
+    so the cotangent (the transpose under Re(c * t)) is ``g * conj(z) / |z|``."""
+    from fungrad.prims.complex import conj
+    zero = eq(ans, 0)
+    return select(zero, 0.0, div(conj(x), select(zero, 1.0, ans)))
+
+
+def _abs_jvp(t, ans, x):
+    if get_aval(x).dtype.kind == "c":
+        from fungrad.prims.complex import real
+        return real(mul(t, _abs_direction(ans, x)))
+    return select(ge(x, 0), t, neg(t))  # |x|' is +1 at 0, as in JAX
+
+
+def _abs_vjp(g, ans, x):
+    if get_aval(x).dtype.kind == "c":
+        return mul(g, _abs_direction(ans, x))
+    return select(ge(x, 0), g, neg(g))
+
+
+defjvp(abs_p, _abs_jvp)
+defvjp(abs_p, _abs_vjp)
 
 
 def _sinc_derivative(ans, x):
@@ -395,20 +421,29 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
     return bind(convert_element_type_p, x, new_dtype=np.dtype(new_dtype))
 
 
+def cast_derivative(t, dtype: np.dtype):
+    """A tangent or cotangent cast to ``dtype``; complex to real keeps the real part, the
+    projection that is right for both (a real tangent's change, and for a real input the
+    pairing ``Re(c * t)``), without numpy's ComplexWarning."""
+    if get_aval(t).dtype.kind == "c" and dtype.kind != "c":
+        from fungrad.prims.complex import real
+        t = real(t)
+    return convert_element_type(t, dtype)
+
+
 def _convert_jvp(primals, tangents, new_dtype, weak_type=False):
     ans = convert_element_type(primals[0], new_dtype, weak_type)
     t = tangents[0]
     if t is None or new_dtype.kind not in "fc":
         return ans, None
-    return ans, convert_element_type(t, new_dtype)
+    return ans, cast_derivative(t, new_dtype)
 
 
 def _convert_vjp(g, primals, ans, needs, new_dtype, weak_type=False):
-    x_dtype = np.asarray(primals[0]).dtype if not hasattr(primals[0], "dtype") \
-        else primals[0].dtype
+    x_dtype = get_aval(primals[0]).dtype
     if not needs[0] or x_dtype.kind not in "fc" or new_dtype.kind not in "fc":
         return [None]
-    return [convert_element_type(g, x_dtype)]
+    return [cast_derivative(g, x_dtype)]
 
 
 convert_element_type_p.jvp = _convert_jvp
