@@ -151,7 +151,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
     """
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def make(*args, **kwargs):
         dyn_nums = tuple(i for i in range(len(args)) if i not in static)
         dyn = tuple(args[i] for i in dyn_nums)
@@ -192,7 +192,8 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     outermost = current_trace_level() == 0 and not any(isinstance(x, Tracer) for x in flat)
     closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
                                        description=f"{flat_fun.__name__} for {what}",
-                                       arg_names=arg_names, record_guards=not outermost)
+                                       arg_names=arg_names, record_guards=not outermost,
+                                       differentiating=True)
     jaxpr = closed.jaxpr
     env = forward_env(closed, flat, values)
     outs = read_outputs(jaxpr, env)
@@ -264,7 +265,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         raise NotImplementedError("value_and_grad: holomorphic=True (complex differentiation) "
                                   "is not supported by fungrad")
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def value_and_grad_fun(*args, **kwargs):
         single, nums = _split_argnums("grad", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
@@ -313,7 +314,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """
     value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def grad_fun(*args, **kwargs):
         if has_aux:
             (_, aux), g = value_and_grad_fun(*args, **kwargs)
@@ -368,6 +369,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
     flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
     closed, _, values = trace_to_jaxpr(
         flat_fun, flat_p, description=f"{flat_fun.__name__} for jvp", keep_values=True,
+        differentiating=True,
         arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
     outer = any(isinstance(x, Tracer) for x in flat_p) or \
         any(isinstance(x, Tracer) for x in closed.consts)
@@ -397,7 +399,7 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     flat_p, in_tree = _flatten_args("linearize", primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for "
-                               "linearize")
+                               "linearize", differentiating=True)
     jaxpr = closed.jaxpr
     n_out = flat_fun.num_out
     in_avals = [get_aval(p).strip_weak() for p in flat_p]
@@ -463,7 +465,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacfwd", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
@@ -504,7 +506,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacrev", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)

@@ -187,6 +187,33 @@ def value_aval(x: Any) -> ShapedArray:
 _aval_cache: dict = {}
 
 
+def copy_name(wrapper: Any, fun: Any) -> Any:
+    """Give ``wrapper`` the name, docstring and module of ``fun`` (what ``functools.wraps``
+    does, minus copying ``fun.__dict__``: a wrapped wrapper would otherwise inherit the inner
+    one's state, such as the function it calls). Works for any callable.
+
+    >>> import functools
+    >>> def f(x):
+    ...     "Double."
+    ...     return 2 * x
+    >>> g = copy_name(lambda x: f(x), functools.partial(f))
+    >>> g.__name__, g.__wrapped__.func is f
+    ('partial', True)
+    >>> copy_name(lambda x: x, f).__doc__
+    'Double.'
+    """
+    name = getattr(fun, "__name__", None) or type(fun).__name__
+    for attr, value in (("__name__", name), ("__qualname__", getattr(fun, "__qualname__", name)),
+                        ("__doc__", getattr(fun, "__doc__", None)),
+                        ("__module__", getattr(fun, "__module__", None)),
+                        ("__wrapped__", fun)):
+        try:
+            setattr(wrapper, attr, value)
+        except (AttributeError, TypeError):
+            pass
+    return wrapper
+
+
 def numpy_result(x: Any) -> Any:
     """A value handed back to the user, as an ordinary numpy value: a weakly typed Python
     scalar or a 0-d array becomes the numpy scalar numpy would give, and a read-only
@@ -563,8 +590,27 @@ def bind(prim: Primitive, *args, **params):
         if type(a) is Tracer:
             break
     else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
-        return prim.impl(*args, **params)
+        out = prim.impl(*args, **params)
+        if _config["debug_nans"]:
+            check_nans(prim, out)
+        return out
     return _innermost_trace(args).process(prim, args, params)
+
+
+def check_nans(prim: Primitive, out: Any) -> None:
+    """``jax_debug_nans``: raise FloatingPointError if ``prim`` just produced a NaN."""
+    for value in (out if prim.multiple_results else [out]):
+        if isinstance(value, Tracer):
+            value = value.val
+        if value is None:
+            continue
+        arr = np.asarray(value)
+        if arr.dtype.kind in "fc" and np.isnan(arr).any():
+            where = _user_source_info()
+            raise FloatingPointError(
+                f"invalid value (nan) encountered in {prim.name}"
+                + (f" (called from {where})" if where else "")
+                + ". fungrad.config.jax_debug_nans is set; unset it to let NaNs through.")
 
 
 def _innermost_trace(args: Sequence[Any]):
@@ -718,7 +764,9 @@ def current_trace_level() -> int:
 
 
 # Where each equation came from: off by default (walking frames costs time per operation).
-_config = {"source_info": False}
+# The runtime flags of fungrad.config that this layer reads (config.py sets them).
+_config = {"source_info": False, "debug_nans": False, "disable_jit": False,
+           "log_compiles": False}
 
 
 @contextmanager
@@ -861,6 +909,9 @@ class JaxprTrace:
         # guards let an IR be evaluated again on other inputs; an IR that is only used at
         # the values it was traced with (eager grad) may leave them out
         self.record_guards = True
+        # a trace whose inputs are being differentiated (grad, vjp, jvp): converting a float
+        # value to a Python number there would silently drop its derivative
+        self.differentiating = False
 
     # -- inputs ----------------------------------------------------------------------------
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
@@ -936,6 +987,8 @@ class JaxprTrace:
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None
+        if concrete and _config["debug_nans"]:
+            check_nans(prim, out_val)
         if weak:  # all inputs weak: the result stays a weak Python scalar
             out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
             if out_val is not None and hasattr(out_val, "item"):
@@ -998,7 +1051,8 @@ def new_trace(description: str = "a function", keep_values: bool = False):
 
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
                    description: str | None = None, arg_names: Any = None,
-                   keep_values: bool = False, record_guards: bool = True):
+                   keep_values: bool = False, record_guards: bool = True,
+                   differentiating: bool = False):
     """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
 
     ``args`` are arrays, scalars, tracers of outer traces, or ``ShapeDtypeStruct``/
@@ -1007,6 +1061,8 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     Returns ``(closed_jaxpr, outs)`` or ``(closed_jaxpr, outs, values)`` where ``outs`` are
     the raw outputs of ``fun`` (a flat list). ``record_guards=False`` leaves Python's
     decisions out of the IR: only for an IR that will never be evaluated on other inputs.
+    ``differentiating`` marks a trace whose inputs are differentiated: ``float(x)`` of a
+    value depending on them then raises rather than dropping the derivative.
 
     >>> closed, outs = trace_to_jaxpr(lambda x: [x * 2.0], [np.ones(2)])
     >>> print(closed)
@@ -1018,6 +1074,7 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     with new_trace(description, keep_values) as trace:
         trace.arg_names = arg_names
         trace.record_guards = record_guards
+        trace.differentiating = differentiating
         in_tracers = []
         for i, x in enumerate(args):
             if isinstance(x, ShapedArray):
@@ -1101,6 +1158,17 @@ def guard(tracer: Tracer, kind: str):
                         "integer scalar arrays can be converted to an index.")
     if tracer.val is None:
         raise _concretization_error(tracer, kind)
+    if kind in ("float", "complex") and aval.dtype.kind in "fc" and \
+            tracer._trace.differentiating:
+        names = tracer._trace.input_names_behind(tracer.ir_var)
+        if names:
+            raise ConcretizationTypeError(
+                f"Attempted {kind}() conversion of traced array with shape "
+                f"{aval.str_short()} while differentiating {tracer._trace.description}: it "
+                f"depends on {', '.join(names)}, and a Python number carries no derivative, "
+                f"so the result would silently lose it. Keep the value as an array (write "
+                f"`x * y`, not `x * float(y)`); use `fungrad.lax.stop_gradient(y)` if the "
+                f"derivative through it is meant to be zero.")
     val = tracer.val
     value = _CONVERT[kind](val.item() if hasattr(val, "item") else val)
     x = tracer if aval.shape == () else tracer.reshape(())

@@ -121,7 +121,7 @@ class PyTreeDef:
                 and self.node_data == other.node_data and self.children == other.children)
 
     def __hash__(self):
-        return hash((self.node_type, self.node_data, tuple(self.children)))
+        return hash((self.node_type, _hashable(self.node_data), tuple(self.children)))
 
     def __repr__(self):
         return f"PyTreeDef({self._str()})"
@@ -143,6 +143,23 @@ class PyTreeDef:
 
 
 _LEAF = PyTreeDef(None, None, ())
+
+
+def _hashable(data: Any) -> Any:
+    """``data`` itself if it hashes, else a hashable stand-in equal for equal data (aux data
+    may be a dict or a list: such a tree is still a valid ``jit`` argument)."""
+    try:
+        hash(data)
+        return data
+    except TypeError:
+        pass
+    if isinstance(data, dict):
+        return (dict, tuple((_hashable(k), _hashable(v)) for k, v in data.items()))
+    if isinstance(data, (list, tuple)):
+        return (type(data), tuple(_hashable(v) for v in data))
+    if isinstance(data, (set, frozenset)):
+        return (frozenset, frozenset(_hashable(v) for v in data))
+    return (type(data), id(data))  # equal only to itself: at worst a retrace
 
 
 def treedef_is_leaf(treedef: PyTreeDef) -> bool:
