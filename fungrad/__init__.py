@@ -17,6 +17,14 @@ from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
 from fungrad.custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401
 from fungrad import numpy, nn, tree_util, lax  # noqa: F401,E402
+from fungrad.array import (  # noqa: F401,E402
+    Array, Device, block_until_ready, default_backend, device_count, device_get, device_put,
+    devices, local_device_count, local_devices,
+)
+from fungrad import array as _array  # noqa: E402
+
+# Array indexing by traced values and .at[] are fungrad.numpy's
+_array.register(getitem=numpy._getitem, at=numpy._IndexUpdateHelper)
 # the Config object shadows its module's name, as jax.config does
 from fungrad.config import config, disable_jit  # noqa: F401,E402
 

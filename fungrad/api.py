@@ -15,7 +15,7 @@ import numpy as np
 
 from fungrad.core import (
     ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
-    numpy_result, trace_to_jaxpr,
+    internal_evaluation, numpy_result, plain, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
@@ -211,7 +211,9 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
         run_env = env_box[0] if last_call else dict(env_box[0])
         if last_call:
             env_box[0] = None
-        in_cts = backward_pass(jaxpr, run_env, differentiated, list(ct_leaves) + [None] * n_pad)
+        with internal_evaluation():
+            in_cts = backward_pass(jaxpr, run_env, differentiated,
+                                   [plain(c) for c in ct_leaves] + [None] * n_pad)
         return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
                 else numpy_result(ct) for ct, a in zip(in_cts, in_avals)]
 
@@ -373,8 +375,9 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
         arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
     outer = any(isinstance(x, Tracer) for x in flat_p) or \
         any(isinstance(x, Tracer) for x in closed.consts)
-    outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t,
-                           values=None if outer else values)
+    with internal_evaluation():
+        outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, [plain(t) for t in flat_t],
+                               values=None if outer else values)
     n = flat_fun.num_out
     touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else numpy_result(t)
              for o, t in zip(outs[:n], touts[:n])]

@@ -77,6 +77,7 @@ class Config:
                                  or self._values.get("jax_explain_cache_misses", False))
         elif key is not None:
             core._config[key] = value
+            core.update_eager_mode()
 
     def update(self, name: str, value: Any) -> None:
         """Set flag ``name`` to ``value`` (a bool).

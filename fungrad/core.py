@@ -31,6 +31,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fungrad import array as _array_module
+from fungrad.array import Array, wrap
+
 # ---------------------------------------------------------------------------------------------
 # Abstract values
 # ---------------------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ def get_aval(x: Any) -> ShapedArray:
     >>> get_aval(ShapeDtypeStruct((4,), "int32"))
     i32[4]
     """
-    if type(x) is np.ndarray:
+    if type(x) is np.ndarray or type(x) is Array:
         return value_aval(x)
     if isinstance(x, Tracer):
         return x.aval
@@ -215,20 +218,26 @@ def copy_name(wrapper: Any, fun: Any) -> Any:
 
 
 def numpy_result(x: Any) -> Any:
-    """A value handed back to the user, as an ordinary numpy value: a weakly typed Python
-    scalar or a 0-d array becomes the numpy scalar numpy would give, and a read-only
-    broadcast view (the gradient of a sum) becomes an array of its own.
+    """A value handed back to the user: an immutable ``fungrad.Array`` (a view, no copy), 0-d
+    for a scalar.
 
-    >>> numpy_result(2.0), numpy_result(np.broadcast_to(1.0, (2,))).flags.writeable
-    (np.float64(2.0), True)
+    >>> numpy_result(2.0), type(numpy_result(np.ones(2))).__name__
+    (np.float64(2.0), 'Array')
     """
-    if type(x) is np.ndarray:
-        if x.ndim == 0:  # numpy's own scalar results are numpy scalars
-            return x[()]
-        return x if x.flags.writeable else x.copy()
-    if type(x) in (bool, int, float, complex):
-        return np.asarray(x)[()]
-    return x
+    t = type(x)
+    if t is np.ndarray or t in _PY_SCALAR_DTYPE or isinstance(x, np.generic):
+        return wrap(x)
+    return x  # an Array already, or a tracer of an outer transform
+
+
+def plain(x: Any) -> Any:
+    """The numpy array behind an Array (a view), for computing: numpy is slower on
+    subclasses. Anything else is returned as it is.
+
+    >>> type(plain(numpy_result(np.ones(2)))).__name__
+    'ndarray'
+    """
+    return x.view(np.ndarray) if type(x) is Array else x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,11 +599,22 @@ def bind(prim: Primitive, *args, **params):
         if type(a) is Tracer:
             break
     else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
-        out = prim.impl(*args, **params)
-        if _config["debug_nans"]:
-            check_nans(prim, out)
-        return out
+        if _eager_mode[0] == 1:  # fungrad evaluating for itself: plain numpy, nothing more
+            return prim.impl(*args, **params)
+        return _eager_apply(prim, args, params)
     return _innermost_trace(args).process(prim, args, params)
+
+
+def _eager_apply(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+    """``prim`` applied eagerly for the user: on the plain arrays behind any Arrays (numpy
+    is slower on subclasses), NaNs checked if asked, the result an immutable Array."""
+    args = [a.view(np.ndarray) if type(a) is Array else a for a in args]
+    out = prim.impl(*args, **params)
+    if _config["debug_nans"]:
+        check_nans(prim, out)
+    if _internal_depth[0]:
+        return out
+    return [wrap(o) for o in out] if prim.multiple_results else wrap(out)
 
 
 def check_nans(prim: Primitive, out: Any) -> None:
@@ -758,6 +778,44 @@ class _TraceState(threading.local):
 
 _state = _TraceState()
 
+# > 0 while fungrad evaluates for itself (interpreters, backward passes): eager results stay
+# plain numpy there; only what the user sees becomes an Array. A plain list, not part of the
+# thread-local state: reading that costs more than the numpy call on a scalar. (Another
+# thread's eager results may come back plain meanwhile: the same values, unwrapped.)
+_internal_depth = [0]
+# 1 when eager ``bind`` may run the impl and return: fungrad evaluating for itself, NaNs not
+# checked (the one test that path makes); 0 otherwise
+_eager_mode = [0]
+
+
+def update_eager_mode() -> None:
+    """Recompute ``_eager_mode`` after the NaN flag or the internal depth changed."""
+    _eager_mode[0] = int(_internal_depth[0] > 0 and not _config["debug_nans"])
+
+
+class internal_evaluation:
+    """Within the block, eager ``bind`` results stay plain numpy (no Array wrapping): for
+    fungrad's own interpreters and backward passes, whose results reach the user only
+    through ``numpy_result``.
+
+    >>> import fungrad.numpy as fnp
+    >>> with internal_evaluation():
+    ...     type(fnp.sin(np.ones(2))).__name__
+    'ndarray'
+    >>> type(fnp.sin(np.ones(2))).__name__
+    'Array'
+    """
+
+    __slots__ = ()
+
+    def __enter__(self):
+        _internal_depth[0] += 1
+        update_eager_mode()
+
+    def __exit__(self, *exc):
+        _internal_depth[0] -= 1
+        update_eager_mode()
+
 
 def current_trace_level() -> int:
     return len(_state.stack)
@@ -799,6 +857,8 @@ def replay_source(source: str | None) -> str | None:
     old = _state.source
     _state.source = source
     return old
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -890,6 +950,9 @@ class Tracer:
     __hash__ = object.__hash__
 
 
+_array_module.register(tracer_type=Tracer)
+
+
 class JaxprTrace:
     """Records equations into a jaxpr, computing values too when the inputs are concrete."""
 
@@ -915,6 +978,8 @@ class JaxprTrace:
 
     # -- inputs ----------------------------------------------------------------------------
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
+        if type(val) is Array:
+            val = val.view(np.ndarray)
         var = Var(aval)
         self.invars.append(var)
         if self.values is not None:
@@ -929,7 +994,7 @@ class JaxprTrace:
             self.constvars.append(var)
             self.consts.append(x)  # keeps x alive, so its id stays unique
             if self.values is not None:
-                self.values[var] = x.val if isinstance(x, Tracer) else x
+                self.values[var] = x.val if isinstance(x, Tracer) else plain(x)
         return var
 
     def lift(self, x: Any):
@@ -946,8 +1011,9 @@ class JaxprTrace:
         if isinstance(x, (np.ndarray, np.generic)):
             aval = ShapedArray(x.shape, x.dtype)
             if x.ndim == 0:
+                x = x[()] if type(x) is Array else x  # literals are numpy values
                 return Literal(x, aval), x
-            return self._const_var(x, aval), x
+            return self._const_var(x, aval), plain(x)
         return Literal(x, get_aval(x)), x  # raises the clear TypeError
 
     # -- equations -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from fungrad.core import (
     ClosedJaxpr, GuardFailure, Literal, Tracer, _guard_holds, _var_names, copy_name,
     current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
 )
+from fungrad.array import Array
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
 from fungrad.passes import simplify
@@ -305,6 +306,9 @@ def _signature(x, leaves: list):
     t = type(x)
     if t is np.ndarray:
         leaves.append(x)
+        return (x.shape, x.dtype)
+    if t is Array:  # computed on as plain numpy (faster than on the subclass)
+        leaves.append(x.view(np.ndarray))
         return (x.shape, x.dtype)
     if t is tuple or t is list:
         return (t,) + tuple([_signature(c, leaves) for c in x])
