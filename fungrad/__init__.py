@@ -16,7 +16,7 @@ from fungrad.api import (  # noqa: F401
 from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
 from fungrad.custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401
-from fungrad import numpy, nn, tree_util, lax  # noqa: F401,E402
+from fungrad import numpy, nn, tree_util, lax, tree, flatten_util  # noqa: F401,E402
 from fungrad.array import (  # noqa: F401,E402
     Array, Device, block_until_ready, default_backend, device_count, device_get, device_put,
     devices, local_device_count, local_devices,

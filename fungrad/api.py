@@ -20,7 +20,7 @@ from fungrad.core import (
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
-from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
+from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from fungrad.vjp import backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
@@ -199,10 +199,9 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     outs = read_outputs(jaxpr, env)
     n_out = flat_fun.num_out
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
-    differentiated = [True] * len(flat)
+    backward = _Backward(jaxpr, [get_aval(x).strip_weak() for x in flat],
+                         len(jaxpr.outvars) - n_out)
     env_box = [env]
-    n_pad = len(jaxpr.outvars) - n_out
-    in_avals = [get_aval(x).strip_weak() for x in flat]  # what each cotangent must look like
 
     def pullback(ct_leaves: list, last_call: bool = False) -> list:
         # the backward pass frees each value once it is past it; it gets a copy of the
@@ -211,13 +210,56 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
         run_env = env_box[0] if last_call else dict(env_box[0])
         if last_call:
             env_box[0] = None
-        with internal_evaluation():
-            in_cts = backward_pass(jaxpr, run_env, differentiated,
-                                   [plain(c) for c in ct_leaves] + [None] * n_pad)
-        return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
-                else numpy_result(ct) for ct, a in zip(in_cts, in_avals)]
+        return backward(run_env, ct_leaves)
 
+    pullback.env = env
+    pullback.backward = backward
     return outs[:n_out], flat_fun.out_tree, aux, pullback
+
+
+class _Backward:
+    """The backward pass of one traced function: from an environment of primal values and
+    the output cotangents to the input cotangents (numpy results, zeros where none flows)."""
+
+    def __init__(self, jaxpr, in_avals: list, n_pad: int):
+        self.jaxpr = jaxpr
+        self.in_avals = in_avals  # what each cotangent must look like
+        self.n_pad = n_pad  # aux outputs get no cotangent
+
+    def __call__(self, env: dict, ct_leaves: list) -> list:
+        with internal_evaluation():
+            in_cts = backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
+                                   [plain(c) for c in ct_leaves] + [None] * self.n_pad)
+        return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
+                else numpy_result(ct) for ct, a in zip(in_cts, self.in_avals)]
+
+
+class _VjpFun:
+    """The static part of ``vjp``'s pullback; the residuals (every primal value of the
+    forward pass) are the leaves of the ``Partial`` that holds it, so the pullback is a
+    pytree: it can be passed into and returned from jitted functions."""
+
+    def __init__(self, backward: _Backward, keys: list, in_tree, out_tree, out_avals):
+        self.backward, self.keys = backward, keys
+        self.in_tree, self.out_tree, self.out_avals = in_tree, out_tree, out_avals
+        self.__name__ = "vjp_fun"
+
+    def __call__(self, residuals: list, cotangent: Any) -> tuple:
+        ct_flat, ct_tree = tree_flatten(cotangent)
+        if ct_tree != self.out_tree:
+            raise ValueError("unexpected tree structure of argument to vjp function: got "
+                             f"{ct_tree}, but expected to match {self.out_tree}")
+        for ct, aval in zip(ct_flat, self.out_avals):
+            ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
+            if ct_aval is None or ct_aval.shape != aval.shape or (
+                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
+                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
+                raise ValueError(
+                    "unexpected type (shape/dtype) for argument to vjp function: got "
+                    f"{got}, but expected {aval.str_short()} because the corresponding "
+                    f"output of the differentiated function had type {aval.str_short()}")
+        env = dict(zip(self.keys, residuals))
+        return tuple(tree_unflatten(self.in_tree, self.backward(env, ct_flat)))
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
@@ -228,28 +270,20 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     >>> y, pullback = fungrad.vjp(lambda x: 2 * x, np.array([1.0, 2.0, 3.0]))
     >>> pullback(np.array([1.0, 0.0, 0.0]))
     (array([2., 0., 0.]),)
+
+    ``vjp_fn`` is a pytree (a ``tree_util.Partial`` whose leaves are the residuals), so it can
+    be passed into and returned from jitted functions:
+
+    >>> fungrad.jit(lambda f, ct: f(ct))(pullback, np.ones(3))
+    (array([2., 2., 2.]),)
     """
     flat, in_tree = _flatten_args("vjp", primals)
     outs, out_tree, aux, pullback = _vjp_flat(
         "vjp", fun, flat, in_tree, has_aux, _arg_names(fun, primals, range(len(primals))))
     out_avals = [get_aval(o).strip_weak() for o in outs]
-
-    def vjp_fn(cotangent):
-        ct_flat, ct_tree = tree_flatten(cotangent)
-        if ct_tree != out_tree:
-            raise ValueError("unexpected tree structure of argument to vjp function: got "
-                             f"{ct_tree}, but expected to match {out_tree}")
-        for ct, aval in zip(ct_flat, out_avals):
-            ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
-            if ct_aval is None or ct_aval.shape != aval.shape or (
-                    ct_aval.dtype != aval.dtype and not ct_aval.weak_type):
-                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
-                raise ValueError(
-                    "unexpected type (shape/dtype) for argument to vjp function: got "
-                    f"{got}, but expected {aval.str_short()} because the corresponding "
-                    f"output of the differentiated function had type {aval.str_short()}")
-        return tuple(tree_unflatten(in_tree, pullback(ct_flat)))
-
+    env = pullback.env
+    vjp_fn = Partial(_VjpFun(pullback.backward, list(env), in_tree, out_tree, out_avals),
+                     list(env.values()))
     out = tree_unflatten(out_tree, _numpy_leaves(outs))
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
