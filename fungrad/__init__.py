@@ -24,7 +24,7 @@ from fungrad.array import (  # noqa: F401,E402
 from fungrad import array as _array  # noqa: E402
 
 # Array indexing by traced values and .at[] are fungrad.numpy's
-_array.register(getitem=numpy._getitem, at=numpy._IndexUpdateHelper)
+_array.register(getitem=numpy.indexing._getitem, at=numpy.indexing._IndexUpdateHelper)
 # the Config object shadows its module's name, as jax.config does
 from fungrad.config import config, disable_jit  # noqa: F401,E402
 

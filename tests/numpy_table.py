@@ -86,3 +86,29 @@ def check_float32_grad_dtype(fn, specs):
     for a, c in zip(args, pullback(ct)):
         assert np.asarray(c).dtype == np.float32, (np.asarray(c).dtype, a.dtype)
         assert np.shape(c) == np.shape(a)
+
+
+def check_jit_vmap(fn, specs, dtype):
+    """Under ``jit`` the value is numpy's; under ``vmap`` over a batch of 2 of every float
+    argument, each slice is numpy's value on that slice."""
+    args = make_args(specs, dtype)
+    jitted = fungrad.jit(lambda *a: fn(fnp, *a))(*args)
+    for o, t in zip(leaves(jitted), leaves(fn(np, *args))):
+        assert_same_as_numpy(o, t)
+    pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    if not pos:
+        return
+    batches = [np.stack([args[i], make_args(specs, dtype, 7)[i]]) for i in pos]
+
+    def per_example(*fargs):
+        full = list(args)
+        for i, a in zip(pos, fargs):
+            full[i] = a
+        return fn(fnp, *full)
+    batched = fungrad.vmap(per_example)(*batches)
+    for k in range(2):
+        full = list(args)
+        for i, b in zip(pos, batches):
+            full[i] = b[k]
+        for o, t in zip(leaves(batched), leaves(fn(np, *full))):
+            assert_same_as_numpy(np.asarray(o)[k], t)

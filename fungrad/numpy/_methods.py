@@ -1,0 +1,115 @@
+"""``Tracer``'s numpy surface: its operators and array methods, installed at import time (core
+imports nothing from ``fungrad.numpy``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import Tracer, bind
+from fungrad.numpy.dtypes import astype
+from fungrad.numpy.indexing import _getitem, _IndexUpdateHelper, diagonal, take
+from fungrad.numpy.joining import repeat
+from fungrad.numpy.products import dot, matmul, trace
+from fungrad.numpy.reductions import all, any, argmax, argmin, cumprod, cumsum, max, min, prod, \
+    sum
+from fungrad.numpy.shapes import ravel, reshape, squeeze, swapaxes, transpose
+from fungrad.numpy.sorting import argsort, sort
+from fungrad.numpy.statistics import mean, std, var
+from fungrad.numpy.ufuncs import absolute, add, bitwise_and, bitwise_or, bitwise_xor, clip, \
+    conjugate, divide, equal, floor_divide, greater, greater_equal, invert, less, less_equal, \
+    mod, multiply, negative, not_equal, positive, power, real, round, subtract
+from fungrad.prims import elementwise as ew
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+_DIRECT_OPERANDS = {Tracer, np.ndarray, float, int, bool, np.float64, np.float32}
+
+
+def _operator(prim, fallback, swapped: bool = False):
+    """A Tracer operator: straight to the primitive for the usual operands (the hot path of
+    traced arithmetic), through the numpy function for anything else (lists, ...)."""
+    if swapped:
+        def op(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return bind(prim, other, self)
+            return fallback(other, self)
+    else:
+        def op(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return bind(prim, self, other)
+            return fallback(self, other)
+    return op
+
+
+def _method(fn):
+    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+
+
+def _reshape_method(self, *shape, order="C"):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return reshape(self, shape, order)
+
+
+def _transpose_method(self, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+def _item(self, *args):
+    if args:
+        return _getitem(self, args if len(args) > 1 else args[0]).item()
+    if self.aval.size != 1:
+        raise ValueError(f"can only convert an array of size 1 to a Python scalar, got "
+                         f"{self.aval.str_short()}")
+    kind = self.dtype.kind
+    return bool(self) if kind == "b" else int(self) if kind in "iu" else float(self)
+
+
+_TRACER_METHODS = {
+    "__add__": _operator(ew.add_p, add), "__radd__": _operator(ew.add_p, add, True),
+    "__sub__": _operator(ew.sub_p, subtract),
+    "__rsub__": _operator(ew.sub_p, subtract, True),
+    "__mul__": _operator(ew.mul_p, multiply),
+    "__rmul__": _operator(ew.mul_p, multiply, True),
+    "__truediv__": _operator(ew.div_p, divide),
+    "__rtruediv__": _operator(ew.div_p, divide, True), "__floordiv__": floor_divide,
+    "__rfloordiv__": _swap(floor_divide), "__mod__": mod, "__rmod__": _swap(mod),
+    "__pow__": power, "__rpow__": _swap(power), "__matmul__": matmul,
+    "__rmatmul__": _swap(matmul), "__neg__": negative, "__pos__": positive,
+    "__abs__": absolute, "__invert__": invert, "__and__": bitwise_and,
+    "__rand__": _swap(bitwise_and), "__or__": bitwise_or, "__ror__": _swap(bitwise_or),
+    "__xor__": bitwise_xor, "__rxor__": _swap(bitwise_xor),
+    "__eq__": _operator(ew.eq_p, equal), "__ne__": _operator(ew.ne_p, not_equal),
+    "__lt__": _operator(ew.lt_p, less), "__le__": _operator(ew.le_p, less_equal),
+    "__gt__": _operator(ew.gt_p, greater), "__ge__": _operator(ew.ge_p, greater_equal),
+    "__getitem__": _getitem,
+    "sum": _method(sum), "mean": _method(mean), "max": _method(max), "min": _method(min),
+    "prod": _method(prod), "var": _method(var), "std": _method(std),
+    "argmax": _method(argmax), "argmin": _method(argmin), "all": _method(all),
+    "any": _method(any), "cumsum": _method(cumsum), "cumprod": _method(cumprod),
+    "reshape": _reshape_method, "transpose": _transpose_method, "astype": _method(astype),
+    "squeeze": _method(squeeze), "dot": _method(dot), "clip": _method(clip),
+    "ravel": _method(ravel), "flatten": _method(ravel), "round": _method(round),
+    "conj": _method(conjugate), "conjugate": _method(conjugate), "swapaxes": _method(swapaxes),
+    "repeat": _method(repeat), "take": _method(take), "sort": _method(sort),
+    "argsort": _method(argsort), "diagonal": _method(diagonal), "trace": _method(trace),
+    "copy": lambda self: self, "item": _item,
+}
+
+
+def _install_tracer_methods() -> None:
+    """Give ``Tracer`` numpy's operators and methods (registration: core imports nothing
+    from here)."""
+    for name, fn in _TRACER_METHODS.items():
+        setattr(Tracer, name, fn)
+    Tracer.T = property(lambda self: transpose(self))
+    Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
+    Tracer.at = property(lambda self: _IndexUpdateHelper(self))
+    Tracer.real = property(lambda self: real(self))
+
+
+_install_tracer_methods()

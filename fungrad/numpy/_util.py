@@ -1,0 +1,107 @@
+"""Argument handling shared by the ``fungrad.numpy`` modules: operands as tracers or numpy
+values, shapes and dtypes of either, axis normalization, and the errors for what is not
+supported.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.prims import elementwise as ew
+from fungrad.prims import structural as st
+
+
+def _traced(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+_PASS_THROUGH = (Tracer, np.ndarray, bool, int, float, complex)
+
+
+def _arr(x):
+    """An operand as a tracer, a numpy value or a Python scalar (kept weakly typed)."""
+    if type(x) in _PASS_THROUGH or isinstance(x, (Tracer, np.ndarray, np.generic)):
+        return x
+    if isinstance(x, (list, tuple)):
+        from fungrad.numpy.creation import array  # creation is built on this module
+        return array(x)
+    return np.asarray(x)
+
+
+def _shape(x) -> tuple:
+    return get_aval(x).shape if not isinstance(x, (list, tuple)) else np.shape(x)
+
+
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _dtype(x) -> np.dtype:
+    return get_aval(x).dtype
+
+
+def _size(x) -> int:
+    return int(np.prod(_shape(x), dtype=np.int64))
+
+
+def _not_supported(func: str, arg: str, value: Any):
+    if value is not None and value is not np._NoValue:
+        raise NotImplementedError(f"fungrad.numpy.{func}: the argument {arg}= is not supported"
+                                  f" (got {value!r})")
+
+
+def _axis(axis, ndim: int, func: str) -> int:
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"fungrad.numpy.{func}: axis must be an integer, got {axis!r}") from None
+    if not -ndim <= a < ndim:
+        raise ValueError(f"fungrad.numpy.{func}: axis {a} is out of bounds for an array of "
+                         f"dimension {ndim}")
+    return a % ndim
+
+
+def _axes(axis, ndim: int, func: str) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(_axis(a, ndim, func) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"fungrad.numpy.{func}: repeated axis in {axis}")
+        return axes
+    return (_axis(axis, ndim, func),)
+
+
+def _float_result(x, ufunc):
+    """``x`` cast to the float dtype numpy's ``ufunc`` computes in for it (for integers and
+    booleans: float16 for 8-bit ones, float32 for 16-bit, float64 beyond, as numpy does)."""
+    if _dtype(x).kind in "fc":
+        return x
+    return ew.convert_element_type(x, ufunc(ew.probe_value(get_aval(x))).dtype)
+
+
+def _keep(out, a_shape, axes, keepdims):
+    if keepdims:
+        return st.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(a_shape)))
+    return out
+
+
+def _describe(a, b) -> str:
+    return f"{get_aval(a).str_short()} and {get_aval(b).str_short()}"
+
+
+def _strong(x):
+    """An operand of numpy's (non-ufunc) linear algebra: Python scalars become arrays there,
+    so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
+    x = _arr(x)
+    return np.asarray(x) if type(x) in (bool, int, float, complex) else x
+
+
+def _slice_along(a, axis: int, start: int, stop: int):
+    """``a[..., start:stop, ...]`` along one axis (static bounds)."""
+    return st.slice_axis(a, axis, start, stop) if isinstance(a, Tracer) else \
+        np.take(a, np.arange(start, stop), axis)

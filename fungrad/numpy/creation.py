@@ -1,0 +1,276 @@
+"""Creating arrays: from data, constants, ranges, and matrices built from others
+(``tri``, ``triu``, ``tril``, ``diag``)."""
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as np
+from numpy import float64
+
+from fungrad.core import Tracer, get_aval
+from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _traced
+from fungrad.numpy.dtypes import astype
+from fungrad.numpy.indexing import diagonal
+from fungrad.numpy.joining import stack
+from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
+from fungrad.numpy.shapes import broadcast_to, expand_dims
+from fungrad.prims import elementwise as ew
+from fungrad.prims import structural as st
+from fungrad.prims.structural import ARRAY, Indexer
+
+
+def array(object, dtype=None, copy: bool = True, ndmin: int = 0):  # noqa: A002
+    """numpy.array; nested lists may contain traced values (they are stacked).
+
+    >>> array([1.0, 2.0])
+    array([1., 2.])
+    """
+    if isinstance(object, Tracer):
+        out = object if dtype is None else astype(object, dtype)
+    elif isinstance(object, (list, tuple)) and _contains_tracer(object):
+        out = stack([array(o) for o in object])
+        if dtype is not None:
+            out = astype(out, dtype)
+    else:
+        return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+    while _ndim(out) < ndmin:
+        out = expand_dims(out, 0)
+    return out
+
+
+def _contains_tracer(obj) -> bool:
+    stack_ = [obj]
+    while stack_:
+        x = stack_.pop()
+        if isinstance(x, Tracer):
+            return True
+        if isinstance(x, (list, tuple)):
+            stack_.extend(x)
+    return False
+
+
+def asarray(a, dtype=None):
+    """numpy.asarray; traced values pass through (cast if ``dtype`` is given).
+
+    >>> asarray([1, 2]).dtype
+    dtype('int64')
+    """
+    if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and _contains_tracer(a)):
+        return array(a, dtype)
+    return np.asarray(a, dtype=dtype)
+
+
+def zeros(shape, dtype=float64):
+    """numpy.zeros (a constant).
+
+    >>> zeros(2)
+    array([0., 0.])
+    >>> zeros((2, 3), np.int32).dtype
+    dtype('int32')
+    """
+    return np.zeros(shape, dtype)
+
+
+def ones(shape, dtype=float64):
+    """numpy.ones (a constant).
+
+    >>> ones(2)
+    array([1., 1.])
+    """
+    return np.ones(shape, dtype)
+
+
+def empty(shape, dtype=float64):
+    """Like numpy.empty, but zero-filled (fungrad arrays are never uninitialized).
+
+    >>> empty((2, 2))
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    return np.zeros(shape, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    """numpy.full; a traced ``fill_value`` is broadcast.
+
+    >>> full(2, 7.0)
+    array([7., 7.])
+    """
+    if isinstance(fill_value, Tracer):
+        v = fill_value if dtype is None else astype(fill_value, dtype)
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return broadcast_to(v, shape)
+    return np.full(shape, fill_value, dtype)
+
+
+def _like(a, dtype, shape):
+    aval = get_aval(_arr(a))
+    return (aval.shape if shape is None else shape,
+            aval.dtype if dtype is None else np.dtype(dtype))
+
+
+def zeros_like(a, dtype=None, shape=None):
+    """numpy.zeros_like (a constant even for a traced ``a``: only its shape is used).
+
+    >>> zeros_like(np.arange(3))
+    array([0, 0, 0])
+    """
+    s, d = _like(a, dtype, shape)
+    return np.zeros(s, d)
+
+
+def ones_like(a, dtype=None, shape=None):
+    """numpy.ones_like (a constant even for a traced ``a``).
+
+    >>> ones_like(np.zeros((2, 2)), dtype=np.float32)
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
+    s, d = _like(a, dtype, shape)
+    return np.ones(s, d)
+
+
+def empty_like(a, dtype=None, shape=None):
+    """Like numpy.empty_like, but zero-filled.
+
+    >>> empty_like(np.arange(3.0))
+    array([0., 0., 0.])
+    """
+    return zeros_like(a, dtype, shape)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    """numpy.full_like.
+
+    >>> full_like(np.zeros(2), 3.0)
+    array([3., 3.])
+    """
+    s, d = _like(a, dtype, shape)
+    return full(s, fill_value, d)
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """numpy.arange (a constant).
+
+    >>> arange(3.0)
+    array([0., 1., 2.])
+    >>> arange(1, 7, 2)
+    array([1, 3, 5])
+    """
+    args = [a for a in (start, stop, step) if a is not None]
+    args = [operator.index(a) if isinstance(a, Tracer) else a for a in args]
+    return np.arange(*args, dtype=dtype)
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype=None, axis: int = 0):
+    """numpy.linspace; differentiable in ``start`` and ``stop``.
+
+    >>> linspace(0.0, 1.0, 3)
+    array([0. , 0.5, 1. ])
+    """
+    if not _traced(start, stop):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    if axis != 0 or retstep:
+        raise NotImplementedError("fungrad.numpy.linspace with traced endpoints supports "
+                                  "axis=0 and retstep=False only")
+    div_ = (num - 1) if endpoint else num
+    start, stop = _arr(start), _arr(stop)
+    # numpy computes in result_type(start, stop, float(num)): float32 endpoints stay float32
+    from fungrad.prims.rules import probe_value
+    dt = np.result_type(probe_value(get_aval(start)), probe_value(get_aval(stop)), 0.0)
+    steps = (np.arange(num, dtype=np.float64) / builtins.max(div_, 1)).astype(dt)
+    shape = np.broadcast_shapes(_shape(start), _shape(stop))
+    steps = steps.reshape((num,) + (1,) * len(shape))
+    out = ew.add(start, ew.mul(steps, ew.sub(stop, start)))
+    return out if dtype is None else astype(out, dtype)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=float64):
+    """numpy.eye (a constant).
+
+    >>> eye(2)
+    array([[1., 0.],
+           [0., 1.]])
+    >>> eye(2, 3, k=1)
+    array([[0., 1., 0.],
+           [0., 0., 1.]])
+    """
+    return np.eye(N, M, k, dtype)
+
+
+def identity(n: int, dtype=float64):
+    """numpy.identity (a constant).
+
+    >>> identity(2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    return np.identity(n, dtype)
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype=float64):
+    """numpy.tri (a constant).
+
+    >>> tri(3)
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    """
+    return np.tri(N, M, k, dtype)
+
+
+def triu(m, k: int = 0):
+    """numpy.triu: zero below the k-th diagonal (a 1-D ``m`` is a row of a square matrix).
+
+    >>> triu(np.ones((3, 3)), k=1)
+    array([[0., 1., 1.],
+           [0., 0., 1.],
+           [0., 0., 0.]])
+    """
+    m = _arr(m)
+    s = _shape(m)
+    mask = ~np.tri(*s[-2:], k=k - 1, dtype=bool)
+    return ew.select(mask, m, np.zeros((), _dtype(m)))
+
+
+def tril(m, k: int = 0):
+    """numpy.tril: zero above the k-th diagonal (a 1-D ``m`` is a row of a square matrix).
+
+    >>> tril(np.ones((3, 3)))
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    >>> import fungrad
+    >>> fungrad.grad(lambda m: sum(tril(m)))(np.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    m = _arr(m)
+    s = _shape(m)
+    mask = np.tri(*s[-2:], k=k, dtype=bool)
+    return ew.select(mask, m, np.zeros((), _dtype(m)))
+
+
+def diag(v, k: int = 0):
+    """numpy.diag: the diagonal of a matrix, or a matrix with ``v`` on its diagonal.
+
+    >>> diag(np.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    v = _arr(v)
+    nd = _ndim(v)
+    if nd == 2:
+        return diagonal(v, k)
+    if nd != 1:
+        raise ValueError(f"diag: input must be 1-d or 2-d, got {get_aval(v).str_short()}")
+    n = _shape(v)[0] + builtins.abs(k)
+    idx = np.arange(_shape(v)[0])
+    rows, cols = (idx, idx + k) if k >= 0 else (idx - k, idx)
+    base = np.zeros((n, n), _dtype(v))
+    if not isinstance(v, Tracer):
+        base[rows, cols] = v
+        return base
+    return st.scatter(base, v, rows, cols, indexer=Indexer([ARRAY, ARRAY]))

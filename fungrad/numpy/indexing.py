@@ -1,0 +1,211 @@
+"""Indexing: ``take``, ``take_along_axis``, ``diagonal``, ``x[idx]`` and ``x.at[idx]`` updates."""
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _not_supported, _shape, _traced
+from fungrad.numpy.dtypes import astype
+from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
+from fungrad.numpy.shapes import ravel
+from fungrad.numpy.ufuncs import divide, maximum, minimum, multiply, negative, power
+from fungrad.prims import structural as st
+from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
+
+
+def take(a, indices, axis: int | None = None, mode=None):
+    """numpy.take (integer ``indices``; wrap/clip modes not supported).
+
+    >>> take(np.array([10.0, 20.0, 30.0]), [2, 0])
+    array([30., 10.])
+    """
+    _not_supported("take", "mode", mode)
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, _ndim(a), "take")
+    idx = _arr(indices)
+    items = [slice(None)] * axis + [ARRAY]
+    return st.gather(a, idx, indexer=Indexer.from_numpy(items))
+
+
+def take_along_axis(arr, indices, axis: int | None):
+    """numpy.take_along_axis: differentiable in ``arr``.
+
+    >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
+    >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
+    array([[1.],
+           [2.]])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: sum(take_along_axis(x, np.array([[1], [1]]), axis=1)))(x)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    a = _arr(arr)
+    idx = _arr(indices)
+    if axis is None:
+        a, axis = ravel(a), 0
+    nd = _ndim(a)
+    axis = _axis(axis, nd, "take_along_axis")
+    if _ndim(idx) != nd:
+        raise ValueError(f"take_along_axis: indices {get_aval(idx).str_short()} and arr "
+                         f"{get_aval(a).str_short()} must have the same number of dimensions")
+    out_shape = np.broadcast_shapes(
+        tuple(d if i != axis else 1 for i, d in enumerate(_shape(a))),
+        tuple(d if i != axis else 1 for i, d in enumerate(_shape(idx))))
+    grids = []
+    for i in range(nd):
+        if i == axis:
+            grids.append(idx)
+        else:
+            shp = [1] * nd
+            shp[i] = out_shape[i]
+            grids.append(np.arange(out_shape[i]).reshape(shp))
+    return st.gather(a, *grids, indexer=Indexer([ARRAY] * nd))
+
+
+def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """numpy.diagonal: the diagonal goes to the last axis.
+
+    >>> diagonal(np.arange(4.0).reshape(2, 2))
+    array([0., 3.])
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    ax1, ax2 = _axis(axis1, nd, "diagonal"), _axis(axis2, nd, "diagonal")
+    if ax1 == ax2:
+        raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+    rest = [i for i in range(nd) if i not in (ax1, ax2)]
+    moved = st.transpose(a, rest + [ax1, ax2])
+    n1, n2 = _shape(a)[ax1], _shape(a)[ax2]
+    if offset >= 0:
+        n = builtins.max(0, builtins.min(n1, n2 - offset))
+        rows, cols = np.arange(n), np.arange(n) + offset
+    else:
+        n = builtins.max(0, builtins.min(n1 + offset, n2))
+        rows, cols = np.arange(n) - offset, np.arange(n)
+    items = [slice(None)] * len(rest) + [ARRAY, ARRAY]
+    if not isinstance(moved, Tracer):
+        return np.asarray(moved)[tuple(Indexer.from_numpy(items).to_numpy([rows, cols]))]
+    return st.gather(moved, rows, cols, indexer=Indexer.from_numpy(items))
+
+
+def _index_parts(x, idx) -> tuple[Indexer, list]:
+    """Split a numpy index into its static part and its index-array operands."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    items, arrays = [], []
+    has_mask = False
+    for it in idx:
+        if it is None or it is Ellipsis:
+            items.append(it)
+        elif isinstance(it, slice):
+            items.append(slice(*[None if p is None else operator.index(p)
+                                 for p in (it.start, it.stop, it.step)]))
+        elif isinstance(it, (bool, np.bool_)):
+            raise NotImplementedError("fungrad: indexing with a Python bool is not supported")
+        elif isinstance(it, (int, np.integer)):
+            items.append(int(it))
+        elif isinstance(it, Tracer):
+            if it.dtype == np.bool_:
+                raise TypeError(
+                    f"Array boolean indices must be concrete; got a traced mask "
+                    f"{it.aval.str_short()}. Its result shape would depend on its values: "
+                    "use fungrad.numpy.where(mask, x, 0) instead.")
+            if it.dtype.kind not in "iu":
+                raise FungradIndexError(f"only integers, slices, None, Ellipsis and integer or "
+                                        f"boolean arrays are valid indices; got "
+                                        f"{it.aval.str_short()}")
+            items.append(ARRAY)
+            arrays.append(it)
+        else:
+            arr = np.asarray(it)
+            if arr.dtype == np.bool_:
+                items.extend([ARRAY] * builtins.max(arr.ndim, 1))
+                arrays.extend(np.nonzero(arr))
+                has_mask = True
+            elif arr.dtype.kind in "iu":
+                items.append(ARRAY)
+                arrays.append(arr)
+            else:
+                raise FungradIndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and integer or "
+                    f"boolean arrays are valid indices; got {it!r} of dtype {arr.dtype}")
+    if has_mask:  # a mask's shape must match the axes it indexes: numpy checks that
+        probe = np.broadcast_to(np.empty((), np.int8), _shape(x))
+        try:
+            probe[tuple(np.zeros(it.shape, np.intp) if isinstance(it, Tracer) else it
+                        for it in idx)]
+        except IndexError as e:
+            raise FungradIndexError(f"boolean index does not fit the array "
+                                    f"{get_aval(x).str_short()}: {e}") from None
+    return Indexer.from_numpy(items), arrays
+
+
+def _getitem(x, idx):
+    indexer, arrays = _index_parts(x, idx)
+    if isinstance(x, Tracer) or _traced(*arrays):
+        return st.gather(x, *arrays, indexer=indexer)
+    return np.asarray(x)[indexer.to_numpy(arrays)]
+
+
+class _IndexUpdateRef:
+    """``x.at[idx]``: functional updates, as in JAX (returns a new array)."""
+
+    __slots__ = ("x", "idx")
+
+    def __init__(self, x, idx):
+        self.x, self.idx = x, idx
+
+    def get(self):
+        """``x.at[idx].get()`` is ``x[idx]``."""
+        return _getitem(self.x, self.idx)
+
+    def set(self, values):
+        """A copy of x with ``x[idx] = values``."""
+        indexer, arrays = _index_parts(self.x, self.idx)
+        return st.scatter(_arr(self.x), astype(_arr(values), _dtype(self.x)), *arrays,
+                          indexer=indexer)
+
+    def add(self, values):
+        """A copy of x with ``x[idx] += values`` (repeated indices accumulate)."""
+        indexer, arrays = _index_parts(self.x, self.idx)
+        return st.scatter_add(_arr(self.x), astype(_arr(values), _dtype(self.x)), *arrays,
+                              indexer=indexer)
+
+    def subtract(self, values):
+        """A copy of x with ``x[idx] -= values``."""
+        return self.add(negative(values))
+
+    def multiply(self, values):
+        """A copy of x with ``x[idx] *= values`` (like numpy's in-place op: once per index)."""
+        return self.set(multiply(self.get(), values))
+
+    def divide(self, values):
+        """A copy of x with ``x[idx] /= values``."""
+        return self.set(divide(self.get(), values))
+
+    def power(self, values):
+        """A copy of x with ``x[idx] **= values``."""
+        return self.set(power(self.get(), values))
+
+    def min(self, values):
+        """A copy of x with ``x[idx] = minimum(x[idx], values)``."""
+        return self.set(minimum(self.get(), values))
+
+    def max(self, values):
+        """A copy of x with ``x[idx] = maximum(x[idx], values)``."""
+        return self.set(maximum(self.get(), values))
+
+
+class _IndexUpdateHelper:
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, idx):
+        return _IndexUpdateRef(self.x, idx)

@@ -1,0 +1,227 @@
+"""Matrix and vector products: dot, matmul, inner, outer, tensordot, einsum, trace, kron,
+cross (``numpy.linalg``'s decompositions live in ``fungrad.numpy.linalg``)."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from fungrad.numpy._util import _arr, _axis, _describe, _ndim, _not_supported, _shape, _size, \
+    _strong, _traced
+from fungrad.numpy.indexing import diagonal, take
+from fungrad.numpy.joining import concatenate
+from fungrad.numpy.reductions import sum
+from fungrad.numpy.shapes import broadcast_to, expand_dims, ravel, reshape, squeeze
+from fungrad.prims import elementwise as ew
+from fungrad.prims import structural as st
+
+
+def dot(a, b, out=None):
+    """numpy.dot.
+
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    >>> dot(np.eye(2), np.array([3.0, 4.0]))
+    array([3., 4.])
+    >>> import fungrad
+    >>> fungrad.grad(dot)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    _not_supported("dot", "out", out)
+    a, b = _strong(a), _strong(b)
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return ew.mul(a, b)
+    rc = 0 if nb == 1 else nb - 2
+    if _shape(a)[-1] != _shape(b)[rc]:
+        raise ValueError(f"dot: shapes {_describe(a, b)} not aligned: {_shape(a)[-1]} "
+                         f"(dim {na - 1}) != {_shape(b)[rc]} (dim {rc})")
+    return st.dot_general(a, b, (((na - 1,), (rc,)), ((), ())))
+
+
+def matmul(x1, x2, /):
+    """numpy.matmul (the ``@`` operator), with batch broadcasting.
+
+    >>> matmul(np.ones((2, 3)), np.ones(3))
+    array([3., 3.])
+    """
+    a, b = _arr(x1), _arr(x2)
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        raise ValueError(f"matmul: input operand does not have enough dimensions (operands "
+                         f"{_describe(a, b)}); use * for scalars")
+    ka = _shape(a)[-1]
+    kb = _shape(b)[0] if nb == 1 else _shape(b)[-2]
+    if ka != kb:
+        raise ValueError(
+            f"matmul: shapes {_describe(a, b)} are not aligned: the last dimension of the "
+            f"first ({ka}) must equal the {'only' if nb == 1 else 'second-to-last'} dimension "
+            f"of the second ({kb})")
+    if na <= 2 and nb <= 2:
+        return st.dot_general(a, b, (((na - 1,), (0 if nb == 1 else nb - 2,)), ((), ())))
+    # stacks of matrices: vectors become matrices, batch dimensions broadcast
+    a2 = expand_dims(a, 0) if na == 1 else a
+    b2 = expand_dims(b, -1) if nb == 1 else b
+    try:
+        batch = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of {_describe(a, b)} do not "
+                         "broadcast") from None
+    a2 = broadcast_to(a2, batch + _shape(a2)[-2:])
+    b2 = broadcast_to(b2, batch + _shape(b2)[-2:])
+    nbatch = len(batch)
+    bd = tuple(range(nbatch))
+    res = st.dot_general(a2, b2, (((nbatch + 1,), (nbatch,)), (bd, bd)))
+    if na == 1:
+        res = squeeze(res, -2)
+    if nb == 1:
+        res = squeeze(res, -1)
+    return res
+
+
+def vdot(a, b, /):
+    """numpy.vdot for real arrays: the dot product of the flattened inputs.
+
+    >>> vdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2)))
+    np.float64(10.0)
+    """
+    a, b = _arr(a), _arr(b)
+    if _size(a) != _size(b):
+        raise ValueError(f"vdot: {_describe(a, b)} have different sizes")
+    return dot(ravel(a), ravel(b))
+
+
+def vecdot(x1, x2, /, *, axis: int = -1):
+    """numpy.vecdot for real arrays: sum of products over ``axis``, broadcasting the rest.
+
+    >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+    array([3., 7.])
+    """
+    return sum(ew.mul(_arr(x1), _arr(x2)), axis=axis)
+
+
+def inner(a, b, /):
+    """numpy.inner: contraction over the last axes.
+
+    >>> inner(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    >>> inner(np.ones((2, 3)), np.ones((4, 3))).shape
+    (2, 4)
+    """
+    a, b = _strong(a), _strong(b)
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return ew.mul(a, b)
+    if _shape(a)[-1] != _shape(b)[-1]:
+        raise ValueError(f"inner: shapes {_describe(a, b)} not aligned in the last dimension")
+    return st.dot_general(a, b, (((na - 1,), (nb - 1,)), ((), ())))
+
+
+def outer(a, b, out=None):
+    """numpy.outer.
+
+    >>> outer(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
+    array([[ 1., 10.],
+           [ 2., 20.]])
+    """
+    _not_supported("outer", "out", out)
+    return ew.mul(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot.
+
+    >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), 1).shape
+    (2, 4)
+    >>> tensordot(np.ones((2, 3)), np.ones((3, 2)), axes=([0, 1], [1, 0]))
+    np.float64(6.0)
+    """
+    a, b = _strong(a), _strong(b)
+    na, nb = _ndim(a), _ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        ax_a, ax_b = tuple(range(na - n, na)), tuple(range(n))
+    else:
+        ax_a, ax_b = axes
+        ax_a = (ax_a,) if isinstance(ax_a, int) else tuple(ax_a)
+        ax_b = (ax_b,) if isinstance(ax_b, int) else tuple(ax_b)
+    ax_a = tuple(_axis(x, na, "tensordot") for x in ax_a)
+    ax_b = tuple(_axis(x, nb, "tensordot") for x in ax_b)
+    if len(ax_a) != len(ax_b) or builtins.any(_shape(a)[i] != _shape(b)[j]
+                                              for i, j in zip(ax_a, ax_b)):
+        raise ValueError(f"tensordot: shape-mismatch for sum over axes {ax_a} and {ax_b} of "
+                         f"{_describe(a, b)}")
+    return st.dot_general(a, b, ((ax_a, ax_b), ((), ())))
+
+
+def einsum(subscripts: str, *operands, optimize=None):
+    """numpy.einsum (explicit labels, no ellipsis). Repeated labels within one operand
+    take its diagonal first.
+
+    >>> einsum("ij,j->i", np.ones((2, 3)), np.ones(3))
+    array([3., 3.])
+    """
+    ops = [_strong(x) for x in operands]
+    terms, output = st.parse_einsum(subscripts, [_shape(x) for x in ops])
+    terms = list(terms)
+    for i, term in enumerate(terms):
+        while len(set(term)) != len(term):
+            c = next(ch for ch in term if term.count(ch) > 1)
+            p = term.index(c)
+            q = term.index(c, p + 1)
+            ops[i] = diagonal(ops[i], 0, p, q)
+            term = term[:p] + term[p + 1:q] + term[q + 1:] + c
+        terms[i] = term
+    if not _traced(*ops):
+        return np.einsum(",".join(terms) + "->" + output, *ops)
+    return st.einsum(tuple(terms), output, *ops)
+
+
+def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
+    """numpy.trace.
+
+    >>> trace(np.eye(3))
+    np.float64(3.0)
+    >>> import fungrad
+    >>> fungrad.grad(trace)(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    _not_supported("trace", "out", out)
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def kron(a, b):
+    """numpy.kron.
+
+    >>> kron(np.eye(2), np.ones((1, 2))).shape
+    (2, 4)
+    >>> kron(np.array([1.0, 10.0]), np.array([1.0, 2.0]))
+    array([ 1.,  2., 10., 20.])
+    """
+    a, b = _arr(a), _arr(b)
+    nd = builtins.max(_ndim(a), _ndim(b))
+    sa = (1,) * (nd - _ndim(a)) + _shape(a)
+    sb = (1,) * (nd - _ndim(b)) + _shape(b)
+    a2 = reshape(a, tuple(x for d in sa for x in (d, 1)))
+    b2 = reshape(b, tuple(x for d in sb for x in (1, d)))
+    return reshape(ew.mul(a2, b2), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """numpy.cross for 3-vectors along the last axis.
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
+        raise NotImplementedError("fungrad.numpy.cross supports the last axis only")
+    a, b = _arr(a), _arr(b)
+    if _shape(a)[-1] != 3 or _shape(b)[-1] != 3:
+        raise ValueError(f"cross: expected 3-vectors, got {_describe(a, b)}")
+    ax = [take(a, [i], -1) for i in range(3)]
+    bx = [take(b, [i], -1) for i in range(3)]
+    parts = [ew.sub(ew.mul(ax[1], bx[2]), ew.mul(ax[2], bx[1])),
+             ew.sub(ew.mul(ax[2], bx[0]), ew.mul(ax[0], bx[2])),
+             ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))]
+    return concatenate(parts, -1)

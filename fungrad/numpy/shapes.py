@@ -1,0 +1,274 @@
+"""Shapes: reshaping, transposing, adding and removing axes, broadcasting."""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.numpy._util import _arr, _axes, _axis, _ndim, _shape, _size
+from fungrad.prims import structural as st
+
+
+def shape(a) -> tuple:
+    """numpy.shape (static).
+
+    >>> shape(np.zeros((2, 3)))
+    (2, 3)
+    """
+    return _shape(_arr(a))
+
+
+def ndim(a) -> int:
+    """numpy.ndim (static).
+
+    >>> ndim(np.zeros((2, 3)))
+    2
+    """
+    return _ndim(_arr(a))
+
+
+def size(a, axis=None) -> int:
+    """numpy.size (static).
+
+    >>> size(np.zeros((2, 3)))
+    6
+    >>> size(np.zeros((2, 3)), axis=1)
+    3
+    """
+    s = _shape(_arr(a))
+    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+
+
+def reshape(a, shape=None, order: str = "C", *, newshape=None):
+    """numpy.reshape (C order; one -1 allowed).
+
+    >>> reshape(np.arange(6), (2, -1)).shape
+    (2, 3)
+    >>> reshape(np.arange(6), (3, 2))
+    array([[0, 1],
+           [2, 3],
+           [4, 5]])
+    """
+    if order != "C":
+        raise NotImplementedError("fungrad.numpy.reshape supports order='C' only")
+    shape = newshape if shape is None else shape
+    a = _arr(a)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(
+        operator.index(d) for d in shape)
+    n = _size(a)
+    if shape.count(-1) > 1:
+        raise ValueError("fungrad.numpy.reshape: can only specify one unknown dimension")
+    if -1 in shape:
+        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+        if known == 0 or n % known:
+            raise ValueError(f"cannot reshape array of size {n} into shape {shape}")
+        shape = tuple(n // known if d == -1 else d for d in shape)
+    if int(np.prod(shape, dtype=np.int64)) != n:
+        raise ValueError(f"cannot reshape array {get_aval(a).str_short()} of size {n} into "
+                         f"shape {shape}")
+    return st.reshape(a, shape)
+
+
+def ravel(a, order: str = "C"):
+    """numpy.ravel.
+
+    >>> ravel(np.ones((2, 2))).shape
+    (4,)
+    >>> ravel(np.array([[1, 2], [3, 4]]))
+    array([1, 2, 3, 4])
+    """
+    return reshape(a, (-1,), order)
+
+
+def transpose(a, axes=None):
+    """numpy.transpose.
+
+    >>> transpose(np.ones((2, 3))).shape
+    (3, 2)
+    >>> transpose(np.zeros((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    if axes is None:
+        axes = tuple(range(nd))[::-1]
+    axes = tuple(_axis(x, nd, "transpose") for x in axes)
+    if sorted(axes) != list(range(nd)):
+        raise ValueError(f"fungrad.numpy.transpose: axes {axes} don't match array "
+                         f"{get_aval(a).str_short()}")
+    return st.transpose(a, axes)
+
+
+def permute_dims(a, axes=None):
+    """numpy.permute_dims (an alias of transpose).
+
+    >>> permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    return transpose(a, axes)
+
+
+def matrix_transpose(x, /):
+    """Swap the last two axes.
+
+    >>> matrix_transpose(np.ones((5, 2, 3))).shape
+    (5, 3, 2)
+    """
+    return swapaxes(x, -1, -2)
+
+
+def moveaxis(a, source, destination):
+    """numpy.moveaxis.
+
+    >>> moveaxis(np.ones((1, 2, 3)), 0, -1).shape
+    (2, 3, 1)
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    src = _axes(source if isinstance(source, (tuple, list)) else (source,), nd, "moveaxis")
+    dst = _axes(destination if isinstance(destination, (tuple, list)) else (destination,),
+                nd, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError("fungrad.numpy.moveaxis: source and destination must have the same "
+                         "number of elements")
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return st.transpose(a, order)
+
+
+def swapaxes(a, axis1: int, axis2: int):
+    """numpy.swapaxes.
+
+    >>> swapaxes(np.ones((2, 3)), 0, 1).shape
+    (3, 2)
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    perm = list(range(nd))
+    i, j = _axis(axis1, nd, "swapaxes"), _axis(axis2, nd, "swapaxes")
+    perm[i], perm[j] = perm[j], perm[i]
+    return st.transpose(a, perm)
+
+
+def expand_dims(a, axis):
+    """numpy.expand_dims.
+
+    >>> expand_dims(np.ones(2), 0).shape
+    (1, 2)
+    >>> expand_dims(np.ones(2), (0, 2)).shape
+    (1, 2, 1)
+    """
+    a = _arr(a)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out_nd = _ndim(a) + len(axes)
+    axes = sorted(_axis(x, out_nd, "expand_dims") for x in axes)
+    shape = list(_shape(a))
+    for x in axes:
+        shape.insert(x, 1)
+    return st.reshape(a, tuple(shape))
+
+
+def squeeze(a, axis=None):
+    """numpy.squeeze.
+
+    >>> squeeze(np.ones((1, 2, 1))).shape
+    (2,)
+    >>> squeeze(np.ones((1, 2, 1)), axis=0).shape
+    (2, 1)
+    """
+    a = _arr(a)
+    s = _shape(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(s) if d == 1)
+    else:
+        axes = _axes(axis, len(s), "squeeze")
+        for x in axes:
+            if s[x] != 1:
+                raise ValueError("cannot select an axis to squeeze out which has size not "
+                                 f"equal to one (axis {x} of {get_aval(a).str_short()})")
+    return st.reshape(a, tuple(d for i, d in enumerate(s) if i not in axes))
+
+
+def broadcast_to(array, shape):  # noqa: A002
+    """numpy.broadcast_to; its gradient sums over the broadcast axes.
+
+    >>> broadcast_to(1.0, (2,))
+    array([1., 1.])
+    >>> import fungrad
+    >>> fungrad.grad(lambda x: broadcast_to(x, (2, 3)).sum())(1.0)
+    np.float64(6.0)
+    """
+    x = _arr(array)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    try:
+        out = np.broadcast_shapes(_shape(x), shape)
+    except ValueError:
+        out = None
+    if out != shape:
+        raise ValueError(f"fungrad.numpy.broadcast_to: cannot broadcast "
+                         f"{get_aval(x).str_short()} to shape {shape}")
+    if not isinstance(x, Tracer):
+        return np.broadcast_to(x, shape)
+    return st.broadcast_to(x, shape)
+
+
+def broadcast_arrays(*args):
+    """numpy.broadcast_arrays.
+
+    >>> a, b = broadcast_arrays(np.array([[1.0], [2.0]]), np.array([10.0, 20.0, 30.0]))
+    >>> a.shape, b.shape
+    ((2, 3), (2, 3))
+    >>> a
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+    arrays = [_arr(a) for a in args]
+    shape = np.broadcast_shapes(*[_shape(a) for a in arrays])
+    return [broadcast_to(a, shape) for a in arrays]
+
+
+def atleast_1d(*arys):
+    """numpy.atleast_1d.
+
+    >>> atleast_1d(1.0)
+    array([1.])
+    """
+    res = [reshape(a, (1,)) if _ndim(_arr(a)) == 0 else _arr(a) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys):
+    """numpy.atleast_2d.
+
+    >>> atleast_2d(np.ones(3)).shape
+    (1, 3)
+    """
+    res = []
+    for a in arys:
+        a = _arr(a)
+        nd = _ndim(a)
+        res.append(reshape(a, (1, 1)) if nd == 0 else reshape(a, (1,) + _shape(a))
+                   if nd == 1 else a)
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys):
+    """numpy.atleast_3d.
+
+    >>> atleast_3d(np.ones(3)).shape
+    (1, 3, 1)
+    """
+    res = []
+    for a in arys:
+        a = _arr(a)
+        s = _shape(a)
+        if len(s) == 0:
+            a = reshape(a, (1, 1, 1))
+        elif len(s) == 1:
+            a = reshape(a, (1, s[0], 1))
+        elif len(s) == 2:
+            a = reshape(a, s + (1,))
+        res.append(a)
+    return res[0] if len(res) == 1 else res

@@ -1,0 +1,162 @@
+"""fungrad.numpy searching, choosing, differences and interpolation: values against numpy,
+traced IR, jit and vmap, derivatives against finite differences (rows as in numpy_table.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from helpers import assert_derivatives, assert_same_as_numpy
+from numpy_table import (
+    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
+    check_value, table_params,
+)
+
+SORTED = np.array([-1.5, -0.5, -0.5, 0.25, 1.0, 1.75])
+XP = np.array([-2.0, -1.0, 0.5, 1.0, 2.5])
+MASK = np.array([True, False, True, True])
+MASK2 = np.array([[True, False, True], [False, False, True]])
+
+TABLE = [
+    # differences
+    ("diff", lambda m, x: m.diff(x), [((4,),), ((2, 3),), ((0,),), ((1,),)]),
+    ("diff_n2_axis0", lambda m, x: m.diff(x, n=2, axis=0), [((4, 2),), ((2, 3),)]),
+    ("diff_edges", lambda m, x, p: m.diff(x, prepend=p, append=1.5), [((3,), ()),
+                                                                         ((2, 3), (2, 1))]),
+    ("ediff1d", lambda m, x: m.ediff1d(x, to_begin=[1.0, 2.0], to_end=3.0), [((2, 3),),
+                                                                             ((0,),)]),
+    ("ediff1d_plain", lambda m, x: m.ediff1d(x), [((5,),), ((1,),)]),
+    ("gradient", lambda m, x: m.gradient(x), [((5,),), ((3, 4),)]),
+    ("gradient_edge2", lambda m, x: m.gradient(x, 0.5, edge_order=2), [((5,),), ((3, 4),)]),
+    ("gradient_axis", lambda m, x: m.gradient(x, 2.0, axis=-1), [((3, 4),)]),
+    ("gradient_coords", lambda m, x: m.gradient(x, XP), [((5,),)]),
+    ("trapezoid", lambda m, y: m.trapezoid(y), [((4,),), ((2, 3),), ((0,),)]),
+    ("trapezoid_x", lambda m, y: m.trapezoid(y, x=XP, axis=0), [((5,),), ((5, 2),)]),
+    ("trapezoid_dx", lambda m, y: m.trapezoid(y, dx=0.3), [((2, 3),)]),
+    # interpolation
+    ("interp", lambda m, x, fp: m.interp(x * 2.0, XP, fp), [((7,), (5,)), ((), (5,)),
+                                                            ((2, 3), (5,)), ((0,), (5,))]),
+    ("interp_xp", lambda m, x, xp: m.interp(x, m.sort(xp * 3.0), XP), [((6,), (5,))]),
+    ("interp_ends", lambda m, x: m.interp(x * 3.0, XP, XP ** 2, left=-1.0, right=7.0),
+     [((9,),)]),
+    ("interp_period", lambda m, x: m.interp(x * 5.0, XP, XP ** 2, period=4.0), [((9,),)]),
+    # searching (integer results)
+    ("searchsorted", lambda m, v: m.searchsorted(SORTED, v), [((5,),), ((),), ((2, 3),)]),
+    ("searchsorted_right", lambda m, v: m.searchsorted(SORTED, m.round(v), side="right"),
+     [((7,),)]),
+    ("searchsorted_ties", lambda m, v: m.searchsorted(SORTED, SORTED + 0 * v[0], side="left"),
+     [((1,),)]),
+    ("searchsorted_sorter", lambda m, a: m.searchsorted(a, a[:2], sorter=m.argsort(a)),
+     [((6,),)]),
+    ("digitize", lambda m, x: m.digitize(x, XP), [((7,),), ((2, 3),)]),
+    ("digitize_right", lambda m, x: m.digitize(m.round(x), XP, right=True), [((7,),)]),
+    ("digitize_decreasing", lambda m, x: m.digitize(x, XP[::-1]), [((7,),)]),
+    # choosing
+    ("select", lambda m, x, y: m.select([x > 0, y > 0.5], [x, y * 2.0], default=-1.0),
+     [((5,), (5,)), ((2, 3), (3,)), ((), ())]),
+    ("choose", lambda m, x, y, z: m.choose(np.array([0, 2, 1, 0]), [x, y, z]),
+     [((4,), (4,), (4,)), ((4,), (), (1, 4))]),
+    ("choose_clip", lambda m, x, y: m.choose(np.array([-1, 5, 1]), [x, y], mode="clip"),
+     [((3,), (3,))]),
+    ("compress", lambda m, x: m.compress(MASK, x, axis=0), [((4,),), ((4, 2),)]),
+    ("compress_none", lambda m, x: m.compress(MASK[:3], x), [((2, 2),)]),
+    ("extract", lambda m, x: m.extract(MASK2, x), [((2, 3),)]),
+    ("nonzero", lambda m, x: m.nonzero(m.round(x)), [((6,),), ((2, 3),)]),
+    ("flatnonzero", lambda m, x: m.flatnonzero(m.round(x)), [((2, 3),)]),
+    ("argwhere", lambda m, x: m.argwhere(m.round(x)), [((2, 3),), ((4,),)]),
+]
+NONDIFF = {"searchsorted", "searchsorted_right", "searchsorted_ties", "searchsorted_sorter",
+           "digitize", "digitize_right", "digitize_decreasing", "nonzero", "flatnonzero",
+           "argwhere"}
+# the data-dependent shapes: no trace without size= (tested below with it)
+EAGER_ONLY = {"nonzero", "flatnonzero", "argwhere"}
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn,specs", table_params(TABLE))
+def test_value_matches_numpy(fn, specs, dtype):
+    check_value(fn, specs, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=EAGER_ONLY))
+def test_trace_jit_vmap(fn, specs, dtype):
+    check_trace(fn, specs, dtype)
+    check_jit_vmap(fn, specs, dtype)
+
+
+@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=NONDIFF))
+def test_derivatives(fn, specs):
+    check_derivatives(fn, specs)
+    check_float32_grad_dtype(fn, specs)
+
+
+def _numpy_padded(x, size, fill):
+    hits = np.nonzero(x)
+    return tuple(np.concatenate([h, np.full(size, f)])[:size] for h, f in zip(hits, fill))
+
+
+@pytest.mark.parametrize("size", [0, 2, 7])
+def test_size_argument_under_jit_and_vmap(size):
+    x = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, 3.0]])
+    want = _numpy_padded(x, size, (-1, -2))
+    for got in (fnp.nonzero(x, size=size, fill_value=(-1, -2)),
+                fungrad.jit(lambda a: fnp.nonzero(a, size=size, fill_value=(-1, -2)))(x)):
+        for g, w in zip(got, want):
+            assert_same_as_numpy(g, w)
+    flat = fungrad.vmap(lambda r: fnp.flatnonzero(r, size=size, fill_value=9))(x)
+    for row, f in zip(x, flat):
+        assert_same_as_numpy(f, _numpy_padded(row, size, (9,))[0])
+    rows = fungrad.jit(lambda a: fnp.argwhere(a, size=size, fill_value=-1))(x)
+    assert_same_as_numpy(rows, np.stack(_numpy_padded(x, size, (-1, -1)), -1).reshape(size, 2))
+    kept = fungrad.jit(lambda a: fnp.compress(a[0] > 0, a, axis=1, size=2, fill_value=0.5))(x)
+    assert_same_as_numpy(kept, np.array([[1.5, 0.5], [0.0, 0.5]]))
+    assert_derivatives(lambda a: fnp.extract(x > 0, a, size=size), (x,))
+
+
+def test_interp_derivative_in_all_arguments():
+    assert_derivatives(lambda x, xp, fp: fnp.interp(x, xp, fp),
+                       (np.array([-0.7, 0.3, 1.9]), XP, np.cos(XP)))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_integer_and_bool_inputs(dtype):
+    x = (np.array([0, 3, 1, 1, 0]) % (2 if dtype is np.bool_ else 5)).astype(dtype)
+    if dtype is np.bool_:
+        with pytest.raises(TypeError, match="gradient: boolean"):
+            fnp.gradient(x)
+    else:
+        assert_same_as_numpy(fnp.gradient(x), np.gradient(x))
+    for name, f in [("diff", lambda m: m.diff(x)),
+                    ("trapezoid", lambda m: m.trapezoid(x)),
+                    ("searchsorted", lambda m: m.searchsorted(np.sort(x), x)),
+                    ("nonzero", lambda m: m.nonzero(x)[0]),
+                    ("interp", lambda m: m.interp(x, np.arange(5), x))]:
+        assert_same_as_numpy(f(fnp), f(np)), name
+
+
+def test_searchsorted_nan_sorts_last():
+    a = np.array([0.0, 1.0, np.nan])
+    v = np.array([np.nan, 2.0, 0.5])
+    for side in ("left", "right"):
+        want = np.searchsorted(a, v, side)
+        assert_same_as_numpy(fungrad.jit(lambda v: fnp.searchsorted(a, v, side))(v), want)
+
+
+def test_bad_inputs():
+    with pytest.raises(TypeError, match="nonzero.*size="):
+        fungrad.jit(fnp.nonzero)(np.ones(3))
+    with pytest.raises(ValueError, match="searchsorted: a must be 1-D"):
+        fnp.searchsorted(np.ones((2, 2)), 1.0)
+    with pytest.raises(ValueError, match="interp: xp and fp"):
+        fnp.interp(1.0, np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match="diff: order must be non-negative"):
+        fnp.diff(np.ones(3), n=-1)
+    with pytest.raises(ValueError, match="digitize: bins must be monotonic"):
+        fnp.digitize(1.0, np.array([1.0, 0.0, 2.0]))
+    with pytest.raises(ValueError, match="select: condlist"):
+        fnp.select([np.ones(2) > 0], [np.ones(2), np.ones(2)])
+    with pytest.raises(TypeError, match="choose: a must be integers"):
+        fnp.choose(np.ones(2), [np.ones(2)])
+    assert fnp.diff(np.array([1.0, 3.0])).tolist() == [2.0]  # fine after the errors
