@@ -150,3 +150,42 @@ def test_devices_and_transfers():
         jax.device_put(np.ones(1), "gpu:0")
     with pytest.raises(RuntimeError, match="unknown backend 'gpu'"):
         jax.devices("gpu")
+
+
+def test_jax_idioms_on_created_arrays():
+    assert jnp.zeros(3).at[0].set(1.0).tolist() == [1.0, 0.0, 0.0]
+    for made in (jnp.zeros(2), jnp.ones(2), jnp.array([1.0]), jnp.asarray([1.0]),
+                 jnp.arange(3.0), jnp.linspace(0.0, 1.0, 3), jnp.eye(2), jnp.full(2, 3.0)):
+        assert isinstance(made, jnp.ndarray) and type(made) is Array
+    assert jnp.ndarray is jax.Array
+    arange = jnp.arange(10.0)
+    assert lax.fori_loop(0, 10, lambda i, s: s + arange[i], 0.0) == 45.0
+    assert jax.vmap(lambda i: arange[i])(jnp.arange(3)).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_repeated_indices_accumulate_in_multiply_min_max():
+    idx = np.array([0, 2, 0, 0])
+    base = jnp.array([1.0, 2.0, 3.0])
+    v = np.array([2.0, 5.0, 3.0, -1.0])
+    expected_mul, expected_min, expected_max = (np.array(base) for _ in range(3))
+    np.multiply.at(expected_mul, idx, v)
+    np.minimum.at(expected_min, idx, v)
+    np.maximum.at(expected_max, idx, v)
+    np.testing.assert_array_equal(base.at[idx].multiply(v), expected_mul)
+    np.testing.assert_array_equal(base.at[idx].min(v), expected_min)
+    np.testing.assert_array_equal(base.at[idx].max(v), expected_max)
+    np.testing.assert_array_equal(jax.jit(lambda b, w: b.at[idx].multiply(w))(base, v),
+                                  expected_mul)
+    # derivatives of the accumulated product in both arguments, both modes, second order
+    from helpers import assert_derivatives
+    assert_derivatives(lambda b, w: jnp.asarray(b).at[idx].multiply(w), (np.asarray(base), v))
+    assert_derivatives(lambda b, w: jnp.asarray(b).at[(np.array([0, 0]), slice(None))].max(w),
+                       (np.arange(6.0).reshape(2, 3), np.array([[1.0, 9.0, 2.5],
+                                                                [4.0, 0.5, 7.0]])))
+    batched = jax.vmap(lambda w: base.at[idx].multiply(w))(np.stack([v, 2 * v]))
+    np.testing.assert_array_equal(batched[0], expected_mul)
+    # a traced integer-array index could repeat unseen: refused, not silently wrong
+    with pytest.raises(NotImplementedError, match="repeated indices"):
+        jax.vmap(lambda i: base.at[i].multiply(2.0))(np.array([[0, 0]]))
+    assert jax.vmap(lambda i: base.at[i].multiply(2.0))(np.array([0, 2]))[1].tolist() == \
+        [1.0, 2.0, 6.0]  # a traced scalar index cannot repeat

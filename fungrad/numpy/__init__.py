@@ -18,6 +18,7 @@ Derivatives: functions with a piecewise-constant or integer result (comparisons,
 ``floor``, ``ceil``, ``round``, ``argmax``, ``argsort``, logical operations...) have a zero
 derivative everywhere, as in JAX.
 """
+from fungrad.array import Array as ndarray  # noqa: F401  (jnp.ndarray is fungrad.Array)
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
     astype, bool_, complex128, complex64, dtype, e, euler_gamma, finfo, float16, float32,
     float64, floating, iinfo, inexact, inf, int16, int32, int64, int8, integer, issubdtype,
