@@ -10,13 +10,17 @@ from fungrad.core import (  # noqa: F401
 )
 from fungrad.interpreter import eval_jaxpr  # noqa: F401
 from fungrad.api import (  # noqa: F401
-    float0, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, make_jaxpr,
-    stop_gradient, value_and_grad, vjp,
+    closure_convert, ensure_compile_time_eval, eval_shape, float0, grad, hessian, jacfwd,
+    jacobian, jacrev, jvp, linear_transpose, linearize, make_jaxpr, stop_gradient,
+    value_and_grad, vjp,
 )
 from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
-from fungrad.custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401
-from fungrad import numpy, nn, tree_util, lax, tree, flatten_util  # noqa: F401,E402
+from fungrad.custom_derivatives import (  # noqa: F401
+    checkpoint, custom_gradient, custom_jvp, custom_vjp, remat,
+)
+from fungrad import numpy, nn, tree_util, lax, tree, flatten_util, debug  # noqa: F401,E402
+from fungrad.debug import pure_callback  # noqa: F401,E402
 from fungrad.array import (  # noqa: F401,E402
     Array, Device, block_until_ready, default_backend, device_count, device_get, device_put,
     devices, local_device_count, local_devices,

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import (
-    ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
+    ShapeDtypeStruct, ShapedArray, Tracer, bind, copy_name, current_trace_level, get_aval,
     internal_evaluation, numpy_result, plain, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
@@ -24,7 +24,8 @@ from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_u
 from fungrad.vjp import backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
-           "jacrev", "jacobian", "hessian", "stop_gradient", "float0"]
+           "jacrev", "jacobian", "hessian", "stop_gradient", "float0", "eval_shape",
+           "linear_transpose", "closure_convert", "ensure_compile_time_eval"]
 
 #: The dtype of the (empty) gradient of an integer input, as in JAX.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -600,3 +601,97 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(lambda leaf: bind(stop_gradient_p, leaf) if isinstance(leaf, Tracer)
                     else leaf, x)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes, transposition, closures
+# ---------------------------------------------------------------------------------------------
+
+def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes ``fun(*args, **kwargs)`` would return, as a pytree of
+    ``ShapeDtypeStruct``, traced abstractly (nothing is computed). Arguments may be arrays
+    or ``ShapeDtypeStruct`` specs.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> fungrad.eval_shape(lambda x, y: {"z": fnp.dot(x, y)},
+    ...                    fungrad.ShapeDtypeStruct((2, 3), "float32"), np.ones((3, 4)))
+    {'z': ShapeDtypeStruct(shape=(2, 4), dtype=float64)}
+    """
+    _, shapes = make_jaxpr(lambda *a: fun(*a, **kwargs), return_shape=True,
+                           abstract=True)(*args)
+    return shapes
+
+
+def linear_transpose(fun: Callable, *primals: Any, reduce_axes: tuple = ()) -> Callable:
+    """The transpose of a function ``fun`` promised to be linear, at inputs shaped like
+    ``primals`` (arrays or ``ShapeDtypeStruct``): ``transpose(ct)`` returns a tuple with one
+    cotangent per primal. (Evaluated as ``fun``'s pullback, which for a linear function is
+    the same at every point.)
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> t = fungrad.linear_transpose(lambda x: 2.0 * fnp.cumsum(x), np.zeros(3))
+    >>> t(np.array([1.0, 0.0, 0.0]))
+    (array([2., 0., 0.]),)
+    """
+    zeros = tree_map(lambda p: np.zeros(get_aval(p).shape, get_aval(p).dtype), primals)
+    flat, _ = tree_flatten(zeros)
+    for i, x in enumerate(flat):
+        if get_aval(x).dtype.kind not in "fc":
+            raise TypeError(f"linear_transpose: primal leaf {i} is {get_aval(x).str_short()}; "
+                            "a linear function's inputs must be floating point")
+    _, pullback = vjp(fun, *zeros)
+    return pullback
+
+
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
+    """Hoist the arrays ``fun`` closes over into explicit arguments: returns
+    ``(converted, consts)`` with ``converted(*args, *consts) == fun(*args)``. Useful with
+    ``custom_vjp``, whose rules must see every differentiated value as an argument.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> w = np.array([1.0, 2.0])
+    >>> converted, consts = fungrad.closure_convert(lambda x: fnp.sum(w * x), np.ones(2))
+    >>> consts, converted(np.ones(2), *consts)
+    ([array([1., 2.])], np.float64(3.0))
+    """
+    closed, out_shape = make_jaxpr(fun, return_shape=True, simplify=False)(*example_args)
+    in_tree = tree_flatten(example_args)[1]
+    out_tree = tree_flatten(out_shape)[1]
+    n_consts = len(closed.consts)
+
+    def converted(*args_and_consts):
+        args, consts = args_and_consts[:len(args_and_consts) - n_consts], \
+            args_and_consts[len(args_and_consts) - n_consts:]
+        flat, tree = tree_flatten(tuple(args))
+        if tree != in_tree:
+            raise TypeError(f"closure_convert: the converted function takes arguments shaped "
+                            f"like {in_tree} followed by {n_consts} constants; got {tree}")
+        from fungrad.interpreter import eval_jaxpr
+        outs = eval_jaxpr(closed.jaxpr, list(consts), *flat)
+        return tree_unflatten(out_tree, _numpy_leaves(outs))
+
+    copy_name(converted, fun)
+    return converted, list(closed.consts)
+
+
+class ensure_compile_time_eval:
+    """Compute on concrete values while tracing, as JAX's context manager does. fungrad
+    already evaluates eagerly everything that does not depend on a traced input (and traces
+    ``jit`` with concrete values), so inside the block nothing changes: it is accepted so
+    that JAX code runs.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> @fungrad.jit
+    ... def f(x):
+    ...     with fungrad.ensure_compile_time_eval():
+    ...         table = fnp.arange(3.0) * 2.0  # computed now, a constant of the IR
+    ...     return x + table
+    >>> f(1.0)
+    array([1., 3., 5.])
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None

@@ -34,7 +34,7 @@ from fungrad.prims.structural import zeros
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
 
-__all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat"]
+__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat"]
 
 
 def _trace_body(fun: Callable, in_tree, flat: list, what: str):
@@ -407,6 +407,33 @@ def _trace_fwd(fwd: Callable, args: tuple, nondiff_argnums: Sequence[int], name:
 
 class _NotArrayResidual(Exception):
     pass
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """A function with its gradient written inline: ``fun(*args)`` returns ``(value,
+    vjp_fn)`` where ``vjp_fn(ct)`` gives the cotangent(s) of the arguments.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> @fungrad.custom_gradient
+    ... def clipped_square(x):
+    ...     return x ** 2, lambda g: (fnp.clip(2.0 * x * g, -1.0, 1.0),)
+    >>> clipped_square(3.0), fungrad.grad(clipped_square)(3.0)
+    (9.0, np.float64(1.0))
+    """
+    def primal(*args):
+        return fun(*args)[0]
+
+    def fwd(*args):
+        return fun(*args)
+
+    def bwd(vjp_fn, ct):
+        cts = vjp_fn(ct)
+        return tuple(cts) if isinstance(cts, (tuple, list)) else (cts,)
+
+    wrapped = custom_vjp(primal)
+    wrapped.defvjp(fwd, bwd)
+    copy_name(wrapped, fun)
+    return wrapped
 
 
 # ---------------------------------------------------------------------------------------------

@@ -218,3 +218,93 @@ def test_log_compiles_says_why(caplog):
     assert "first trace" in messages[0]
     assert "new control path" in messages[1] and "guard[expect=True]" in messages[1]
     assert "leaf 0: f32[] (was f64[] weak)" in messages[2]
+
+
+# --------------------------------------------------------------------------- runtime pieces
+
+def test_eval_shape_computes_nothing():
+    calls = []
+
+    def f(x, y):
+        calls.append(1)
+        return {"z": jnp.dot(x, y), "n": jnp.sum(y, axis=0)}
+
+    out = jax.eval_shape(f, jax.ShapeDtypeStruct((2, 3), np.float32), np.ones((3, 4)))
+    assert (out["z"].shape, out["z"].dtype) == ((2, 4), np.float64)
+    assert (out["n"].shape, out["n"].dtype) == ((4,), np.float64)
+    assert calls == [1]
+
+
+def test_linear_transpose_matches_the_matrix_transpose():
+    m = np.arange(6.0).reshape(2, 3)
+    (t,) = jax.linear_transpose(lambda x: jnp.dot(m, x), jax.ShapeDtypeStruct((3,), "float64"))(
+        np.array([1.0, -1.0]))
+    np.testing.assert_allclose(t, m.T @ np.array([1.0, -1.0]))
+    with pytest.raises(TypeError, match="must be floating point"):
+        jax.linear_transpose(lambda n: n, np.int64(1))
+
+
+def test_closure_convert_makes_closed_over_values_arguments():
+    w = np.array([1.0, 2.0])
+    converted, consts = jax.closure_convert(lambda x: jnp.sum(w * jnp.sin(x)), np.ones(2))
+    assert len(consts) == 1
+    np.testing.assert_array_equal(consts[0], w)
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(converted(x, *consts), np.sum(w * np.sin(x)))
+    np.testing.assert_allclose(jax.grad(converted, argnums=1)(x, *consts), np.sin(x))
+
+
+def test_custom_gradient():
+    @jax.custom_gradient
+    def f(x):
+        return jnp.sin(x), lambda g: g * 100.0
+
+    assert np.isclose(f(1.0), np.sin(1.0))
+    assert jax.grad(f)(1.0) == 100.0 and jax.jit(jax.grad(f))(2.0) == 100.0
+
+
+def test_pure_callback_under_jit_and_vmap():
+    calls = []
+
+    def host(x):
+        calls.append(np.shape(x))
+        return np.cumsum(x)
+
+    def f(x):
+        return jax.pure_callback(host, jax.ShapeDtypeStruct(x.shape, x.dtype), x) * 2.0
+
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(jax.jit(f)(x), 2 * np.cumsum(x))
+    np.testing.assert_array_equal(jax.jit(f)(x + 1), 2 * np.cumsum(x + 1))
+    np.testing.assert_array_equal(jax.vmap(f)(np.stack([x, x])), [2 * np.cumsum(x)] * 2)
+    with pytest.raises(TypeError, match="no derivative"):
+        jax.grad(lambda v: jnp.sum(f(v)))(x)
+    bad = jax.jit(lambda v: jax.pure_callback(lambda a: a[:2], jax.ShapeDtypeStruct((3,),
+                                                                                  "float64"), v))
+    with pytest.raises(ValueError, match=r"shape \(2,\).*f64\[3\]"):
+        bad(x)
+    assert current_trace_level() == 0
+
+
+def test_debug_print_and_callback_run_on_every_call(capsys):
+    seen = []
+
+    @jax.jit
+    def f(x):
+        jax.debug.print("x={} y={y}", x, y=x * 2)
+        jax.debug.callback(lambda v: seen.append(float(v)), x)
+        return x + 1.0
+
+    f(1.0)
+    f(2.0)
+    assert f.trace_count == 1 and seen == [1.0, 2.0]
+    assert capsys.readouterr().out == "x=1.0 y=2.0\nx=2.0 y=4.0\n"
+    assert jax.grad(lambda x: jax.debug.print("{}", x) or x * x)(3.0) == 6.0
+    assert capsys.readouterr().out == "3.0\n"
+    jax.vmap(lambda x: jax.debug.print("v={}", x) or x)(np.array([5.0, 6.0]))
+    assert capsys.readouterr().out == "v=5.0\nv=6.0\n"
+
+
+def test_ensure_compile_time_eval_is_accepted():
+    with jax.ensure_compile_time_eval():
+        assert jax.jit(lambda x: x * 2.0)(3.0) == 6.0
