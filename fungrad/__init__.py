@@ -33,3 +33,23 @@ _array.register(getitem=numpy.indexing._getitem, at=numpy.indexing._IndexUpdateH
 from fungrad.config import config, disable_jit  # noqa: F401,E402
 
 __version__ = "0.1.0"
+
+__all__ = [
+    # the array type and where it lives
+    "Array", "Device", "devices", "local_devices", "device_count", "local_device_count",
+    "default_backend", "device_put", "device_get", "block_until_ready",
+    # transforms
+    "grad", "value_and_grad", "vjp", "jvp", "linearize", "linear_transpose", "jacfwd",
+    "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape",
+    "stop_gradient", "closure_convert", "ensure_compile_time_eval", "disable_jit",
+    # user-defined derivatives and rematerialization
+    "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
+    # callbacks, configuration
+    "pure_callback", "config",
+    # the IR and its errors
+    "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
+    "float0", "ConcretizationTypeError", "TracerArrayConversionError",
+    "TracerBoolConversionError", "UnexpectedTracerError",
+    # namespaces
+    "numpy", "nn", "lax", "tree_util", "tree", "flatten_util", "debug",
+]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 from functools import wraps
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence, TypeVar, overload
+
+from typing_extensions import ParamSpec
 
 import numpy as np
 
@@ -26,6 +28,10 @@ from fungrad.vjp import backward_pass, forward_env, read_outputs
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
            "jacrev", "jacobian", "hessian", "stop_gradient", "float0", "eval_shape",
            "linear_transpose", "closure_convert", "ensure_compile_time_eval"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A")
 
 #: The dtype of the (empty) gradient of an integer input, as in JAX.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -263,7 +269,15 @@ class _VjpFun:
         return tuple(tree_unflatten(self.in_tree, self.backward(env, ct_flat)))
 
 
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
+@overload
+def vjp(fun: Callable[..., R], *primals: Any,
+        has_aux: Literal[False] = False) -> tuple[R, Callable[[Any], tuple[Any, ...]]]: ...
+@overload
+def vjp(fun: Callable[..., tuple[R, A]], *primals: Any,
+        has_aux: Literal[True]) -> tuple[R, Callable[[Any], tuple[Any, ...]], A]: ...
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
     """Reverse mode: ``(out, vjp_fn)`` where ``vjp_fn(ct)`` pulls a cotangent of the output
     back to one cotangent per primal (a tuple). With ``has_aux``: ``(out, vjp_fn, aux)``.
 
@@ -289,8 +303,18 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
+@overload
+def value_and_grad(fun: Callable[P, R], argnums: int | Sequence[int] = 0,
+                   has_aux: Literal[False] = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable[P, tuple[R, Any]]: ...
+@overload
+def value_and_grad(fun: Callable[P, tuple[R, A]], argnums: int | Sequence[int] = 0, *,
+                   has_aux: Literal[True], holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable[P, tuple[tuple[R, A], Any]]: ...
+
+
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False, allow_int: bool = False):
+                   holomorphic: bool = False, allow_int: bool = False) -> Any:
     """Like ``grad`` but returns ``(value, gradient)`` (``((value, aux), gradient)`` with
     ``has_aux``).
 
@@ -341,8 +365,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False, allow_int: bool = False):
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``argnums``.
 
     >>> import fungrad, fungrad.numpy as fnp
@@ -395,7 +419,16 @@ def _check_tangents(primals, tangents) -> tuple[list, list, PyTreeDef]:
     return flat_p, clean_t, tree_p
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False):
+@overload
+def jvp(fun: Callable[..., R], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[R, R]: ...
+@overload
+def jvp(fun: Callable[..., tuple[R, A]], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[R, R, A]: ...
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> Any:
     """Forward mode: ``(fun(*primals), J @ tangents)`` (and ``aux`` with ``has_aux``).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp

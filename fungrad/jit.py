@@ -29,7 +29,9 @@ import logging
 import warnings
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generic, Sequence, TypeVar, overload
+
+from typing_extensions import ParamSpec
 
 import numpy as np
 
@@ -356,7 +358,11 @@ def _output_builder(out_tree) -> Callable:
     return namespace["build"]
 
 
-class Jitted:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Jitted(Generic[P, R]):
     """A jitted function: call it like the original. ``trace_count`` says how many times it
     traced; ``variants()`` lists the cached IRs (with their guards); ``clear_cache()`` empties
     the cache. ``max_variants`` / ``max_signatures`` bound the cache.
@@ -398,7 +404,7 @@ class Jitted:
         copy_name(self, fun)
 
     # -- the call ------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if _flags["disable_jit"]:
             return self.fun(*args, **kwargs)
         # the fast path: positional array arguments in builtin containers, a seen signature
@@ -593,11 +599,24 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
 
+@overload
+def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        max_variants: int = ..., max_signatures: int = ...) -> Jitted[P, R]: ...
+@overload
+def jit(fun: None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        max_variants: int = ...,
+        max_signatures: int = ...) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
+
+
 def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
         max_variants: int = DEFAULT_MAX_VARIANTS,
-        max_signatures: int = DEFAULT_MAX_SIGNATURES):
+        max_signatures: int = DEFAULT_MAX_SIGNATURES) -> Any:
     """Trace ``fun`` once per signature and control path, and run the compiled IR after.
 
     Usable as ``jit(f)``, ``@jit`` or ``@jit(static_argnums=1)``. Composes with the other

@@ -308,3 +308,11 @@ def test_debug_print_and_callback_run_on_every_call(capsys):
 def test_ensure_compile_time_eval_is_accepted():
     with jax.ensure_compile_time_eval():
         assert jax.jit(lambda x: x * 2.0)(3.0) == 6.0
+
+
+def test_public_names_are_listed_and_exist():
+    assert len(jax.__all__) == len(set(jax.__all__))
+    for name in jax.__all__:
+        assert hasattr(jax, name), name
+    for name in ("Array", "jit", "grad", "vjp", "tree", "config", "devices", "debug"):
+        assert name in jax.__all__
