@@ -345,11 +345,17 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         out_aval = get_aval(outs[0]) if outs else None
         if out_tree.node_type is not None or out_aval.shape != ():
             shape = out_aval.shape if out_tree.node_type is None else f"a pytree {out_tree}"
+            hint = ""
+            if not has_aux and out_tree.node_type in (tuple, list) and \
+                    len(out_tree.children) == 2 and out_tree.children[0].node_type is None \
+                    and out_aval.shape == ():
+                hint = (" The function returned a pair whose first element is a scalar: if "
+                        "it returns (loss, aux), pass has_aux=True.")
             raise TypeError(
                 "Gradient only defined for scalar-output functions. Output had shape: "
                 f"{shape}. To get the gradient, reduce the output to a scalar with "
                 "output.sum(), or use fungrad.jacrev (fungrad.jacobian) to differentiate a "
-                "function with a non-scalar output.")
+                f"function with a non-scalar output.{hint}")
         dtype = out_aval.dtype
         if dtype.kind == "c":
             raise TypeError("grad requires real-valued outputs (output dtype that is a "

@@ -57,6 +57,14 @@ RETRACE_STORM = 8
 _log = logging.getLogger("fungrad.jit")
 
 
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+        return True
+    except TypeError:
+        return False
+
+
 def _describe_avals(avals) -> str:
     return "(" + ", ".join(_aval_text(a) for a in avals) + ")"
 
@@ -444,17 +452,21 @@ class Jitted(Generic[P, R]):
             try:
                 avals.append(get_aval(x))
             except TypeError:
-                raise TypeError(f"jit: argument leaf {i} of type {type(x).__name__} is not an "
-                                "array; mark non-array arguments static (static_argnums / "
-                                "static_argnames)") from None
+                raise TypeError(f"jit of {self.__name__}: the argument at "
+                                f"{self._leaf_path(dynamic, dyn_pos, i)} is "
+                                f"{type(x).__name__} {x!r:.60}, not an array; mark non-array "
+                                "arguments static (static_argnums / static_argnames)") from None
         static = tuple((i, args[i]) for i in sorted(static_pos)) + \
             tuple((k, kwargs[k]) for k in sorted(kwargs) if k in self.static_argnames)
         key = (in_tree, tuple(avals), static)
         try:
             variants = self._cache.get(key)
         except TypeError:
-            raise ValueError("jit: static arguments must be hashable, got "
-                             f"{[type(v).__name__ for _, v in static]}") from None
+            bad = [(k, v) for k, v in static if not _hashable(v)]
+            raise ValueError(
+                f"jit of {self.__name__}: static arguments must be hashable; "
+                + ", ".join(f"argument {k!r} is {type(v).__name__} {v!r:.60}" for k, v in bad)
+                + ". Pass a tuple instead of a list, or make the value hashable.") from None
         if variants is None:
             if _flags["log_compiles"]:
                 self._log_new_signature(key)
@@ -534,6 +546,18 @@ class Jitted(Generic[P, R]):
         variants.insert(0, variant)
         del variants[self.max_variants:]
         return variant.build([x.val if isinstance(x, Tracer) else x for x in outs])
+
+    def _leaf_path(self, dynamic, dyn_pos, i: int) -> str:
+        """Where flat leaf ``i`` of the dynamic arguments is, e.g. ``args[1]['name']``."""
+        from fungrad.tree_util import keystr, tree_flatten_with_path
+        path = tree_flatten_with_path(dynamic)[0][i][0]
+        if len(path) >= 2 and path[0].idx == 0:  # positional: args[position]...
+            head = f"args[{dyn_pos[path[1].idx]}]"
+            names = list(self._signature.parameters) if self._signature else []
+            if dyn_pos[path[1].idx] < len(names):
+                head = names[dyn_pos[path[1].idx]]
+            return head + keystr(path[2:])
+        return f"kwargs{keystr(path[1:])}"
 
     def _arg_names(self, n: int) -> list[str]:
         if self._signature is None:

@@ -316,3 +316,16 @@ def test_public_names_are_listed_and_exist():
         assert hasattr(jax, name), name
     for name in ("Array", "jit", "grad", "vjp", "tree", "config", "devices", "debug"):
         assert name in jax.__all__
+
+
+def test_messages_that_name_what_went_wrong():
+    with pytest.raises(ValueError, match=r"argument 1 is list \[1, 2\]"):
+        jax.jit(lambda x, cfg: x, static_argnums=1)(1.0, [1, 2])
+    with pytest.raises(TypeError, match=r"argument at opts\['name'\] is str 'relu'"):
+        jax.jit(lambda x, opts: x)(1.0, {"name": "relu"})
+    with pytest.raises(TypeError, match=r"argument at kwargs\['act'\] is str"):
+        jax.jit(lambda x, act=None: x)(1.0, act="relu")
+    with pytest.raises(TypeError, match="pass has_aux=True"):
+        jax.grad(lambda x: (x * x, {"n": 1}))(1.0)
+    assert jax.grad(lambda x: (x * x, {"n": 1}), has_aux=True)(1.0) == (2.0, {"n": 1})
+    assert current_trace_level() == 0
