@@ -21,6 +21,8 @@ from fungrad.custom_derivatives import (  # noqa: F401
 )
 from fungrad import numpy, nn, tree_util, lax, tree, flatten_util, debug  # noqa: F401,E402
 from fungrad.debug import pure_callback  # noqa: F401,E402
+from fungrad import ad_checkpoint  # noqa: F401,E402
+from fungrad.ad_checkpoint import checkpoint_policies  # noqa: F401,E402
 from fungrad.array import (  # noqa: F401,E402
     Array, Device, block_until_ready, default_backend, device_count, device_get, device_put,
     devices, local_device_count, local_devices,
@@ -45,11 +47,11 @@ __all__ = [
     # user-defined derivatives and rematerialization
     "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
     # callbacks, configuration
-    "pure_callback", "config",
+    "pure_callback", "config", "checkpoint_policies",
     # the IR and its errors
     "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
     "float0", "ConcretizationTypeError", "TracerArrayConversionError",
     "TracerBoolConversionError", "UnexpectedTracerError",
     # namespaces
-    "numpy", "nn", "lax", "tree_util", "tree", "flatten_util", "debug",
+    "numpy", "nn", "lax", "tree_util", "tree", "flatten_util", "debug", "ad_checkpoint",
 ]

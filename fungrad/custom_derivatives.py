@@ -472,16 +472,21 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Any = None,
                static_argnums: Sequence[int] = ()) -> Callable:
     """Rematerialization: reverse mode keeps only ``fun``'s inputs and recomputes its
     intermediates in the backward pass (less memory, more compute). ``remat`` is an alias.
+    ``policy`` (``fungrad.checkpoint_policies``): ``everything_saveable`` keeps every value
+    (no rematerialization); any other policy recomputes every intermediate (same values).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> f = fungrad.checkpoint(lambda x: fnp.sin(fnp.sin(x)))
     >>> float(fungrad.grad(f)(0.0))
     1.0
     """
-    if policy is not None:
-        raise NotImplementedError("fungrad.checkpoint: policies are not supported (every "
-                                  "intermediate is recomputed)")
     static_argnums = tuple(static_argnums)
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a function (prim, *avals, **params) -> "
+                        f"bool, such as fungrad.checkpoint_policies.nothing_saveable; got "
+                        f"{type(policy).__name__} {policy!r:.60}")
+    if policy is not None and getattr(policy, "__name__", "") == "everything_saveable":
+        return fun  # keeping every value is what reverse mode does without checkpoint
 
     @functools.wraps(fun, updated=())
     def wrapped(*args):

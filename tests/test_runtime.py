@@ -329,3 +329,45 @@ def test_messages_that_name_what_went_wrong():
         jax.grad(lambda x: (x * x, {"n": 1}))(1.0)
     assert jax.grad(lambda x: (x * x, {"n": 1}), has_aux=True)(1.0) == (2.0, {"n": 1})
     assert current_trace_level() == 0
+
+
+# --------------------------------------------------------------------------- ad_checkpoint
+
+def test_checkpoint_name_is_an_identity_with_derivatives():
+    from fungrad.ad_checkpoint import checkpoint_name
+    from helpers import assert_derivatives
+    f = lambda x: jnp.sum(checkpoint_name(jnp.sin(x), "h") ** 2)  # noqa: E731
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(f(x), np.sum(np.sin(x) ** 2))
+    assert_derivatives(f, (x,))
+    np.testing.assert_allclose(jax.jit(f)(x), f(x))
+    np.testing.assert_allclose(jax.vmap(lambda v: checkpoint_name(v * 2.0, "h"))(x), 2 * x)
+    assert "name[name='h']" in str(jax.make_jaxpr(f)(x))
+
+
+def test_checkpoint_policies():
+    from fungrad.ad_checkpoint import checkpoint_name
+    policies = jax.checkpoint_policies
+
+    def block(x):
+        return jnp.sin(checkpoint_name(jnp.dot(x, x), "d")) * x
+
+    x = np.array([0.5, 1.5])
+    expected = jax.grad(lambda v: jnp.sum(block(v)))(x)
+    for policy in (None, policies.nothing_saveable, policies.everything_saveable,
+                   policies.dots_saveable, policies.dots_with_no_batch_dims_saveable,
+                   policies.save_only_these_names("d"), policies.save_any_names_but_these("d"),
+                   policies.save_from_both_policies(policies.dots_saveable,
+                                                    policies.nothing_saveable)):
+        g = jax.grad(lambda v: jnp.sum(jax.checkpoint(block, policy=policy)(v)))(x)
+        np.testing.assert_allclose(g, expected, rtol=1e-12)
+    with pytest.raises(TypeError, match="policy must be a function"):
+        jax.checkpoint(block, policy="dots")
+
+
+def test_print_saved_residuals(capsys):
+    from fungrad.ad_checkpoint import print_saved_residuals
+    print_saved_residuals(lambda x, w: jnp.sum(jnp.tanh(x * w)), np.ones(3), 2.0)
+    assert capsys.readouterr().out.splitlines() == [
+        "f64[3] from the argument x", "f64[] from the argument w", "f64[3] output of mul",
+        "f64[3] output of tanh"]
