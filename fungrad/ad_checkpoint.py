@@ -140,24 +140,46 @@ class checkpoint_policies:
 
     @staticmethod
     def everything_saveable(prim: Any, *avals: Any, **params: Any) -> bool:
-        """Every value may be saved."""
+        """Every value may be saved.
+
+        >>> checkpoint_policies.everything_saveable(name_p)
+        True
+        """
         return True
 
     @staticmethod
     def nothing_saveable(prim: Any, *avals: Any, **params: Any) -> bool:
-        """No value may be saved: recompute everything."""
+        """No value may be saved: recompute everything.
+
+        >>> checkpoint_policies.nothing_saveable(name_p)
+        False
+        """
         return False
 
     @staticmethod
     def dots_saveable(prim: Any, *avals: Any, **params: Any) -> bool:
-        """Results of matrix products may be saved."""
+        """Results of matrix products may be saved.
+
+        >>> from fungrad.prims.structural import dot_general_p
+        >>> policy = checkpoint_policies.dots_saveable
+        >>> policy(dot_general_p), policy(name_p)
+        (True, False)
+        """
         return getattr(prim, "name", "") == "dot_general"
 
     checkpoint_dots = dots_saveable
 
     @staticmethod
     def dots_with_no_batch_dims_saveable(prim: Any, *avals: Any, **params: Any) -> bool:
-        """Results of matrix products without batch dimensions may be saved."""
+        """Results of matrix products without batch dimensions may be saved.
+
+        >>> from fungrad.prims.structural import dot_general_p
+        >>> policy = checkpoint_policies.dots_with_no_batch_dims_saveable
+        >>> policy(dot_general_p, dimension_numbers=(((1,), (0,)), ((), ())))
+        True
+        >>> policy(dot_general_p, dimension_numbers=(((2,), (1,)), ((0,), (0,))))
+        False
+        """
         if getattr(prim, "name", "") != "dot_general":
             return False
         dims = params.get("dimension_numbers")
@@ -168,20 +190,36 @@ class checkpoint_policies:
 
     @staticmethod
     def save_only_these_names(*names: str) -> Callable[..., bool]:
-        """Only values tagged with one of ``names`` (``checkpoint_name``) may be saved."""
+        """Only values tagged with one of ``names`` (``checkpoint_name``) may be saved.
+
+        >>> policy = checkpoint_policies.save_only_these_names("h")
+        >>> policy(name_p, name="h"), policy(name_p, name="other")
+        (True, False)
+        """
         wanted = set(names)
         return lambda prim, *avals, **params: prim is name_p and params.get("name") in wanted
 
     @staticmethod
     def save_any_names_but_these(*names: str) -> Callable[..., bool]:
-        """Values tagged with any name but ``names`` may be saved."""
+        """Values tagged with any name but ``names`` may be saved.
+
+        >>> policy = checkpoint_policies.save_any_names_but_these("h")
+        >>> policy(name_p, name="h"), policy(name_p, name="other")
+        (False, True)
+        """
         unwanted = set(names)
         return lambda prim, *avals, **params: (prim is name_p
                                                and params.get("name") not in unwanted)
 
     @staticmethod
     def save_from_both_policies(a: Callable, b: Callable) -> Callable[..., bool]:
-        """Saveable if either policy says so."""
+        """Saveable if either policy says so.
+
+        >>> both = checkpoint_policies.save_from_both_policies(
+        ...     checkpoint_policies.nothing_saveable, checkpoint_policies.everything_saveable)
+        >>> both(name_p)
+        True
+        """
         return lambda prim, *avals, **params: bool(a(prim, *avals, **params)
                                                    or b(prim, *avals, **params))
 
