@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import inspect
 from functools import wraps
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence, TypeVar, overload
+
+from typing_extensions import ParamSpec
 
 import numpy as np
 
 from fungrad.core import (
-    ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
-    numpy_result, trace_to_jaxpr,
+    ShapeDtypeStruct, ShapedArray, Tracer, bind, copy_name, current_trace_level, get_aval,
+    internal_evaluation, numpy_result, plain, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
-from fungrad.tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
+from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from fungrad.vjp import backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
-           "jacrev", "jacobian", "hessian", "stop_gradient", "float0"]
+           "jacrev", "jacobian", "hessian", "stop_gradient", "float0", "eval_shape",
+           "linear_transpose", "closure_convert", "ensure_compile_time_eval"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A")
 
 #: The dtype of the (empty) gradient of an integer input, as in JAX.
 float0 = np.dtype([("float0", np.void, 0)])
@@ -151,7 +158,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
     """
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def make(*args, **kwargs):
         dyn_nums = tuple(i for i in range(len(args)) if i not in static)
         dyn = tuple(args[i] for i in dyn_nums)
@@ -192,16 +199,16 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     outermost = current_trace_level() == 0 and not any(isinstance(x, Tracer) for x in flat)
     closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
                                        description=f"{flat_fun.__name__} for {what}",
-                                       arg_names=arg_names, record_guards=not outermost)
+                                       arg_names=arg_names, record_guards=not outermost,
+                                       differentiating=True)
     jaxpr = closed.jaxpr
     env = forward_env(closed, flat, values)
     outs = read_outputs(jaxpr, env)
     n_out = flat_fun.num_out
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
-    differentiated = [True] * len(flat)
+    backward = _Backward(jaxpr, [get_aval(x).strip_weak() for x in flat],
+                         len(jaxpr.outvars) - n_out)
     env_box = [env]
-    n_pad = len(jaxpr.outvars) - n_out
-    in_avals = [get_aval(x).strip_weak() for x in flat]  # what each cotangent must look like
 
     def pullback(ct_leaves: list, last_call: bool = False) -> list:
         # the backward pass frees each value once it is past it; it gets a copy of the
@@ -210,33 +217,46 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
         run_env = env_box[0] if last_call else dict(env_box[0])
         if last_call:
             env_box[0] = None
-        in_cts = backward_pass(jaxpr, run_env, differentiated, list(ct_leaves) + [None] * n_pad)
-        return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
-                else numpy_result(ct) for ct, a in zip(in_cts, in_avals)]
+        return backward(run_env, ct_leaves)
 
+    pullback.env = env
+    pullback.backward = backward
     return outs[:n_out], flat_fun.out_tree, aux, pullback
 
 
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
-    """Reverse mode: ``(out, vjp_fn)`` where ``vjp_fn(ct)`` pulls a cotangent of the output
-    back to one cotangent per primal (a tuple). With ``has_aux``: ``(out, vjp_fn, aux)``.
+class _Backward:
+    """The backward pass of one traced function: from an environment of primal values and
+    the output cotangents to the input cotangents (numpy results, zeros where none flows)."""
 
-    >>> import numpy as np, fungrad
-    >>> y, pullback = fungrad.vjp(lambda x: 2 * x, np.array([1.0, 2.0, 3.0]))
-    >>> pullback(np.array([1.0, 0.0, 0.0]))
-    (array([2., 0., 0.]),)
-    """
-    flat, in_tree = _flatten_args("vjp", primals)
-    outs, out_tree, aux, pullback = _vjp_flat(
-        "vjp", fun, flat, in_tree, has_aux, _arg_names(fun, primals, range(len(primals))))
-    out_avals = [get_aval(o).strip_weak() for o in outs]
+    def __init__(self, jaxpr, in_avals: list, n_pad: int):
+        self.jaxpr = jaxpr
+        self.in_avals = in_avals  # what each cotangent must look like
+        self.n_pad = n_pad  # aux outputs get no cotangent
 
-    def vjp_fn(cotangent):
+    def __call__(self, env: dict, ct_leaves: list) -> list:
+        with internal_evaluation():
+            in_cts = backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
+                                   [plain(c) for c in ct_leaves] + [None] * self.n_pad)
+        return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
+                else numpy_result(ct) for ct, a in zip(in_cts, self.in_avals)]
+
+
+class _VjpFun:
+    """The static part of ``vjp``'s pullback; the residuals (every primal value of the
+    forward pass) are the leaves of the ``Partial`` that holds it, so the pullback is a
+    pytree: it can be passed into and returned from jitted functions."""
+
+    def __init__(self, backward: _Backward, keys: list, in_tree, out_tree, out_avals):
+        self.backward, self.keys = backward, keys
+        self.in_tree, self.out_tree, self.out_avals = in_tree, out_tree, out_avals
+        self.__name__ = "vjp_fun"
+
+    def __call__(self, residuals: list, cotangent: Any) -> tuple:
         ct_flat, ct_tree = tree_flatten(cotangent)
-        if ct_tree != out_tree:
+        if ct_tree != self.out_tree:
             raise ValueError("unexpected tree structure of argument to vjp function: got "
-                             f"{ct_tree}, but expected to match {out_tree}")
-        for ct, aval in zip(ct_flat, out_avals):
+                             f"{ct_tree}, but expected to match {self.out_tree}")
+        for ct, aval in zip(ct_flat, self.out_avals):
             ct_aval = get_aval(ct) if not isinstance(ct, ShapeDtypeStruct) else None
             if ct_aval is None or ct_aval.shape != aval.shape or (
                     ct_aval.dtype != aval.dtype and not (
@@ -247,14 +267,56 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
                     "unexpected type (shape/dtype) for argument to vjp function: got "
                     f"{got}, but expected {aval.str_short()} because the corresponding "
                     f"output of the differentiated function had type {aval.str_short()}")
-        return tuple(tree_unflatten(in_tree, pullback(ct_flat)))
+        env = dict(zip(self.keys, residuals))
+        return tuple(tree_unflatten(self.in_tree, self.backward(env, ct_flat)))
 
+
+@overload
+def vjp(fun: Callable[..., R], *primals: Any,
+        has_aux: Literal[False] = False) -> tuple[R, Callable[[Any], tuple[Any, ...]]]: ...
+@overload
+def vjp(fun: Callable[..., tuple[R, A]], *primals: Any,
+        has_aux: Literal[True]) -> tuple[R, Callable[[Any], tuple[Any, ...]], A]: ...
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
+    """Reverse mode: ``(out, vjp_fn)`` where ``vjp_fn(ct)`` pulls a cotangent of the output
+    back to one cotangent per primal (a tuple). With ``has_aux``: ``(out, vjp_fn, aux)``.
+
+    >>> import numpy as np, fungrad
+    >>> y, pullback = fungrad.vjp(lambda x: 2 * x, np.array([1.0, 2.0, 3.0]))
+    >>> pullback(np.array([1.0, 0.0, 0.0]))
+    (array([2., 0., 0.]),)
+
+    ``vjp_fn`` is a pytree (a ``tree_util.Partial`` whose leaves are the residuals), so it can
+    be passed into and returned from jitted functions:
+
+    >>> fungrad.jit(lambda f, ct: f(ct))(pullback, np.ones(3))
+    (array([2., 2., 2.]),)
+    """
+    flat, in_tree = _flatten_args("vjp", primals)
+    outs, out_tree, aux, pullback = _vjp_flat(
+        "vjp", fun, flat, in_tree, has_aux, _arg_names(fun, primals, range(len(primals))))
+    out_avals = [get_aval(o).strip_weak() for o in outs]
+    env = pullback.env
+    vjp_fn = Partial(_VjpFun(pullback.backward, list(env), in_tree, out_tree, out_avals),
+                     list(env.values()))
     out = tree_unflatten(out_tree, _numpy_leaves(outs))
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
+@overload
+def value_and_grad(fun: Callable[P, R], argnums: int | Sequence[int] = 0,
+                   has_aux: Literal[False] = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable[P, tuple[R, Any]]: ...
+@overload
+def value_and_grad(fun: Callable[P, tuple[R, A]], argnums: int | Sequence[int] = 0, *,
+                   has_aux: Literal[True], holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable[P, tuple[tuple[R, A], Any]]: ...
+
+
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False, allow_int: bool = False):
+                   holomorphic: bool = False, allow_int: bool = False) -> Any:
     """Like ``grad`` but returns ``(value, gradient)`` (``((value, aux), gradient)`` with
     ``has_aux``).
 
@@ -262,7 +324,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     >>> fungrad.value_and_grad(lambda x: x ** 2)(3.0)
     (np.float64(9.0), np.float64(6.0))
     """
-    @wraps(fun)
+    @wraps(fun, updated=())
     def value_and_grad_fun(*args, **kwargs):
         single, nums = _split_argnums("grad", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
@@ -283,11 +345,17 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         out_aval = get_aval(outs[0]) if outs else None
         if out_tree.node_type is not None or out_aval.shape != ():
             shape = out_aval.shape if out_tree.node_type is None else f"a pytree {out_tree}"
+            hint = ""
+            if not has_aux and out_tree.node_type in (tuple, list) and \
+                    len(out_tree.children) == 2 and out_tree.children[0].node_type is None \
+                    and out_aval.shape == ():
+                hint = (" The function returned a pair whose first element is a scalar: if "
+                        "it returns (loss, aux), pass has_aux=True.")
             raise TypeError(
                 "Gradient only defined for scalar-output functions. Output had shape: "
                 f"{shape}. To get the gradient, reduce the output to a scalar with "
                 "output.sum(), or use fungrad.jacrev (fungrad.jacobian) to differentiate a "
-                "function with a non-scalar output.")
+                f"function with a non-scalar output.{hint}")
         dtype = out_aval.dtype
         if holomorphic:
             _check_complex("grad", "outputs", outs[:1])
@@ -303,8 +371,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False, allow_int: bool = False):
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``argnums``.
 
     A real output of a complex input ``z = x + iy`` gets JAX's ``df/dx - i df/dy``; with
@@ -320,7 +388,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """
     value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def grad_fun(*args, **kwargs):
         if has_aux:
             (_, aux), g = value_and_grad_fun(*args, **kwargs)
@@ -385,7 +453,16 @@ def _check_tangents(primals, tangents) -> tuple[list, list, PyTreeDef]:
     return flat_p, clean_t, tree_p
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False):
+@overload
+def jvp(fun: Callable[..., R], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[R, R]: ...
+@overload
+def jvp(fun: Callable[..., tuple[R, A]], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[R, R, A]: ...
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> Any:
     """Forward mode: ``(fun(*primals), J @ tangents)`` (and ``aux`` with ``has_aux``).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
@@ -396,11 +473,13 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
     flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
     closed, _, values = trace_to_jaxpr(
         flat_fun, flat_p, description=f"{flat_fun.__name__} for jvp", keep_values=True,
+        differentiating=True,
         arg_names=_arg_names(fun, tuple(primals), range(len(primals))))
     outer = any(isinstance(x, Tracer) for x in flat_p) or \
         any(isinstance(x, Tracer) for x in closed.consts)
-    outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, flat_t,
-                           values=None if outer else values)
+    with internal_evaluation():
+        outs, touts = jvp_eval(closed.jaxpr, closed.consts, flat_p, [plain(t) for t in flat_t],
+                               values=None if outer else values)
     n = flat_fun.num_out
     touts = [_zeros_like_aval(get_aval(o).strip_weak()) if t is None else numpy_result(t)
              for o, t in zip(outs[:n], touts[:n])]
@@ -425,7 +504,7 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     flat_p, in_tree = _flatten_args("linearize", primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     closed, _ = trace_to_jaxpr(flat_fun, flat_p, description=f"{flat_fun.__name__} for "
-                               "linearize")
+                               "linearize", differentiating=True)
     jaxpr = closed.jaxpr
     n_out = flat_fun.num_out
     in_avals = [get_aval(p).strip_weak() for p in flat_p]
@@ -494,7 +573,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacfwd", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
@@ -550,7 +629,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
-    @wraps(fun)
+    @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacrev", fun, args, argnums)
         dyn = tuple(args[n] for n in nums)
@@ -617,3 +696,97 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(lambda leaf: bind(stop_gradient_p, leaf) if isinstance(leaf, Tracer)
                     else leaf, x)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes, transposition, closures
+# ---------------------------------------------------------------------------------------------
+
+def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes ``fun(*args, **kwargs)`` would return, as a pytree of
+    ``ShapeDtypeStruct``, traced abstractly (nothing is computed). Arguments may be arrays
+    or ``ShapeDtypeStruct`` specs.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> fungrad.eval_shape(lambda x, y: {"z": fnp.dot(x, y)},
+    ...                    fungrad.ShapeDtypeStruct((2, 3), "float32"), np.ones((3, 4)))
+    {'z': ShapeDtypeStruct(shape=(2, 4), dtype=float64)}
+    """
+    _, shapes = make_jaxpr(lambda *a: fun(*a, **kwargs), return_shape=True,
+                           abstract=True)(*args)
+    return shapes
+
+
+def linear_transpose(fun: Callable, *primals: Any, reduce_axes: tuple = ()) -> Callable:
+    """The transpose of a function ``fun`` promised to be linear, at inputs shaped like
+    ``primals`` (arrays or ``ShapeDtypeStruct``): ``transpose(ct)`` returns a tuple with one
+    cotangent per primal. (Evaluated as ``fun``'s pullback, which for a linear function is
+    the same at every point.)
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> t = fungrad.linear_transpose(lambda x: 2.0 * fnp.cumsum(x), np.zeros(3))
+    >>> t(np.array([1.0, 0.0, 0.0]))
+    (array([2., 0., 0.]),)
+    """
+    zeros = tree_map(lambda p: np.zeros(get_aval(p).shape, get_aval(p).dtype), primals)
+    flat, _ = tree_flatten(zeros)
+    for i, x in enumerate(flat):
+        if get_aval(x).dtype.kind not in "fc":
+            raise TypeError(f"linear_transpose: primal leaf {i} is {get_aval(x).str_short()}; "
+                            "a linear function's inputs must be floating point")
+    _, pullback = vjp(fun, *zeros)
+    return pullback
+
+
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
+    """Hoist the arrays ``fun`` closes over into explicit arguments: returns
+    ``(converted, consts)`` with ``converted(*args, *consts) == fun(*args)``. Useful with
+    ``custom_vjp``, whose rules must see every differentiated value as an argument.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> w = np.array([1.0, 2.0])
+    >>> converted, consts = fungrad.closure_convert(lambda x: fnp.sum(w * x), np.ones(2))
+    >>> consts, converted(np.ones(2), *consts)
+    ([array([1., 2.])], np.float64(3.0))
+    """
+    closed, out_shape = make_jaxpr(fun, return_shape=True, simplify=False)(*example_args)
+    in_tree = tree_flatten(example_args)[1]
+    out_tree = tree_flatten(out_shape)[1]
+    n_consts = len(closed.consts)
+
+    def converted(*args_and_consts):
+        args, consts = args_and_consts[:len(args_and_consts) - n_consts], \
+            args_and_consts[len(args_and_consts) - n_consts:]
+        flat, tree = tree_flatten(tuple(args))
+        if tree != in_tree:
+            raise TypeError(f"closure_convert: the converted function takes arguments shaped "
+                            f"like {in_tree} followed by {n_consts} constants; got {tree}")
+        from fungrad.interpreter import eval_jaxpr
+        outs = eval_jaxpr(closed.jaxpr, list(consts), *flat)
+        return tree_unflatten(out_tree, _numpy_leaves(outs))
+
+    copy_name(converted, fun)
+    return converted, list(closed.consts)
+
+
+class ensure_compile_time_eval:
+    """Compute on concrete values while tracing, as JAX's context manager does. fungrad
+    already evaluates eagerly everything that does not depend on a traced input (and traces
+    ``jit`` with concrete values), so inside the block nothing changes: it is accepted so
+    that JAX code runs.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> @fungrad.jit
+    ... def f(x):
+    ...     with fungrad.ensure_compile_time_eval():
+    ...         table = fnp.arange(3.0) * 2.0  # computed now, a constant of the IR
+    ...     return x + table
+    >>> f(1.0)
+    array([1., 3., 5.])
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None

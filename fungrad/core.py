@@ -31,6 +31,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fungrad import array as _array_module
+from fungrad.array import Array, wrap
+
 # ---------------------------------------------------------------------------------------------
 # Abstract values
 # ---------------------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ def get_aval(x: Any) -> ShapedArray:
     >>> get_aval(ShapeDtypeStruct((4,), "int32"))
     i32[4]
     """
-    if type(x) is np.ndarray:
+    if type(x) is np.ndarray or type(x) is Array:
         return value_aval(x)
     if isinstance(x, Tracer):
         return x.aval
@@ -187,21 +190,54 @@ def value_aval(x: Any) -> ShapedArray:
 _aval_cache: dict = {}
 
 
-def numpy_result(x: Any) -> Any:
-    """A value handed back to the user, as an ordinary numpy value: a weakly typed Python
-    scalar or a 0-d array becomes the numpy scalar numpy would give, and a read-only
-    broadcast view (the gradient of a sum) becomes an array of its own.
+def copy_name(wrapper: Any, fun: Any) -> Any:
+    """Give ``wrapper`` the name, docstring and module of ``fun`` (what ``functools.wraps``
+    does, minus copying ``fun.__dict__``: a wrapped wrapper would otherwise inherit the inner
+    one's state, such as the function it calls). Works for any callable.
 
-    >>> numpy_result(2.0), numpy_result(np.broadcast_to(1.0, (2,))).flags.writeable
-    (np.float64(2.0), True)
+    >>> import functools
+    >>> def f(x):
+    ...     "Double."
+    ...     return 2 * x
+    >>> g = copy_name(lambda x: f(x), functools.partial(f))
+    >>> g.__name__, g.__wrapped__.func is f
+    ('partial', True)
+    >>> copy_name(lambda x: x, f).__doc__
+    'Double.'
     """
-    if type(x) is np.ndarray:
-        if x.ndim == 0:  # numpy's own scalar results are numpy scalars
-            return x[()]
-        return x if x.flags.writeable else x.copy()
-    if type(x) in (bool, int, float, complex):
-        return np.asarray(x)[()]
-    return x
+    name = getattr(fun, "__name__", None) or type(fun).__name__
+    for attr, value in (("__name__", name), ("__qualname__", getattr(fun, "__qualname__", name)),
+                        ("__doc__", getattr(fun, "__doc__", None)),
+                        ("__module__", getattr(fun, "__module__", None)),
+                        ("__wrapped__", fun)):
+        try:
+            setattr(wrapper, attr, value)
+        except (AttributeError, TypeError):
+            pass
+    return wrapper
+
+
+def numpy_result(x: Any) -> Any:
+    """A value handed back to the user: an immutable ``fungrad.Array`` (a view, no copy), 0-d
+    for a scalar.
+
+    >>> numpy_result(2.0), type(numpy_result(np.ones(2))).__name__
+    (np.float64(2.0), 'Array')
+    """
+    t = type(x)
+    if t is np.ndarray or t in _PY_SCALAR_DTYPE or isinstance(x, np.generic):
+        return wrap(x)
+    return x  # an Array already, or a tracer of an outer transform
+
+
+def plain(x: Any) -> Any:
+    """The numpy array behind an Array (a view), for computing: numpy is slower on
+    subclasses. Anything else is returned as it is.
+
+    >>> type(plain(numpy_result(np.ones(2)))).__name__
+    'ndarray'
+    """
+    return x.view(np.ndarray) if type(x) is Array else x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,8 +599,38 @@ def bind(prim: Primitive, *args, **params):
         if type(a) is Tracer:
             break
     else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
-        return prim.impl(*args, **params)
+        if _eager_mode[0] == 1:  # fungrad evaluating for itself: plain numpy, nothing more
+            return prim.impl(*args, **params)
+        return _eager_apply(prim, args, params)
     return _innermost_trace(args).process(prim, args, params)
+
+
+def _eager_apply(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+    """``prim`` applied eagerly for the user: on the plain arrays behind any Arrays (numpy
+    is slower on subclasses), NaNs checked if asked, the result an immutable Array."""
+    args = [a.view(np.ndarray) if type(a) is Array else a for a in args]
+    out = prim.impl(*args, **params)
+    if _config["debug_nans"]:
+        check_nans(prim, out)
+    if _internal_depth[0]:
+        return out
+    return [wrap(o) for o in out] if prim.multiple_results else wrap(out)
+
+
+def check_nans(prim: Primitive, out: Any) -> None:
+    """``jax_debug_nans``: raise FloatingPointError if ``prim`` just produced a NaN."""
+    for value in (out if prim.multiple_results else [out]):
+        if isinstance(value, Tracer):
+            value = value.val
+        if value is None:
+            continue
+        arr = np.asarray(value)
+        if arr.dtype.kind in "fc" and np.isnan(arr).any():
+            where = _user_source_info()
+            raise FloatingPointError(
+                f"invalid value (nan) encountered in {prim.name}"
+                + (f" (called from {where})" if where else "")
+                + ". fungrad.config.jax_debug_nans is set; unset it to let NaNs through.")
 
 
 def _innermost_trace(args: Sequence[Any]):
@@ -712,13 +778,53 @@ class _TraceState(threading.local):
 
 _state = _TraceState()
 
+# > 0 while fungrad evaluates for itself (interpreters, backward passes): eager results stay
+# plain numpy there; only what the user sees becomes an Array. A plain list, not part of the
+# thread-local state: reading that costs more than the numpy call on a scalar. (Another
+# thread's eager results may come back plain meanwhile: the same values, unwrapped.)
+_internal_depth = [0]
+# 1 when eager ``bind`` may run the impl and return: fungrad evaluating for itself, NaNs not
+# checked (the one test that path makes); 0 otherwise
+_eager_mode = [0]
+
+
+def update_eager_mode() -> None:
+    """Recompute ``_eager_mode`` after the NaN flag or the internal depth changed."""
+    _eager_mode[0] = int(_internal_depth[0] > 0 and not _config["debug_nans"])
+
+
+class internal_evaluation:
+    """Within the block, eager ``bind`` results stay plain numpy (no Array wrapping): for
+    fungrad's own interpreters and backward passes, whose results reach the user only
+    through ``numpy_result``.
+
+    >>> import fungrad.numpy as fnp
+    >>> with internal_evaluation():
+    ...     type(fnp.sin(np.ones(2))).__name__
+    'ndarray'
+    >>> type(fnp.sin(np.ones(2))).__name__
+    'Array'
+    """
+
+    __slots__ = ()
+
+    def __enter__(self):
+        _internal_depth[0] += 1
+        update_eager_mode()
+
+    def __exit__(self, *exc):
+        _internal_depth[0] -= 1
+        update_eager_mode()
+
 
 def current_trace_level() -> int:
     return len(_state.stack)
 
 
 # Where each equation came from: off by default (walking frames costs time per operation).
-_config = {"source_info": False}
+# The runtime flags of fungrad.config that this layer reads (config.py sets them).
+_config = {"source_info": False, "debug_nans": False, "disable_jit": False,
+           "log_compiles": False}
 
 
 @contextmanager
@@ -751,6 +857,8 @@ def replay_source(source: str | None) -> str | None:
     old = _state.source
     _state.source = source
     return old
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -842,6 +950,9 @@ class Tracer:
     __hash__ = object.__hash__
 
 
+_array_module.register(tracer_type=Tracer)
+
+
 class JaxprTrace:
     """Records equations into a jaxpr, computing values too when the inputs are concrete."""
 
@@ -861,9 +972,14 @@ class JaxprTrace:
         # guards let an IR be evaluated again on other inputs; an IR that is only used at
         # the values it was traced with (eager grad) may leave them out
         self.record_guards = True
+        # a trace whose inputs are being differentiated (grad, vjp, jvp): converting a float
+        # value to a Python number there would silently drop its derivative
+        self.differentiating = False
 
     # -- inputs ----------------------------------------------------------------------------
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
+        if type(val) is Array:
+            val = val.view(np.ndarray)
         var = Var(aval)
         self.invars.append(var)
         if self.values is not None:
@@ -878,7 +994,7 @@ class JaxprTrace:
             self.constvars.append(var)
             self.consts.append(x)  # keeps x alive, so its id stays unique
             if self.values is not None:
-                self.values[var] = x.val if isinstance(x, Tracer) else x
+                self.values[var] = x.val if isinstance(x, Tracer) else plain(x)
         return var
 
     def lift(self, x: Any):
@@ -895,8 +1011,9 @@ class JaxprTrace:
         if isinstance(x, (np.ndarray, np.generic)):
             aval = ShapedArray(x.shape, x.dtype)
             if x.ndim == 0:
+                x = x[()] if type(x) is Array else x  # literals are numpy values
                 return Literal(x, aval), x
-            return self._const_var(x, aval), x
+            return self._const_var(x, aval), plain(x)
         return Literal(x, get_aval(x)), x  # raises the clear TypeError
 
     # -- equations -------------------------------------------------------------------------
@@ -936,6 +1053,8 @@ class JaxprTrace:
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None
+        if concrete and _config["debug_nans"]:
+            check_nans(prim, out_val)
         if weak:  # all inputs weak: the result stays a weak Python scalar
             out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
             if out_val is not None and hasattr(out_val, "item"):
@@ -998,7 +1117,8 @@ def new_trace(description: str = "a function", keep_values: bool = False):
 
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
                    description: str | None = None, arg_names: Any = None,
-                   keep_values: bool = False, record_guards: bool = True):
+                   keep_values: bool = False, record_guards: bool = True,
+                   differentiating: bool = False):
     """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
 
     ``args`` are arrays, scalars, tracers of outer traces, or ``ShapeDtypeStruct``/
@@ -1007,6 +1127,8 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     Returns ``(closed_jaxpr, outs)`` or ``(closed_jaxpr, outs, values)`` where ``outs`` are
     the raw outputs of ``fun`` (a flat list). ``record_guards=False`` leaves Python's
     decisions out of the IR: only for an IR that will never be evaluated on other inputs.
+    ``differentiating`` marks a trace whose inputs are differentiated: ``float(x)`` of a
+    value depending on them then raises rather than dropping the derivative.
 
     >>> closed, outs = trace_to_jaxpr(lambda x: [x * 2.0], [np.ones(2)])
     >>> print(closed)
@@ -1018,6 +1140,7 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     with new_trace(description, keep_values) as trace:
         trace.arg_names = arg_names
         trace.record_guards = record_guards
+        trace.differentiating = differentiating
         in_tracers = []
         for i, x in enumerate(args):
             if isinstance(x, ShapedArray):
@@ -1101,6 +1224,17 @@ def guard(tracer: Tracer, kind: str):
                         "integer scalar arrays can be converted to an index.")
     if tracer.val is None:
         raise _concretization_error(tracer, kind)
+    if kind in ("float", "complex") and aval.dtype.kind in "fc" and \
+            tracer._trace.differentiating:
+        names = tracer._trace.input_names_behind(tracer.ir_var)
+        if names:
+            raise ConcretizationTypeError(
+                f"Attempted {kind}() conversion of traced array with shape "
+                f"{aval.str_short()} while differentiating {tracer._trace.description}: it "
+                f"depends on {', '.join(names)}, and a Python number carries no derivative, "
+                f"so the result would silently lose it. Keep the value as an array (write "
+                f"`x * y`, not `x * float(y)`); use `fungrad.lax.stop_gradient(y)` if the "
+                f"derivative through it is meant to be zero.")
     val = tracer.val
     value = _CONVERT[kind](val.item() if hasattr(val, "item") else val)
     x = tracer if aval.shape == () else tracer.reshape(())

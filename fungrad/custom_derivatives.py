@@ -23,7 +23,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from fungrad.core import ClosedJaxpr, Primitive, Tracer, bind, current_trace_level, get_aval
+from fungrad.core import (
+    ClosedJaxpr, Jaxpr, Primitive, Tracer, bind, copy_name, current_trace_level, get_aval,
+    trace_to_jaxpr,
+)
 from fungrad.interpreter import eval_jaxpr
 from fungrad.jvp import jvp_jaxpr
 from fungrad.prims.rules import is_float
@@ -31,15 +34,31 @@ from fungrad.prims.structural import zeros
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
 
-__all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat"]
+__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat"]
 
 
 def _trace_body(fun: Callable, in_tree, flat: list, what: str):
-    """The body as a closed sub-jaxpr over the flat arguments, and its output tree."""
-    from fungrad.control_flow import _trace_sub
-    avals = [get_aval(x).strip_weak() for x in flat]
-    jaxpr, consts, out_tree = _trace_sub(fun, in_tree, avals, what)
-    return jaxpr, consts, out_tree
+    """The body as a closed sub-jaxpr over the flat arguments (the values it closes over
+    become leading inputs), those values, and its output tree.
+
+    With concrete inputs the body is traced with their values, so Python control flow in it
+    works (recorded as guards, as everywhere); abstract inputs give an abstract trace."""
+    from fungrad.control_flow import _as_strong, _trace_sub
+    vals = [x.val if isinstance(x, Tracer) else x for x in flat]
+    if any(v is None for v in vals):
+        avals = [get_aval(x).strip_weak() for x in flat]
+        return _trace_sub(fun, in_tree, avals, what)
+    out_tree_box = []
+
+    def flat_fun(*leaves):
+        leaves_out, tree = tree_flatten(fun(*tree_unflatten(in_tree, leaves)))
+        out_tree_box.append(tree)
+        return [_as_strong(x) for x in leaves_out]
+
+    closed, _ = trace_to_jaxpr(flat_fun, [np.asarray(v) for v in vals], description=what)
+    jaxpr = closed.jaxpr
+    converted = Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars)
+    return converted, list(closed.consts), out_tree_box[0]
 
 
 def _split(args: tuple, nondiff_argnums: Sequence[int]):
@@ -148,7 +167,7 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
-        functools.update_wrapper(self, fun)
+        copy_name(self, fun)
 
     def defjvp(self, jvp: Callable) -> Callable:
         """Register ``jvp(primals, tangents) -> (out, tangent_out)``; returns ``jvp``, so it
@@ -222,9 +241,12 @@ class custom_jvp:
 # ---------------------------------------------------------------------------------------------
 
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_vjp_call_p.impl = lambda *args, call_jaxpr, num_consts, fwd, bwd: \
+# The body is the user's ``fwd``: its outputs are the function's outputs followed by the
+# residuals (``num_res`` of them), so the forward rule runs once, in the forward pass, and
+# the backward pass reads the residuals it saved.
+custom_vjp_call_p.impl = lambda *args, call_jaxpr, num_consts, num_res, fwd, bwd: \
     eval_jaxpr(call_jaxpr.jaxpr, call_jaxpr.consts, *args)
-custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr, num_consts, fwd, bwd: \
+custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr, num_consts, num_res, fwd, bwd: \
     call_jaxpr.out_avals
 
 
@@ -233,15 +255,37 @@ def _custom_vjp_jvp(*args, **params):
                     "reverse mode (grad, vjp, jacrev), or define the rule with custom_jvp.")
 
 
-def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, fwd, bwd):
+def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, num_res, fwd, bwd):
     if any(needs[:num_consts]):
         raise _closure_error("custom_vjp")
     args = list(primals[num_consts:])
-    cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
-           for c, o in zip(cts, outs)]
-    in_cts = bwd(args, cts)
+    n_out = len(outs) - num_res
+    out_cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
+               for c, o in zip(cts[:n_out], outs[:n_out])]
+    in_cts = bwd(args, out_cts, list(outs[n_out:]))
+    res_cts = list(cts[n_out:])
+    if any(c is not None for c in res_cts):
+        # a higher-order pass differentiates the residuals too: through fwd, by ordinary
+        # reverse mode (the custom rule stands for the outputs only)
+        in_cts = _add_residual_cts(in_cts, res_cts, primals[:num_consts], args, outs[n_out:],
+                                   call_jaxpr, n_out)
     return [None] * num_consts + [c if need else None for c, need in
                                   zip(in_cts, needs[num_consts:])]
+
+
+def _add_residual_cts(in_cts, res_cts, consts, args, residuals, call_jaxpr, n_out):
+    from fungrad.api import vjp as fungrad_vjp
+    from fungrad.prims.elementwise import add
+
+    def residuals_of(*a):
+        return eval_jaxpr(call_jaxpr.jaxpr, call_jaxpr.consts, *consts, *a)[n_out:]
+
+    _, pullback = fungrad_vjp(residuals_of, *args)
+    full = [c if c is not None else np.zeros(get_aval(r).shape, get_aval(r).dtype)
+            for c, r in zip(res_cts, residuals)]
+    extra = pullback(full)
+    return [b if a is None else a if b is None or get_aval(b).dtype.kind not in "fc"
+            else add(a, b) for a, b in zip(in_cts, extra)]
 
 
 custom_vjp_call_p.jvp = _custom_vjp_jvp
@@ -269,7 +313,8 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        functools.update_wrapper(self, fun)
+        self._in_fwd = False
+        copy_name(self, fun)
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         """Register ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> cts``.
@@ -286,28 +331,109 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"No VJP defined for custom_vjp function {self.__name__} using "
                             "defvjp.")
-        traced = _trace_call(self.fun, args, self.nondiff_argnums, f"custom_vjp {self.__name__}")
-        if traced is None:
+        static, dyn = _split(args, self.nondiff_argnums)
+        flat, in_tree = tree_flatten(dyn)
+        if not _any_tracer(flat) or self._in_fwd:
+            # inside its own fwd (``return f(x), res``) the function is just its body: the
+            # outer call's rule already stands for its derivative
             return self.fun(*args)
-        static, flat, in_tree, jaxpr, consts, out_tree = traced
         n = len(args)
         nondiff = [static[i] for i in self.nondiff_argnums]
         user_fwd, user_bwd, name = self.fwd, self.bwd, self.__name__
+        # fwd is the body (so it runs once, in the forward pass); residuals that are not
+        # arrays (a function, a string) cannot be outputs: then the body is the function
+        # itself and fwd reruns in the backward pass
+        self._in_fwd = True
+        try:
+            fwd_traced = _trace_fwd(user_fwd, args, self.nondiff_argnums, name)
+        finally:
+            self._in_fwd = False
+        res_tree = None
+        if fwd_traced is not None:
+            jaxpr, consts, pair_tree = fwd_traced
+            if pair_tree.node_type is not tuple or len(pair_tree.children) != 2:
+                raise TypeError(f"custom_vjp fwd rule of {name} must return a pair (out, "
+                                f"residuals), got {pair_tree}")
+            out_tree, res_tree = pair_tree.children
+        else:
+            _, flat, in_tree, jaxpr, consts, out_tree = _trace_call(
+                self.fun, args, self.nondiff_argnums, f"custom_vjp {name}")
+        num_res = res_tree.num_leaves if res_tree is not None else 0
 
-        def flat_bwd(flat_primals, flat_cts):
+        def flat_bwd(flat_primals, flat_cts, res_leaves):
             primals = tree_unflatten(in_tree, flat_primals)
-            _, residuals = user_fwd(*_merge(static, primals, n))
+            if res_tree is not None:
+                residuals = tree_unflatten(res_tree, res_leaves)
+            else:
+                _, residuals = user_fwd(*_merge(static, primals, n))
             ct = tree_unflatten(out_tree, flat_cts)
             in_cts = user_bwd(*nondiff, residuals, ct) if nondiff else user_bwd(residuals, ct)
             if not isinstance(in_cts, tuple) or len(in_cts) != len(primals):
+                got = (f"a tuple of {len(in_cts)}: {tree_flatten(in_cts)[1]}"
+                       if isinstance(in_cts, tuple) else
+                       f"{type(in_cts).__name__} {tree_flatten(in_cts)[1]}")
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
-                                f"cotangent per differentiable argument ({len(primals)}), got "
-                                f"{type(in_cts).__name__}")
+                                f"cotangent per differentiable argument ({len(primals)}, "
+                                f"structured like {tree_flatten(tuple(primals))[1]}), got "
+                                f"{got}")
             return tree_flatten(tuple(in_cts))[0]
 
         outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=ClosedJaxpr(jaxpr, []),
-                    num_consts=len(consts), fwd=user_fwd, bwd=flat_bwd)
-        return tree_unflatten(out_tree, outs)
+                    num_consts=len(consts), num_res=num_res, fwd=user_fwd, bwd=flat_bwd)
+        return tree_unflatten(out_tree, outs[:len(outs) - num_res])
+
+
+def _trace_fwd(fwd: Callable, args: tuple, nondiff_argnums: Sequence[int], name: str):
+    """``fwd`` traced as a body returning ``(out, residuals)``; None if its residuals are
+    not all arrays."""
+    static, dyn = _split(args, nondiff_argnums)
+    flat, in_tree = tree_flatten(dyn)
+    n = len(args)
+
+    def body(*d):
+        out, res = fwd(*_merge(static, d, n))
+        for leaf in tree_flatten(res)[0]:
+            try:
+                get_aval(leaf)
+            except TypeError:  # cannot be an IR value
+                raise _NotArrayResidual from None
+        return out, res
+
+    try:
+        return _trace_body(body, in_tree, flat, f"custom_vjp {name}")
+    except _NotArrayResidual:
+        return None
+
+
+class _NotArrayResidual(Exception):
+    pass
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """A function with its gradient written inline: ``fun(*args)`` returns ``(value,
+    vjp_fn)`` where ``vjp_fn(ct)`` gives the cotangent(s) of the arguments.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> @fungrad.custom_gradient
+    ... def clipped_square(x):
+    ...     return x ** 2, lambda g: (fnp.clip(2.0 * x * g, -1.0, 1.0),)
+    >>> clipped_square(3.0), fungrad.grad(clipped_square)(3.0)
+    (9.0, np.float64(1.0))
+    """
+    def primal(*args):
+        return fun(*args)[0]
+
+    def fwd(*args):
+        return fun(*args)
+
+    def bwd(vjp_fn, ct):
+        cts = vjp_fn(ct)
+        return tuple(cts) if isinstance(cts, (tuple, list)) else (cts,)
+
+    wrapped = custom_vjp(primal)
+    wrapped.defvjp(fwd, bwd)
+    copy_name(wrapped, fun)
+    return wrapped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,18 +472,23 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Any = None,
                static_argnums: Sequence[int] = ()) -> Callable:
     """Rematerialization: reverse mode keeps only ``fun``'s inputs and recomputes its
     intermediates in the backward pass (less memory, more compute). ``remat`` is an alias.
+    ``policy`` (``fungrad.checkpoint_policies``): ``everything_saveable`` keeps every value
+    (no rematerialization); any other policy recomputes every intermediate (same values).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> f = fungrad.checkpoint(lambda x: fnp.sin(fnp.sin(x)))
     >>> float(fungrad.grad(f)(0.0))
     1.0
     """
-    if policy is not None:
-        raise NotImplementedError("fungrad.checkpoint: policies are not supported (every "
-                                  "intermediate is recomputed)")
     static_argnums = tuple(static_argnums)
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a function (prim, *avals, **params) -> "
+                        f"bool, such as fungrad.checkpoint_policies.nothing_saveable; got "
+                        f"{type(policy).__name__} {policy!r:.60}")
+    if policy is not None and getattr(policy, "__name__", "") == "everything_saveable":
+        return fun  # keeping every value is what reverse mode does without checkpoint
 
-    @functools.wraps(fun)
+    @functools.wraps(fun, updated=())
     def wrapped(*args):
         traced = _trace_call(fun, args, static_argnums, "checkpoint")
         if traced is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    Jaxpr, Literal, Tracer, bind, bind_known, replay_source, tracking_source,
+    Jaxpr, Literal, Tracer, bind, bind_known, internal_evaluation, replay_source, tracking_source,
 )
 
 
@@ -70,7 +70,8 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list:
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     frees = last_uses(jaxpr)
-    _run(jaxpr, env, frees)
+    with internal_evaluation():  # the values are fungrad's own until the caller hands them out
+        _run(jaxpr, env, frees)
     return [x.val if type(x) is Literal else env[x] for x in jaxpr.outvars]
 
 

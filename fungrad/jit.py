@@ -25,16 +25,23 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import logging
+import warnings
+import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generic, Sequence, TypeVar, overload
+
+from typing_extensions import ParamSpec
 
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, _guard_holds, _var_names, numpy_result, Tracer, current_trace_level, get_aval, guard_p,
-    trace_to_jaxpr,
+    ClosedJaxpr, GuardFailure, Literal, Tracer, _guard_holds, _var_names, copy_name,
+    current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
 )
-from fungrad.interpreter import last_uses
+from fungrad.array import Array
+from fungrad.core import _config as _flags
+from fungrad.interpreter import eval_jaxpr, last_uses
 from fungrad.passes import simplify
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
@@ -44,6 +51,55 @@ __all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MA
 DEFAULT_MAX_VARIANTS = 64
 #: How many signatures (shapes/dtypes/static values) one jitted function keeps.
 DEFAULT_MAX_SIGNATURES = 64
+#: How many variants of one signature make a "retrace storm" worth a warning.
+RETRACE_STORM = 8
+
+_log = logging.getLogger("fungrad.jit")
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+        return True
+    except TypeError:
+        return False
+
+
+def _describe_avals(avals) -> str:
+    return "(" + ", ".join(_aval_text(a) for a in avals) + ")"
+
+
+def _aval_text(aval) -> str:
+    return aval.str_short() + (" weak" if aval.weak_type else "")
+
+
+def _signature_change(old_key, new_key) -> str:
+    """What differs between two cache keys (tree, avals, static values), in words."""
+    old_tree, old_avals, old_static = old_key
+    new_tree, new_avals, new_static = new_key
+    if old_tree != new_tree:
+        return f"argument structure {new_tree} (was {old_tree})"
+    changed = [f"leaf {i}: {_aval_text(a)} (was {_aval_text(b)})"
+               for i, (a, b) in enumerate(zip(new_avals, old_avals)) if a != b]
+    if old_static != new_static:
+        changed.append(f"static arguments {new_static!r} (were {old_static!r})")
+    return "; ".join(changed) or "a new signature"
+
+
+def _value_guards(variant) -> list:
+    """The guards on a float's value (``float(x)``, ``x.item()``): a new value is a new
+    path, so they fail for almost every new input (unlike an ``if``'s True/False)."""
+    return [e for e in variant.jaxpr.jaxpr.eqns if e.primitive is guard_p
+            and type(e.params["expect"]) in (float, complex)]
+
+
+def _guard_summary(variant, guards: list | None = None) -> str:
+    """The guards of a variant, as the printed IR shows them, with their source lines."""
+    if guards is None:
+        guards = [e for e in variant.jaxpr.jaxpr.eqns if e.primitive is guard_p]
+    parts = [f"guard[{' '.join(f'{k}={v!r}' for k, v in sorted(e.params.items()))}]"
+             + (f" at {e.source_info}" if e.source_info else "") for e in guards[:3]]
+    return ", ".join(parts) + (", ..." if len(guards) > 3 else "") if parts else "no guards"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +317,9 @@ def _signature(x, leaves: list):
     if t is np.ndarray:
         leaves.append(x)
         return (x.shape, x.dtype)
+    if t is Array:  # computed on as plain numpy (faster than on the subclass)
+        leaves.append(x.view(np.ndarray))
+        return (x.shape, x.dtype)
     if t is tuple or t is list:
         return (t,) + tuple([_signature(c, leaves) for c in x])
     if t is dict:
@@ -307,7 +366,11 @@ def _output_builder(out_tree) -> Callable:
     return namespace["build"]
 
 
-class Jitted:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Jitted(Generic[P, R]):
     """A jitted function: call it like the original. ``trace_count`` says how many times it
     traced; ``variants()`` lists the cached IRs (with their guards); ``clear_cache()`` empties
     the cache. ``max_variants`` / ``max_signatures`` bound the cache.
@@ -331,6 +394,7 @@ class Jitted:
         self.trace_count = 0
         self._cache: OrderedDict = OrderedDict()
         self._fast: dict = {}  # fast signature of positional args -> key of self._cache
+        self._storm_warned = False
         try:
             self._signature = inspect.signature(fun)
         except (TypeError, ValueError):
@@ -345,12 +409,15 @@ class Jitted:
             self.static_argnames += tuple(named[i] for i in self.static_argnums
                                           if 0 <= i < len(named)
                                           and named[i] not in self.static_argnames)
-        functools.update_wrapper(self, fun)
+        copy_name(self, fun)
 
     # -- the call ------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if _flags["disable_jit"]:
+            return self.fun(*args, **kwargs)
         # the fast path: positional array arguments in builtin containers, a seen signature
-        if not kwargs and not self.static_argnums and not current_trace_level():
+        if not kwargs and not self.static_argnums and not current_trace_level() \
+                and not _flags["debug_nans"]:
             leaves: list = []
             try:
                 sig = _signature(args, leaves)
@@ -385,18 +452,24 @@ class Jitted:
             try:
                 avals.append(get_aval(x))
             except TypeError:
-                raise TypeError(f"jit: argument leaf {i} of type {type(x).__name__} is not an "
-                                "array; mark non-array arguments static (static_argnums / "
-                                "static_argnames)") from None
+                raise TypeError(f"jit of {self.__name__}: the argument at "
+                                f"{self._leaf_path(dynamic, dyn_pos, i)} is "
+                                f"{type(x).__name__} {x!r:.60}, not an array; mark non-array "
+                                "arguments static (static_argnums / static_argnames)") from None
         static = tuple((i, args[i]) for i in sorted(static_pos)) + \
             tuple((k, kwargs[k]) for k in sorted(kwargs) if k in self.static_argnames)
         key = (in_tree, tuple(avals), static)
         try:
             variants = self._cache.get(key)
         except TypeError:
-            raise ValueError("jit: static arguments must be hashable, got "
-                             f"{[type(v).__name__ for _, v in static]}") from None
+            bad = [(k, v) for k, v in static if not _hashable(v)]
+            raise ValueError(
+                f"jit of {self.__name__}: static arguments must be hashable; "
+                + ", ".join(f"argument {k!r} is {type(v).__name__} {v!r:.60}" for k, v in bad)
+                + ". Pass a tuple instead of a list, or make the value hashable.") from None
         if variants is None:
+            if _flags["log_compiles"]:
+                self._log_new_signature(key)
             variants = self._cache[key] = []
             while len(self._cache) > self.max_signatures:
                 self._cache.popitem(last=False)
@@ -410,14 +483,47 @@ class Jitted:
                 pass
         for k, variant in enumerate(variants):
             try:
-                outs = variant.fn(*flat)
+                if _flags["debug_nans"]:  # equation by equation, each result checked
+                    outs = eval_jaxpr(variant.jaxpr.jaxpr, variant.jaxpr.consts, *flat)
+                else:
+                    outs = variant.fn(*flat)
             except GuardFailure:
                 continue
             variant.hits += 1
             if k:  # most recently used first: the next call probably takes the same path
                 variants.insert(0, variants.pop(k))
             return variant.build(outs)
+        if variants:
+            self._path_retrace(variants, key)
         return self._trace_new(variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree)
+
+    def _log_new_signature(self, key) -> None:
+        if not self._cache:
+            _log.warning("jit: tracing %s for %s (%s)", self.__name__, _describe_avals(key[1]),
+                         "first trace" if not self.trace_count else "the cache was emptied")
+        else:
+            _log.warning("jit: tracing %s for a new signature: %s", self.__name__,
+                         _signature_change(next(reversed(self._cache)), key))
+
+    def _path_retrace(self, variants: list, key) -> None:
+        """Every cached variant's guards failed: log why (the flag) and warn once when the
+        variants of one signature keep piling up (a retrace on every call)."""
+        if _flags["log_compiles"]:
+            _log.warning("jit: retracing %s for %s: a new control path (a guard failed in "
+                         "each of the %d cached variants: %s)", self.__name__,
+                         _describe_avals(key[1]), len(variants), _guard_summary(variants[0]))
+        if len(variants) + 1 == RETRACE_STORM and not self._storm_warned \
+                and _value_guards(variants[0]):
+            self._storm_warned = True
+            warnings.warn(
+                f"jit: {self.__name__} has been traced {RETRACE_STORM} times for the same "
+                f"argument shapes ({_describe_avals(key[1])}): a Python conversion of a traced "
+                f"value ({_guard_summary(variants[0], _value_guards(variants[0]))}) sees a different value on (almost) "
+                "every call, so every call retraces and jit only slows it down. Keep the "
+                "value as an array (no float()/int()/.item()), use lax.cond / "
+                "fungrad.numpy.where for the choice, or mark the argument static "
+                "(static_argnums). Set fungrad.config.update('jax_log_compiles', True) to "
+                "see every retrace.", RuntimeWarning, stacklevel=4)
 
     def _trace_new(self, variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree):
         out_tree_box = []
@@ -440,6 +546,18 @@ class Jitted:
         variants.insert(0, variant)
         del variants[self.max_variants:]
         return variant.build([x.val if isinstance(x, Tracer) else x for x in outs])
+
+    def _leaf_path(self, dynamic, dyn_pos, i: int) -> str:
+        """Where flat leaf ``i`` of the dynamic arguments is, e.g. ``args[1]['name']``."""
+        from fungrad.tree_util import keystr, tree_flatten_with_path
+        path = tree_flatten_with_path(dynamic)[0][i][0]
+        if len(path) >= 2 and path[0].idx == 0:  # positional: args[position]...
+            head = f"args[{dyn_pos[path[1].idx]}]"
+            names = list(self._signature.parameters) if self._signature else []
+            if dyn_pos[path[1].idx] < len(names):
+                head = names[dyn_pos[path[1].idx]]
+            return head + keystr(path[2:])
+        return f"kwargs{keystr(path[1:])}"
 
     def _arg_names(self, n: int) -> list[str]:
         if self._signature is None:
@@ -505,24 +623,75 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
 
+@overload
+def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        max_variants: int = ..., max_signatures: int = ...) -> Jitted[P, R]: ...
+@overload
+def jit(fun: None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        max_variants: int = ...,
+        max_signatures: int = ...) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
+
+
 def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), *, max_variants: int = DEFAULT_MAX_VARIANTS,
-        max_signatures: int = DEFAULT_MAX_SIGNATURES):
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        max_variants: int = DEFAULT_MAX_VARIANTS,
+        max_signatures: int = DEFAULT_MAX_SIGNATURES) -> Any:
     """Trace ``fun`` once per signature and control path, and run the compiled IR after.
 
     Usable as ``jit(f)``, ``@jit`` or ``@jit(static_argnums=1)``. Composes with the other
     transforms both ways: ``jit(grad(f))`` compiles the gradient; ``grad(jit(f))``
-    differentiates through it.
+    differentiates through it. ``donate_argnums`` / ``donate_argnames`` and ``inline`` are
+    accepted for JAX compatibility: numpy has no buffers to donate, and inside another trace
+    a jitted function is always inlined.
+
+    The compiled variants belong to ``fun`` (held weakly), not to the wrapper: ``jit(f)(x)``
+    written inside a loop traces once, as in JAX.
 
     >>> import fungrad, fungrad.numpy as fnp
     >>> g = fungrad.jit(fungrad.grad(lambda x: fnp.sin(x) * x))
     >>> float(g(0.0)), g.trace_count
     (0.0, 1)
+    >>> def step(x):
+    ...     return x + 1.0
+    >>> for _ in range(3):
+    ...     y = fungrad.jit(step)(1.0)
+    >>> fungrad.jit(step).trace_count
+    1
     """
     static_argnums = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
     static_argnames = (static_argnames,) if isinstance(static_argnames, str) else \
         static_argnames
+    if fun is not None and not callable(fun):
+        raise TypeError(f"jit: expected a callable value, got {type(fun).__name__} {fun!r}")
+    options = (tuple(static_argnums), tuple(static_argnames), max_variants, max_signatures)
     if fun is None:
-        return lambda f: Jitted(f, static_argnums, static_argnames, max_variants,
-                                max_signatures)
-    return Jitted(fun, static_argnums, static_argnames, max_variants, max_signatures)
+        return lambda f: _jitted(f, options)
+    return _jitted(fun, options)
+
+
+# fun -> {options: Jitted}: the cache lives as long as the function does
+_JITTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _jitted(fun: Callable, options: tuple) -> Jitted:
+    try:
+        per_fun = _JITTED.get(fun)
+    except TypeError:  # neither hashable nor weakly referenceable: a cache of its own
+        return Jitted(fun, *options)
+    if per_fun is None:
+        try:
+            per_fun = _JITTED[fun] = {}
+        except TypeError:
+            return Jitted(fun, *options)
+    jitted = per_fun.get(options)
+    if jitted is None:
+        try:
+            jitted = per_fun[options] = Jitted(fun, *options)
+        except TypeError:  # unhashable options (a list of static argnums)
+            return Jitted(fun, *options)
+    return jitted

@@ -11,18 +11,94 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 from typing import Any, Callable, Hashable, Iterable, NamedTuple
 
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
-           "tree_structure", "register_pytree_node", "register_dataclass", "treedef_is_leaf"]
+           "tree_structure", "register_pytree_node", "register_dataclass", "treedef_is_leaf",
+           "register_pytree_node_class", "register_pytree_with_keys", "register_static",
+           "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path", "keystr",
+           "DictKey", "SequenceKey", "GetAttrKey", "FlattenedIndexKey", "Partial",
+           "tree_reduce", "tree_transpose", "tree_all", "all_leaves", "treedef_children"]
 
 
 class _NodeType(NamedTuple):
     to_iterable: Callable[[Any], tuple[Iterable, Hashable]]
     from_iterable: Callable[[Hashable, Iterable], Any]
+    # x -> (children's keys, for paths); None: FlattenedIndexKey(i)
+    keys: Callable[[Any], Iterable] | None = None
 
 
 _registry: dict[type, _NodeType] = {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys: how a path names a child
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SequenceKey:
+    """The ``idx``-th element of a tuple or list; prints ``[idx]``.
+
+    >>> str(SequenceKey(2))
+    '[2]'
+    """
+
+    idx: int
+
+    def __str__(self) -> str:
+        return f"[{self.idx!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class DictKey:
+    """The entry ``key`` of a dict; prints ``['key']``.
+
+    >>> str(DictKey("w"))
+    "['w']"
+    """
+
+    key: Hashable
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class GetAttrKey:
+    """The attribute ``name`` (namedtuples, dataclasses); prints ``.name``.
+
+    >>> str(GetAttrKey("bias"))
+    '.bias'
+    """
+
+    name: str
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlattenedIndexKey:
+    """The ``key``-th child of a node registered without keys; prints ``[<flat index key>]``.
+
+    >>> str(FlattenedIndexKey(1))
+    '[<flat index 1>]'
+    """
+
+    key: int
+
+    def __str__(self) -> str:
+        return f"[<flat index {self.key}>]"
+
+
+def keystr(keys: tuple) -> str:
+    """A path as text, as JAX prints it.
+
+    >>> keystr((DictKey("layers"), SequenceKey(0), GetAttrKey("w")))
+    "['layers'][0].w"
+    """
+    return "".join(str(k) for k in keys)
 
 
 def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable):
@@ -36,6 +112,62 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     [1, 2, 3]
     """
     _registry[nodetype] = _NodeType(flatten_func, unflatten_func)
+
+
+def register_pytree_with_keys(nodetype: type, flatten_with_keys: Callable,
+                              unflatten_func: Callable, flatten_func: Callable | None = None):
+    """Register ``nodetype`` with named children: ``flatten_with_keys(x) -> (((key, child),
+    ...), aux_data)``; paths then use those keys.
+
+    >>> class Layer:
+    ...     def __init__(self, w, b): self.w, self.b = w, b
+    >>> register_pytree_with_keys(
+    ...     Layer, lambda l: (((GetAttrKey("w"), l.w), (GetAttrKey("b"), l.b)), None),
+    ...     lambda _, c: Layer(*c))
+    >>> [keystr(p) for p, _ in tree_leaves_with_path(Layer(1.0, 2.0))]
+    ['.w', '.b']
+    """
+    def flatten(x):
+        pairs, aux = flatten_with_keys(x)
+        return [c for _, c in pairs], aux
+
+    def keys(x):
+        return [k for k, _ in flatten_with_keys(x)[0]]
+
+    _registry[nodetype] = _NodeType(flatten_func or flatten, unflatten_func, keys)
+
+
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: ``cls`` is a pytree through its ``tree_flatten(self) -> (children,
+    aux)`` method and ``tree_unflatten(cls, aux, children)`` classmethod.
+
+    >>> @register_pytree_node_class
+    ... class Scaled:
+    ...     def __init__(self, x, factor): self.x, self.factor = x, factor
+    ...     def tree_flatten(self): return (self.x,), self.factor
+    ...     @classmethod
+    ...     def tree_unflatten(cls, factor, children): return cls(children[0], factor)
+    >>> tree_map(lambda v: v + 1, Scaled(1.0, 3)).x
+    2.0
+    """
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def register_static(cls: type) -> type:
+    """Make instances of ``cls`` empty pytrees: the whole object is static aux data (it must
+    be hashable), so ``jit`` treats it as part of the signature.
+
+    >>> @register_static
+    ... class Config:
+    ...     def __init__(self, n): self.n = n
+    ...     def __hash__(self): return hash(self.n)
+    ...     def __eq__(self, other): return isinstance(other, Config) and other.n == self.n
+    >>> tree_leaves([1.0, Config(3)])
+    [1.0]
+    """
+    register_pytree_node(cls, lambda x: ((), x), lambda x, _: x)
+    return cls
 
 
 def register_dataclass(nodetype: type, data_fields: list[str] | None = None,
@@ -62,12 +194,17 @@ def register_dataclass(nodetype: type, data_fields: list[str] | None = None,
     def unflatten(meta, children):
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
 
-    register_pytree_node(nodetype, flatten, unflatten)
+    keys = [GetAttrKey(f) for f in data_fields]
+    _registry[nodetype] = _NodeType(flatten, unflatten, lambda x: keys)
     return nodetype
 
 
-register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
-register_pytree_node(list, lambda t: (t, None), lambda _, c: list(c))
+def _sequence_keys(x):
+    return [SequenceKey(i) for i in range(len(x))]
+
+
+_registry[tuple] = _NodeType(lambda t: (t, None), lambda _, c: tuple(c), _sequence_keys)
+_registry[list] = _NodeType(lambda t: (t, None), lambda _, c: list(c), _sequence_keys)
 register_pytree_node(type(None), lambda _: ((), None), lambda _, c: None)
 
 
@@ -76,14 +213,16 @@ def _dict_flatten(d):
     return [d[k] for k in keys], tuple(keys)
 
 
-register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
+_registry[dict] = _NodeType(_dict_flatten, lambda keys, c: dict(zip(keys, c)),
+                           lambda d: [DictKey(k) for k in sorted(d)])
 # an OrderedDict keeps its order; a defaultdict its default factory, as in JAX
-register_pytree_node(collections.OrderedDict, lambda d: (list(d.values()), tuple(d)),
-                     lambda keys, c: collections.OrderedDict(zip(keys, c)))
-register_pytree_node(
-    collections.defaultdict,
+_registry[collections.OrderedDict] = _NodeType(
+    lambda d: (list(d.values()), tuple(d)),
+    lambda keys, c: collections.OrderedDict(zip(keys, c)), lambda d: [DictKey(k) for k in d])
+_registry[collections.defaultdict] = _NodeType(
     lambda d: ([d[k] for k in sorted(d)], (d.default_factory, tuple(sorted(d)))),
-    lambda data, c: collections.defaultdict(data[0], zip(data[1], c)))
+    lambda data, c: collections.defaultdict(data[0], zip(data[1], c)),
+    lambda d: [DictKey(k) for k in sorted(d)])
 
 
 def _node_type(x) -> _NodeType | None:
@@ -91,7 +230,8 @@ def _node_type(x) -> _NodeType | None:
     node = _registry.get(t)
     if node is None and isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
         node = _NodeType(lambda nt: (tuple(nt), None),
-                         lambda _, c, _t=t: _t(*c))
+                         lambda _, c, _t=t: _t(*c),
+                         lambda nt: [GetAttrKey(f) for f in nt._fields])
         _registry[t] = node
     return node
 
@@ -121,7 +261,7 @@ class PyTreeDef:
                 and self.node_data == other.node_data and self.children == other.children)
 
     def __hash__(self):
-        return hash((self.node_type, self.node_data, tuple(self.children)))
+        return hash((self.node_type, _hashable(self.node_data), tuple(self.children)))
 
     def __repr__(self):
         return f"PyTreeDef({self._str()})"
@@ -143,6 +283,23 @@ class PyTreeDef:
 
 
 _LEAF = PyTreeDef(None, None, ())
+
+
+def _hashable(data: Any) -> Any:
+    """``data`` itself if it hashes, else a hashable stand-in equal for equal data (aux data
+    may be a dict or a list: such a tree is still a valid ``jit`` argument)."""
+    try:
+        hash(data)
+        return data
+    except TypeError:
+        pass
+    if isinstance(data, dict):
+        return (dict, tuple((_hashable(k), _hashable(v)) for k, v in data.items()))
+    if isinstance(data, (list, tuple)):
+        return (type(data), tuple(_hashable(v) for v in data))
+    if isinstance(data, (set, frozenset)):
+        return (frozenset, frozenset(_hashable(v) for v in data))
+    return (type(data), id(data))  # equal only to itself: at worst a retrace
 
 
 def treedef_is_leaf(treedef: PyTreeDef) -> bool:
@@ -235,3 +392,185 @@ def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None
             raise ValueError(f"tree_map: tree structures differ: {treedef} and {r_def}")
         others.append(r_leaves)
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths, reductions, transposition
+# ---------------------------------------------------------------------------------------------
+
+def tree_flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
+    """Like ``tree_flatten``, each leaf paired with its path (a tuple of keys).
+
+    >>> pairs, _ = tree_flatten_with_path({"b": [1, 2], "a": 3})
+    >>> [(keystr(p), leaf) for p, leaf in pairs]
+    [("['a']", 3), ("['b'][0]", 1), ("['b'][1]", 2)]
+    """
+    pairs: list = []
+    todo = [((), tree)]
+    while todo:  # depth first, children in order
+        path, x = todo.pop()
+        if is_leaf is not None and is_leaf(x):
+            pairs.append((path, x))
+            continue
+        node = _registry.get(type(x)) or _node_type(x)
+        if node is None:
+            pairs.append((path, x))
+            continue
+        children = list(node.to_iterable(x)[0])
+        keys = (list(node.keys(x)) if node.keys is not None
+                else [FlattenedIndexKey(i) for i in range(len(children))])
+        todo.extend(reversed([(path + (k,), c) for k, c in zip(keys, children)]))
+    return pairs, tree_structure(tree, is_leaf)
+
+
+def tree_leaves_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
+    """The ``(path, leaf)`` pairs of ``tree``.
+
+    >>> [(keystr(p), x) for p, x in tree_leaves_with_path((1.0, {"k": 2.0}))]
+    [('[0]', 1.0), ("[1]['k']", 2.0)]
+    """
+    return tree_flatten_with_path(tree, is_leaf)[0]
+
+
+def tree_map_with_path(f: Callable, tree: Any, *rest: Any,
+                       is_leaf: Callable | None = None) -> Any:
+    """``tree_map`` whose ``f`` also receives each leaf's path first.
+
+    >>> tree_map_with_path(lambda p, x: f"{keystr(p)}={x}", {"w": 1, "b": 2})
+    {'b': "['b']=2", 'w': "['w']=1"}
+    """
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf)
+    others = [_leaves_like(treedef, r, is_leaf) for r in rest]
+    return tree_unflatten(treedef, [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)])
+
+
+def _leaves_like(treedef: PyTreeDef, tree: Any, is_leaf) -> list:
+    leaves, other = tree_flatten(tree, is_leaf)
+    if other != treedef:
+        raise ValueError(f"tree structures differ: {treedef} and {other}")
+    return leaves
+
+
+_NO_INITIAL = object()
+
+
+def tree_reduce(function: Callable, tree: Any, initializer: Any = _NO_INITIAL,
+                is_leaf: Callable | None = None) -> Any:
+    """``functools.reduce(function, leaves[, initializer])`` over the leaves of ``tree``.
+
+    >>> tree_reduce(lambda a, b: a + b, {"x": 1, "y": [2, 3]})
+    6
+    >>> tree_reduce(max, [], initializer=0)
+    0
+    """
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIAL:
+        if not leaves:
+            raise TypeError("tree_reduce() of a tree with no leaves and no initializer")
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def tree_all(tree: Any, *, is_leaf: Callable | None = None) -> bool:
+    """Are all leaves truthy?
+
+    >>> tree_all([True, {"a": True}]), tree_all([True, (False,)])
+    (True, False)
+    """
+    return all(tree_leaves(tree, is_leaf))
+
+
+def all_leaves(iterable: Iterable, is_leaf: Callable | None = None) -> bool:
+    """Is every element of ``iterable`` a leaf (no container)?
+
+    >>> all_leaves([1.0, "a"]), all_leaves([1.0, (2.0,)])
+    (True, False)
+    """
+    return all(treedef_is_leaf(tree_structure(x, is_leaf)) for x in iterable)
+
+
+def treedef_children(treedef: PyTreeDef) -> list:
+    """The structures of the children of the root node.
+
+    >>> treedef_children(tree_structure((1, [2, 3])))
+    [PyTreeDef(*), PyTreeDef([*, *])]
+    """
+    return list(treedef.children)
+
+
+def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
+                   pytree_to_transpose: Any) -> Any:
+    """Turn a tree of structure outer-of-inner into one of inner-of-outer.
+
+    >>> tree_transpose(tree_structure([0, 0]), tree_structure((0, 0)), [(1, 2), (3, 4)])
+    ([1, 3], [2, 4])
+    """
+    if inner_treedef is None:  # inferred from the first inner tree
+        inner_treedef = tree_structure(_flatten_up_to(outer_treedef, pytree_to_transpose)[0])
+    flat, treedef = tree_flatten(pytree_to_transpose)
+    n_in, n_out = inner_treedef.num_leaves, outer_treedef.num_leaves
+    if treedef.num_leaves != n_in * n_out:
+        raise TypeError(f"tree_transpose: the tree has {treedef.num_leaves} leaves, expected "
+                        f"{n_out} outer x {n_in} inner for {outer_treedef} of {inner_treedef}")
+    rows = [flat[i * n_in:(i + 1) * n_in] for i in range(n_out)]
+    columns = [tree_unflatten(outer_treedef, [row[j] for row in rows]) for j in range(n_in)]
+    return tree_unflatten(inner_treedef, columns)
+
+
+def _flatten_up_to(treedef: PyTreeDef, tree: Any) -> list:
+    """The subtrees of ``tree`` at the leaves of ``treedef``."""
+    return tree_flatten(tree, is_leaf=_UpTo(treedef, tree))[0]
+
+
+class _UpTo:
+    """An ``is_leaf`` stopping at the depth of ``treedef``'s leaves."""
+
+    def __init__(self, treedef: PyTreeDef, tree: Any):
+        self.stops = set()
+        todo = [(treedef, tree)]
+        while todo:
+            td, x = todo.pop()
+            if td.node_type is None:
+                self.stops.add(id(x))
+                continue
+            children = list(_registry[td.node_type].to_iterable(x)[0]) \
+                if td.node_type in _registry else list(_node_type(x).to_iterable(x)[0])
+            todo.extend(zip(td.children, children))
+
+    def __call__(self, x: Any) -> bool:
+        return id(x) in self.stops
+
+
+class Partial(functools.partial):
+    """``functools.partial`` as a pytree: the bound arguments are its leaves, the function
+    is static. So a partially applied function can be passed into and out of ``jit``.
+
+    >>> import fungrad
+    >>> scale = Partial(lambda factor, x: factor * x, 3.0)
+    >>> tree_leaves(scale), scale(2.0)
+    ([3.0], 6.0)
+    >>> fungrad.jit(lambda f, x: f(x))(scale, 2.0)
+    np.float64(6.0)
+    """
+
+    def __new__(cls, func: Callable, *args: Any, **kwargs: Any):
+        if isinstance(func, functools.partial):  # flatten nesting, keeping the leaves visible
+            args = func.args + args
+            kwargs = {**func.keywords, **kwargs}
+            func = func.func
+        return super().__new__(cls, func, *args, **kwargs)
+
+
+def _partial_flatten(p: Partial):
+    keys = tuple(sorted(p.keywords))
+    return (p.args, tuple(p.keywords[k] for k in keys)), (p.func, keys)
+
+
+def _partial_unflatten(aux, children):
+    func, keys = aux
+    args, values = children
+    return Partial(func, *args, **dict(zip(keys, values)))
+
+
+_registry[Partial] = _NodeType(_partial_flatten, _partial_unflatten,
+                               lambda p: [GetAttrKey("args"), GetAttrKey("keywords")])

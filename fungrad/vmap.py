@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from fungrad.core import Literal, ShapedArray, bind, get_aval, trace_to_jaxpr
+from fungrad.core import Literal, ShapedArray, bind, get_aval, numpy_result, trace_to_jaxpr
 from fungrad.prims.structural import (
     Indexer, broadcast_to, concatenate, gather, reshape, transpose,
 )
@@ -205,11 +205,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
                 raise ValueError(f"vmap: out_axes {ax} is out of bounds for an output of type "
                                  f"{get_aval(o).str_short()} (the batch axis included)")
             results.append(_move_axis(o, 0, ax % nd))
-        # eager results are arrays of their own, never read-only broadcast views, and numpy
-        # values, never Python scalars (an unbatched constant output with out_axes=None)
-        results = [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else
-                   np.asarray(r)[()] if type(r) in (bool, int, float, complex) else r
-                   for r in results]
+        # eager results are immutable fungrad Arrays (tracers of an outer transform pass)
+        results = [numpy_result(r) for r in results]
         return tree_unflatten(out_tree, results)
 
     return batched_fun

@@ -261,3 +261,133 @@ def test_jvp_with_pytree_primals_and_tangents():
     np.testing.assert_allclose(tangent[1]["s"], 4.0)
     with pytest.raises(TypeError, match="tree structure"):
         fungrad.jvp(f, (p, q), (tp, (np.zeros(2), np.zeros(2))))
+
+
+# --------------------------------------------------------------------------- paths, jax.tree
+
+def test_paths_name_every_leaf():
+    from fungrad.tree_util import keystr, tree_flatten_with_path, tree_map_with_path
+
+    @dataclasses.dataclass
+    class Layer:
+        w: Any
+        b: Any
+
+    fungrad.tree_util.register_dataclass(Layer, ["w", "b"], [])
+    tree = {"layers": [Layer(1.0, 2.0)], "p": Point(3.0, 4.0), "pair": Pair(5.0, 6.0)}
+    pairs, treedef = tree_flatten_with_path(tree)
+    assert [keystr(p) for p, _ in pairs] == [
+        "['layers'][0].w", "['layers'][0].b", "['p'].x", "['p'].y",
+        "['pair'][<flat index 0>]", "['pair'][<flat index 1>]"]
+    assert [x for _, x in pairs] == tree_leaves(tree) and treedef == tree_structure(tree)
+    doubled = tree_map_with_path(lambda p, x: x * len(p), tree)
+    assert doubled["p"] == Point(6.0, 8.0)
+
+
+def test_jax_tree_namespace_and_reductions():
+    t = fungrad.tree
+    assert t.map(lambda x, y: x * y, [1, (2,)], [3, (4,)]) == [3, (8,)]
+    leaves, treedef = t.flatten({"a": 1, "b": [2, 3]})
+    assert t.unflatten(treedef, [x + 1 for x in leaves]) == {"a": 2, "b": [3, 4]}
+    assert t.reduce(lambda a, b: a + b, {"a": 1, "b": [2, 3]}) == 6
+    assert t.reduce(lambda a, b: a + b, [], 10) == 10
+    with pytest.raises(TypeError, match="no leaves and no initializer"):
+        t.reduce(lambda a, b: a + b, [])
+    assert t.all([True, {"x": 1}]) and not t.all([True, (0,)])
+    assert t.transpose(t.structure([0, 0, 0]), t.structure((0, 0)),
+                       [(1, 2), (3, 4), (5, 6)]) == ([1, 3, 5], [2, 4, 6])
+    assert t.transpose(t.structure((0, 0)), None, ({"a": 1}, {"a": 2})) == {"a": (1, 2)}
+    assert [str(k[0]) for k, _ in t.leaves_with_path((1, 2))] == ["[0]", "[1]"]
+    assert fungrad.tree_util.treedef_children(t.structure((1, [2]))) == \
+        [t.structure(1), t.structure([2])]
+    assert fungrad.tree_util.all_leaves([1.0, np.ones(2)])
+    assert not fungrad.tree_util.all_leaves([1.0, [2.0]])
+
+
+def test_class_registration_styles():
+    from fungrad.tree_util import (
+        GetAttrKey, keystr, register_pytree_node_class, register_pytree_with_keys,
+        register_static, tree_leaves_with_path,
+    )
+
+    @register_pytree_node_class
+    class Scaled:
+        def __init__(self, x, factor):
+            self.x, self.factor = x, factor
+
+        def tree_flatten(self):
+            return (self.x,), self.factor
+
+        @classmethod
+        def tree_unflatten(cls, factor, children):
+            return cls(children[0], factor)
+
+    f = fungrad.jit(lambda s: s.x * s.factor)
+    assert f(Scaled(2.0, 3)) == 6.0 and f(Scaled(4.0, 3)) == 12.0 and f.trace_count == 1
+
+    class Named:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+    register_pytree_with_keys(
+        Named, lambda n: (((GetAttrKey("a"), n.a), (GetAttrKey("b"), n.b)), None),
+        lambda _, c: Named(*c))
+    assert [keystr(p) for p, _ in tree_leaves_with_path(Named(1, 2))] == [".a", ".b"]
+    assert tree_map(lambda x: x * 10, Named(1, 2)).b == 20
+
+    @register_static
+    class Options:
+        def __init__(self, n):
+            self.n = n
+
+        def __hash__(self):
+            return hash(self.n)
+
+        def __eq__(self, other):
+            return isinstance(other, Options) and other.n == self.n
+
+    g = fungrad.jit(lambda x, opt: x * opt.n)
+    assert tree_leaves([1.0, Options(2)]) == [1.0]
+    assert g(2.0, Options(3)) == 6.0 and g(2.0, Options(4)) == 8.0 and g.trace_count == 2
+
+
+def test_partial_is_a_pytree_through_jit():
+    from fungrad.tree_util import Partial
+    scale = Partial(lambda factor, x, shift=0.0: factor * x + shift, np.float64(3.0), shift=1.0)
+    assert tree_leaves(scale) == [3.0, 1.0] and scale(2.0) == 7.0
+    bigger = tree_map(lambda v: v * 2, scale)
+    assert isinstance(bigger, Partial) and bigger(2.0) == 14.0
+    apply = fungrad.jit(lambda f, x: f(x))
+    assert apply(scale, 2.0) == 7.0 and apply(bigger, 2.0) == 14.0 and apply.trace_count == 1
+    nested = Partial(Partial(lambda a, b, c: a + b + c, 1.0), 2.0)
+    assert nested(3.0) == 6.0 and tree_leaves(nested) == [1.0, 2.0]
+
+
+def test_vjp_pullback_passes_through_jit():
+    x = np.array([1.0, 2.0])
+    y, pullback = fungrad.vjp(lambda v: fnp.sin(v) * v, x)
+    expected = np.cos(x) * x + np.sin(x)
+    apply = fungrad.jit(lambda f, ct: f(ct)[0])
+    np.testing.assert_allclose(apply(pullback, np.ones(2)), expected, rtol=1e-12)
+    np.testing.assert_allclose(pullback(np.ones(2))[0], expected, rtol=1e-12)  # reusable
+    made = fungrad.jit(lambda v: fungrad.vjp(fnp.exp, v)[1])(x)  # returned from jit
+    np.testing.assert_allclose(made(np.ones(2))[0], np.exp(x), rtol=1e-12)
+    with pytest.raises(ValueError, match="expected f64\\[2\\]"):
+        pullback(np.ones(3))
+
+
+def test_ravel_pytree_round_trip_and_derivatives():
+    from fungrad.flatten_util import ravel_pytree
+    tree = {"w": rand((2, 3)), "b": np.float32(1.5), "n": [rand((0,))]}
+    flat, unravel = ravel_pytree(tree)
+    assert flat.shape == (7,) and flat.dtype == np.float64
+    back = unravel(flat)
+    assert tree_structure(back) == tree_structure(tree) and back["b"].dtype == np.float32
+    np.testing.assert_array_equal(back["w"], tree["w"])
+    flat64, unravel64 = ravel_pytree({"w": rand((2, 3)), "b": 1.5})
+    assert_derivatives(lambda v: fnp.sum(unravel64(v)["w"] ** 3) * unravel64(v)["b"],
+                       (np.asarray(flat64),))
+    with pytest.raises(ValueError, match=r"shape \(7,\), got f64\[6\]"):
+        unravel(np.ones(6))
+    empty, unravel_empty = ravel_pytree(())
+    assert empty.shape == (0,) and unravel_empty(empty) == ()

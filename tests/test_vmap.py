@@ -731,16 +731,18 @@ def test_unbatched_outputs():
     a, c = vmap(lambda r, u: (r * 2.0, u * 3.0), in_axes=(0, None), out_axes=(0, None))(x, v)
     np.testing.assert_array_equal(a, 2 * x)
     np.testing.assert_array_equal(c, 3 * v)
-    # otherwise it is repeated along the batch, as an array of its own
+    # otherwise it is repeated along the batch, as an immutable Array
     a, c = vmap(lambda r, u: (r, u), in_axes=(0, None), out_axes=(0, 1))(x, v)
     np.testing.assert_array_equal(c, np.tile(v[:, None], (1, 3)))
-    c[0, 0] = 100.0  # writeable, and not a view of the input
-    assert v[0] == 1.0
+    with pytest.raises(TypeError, match="immutable"):
+        c[0, 0] = 100.0
+    assert v[0] == 1.0 and v.flags.writeable  # the input is left as it was
     out = vmap(lambda r: 1.5)(x)
     np.testing.assert_array_equal(out, np.full(3, 1.5))
     assert isinstance(out, np.ndarray)
-    out = vmap(lambda r: 1.5, out_axes=None)(x)  # a numpy value, as every transform returns
-    assert isinstance(out, np.float64) and out == 1.5
+    out = vmap(lambda r: 1.5, out_axes=None)(x)  # a 0-d Array, as every transform returns
+    assert isinstance(out, fungrad.Array) and out.shape == () and out.dtype == np.float64
+    assert out == 1.5
 
 
 def test_axis_size_with_no_batched_argument():

@@ -18,6 +18,7 @@ Derivatives: functions with a piecewise-constant or integer result (comparisons,
 ``floor``, ``ceil``, ``round``, ``argmax``, ``argsort``, logical operations...) have a zero
 derivative everywhere, as in JAX.
 """
+from fungrad.array import Array as ndarray  # noqa: F401  (jnp.ndarray is fungrad.Array)
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
     astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
     complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible, float16, float32,

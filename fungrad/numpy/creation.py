@@ -8,6 +8,7 @@ import operator
 import numpy as np
 from numpy import float64
 
+from fungrad.array import wrap  # eager results are immutable fungrad Arrays
 from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _traced
 from fungrad.numpy.dtypes import astype
@@ -34,7 +35,7 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):  # noqa: A002
         if dtype is not None:
             out = astype(out, dtype)
     else:
-        return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+        return wrap(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin))
     while _ndim(out) < ndmin:
         out = expand_dims(out, 0)
     return out
@@ -59,7 +60,7 @@ def asarray(a, dtype=None):
     """
     if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and _contains_tracer(a)):
         return array(a, dtype)
-    return np.asarray(a, dtype=dtype)
+    return wrap(np.asarray(a, dtype=dtype))
 
 
 def zeros(shape, dtype=float64):
@@ -70,7 +71,7 @@ def zeros(shape, dtype=float64):
     >>> zeros((2, 3), np.int32).dtype
     dtype('int32')
     """
-    return np.zeros(shape, dtype)
+    return wrap(np.zeros(shape, dtype))
 
 
 def ones(shape, dtype=float64):
@@ -79,7 +80,7 @@ def ones(shape, dtype=float64):
     >>> ones(2)
     array([1., 1.])
     """
-    return np.ones(shape, dtype)
+    return wrap(np.ones(shape, dtype))
 
 
 def empty(shape, dtype=float64):
@@ -89,7 +90,7 @@ def empty(shape, dtype=float64):
     array([[0., 0.],
            [0., 0.]])
     """
-    return np.zeros(shape, dtype)
+    return wrap(np.zeros(shape, dtype))
 
 
 def full(shape, fill_value, dtype=None):
@@ -102,7 +103,7 @@ def full(shape, fill_value, dtype=None):
         v = fill_value if dtype is None else astype(fill_value, dtype)
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         return broadcast_to(v, shape)
-    return np.full(shape, fill_value, dtype)
+    return wrap(np.full(shape, fill_value, dtype))
 
 
 def _like(a, dtype, shape):
@@ -118,7 +119,7 @@ def zeros_like(a, dtype=None, shape=None):
     array([0, 0, 0])
     """
     s, d = _like(a, dtype, shape)
-    return np.zeros(s, d)
+    return wrap(np.zeros(s, d))
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -129,7 +130,7 @@ def ones_like(a, dtype=None, shape=None):
            [1., 1.]], dtype=float32)
     """
     s, d = _like(a, dtype, shape)
-    return np.ones(s, d)
+    return wrap(np.ones(s, d))
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -161,7 +162,7 @@ def arange(start, stop=None, step=None, dtype=None):
     """
     args = [a for a in (start, stop, step) if a is not None]
     args = [operator.index(a) if isinstance(a, Tracer) else a for a in args]
-    return np.arange(*args, dtype=dtype)
+    return wrap(np.arange(*args, dtype=dtype))
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
@@ -172,7 +173,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     array([0. , 0.5, 1. ])
     """
     if not _traced(start, stop):
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return (wrap(out[0]), out[1]) if retstep else wrap(out)
     if axis != 0 or retstep:
         raise NotImplementedError("fungrad.numpy.linspace with traced endpoints supports "
                                   "axis=0 and retstep=False only")
@@ -197,7 +199,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=float64):
     array([[0., 1., 0.],
            [0., 0., 1.]])
     """
-    return np.eye(N, M, k, dtype)
+    return wrap(np.eye(N, M, k, dtype))
 
 
 def identity(n: int, dtype=float64):
@@ -207,7 +209,7 @@ def identity(n: int, dtype=float64):
     array([[1., 0.],
            [0., 1.]])
     """
-    return np.identity(n, dtype)
+    return wrap(np.identity(n, dtype))
 
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype=float64):
@@ -218,7 +220,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float64):
            [1., 1., 0.],
            [1., 1., 1.]])
     """
-    return np.tri(N, M, k, dtype)
+    return wrap(np.tri(N, M, k, dtype))
 
 
 def triu(m, k: int = 0):

@@ -181,8 +181,14 @@ class _IndexUpdateRef:
         return self.add(negative(values))
 
     def multiply(self, values):
-        """A copy of x with ``x[idx] *= values`` (like numpy's in-place op: once per index)."""
-        return self.set(multiply(self.get(), values))
+        """A copy of x with ``x[idx] *= values`` (repeated indices multiply in every value,
+        as in JAX).
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros(3).at[np.array([1, 1])].add(1.0).at[np.array([1, 1])].multiply(3.0)
+        array([ 0., 18.,  0.])
+        """
+        return self._accumulate(multiply, values)
 
     def divide(self, values):
         """A copy of x with ``x[idx] /= values``."""
@@ -193,12 +199,74 @@ class _IndexUpdateRef:
         return self.set(power(self.get(), values))
 
     def min(self, values):
-        """A copy of x with ``x[idx] = minimum(x[idx], values)``."""
-        return self.set(minimum(self.get(), values))
+        """A copy of x with ``x[idx] = minimum(x[idx], values)`` (over every value a repeated
+        index is given).
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros(2).at[np.array([0, 0])].min(np.array([-1.0, -3.0]))
+        array([-3.,  0.])
+        """
+        return self._accumulate(minimum, values)
 
     def max(self, values):
-        """A copy of x with ``x[idx] = maximum(x[idx], values)``."""
-        return self.set(maximum(self.get(), values))
+        """A copy of x with ``x[idx] = maximum(x[idx], values)`` (over every value a repeated
+        index is given).
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros(2).at[np.array([1, 1])].max(np.array([3.0, 2.0]))
+        array([0., 3.])
+        """
+        return self._accumulate(maximum, values)
+
+    def apply(self, func):
+        """A copy of x with ``x[idx] = func(x[idx])`` (``func`` elementwise, once per index).
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros(3).at[1:].add(4.0).at[1].apply(fnp.sqrt)
+        array([0., 2., 4.])
+        """
+        return self.set(func(self.get()))
+
+    def _accumulate(self, op, values):
+        """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
+        combine all of theirs: in rounds, each updating the k-th occurrence of every
+        position (a set of distinct positions, where a gather and a scatter are exact)."""
+        positions = _flat_positions(self.x, self.idx)
+        if positions is None or np.unique(positions).size == positions.size:
+            return self.set(op(self.get(), values))
+        flat_x = ravel(_arr(self.x))
+        flat_v = ravel(st.broadcast_to(astype(_arr(values), _dtype(self.x)), positions.shape))
+        flat_p = positions.ravel()
+        order = np.argsort(flat_p, kind="stable")
+        sorted_p = flat_p[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_p)) + 1]
+        rank = np.empty_like(order)
+        rank[order] = np.arange(flat_p.size) - np.repeat(starts, np.diff(np.r_[starts,
+                                                                             flat_p.size]))
+        for k in range(int(rank.max()) + 1):
+            chosen = np.flatnonzero(rank == k)
+            ref = _IndexUpdateRef(flat_x, flat_p[chosen])
+            flat_x = ref.set(op(ref.get(), _getitem(flat_v, chosen)))
+        return flat_x.reshape(_shape(self.x))
+
+
+def _flat_positions(x, idx):
+    """The flat position in ``x`` of every element of ``x[idx]`` (None: no position can
+    repeat). A traced integer array could repeat values no one can see: refused."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if not any(isinstance(p, Tracer) for p in parts):
+        try:
+            return np.arange(int(np.prod(_shape(x)))).reshape(_shape(x))[idx]
+        except (IndexError, TypeError):
+            return None  # not an index numpy takes: set() raises the clear error
+    repeatable = [p for p in parts if not isinstance(p, (slice, type(None), type(Ellipsis)))
+                  and np.ndim(p if not isinstance(p, Tracer) else np.empty(p.shape)) > 0]
+    if repeatable:
+        raise NotImplementedError(
+            "x.at[idx].multiply/min/max with an integer array index inside a transform that "
+            "traces it: repeated indices, which must combine every value, cannot be found "
+            "without its values. Pass the index as a concrete (numpy) array, or use .add.")
+    return None
 
 
 class _IndexUpdateHelper:

@@ -135,7 +135,7 @@ def tensordot(a, b, axes=2):
     >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), 1).shape
     (2, 4)
     >>> tensordot(np.ones((2, 3)), np.ones((3, 2)), axes=([0, 1], [1, 0]))
-    array(6.)
+    np.float64(6.0)
     """
     a, b = _strong(a), _strong(b)
     na, nb = _ndim(a), _ndim(b)

@@ -1,0 +1,155 @@
+"""``fungrad.config``: JAX's runtime flags, read and set the way JAX code does.
+
+    >>> import fungrad
+    >>> fungrad.config.jax_enable_x64
+    True
+    >>> fungrad.config.update("jax_debug_nans", True)
+    >>> fungrad.config.jax_debug_nans
+    True
+    >>> fungrad.config.update("jax_debug_nans", False)
+
+The flags (each also read from the environment variable of its upper-case name at import,
+``JAX_DEBUG_NANS=1``, as JAX does):
+
+* ``jax_enable_x64`` -- accepted for compatibility. fungrad always computes in numpy's dtypes:
+  float64 by default, float32 kept where the inputs are float32, which is what this flag turns
+  on in JAX. Setting it to False warns (fungrad does not downcast to 32 bits).
+* ``jax_debug_nans`` -- raise ``FloatingPointError`` at the first primitive whose result
+  contains a NaN, naming the primitive and the user's line (eagerly, while tracing with
+  values, in backward passes; a jitted function runs equation by equation while it is set).
+* ``jax_disable_jit`` -- ``jit`` calls the Python function itself (see ``disable_jit``).
+* ``jax_log_compiles`` / ``jax_explain_cache_misses`` -- log (logger ``fungrad.jit``, level
+  WARNING) every trace of a jitted function, with the reason: a new signature (which
+  arguments changed shape or dtype) or a new control path (which guard failed).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from fungrad import core
+
+__all__ = ["config", "Config", "disable_jit"]
+
+_DEFAULTS: dict[str, bool] = {
+    "jax_enable_x64": True,
+    "jax_debug_nans": False,
+    "jax_disable_jit": False,
+    "jax_log_compiles": False,
+    "jax_explain_cache_misses": False,
+}
+
+# flags the layers below read on their hot paths, mirrored into core's dictionary
+_CORE_KEYS = {"jax_debug_nans": "debug_nans", "jax_disable_jit": "disable_jit",
+              "jax_log_compiles": "log_compiles", "jax_explain_cache_misses": "log_compiles"}
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name.upper())
+    if value is None:
+        return default
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+class Config:
+    """The flag store behind ``fungrad.config``: ``update(name, value)`` sets a flag, reading
+    ``config.<name>`` gets it. Unknown names raise AttributeError, as JAX's do.
+
+    >>> import fungrad
+    >>> fungrad.config.update("jax_disable_jit", True)
+    >>> fungrad.jit(lambda x: x + 1.0).__call__(1.0), fungrad.config.jax_disable_jit
+    (2.0, True)
+    >>> fungrad.config.update("jax_disable_jit", False)
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, bool] = {}
+        for name, default in _DEFAULTS.items():
+            self._set(name, _env_flag(name, default))
+
+    def _set(self, name: str, value: bool) -> None:
+        self._values[name] = value
+        key = _CORE_KEYS.get(name)
+        if key == "log_compiles":  # either flag turns logging on
+            core._config[key] = (self._values.get("jax_log_compiles", False)
+                                 or self._values.get("jax_explain_cache_misses", False))
+        elif key is not None:
+            core._config[key] = value
+            core.update_eager_mode()
+
+    def update(self, name: str, value: Any) -> None:
+        """Set flag ``name`` to ``value`` (a bool).
+
+        >>> import fungrad
+        >>> fungrad.config.update("jax_enable_x64", True)  # fungrad is 64-bit already
+        >>> fungrad.config.update("jax_no_such_flag", True)
+        Traceback (most recent call last):
+        ...
+        AttributeError: fungrad.config has no flag 'jax_no_such_flag'; known flags: jax_debug_nans, jax_disable_jit, jax_enable_x64, jax_explain_cache_misses, jax_log_compiles
+        """
+        if name not in _DEFAULTS:
+            raise AttributeError(f"fungrad.config has no flag {name!r}; known flags: "
+                                 f"{', '.join(sorted(_DEFAULTS))}")
+        if not isinstance(value, (bool, int)):
+            raise TypeError(f"fungrad.config.update({name!r}, ...): expected a bool, got "
+                            f"{type(value).__name__} {value!r}")
+        if name == "jax_enable_x64" and not value:
+            warnings.warn("fungrad.config: jax_enable_x64=False has no effect; fungrad "
+                          "computes in numpy's dtypes (float64 by default, float32 where the "
+                          "inputs are float32)", stacklevel=2)
+        self._set(name, bool(value))
+
+    def read(self, name: str) -> bool:
+        """The value of flag ``name``.
+
+        >>> import fungrad
+        >>> fungrad.config.read("jax_debug_nans")
+        False
+        """
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"fungrad.config has no flag {name!r}") from None
+
+    def __getattr__(self, name: str) -> bool:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.read(name)
+
+    @property
+    def values(self) -> dict[str, bool]:
+        """All flags and their values (a copy).
+
+        >>> import fungrad
+        >>> fungrad.config.values["jax_enable_x64"]
+        True
+        """
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"fungrad.config({self._values})"
+
+
+config = Config()
+
+
+@contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Inside the block ``jit`` runs the Python function itself, op by op (for debugging:
+    ``print`` shows values, breakpoints stop).
+
+    >>> import fungrad
+    >>> f = fungrad.jit(lambda x: x * 2.0)
+    >>> with fungrad.disable_jit():
+    ...     _ = f(1.0)
+    >>> f.trace_count
+    0
+    """
+    old = config.jax_disable_jit
+    config.update("jax_disable_jit", disable)
+    try:
+        yield
+    finally:
+        config.update("jax_disable_jit", old)
