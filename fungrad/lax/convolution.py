@@ -1,0 +1,222 @@
+"""Convolutions, ``jax.lax`` style: ``conv_general_dilated`` and its convenience forms
+(``conv``, ``conv_with_general_padding``, ``conv_transpose``), over the one primitive in
+``fungrad.prims.conv``.
+
+>>> import numpy as np
+>>> from fungrad import lax
+>>> lax.conv(np.ones((1, 1, 4)), np.ones((1, 1, 2)), (1,), 'VALID')
+array([[[2., 2., 2.]]])
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Sequence
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.lax.precision import check_precision
+from fungrad.prims.conv import (
+    ConvDimensionNumbers, conv_dimension_numbers, conv_general_dilated_bind, dilate_dim,
+    padtype_to_pads,
+)
+from fungrad.prims.structural import rev, transpose
+
+__all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
+           "conv_transpose", "conv_with_general_padding", "padtype_to_pads"]
+
+
+def _operand(name: str, what: str, x):
+    if isinstance(x, (Tracer, np.ndarray)):
+        return x
+    try:
+        get_aval(x)
+    except TypeError:
+        x = np.asarray(x)
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{name}: {what} must be a numeric array, got {x!r}") from None
+    return x
+
+
+def _ints(name: str, what: str, values, n: int, default: int = 1) -> tuple:
+    if values is None:
+        return (default,) * n
+    try:
+        values = tuple(operator.index(v) for v in values)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must be a sequence of {n} integers, got "
+                        f"{values!r}") from None
+    if len(values) != n:
+        raise ValueError(f"{name}: {what} must have {n} entries (one per spatial axis), got "
+                         f"{values!r}")
+    if any(v < 1 for v in values):
+        raise ValueError(f"{name}: {what} must be positive integers, got {values!r}")
+    return values
+
+
+def _pads(name: str, padding, n: int) -> tuple:
+    try:
+        pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or a "
+                         f"sequence of (low, high) integer pairs, got {padding!r}") from None
+    if len(pads) != n:
+        raise ValueError(f"{name}: padding must have {n} (low, high) pairs (one per spatial "
+                         f"axis), got {padding!r}")
+    return pads
+
+
+def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: Any,
+                         lhs_dilation: Sequence[int] | None = None,
+                         rhs_dilation: Sequence[int] | None = None,
+                         dimension_numbers: Any = None, feature_group_count: int = 1,
+                         batch_group_count: int = 1, precision: Any = None,
+                         preferred_element_type: Any = None) -> Any:
+    """The general N-d convolution (XLA's ConvGeneralDilated), as in JAX.
+
+    ``lhs`` is the input, ``rhs`` the kernel; ``dimension_numbers`` says where their batch,
+    feature and spatial axes are (None: ``NCHW``/``OIHW``/``NCHW``; or strings such as
+    ``('NHWC', 'HWIO', 'NHWC')``, spatial axes matched by letter, strides and the like given
+    in the kernel string's order). ``padding`` is ``'SAME'``, ``'SAME_LOWER'``, ``'VALID'``
+    or (low, high) pairs (negative crops). ``lhs_dilation`` puts holes between input
+    elements (a transposed convolution), ``rhs_dilation`` between kernel taps (atrous).
+    ``feature_group_count`` splits the features into independent groups (depthwise when it
+    is the feature count), ``batch_group_count`` the batch. ``precision`` is accepted and
+    ignored; ``preferred_element_type`` sets the result dtype. Dtypes promote as numpy's.
+
+    >>> import numpy as np
+    >>> x = np.arange(5.0).reshape(1, 1, 5)
+    >>> conv_general_dilated(x, np.array([[[1.0, -1.0]]]), (2,), 'SAME')
+    array([[[-1., -1., 4.]]])
+    """
+    name = "conv_general_dilated"
+    lhs, rhs = _operand(name, "lhs", lhs), _operand(name, "rhs", rhs)
+    lhs_aval, rhs_aval = get_aval(lhs), get_aval(rhs)
+    dnums = conv_dimension_numbers(lhs_aval.shape, rhs_aval.shape, dimension_numbers)
+    n = lhs_aval.ndim - 2
+    window_strides = _ints(name, "window_strides", window_strides, n)
+    lhs_dilation = _ints(name, "lhs_dilation", lhs_dilation, n)
+    rhs_dilation = _ints(name, "rhs_dilation", rhs_dilation, n)
+    check_precision(name, precision)
+    if isinstance(padding, str):
+        if any(d != 1 for d in lhs_dilation):
+            raise ValueError(f"{name}: string padding ({padding!r}) is not implemented for "
+                             "transposed convolution (lhs_dilation "
+                             f"{lhs_dilation}); give explicit (low, high) pairs or use "
+                             "conv_transpose")
+        in_sp = [lhs_aval.shape[a] for a in dnums.lhs_spec[2:]]
+        window = [dilate_dim(rhs_aval.shape[a], d)
+                  for a, d in zip(dnums.rhs_spec[2:], rhs_dilation)]
+        pads = padtype_to_pads(in_sp, window, window_strides, padding)
+    else:
+        pads = _pads(name, padding, n)
+    for what, v in (("feature_group_count", feature_group_count),
+                    ("batch_group_count", batch_group_count)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name}: {what} must be a positive int, got {v!r}")
+    return conv_general_dilated_bind(
+        lhs, rhs, window_strides=window_strides, padding=pads, lhs_dilation=lhs_dilation,
+        rhs_dilation=rhs_dilation, dimension_numbers=dnums,
+        feature_group_count=int(feature_group_count),
+        batch_group_count=int(batch_group_count), precision=None,
+        preferred_element_type=None if preferred_element_type is None
+        else np.dtype(preferred_element_type))
+
+
+def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str,
+         precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """``conv_general_dilated`` in the ``NCHW``/``OIHW`` layout, without dilation.
+
+    >>> import numpy as np
+    >>> conv(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), (1, 1), 'VALID')[0, 0]
+    array([[4., 4.],
+           [4., 4.]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                              padding: Any, lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision: Any = None,
+                              preferred_element_type: Any = None) -> Any:
+    """``conv_general_dilated`` in the ``NCHW``/``OIHW`` layout, with dilations.
+
+    >>> import numpy as np
+    >>> conv_with_general_padding(np.ones((1, 1, 4)), np.ones((1, 1, 2)), (1,), [(1, 0)],
+    ...                           None, (2,))
+    array([[[1., 2., 2.]]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
+                                rhs_dilation=rhs_dilation, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _conv_transpose_padding(k: int, s: int, padding) -> tuple:
+    """The (low, high) padding of the fractionally strided convolution that undoes a
+    forward convolution with kernel size ``k``, stride ``s`` and this padding."""
+    if padding == "SAME":
+        total = k + s - 2
+        low = k - 1 if s > k - 1 else -(-total // 2)
+    elif padding == "VALID":
+        total = k + s - 2 + max(k - s, 0)
+        low = k - 1
+    else:
+        low, high = k - padding[0] - 1, k - padding[1] - 1
+        total = low + high
+    return low, total - low
+
+
+_TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),
+                      4: ("NHWC", "HWIO", "NHWC"), 5: ("NHWDC", "HWDIO", "NHWDC")}
+
+
+def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
+                   rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
+                   transpose_kernel: bool = False, precision: Any = None,
+                   preferred_element_type: Any = None,
+                   use_consistent_padding: bool = False) -> Any:
+    """The fractionally strided ("transposed", "deconvolution") convolution, as in JAX:
+    ``strides`` become an input dilation. The default layout is TensorFlow's (``NHWC``,
+    ``HWIO``). ``'SAME'``/``'VALID'`` (and, with ``use_consistent_padding``, explicit
+    pairs) are the padding of the forward convolution being undone; otherwise explicit
+    pairs pad the dilated input. ``transpose_kernel`` flips the kernel and exchanges its
+    feature axes, giving exactly the gradient of the forward convolution.
+
+    >>> import numpy as np
+    >>> conv_transpose(np.ones((1, 2, 1)), np.ones((2, 1, 1)), (2,), 'VALID')[0, :, 0]
+    array([1., 1., 1., 1.])
+    """
+    name = "conv_transpose"
+    lhs, rhs = _operand(name, "lhs", lhs), _operand(name, "rhs", rhs)
+    lhs_aval, rhs_aval = get_aval(lhs), get_aval(rhs)
+    nd = lhs_aval.ndim
+    if dimension_numbers is None:
+        if nd not in _TRANSPOSE_LAYOUTS or rhs_aval.ndim != nd:
+            raise ValueError(f"{name}: no default dimension_numbers for operands "
+                             f"{lhs_aval.str_short()} and {rhs_aval.str_short()}; give them")
+        dimension_numbers = _TRANSPOSE_LAYOUTS[nd]
+    dnums = conv_dimension_numbers(lhs_aval.shape, rhs_aval.shape, dimension_numbers)
+    n = nd - 2
+    strides = _ints(name, "strides", strides, n)
+    rhs_dilation = _ints(name, "rhs_dilation", rhs_dilation, n)
+    k_sp = [dilate_dim(rhs_aval.shape[a], d) for a, d in zip(dnums.rhs_spec[2:], rhs_dilation)]
+    if isinstance(padding, str):
+        if padding not in ("SAME", "VALID"):
+            raise ValueError(f"{name}: padding must be 'SAME', 'VALID' or (low, high) pairs, "
+                             f"got {padding!r}")
+        pads = tuple(_conv_transpose_padding(k, s, padding) for k, s in zip(k_sp, strides))
+    elif use_consistent_padding:
+        pads = tuple(_conv_transpose_padding(k, s, p)
+                     for k, s, p in zip(k_sp, strides, _pads(name, padding, n)))
+    else:
+        pads = _pads(name, padding, n)
+    if transpose_kernel:
+        rs = dnums.rhs_spec
+        rhs = rev(rhs, rs[2:])
+        perm = list(range(nd))
+        perm[rs[0]], perm[rs[1]] = rs[1], rs[0]
+        rhs = transpose(rhs, perm)
+    return conv_general_dilated(lhs, rhs, (1,) * n, pads, strides, rhs_dilation, dnums,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)
