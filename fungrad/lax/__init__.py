@@ -14,3 +14,8 @@ from fungrad.lax.convolution import (  # noqa: F401
 )
 from fungrad.lax.precision import Precision  # noqa: F401
 from fungrad.prims.conv import conv_general_dilated_p  # noqa: F401
+from fungrad.lax.shapes import pad  # noqa: F401
+from fungrad.lax.windowed import (  # noqa: F401
+    reduce_window, reduce_window_max, reduce_window_min, reduce_window_prod, reduce_window_sum,
+)
+from fungrad.prims.elementwise import add, maximum as max, minimum as min, mul  # noqa: F401,A004

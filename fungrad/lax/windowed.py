@@ -1,0 +1,241 @@
+"""Windowed reductions, ``jax.lax`` style: ``reduce_window`` (pooling) and its monoid forms.
+
+The operand is padded (the padding and the holes of ``base_dilation`` hold the monoid's
+identity: they take no part, as in JAX, and the initial value joins each window's result
+once), its windows laid out as trailing axes (``fungrad.prims.windowed``), and reduced
+there. Sums and products differentiate through
+their reductions; max and min pick the first extremal element of each window, as JAX's
+select-and-scatter does, so the gradient of a max pool goes to one element per window.
+
+>>> import numpy as np
+>>> from fungrad import lax
+>>> lax.reduce_window(np.arange(6.0), -np.inf, lax.max, (2,), (2,), 'VALID')
+array([1., 3., 5.])
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.lax.shapes import as_array, pad_general
+from fungrad.prims import elementwise as ew
+from fungrad.prims import structural as st
+from fungrad.prims.conv import dilate_dim, padtype_to_pads
+from fungrad.prims.windowed import windows
+
+__all__ = ["reduce_window", "reduce_window_max", "reduce_window_min", "reduce_window_prod",
+           "reduce_window_sum"]
+
+_MONOID_PRIMS = {ew.add_p: "add", ew.mul_p: "mul", ew.max_p: "max", ew.min_p: "min"}
+
+
+def _identity(monoid: str, dtype: np.dtype):
+    if monoid == "add":
+        return np.zeros((), dtype)
+    if monoid == "mul":
+        return np.ones((), dtype)
+    if dtype.kind == "f":
+        return np.array(-np.inf if monoid == "max" else np.inf, dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return np.array(info.min if monoid == "max" else info.max, dtype)
+    return np.array(monoid == "min", dtype)  # bool: max is any, min is all
+
+
+def _monoid_of(computation: Callable, dtype: np.dtype) -> str:
+    """Which of add / mul / max / min ``computation`` is, read from its traced IR (so
+    ``lax.add``, ``jnp.add``, ``operator.add`` and ``lambda a, b: a + b`` all count)."""
+    from fungrad.api import make_jaxpr
+    known = {operator.add: "add", operator.mul: "mul", max: "max", min: "min"}
+    if computation in known:
+        return known[computation]
+    scalar = np.zeros((), dtype)
+    try:
+        closed = make_jaxpr(computation)(scalar, scalar)
+    except Exception as e:  # noqa: BLE001 -- whatever it raised, say what was expected
+        raise TypeError(f"reduce_window: computation {computation!r} could not be traced on "
+                        f"two scalars ({type(e).__name__}: {e})") from None
+    jaxpr = closed.jaxpr
+    eqns = [e for e in jaxpr.eqns if e.primitive.name != "convert_element_type"]
+    if len(eqns) == 1 and eqns[0].primitive in _MONOID_PRIMS and len(jaxpr.outvars) == 1:
+        return _MONOID_PRIMS[eqns[0].primitive]
+    raise NotImplementedError(
+        f"reduce_window: computation {computation!r} is not one of the monoids fungrad "
+        "reduces windows with (add, mul, max, min, e.g. lax.add or lax.max)")
+
+
+def _window_args(name, aval, window_dimensions, window_strides, padding, base_dilation,
+                 window_dilation):
+    nd = aval.ndim
+
+    def ints(what, v, default, low):
+        if v is None:
+            return (default,) * nd
+        try:
+            v = tuple(operator.index(d) for d in v)
+        except TypeError:
+            raise TypeError(f"{name}: {what} must be a sequence of integers, got "
+                            f"{v!r}") from None
+        if len(v) != nd or any(d < low for d in v):
+            raise ValueError(f"{name}: {what} must have {nd} entries (one per axis of the "
+                             f"operand {aval.str_short()}), each at least {low}, got {v}")
+        return v
+
+    dims = ints("window_dimensions", window_dimensions, None, 0)
+    strides = ints("window_strides", window_strides, 1, 1)
+    base = ints("base_dilation", base_dilation, 1, 1)
+    wdil = ints("window_dilation", window_dilation, 1, 1)
+    if isinstance(padding, str):
+        pads = padtype_to_pads(aval.shape, [dilate_dim(k, r) for k, r in zip(dims, wdil)],
+                               strides, padding)
+    else:
+        try:
+            pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or "
+                             f"(low, high) integer pairs, got {padding!r}") from None
+        if len(pads) != nd:
+            raise ValueError(f"{name}: padding needs {nd} (low, high) pairs (one per axis of "
+                             f"the operand {aval.str_short()}), got {padding!r}")
+    for d, (lo, hi), b in zip(aval.shape, pads, base):
+        if dilate_dim(d, b) + lo + hi < 0:
+            raise ValueError(f"{name}: padding {pads} crops more than the operand "
+                             f"{aval.str_short()} has")
+    return dims, strides, pads, base, wdil
+
+
+def _reduce_windows(name: str, monoid: str, operand, init, window_dimensions, window_strides,
+                    padding, base_dilation, window_dilation):
+    operand = as_array(operand)
+    aval = get_aval(operand)
+    if aval.dtype.kind not in "biufc":
+        raise TypeError(f"{name}: the operand must be numeric, got {aval.str_short()}")
+    dims, strides, pads, base, wdil = _window_args(name, aval, window_dimensions,
+                                                   window_strides, padding, base_dilation,
+                                                   window_dilation)
+    dtype = aval.dtype
+    identity = _identity(monoid, dtype)
+    if init is None:
+        init = identity
+    init_aval = get_aval(init)
+    if init_aval.shape != ():
+        raise TypeError(f"{name}: init_value must be a scalar, got {init_aval.str_short()}")
+    if init_aval.dtype != dtype or init_aval.weak_type:
+        init = ew.convert_element_type(init, dtype)
+    # padding and dilation holes take no part (the identity); the init joins once, after
+    x = pad_general(operand, identity,
+                    tuple((lo, hi, b - 1) for (lo, hi), b in zip(pads, base)))
+    w = windows(x, window_dimensions=dims, window_strides=strides, window_dilation=wdil)
+    nd = aval.ndim
+    out_shape = tuple(w.shape[:nd])
+    taps = math.prod(dims)
+    axes = tuple(range(nd, 2 * nd))
+    if taps == 0:
+        reduced = st.broadcast_to(identity, out_shape)
+    elif monoid == "add":
+        reduced = st.reduce_sum(w, axes)
+    elif monoid == "mul":
+        reduced = st.reduce_prod(w, axes)
+    elif dtype.kind == "b":
+        reduced = (st.reduce_or if monoid == "max" else st.reduce_and)(w, axes)
+    else:
+        # the first extremal element of each window, chosen by index: its derivative
+        # is that element's (one per window), not a share among ties
+        flat = st.reshape(w, out_shape + (taps,))
+        pick = (st.argmax if monoid == "max" else st.argmin)(flat, nd)
+        chosen = ew.eq(st.reshape(pick, out_shape + (1,)), np.arange(taps))
+        reduced = st.reduce_sum(ew.select(chosen, flat, np.zeros((), dtype)), (nd,))
+    concrete_identity = not isinstance(init, Tracer) and \
+        np.array_equal(np.asarray(init), identity)
+    if concrete_identity:
+        return reduced
+    combine = {"add": ew.add, "mul": ew.mul, "max": ew.maximum, "min": ew.minimum}[monoid]
+    if dtype.kind == "b":
+        combine = ew.bitwise_or if monoid == "max" else ew.bitwise_and
+    return combine(init, reduced)
+
+
+def reduce_window(operand: Any, init_value: Any, computation: Callable,
+                  window_dimensions: Sequence[int], window_strides: Sequence[int] | None = None,
+                  padding: Any = "VALID", base_dilation: Sequence[int] | None = None,
+                  window_dilation: Sequence[int] | None = None) -> Any:
+    """Reduce every window of ``operand`` with ``computation`` (add, mul, max or min:
+    ``lax.add``, ``jnp.maximum``, ``lambda a, b: a + b``, ...), starting from
+    ``init_value``; the padding and the holes of ``base_dilation`` take no part.
+    ``padding`` is ``'VALID'``, ``'SAME'``, ``'SAME_LOWER'`` or (low, high) pairs.
+
+    >>> import numpy as np
+    >>> from fungrad import lax
+    >>> reduce_window(np.arange(10.0), 1.0, lax.mul, (2,), (2,))
+    array([ 0.,  6., 20., 42., 72.])
+    """
+    if isinstance(operand, (tuple, list)) and not isinstance(init_value, (tuple, list)):
+        operand = np.asarray(operand)
+    if isinstance(operand, (tuple, list, dict)):
+        raise NotImplementedError("reduce_window: several operands (a pytree with a "
+                                  "variadic computation) are not supported; reduce each "
+                                  "array on its own")
+    dtype = get_aval(as_array(operand)).dtype
+    monoid = _monoid_of(computation, dtype)
+    return _reduce_windows("reduce_window", monoid, operand, init_value, window_dimensions,
+                           window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_sum(operand: Any, window_dimensions: Sequence[int],
+                      window_strides: Sequence[int] | None = None, padding: Any = "VALID",
+                      base_dilation: Sequence[int] | None = None,
+                      window_dilation: Sequence[int] | None = None) -> Any:
+    """The sum of every window (sum pooling; divide by the window size for mean pooling).
+
+    >>> import numpy as np
+    >>> reduce_window_sum(np.arange(4.0), (2,))
+    array([1., 3., 5.])
+    """
+    return _reduce_windows("reduce_window_sum", "add", operand, None, window_dimensions,
+                           window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_prod(operand: Any, window_dimensions: Sequence[int],
+                       window_strides: Sequence[int] | None = None, padding: Any = "VALID",
+                       base_dilation: Sequence[int] | None = None,
+                       window_dilation: Sequence[int] | None = None) -> Any:
+    """The product of every window.
+
+    >>> import numpy as np
+    >>> reduce_window_prod(np.arange(1.0, 5.0), (2,))
+    array([ 2.,  6., 12.])
+    """
+    return _reduce_windows("reduce_window_prod", "mul", operand, None, window_dimensions,
+                           window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_max(operand: Any, window_dimensions: Sequence[int],
+                      window_strides: Sequence[int] | None = None, padding: Any = "VALID",
+                      base_dilation: Sequence[int] | None = None,
+                      window_dilation: Sequence[int] | None = None) -> Any:
+    """The maximum of every window (max pooling); padding counts as ``-inf``.
+
+    >>> import numpy as np
+    >>> reduce_window_max(np.array([[1.0, 5.0], [3.0, 2.0]]), (2, 2))
+    array([[5.]])
+    """
+    return _reduce_windows("reduce_window_max", "max", operand, None, window_dimensions,
+                           window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_min(operand: Any, window_dimensions: Sequence[int],
+                      window_strides: Sequence[int] | None = None, padding: Any = "VALID",
+                      base_dilation: Sequence[int] | None = None,
+                      window_dilation: Sequence[int] | None = None) -> Any:
+    """The minimum of every window; padding counts as ``+inf``.
+
+    >>> import numpy as np
+    >>> reduce_window_min(np.array([3.0, 1.0, 2.0]), (2,), padding='SAME')
+    array([1., 1., 2.])
+    """
+    return _reduce_windows("reduce_window_min", "min", operand, None, window_dimensions,
+                           window_strides, padding, base_dilation, window_dilation)
