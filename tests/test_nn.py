@@ -56,6 +56,7 @@ ACTIVATIONS = {  # name -> (fungrad function, numpy reference, kinks to keep awa
                          lambda x: np.where(x >= 0, x, 0.2 * x), [0.0]),
     "hard_tanh": (nn.hard_tanh, lambda x: np.clip(x, -1, 1), [-1.0, 1.0]),
     "identity": (nn.identity, lambda x: np.asarray(x), []),
+    "tanh": (nn.tanh, np.tanh, []),
     "hard_sigmoid": (nn.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
     "hard_silu": (nn.hard_silu, lambda x: x * np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
     "hard_swish": (nn.hard_swish, lambda x: x * np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
@@ -89,7 +90,7 @@ def test_activation_table_covers_nn():
     names = {"relu", "relu6", "sigmoid", "log_sigmoid", "softplus", "silu", "swish", "gelu",
              "elu", "leaky_relu", "hard_tanh", "identity", "hard_sigmoid", "hard_silu",
              "hard_swish", "sparse_plus", "sparse_sigmoid", "soft_sign", "squareplus", "mish",
-             "celu", "selu"}
+             "celu", "selu", "tanh"}
     assert names <= set(ACTIVATIONS)
     assert all(callable(getattr(nn, n)) for n in names)
 

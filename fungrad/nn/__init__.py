@@ -15,11 +15,12 @@ from fungrad.nn.functions import (  # noqa: F401
     sparse_sigmoid, squareplus, standardize, swish,
 )
 from fungrad.nn.attention import dot_product_attention  # noqa: F401
+from fungrad.numpy import tanh  # noqa: F401  (jax.nn.tanh is jax.numpy.tanh)
 
 __all__ = [
     "celu", "dot_product_attention", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu",
     "hard_swish", "hard_tanh", "identity", "leaky_relu", "log1mexp", "log_sigmoid",
     "log_softmax", "logmeanexp", "logsumexp", "mish", "one_hot", "relu", "relu6", "selu",
     "sigmoid", "silu", "soft_sign", "softmax", "softplus", "sparse_plus", "sparse_sigmoid",
-    "squareplus", "standardize", "swish",
+    "squareplus", "standardize", "swish", "tanh",
 ]
