@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from fungrad.core import ShapedArray, bind
+from fungrad.core import ShapedArray, bind, value_aval
 from fungrad.prims.rules import deflinear, primitive
 from fungrad.prims.structural import reshape
 
@@ -54,6 +54,7 @@ def _windows_abstract(aval, *, window_dimensions, window_strides, window_dilatio
 
 def _windows_impl(x, *, window_dimensions, window_strides, window_dilation):
     x = np.asarray(x)
+    _check("reduce_window", value_aval(x), window_dimensions, window_strides, window_dilation)
     out = window_positions(x.shape, window_dimensions, window_strides, window_dilation)
     if 0 in out or 0 in window_dimensions:
         return np.zeros(out + tuple(window_dimensions), x.dtype)
