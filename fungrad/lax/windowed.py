@@ -25,7 +25,7 @@ from fungrad.lax.shapes import as_array, pad_general
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.conv import dilate_dim, padtype_to_pads
-from fungrad.prims.windowed import windows
+from fungrad.prims.windowed import window_max, window_min, window_total, windows
 
 __all__ = ["reduce_window", "reduce_window_max", "reduce_window_min", "reduce_window_prod",
            "reduce_window_sum"]
@@ -136,19 +136,16 @@ def _reduce_windows(name: str, monoid: str, operand, init, window_dimensions, wi
     axes = tuple(range(nd, 2 * nd))
     if taps == 0:
         reduced = st.broadcast_to(identity, out_shape)
+    elif monoid == "add" and dtype.kind in "fc":
+        reduced = window_total(w, nd)
     elif monoid == "add":
-        reduced = st.reduce_sum(w, axes)
+        reduced = st.reduce_sum(w, axes)  # numpy's integer widening
     elif monoid == "mul":
         reduced = st.reduce_prod(w, axes)
     elif dtype.kind == "b":
         reduced = (st.reduce_or if monoid == "max" else st.reduce_and)(w, axes)
     else:
-        # the first extremal element of each window, chosen by index: its derivative
-        # is that element's (one per window), not a share among ties
-        flat = st.reshape(w, out_shape + (taps,))
-        pick = (st.argmax if monoid == "max" else st.argmin)(flat, nd)
-        chosen = ew.eq(st.reshape(pick, out_shape + (1,)), np.arange(taps))
-        reduced = st.reduce_sum(ew.select(chosen, flat, np.zeros((), dtype)), (nd,))
+        reduced = (window_max if monoid == "max" else window_min)(w, nd)
     concrete_identity = not isinstance(init, Tracer) and \
         np.array_equal(np.asarray(init), identity)
     if concrete_identity:

@@ -4,4 +4,4 @@
 contractions, indexing) and ``linalg`` (inv, solve, det). Control-flow primitives (cond,
 while, scan) live in ``fungrad.control_flow``; ``guard`` lives in ``fungrad.core``.
 """
-from fungrad.prims import conv, elementwise, linalg, structural  # noqa: F401
+from fungrad.prims import bits, conv, elementwise, linalg, slicing, structural, windowed  # noqa: F401

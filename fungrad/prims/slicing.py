@@ -1,0 +1,148 @@
+"""Slicing at traced positions: ``dynamic_slice`` and ``dynamic_update_slice``.
+
+The start indices are operands (scalars, possibly traced), the sizes are params, so one IR
+serves every start. As in XLA, a start is clamped so the slice stays inside the operand:
+``0 <= start <= dim - size``. Each is linear in its array operands and the other's
+transpose: the cotangent of a slice is written into zeros, the cotangent of an update is
+sliced out.
+
+>>> import numpy as np
+>>> dynamic_slice(np.arange(5.0), [np.int64(3)], (3,))  # start 3 clamped to 2
+array([2., 3., 4.])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import ShapedArray, bind, value_aval
+from fungrad.prims.rules import primitive
+from fungrad.prims.structural import broadcast_to, zeros
+
+
+def _clamped_starts(starts, shape, sizes) -> tuple:
+    return tuple(int(min(max(int(s), 0), d - k)) for s, d, k in zip(starts, shape, sizes))
+
+
+def _check_starts(name: str, operand, starts):
+    if len(starts) != operand.ndim:
+        raise TypeError(f"{name}: needs one start index per axis of the operand "
+                        f"{operand.str_short()}, got {len(starts)}")
+    for i, s in enumerate(starts):
+        if s.shape != () or s.dtype.kind not in "iu":
+            raise TypeError(f"{name}: start index {i} must be an integer scalar, got "
+                            f"{s.str_short()}")
+
+
+def _dynamic_slice_abstract(operand, *starts, slice_sizes):
+    _check_starts("dynamic_slice", operand, starts)
+    if len(slice_sizes) != operand.ndim or any(
+            not 0 <= k <= d for k, d in zip(slice_sizes, operand.shape)):
+        raise TypeError(f"dynamic_slice: slice_sizes {slice_sizes} must give one size per "
+                        f"axis of the operand {operand.str_short()}, each within the axis")
+    return ShapedArray(slice_sizes, operand.dtype)
+
+
+def _dynamic_slice_impl(operand, *starts, slice_sizes):
+    operand = np.asarray(operand)
+    _dynamic_slice_abstract(value_aval(operand), *map(value_aval, starts),
+                            slice_sizes=slice_sizes)  # eager calls check too
+    begin = _clamped_starts(starts, operand.shape, slice_sizes)
+    return operand[tuple(slice(b, b + k) for b, k in zip(begin, slice_sizes))]
+
+
+dynamic_slice_p = primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract)
+
+
+def dynamic_slice(operand, starts, slice_sizes):
+    """``operand[s0:s0+k0, s1:s1+k1, ...]`` with starts clamped into the operand."""
+    return bind(dynamic_slice_p, operand, *starts,
+                slice_sizes=tuple(int(k) for k in slice_sizes))
+
+
+def _dus_abstract(operand, update, *starts):
+    _check_starts("dynamic_update_slice", operand, starts)
+    if update.ndim != operand.ndim or any(u > d for u, d in zip(update.shape, operand.shape)):
+        raise TypeError(f"dynamic_update_slice: the update {update.str_short()} must have the "
+                        f"operand's rank and fit inside the operand {operand.str_short()}")
+    return ShapedArray(operand.shape, operand.dtype)
+
+
+def _dus_impl(operand, update, *starts):
+    out = np.array(operand, copy=True)
+    update = np.asarray(update)
+    _dus_abstract(value_aval(out), value_aval(update), *map(value_aval, starts))
+    begin = _clamped_starts(starts, out.shape, update.shape)
+    out[tuple(slice(b, b + k) for b, k in zip(begin, update.shape))] = update
+    return out
+
+
+dynamic_update_slice_p = primitive("dynamic_update_slice", _dus_impl, _dus_abstract)
+
+
+def dynamic_update_slice(operand, update, starts):
+    """``operand`` with ``update`` written at the (clamped) starts."""
+    return bind(dynamic_update_slice_p, operand, update, *starts)
+
+
+# ----------------------------------------------------------------------------- derivatives
+def _dynamic_slice_jvp(primals, tangents, slice_sizes):
+    x, *starts = primals
+    ans = dynamic_slice(x, starts, slice_sizes)
+    t = tangents[0]
+    return ans, None if t is None else dynamic_slice(t, starts, slice_sizes)
+
+
+def _dynamic_slice_vjp(g, primals, ans, needs, slice_sizes):
+    x, *starts = primals
+    if not needs[0]:
+        return [None] * len(primals)
+    ct = dynamic_update_slice(zeros(x.shape, g.dtype), g, starts)
+    return [ct] + [None] * len(starts)
+
+
+def _dus_jvp(primals, tangents):
+    x, u, *starts = primals
+    ans = dynamic_update_slice(x, u, starts)
+    tx, tu = tangents[0], tangents[1]
+    if tx is None and tu is None:
+        return ans, None
+    dtype = ans.dtype
+    tx = zeros(x.shape, dtype) if tx is None else tx
+    tu = zeros(u.shape, dtype) if tu is None else tu
+    return ans, dynamic_update_slice(tx, tu, starts)
+
+
+def _dus_vjp(g, primals, ans, needs):
+    x, u, *starts = primals
+    ct_x = dynamic_update_slice(g, zeros(u.shape, g.dtype), starts) if needs[0] else None
+    ct_u = dynamic_slice(g, starts, u.shape) if needs[1] else None
+    return [ct_x, ct_u] + [None] * len(starts)
+
+
+dynamic_slice_p.jvp, dynamic_slice_p.vjp = _dynamic_slice_jvp, _dynamic_slice_vjp
+dynamic_update_slice_p.jvp, dynamic_update_slice_p.vjp = _dus_jvp, _dus_vjp
+
+
+# ----------------------------------------------------------------------------- batching
+_ZERO = np.int64(0)
+
+
+def _batch_dynamic_slice(args, batched, size, slice_sizes):
+    if any(batched[1:]):
+        return None  # a start per example: one slice each
+    return dynamic_slice(args[0], [_ZERO] + list(args[1:]), (size,) + slice_sizes), True
+
+
+def _batch_dus(args, batched, size):
+    if any(batched[2:]):
+        return None
+    x, u = args[0], args[1]
+    if not batched[0]:
+        x = broadcast_to(x, (size,) + tuple(x.shape))
+    if not batched[1]:
+        u = broadcast_to(u, (size,) + tuple(u.shape))
+    return dynamic_update_slice(x, u, [_ZERO] + list(args[2:])), True
+
+
+dynamic_slice_p.batch = _batch_dynamic_slice
+dynamic_update_slice_p.batch = _batch_dus
