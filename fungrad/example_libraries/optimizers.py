@@ -120,6 +120,18 @@ def optimizer(opt_maker: Callable) -> Callable[..., Optimizer]:
 # Optimizers
 # ---------------------------------------------------------------------------------------------
 
+def _init_with_zeros(n: int) -> Callable:
+    """init(x0) -> (x0, and n zero arrays like it): the state of most optimizers."""
+    def init(x0):
+        return (x0,) + tuple(fnp.zeros_like(x0) for _ in range(n))
+    return init
+
+
+def _params(state):
+    """The parameters: the first entry of a state tuple."""
+    return state[0]
+
+
 @optimizer
 def sgd(step_size):
     """Stochastic gradient descent: x <- x - step_size(i) g.
@@ -153,18 +165,14 @@ def momentum(step_size, mass: float):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0)
+    init = _init_with_zeros(1)
 
     def update(i, g, state):
         x, velocity = state
         velocity = mass * velocity + g
         return x - step_size(i) * velocity, velocity
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -177,18 +185,14 @@ def nesterov(step_size, mass: float):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0)
+    init = _init_with_zeros(1)
 
     def update(i, g, state):
         x, velocity = state
         velocity = mass * velocity + g
         return x - step_size(i) * (mass * velocity + g), velocity
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -202,8 +206,7 @@ def adagrad(step_size, momentum: float = 0.9):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0), fnp.zeros_like(x0)
+    init = _init_with_zeros(2)
 
     def update(i, g, state):
         x, g_sq, m = state
@@ -213,10 +216,7 @@ def adagrad(step_size, momentum: float = 0.9):
         m = (1.0 - momentum) * (g * g_sq_inv_sqrt) + momentum * m
         return x - step_size(i) * m, g_sq, m
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -229,18 +229,14 @@ def rmsprop(step_size, gamma: float = 0.9, eps: float = 1e-8):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0)
+    init = _init_with_zeros(1)
 
     def update(i, g, state):
         x, avg_sq_grad = state
         avg_sq_grad = avg_sq_grad * gamma + fnp.square(g) * (1.0 - gamma)
         return x - step_size(i) * g / fnp.sqrt(avg_sq_grad + eps), avg_sq_grad
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -255,8 +251,7 @@ def rmsprop_momentum(step_size, gamma: float = 0.9, eps: float = 1e-8,
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0), fnp.zeros_like(x0)
+    init = _init_with_zeros(2)
 
     def update(i, g, state):
         x, avg_sq_grad, mom = state
@@ -264,10 +259,7 @@ def rmsprop_momentum(step_size, gamma: float = 0.9, eps: float = 1e-8,
         mom = momentum * mom + step_size(i) * g / fnp.sqrt(avg_sq_grad + eps)
         return x - mom, avg_sq_grad, mom
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -281,8 +273,7 @@ def adam(step_size, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0), fnp.zeros_like(x0)
+    init = _init_with_zeros(2)
 
     def update(i, g, state):
         x, m, v = state
@@ -293,10 +284,7 @@ def adam(step_size, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
         vhat = v / (1 - fnp.asarray(b2, dtype) ** (i + 1))
         return x - step_size(i) * mhat / (fnp.sqrt(vhat) + eps), m, v
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
@@ -310,8 +298,7 @@ def adamax(step_size, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
     """
     step_size = make_schedule(step_size)
 
-    def init(x0):
-        return x0, fnp.zeros_like(x0), fnp.zeros_like(x0)
+    init = _init_with_zeros(2)
 
     def update(i, g, state):
         x, m, u = state
@@ -320,10 +307,7 @@ def adamax(step_size, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
         correction = 1 - fnp.asarray(b1, fnp.result_type(m)) ** (i + 1)
         return x - step_size(i) / correction * m / (u + eps), m, u
 
-    def get_params(state):
-        return state[0]
-
-    return init, update, get_params
+    return init, update, _params
 
 
 @optimizer
