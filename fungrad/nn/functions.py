@@ -227,24 +227,25 @@ def gelu(x, approximate: bool = True):
     """
     x = fnp.asarray(x)
     if not approximate:
-        erfc = _special_function("erfc")
-        return 0.5 * x * erfc(-x * math.sqrt(0.5))
+        special = _special_module()
+        if hasattr(special, "erfc"):  # erfc(-x / sqrt 2) stays accurate for x << 0
+            return 0.5 * x * special.erfc(-x * math.sqrt(0.5))
+        return 0.5 * x * (1.0 + special.erf(x * math.sqrt(0.5)))
     c = math.sqrt(2.0 / math.pi)
     return 0.5 * x * (1.0 + fnp.tanh(c * (x + 0.044715 * x ** 3)))
 
 
-def _special_function(name: str):
-    """A function of ``fungrad.prims.special`` (where the error functions live), or a clear
-    error while that module is not there."""
+def _special_module():
+    """``fungrad.prims.special`` (where the error functions live), or a clear error while
+    this build of fungrad lacks it."""
     try:
         from fungrad.prims import special
     except ImportError:
         special = None
-    fn = getattr(special, name, None)
-    if fn is None:
-        raise NotImplementedError(f"fungrad.nn.gelu(approximate=False) needs {name}, which "
-                                  "this build of fungrad lacks; use approximate=True")
-    return fn
+    if not hasattr(special, "erf") and not hasattr(special, "erfc"):
+        raise NotImplementedError("fungrad.nn.gelu(approximate=False) needs erf, which this "
+                                  "build of fungrad lacks; use approximate=True")
+    return special
 
 
 def elu(x, alpha: float = 1.0):
