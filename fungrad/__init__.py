@@ -17,5 +17,6 @@ from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
 from fungrad.custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401
 from fungrad import numpy, nn, tree_util, lax  # noqa: F401,E402
+from fungrad import random  # noqa: F401,E402
 
 __version__ = "0.1.0"
