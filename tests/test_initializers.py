@@ -166,3 +166,9 @@ def test_under_jit():
     with pytest.raises(NotImplementedError, match="orthogonal: a traced key"):
         fungrad.jit(lambda key: init.orthogonal()(key, (3, 3)))(random.key(0))
     assert init.orthogonal()(random.key(0), (3, 3)).shape == (3, 3)
+
+
+def test_reachable_as_jax_nn_initializers():
+    import fungrad.nn
+    assert fungrad.nn.initializers is init
+    assert init.xavier_uniform is init.glorot_uniform and init.kaiming_normal is init.he_normal

@@ -16,6 +16,7 @@ from fungrad.nn.functions import (  # noqa: F401
 )
 from fungrad.nn.attention import dot_product_attention  # noqa: F401
 from fungrad.numpy import tanh  # noqa: F401  (jax.nn.tanh is jax.numpy.tanh)
+from fungrad.nn import initializers  # noqa: F401,E402
 
 __all__ = [
     "celu", "dot_product_attention", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu",
