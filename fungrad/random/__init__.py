@@ -23,3 +23,6 @@ from fungrad.random.continuous import (  # noqa: F401
 from fungrad.random.discrete import (  # noqa: F401
     bernoulli, categorical, choice, geometric, permutation, rademacher, randint,
 )
+from fungrad.random.gamma import (  # noqa: F401
+    ball, beta, chisquare, dirichlet, f, gamma, generalized_normal, loggamma, random_gamma_p, t,
+)
