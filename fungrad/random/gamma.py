@@ -139,7 +139,11 @@ _math_lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _lgamma(x):
-    return np.asarray(_math_lgamma(np.asarray(x, np.float64)), np.float64)
+    """log |Gamma(x)|; inf at the poles (0, -1, ...), as the special function has it."""
+    x = np.asarray(x, np.float64)
+    pole = (x <= 0) & (x == np.floor(x))
+    out = np.asarray(_math_lgamma(np.where(pole | ~np.isfinite(x), 1.0, x)), np.float64)
+    return np.where(pole, np.inf, np.where(np.isfinite(x), out, np.abs(x)))
 
 
 def _digamma(x):
