@@ -69,17 +69,24 @@ def _erf_inv_impl(x):
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
+    shape, x = x.shape, x.reshape(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = -np.log1p(-(x * x))
-        s = np.sqrt(w)
+        # the central branch for all, then the tail branches for the few that need them
         if x.dtype == np.float32:
-            p = np.where(w < 5, _horner_fused_32(_SMALL_32, w - np.float32(2.5)),
-                         _horner_fused_32(_LARGE_32, s - np.float32(3.0)))
+            horner, branches = _horner_fused_32, ((5.0, _LARGE_32, 3.0),)
+            p = horner(_SMALL_32, w - np.float32(2.5))
         else:
-            p = np.where(w < 6.25, _horner(_SMALL_64, w - 3.125),
-                         np.where(w < 16, _horner(_MIDDLE_64, s - 3.25),
-                                  _horner(_TAIL_64, s - 5.0)))
-        out = np.where(np.abs(x) == 1, x * np.inf, p * x).astype(x.dtype)
+            horner, branches = _horner, ((6.25, _MIDDLE_64, 3.25), (16.0, _TAIL_64, 5.0))
+            p = horner(_SMALL_64, w - 3.125)
+        for threshold, coefficients, shift in branches:
+            tail = np.flatnonzero(~(w < threshold))  # NaN w (|x| > 1) goes here too
+            if tail.size:
+                p[tail] = horner(coefficients, np.sqrt(w[tail]) - w.dtype.type(shift))
+        out = p * x
+        ends = np.flatnonzero(np.abs(x) == 1)
+        out[ends] = x[ends] * np.inf
+    out = out.astype(x.dtype, copy=False).reshape(shape)
     return out if out.ndim else out[()]
 
 
