@@ -241,8 +241,8 @@ def inv(a, overwrite_a: bool = False, check_finite: bool = True):
 def det(a, overwrite_a: bool = False, check_finite: bool = True):
     """scipy.linalg.det.
 
-    >>> det(np.array([[2.0, 1.0], [1.0, 2.0]]))
-    np.float64(3.0)
+    >>> det(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    np.float64(6.0)
     """
     return nla.det(_square("det", a))
 
