@@ -15,6 +15,8 @@ write them) become JAX's by conjugating the cotangent in and the result out, whi
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
@@ -115,9 +117,15 @@ def cast(x, dtype):
 
 def tri_mask(shape: tuple, k: int, lower: bool, dtype) -> np.ndarray:
     """The constant ``tril(ones, k)`` (``triu`` if not ``lower``) for matrices of ``shape``."""
-    m, n = shape[-2:]
+    return _tri_mask(shape[-2], shape[-1], k, lower, np.dtype(dtype))
+
+
+@lru_cache(maxsize=64)
+def _tri_mask(m: int, n: int, k: int, lower: bool, dtype: np.dtype) -> np.ndarray:
     mask = np.tril(np.ones((m, n)), k) if lower else np.triu(np.ones((m, n)), k)
-    return mask.astype(dtype)
+    mask = mask.astype(dtype)
+    mask.flags.writeable = False  # shared by every rule that asks for it
+    return mask
 
 
 def tril(x, k: int = 0):
@@ -130,7 +138,14 @@ def triu(x, k: int = 0):
 
 def eye_like(x) -> np.ndarray:
     m, n = _shape(x)[-2:]
-    return np.eye(m, n, dtype=_dtype(x))
+    return _eye(m, n, np.dtype(_dtype(x)))
+
+
+@lru_cache(maxsize=64)
+def _eye(m: int, n: int, dtype: np.dtype) -> np.ndarray:
+    eye = np.eye(m, n, dtype=dtype)
+    eye.flags.writeable = False
+    return eye
 
 
 def diagonal(x):
@@ -365,7 +380,10 @@ def _triangular_solve_impl(a, b, lower, transpose_a, conjugate_a, unit_diagonal)
     flat_out = out.reshape((-1,) + b.shape[-2:])
     for i in range(flat_a.shape[0]):
         if solve_triangular is not None:
-            flat_out[i] = solve_triangular(flat_a[i], flat_b[i], trans=trans, lower=lower,
+            ai, t, low = flat_a[i], trans, lower
+            if t < 2 and ai.flags.c_contiguous:  # LAPACK wants Fortran order: a^T is that
+                ai, t, low = ai.T, 1 - t, not low
+            flat_out[i] = solve_triangular(ai, flat_b[i], trans=t, lower=low,
                                            unit_diagonal=unit_diagonal, check_finite=False)
             continue
         m = np.tril(flat_a[i]) if lower else np.triu(flat_a[i])
