@@ -117,8 +117,7 @@ def _is_complex(x) -> bool:
 
 def _h(x):
     """Conjugate transpose of the last two axes."""
-    x = fnp.matrix_transpose(x)
-    return fnp.conj(x) if _is_complex(x) else x
+    return la.hermitian(x)
 
 
 def _symmetrize(a):
@@ -866,6 +865,4 @@ def vecdot(x1, x2, /, *, axis: int = -1):
     array([3., 7.])
     """
     x1 = fnp._arr(x1)
-    if _is_complex(x1):
-        x1 = fnp.conj(x1)
-    return fnp.vecdot(x1, x2, axis=axis)
+    return fnp.vecdot(la.conj(x1), x2, axis=axis)

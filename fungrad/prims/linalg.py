@@ -75,26 +75,27 @@ def matrix_transpose(a):
     return transpose(a, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
+def _complex_op(name: str):
+    """fungrad's complex primitive ``name`` (``conj``, ``real``), which complex inputs need."""
+    try:
+        from fungrad.prims import complex as complex_prims
+    except ImportError:
+        complex_prims = None
+    op = getattr(complex_prims, name, None)
+    if op is None:
+        raise NotImplementedError(f"complex linear algebra needs fungrad's complex {name} "
+                                  "primitive, which this fungrad build lacks")
+    return op
+
+
 def conj(x):
     """Complex conjugate; the identity on real arrays (no equation is recorded)."""
-    if _dtype(x).kind != "c":
-        return x
-    op = getattr(ew, "conj", None)  # complex elementwise support comes with fungrad's conj
-    if op is None:
-        raise NotImplementedError("derivatives of complex linear algebra need the complex "
-                                  "conjugate primitive, which this fungrad build lacks")
-    return op(x)
+    return _complex_op("conj")(x) if _dtype(x).kind == "c" else x
 
 
 def real(x):
     """Real part; the identity on real arrays."""
-    if _dtype(x).kind != "c":
-        return x
-    op = getattr(ew, "real", None)
-    if op is None:
-        raise NotImplementedError("derivatives of complex linear algebra need the real-part "
-                                  "primitive, which this fungrad build lacks")
-    return op(x)
+    return _complex_op("real")(x) if _dtype(x).kind == "c" else x
 
 
 def hermitian(a):

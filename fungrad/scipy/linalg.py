@@ -388,7 +388,7 @@ def toeplitz(c, r=None):
            [3., 2.]])
     """
     c = fnp.ravel(fnp._arr(c))
-    r = fnp.conj(c) if r is None else fnp.ravel(fnp._arr(r))
+    r = la.conj(c) if r is None else fnp.ravel(fnp._arr(r))
     m, n = get_aval(c).shape[0], get_aval(r).shape[0]
     if m == 0 or n == 0:
         return np.zeros((m, n), np.result_type(get_aval(c).dtype, get_aval(r).dtype))
