@@ -386,3 +386,15 @@ def test_integer_input_is_float64_and_matrix_power_needs_integer():
         L.matrix_power(np.eye(2), 1.5)
     with pytest.raises(TypeError, match=r"cholesky: argument a .*i64\[2,2\]"):
         fungrad.make_jaxpr(fungrad.prims.decompositions.cholesky)(np.ones((2, 2), np.int64))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0)])
+@pytest.mark.parametrize("name", ["cholesky", "eigh", "svd", "qr", "inv", "slogdet", "pinv",
+                                  "det", "eigvalsh"])
+def test_empty_matrices(name, shape):
+    a = np.zeros(shape)
+    ours, theirs = getattr(L, name)(a), getattr(np.linalg, name)(a)
+    assert [np.shape(x) for x in _leaves(ours)] == [np.shape(x) for x in _leaves(theirs)]
+    g = fungrad.grad(lambda a: sum(fnp.sum(x) for x in fungrad.tree_util.tree_leaves(
+        getattr(L, name)(a))))(a)
+    assert g.shape == shape

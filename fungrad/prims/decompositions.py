@@ -22,7 +22,7 @@ import numpy as np
 from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import add, convert_element_type, div, eq, mul, neg, sub
 from fungrad.prims.linalg import (
-    adjoint_to_transpose, batch_stacked, cast, conj, diag_matrix, diagonal, eye_like,
+    adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
     hermitian, matmul, matrices, matrix_transpose, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
     _dtype, _shape,
@@ -55,7 +55,7 @@ def _cholesky_impl(a):
         # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
         a = np.asarray(a)
         out = np.empty(a.shape, a.dtype)
-        flat, flat_out = a.reshape((-1,) + a.shape[-2:]), out.reshape((-1,) + a.shape[-2:])
+        flat, flat_out = flat_stack(a), flat_stack(out)
         for i in range(flat.shape[0]):
             try:
                 flat_out[i] = np.linalg.cholesky(flat[i])
@@ -493,9 +493,9 @@ def _lu_impl(a):
     lu = np.empty(a.shape, a.dtype)
     piv = np.empty(a.shape[:-2] + (k,), np.int32)
     perm = np.empty(a.shape[:-2] + (m,), np.int32)
-    flat = a.reshape((-1, m, n))
-    for i, (lu_i, piv_i, perm_i) in enumerate(zip(lu.reshape((-1, m, n)),
-                                                  piv.reshape((-1, k)), perm.reshape((-1, m)))):
+    flat = flat_stack(a)
+    for i, (lu_i, piv_i, perm_i) in enumerate(zip(flat_stack(lu), flat_stack(piv, 1),
+                                                  flat_stack(perm, 1))):
         lu_i[...], piv_i[...] = _lu_one(flat[i])
         perm_i[...] = pivots_to_permutation_np(piv_i, m)
     return [lu, piv, perm]
@@ -580,7 +580,7 @@ def _pivots_abstract(piv, permutation_size):
 def _pivots_impl(piv, permutation_size):
     piv = np.asarray(piv)
     out = np.empty(piv.shape[:-1] + (permutation_size,), np.int32)
-    for p, o in zip(piv.reshape((-1, piv.shape[-1])), out.reshape((-1, permutation_size))):
+    for p, o in zip(flat_stack(piv, 1), flat_stack(out, 1)):
         o[...] = pivots_to_permutation_np(p, permutation_size)
     return out
 

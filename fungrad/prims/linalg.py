@@ -63,6 +63,13 @@ def inexact(name: str, aval: ShapedArray, arg: str = "a") -> None:
                         f"got {aval.str_short()}")
 
 
+def flat_stack(x: np.ndarray, core: int = 2) -> np.ndarray:
+    """``x`` as one stack of its trailing ``core``-dimensional items (a view), for the
+    impls that loop over LAPACK calls; an empty stack or empty items are fine."""
+    count = int(np.prod(x.shape[:x.ndim - core], dtype=np.int64))
+    return x.reshape((count,) + x.shape[x.ndim - core:])
+
+
 def matmul(a, b):
     """Stacked matrix product of two arrays of equal rank >= 2."""
     n = len(_shape(a))
@@ -376,9 +383,7 @@ def _triangular_solve_impl(a, b, lower, transpose_a, conjugate_a, unit_diagonal)
     except ImportError:
         solve_triangular = None
     out = np.empty(b.shape, dtype)
-    flat_a = a.reshape((-1,) + a.shape[-2:])
-    flat_b = b.reshape((-1,) + b.shape[-2:])
-    flat_out = out.reshape((-1,) + b.shape[-2:])
+    flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
     for i in range(flat_a.shape[0]):
         if solve_triangular is not None:
             ai, t, low = flat_a[i], trans, lower
