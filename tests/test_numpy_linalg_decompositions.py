@@ -273,6 +273,11 @@ def test_repeated_eigenvalues_behave_as_jax():
     eye = np.eye(3)
     np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(L.eigvalsh(a)))(eye), eye)
     np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(L.svdvals(a)))(eye), eye)
+    # an eigen/singular-vector output nobody reads adds nothing (JAX's symbolic zero)
+    np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(L.eigh(a)[0]))(eye), eye)
+    np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(L.svd(a)[1]))(eye), eye)
+    np.testing.assert_allclose(fungrad.grad(lambda a: L.norm(a, 2))(np.diag([3.0, 1, 1])),
+                               np.diag([1.0, 0, 0]), atol=1e-12)  # JAX 0.10's value
     with np.errstate(divide="ignore", invalid="ignore"):  # 1 / (w_j - w_i) = inf, as JAX
         assert np.isnan(fungrad.grad(lambda a: fnp.sum(L.eigh(a)[1]))(eye)).all()
 

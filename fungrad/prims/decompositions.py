@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
-from fungrad.prims.elementwise import add, convert_element_type, div, eq, mul, neg, sub
+from fungrad.prims.elementwise import (
+    add, convert_element_type, div, eq, mul, neg, select, sub,
+)
 from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
     hermitian, matmul, matrices, matrix_transpose, real, scale_columns,
@@ -229,6 +231,12 @@ def eigh(a, lower: bool = True, eigvals_only: bool = False):
     return bind(eigh_p, a, lower=bool(lower), eigvals_only=bool(eigvals_only))
 
 
+def _reciprocal_or_inf(x):
+    """``1 / x``, inf where x is 0, without numpy's divide-by-zero warning."""
+    zero = eq(x, 0.0)
+    return select(zero, np.inf, div(1.0, select(zero, 1.0, x)))
+
+
 def _eig_gaps(w):
     """``F_ij = 1 / (w_j - w_i)`` off the diagonal, 0 on it (inf where eigenvalues repeat,
     as in JAX: eigenvector derivatives are undefined there)."""
@@ -236,7 +244,14 @@ def _eig_gaps(w):
     eye = np.eye(n, dtype=_dtype(w))
     wj = reshape(w, _shape(w)[:-1] + (1, n))
     wi = reshape(w, _shape(w) + (1,))
-    return sub(div(1.0, add(sub(wj, wi), eye)), eye)
+    return sub(_reciprocal_or_inf(add(sub(wj, wi), eye)), eye)
+
+
+def _gap_weighted(f, m):
+    """``F * m`` for a reverse rule, with 0 where ``m`` is 0: a vector output nobody reads
+    gets a zero cotangent, and it must add nothing even where ``F`` is inf (repeated
+    eigenvalues), as JAX's symbolic zero adds nothing."""
+    return mul(select(eq(m, 0.0), 0.0, f), m)
 
 
 def _eigh_jvp(primals, tangents, lower, eigvals_only):
@@ -265,7 +280,7 @@ def _eigh_vjp(cts, primals, ans, needs, lower, eigvals_only):
         inner = diag_matrix(cast(gw, _dtype(v)))
         if gv is not None:
             f = cast(_eig_gaps(w), _dtype(v))
-            inner = add(inner, mul(f, matmul(hermitian(v), gv)))
+            inner = add(inner, _gap_weighted(f, matmul(hermitian(v), gv)))
         return matmul(matmul(v, inner), hermitian(v))
 
     return [adjoint_to_transpose(adjoint, *cts)]
@@ -322,7 +337,7 @@ def _svd_parts(s):
     eye = np.eye(k, dtype=_dtype(s))
     sj = reshape(s, _shape(s)[:-1] + (1, k))
     si = reshape(s, _shape(s) + (1,))
-    f = sub(div(1.0, add(mul(add(sj, si), sub(sj, si)), eye)), eye)
+    f = sub(_reciprocal_or_inf(add(mul(add(sj, si), sub(sj, si)), eye)), eye)
     zero = convert_element_type(eq(s, 0.0), _dtype(s))
     s_inv = sub(div(1.0, add(s, zero)), zero)
     return f, s_inv
@@ -378,9 +393,9 @@ def _svd_vjp(cts, primals, ans, needs, full_matrices, compute_uv):
         f, s_c, s_inv_c = cast(f, dtype), cast(s, dtype), cast(s_inv, dtype)
         gv = hermitian(gvh)
         gu_in, gv_in = matmul(hermitian(u), gu), matmul(vh, gv)
-        p = mul(f, gu_in)
+        p = _gap_weighted(f, gu_in)
         inner = add(inner, scale_columns(add(p, hermitian(p)), s_c))
-        pv = mul(f, gv_in)
+        pv = _gap_weighted(f, gv_in)
         inner = add(inner, scale_rows(add(pv, hermitian(pv)), s_c))
         if dtype.kind == "c":
             d = mul(scale_columns(gu_in, s_inv_c), eye_like(gu_in))
