@@ -403,3 +403,25 @@ def test_empty_matrices(name, shape):
     g = fungrad.grad(lambda a: sum(fnp.sum(x) for x in fungrad.tree_util.tree_leaves(
         getattr(L, name)(a))))(a)
     assert g.shape == shape
+
+
+def cofactors(a):
+    n = a.shape[0]
+    return np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1))
+                      for j in range(n)] for i in range(n)])
+
+
+@pytest.mark.parametrize("a", [np.zeros((3, 3)), np.outer([1.0, 2, 3], [1.0, -1, 2]),
+                               np.outer([1.0, 2, 3], [1.0, -1, 2]) + np.outer([0.0, 1, 1],
+                                                                             [1.0, 0, 0])],
+                         ids=["zero", "rank1", "rank2"])
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix(a):
+    # as JAX: finite, the cofactors (where det(A) inv(A)^T has no value)
+    np.testing.assert_allclose(fungrad.grad(L.det)(a), cofactors(a), atol=1e-12)
+    _, t = fungrad.jvp(L.det, (a,), (np.ones((3, 3)),))
+    np.testing.assert_allclose(t, np.sum(cofactors(a)), atol=1e-12)
+
+
+def test_det_second_derivatives_at_the_identity():
+    with np.errstate(all="ignore"):  # the SVD branch, not taken, divides by gaps of 0
+        assert_derivatives(L.det, (np.eye(3),))

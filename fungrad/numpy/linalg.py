@@ -280,7 +280,7 @@ def det(a):
     array([[3., 0.],
            [0., 2.]])
     """
-    return la.det(_square("det", a))
+    return dec.det(_square("det", a))
 
 
 def slogdet(a):

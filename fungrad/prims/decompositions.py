@@ -25,12 +25,12 @@ from fungrad.prims.elementwise import (
 )
 from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
-    hermitian, matmul, matrices, matrix_transpose, real, scale_columns,
+    hermitian, inv, matmul, matrices, matrix_transpose, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
     _dtype, _shape,
 )
 from fungrad.prims.rules import primitive
-from fungrad.prims.structural import concatenate, reshape, slice_axis
+from fungrad.prims.structural import _prod_others, concatenate, reduce_sum, reshape, slice_axis
 
 
 def _real_dtype(dtype) -> np.dtype:
@@ -479,6 +479,60 @@ def _eig_vjp(cts, primals, ans, needs, compute_vectors):
 eig_p.jvp = _eig_jvp
 eig_p.vjp = _eig_vjp
 batch_stacked(eig_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# det: its derivative is the cofactor matrix, adj(A)^T
+# ---------------------------------------------------------------------------------------------
+
+def _det_abstract(a):
+    square_matrices("det", a)
+    return ShapedArray(a.shape[:-2], a.dtype)
+
+
+det_p = primitive("det", np.linalg.det, _det_abstract)
+
+
+def det(a):
+    """The determinant of each square matrix of a stack."""
+    return bind(det_p, a)
+
+
+def _cofactors(a, ans):
+    """``adj(A)^T``: ``det(A) inv(A)^T`` where A is invertible; at a singular matrix (where
+    that has no value) from the SVD, ``adj(A) = det(U) det(V^H) V diag(prod_{j!=i} s_j) U^H``,
+    which is finite there (JAX's answer: the cofactors, zero for a rank below n - 1)."""
+    nd = len(_shape(a))
+    dtype = _dtype(a)
+    singular = reshape(eq(ans, 0.0), _shape(ans) + (1, 1))
+    safe = select(singular, eye_like(a), a)
+    regular = mul(reshape(ans, _shape(ans) + (1, 1)), matrix_transpose(inv(safe)))
+    s, u, vh = svd(a, False, True)
+    others = cast(_prod_others(s, (nd - 2,)), dtype)
+    phase = mul(det(u), det(vh))
+    adj_t = matmul(scale_columns(conj(u), others), conj(vh))
+    singular_branch = mul(reshape(phase, _shape(phase) + (1, 1)), adj_t)
+    return select(singular, singular_branch, regular)
+
+
+def _det_jvp(primals, tangents):
+    a, = primals
+    ans = det(a)
+    t = tangents[0]
+    if t is None:
+        return ans, None
+    nd = len(_shape(a))
+    return ans, reduce_sum(mul(t, _cofactors(a, ans)), (nd - 2, nd - 1))
+
+
+def _det_vjp(g, primals, ans, needs):
+    a, = primals
+    return [mul(reshape(g, _shape(g) + (1, 1)), _cofactors(a, ans))]
+
+
+det_p.jvp = _det_jvp
+det_p.vjp = _det_vjp
+batch_stacked(det_p, (2,))
 
 
 # ---------------------------------------------------------------------------------------------

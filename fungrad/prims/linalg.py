@@ -1,7 +1,7 @@
 """Linear-algebra primitives (stacked over leading dimensions, as numpy.linalg is): inv,
 solve, det, slogdet and triangular_solve, plus the matrix helpers every linear-algebra rule
-is written with. The factorizations (cholesky, qr, eigh, svd, eig, lu) and matrix functions
-live in ``decompositions``.
+is written with. The factorizations (cholesky, qr, eigh, svd, eig, lu), det and matrix
+functions live in ``decompositions``.
 
 Their derivatives are the textbook matrix identities, written with fungrad's own operations:
 ``d inv(A) = -inv(A) dA inv(A)``, ``d solve(A, b) = solve(A, db - dA x)``,
@@ -265,43 +265,8 @@ solve_p.vjp = _solve_vjp
 
 
 # ---------------------------------------------------------------------------------------------
-# det and slogdet
+# slogdet (det, whose derivative needs the SVD at singular matrices, is in decompositions)
 # ---------------------------------------------------------------------------------------------
-
-def _det_abstract(a):
-    square_matrices("det", a)
-    return ShapedArray(a.shape[:-2], a.dtype)
-
-
-det_p = primitive("det", np.linalg.det, _det_abstract)
-
-
-def det(a):
-    return bind(det_p, a)
-
-
-def _det_weights(ans, a):
-    """d det(A) / dA = det(A) inv(A)^T, stacked."""
-    n = len(_shape(a))
-    scale = expand_reduced(ans, _shape(a), (n - 2, n - 1))
-    return mul(scale, matrix_transpose(inv(a)))
-
-
-def _det_jvp(primals, tangents):
-    a, = primals
-    ans = det(a)
-    t = tangents[0]
-    if t is None:
-        return ans, None
-    n = len(_shape(a))
-    return ans, reduce_sum(mul(t, _det_weights(ans, a)), (n - 2, n - 1))
-
-
-det_p.jvp = _det_jvp
-defvjp(det_p, lambda g, ans, a: mul(expand_reduced(g, _shape(a), (len(_shape(a)) - 2,
-                                                                  len(_shape(a)) - 1)),
-                                    _det_weights(ans, a)))
-
 
 def _slogdet_abstract(a):
     square_matrices("slogdet", a)
@@ -493,7 +458,7 @@ def _batch_solve(args, batched, size):
     return solve(a, b), True
 
 
-for _p in (inv_p, det_p, slogdet_p):
+for _p in (inv_p, slogdet_p):
     batch_stacked(_p, (2,))
 batch_stacked(triangular_solve_p, (2, 2))
 solve_p.batch = _batch_solve
