@@ -237,3 +237,44 @@ def test_import_fungrad_does_not_import_scipy():
             "fungrad.numpy.linalg.cholesky(np.eye(2)); fungrad.numpy.linalg.svd(np.eye(2))\n"
             "assert 'scipy' not in sys.modules, 'scipy was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name,ours,theirs", [
+    ("schur", lambda a: L.schur(a), lambda a: scipy_linalg.schur(a)),
+    ("schur_complex", lambda a: L.schur(a, "complex"), lambda a: scipy_linalg.schur(a, "complex")),
+    ("hessenberg", lambda a: L.hessenberg(a, calc_q=True),
+     lambda a: scipy_linalg.hessenberg(a, calc_q=True)),
+    ("sqrtm", lambda a: L.sqrtm(a @ a.T), lambda a: scipy_linalg.sqrtm(a @ a.T)),
+    ("rsf2csf", lambda a: L.rsf2csf(*L.schur(a)),
+     lambda a: scipy_linalg.rsf2csf(*scipy_linalg.schur(a))),
+    ("eigh_tridiagonal", lambda a: L.eigh_tridiagonal(a[0], a[1, :3], eigvals_only=True),
+     lambda a: scipy_linalg.eigh_tridiagonal(a[0], a[1, :3], eigvals_only=True)),
+])
+def test_values_only_forms(name, ours, theirs):
+    a = rand((4, 4), seed=50)
+    o, t = _leaves(ours(a)), _leaves(theirs(a))
+    assert len(o) == len(t)
+    for x, y in zip(o, t):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
+    stacked = np.stack([a, a.T])  # batched by vmap, and stacked directly
+    via_vmap = _leaves(fungrad.vmap(ours)(stacked))
+    for k, leaf in enumerate(via_vmap):
+        np.testing.assert_allclose(leaf, np.stack([_leaves(theirs(m))[k] for m in stacked]),
+                                   rtol=1e-9, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="no derivative"):
+        fungrad.grad(lambda a: fnp.sum(fnp.abs(_first(ours(a)))))(a)
+
+
+def _first(x):
+    return x[0] if isinstance(x, tuple) else x
+
+
+def test_sqrtm_is_complex_as_jax_and_schur_dtypes():
+    assert L.sqrtm(np.eye(2)).dtype == np.complex128
+    assert L.sqrtm(np.eye(2, dtype=np.float32)).dtype == np.complex64
+    t, z = L.schur(np.eye(2, dtype=np.float32))
+    assert t.dtype == z.dtype == np.float32
+    with pytest.raises(ValueError, match="output"):
+        L.schur(np.eye(2), output="bad")
+    with pytest.raises(NotImplementedError, match="eigvals_only"):
+        L.eigh_tridiagonal(np.ones(2), np.ones(1))

@@ -18,12 +18,13 @@ from fungrad.core import get_aval
 from fungrad.numpy import linalg as nla
 from fungrad.prims import decompositions as dec
 from fungrad.prims import linalg as la
+from fungrad.prims import matrix_forms as forms
 from fungrad.prims import structural as st
 
 __all__ = [
-    "block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "expm_frechet",
-    "hilbert", "inv", "lu", "lu_factor", "lu_solve", "polar", "qr", "solve", "solve_triangular",
-    "svd", "toeplitz",
+    "block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "eigh_tridiagonal",
+    "expm", "expm_frechet", "hessenberg", "hilbert", "inv", "lu", "lu_factor", "lu_solve",
+    "polar", "qr", "rsf2csf", "schur", "solve", "solve_triangular", "sqrtm", "svd", "toeplitz",
 ]
 
 _inexact = nla._inexact
@@ -314,6 +315,71 @@ def polar(a, side: str = "right", *, method: str = "svd"):
     else:
         p = fnp.matmul(la.scale_columns(w, s), _h(w))
     return u, p
+
+
+def schur(a, output: str = "real"):
+    """scipy.linalg.schur: ``(t, z)`` with ``a = z t z^H``. No derivative (as JAX).
+
+    >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> np.allclose(z @ t @ z.T, [[1.0, 2.0], [0.0, 3.0]])
+    True
+    """
+    if output not in ("real", "complex", "r", "c"):
+        raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+    a = _square("schur", a)
+    t, z = forms.schur(a, output="complex" if output in ("complex", "c") else "real")
+    return t, z
+
+
+def hessenberg(a, calc_q: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True):
+    """scipy.linalg.hessenberg: ``h`` (and ``q`` with ``calc_q``), ``a = q h q^H``. No
+    derivative (as JAX).
+
+    >>> h = hessenberg(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]))
+    >>> bool(abs(h[2, 0]) < 1e-12)
+    True
+    """
+    h, q = forms.hessenberg(_square("hessenberg", a))
+    return (h, q) if calc_q else h
+
+
+def sqrtm(A, blocksize: int = 1):  # noqa: N803
+    """scipy.linalg.sqrtm: the principal square root, complex (as JAX's). No derivative.
+
+    >>> sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]]))
+    array([[2.+0.j, 0.+0.j],
+           [0.+0.j, 3.+0.j]])
+    """
+    return forms.sqrtm(_square("sqrtm", A, "A"))
+
+
+def rsf2csf(T, Z, check_finite: bool = True):  # noqa: N803
+    """scipy.linalg.rsf2csf: the complex Schur form from the real one. No derivative.
+
+    >>> t, z = rsf2csf(*schur(np.array([[0.0, 1.0], [-1.0, 0.0]])))
+    >>> np.round(np.diag(t), 6)
+    array([0.+1.j, 0.-1.j])
+    """
+    t, z = forms.rsf2csf(_square("rsf2csf", T, "T"), _square("rsf2csf", Z, "Z"))
+    return t, z
+
+
+def eigh_tridiagonal(d, e, *, eigvals_only: bool = False, select: str = "a",
+                     select_range=None, tol=None):
+    """scipy.linalg.eigh_tridiagonal with ``eigvals_only=True`` (as JAX): the ascending
+    eigenvalues of the symmetric tridiagonal matrix with diagonal ``d``, off-diagonal ``e``.
+    No derivative.
+
+    >>> eigh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]), eigvals_only=True)
+    array([1., 3.])
+    """
+    if not eigvals_only or select != "a":
+        raise NotImplementedError("fungrad.scipy.linalg.eigh_tridiagonal: only "
+                                  "eigvals_only=True with select='a' is implemented, as in JAX")
+    d, e = _inexact(d), _inexact(e)
+    dtype = np.result_type(get_aval(d).dtype, get_aval(e).dtype)
+    return forms.eigh_tridiagonal(la.cast(d, dtype), la.cast(e, dtype))
 
 
 # ---------------------------------------------------------------------------------------------
