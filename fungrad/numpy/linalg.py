@@ -429,17 +429,14 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
         x = fnp.matmul(_h(vh), ew.mul(fnp.expand_dims(la.cast(s_inv, dtype), -1), uhb))
         rank = fnp.sum(mask)
     resid_full = fnp.sum(ew.square(fnp.absolute(ew.sub(b2, fnp.matmul(a, x)))), axis=0)
-    if numpy_resid:
-        if int(rank) == n and m > n:
-            resid = resid_full
-        else:
-            resid = fnp.zeros((0,), np.finfo(dtype).dtype)
+    if numpy_resid and not (int(rank) == n and m > n):  # numpy: none unless full column rank
+        resid = fnp.zeros((0,), np.finfo(dtype).dtype)
+    elif vector:
+        resid = st.reshape(resid_full, (1,) if numpy_resid else ())
     else:
         resid = resid_full
     if vector:
         x = st.reshape(x, (n,))
-        if not numpy_resid or get_aval(resid).shape != (0,):
-            resid = st.reshape(resid, ()) if numpy_resid is False else st.reshape(resid, (1,))
     return x, resid, rank, s
 
 
