@@ -247,6 +247,7 @@ def test_import_fungrad_does_not_import_scipy():
     ("sqrtm", lambda a: L.sqrtm(a @ a.T), lambda a: scipy_linalg.sqrtm(a @ a.T)),
     ("rsf2csf", lambda a: L.rsf2csf(*L.schur(a)),
      lambda a: scipy_linalg.rsf2csf(*scipy_linalg.schur(a))),
+    ("funm", lambda a: L.funm(a, np.cos), lambda a: scipy_linalg.funm(a, np.cos)),
     ("eigh_tridiagonal", lambda a: L.eigh_tridiagonal(a[0], a[1, :3], eigvals_only=True),
      lambda a: scipy_linalg.eigh_tridiagonal(a[0], a[1, :3], eigvals_only=True)),
 ])

@@ -115,6 +115,35 @@ def sqrtm(a):
     return bind(sqrtm_p, a)[0]
 
 
+# ----------------------------------------------------------------------------- funm
+def _funm_one(a, func):
+    from scipy.linalg import funm
+    out = np.asarray(funm(a, func, disp=True))
+    return (out.astype(_complex_of(a.dtype) if out.dtype.kind == "c" else a.dtype,
+                       copy=False),)
+
+
+def _funm_abstract(a, func):
+    square_matrices("funm", a)
+    return [ShapedArray(a.shape, _complex_of(a.dtype))]
+
+
+def _funm_impl(a, func):
+    (out,) = _stacked(_funm_one, 1)(a, func=func)
+    return [out.astype(_complex_of(out.dtype), copy=False)]
+
+
+funm_p = primitive("funm", _funm_impl, _funm_abstract, multiple_results=True)
+funm_p.jvp, funm_p.vjp = _no_derivative("funm")
+batch_stacked(funm_p, (2,))
+
+
+def funm(a, func):
+    """The matrix function of ``func`` (applied to numpy arrays) by Schur-Parlett; complex,
+    as the Schur form it goes through."""
+    return bind(funm_p, a, func=func)[0]
+
+
 # ----------------------------------------------------------------------------- rsf2csf
 def _rsf2csf_one(t, z):
     from scipy.linalg import rsf2csf

@@ -23,7 +23,7 @@ from fungrad.prims import structural as st
 
 __all__ = [
     "block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "eigh_tridiagonal",
-    "expm", "expm_frechet", "hessenberg", "hilbert", "inv", "lu", "lu_factor", "lu_solve",
+    "expm", "expm_frechet", "funm", "hessenberg", "hilbert", "inv", "lu", "lu_factor", "lu_solve",
     "polar", "qr", "rsf2csf", "schur", "solve", "solve_triangular", "sqrtm", "svd", "toeplitz",
 ]
 
@@ -352,6 +352,23 @@ def sqrtm(A, blocksize: int = 1):  # noqa: N803
            [0.+0.j, 3.+0.j]])
     """
     return forms.sqrtm(_square("sqrtm", A, "A"))
+
+
+def funm(A, func, disp: bool = True):  # noqa: N803
+    """scipy.linalg.funm: the matrix function of ``func``, an elementwise function of numpy
+    arrays (``np.exp``, ``np.cos``, ...), by Schur-Parlett. Complex, with no derivative (as
+    JAX's).
+
+    >>> funm(np.diag([1.0, 4.0]), np.sqrt)
+    array([[1.+0.j, 0.+0.j],
+           [0.+0.j, 2.+0.j]])
+    """
+    if not disp:
+        raise NotImplementedError("fungrad.scipy.linalg.funm: disp=False (an error estimate) "
+                                  "is not implemented")
+    if not callable(func):
+        raise TypeError(f"funm: func must be callable, got {type(func).__name__}")
+    return forms.funm(_square("funm", A, "A"), func)
 
 
 def rsf2csf(T, Z, check_finite: bool = True):  # noqa: N803
