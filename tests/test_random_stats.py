@@ -137,3 +137,28 @@ def test_permutations_are_uniform():
     picks = fungrad.vmap(lambda k: random.choice(k, 6, (3,), replace=False))(keys[1500:])
     assert all(len(set(p)) == 3 for p in picks)
     chi_square_fit(picks.ravel(), np.full(6, 1 / 6))
+
+
+@pytest.mark.parametrize("method", ["cholesky", "eigh", "svd"])
+def test_multivariate_normal_moments_and_marginals(method):
+    mean = np.array([1.0, -2.0, 0.5])
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]])
+    x = random.multivariate_normal(KEY, mean, cov, (N,), method=method)
+    assert x.shape == (N, 3)
+    for i in range(3):
+        check_ks(x[:, i], stats.norm(mean[i], np.sqrt(cov[i, i])))
+    np.testing.assert_allclose(np.cov(x.T), cov, atol=5 * np.sqrt(2 * 4.0 / N))
+    # whitened samples are standard normal in every direction
+    z = np.linalg.solve(np.linalg.cholesky(cov), (x - mean).T).T
+    check_ks(z @ np.array([0.6, -0.8, 0.0]), stats.norm())
+
+
+def test_orthogonal_is_orthogonal_and_haar():
+    q = random.orthogonal(KEY, 3, (4000,))
+    np.testing.assert_allclose(q @ np.swapaxes(q, -1, -2), np.broadcast_to(np.eye(3), q.shape),
+                               atol=1e-12)
+    # Haar measure: the first column is uniform on the sphere, so its entries are
+    # distributed as a coordinate of a uniform point on S^2, uniform on [-1, 1]
+    check_ks(q[:, 0, 0], stats.uniform(-1, 2))
+    wide = random.orthogonal(KEY, 2, (), m=4)
+    np.testing.assert_allclose(wide @ wide.T, np.eye(2), atol=1e-12)

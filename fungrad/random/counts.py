@@ -12,7 +12,6 @@ array([0, 0, 4, 4, 1])
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,7 +22,7 @@ from fungrad.prims import random_bits as rb
 from fungrad.prims.rules import primitive
 from fungrad.random.continuous import result_shape
 from fungrad.random.discrete import _check_probability, _int_dtype
-from fungrad.random.gamma import _lgamma, _unit
+from fungrad.random.gamma import _lgamma
 from fungrad.random.keys import check_key
 
 __all__ = ["poisson", "binomial", "multinomial"]

@@ -23,10 +23,12 @@ import fungrad.numpy as fnp
 from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims.elementwise import div, exp, mul
-from fungrad.prims.rules import batch_elementwise, defjvp, primitive
+from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims.structural import broadcast_to
 from fungrad.random import _special
-from fungrad.random.continuous import cast, float_dtype, normal_floats, result_shape, shape_of
+from fungrad.random.continuous import (
+    cast, float_dtype, normal_floats, prepare, result_shape, shape_of,
+)
 from fungrad.random.keys import canonical_shape, check_key
 
 __all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f",
@@ -209,8 +211,6 @@ def _gamma_tangent(t, ans, keys, a, log_space):
 
 
 defjvp(random_gamma_p, None, _gamma_tangent)
-from fungrad.prims.rules import defvjp  # noqa: E402  (beside defjvp, for the reverse mode)
-
 defvjp(random_gamma_p, None, lambda g, ans, keys, a, log_space:
        _gamma_tangent(g, ans, keys, a, log_space))
 
@@ -255,9 +255,7 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     >>> bool(0 < x.min() and x.max() < 1)
     True
     """
-    data, _ = check_key("beta", key)
-    dtype = float_dtype("beta", dtype)
-    shape = result_shape("beta", shape, a, b)
+    data, dtype, shape = prepare("beta", key, dtype, shape, a, b)
     k_a, k_b = (rb.random_split(data, (2,))[i] for i in (0, 1))
     a = fnp.broadcast_to(cast(a, dtype), shape)
     b = fnp.broadcast_to(cast(b, dtype), shape)
@@ -326,9 +324,7 @@ def t(key, df, shape: Sequence[int] | None = None, dtype=None) -> Any:
     >>> random.t(random.PRNGKey(0), 4.0, (2,)).shape
     (2,)
     """
-    data, _ = check_key("t", key)
-    dtype = float_dtype("t", dtype)
-    shape = result_shape("t", shape, df)
+    data, dtype, shape = prepare("t", key, dtype, shape, df)
     df = cast(df, dtype)
     keys = rb.random_split(data, (2,))
     n = normal_floats(keys[0], shape, dtype)
