@@ -206,3 +206,19 @@ def test_counts_and_dirichlet_match_jax(seed):
         got = random.dirichlet(k, np.array([0.5, 1.0, 2.0], fdt), (3,), fdt)
         np.testing.assert_allclose(got, expected(f"dirichlet/{seed}/{world}"),
                                    rtol=1e-13 if fdt is np.float64 else 2e-6, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_multivariate_samplers_match_jax(seed):
+    k = raw_key(seed)
+    for world, fdt, _ in WORLDS:
+        mean = np.array([1.0, -2.0, 0.5], fdt)
+        cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]], fdt)
+        tol = dict(rtol=1e-12, atol=1e-14) if fdt is np.float64 else dict(rtol=2e-5, atol=1e-6)
+        for method in ("cholesky", "eigh", "svd"):
+            got = random.multivariate_normal(k, mean, cov, (4,), fdt, method)
+            assert got.dtype == fdt
+            np.testing.assert_allclose(got, expected(f"multivariate_normal/{seed}/{method}/{world}"),
+                                       **tol)
+        np.testing.assert_allclose(random.orthogonal(k, 3, (2,), fdt),
+                                   expected(f"orthogonal/{seed}/{world}"), **tol)
