@@ -88,7 +88,18 @@ def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     if _is_value(minval, 0.0) and _is_value(maxval, 1.0):
         return floats  # floats * 1 + 0, exactly
     minval, maxval = cast(minval, dtype), cast(maxval, dtype)
-    return fnp.maximum(minval, fused_multiply_add(floats, maxval - minval, minval))
+    span = maxval - minval
+    if _is_power_of_two(span):  # floats * span is exact: one rounding either way
+        return fnp.maximum(minval, floats * span + minval)
+    return fnp.maximum(minval, fused_multiply_add(floats, span, minval))
+
+
+def _is_power_of_two(x) -> bool:
+    """Is ``x`` a known (untraced) scalar power of two, times which products are exact?"""
+    if not isinstance(x, (np.ndarray, np.generic)) or np.ndim(x) != 0:
+        return False
+    mantissa, _ = np.frexp(x)
+    return bool(mantissa == 0.5)
 
 
 def _is_value(x, value: float) -> bool:
