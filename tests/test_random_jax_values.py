@@ -163,3 +163,62 @@ def test_discrete_transforms_equal_jax(seed):
         base = f"{seed}/{shape}/x64"
         assert_bits_equal(random.geometric(k, 0.3, shape), expected(f"geometric/{base}"))
         assert_bits_equal(random.rademacher(k, shape), expected(f"rademacher/{base}"))
+
+
+# rejection samplers: JAX's algorithm and key schedule, so JAX's values (to rounding where
+# the accept test itself is computed in floating point)
+GAMMA_FAMILY = [
+    ("gamma", lambda k, s, d: random.gamma(k, d(0.7), s, d)),
+    ("gamma3", lambda k, s, d: random.gamma(k, d(3.0), s, d)),
+    ("loggamma", lambda k, s, d: random.loggamma(k, d(0.3), s, d)),
+    ("beta", lambda k, s, d: random.beta(k, d(2.0), d(0.5), s, d)),
+    ("chisquare", lambda k, s, d: random.chisquare(k, d(3.0), s, d)),
+    ("t", lambda k, s, d: random.t(k, d(4.0), s, d)),
+]
+
+
+@pytest.mark.parametrize("name,call", GAMMA_FAMILY, ids=[g[0] for g in GAMMA_FAMILY])
+def test_gamma_family_matches_jax(name, call):
+    for seed in SEEDS:
+        k = raw_key(seed)
+        for shape in SMALL:
+            for world, fdt, rtol in (("x64", np.float64, 1e-13), ("x32", np.float32, 2e-6)):
+                got = call(k, shape, fdt)
+                assert got.dtype == fdt
+                np.testing.assert_allclose(got, expected(f"{name}/{seed}/{shape}/{world}"),
+                                           rtol=rtol)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_counts_and_dirichlet_match_jax(seed):
+    k = raw_key(seed)
+    for shape in SMALL:
+        for world, fdt, idt in WORLDS:
+            base = f"{seed}/{shape}/{world}"
+            assert_bits_equal(random.poisson(k, 3.5, shape, idt), expected(f"poisson/{base}"))
+            assert_bits_equal(random.poisson(k, 40.0, shape, idt),
+                              expected(f"poisson_big/{base}"))
+            assert_bits_equal(random.binomial(k, 8.0, fdt(0.3), shape),
+                              expected(f"binomial/{base}"))
+            assert_bits_equal(random.binomial(k, 300.0, fdt(0.4), shape),
+                              expected(f"binomial_big/{base}"))
+    for world, fdt, _ in WORLDS:
+        got = random.dirichlet(k, np.array([0.5, 1.0, 2.0], fdt), (3,), fdt)
+        np.testing.assert_allclose(got, expected(f"dirichlet/{seed}/{world}"),
+                                   rtol=1e-13 if fdt is np.float64 else 2e-6, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_multivariate_samplers_match_jax(seed):
+    k = raw_key(seed)
+    for world, fdt, _ in WORLDS:
+        mean = np.array([1.0, -2.0, 0.5], fdt)
+        cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]], fdt)
+        tol = dict(rtol=1e-12, atol=1e-14) if fdt is np.float64 else dict(rtol=2e-5, atol=1e-6)
+        for method in ("cholesky", "eigh", "svd"):
+            got = random.multivariate_normal(k, mean, cov, (4,), fdt, method)
+            assert got.dtype == fdt
+            np.testing.assert_allclose(got, expected(f"multivariate_normal/{seed}/{method}/{world}"),
+                                       **tol)
+        np.testing.assert_allclose(random.orthogonal(k, 3, (2,), fdt),
+                                   expected(f"orthogonal/{seed}/{world}"), **tol)

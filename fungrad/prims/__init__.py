@@ -1,7 +1,12 @@
 """fungrad's primitives: one object per operation, each holding all of its rules.
 
 ``elementwise`` (math, comparisons, select, casts), ``structural`` (shapes, reductions,
-contractions, indexing) and ``linalg`` (inv, solve, det). Control-flow primitives (cond,
+contractions, indexing) and ``linalg`` (inv, solve, slogdet, triangular_solve),
+``decompositions`` (cholesky, qr, eigh, svd, eig, lu, det, expm) and ``matrix_forms``
+(schur, hessenberg, sqrtm: values only). Control-flow primitives (cond,
 while, scan) live in ``fungrad.control_flow``; ``guard`` lives in ``fungrad.core``.
 """
-from fungrad.prims import bits, conv, elementwise, linalg, slicing, structural, windowed  # noqa: F401
+from fungrad.prims import (  # noqa: F401
+    bits, conv, decompositions, elementwise, linalg, matrix_forms, slicing, structural,
+    windowed,
+)

@@ -33,7 +33,7 @@ _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)  # Threefish's key-schedule constant
 # Hash this many counters at a time: the working set of one block stays in cache, which
 # makes the twenty passes over it several times faster than passes over a large array.
-_BLOCK = 1 << 14
+_BLOCK = 1 << 16
 
 
 # ---------------------------------------------------------------------------- threefry2x32
@@ -117,7 +117,10 @@ def threefry2x32(k0, k1, x0, x1):
 
 def _iota_2x32(shape: tuple):
     """The high and low uint32 words of ``arange(prod(shape), dtype=uint64).reshape(shape)``."""
-    counts = np.arange(math.prod(shape), dtype=np.uint64).reshape(shape)
+    n = math.prod(shape)
+    if n <= 2 ** 32:  # the usual case: every high word is zero
+        return np.zeros(shape, _U32), np.arange(n, dtype=_U32).reshape(shape)
+    counts = np.arange(n, dtype=np.uint64).reshape(shape)
     return (counts >> np.uint64(32)).astype(_U32), counts.astype(_U32)
 
 

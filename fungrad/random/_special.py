@@ -60,27 +60,46 @@ def _horner_fused_32(coefficients, w):
     """float32 Horner steps rounded once each, as a fused multiply-add rounds them."""
     w64 = w.astype(np.float64)
     p = np.full_like(w, coefficients[0])
+    wide = np.empty_like(w64)
     for c in coefficients[1:]:
-        p = (p * w64 + float(np.float32(c))).astype(np.float32)
+        np.multiply(p, w64, out=wide)
+        wide += float(np.float32(c))
+        p[...] = wide  # one rounding to float32 per step
     return p
+
+
+_CHUNK = 1 << 15  # elements per pass: the Horner steps then run in cache
 
 
 def _erf_inv_impl(x):
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
+    out = np.empty(x.size, x.dtype)
+    flat = x.reshape(-1)
+    for start in range(0, x.size, _CHUNK):
+        _erf_inv_chunk(flat[start:start + _CHUNK], out[start:start + _CHUNK])
+    out = out.reshape(x.shape)
+    return out if out.ndim else out[()]
+
+
+def _erf_inv_chunk(x, out):
     with np.errstate(divide="ignore", invalid="ignore"):
         w = -np.log1p(-(x * x))
-        s = np.sqrt(w)
+        # the central branch for all, then the tail branches for the few that need them
         if x.dtype == np.float32:
-            p = np.where(w < 5, _horner_fused_32(_SMALL_32, w - np.float32(2.5)),
-                         _horner_fused_32(_LARGE_32, s - np.float32(3.0)))
+            horner, branches = _horner_fused_32, ((5.0, _LARGE_32, 3.0),)
+            p = horner(_SMALL_32, w - np.float32(2.5))
         else:
-            p = np.where(w < 6.25, _horner(_SMALL_64, w - 3.125),
-                         np.where(w < 16, _horner(_MIDDLE_64, s - 3.25),
-                                  _horner(_TAIL_64, s - 5.0)))
-        out = np.where(np.abs(x) == 1, x * np.inf, p * x).astype(x.dtype)
-    return out if out.ndim else out[()]
+            horner, branches = _horner, ((6.25, _MIDDLE_64, 3.25), (16.0, _TAIL_64, 5.0))
+            p = horner(_SMALL_64, w - 3.125)
+        for threshold, coefficients, shift in branches:
+            tail = np.flatnonzero(~(w < threshold))  # NaN w (|x| > 1) goes here too
+            if tail.size:
+                p[tail] = horner(coefficients, np.sqrt(w[tail]) - w.dtype.type(shift))
+        np.multiply(p, x, out=out)
+        ends = np.flatnonzero(np.abs(x) == 1)
+        out[ends] = x[ends] * np.inf
 
 
 erf_inv_p = primitive("erf_inv", _erf_inv_impl, lambda a: ShapedArray(

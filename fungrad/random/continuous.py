@@ -72,6 +72,12 @@ def cast(x, dtype):
         np.asarray(x, dtype)
 
 
+def prepare(name: str, key, dtype, shape, *params):
+    """The common first lines of a sampler: key data, float dtype and result shape."""
+    data, _ = check_key(name, key)
+    return data, float_dtype(name, dtype), result_shape(name, shape, *params)
+
+
 def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval) from key data: JAX's ``_uniform``."""
     info = np.finfo(dtype)
@@ -82,7 +88,18 @@ def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     if _is_value(minval, 0.0) and _is_value(maxval, 1.0):
         return floats  # floats * 1 + 0, exactly
     minval, maxval = cast(minval, dtype), cast(maxval, dtype)
-    return fnp.maximum(minval, fused_multiply_add(floats, maxval - minval, minval))
+    span = maxval - minval
+    if _is_power_of_two(span):  # floats * span is exact: one rounding either way
+        return fnp.maximum(minval, floats * span + minval)
+    return fnp.maximum(minval, fused_multiply_add(floats, span, minval))
+
+
+def _is_power_of_two(x) -> bool:
+    """Is ``x`` a known (untraced) scalar power of two, times which products are exact?"""
+    if not isinstance(x, (np.ndarray, np.generic)) or np.ndim(x) != 0:
+        return False
+    mantissa, _ = np.frexp(x)
+    return bool(mantissa == 0.5)
 
 
 def _is_value(x, value: float) -> bool:
@@ -168,9 +185,7 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     >>> bool(x.min() > -1.0 and x.max() < 1.0)
     True
     """
-    data, _ = check_key("truncated_normal", key)
-    dtype = float_dtype("truncated_normal", dtype)
-    shape = result_shape("truncated_normal", shape, lower, upper)
+    data, dtype, shape = prepare("truncated_normal", key, dtype, shape, lower, upper)
     sqrt2 = dtype.type(math.sqrt(2))
     lower, upper = cast(lower, dtype), cast(upper, dtype)
     a = _special.erf(lower / sqrt2)
@@ -273,9 +288,7 @@ def lognormal(key, sigma=1.0, shape: Sequence[int] | None = None, dtype=None) ->
     >>> random.lognormal(random.PRNGKey(0), 0.5, (2,))
     array([0.90219818, 0.67544544])
     """
-    data, _ = check_key("lognormal", key)
-    dtype = float_dtype("lognormal", dtype)
-    shape = result_shape("lognormal", shape, sigma)
+    data, dtype, shape = prepare("lognormal", key, dtype, shape, sigma)
     return fnp.exp(normal_floats(data, shape, dtype) * cast(sigma, dtype))
 
 
@@ -286,9 +299,7 @@ def pareto(key, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     >>> random.pareto(random.PRNGKey(0), 2.0, (2,))
     array([1.31132133, 1.12959775])
     """
-    data, _ = check_key("pareto", key)
-    dtype = float_dtype("pareto", dtype)
-    shape = result_shape("pareto", shape, b)
+    data, dtype, shape = prepare("pareto", key, dtype, shape, b)
     e = -fnp.log1p(-uniform_floats(data, shape, dtype))
     return fnp.exp(e / cast(b, dtype))
 
@@ -300,9 +311,7 @@ def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None
     >>> random.weibull_min(random.PRNGKey(0), 1.0, 2.0, (2,))
     array([0.73625441, 0.49368328])
     """
-    data, _ = check_key("weibull_min", key)
-    dtype = float_dtype("weibull_min", dtype)
-    shape = result_shape("weibull_min", shape, scale, concentration)
+    data, dtype, shape = prepare("weibull_min", key, dtype, shape, scale, concentration)
     u = uniform_floats(data, shape, dtype)
     return fnp.power(-fnp.log1p(-u), 1.0 / cast(concentration, dtype)) * cast(scale, dtype)
 
@@ -314,9 +323,7 @@ def rayleigh(key, scale=1.0, shape: Sequence[int] | None = None, dtype=None) -> 
     >>> random.rayleigh(random.PRNGKey(0), 1.0, (2,))
     array([1.31998551, 1.74991998])
     """
-    data, _ = check_key("rayleigh", key)
-    dtype = float_dtype("rayleigh", dtype)
-    shape = result_shape("rayleigh", shape, scale)
+    data, dtype, shape = prepare("rayleigh", key, dtype, shape, scale)
     u = uniform_floats(data, shape, dtype)
     scale = fnp.broadcast_to(cast(scale, dtype), shape)
     return scale * fnp.sqrt(fnp.log(u) * dtype.type(-2))
@@ -329,9 +336,7 @@ def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
     >>> random.wald(random.PRNGKey(0), 1.0, (2,))
     array([0.18700294, 1.61073217])
     """
-    data, _ = check_key("wald", key)
-    dtype = float_dtype("wald", dtype)
-    shape = result_shape("wald", shape, mean)
+    data, dtype, shape = prepare("wald", key, dtype, shape, mean)
     k1, k2 = _two_keys(data)
     mean = fnp.broadcast_to(cast(mean, dtype), shape)
     v = normal_floats(k1, shape, dtype)
@@ -390,9 +395,7 @@ def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype
     >>> random.triangular(random.PRNGKey(0), 0.0, 0.5, 1.0, (2,))
     array([0.45741508, 0.32885822])
     """
-    data, _ = check_key("triangular", key)
-    dtype = float_dtype("triangular", dtype)
-    shape = result_shape("triangular", shape, left, mode, right)
+    data, dtype, shape = prepare("triangular", key, dtype, shape, left, mode, right)
     left, mode, right = (fnp.broadcast_to(cast(v, dtype), shape) for v in (left, mode, right))
     fc = (mode - left) / (right - left)
     u = uniform_floats(data, shape, dtype)

@@ -20,7 +20,7 @@ import fungrad.numpy as fnp
 from fungrad.core import Tracer, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.random.continuous import (
-    float_dtype, gumbel_floats, result_shape, shape_of, uniform_floats,
+    gumbel_floats, result_shape, shape_of, uniform_floats,
 )
 from fungrad.random.keys import canonical_shape, check_key, describe
 

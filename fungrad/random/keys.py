@@ -167,6 +167,19 @@ def check_key(name: str, key, allow_batched: bool = False) -> tuple[Any, bool]:
     return data, typed
 
 
+def scalar_integer(name: str, what: str, value, expected: str):
+    """``value`` as an integer scalar (numpy or traced), or a clear error."""
+    if not isinstance(value, Tracer):
+        value = np.asarray(value)
+    aval = get_aval(value)
+    if aval.ndim:
+        raise TypeError(f"{name} accepts {expected}, but was given an array of shape "
+                        f"{aval.shape} != (). Use fungrad.vmap for batching.")
+    if aval.dtype.kind not in "iu":
+        raise TypeError(f"{name}: {what} must be an integer, got {aval.str_short()}")
+    return value
+
+
 def _rewrap(data, typed: bool):
     return PRNGKeyArray(data) if typed else data
 
@@ -201,14 +214,7 @@ def _seed_data(name: str, seed):
             seed = np.int64(seed)
         except OverflowError:
             raise ValueError(f"{name}: the seed {seed} does not fit in 64 bits") from None
-    elif not isinstance(seed, Tracer):
-        seed = np.asarray(seed)
-    aval = get_aval(seed)
-    if aval.ndim:
-        raise TypeError(f"{name} accepts a scalar seed, but was given an array of shape "
-                        f"{aval.shape} != (). Use fungrad.vmap for batching")
-    if aval.dtype.kind not in "iu":
-        raise TypeError(f"{name}: the seed must be an integer, got {aval.str_short()}")
+    seed = scalar_integer(name, "the seed", seed, "a scalar seed")
     return rb.random_seed(seed)
 
 
@@ -306,14 +312,7 @@ def fold_in(key, data) -> Any:
         raise TypeError(f"fold_in: data must be an integer, got the bool {data!r}")
     if isinstance(data, int):
         data = np.asarray(data % 2**32, np.uint32)  # JAX takes data as uint32
-    elif not isinstance(data, Tracer):
-        data = np.asarray(data)
-    aval = get_aval(data)
-    if aval.ndim:
-        raise TypeError(f"fold_in accepts a scalar, but was given an array of shape "
-                        f"{aval.shape} != (). Use fungrad.vmap for batching.")
-    if aval.dtype.kind not in "iu":
-        raise TypeError(f"fold_in: data must be an integer, got {aval.str_short()}")
+    data = scalar_integer("fold_in", "data", data, "a scalar")
     return _rewrap(rb.random_fold_in(key_words, data), typed)
 
 
