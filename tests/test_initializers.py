@@ -162,10 +162,11 @@ def test_under_jit():
     f = fungrad.jit(lambda key: init.he_normal()(key, (3, 4)))
     np.testing.assert_allclose(f(random.key(11)), init.he_normal()(random.key(11), (3, 4)),
                                rtol=1e-14)
-    # orthogonal takes a QR of concrete values: a traced key is refused, clearly
-    with pytest.raises(NotImplementedError, match="orthogonal: a traced key"):
-        fungrad.jit(lambda key: init.orthogonal()(key, (3, 3)))(random.key(0))
-    assert init.orthogonal()(random.key(0), (3, 3)).shape == (3, 3)
+    # orthogonal (a QR inside) and delta_orthogonal too
+    for make, shape in ((init.orthogonal, (4, 3)), (init.delta_orthogonal, (3, 2, 2))):
+        f = fungrad.jit(lambda key, make=make, shape=shape: make()(key, shape))
+        np.testing.assert_allclose(f(random.key(12)), make()(random.key(12), shape),
+                                   rtol=1e-12, atol=1e-15)
 
 
 def test_reachable_as_jax_nn_initializers():

@@ -21,7 +21,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.core import Tracer
 
 Initializer = Callable[..., Any]
 
@@ -288,23 +287,10 @@ def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype=None) -> Initial
         if 0 in shape:
             return np.zeros(shape, dtype)
         n_rows, n_cols = math.prod(shape) // shape[column_axis], shape[column_axis]
-        q = _orthogonal_matrix(key, n_rows, n_cols, dtype)
+        q = _random().orthogonal(key, n_rows, (), dtype, n_cols)
         q = fnp.reshape(q, tuple(np.delete(shape, column_axis)) + (shape[column_axis],))
         return np.asarray(scale, dtype) * fnp.moveaxis(q, -1, column_axis)
     return init
-
-
-def _orthogonal_matrix(key, n: int, m: int, dtype):
-    """A uniformly random n x m matrix with orthonormal columns (rows if n < m), drawn as
-    ``jax.random.orthogonal`` draws it: the Q of a normal matrix's QR, its columns' signs
-    fixed by R's diagonal (so the same key gives JAX's matrix)."""
-    z = _random().normal(key, (max(n, m), min(n, m)), dtype)
-    if isinstance(z, Tracer):
-        raise NotImplementedError("fungrad.nn.initializers.orthogonal: a traced key (inside "
-                                  "jit or vmap) is not supported; call it outside")
-    q, r = np.linalg.qr(np.asarray(z))
-    q = q * np.sign(np.diagonal(r))[None, :]
-    return q.T if n < m else q
 
 
 def delta_orthogonal(scale: float = 1.0, column_axis: int = -1, dtype=None) -> Initializer:
