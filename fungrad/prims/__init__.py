@@ -2,11 +2,12 @@
 
 ``elementwise`` (math, comparisons, select, casts), ``structural`` (shapes, reductions,
 contractions, indexing) and ``linalg`` (inv, solve, slogdet, triangular_solve),
-``decompositions`` (cholesky, qr, eigh, svd, eig, lu, det, expm) and ``matrix_forms``
-(schur, hessenberg, sqrtm: values only). Control-flow primitives (cond,
-while, scan) live in ``fungrad.control_flow``; ``guard`` lives in ``fungrad.core``.
+``decompositions`` (cholesky, qr, eigh, svd, eig, lu, det, expm), ``matrix_forms``
+(schur, hessenberg, sqrtm: values only) and ``special`` (erf, erfc, erf_inv). Control-flow
+primitives (cond, while, scan) live in ``fungrad.control_flow``; ``guard`` lives in
+``fungrad.core``.
 """
 from fungrad.prims import (  # noqa: F401
-    bits, conv, decompositions, elementwise, linalg, matrix_forms, slicing, structural,
-    windowed,
+    bits, conv, decompositions, elementwise, linalg, matrix_forms, slicing, special,
+    structural, windowed,
 )
