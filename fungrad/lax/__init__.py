@@ -31,3 +31,4 @@ from fungrad.lax.ops import (  # noqa: F401,A004
     neg, nextafter, population_count, pow, rem, round, rsqrt, shift_left, shift_right_arithmetic,
     shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
 )
+from fungrad.prims.special import erf, erf_inv, erfc  # noqa: F401,E402
