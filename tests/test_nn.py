@@ -35,6 +35,12 @@ def np_gelu(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
+def np_gelu_exact(x):
+    """x Phi(x), Phi through erfc so that the left tail keeps its digits."""
+    erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    return (0.5 * x * erfc(-x / math.sqrt(2))).astype(np.result_type(x, 1.0))
+
+
 def np_logsumexp(x, axis=None, keepdims=False):
     return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
 
@@ -48,6 +54,7 @@ ACTIVATIONS = {  # name -> (fungrad function, numpy reference, kinks to keep awa
     "silu": (nn.silu, lambda x: x * np_sigmoid(x), []),
     "swish": (nn.swish, lambda x: x * np_sigmoid(x), []),
     "gelu": (nn.gelu, np_gelu, []),
+    "gelu_exact": (lambda x: nn.gelu(x, approximate=False), np_gelu_exact, []),
     "elu": (nn.elu, lambda x: np.where(x > 0, x, np.expm1(x)), [0.0]),
     "elu_alpha": (lambda x: nn.elu(x, alpha=0.5),
                   lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), [0.0]),
@@ -192,9 +199,16 @@ def test_activations_are_stable_in_the_tails():
     np.testing.assert_allclose(nn.sigmoid(np.array([-700.0])), np.exp(-700.0), rtol=1e-12)
 
 
-def test_gelu_exact_is_not_supported():
-    with pytest.raises(NotImplementedError):
-        nn.gelu(np.ones(2), approximate=False)
+def test_gelu_exact_is_x_times_the_normal_cdf():
+    x = np.linspace(-6.0, 6.0, 25)
+    phi = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(nn.gelu(x, approximate=False), x * phi, rtol=1e-14, atol=1e-300)
+    # the tanh form is within 1e-3 of it
+    np.testing.assert_allclose(nn.gelu(x), nn.gelu(x, approximate=False), atol=1e-3)
+    # the derivative is Phi(x) + x phi(x)
+    density = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    g = fungrad.grad(lambda x: fnp.sum(nn.gelu(x, approximate=False)))(x)
+    np.testing.assert_allclose(g, phi + x * density, rtol=1e-13, atol=1e-15)
     assert current_trace_level() == 0
 
 

@@ -221,6 +221,8 @@ def gelu(x, approximate: bool = True):
 
     >>> gelu(np.array([0.0, 10.0]))
     array([ 0., 10.])
+    >>> float(gelu(1.0, approximate=False))  # Phi(1) = 0.8413...
+    0.841344746068543
     >>> import fungrad
     >>> fungrad.grad(gelu)(0.0)
     np.float64(0.5)
