@@ -22,17 +22,11 @@ import math
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad import lax
+from fungrad import lax, random
 from fungrad.core import ShapeDtypeStruct
 from fungrad.nn import (elu, gelu, leaky_relu, log_softmax, relu, selu, sigmoid, softmax,
                         softplus, standardize)
 from fungrad.nn.initializers import glorot_normal, normal, ones, zeros
-
-
-def _random():
-    """``fungrad.random``, imported on first use."""
-    from fungrad import random
-    return random
 
 
 def _shape_of(fn, input_shape, batch_in: int, batch_out: int, *operands) -> tuple:
@@ -64,7 +58,7 @@ def Dense(out_dim: int, W_init=glorot_normal(), b_init=normal()):
     """
     def init_fun(rng, input_shape):
         output_shape = tuple(input_shape[:-1]) + (out_dim,)
-        k1, k2 = _random().split(rng)
+        k1, k2 = random.split(rng)
         return output_shape, (W_init(k1, (input_shape[-1], out_dim)), b_init(k2, (out_dim,)))
 
     def apply_fun(params, inputs, **kwargs):
@@ -91,7 +85,7 @@ def _conv_layer(op, dimension_numbers, out_chan, filter_shape, W_init, b_init):
         output_shape = _shape_of(op, input_shape, lhs_spec.index("N"), out_spec.index("N"),
                                  np.empty(kernel_shape))
         bias_shape = tuple(out_chan if c == "C" else 1 for c in out_spec)
-        k1, k2 = _random().split(rng)
+        k1, k2 = random.split(rng)
         return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
 
     def apply_fun(params, inputs, **kwargs):
@@ -197,7 +191,7 @@ def BatchNorm(axis=(0, 1, 2), epsilon: float = 1e-5, center: bool = True, scale:
 
     def init_fun(rng, input_shape):
         shape = tuple(d for i, d in enumerate(input_shape) if i not in axis)
-        k1, k2 = _random().split(rng)
+        k1, k2 = random.split(rng)
         beta = beta_init(k1, shape) if center else ()
         gamma = gamma_init(k2, shape) if scale else ()
         return tuple(input_shape), (beta, gamma)
@@ -450,7 +444,7 @@ def Dropout(rate: float, mode: str = "train"):
                              "PRNG key (e.g. from `fungrad.random.key`).")
         if mode != "train":
             return inputs
-        keep = _random().bernoulli(rng, rate, fnp.shape(inputs))
+        keep = random.bernoulli(rng, rate, fnp.shape(inputs))
         return fnp.where(keep, inputs / rate, 0)
 
     return init_fun, apply_fun
@@ -474,7 +468,6 @@ def serial(*layers):
     init_funs, apply_funs = zip(*layers) if layers else ((), ())
 
     def init_fun(rng, input_shape):
-        random = _random()
         params = []
         for layer_init in init_funs:
             rng, layer_rng = random.split(rng)
@@ -484,7 +477,7 @@ def serial(*layers):
 
     def apply_fun(params, inputs, **kwargs):
         rng = kwargs.pop("rng", None)
-        rngs = _random().split(rng, nlayers) if rng is not None else (None,) * nlayers
+        rngs = random.split(rng, nlayers) if rng is not None else (None,) * nlayers
         for fun, param, layer_rng in zip(apply_funs, params, rngs):
             inputs = fun(param, inputs, rng=layer_rng, **kwargs)
         return inputs
@@ -506,13 +499,13 @@ def parallel(*layers):
     init_funs, apply_funs = zip(*layers) if layers else ((), ())
 
     def init_fun(rng, input_shape):
-        rngs = _random().split(rng, nlayers)
+        rngs = random.split(rng, nlayers)
         results = [init(r, shape) for init, r, shape in zip(init_funs, rngs, input_shape)]
         return tuple(s for s, _ in results), tuple(p for _, p in results)
 
     def apply_fun(params, inputs, **kwargs):
         rng = kwargs.pop("rng", None)
-        rngs = _random().split(rng, nlayers) if rng is not None else (None,) * nlayers
+        rngs = random.split(rng, nlayers) if rng is not None else (None,) * nlayers
         return [f(p, x, rng=r, **kwargs) for f, p, x, r in zip(apply_funs, params, inputs, rngs)]
 
     return init_fun, apply_fun

@@ -21,14 +21,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad import random
 
 Initializer = Callable[..., Any]
-
-
-def _random():
-    """``fungrad.random``, imported on first use (it sits beside ``nn`` in the layers)."""
-    from fungrad import random
-    return random
 
 
 def _float_dtype(dtype):
@@ -91,7 +86,7 @@ def uniform(scale: float = 1e-2, dtype=None) -> Initializer:
     """
     def init(key, shape, dtype=dtype):
         dtype = _float_dtype(dtype)
-        return (_random().uniform(key, _shape("uniform", shape), dtype)
+        return (random.uniform(key, _shape("uniform", shape), dtype)
                 * np.asarray(scale, dtype))
     return init
 
@@ -105,7 +100,7 @@ def normal(stddev: float = 1e-2, dtype=None) -> Initializer:
     """
     def init(key, shape, dtype=dtype):
         dtype = _float_dtype(dtype)
-        return _random().normal(key, _shape("normal", shape), dtype) * np.asarray(stddev, dtype)
+        return random.normal(key, _shape("normal", shape), dtype) * np.asarray(stddev, dtype)
     return init
 
 
@@ -121,7 +116,7 @@ def truncated_normal(stddev: float = 1e-2, dtype=None, lower: float = -2.0,
     """
     def init(key, shape, dtype=dtype):
         dtype = _float_dtype(dtype)
-        return (_random().truncated_normal(key, lower, upper, _shape("truncated_normal", shape),
+        return (random.truncated_normal(key, lower, upper, _shape("truncated_normal", shape),
                                            dtype) * np.asarray(stddev, dtype))
     return init
 
@@ -184,7 +179,6 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis=-2, out
         denominator = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
                        "fan_geo_avg": (fan_in * fan_out) ** 0.5}[mode]
         variance = np.asarray(scale / denominator, dtype)
-        random = _random()
         if distribution == "truncated_normal":
             stddev = np.sqrt(variance) / np.asarray(_TRUNCATED_STDDEV, dtype)
             return random.truncated_normal(key, -2, 2, shape, dtype) * stddev
@@ -287,7 +281,7 @@ def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype=None) -> Initial
         if 0 in shape:
             return np.zeros(shape, dtype)
         n_rows, n_cols = math.prod(shape) // shape[column_axis], shape[column_axis]
-        q = _random().orthogonal(key, n_rows, (), dtype, n_cols)
+        q = random.orthogonal(key, n_rows, (), dtype, n_cols)
         q = fnp.reshape(q, tuple(np.delete(shape, column_axis)) + (shape[column_axis],))
         return np.asarray(scale, dtype) * fnp.moveaxis(q, -1, column_axis)
     return init
