@@ -375,3 +375,18 @@ def test_network_gradients_and_jit():
     # the per-example log-probabilities sum to one
     np.testing.assert_allclose(np.exp(fungrad.jit(apply)(params, x)).sum(-1), 1.0, rtol=1e-13)
     assert math.isfinite(float(loss(params)))
+
+
+def test_an_ensemble_by_vmap_over_keys():
+    """vmap of init over split keys: a stack of networks, each what its own key gives."""
+    init, apply = stax.serial(stax.Dense(3), stax.Relu, stax.Dense(2))
+    keys = random.split(random.key(5), 4)
+    stacked = fungrad.vmap(lambda k: init(k, (-1, 4))[1])(keys)
+    x = rand((6, 4))
+    outs = fungrad.vmap(apply, in_axes=(0, None))(stacked, x)
+    assert outs.shape == (4, 6, 2)
+    for i in range(4):
+        _, params = init(keys[i], (-1, 4))
+        for a, b in zip(tree_util.tree_leaves(params), tree_util.tree_leaves(stacked)):
+            np.testing.assert_allclose(a, b[i], rtol=1e-14)
+        np.testing.assert_allclose(outs[i], apply(params, x), rtol=1e-13)
