@@ -8,3 +8,4 @@ np.float64(2.0)
 """
 from fungrad.api import stop_gradient  # noqa: F401
 from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
+from fungrad.prims.special import erf, erf_inv, erfc  # noqa: F401
