@@ -112,6 +112,8 @@ def threefry2x32(k0, k1, x0, x1):
     >>> threefry2x32(np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
     [array(1797259609, dtype=uint32), array(2579123966, dtype=uint32)]
     """
+    # checked here too: an eager bind runs the numpy impl without the shape rule
+    _threefry2x32_abstract(*[get_aval(a) for a in (k0, k1, x0, x1)])
     return bind(threefry2x32_p, k0, k1, x0, x1)
 
 
@@ -178,6 +180,7 @@ def random_seed(seeds):
     >>> random_seed(np.int64(2**32 + 5))
     array([1, 5], dtype=uint32)
     """
+    _seed_abstract(get_aval(seeds))
     return bind(random_seed_p, seeds)
 
 
@@ -204,6 +207,7 @@ def random_split(keys, shape: tuple):
     array([[1797259609, 2579123966],
            [ 928981903, 3453687069]], dtype=uint32)
     """
+    _split_abstract(get_aval(keys), tuple(shape))  # eager binds skip the shape rule
     return bind(random_split_p, keys, shape=tuple(shape))
 
 
@@ -237,11 +241,14 @@ def _fold_in_batch(args, batched, size):
     key_rank = get_aval(keys).ndim - 1 - batched[0]
     msg_rank = get_aval(msgs).ndim - batched[1]
     if batched[0] and batched[1] and key_rank == msg_rank:
-        return bind(random_fold_in_p, keys, msgs), True
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
     if batched[0] and not batched[1] and msg_rank == 0:
-        return bind(random_fold_in_p, keys, msgs), True
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
     if batched[1] and not batched[0] and key_rank == 0:
-        return bind(random_fold_in_p, keys, msgs), True
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
     return None  # other rank combinations: the loop fallback
 
 
@@ -254,6 +261,7 @@ def random_fold_in(keys, msgs):
     >>> random_fold_in(np.array([0, 0], np.uint32), np.uint32(3))
     array([2467461003, 3840466878], dtype=uint32)
     """
+    _fold_in_abstract(get_aval(keys), get_aval(msgs))
     return bind(random_fold_in_p, keys, msgs)
 
 
@@ -291,4 +299,5 @@ def random_bits(keys, bit_width: int, shape: tuple):
     >>> random_bits(np.array([0, 0], np.uint32), bit_width=32, shape=(2,))
     array([4070199207, 4202968722], dtype=uint32)
     """
+    _bits_abstract(get_aval(keys), int(bit_width), tuple(shape))
     return bind(random_bits_p, keys, bit_width=int(bit_width), shape=tuple(shape))

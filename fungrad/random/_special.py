@@ -1,12 +1,15 @@
 """The special functions the samplers need, private to ``fungrad.random``: ``erf_inv`` (the
-normal sampler is ``sqrt(2) erf_inv(u)``) and ``erf`` (truncated normal bounds).
+normal sampler is ``sqrt(2) erf_inv(u)``) and ``nextafter`` (truncated normal bounds).
+(``erf`` is ``fungrad.prims.special``'s, XLA's float32 algorithm included.)
 
 ``erf_inv`` is Giles' polynomial approximation ("Approximating the erfinv function", GPU
 Computing Gems Jade, 2011) in ``w = -log1p(-x^2)``, with the branches and coefficients XLA
 uses (two branches in float32, three in float64), so normal samples agree with JAX's:
 within a few ulp in float64 and to the ulp in float32, where XLA's fused multiply-adds are
-reproduced by evaluating the polynomial steps in float64. When ``fungrad.scipy``'s special
-functions land, these can defer to them.
+reproduced by evaluating the polynomial steps in float64. ``fungrad.prims.special.erf_inv``
+computes the same values; this one evaluates the polynomials in cache-sized chunks and the
+tail branches only where they apply, several times faster on the million-sample arrays a
+sampler draws.
 
 >>> float(erf_inv(np.float64(0.5)))
 0.47693627620446977
@@ -114,30 +117,6 @@ defvjp(erf_inv_p, lambda g, ans, x: mul(g, mul(_HALF_SQRT_PI, exp(square(ans))))
 def erf_inv(x):
     """The inverse error function, elementwise (XLA's approximation)."""
     return bind(erf_inv_p, x)
-
-
-_math_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erf_impl(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    out = np.asarray(_math_erf(x.astype(np.float64)), np.float64).astype(dtype)
-    return out if out.ndim else out[()]
-
-
-erf_p = primitive("erf", _erf_impl, lambda a: ShapedArray(
-    a.shape, a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)))
-batch_elementwise(erf_p)
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
-defjvp(erf_p, lambda t, ans, x: mul(t, mul(_TWO_OVER_SQRT_PI, exp(-square(x)))))
-defvjp(erf_p, lambda g, ans, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(-square(x)))))
-
-
-def erf(x):
-    """The error function, elementwise (the math module's, one element at a time: used on
-    distribution parameters, not on samples)."""
-    return bind(erf_p, x)
 
 
 # nextafter: the neighbouring float towards ``y``; piecewise constant, so no derivative

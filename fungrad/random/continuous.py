@@ -22,6 +22,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
 from fungrad.prims import random_bits as rb
+from fungrad.prims import special
 from fungrad.random import _special
 from fungrad.random.keys import canonical_shape, check_key
 
@@ -188,8 +189,8 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     data, dtype, shape = prepare("truncated_normal", key, dtype, shape, lower, upper)
     sqrt2 = dtype.type(math.sqrt(2))
     lower, upper = cast(lower, dtype), cast(upper, dtype)
-    a = _special.erf(lower / sqrt2)
-    b = _special.erf(upper / sqrt2)
+    a = special.erf(lower / sqrt2)
+    b = special.erf(upper / sqrt2)
     u = uniform_floats(data, shape, dtype, a, b)
     out = sqrt2 * _special.erf_inv(u)
     # the open interval: clip to the floats just inside the bounds
