@@ -31,3 +31,9 @@ from fungrad.lax.ops import (  # noqa: F401,A004
     neg, nextafter, population_count, pow, rem, round, rsqrt, shift_left, shift_right_arithmetic,
     shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
 )
+from fungrad.lax.reductions import (  # noqa: F401
+    argmax, argmin, batch_matmul, cumlogsumexp, cummax, cummin, cumprod, cumsum, dot,
+    dot_general, reduce, reduce_and, reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum,
+    sort, sort_key_val, top_k,
+)
+from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004

@@ -4,4 +4,6 @@
 contractions, indexing) and ``linalg`` (inv, solve, det). Control-flow primitives (cond,
 while, scan) live in ``fungrad.control_flow``; ``guard`` lives in ``fungrad.core``.
 """
-from fungrad.prims import bits, conv, elementwise, linalg, slicing, structural, windowed  # noqa: F401
+from fungrad.prims import (  # noqa: F401
+    bits, conv, elementwise, linalg, ordering, slicing, structural, windowed,
+)
