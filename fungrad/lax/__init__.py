@@ -37,3 +37,7 @@ from fungrad.lax.reductions import (  # noqa: F401
     sort, sort_key_val, top_k,
 )
 from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004
+from fungrad.lax.indexing import (  # noqa: F401
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
+    scatter_add, scatter_max, scatter_min, scatter_mul,
+)

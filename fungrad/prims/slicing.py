@@ -146,3 +146,44 @@ def _batch_dus(args, batched, size):
 
 dynamic_slice_p.batch = _batch_dynamic_slice
 dynamic_update_slice_p.batch = _batch_dus
+
+
+# ----------------------------------------------------------------------------- scatter combine
+def _combine_impl(x, updates, *idx, indexer, op):
+    out = np.array(x, copy=True)
+    ufunc = {"mul": np.multiply, "min": np.minimum, "max": np.maximum}[op]
+    ufunc.at(out, indexer.to_numpy(idx), updates)  # every repeated index combines
+    return out
+
+
+def _combine_abstract(x, updates, *idx, indexer, op):
+    from fungrad.prims.structural import scatter_add_p
+    return scatter_add_p.abstract_eval(x, updates, *idx, indexer=indexer)
+
+
+scatter_combine_p = primitive("scatter_combine", _combine_impl, _combine_abstract)
+
+
+def _combine_jvp(primals, tangents, indexer, op):
+    if any(t is not None for t in tangents):
+        raise NotImplementedError(
+            f"scatter_{op}: no derivative with respect to updates that may share an index "
+            "(as in JAX); pass unique_indices=True if the indices are unique")
+    return bind(scatter_combine_p, *primals, indexer=indexer, op=op), None
+
+
+def _combine_vjp(g, primals, ans, needs, indexer, op):
+    if any(needs):
+        raise NotImplementedError(
+            f"scatter_{op}: no derivative with respect to updates that may share an index "
+            "(as in JAX); pass unique_indices=True if the indices are unique")
+    return [None] * len(primals)
+
+
+scatter_combine_p.jvp, scatter_combine_p.vjp = _combine_jvp, _combine_vjp
+
+
+def scatter_combine(x, updates, idx, indexer, op: str):
+    """``x`` with ``updates`` combined in at ``x[indexer(idx)]`` by ``op`` (mul, min,
+    max), repeated indices all taking part: the values of lax's scatter_mul/min/max."""
+    return bind(scatter_combine_p, x, updates, *idx, indexer=indexer, op=op)
