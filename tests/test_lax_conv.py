@@ -179,3 +179,23 @@ def test_conv_bad_input():
         lax.conv(x, w, (1, 1), "SAME", precision="fast please")
     assert lax.conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST).shape == \
         (1, 3, 5, 5)
+
+
+def test_patches_and_shape_helpers():
+    x = rand((2, 3, 5, 4))
+    patches = lax.conv_general_dilated_patches(x, (2, 3), (1, 1), "VALID")
+    assert patches.shape == (2, 3 * 6, 4, 2)
+    # feature c * 6 + k is channel c at window position k (row-major), as in JAX
+    np.testing.assert_allclose(patches[:, 1 * 6 + 1 * 3 + 2], x[:, 1, 1:5, 2:4], rtol=1e-15)
+    w = rand((4, 3, 2, 3), seed=1)
+    direct = lax.conv(x, w, (1, 1), "VALID")
+    via = np.einsum("nfhw,of->nohw", patches, w.reshape(4, 18))
+    np.testing.assert_allclose(via, direct, rtol=1e-12)
+    assert_derivatives(lambda x: lax.conv_general_dilated_patches(x, (2, 2), (2, 1), "SAME"),
+                       (x[:1],))
+    assert lax.conv_general_permutations(("NHWC", "HWIO", "NHWC")) == \
+        ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    assert lax.conv_general_shape_tuple((1, 5, 5, 3), (3, 3, 3, 8), (2, 2), "SAME",
+                                        ("NHWC", "HWIO", "NHWC")) == (1, 3, 3, 8)
+    assert lax.conv_shape_tuple((2, 3, 8, 8), (4, 3, 3, 3), (2, 2), [(1, 1), (1, 1)]) == \
+        (2, 4, 4, 4)

@@ -90,3 +90,11 @@ def test_gather_scatter_bad_input():
         lax.scatter_add(np.ones(3), np.array([[0]]), np.ones(1), sdn, mode="wrap")
     assert_same_as_numpy(lax.scatter_add(np.zeros(3), np.array([[5]]), np.ones(1), sdn),
                          np.zeros(3))  # out of bounds: dropped
+
+
+def test_scatter_sub():
+    dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    x, u = np.arange(3.0), np.array([1.0, 2.0, 4.0])
+    idx = np.array([[2], [0], [2]])
+    assert_same_as_numpy(lax.scatter_sub(x, idx, u, dn), np.array([-2.0, 1.0, -3.0]))
+    assert_derivatives(lambda x, u: lax.scatter_sub(x, idx, u, dn), (x, u))

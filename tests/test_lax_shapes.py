@@ -168,3 +168,29 @@ def test_shape_bad_input():
     with pytest.raises(TypeError, match="full: fill_value must be a scalar"):
         lax.full((2,), np.ones(2))
     assert lax.slice(x, (0, 0), (1, 1)).shape == (1, 1)
+
+
+def test_small_shape_helpers():
+    x = rand((2, 3, 4))
+    assert lax.broadcast_shapes((2, 1), (3,), ()) == (2, 3)
+    with pytest.raises(ValueError, match="broadcast_shapes"):
+        lax.broadcast_shapes((2,), (3,))
+    assert_same_as_numpy(lax.broadcast_to_rank(x, 4), x[None])
+    assert_same_as_numpy(lax.collapse(x, 0, 2), x.reshape(6, 4))
+    assert_same_as_numpy(lax.collapse(x, 1), x.reshape(2, 12))
+    assert_same_as_numpy(lax.tile(x, (2, 1, 3)), np.tile(x, (2, 1, 3)))
+    assert_derivatives(lambda x: lax.tile(x, (2, 1, 2)), (x,))
+    parts = lax.split(x, (1, 0, 2), axis=1)
+    for got, want in zip(parts, np.split(x, [1, 1], axis=1)):
+        assert_same_as_numpy(got, want)
+    assert_derivatives(lambda x: lax.split(x, (3, 1), axis=-1)[1], (x,))
+    with pytest.raises(ValueError, match="split: sizes"):
+        lax.split(x, (1, 1), axis=1)
+    assert_same_as_numpy(lax.optimization_barrier(x), x)
+    assert_same_as_numpy(lax.reciprocal(x), 1 / x)
+    # recorded from jax 0.10.2
+    assert_same_as_numpy(lax.index_take(np.arange(24.0).reshape(2, 3, 4),
+                                        [np.array([1, 0]), np.array([2, 3])], [1, 2]),
+                         np.array([[6.0, 18.0], [3.0, 15.0]]))
+    assert_same_as_numpy(fungrad.vmap(lambda x: lax.tile(x, (2, 1)))(x),
+                         np.tile(x, (1, 2, 1)))

@@ -23,7 +23,9 @@ from fungrad.prims.conv import (
 from fungrad.prims.structural import rev, transpose
 
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-           "conv_transpose", "conv_with_general_padding", "padtype_to_pads"]
+           "conv_general_dilated_patches", "conv_general_permutations",
+           "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
+           "conv_with_general_padding", "padtype_to_pads"]
 
 
 def _operand(name: str, what: str, x):
@@ -220,3 +222,78 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
     return conv_general_dilated(lhs, rhs, (1,) * n, pads, strides, rhs_dilation, dnums,
                                 precision=precision,
                                 preferred_element_type=preferred_element_type)
+
+
+def conv_general_dilated_patches(lhs: Any, filter_shape: Sequence[int],
+                                 window_strides: Sequence[int], padding: Any,
+                                 lhs_dilation: Sequence[int] | None = None,
+                                 rhs_dilation: Sequence[int] | None = None,
+                                 dimension_numbers: Any = None, precision: Any = None,
+                                 preferred_element_type: Any = None) -> Any:
+    """The patches (im2col) a convolution with a kernel of ``filter_shape`` would see: the
+    output has ``C * prod(filter_shape)`` features, ordered channel-major then by position
+    in the window, as in JAX. It is a depthwise convolution with one-hot kernels.
+
+    >>> import numpy as np
+    >>> conv_general_dilated_patches(np.arange(4.0).reshape(1, 1, 4), (2,), (1,), 'VALID')
+    array([[[0., 1., 2.],
+            [1., 2., 3.]]])
+    """
+    lhs = _operand("conv_general_dilated_patches", "lhs", lhs)
+    aval = get_aval(lhs)
+    filter_shape = tuple(int(k) for k in filter_shape)
+    dnums = conv_dimension_numbers(aval.shape, (1, 1) + filter_shape, dimension_numbers)
+    taps = int(np.prod(filter_shape, dtype=np.int64))
+    channels = aval.shape[dnums.lhs_spec[1]]
+    dtype = aval.dtype if aval.dtype.kind in "fc" else np.float64
+    one_hot = np.eye(taps, dtype=dtype).reshape((taps, 1) + filter_shape)
+    canonical = np.tile(one_hot, (channels,) + (1,) * (one_hot.ndim - 1))
+    rhs = np.transpose(canonical, np.argsort(dnums.rhs_spec))
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                dnums, feature_group_count=channels, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_general_permutations(dimension_numbers: Any) -> tuple:
+    """The (lhs, rhs, out) axis permutations of three layout strings, each as (batch or
+    out-feature, feature or in-feature, spatial in the kernel's order...).
+
+    >>> conv_general_permutations(('NHWC', 'HWIO', 'NHWC'))
+    ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    """
+    lhs, rhs, out = dimension_numbers
+    return tuple(conv_dimension_numbers((0,) * len(lhs), (0,) * len(rhs), dimension_numbers))
+
+
+def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                             window_strides: Sequence[int], padding: Any,
+                             dimension_numbers: Any) -> tuple:
+    """The output shape of ``conv_general_dilated`` (no dilation) on these shapes.
+
+    >>> conv_general_shape_tuple((1, 5, 5, 3), (3, 3, 3, 8), (2, 2), 'SAME',
+    ...                          ('NHWC', 'HWIO', 'NHWC'))
+    (1, 3, 3, 8)
+    """
+    return _out_shape(lambda a, b: conv_general_dilated(
+        a, b, window_strides, padding, dimension_numbers=dimension_numbers),
+        lhs_shape, rhs_shape)
+
+
+def conv_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                     strides: Sequence[int], pads: Any, batch_group_count: int = 1) -> tuple:
+    """The output shape of a convolution in the ``NCHW``/``OIHW`` layout.
+
+    >>> conv_shape_tuple((2, 3, 8, 8), (4, 3, 3, 3), (2, 2), [(1, 1), (1, 1)])
+    (2, 4, 4, 4)
+    """
+    return _out_shape(lambda a, b: conv_general_dilated(
+        a, b, strides, pads, batch_group_count=batch_group_count), lhs_shape, rhs_shape)
+
+
+def _out_shape(fn, lhs_shape, rhs_shape) -> tuple:
+    """The output shape of ``fn`` on operands of these shapes, traced abstractly."""
+    from fungrad.api import make_jaxpr
+    from fungrad.core import ShapeDtypeStruct
+    closed = make_jaxpr(fn)(ShapeDtypeStruct(tuple(lhs_shape), np.float64),
+                            ShapeDtypeStruct(tuple(rhs_shape), np.float64))
+    return tuple(closed.jaxpr.outvars[0].aval.shape)

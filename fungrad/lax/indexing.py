@@ -31,7 +31,8 @@ from fungrad.prims.slicing import scatter_combine
 from fungrad.prims.structural import ARRAY, Indexer
 
 __all__ = ["GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
-           "scatter", "scatter_add", "scatter_max", "scatter_min", "scatter_mul"]
+           "index_take", "scatter", "scatter_add", "scatter_max", "scatter_min", "scatter_mul",
+           "scatter_sub"]
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -307,6 +308,41 @@ def scatter_add(operand: Any, scatter_indices: Any, updates: Any,
     """
     return _scatter("scatter_add", operand, scatter_indices, updates, dimension_numbers, mode,
                     "add", unique_indices)
+
+
+def scatter_sub(operand: Any, scatter_indices: Any, updates: Any,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: Any = None) -> Any:
+    """XLA's scatter with subtraction: ``scatter_add`` of the negated updates.
+
+    >>> import numpy as np
+    >>> dn = ScatterDimensionNumbers((), (0,), (0,))
+    >>> scatter_sub(np.zeros(2), np.array([[1], [1]]), np.array([1.0, 2.0]), dn)
+    array([ 0., -3.])
+    """
+    return _scatter("scatter_sub", operand, scatter_indices, ew.neg(as_array(updates)),
+                    dimension_numbers, mode, "add", unique_indices)
+
+
+def index_take(src: Any, idxs: Sequence[Any], axes: Sequence[int]) -> Any:
+    """``src`` indexed by the integer arrays ``idxs`` along ``axes`` (broadcast together,
+    their shape leading the result, then the remaining axes).
+
+    >>> import numpy as np
+    >>> index_take(np.arange(6.0).reshape(2, 3), [np.array([1, 0])], [1])
+    array([[1., 4.],
+           [0., 3.]])
+    """
+    import fungrad.numpy as fnp
+    src = as_array(src)
+    nd = len(src.shape)
+    axes = [operator.index(a) % nd for a in axes]
+    if len(idxs) != len(axes) or len(set(axes)) != len(axes):
+        raise ValueError("index_take: needs one index array per distinct axis, got "
+                         f"{len(idxs)} arrays for axes {axes}")
+    rest = [a for a in range(nd) if a not in axes]
+    moved = st.transpose(src, axes + rest)
+    return fnp.asarray(moved)[tuple(as_array(i) for i in idxs)]
 
 
 def scatter(operand: Any, scatter_indices: Any, updates: Any,

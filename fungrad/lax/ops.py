@@ -26,7 +26,7 @@ __all__ = [
     "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "cos", "cosh",
     "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "integer_pow", "is_finite", "le",
     "log", "log1p", "logistic", "lt", "max", "min", "mul", "ne", "neg", "nextafter",
-    "population_count", "pow", "rem", "round", "RoundingMethod", "rsqrt", "shift_left",
+    "population_count", "pow", "reciprocal", "rem", "round", "RoundingMethod", "rsqrt", "shift_left",
     "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
     "sub", "tan", "tanh",
 ]
@@ -162,6 +162,15 @@ def square(x: Array) -> Array:
     np.float64(9.0)
     """
     return ew.square(x)
+
+
+def reciprocal(x: Array) -> Array:
+    """``1 / x``.
+
+    >>> reciprocal(4.0)
+    np.float64(0.25)
+    """
+    return ew.reciprocal(x)
 
 
 def clamp(min: Array, x: Array, max: Array) -> Array:  # noqa: A002
