@@ -56,7 +56,8 @@ def _ints(name: str, what: str, values, n: int, default: int = 1) -> tuple:
     return values
 
 
-def _pads(name: str, padding, n: int) -> tuple:
+def explicit_pads(name: str, padding, n: int) -> tuple:
+    """Explicit (low, high) padding pairs, one per spatial axis, checked."""
     try:
         pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
     except (TypeError, ValueError):
@@ -111,7 +112,7 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
                   for a, d in zip(dnums.rhs_spec[2:], rhs_dilation)]
         pads = padtype_to_pads(in_sp, window, window_strides, padding)
     else:
-        pads = _pads(name, padding, n)
+        pads = explicit_pads(name, padding, n)
     for what, v in (("feature_group_count", feature_group_count),
                     ("batch_group_count", batch_group_count)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
@@ -210,9 +211,9 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
         pads = tuple(_conv_transpose_padding(k, s, padding) for k, s in zip(k_sp, strides))
     elif use_consistent_padding:
         pads = tuple(_conv_transpose_padding(k, s, p)
-                     for k, s, p in zip(k_sp, strides, _pads(name, padding, n)))
+                     for k, s, p in zip(k_sp, strides, explicit_pads(name, padding, n)))
     else:
-        pads = _pads(name, padding, n)
+        pads = explicit_pads(name, padding, n)
     if transpose_kernel:
         rs = dnums.rhs_spec
         rhs = rev(rhs, rs[2:])

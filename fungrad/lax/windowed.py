@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
+from fungrad.lax.convolution import explicit_pads
 from fungrad.lax.shapes import as_array, pad_general
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
@@ -93,14 +94,7 @@ def _window_args(name, aval, window_dimensions, window_strides, padding, base_di
         pads = padtype_to_pads(aval.shape, [dilate_dim(k, r) for k, r in zip(dims, wdil)],
                                strides, padding)
     else:
-        try:
-            pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or "
-                             f"(low, high) integer pairs, got {padding!r}") from None
-        if len(pads) != nd:
-            raise ValueError(f"{name}: padding needs {nd} (low, high) pairs (one per axis of "
-                             f"the operand {aval.str_short()}), got {padding!r}")
+        pads = explicit_pads(name, padding, nd)
     for d, (lo, hi), b in zip(aval.shape, pads, base):
         if dilate_dim(d, b) + lo + hi < 0:
             raise ValueError(f"{name}: padding {pads} crops more than the operand "
