@@ -199,3 +199,21 @@ def test_patches_and_shape_helpers():
                                         ("NHWC", "HWIO", "NHWC")) == (1, 3, 3, 8)
     assert lax.conv_shape_tuple((2, 3, 8, 8), (4, 3, 3, 3), (2, 2), [(1, 1), (1, 1)]) == \
         (2, 4, 4, 4)
+
+
+def test_conv_jit_of_gradients_and_hessian_vector_products():
+    x, w = rand((2, 3, 6, 5)), rand((4, 3, 3, 3), seed=1)
+    loss = lambda w, x: fungrad.numpy.sum(  # noqa: E731
+        fungrad.numpy.tanh(lax.conv_general_dilated(x, w, (2, 1), "SAME")) ** 2)
+    g = fungrad.grad(loss)(w, x)
+    assert_same_as_numpy(fungrad.jit(fungrad.grad(loss))(w, x), g, rtol=1e-12)
+    v = rand(w.shape, seed=2)
+    hvp = lambda w: fungrad.jvp(lambda w: fungrad.grad(loss)(w, x), (w,), (v,))[1]  # noqa
+    eps = 1e-5
+    fd = (fungrad.grad(loss)(w + eps * v, x) - fungrad.grad(loss)(w - eps * v, x)) / (2 * eps)
+    np.testing.assert_allclose(fungrad.jit(hvp)(w), fd, rtol=1e-6, atol=1e-8)
+    # vmap with both operands batched and feature groups: the per-example loop, still right
+    xs, ws = rand((2, 1, 4, 5)), rand((2, 4, 2, 3), seed=3)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1,), "SAME",  # noqa: E731
+                                              feature_group_count=2)
+    assert_same_as_numpy(fungrad.vmap(f)(xs, ws), np.stack([f(xs[i], ws[i]) for i in range(2)]))

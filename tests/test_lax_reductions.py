@@ -157,3 +157,16 @@ def test_cumulative_extrema_derivative_goes_to_one_place():
     g = fungrad.grad(lambda x: lax.cummax(x).sum())(x)
     # running max: 1, 3, 3, 3 (the last from x[3], attained again there)
     assert_same_as_numpy(g, np.array([1.0, 2.0, 0.0, 1.0]))
+
+
+def test_reduce_xor():
+    x = np.random.default_rng(0).integers(-100, 100, (3, 4))
+    assert_same_as_numpy(lax.reduce_xor(x, (1,)), np.bitwise_xor.reduce(x, 1))
+    b = x > 0
+    assert_same_as_numpy(lax.reduce_xor(b, (0, 1)), np.logical_xor.reduce(b.ravel()))
+    assert_same_as_numpy(fungrad.jit(lambda x: lax.reduce_xor(x, (0,)))(x),
+                         np.bitwise_xor.reduce(x, 0))
+    assert_same_as_numpy(fungrad.vmap(lambda x: lax.reduce_xor(x, (0,)))(x),
+                         np.bitwise_xor.reduce(x, 1))
+    with pytest.raises(TypeError, match="reduce_xor: the operand must be boolean or integer"):
+        lax.reduce_xor(np.ones(3), (0,))

@@ -194,3 +194,18 @@ def test_small_shape_helpers():
                          np.array([[6.0, 18.0], [3.0, 15.0]]))
     assert_same_as_numpy(fungrad.vmap(lambda x: lax.tile(x, (2, 1)))(x),
                          np.tile(x, (1, 2, 1)))
+
+
+def test_stack_unstack_empty_broadcast_like():
+    a, b = rand((2, 3)), rand((2, 3), seed=1)
+    assert_same_as_numpy(lax.stack([a, b], axis=-1), np.stack([a, b], -1))
+    assert_derivatives(lambda a, b: lax.stack([a, b], 1), (a, b))
+    for got, want in zip(lax.unstack(a, 1), [a[:, i] for i in range(3)]):
+        assert_same_as_numpy(got, want)
+    assert_derivatives(lambda a: lax.unstack(a)[1], (a,))
+    assert lax.empty((2, 0), np.float32).shape == (2, 0)
+    assert lax.empty((3,), np.int8).dtype == np.int8
+    assert_same_as_numpy(lax.broadcast_like(a[0], b), np.broadcast_to(a[0], (2, 3)))
+    assert_same_as_numpy(fungrad.vmap(lambda a, b: lax.stack([a, b]))(a, b), np.stack([a, b], 1))
+    with pytest.raises(ValueError, match="stack: needs"):
+        lax.stack([])

@@ -20,7 +20,7 @@ from fungrad.lax.shapes import (  # noqa: F401,A004
     dynamic_update_index_in_dim, dynamic_update_slice, dynamic_update_slice_in_dim,
     expand_dims, full, full_like, index_in_dim, iota, pad, reshape, rev, select, select_n,
     slice, slice_in_dim, squeeze, transpose, broadcast_shapes, broadcast_to_rank, collapse,
-    optimization_barrier, split, tile,
+    optimization_barrier, split, tile, broadcast_like, empty, stack, unstack,
 )
 from fungrad.lax.windowed import (  # noqa: F401
     reduce_window, reduce_window_max, reduce_window_min, reduce_window_prod, reduce_window_sum,
@@ -35,7 +35,7 @@ from fungrad.lax.ops import (  # noqa: F401,A004
 from fungrad.lax.reductions import (  # noqa: F401
     argmax, argmin, batch_matmul, cumlogsumexp, cummax, cummin, cumprod, cumsum, dot,
     dot_general, reduce, reduce_and, reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum,
-    sort, sort_key_val, top_k,
+    reduce_xor, sort, sort_key_val, top_k,
 )
 from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004
 from fungrad.lax.indexing import (  # noqa: F401
@@ -47,7 +47,7 @@ from fungrad.lax.indexing import (  # noqa: F401
 # operands and params; the lax functions above are how to call them).
 from fungrad.control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
 from fungrad.prims.bits import (  # noqa: F401,E402
-    bitcast_convert_type_p, clz_p, nextafter_p, population_count_p, shift_left_p,
+    bitcast_convert_type_p, clz_p, nextafter_p, population_count_p, reduce_xor_p, shift_left_p,
     shift_right_arithmetic_p, shift_right_logical_p,
 )
 from fungrad.prims.conv import conv_general_dilated_p  # noqa: F401,E402

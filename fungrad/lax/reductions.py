@@ -24,7 +24,7 @@ from fungrad.tree_util import tree_flatten, tree_unflatten
 __all__ = [
     "argmax", "argmin", "batch_matmul", "cumlogsumexp", "cummax", "cummin", "cumprod",
     "cumsum", "dot", "dot_general", "reduce", "reduce_and", "reduce_max", "reduce_min",
-    "reduce_or", "reduce_prod", "reduce_sum", "sort", "sort_key_val", "top_k",
+    "reduce_or", "reduce_prod", "reduce_sum", "reduce_xor", "sort", "sort_key_val", "top_k",
 ]
 
 
@@ -105,6 +105,18 @@ def reduce_or(operand: Any, axes: Sequence[int]) -> Any:
     """
     operand = as_array(operand)
     return st.reduce_or(operand, _axes("reduce_or", operand, axes))
+
+
+def reduce_xor(operand: Any, axes: Sequence[int]) -> Any:
+    """The bitwise (for booleans, logical) exclusive or over ``axes``.
+
+    >>> import numpy as np
+    >>> reduce_xor(np.array([[1, 2], [3, 3]]), (1,))
+    array([3, 0])
+    """
+    from fungrad.prims import bits
+    operand = as_array(operand)
+    return bits.reduce_xor(operand, _axes("reduce_xor", operand, axes))
 
 
 def reduce(operands: Any, init_values: Any, computation: Callable,

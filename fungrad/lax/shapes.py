@@ -26,7 +26,8 @@ __all__ = [
     "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
     "expand_dims", "full", "full_like", "index_in_dim", "iota", "pad", "reshape", "rev",
     "select", "select_n", "slice", "slice_in_dim", "squeeze", "transpose", "broadcast_shapes",
-    "broadcast_to_rank", "collapse", "tile", "split", "optimization_barrier",
+    "broadcast_to_rank", "collapse", "tile", "split", "optimization_barrier", "stack",
+    "unstack", "empty", "broadcast_like",
 ]
 
 
@@ -626,3 +627,49 @@ def optimization_barrier(operand: Any) -> Any:
     1.0
     """
     return operand
+
+
+def stack(operands: Sequence[Any], axis: int = 0) -> Any:
+    """The operands (of one shape) joined along a new axis ``axis``.
+
+    >>> stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    operands = [as_array(x) for x in operands]
+    if not operands:
+        raise ValueError("stack: needs at least one operand")
+    nd = len(operands[0].shape) + 1
+    axis = _axis("stack", axis, nd)
+    return concatenate([expand_dims(x, (axis,)) for x in operands], axis)
+
+
+def unstack(x: Any, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, as a tuple.
+
+    >>> unstack(np.arange(4.0).reshape(2, 2), axis=1)
+    (array([0., 2.]), array([1., 3.]))
+    """
+    x = as_array(x)
+    nd = len(x.shape)
+    axis = _axis("unstack", axis, nd)
+    return tuple(index_in_dim(x, i, axis, keepdims=False) for i in range(x.shape[axis]))
+
+
+def empty(shape: Sequence[int], dtype: Any) -> Any:
+    """An array of ``shape`` and ``dtype`` whose values are not to be relied on (zeros).
+
+    >>> empty((2,), np.int32).shape
+    (2,)
+    """
+    return np.zeros(_ints("empty", "shape", shape), np.dtype(dtype))
+
+
+def broadcast_like(arr: Any, like_arr: Any) -> Any:
+    """``arr`` broadcast (numpy style) to the shape of ``like_arr``.
+
+    >>> broadcast_like(np.ones(2), np.zeros((3, 2))).shape
+    (3, 2)
+    """
+    arr = as_array(arr)
+    return st.broadcast_to(arr, tuple(get_aval(like_arr).shape))

@@ -1,7 +1,9 @@
 """fungrad's primitives: one object per operation, each holding all of its rules.
 
-``elementwise`` (math, comparisons, select, casts), ``structural`` (shapes, reductions,
-contractions, indexing) and ``linalg`` (inv, solve, det). Control-flow primitives (cond,
+``elementwise`` (math, comparisons, select, casts), ``bits`` (shifts, bit counts, bitcasts),
+``structural`` (shapes, reductions, contractions, indexing), ``slicing`` (dynamic slices,
+scatter combinations), ``ordering`` (sort permutations, running extrema), ``conv``
+(convolution), ``windowed`` (windows for pooling) and ``linalg`` (inv, solve, det). Control-flow primitives (cond,
 while, scan) live in ``fungrad.control_flow``; ``guard`` lives in ``fungrad.core``.
 """
 from fungrad.prims import (  # noqa: F401

@@ -126,3 +126,29 @@ def bitcast_convert_type(x, new_dtype):
     """The same bits read as ``new_dtype`` (a narrower type adds a trailing axis, a wider
     one consumes it)."""
     return bind(bitcast_convert_type_p, x, new_dtype=np.dtype(new_dtype))
+
+
+# ----------------------------------------------------------------------------- reduce_xor
+def _reduce_xor_abstract(aval, *, axes):
+    if aval.dtype.kind not in "biu":
+        raise TypeError(f"reduce_xor: the operand must be boolean or integer, got "
+                        f"{aval.str_short()}")
+    if any(not 0 <= a < aval.ndim for a in axes):
+        raise ValueError(f"reduce_xor: axes {axes} out of bounds for {aval.str_short()}")
+    return ShapedArray(tuple(d for i, d in enumerate(aval.shape) if i not in axes), aval.dtype)
+
+
+def _reduce_xor_impl(x, *, axes):
+    x = np.asarray(x)
+    _reduce_xor_abstract(value_aval(x), axes=axes)
+    return np.bitwise_xor.reduce(x, axis=axes)
+
+
+reduce_xor_p = primitive("reduce_xor", _reduce_xor_impl, _reduce_xor_abstract, nondiff=True)
+reduce_xor_p.batch = lambda args, batched, size, axes: (
+    bind(reduce_xor_p, args[0], axes=tuple(a + 1 for a in axes)), True)
+
+
+def reduce_xor(x, axes):
+    """The bitwise (for booleans, logical) exclusive or over ``axes``."""
+    return bind(reduce_xor_p, x, axes=tuple(sorted(int(a) for a in axes)))
