@@ -249,6 +249,9 @@ def _contract(views: np.ndarray, w: np.ndarray, groups: int, batch_groups: int) 
         # patches (B, Nb, G, Cg*K, L): the copy runs along the last position axis, and each
         # example is one (Og x CgK) @ (CgK x L) product
         patches = np.ascontiguousarray(split.transpose((0, 1, 2, 3) + kp + sp))
+        if b == 1 and g == 1:  # the common case: a plain (O x CK) @ (N, CK, L) batch
+            patches = patches.reshape(nb, cg * taps, positions)
+            return np.matmul(np.ascontiguousarray(w_groups[0, 0]), patches)
         patches = patches.reshape(b, nb, g, cg * taps, positions)
         out = np.matmul(w_groups[:, None], patches)            # (B, Nb, G, Og, L)
         return out.transpose(1, 0, 2, 3, 4).reshape(nb, o, positions)
