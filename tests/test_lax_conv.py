@@ -217,3 +217,15 @@ def test_conv_jit_of_gradients_and_hessian_vector_products():
     f = lambda x, w: lax.conv_general_dilated(x, w, (1,), "SAME",  # noqa: E731
                                               feature_group_count=2)
     assert_same_as_numpy(fungrad.vmap(f)(xs, ws), np.stack([f(xs[i], ws[i]) for i in range(2)]))
+
+
+def test_errors_leave_the_next_call_working():
+    f = fungrad.jit(lambda x, w: lax.conv(x, w, (1,), "SAME"))
+    with pytest.raises(ValueError, match="conv_general_dilated"):
+        f(np.ones((1, 3, 5)), np.ones((2, 2, 3)))
+    assert f(np.ones((1, 2, 5)), np.ones((2, 2, 3))).shape == (1, 2, 5)
+    g = fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(
+        lax.conv(np.ones((1, 2, 5)), w, (1,), "SAME"), (1, 1, 2), (1, 1, 2))))
+    with pytest.raises(ValueError, match="reduce_window"):
+        fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(w, (2,))))(np.ones((2, 2, 3)))
+    assert g(np.ones((2, 2, 3))).shape == (2, 2, 3)
