@@ -63,8 +63,6 @@ LEFT_OUT = {
     "custom_linear_solve": "custom derivative rules for solvers: not written yet",
     "custom_root": "custom derivative rules for root finders: not written yet",
     "conv_general_dilated_local": "locally connected (unshared) convolution: not written yet",
-    "conv_transpose_shape_tuple": "shape helper of conv_transpose: not written yet",
-    "reduce_window_shape_tuple": "shape helper of reduce_window: not written yet",
     "scatter_apply": "scatter with an arbitrary function: not written yet",
     "dtype": "JAX's dtype canonicalization helper (fungrad keeps numpy's dtypes)",
     "ConvGeneralDilatedDimensionNumbers": "a typing alias",

@@ -229,3 +229,17 @@ def test_errors_leave_the_next_call_working():
     with pytest.raises(ValueError, match="reduce_window"):
         fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(w, (2,))))(np.ones((2, 2, 3)))
     assert g(np.ones((2, 2, 3))).shape == (2, 2, 3)
+
+
+def test_conv_transpose_shape_tuple():
+    dn = ("NHWC", "HWIO", "NHWC")
+    # recorded from jax 0.10.2
+    assert lax.conv_transpose_shape_tuple((1, 4, 4, 3), (3, 3, 3, 8), (2, 2), "SAME", dn) == \
+        (1, 8, 8, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3), "VALID", dn) == \
+        (2, 11, 12, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3),
+                                          ((1, 2), (0, 1)), dn) == (2, 10, 10, 8)
+    x, w = rand((2, 5, 4, 3)), rand((3, 2, 3, 8), seed=1)
+    assert lax.conv_transpose(x, w, (2, 3), "VALID", dimension_numbers=dn).shape == \
+        (2, 11, 12, 8)

@@ -180,3 +180,14 @@ def test_pad_bad_input():
         lax.pad(np.ones(3), 0.0, [(-2, -2, 0)])
     with pytest.raises(TypeError, match="triples"):
         lax.pad(np.ones(3), 0.0, [(1, 1)])
+
+
+def test_reduce_window_shape_tuple():
+    # recorded from jax 0.10.2
+    assert lax.reduce_window_shape_tuple((1, 28, 27, 3), (1, 3, 2, 1), (1, 2, 2, 1),
+                                         [(0, 0), (1, 1), (0, 1), (0, 0)], (1, 2, 1, 1),
+                                         (1, 1, 2, 1)) == (1, 28, 13, 3)
+    x = rand((2, 7, 6))
+    pads = lax.padtype_to_pads(x.shape, (1, 3, 2), (1, 2, 2), "SAME")
+    assert lax.reduce_window_shape_tuple(x.shape, (1, 3, 2), (1, 2, 2), pads) == \
+        lax.reduce_window_sum(x, (1, 3, 2), (1, 2, 2), "SAME").shape

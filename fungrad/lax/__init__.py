@@ -11,7 +11,8 @@ from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # no
 from fungrad.lax.convolution import (  # noqa: F401
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
     conv_general_dilated_patches, conv_general_permutations, conv_general_shape_tuple,
-    conv_shape_tuple, conv_transpose, conv_with_general_padding, padtype_to_pads,
+    conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple, conv_with_general_padding,
+    padtype_to_pads,
 )
 from fungrad.lax.precision import Precision  # noqa: F401
 from fungrad.lax.shapes import (  # noqa: F401,A004
@@ -23,7 +24,8 @@ from fungrad.lax.shapes import (  # noqa: F401,A004
     optimization_barrier, split, tile, broadcast_like, empty, stack, unstack,
 )
 from fungrad.lax.windowed import (  # noqa: F401
-    reduce_window, reduce_window_max, reduce_window_min, reduce_window_prod, reduce_window_sum,
+    reduce_window, reduce_window_max, reduce_window_min, reduce_window_prod,
+    reduce_window_shape_tuple, reduce_window_sum,
 )
 from fungrad.lax.ops import (  # noqa: F401,A004
     RoundingMethod, abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and,

@@ -25,6 +25,7 @@ from fungrad.prims.structural import rev, transpose
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
            "conv_general_dilated_patches", "conv_general_permutations",
            "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
+           "conv_transpose_shape_tuple",
            "conv_with_general_padding", "padtype_to_pads"]
 
 
@@ -298,3 +299,27 @@ def _out_shape(fn, lhs_shape, rhs_shape) -> tuple:
     closed = make_jaxpr(fn)(ShapeDtypeStruct(tuple(lhs_shape), np.float64),
                             ShapeDtypeStruct(tuple(rhs_shape), np.float64))
     return tuple(closed.jaxpr.outvars[0].aval.shape)
+
+
+def conv_transpose_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                               window_strides: Sequence[int], padding: Any,
+                               dimension_numbers: Any) -> tuple:
+    """The output shape of ``conv_transpose`` (no kernel dilation) on these shapes.
+
+    >>> conv_transpose_shape_tuple((1, 4, 4, 3), (3, 3, 3, 8), (2, 2), 'SAME',
+    ...                            ('NHWC', 'HWIO', 'NHWC'))
+    (1, 8, 8, 8)
+    """
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    lhs_t = [lhs_shape[a] for a in dn.lhs_spec]
+    rhs_t = [rhs_shape[a] for a in dn.rhs_spec]
+    if isinstance(padding, str):
+        padding = [_conv_transpose_padding(k, s, padding)
+                   for k, s in zip(rhs_t[2:], window_strides)]
+    spatial = [(i - 1) * s - k + 2 + lo + hi
+               for i, k, s, (lo, hi) in zip(lhs_t[2:], rhs_t[2:], window_strides, padding)]
+    canonical = [lhs_t[0], rhs_t[0]] + spatial
+    out = [0] * len(canonical)
+    for axis, size in zip(dn.out_spec, canonical):
+        out[axis] = size
+    return tuple(out)

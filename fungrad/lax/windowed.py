@@ -29,7 +29,7 @@ from fungrad.prims.conv import dilate_dim, padtype_to_pads
 from fungrad.prims.windowed import window_max, window_min, window_total, windows
 
 __all__ = ["reduce_window", "reduce_window_max", "reduce_window_min", "reduce_window_prod",
-           "reduce_window_sum"]
+           "reduce_window_shape_tuple", "reduce_window_sum"]
 
 _MONOID_PRIMS = {ew.add_p: "add", ew.mul_p: "mul", ew.max_p: "max", ew.min_p: "min"}
 
@@ -230,3 +230,23 @@ def reduce_window_min(operand: Any, window_dimensions: Sequence[int],
     """
     return _reduce_windows("reduce_window_min", "min", operand, None, window_dimensions,
                            window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: Sequence[int],
+                              window_strides: Sequence[int], padding: Sequence[Any],
+                              base_dilation: Sequence[int] | None = None,
+                              window_dilation: Sequence[int] | None = None) -> tuple:
+    """The output shape of ``reduce_window`` with explicit (low, high) ``padding``.
+
+    >>> reduce_window_shape_tuple((1, 28, 28, 3), (1, 2, 2, 1), (1, 2, 2, 1),
+    ...                           [(0, 0)] * 4)
+    (1, 14, 14, 3)
+    """
+    from fungrad.core import ShapedArray
+    from fungrad.prims.windowed import window_positions
+    aval = ShapedArray(tuple(operand_shape), np.float64)
+    dims, strides, pads, base, wdil = _window_args(
+        "reduce_window_shape_tuple", aval, window_dimensions, window_strides, padding,
+        base_dilation, window_dilation)
+    padded = [dilate_dim(d, b) + lo + hi for d, b, (lo, hi) in zip(aval.shape, base, pads)]
+    return window_positions(padded, dims, strides, wdil)
