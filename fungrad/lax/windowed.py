@@ -173,8 +173,6 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable,
     >>> reduce_window(np.arange(10.0), 1.0, lax.mul, (2,), (2,))
     array([ 0.,  6., 20., 42., 72.])
     """
-    if isinstance(operand, (tuple, list)) and not isinstance(init_value, (tuple, list)):
-        operand = np.asarray(operand)
     if not isinstance(operand, (tuple, list, dict)):
         dtype = get_aval(as_array(operand)).dtype
         monoid = _monoid_of(computation, dtype, strict=False)
