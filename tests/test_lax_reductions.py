@@ -140,8 +140,8 @@ def test_reduction_dtypes_and_bad_input():
         lax.reduce_sum(ints, (2,))
     with pytest.raises(ValueError, match="repeated axes"):
         lax.reduce_max(ints, (0, 0))
-    with pytest.raises(NotImplementedError, match="monoids"):
-        lax.reduce(ints, 0, lambda a, b: a - b, (0,))
+    with pytest.raises(ValueError, match="same structure"):
+        lax.reduce((ints, ints), 0, lax.add, (0,))
     with pytest.raises(ValueError, match="num_keys"):
         lax.sort((ints, ints), num_keys=3)
     with pytest.raises(ValueError, match="sort: operands must have at least one axis"):
@@ -170,3 +170,22 @@ def test_reduce_xor():
                          np.bitwise_xor.reduce(x, 1))
     with pytest.raises(TypeError, match="reduce_xor: the operand must be boolean or integer"):
         lax.reduce_xor(np.ones(3), (0,))
+
+
+def test_reduce_any_associative_computation():
+    x = rand((5, 3))
+    out = lax.reduce(x, -np.inf, fnp.logaddexp, (0,))
+    assert_same_as_numpy(out, np.logaddexp.reduce(x, 0), rtol=1e-12)
+    assert_derivatives(lambda x: lax.reduce(x, -np.inf, fnp.logaddexp, (0, 1)), (x,))
+    # a variadic argmax: (value, index) pairs, the larger value (then the smaller index) wins
+    def pick(a, b):
+        take_b = (b[0] > a[0]) | ((b[0] == a[0]) & (b[1] < a[1]))
+        return fnp.where(take_b, b[0], a[0]), fnp.where(take_b, b[1], a[1])
+    idx = np.broadcast_to(np.arange(5)[:, None], (5, 3))
+    values, where = lax.reduce((x, idx), (-np.inf, 0), pick, (0,))
+    assert_same_as_numpy(values, x.max(0))
+    assert_same_as_numpy(where, x.argmax(0))
+    assert_same_as_numpy(fungrad.jit(lambda x: lax.reduce((x, idx), (-np.inf, 0), pick,
+                                                          (0,))[1])(x), x.argmax(0))
+    empty = lax.reduce(np.ones((0, 2)), 1.5, fnp.logaddexp, (0,))
+    assert_same_as_numpy(empty, np.full(2, 1.5))

@@ -121,9 +121,12 @@ def reduce_xor(operand: Any, axes: Sequence[int]) -> Any:
 
 def reduce(operands: Any, init_values: Any, computation: Callable,
            dimensions: Sequence[int]) -> Any:
-    """Reduce over ``dimensions`` with ``computation``, one of the monoids add, mul, max,
-    min (``lax.add``, ``jnp.maximum``, ``lambda a, b: a * b``, ...), starting from
-    ``init_values``.
+    """Reduce over ``dimensions`` with ``computation``, starting from ``init_values``.
+
+    The monoids add, mul, max, min (``lax.add``, ``jnp.maximum``, ``lambda a, b: a * b``,
+    ...) are one reduction each. Any other computation -- which XLA requires to be
+    associative, and may be over pytrees of operands and initial values -- is folded in
+    log-depth rounds of pairs, then combined with the initial values.
 
     >>> import numpy as np
     >>> from fungrad import lax
@@ -133,9 +136,12 @@ def reduce(operands: Any, init_values: Any, computation: Callable,
     from fungrad.lax.windowed import _identity, _monoid_of
     flat, tree = tree_flatten(operands)
     inits, init_tree = tree_flatten(init_values)
-    if len(flat) != 1 or len(inits) != 1:
-        raise NotImplementedError("reduce: several operands (a variadic computation) are not "
-                                  "supported; reduce each array on its own")
+    if not flat or len(flat) != len(inits) or tree != init_tree:
+        raise ValueError(f"reduce: operands and init_values must be pytrees of the same "
+                         f"structure, got {tree} and {init_tree}")
+    if len(flat) > 1 or _monoid_of(computation, get_aval(as_array(flat[0])).dtype,
+                                   strict=False) is None:
+        return _fold(flat, inits, tree, computation, dimensions)
     operand = as_array(flat[0])
     aval = get_aval(operand)
     monoid = _monoid_of(computation, aval.dtype)
@@ -159,6 +165,45 @@ def reduce(operands: Any, init_values: Any, computation: Callable,
     combine = {"add": ew.add, "mul": ew.mul, "max": ew.maximum, "min": ew.minimum,
                "or": ew.bitwise_or, "and": ew.bitwise_and}[monoid]
     return tree_unflatten(tree, [combine(ew.convert_element_type(init, aval.dtype), out)])
+
+
+def _fold(flat, inits, tree, computation, dimensions):
+    """``reduce`` with an arbitrary associative computation: the reduced axes flattened into
+    one, halved by combining pairs until one element is left, then joined to the inits."""
+    flat = [as_array(x) for x in flat]
+    avals = [get_aval(x) for x in flat]
+    if any(a.shape != avals[0].shape for a in avals):
+        raise ValueError("reduce: every operand must have the same shape, got "
+                         + ", ".join(a.str_short() for a in avals))
+    axes = _axes("reduce", flat[0], dimensions)
+    shape = avals[0].shape
+    kept = [i for i in range(len(shape)) if i not in axes]
+    kept_shape = tuple(shape[i] for i in kept)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    xs = [st.reshape(st.transpose(x, list(axes) + kept), (n,) + kept_shape) for x in flat]
+    inits = [st.broadcast_to(ew.convert_element_type(v, a.dtype), kept_shape)
+             for v, a in zip(inits, avals)]
+
+    def combine(a, b):
+        out, out_tree = tree_flatten(computation(tree_unflatten(tree, a),
+                                                 tree_unflatten(tree, b)))
+        if out_tree != tree:
+            raise TypeError(f"reduce: computation must return a pytree like the operands "
+                            f"({tree}), got {out_tree}")
+        return [o if get_aval(o).dtype == a.dtype else ew.convert_element_type(o, a.dtype)
+                for o, a in zip(out, avals)]
+
+    while n > 1:
+        half = n // 2
+        paired = combine([st.slice_axis(x, 0, 0, half) for x in xs],
+                         [st.slice_axis(x, 0, half, 2 * half) for x in xs])
+        if n % 2:  # the odd one out waits for the next round
+            paired = [st.concatenate([p, st.slice_axis(x, 0, n - 1, n)], 0)
+                      for p, x in zip(paired, xs)]
+        xs, n = paired, half + n % 2
+    if n == 0:
+        return tree_unflatten(tree, inits)
+    return tree_unflatten(tree, combine(inits, [st.reshape(x, kept_shape) for x in xs]))
 
 
 def argmax(operand: Any, axis: int, index_dtype: Any) -> Any:
