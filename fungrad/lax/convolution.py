@@ -16,6 +16,7 @@ import numpy as np
 
 from fungrad.core import Tracer, get_aval
 from fungrad.lax.precision import check_precision
+from fungrad.lax.shapes import int_tuple
 from fungrad.prims.conv import (
     ConvDimensionNumbers, conv_dimension_numbers, conv_general_dilated_bind, dilate_dim,
     padtype_to_pads,
@@ -44,17 +45,7 @@ def _operand(name: str, what: str, x):
 def _ints(name: str, what: str, values, n: int, default: int = 1) -> tuple:
     if values is None:
         return (default,) * n
-    try:
-        values = tuple(operator.index(v) for v in values)
-    except TypeError:
-        raise TypeError(f"{name}: {what} must be a sequence of {n} integers, got "
-                        f"{values!r}") from None
-    if len(values) != n:
-        raise ValueError(f"{name}: {what} must have {n} entries (one per spatial axis), got "
-                         f"{values!r}")
-    if any(v < 1 for v in values):
-        raise ValueError(f"{name}: {what} must be positive integers, got {values!r}")
-    return values
+    return int_tuple(name, what, values, n, low=1)
 
 
 def explicit_pads(name: str, padding, n: int) -> tuple:

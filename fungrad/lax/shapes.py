@@ -122,11 +122,25 @@ def _axis(name: str, axis, ndim: int) -> int:
 
 
 def _ints(name: str, what: str, values) -> tuple:
+    return int_tuple(name, what, values)
+
+
+def int_tuple(name: str, what: str, values, n: int | None = None, low: int | None = None,
+              per: str = "spatial axis") -> tuple:
+    """``values`` as a tuple of Python ints, checked: ``n`` of them (one per ``per``) if
+    given, each at least ``low`` if given; the errors name the function and argument."""
     try:
-        return tuple(operator.index(v) for v in values)
+        values = tuple(operator.index(v) for v in values)
     except TypeError:
         raise TypeError(f"{name}: {what} must be a sequence of integers, got "
                         f"{values!r}") from None
+    if n is not None and len(values) != n:
+        raise ValueError(f"{name}: {what} must have {n} entries (one per {per}), got "
+                         f"{values!r}")
+    if low is not None and any(v < low for v in values):
+        kind = "positive integers" if low == 1 else f"integers of at least {low}"
+        raise ValueError(f"{name}: {what} must be {kind}, got {values!r}")
+    return values
 
 
 # ----------------------------------------------------------------------------- casts

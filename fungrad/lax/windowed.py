@@ -23,7 +23,7 @@ import numpy as np
 
 from fungrad.core import Tracer, get_aval
 from fungrad.lax.convolution import explicit_pads
-from fungrad.lax.shapes import as_array, pad_general
+from fungrad.lax.shapes import as_array, int_tuple, pad_general
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.conv import dilate_dim, padtype_to_pads
@@ -78,17 +78,8 @@ def _window_args(name, aval, window_dimensions, window_strides, padding, base_di
     nd = aval.ndim
 
     def ints(what, v, default, low):
-        if v is None:
-            return (default,) * nd
-        try:
-            v = tuple(operator.index(d) for d in v)
-        except TypeError:
-            raise TypeError(f"{name}: {what} must be a sequence of integers, got "
-                            f"{v!r}") from None
-        if len(v) != nd or any(d < low for d in v):
-            raise ValueError(f"{name}: {what} must have {nd} entries (one per axis of the "
-                             f"operand {aval.str_short()}), each at least {low}, got {v}")
-        return v
+        per = f"axis of the operand {aval.str_short()}"
+        return (default,) * nd if v is None else int_tuple(name, what, v, nd, low, per)
 
     dims = ints("window_dimensions", window_dimensions, None, 0)
     strides = ints("window_strides", window_strides, 1, 1)
