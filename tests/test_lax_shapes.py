@@ -209,3 +209,26 @@ def test_stack_unstack_empty_broadcast_like():
     assert_same_as_numpy(fungrad.vmap(lambda a, b: lax.stack([a, b]))(a, b), np.stack([a, b], 1))
     with pytest.raises(ValueError, match="stack: needs"):
         lax.stack([])
+
+
+def test_vmap_over_dynamic_starts_is_one_gather():
+    x = rand((4, 5))
+    starts = np.array([0, 2, 3, -1])
+    f = lambda i, j: lax.dynamic_slice(x, (i, j), (2, 3))  # noqa: E731
+    got = fungrad.vmap(f)(starts, starts[::-1])
+    want = np.stack([f(i, j) for i, j in zip(starts, starts[::-1])])
+    assert_same_as_numpy(got, want)
+    closed = fungrad.make_jaxpr(fungrad.vmap(f))(starts, starts)
+    assert "dynamic_slice" not in str(closed) and "gather" in str(closed)
+    xs = rand((4, 3, 5), seed=1)
+    g = lambda x, i: lax.dynamic_slice_in_dim(x, i, 2, axis=1)  # noqa: E731
+    assert_same_as_numpy(fungrad.vmap(g)(xs, starts),
+                         np.stack([g(a, i) for a, i in zip(xs, starts)]))
+    assert_derivatives(lambda xs: fungrad.vmap(g)(xs, starts), (xs,))
+    u = rand((4, 3, 2), seed=2)
+    h = lambda x, u, i: lax.dynamic_update_slice(x, u, (np.int64(0), i))  # noqa: E731
+    assert_same_as_numpy(fungrad.vmap(h)(xs, u, starts),
+                         np.stack([h(a, b, i) for a, b, i in zip(xs, u, starts)]))
+    assert_same_as_numpy(fungrad.vmap(h, in_axes=(None, 0, 0))(xs[0], u, starts),
+                         np.stack([h(xs[0], b, i) for b, i in zip(u, starts)]))
+    assert_derivatives(lambda xs, u: fungrad.vmap(h)(xs, u, starts), (xs, u))
