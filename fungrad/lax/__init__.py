@@ -30,7 +30,8 @@ from fungrad.lax.windowed import (  # noqa: F401
 from fungrad.lax.ops import (  # noqa: F401,A004
     RoundingMethod, abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and,
     bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clamp, clz, cos, cosh, div, eq, exp, exp2,
-    expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p, logistic, lt, max, min, mul, ne,
+    expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p, logistic, lt, max, min, mul,
+    mulhi, ne,
     neg, nextafter, population_count, pow, reciprocal, rem, round, rsqrt, shift_left, shift_right_arithmetic,
     shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
 )
@@ -49,7 +50,8 @@ from fungrad.lax.indexing import (  # noqa: F401
 # operands and params; the lax functions above are how to call them).
 from fungrad.control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
 from fungrad.prims.bits import (  # noqa: F401,E402
-    bitcast_convert_type_p, clz_p, nextafter_p, population_count_p, reduce_xor_p, shift_left_p,
+    bitcast_convert_type_p, clz_p, mulhi_p, nextafter_p, population_count_p, reduce_xor_p,
+    shift_left_p,
     shift_right_arithmetic_p, shift_right_logical_p,
 )
 from fungrad.prims.conv import conv_general_dilated_p  # noqa: F401,E402

@@ -76,6 +76,35 @@ def _clz_impl(x):
     return (bits - np.bitwise_count(v).astype(np.int64)).astype(x.dtype)
 
 
+def _mulhi_unsigned64(a, b):
+    """The high 64 bits of the 128-bit product of two uint64 arrays, from 32-bit halves."""
+    low = np.uint64(0xFFFFFFFF)
+    s32 = np.uint64(32)
+    a_hi, a_lo, b_hi, b_lo = a >> s32, a & low, b >> s32, b & low
+    lo_lo = a_lo * b_lo
+    mid1 = a_hi * b_lo + (lo_lo >> s32)
+    mid2 = a_lo * b_hi + (mid1 & low)
+    return a_hi * b_hi + (mid1 >> s32) + (mid2 >> s32)
+
+
+def _mulhi_impl(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    _check_integer("mulhi", x, y)
+    dtype = np.result_type(x, y)
+    x, y = x.astype(dtype), y.astype(dtype)
+    bits = 8 * dtype.itemsize
+    with np.errstate(over="ignore"):
+        if bits < 64:  # the exact product fits in 64 bits
+            wide = np.int64 if dtype.kind == "i" else np.uint64
+            return ((x.astype(wide) * y.astype(wide)) >> bits).astype(dtype)
+        u = np.uint64
+        hi = _mulhi_unsigned64(x.astype(u), y.astype(u))
+        if dtype.kind == "i":  # two's complement: subtract the other factor per sign
+            hi = hi - np.where(x < 0, y.astype(u), u(0)) - np.where(y < 0, x.astype(u), u(0))
+        return hi.astype(dtype)
+
+
+mulhi_p, mulhi = elementwise("mulhi", _mulhi_impl, nondiff=True)
 shift_left_p, shift_left = elementwise("shift_left", _shift_left_impl, nondiff=True)
 shift_right_arithmetic_p, shift_right_arithmetic = elementwise(
     "shift_right_arithmetic", _shift_right_arithmetic_impl, nondiff=True)
