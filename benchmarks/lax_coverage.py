@@ -60,7 +60,6 @@ LEFT_OUT = {
     "linalg": "lax.linalg belongs to the linalg work",
     "custom_linear_solve": "custom derivative rules for solvers: not written yet",
     "custom_root": "custom derivative rules for root finders: not written yet",
-    "conv_general_dilated_local": "locally connected (unshared) convolution: not written yet",
     "scatter_apply": "scatter with an arbitrary function: not written yet",
     "dtype": "JAX's dtype canonicalization helper (fungrad keeps numpy's dtypes)",
     "ConvGeneralDilatedDimensionNumbers": "a typing alias",

@@ -243,3 +243,15 @@ def test_conv_transpose_shape_tuple():
     x, w = rand((2, 5, 4, 3)), rand((3, 2, 3, 8), seed=1)
     assert lax.conv_transpose(x, w, (2, 3), "VALID", dimension_numbers=dn).shape == \
         (2, 11, 12, 8)
+
+
+def test_conv_general_dilated_local_against_jax():
+    x, w = FIXTURE["local_x"], FIXTURE["local_w"]
+    f = lambda x, w: lax.conv_general_dilated_local(  # noqa: E731
+        x, w, (2, 2), "SAME", (2, 2), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    assert_same_as_numpy(f(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+    gx, gw = fungrad.vjp(f, x, w)[1](FIXTURE["local_ct"])
+    np.testing.assert_allclose(gx, FIXTURE["local_gx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw, FIXTURE["local_gw"], rtol=1e-10, atol=1e-12)
+    assert_derivatives(f, (x[:1], w))
+    assert_same_as_numpy(fungrad.jit(f)(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)

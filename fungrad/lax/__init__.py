@@ -10,7 +10,7 @@ from fungrad.api import stop_gradient  # noqa: F401
 from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 from fungrad.lax.convolution import (  # noqa: F401
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
-    conv_general_dilated_patches, conv_general_permutations, conv_general_shape_tuple,
+    conv_general_dilated_local, conv_general_dilated_patches, conv_general_permutations, conv_general_shape_tuple,
     conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple, conv_with_general_padding,
     padtype_to_pads,
 )

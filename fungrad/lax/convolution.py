@@ -24,7 +24,8 @@ from fungrad.prims.conv import (
 from fungrad.prims.structural import rev, transpose
 
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-           "conv_general_dilated_patches", "conv_general_permutations",
+           "conv_general_dilated_local", "conv_general_dilated_patches",
+           "conv_general_permutations",
            "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
            "conv_transpose_shape_tuple",
            "conv_with_general_padding", "padtype_to_pads"]
@@ -314,3 +315,46 @@ def conv_transpose_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int
     for axis, size in zip(dn.out_spec, canonical):
         out[axis] = size
     return tuple(out)
+
+
+def conv_general_dilated_local(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                               padding: Any, filter_shape: Sequence[int],
+                               lhs_dilation: Sequence[int] | None = None,
+                               rhs_dilation: Sequence[int] | None = None,
+                               dimension_numbers: Any = None, precision: Any = None) -> Any:
+    """A locally connected ("unshared") convolution: every output position has its own
+    kernel. ``rhs`` has the output's spatial sizes in its spatial axes and
+    ``C * prod(filter_shape)`` input features (the order of
+    ``conv_general_dilated_patches``). The patches contracted with ``rhs`` position by
+    position, as in JAX.
+
+    >>> import numpy as np
+    >>> lhs = np.arange(4.0).reshape(1, 1, 4)
+    >>> rhs = np.array([[[1.0, 10.0, 100.0], [0.0, 0.0, 0.0]]])  # O=1, I=2, 3 positions
+    >>> conv_general_dilated_local(lhs, rhs, (1,), 'VALID', (2,))
+    array([[[  0.,  10., 200.]]])
+    """
+    from fungrad.prims.structural import dot_general
+    check_precision("conv_general_dilated_local", precision)
+    lhs = _operand("conv_general_dilated_local", "lhs", lhs)
+    rhs = _operand("conv_general_dilated_local", "rhs", rhs)
+    patches = conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
+                                           lhs_dilation, rhs_dilation, dimension_numbers)
+    lhs_spec, rhs_spec, out_spec = conv_dimension_numbers(
+        get_aval(lhs).shape, (1, 1) + tuple(filter_shape), dimension_numbers)
+    # contract the features; the spatial axes are batch axes of the product
+    out_b = list(out_spec[2:])
+    rhs_b = list(rhs_spec[2:])
+    order = sorted(range(len(out_b)), key=lambda k: out_b[k])
+    rhs_b = [rhs_b[i] for i in order]
+    out_b = sorted(out_b)
+    out = dot_general(patches, rhs, (((out_spec[1],), (rhs_spec[1],)),
+                                     (tuple(out_b), tuple(rhs_b))))
+    nd = len(get_aval(out).shape)
+    # (spatial..., batch, features) back to the output layout
+    perm = [0] * nd
+    spatial = iter(range(nd - 2))
+    for axis in range(nd):
+        perm[axis] = nd - 2 if axis == out_spec[0] else nd - 1 if axis == out_spec[1] \
+            else next(spatial)
+    return transpose(out, perm)
