@@ -255,3 +255,11 @@ def test_conv_general_dilated_local_against_jax():
     np.testing.assert_allclose(gw, FIXTURE["local_gw"], rtol=1e-10, atol=1e-12)
     assert_derivatives(f, (x[:1], w))
     assert_same_as_numpy(fungrad.jit(f)(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+
+
+def test_vmap_over_no_examples():
+    w = np.ones((3, 2, 2))
+    out = fungrad.vmap(lambda x: lax.conv(x, w, (1,), "SAME"))(np.ones((0, 1, 2, 5)))
+    assert out.shape == (0, 1, 3, 5)
+    pooled = fungrad.vmap(lambda x: lax.reduce_window_max(x, (2,), (2,)))(np.ones((0, 4)))
+    assert pooled.shape == (0, 2)

@@ -380,6 +380,8 @@ def _conv_batch(args, batched, size, **params):
     lhs, rhs = args
     lhs_spec, rhs_spec, out_spec = params["dimension_numbers"]
     groups, batch_groups = params["feature_group_count"], params["batch_group_count"]
+    if size == 0:
+        return None  # no examples: vmap makes the empty result itself
     if batched[0] and not batched[1] and batch_groups == 1:
         # more examples in the convolution's own batch
         out = conv_general_dilated_bind(_move_into(lhs, 0, lhs_spec[0]), rhs, **params)
