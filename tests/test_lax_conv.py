@@ -179,3 +179,87 @@ def test_conv_bad_input():
         lax.conv(x, w, (1, 1), "SAME", precision="fast please")
     assert lax.conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST).shape == \
         (1, 3, 5, 5)
+
+
+def test_patches_and_shape_helpers():
+    x = rand((2, 3, 5, 4))
+    patches = lax.conv_general_dilated_patches(x, (2, 3), (1, 1), "VALID")
+    assert patches.shape == (2, 3 * 6, 4, 2)
+    # feature c * 6 + k is channel c at window position k (row-major), as in JAX
+    np.testing.assert_allclose(patches[:, 1 * 6 + 1 * 3 + 2], x[:, 1, 1:5, 2:4], rtol=1e-15)
+    w = rand((4, 3, 2, 3), seed=1)
+    direct = lax.conv(x, w, (1, 1), "VALID")
+    via = np.einsum("nfhw,of->nohw", patches, w.reshape(4, 18))
+    np.testing.assert_allclose(via, direct, rtol=1e-12)
+    assert_derivatives(lambda x: lax.conv_general_dilated_patches(x, (2, 2), (2, 1), "SAME"),
+                       (x[:1],))
+    assert lax.conv_general_permutations(("NHWC", "HWIO", "NHWC")) == \
+        ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    assert lax.conv_general_shape_tuple((1, 5, 5, 3), (3, 3, 3, 8), (2, 2), "SAME",
+                                        ("NHWC", "HWIO", "NHWC")) == (1, 3, 3, 8)
+    assert lax.conv_shape_tuple((2, 3, 8, 8), (4, 3, 3, 3), (2, 2), [(1, 1), (1, 1)]) == \
+        (2, 4, 4, 4)
+
+
+def test_conv_jit_of_gradients_and_hessian_vector_products():
+    x, w = rand((2, 3, 6, 5)), rand((4, 3, 3, 3), seed=1)
+    loss = lambda w, x: fungrad.numpy.sum(  # noqa: E731
+        fungrad.numpy.tanh(lax.conv_general_dilated(x, w, (2, 1), "SAME")) ** 2)
+    g = fungrad.grad(loss)(w, x)
+    assert_same_as_numpy(fungrad.jit(fungrad.grad(loss))(w, x), g, rtol=1e-12)
+    v = rand(w.shape, seed=2)
+    hvp = lambda w: fungrad.jvp(lambda w: fungrad.grad(loss)(w, x), (w,), (v,))[1]  # noqa
+    eps = 1e-5
+    fd = (fungrad.grad(loss)(w + eps * v, x) - fungrad.grad(loss)(w - eps * v, x)) / (2 * eps)
+    np.testing.assert_allclose(fungrad.jit(hvp)(w), fd, rtol=1e-6, atol=1e-8)
+    # vmap with both operands batched and feature groups: the per-example loop, still right
+    xs, ws = rand((2, 1, 4, 5)), rand((2, 4, 2, 3), seed=3)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1,), "SAME",  # noqa: E731
+                                              feature_group_count=2)
+    assert_same_as_numpy(fungrad.vmap(f)(xs, ws), np.stack([f(xs[i], ws[i]) for i in range(2)]))
+
+
+def test_errors_leave_the_next_call_working():
+    f = fungrad.jit(lambda x, w: lax.conv(x, w, (1,), "SAME"))
+    with pytest.raises(ValueError, match="conv_general_dilated"):
+        f(np.ones((1, 3, 5)), np.ones((2, 2, 3)))
+    assert f(np.ones((1, 2, 5)), np.ones((2, 2, 3))).shape == (1, 2, 5)
+    g = fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(
+        lax.conv(np.ones((1, 2, 5)), w, (1,), "SAME"), (1, 1, 2), (1, 1, 2))))
+    with pytest.raises(ValueError, match="reduce_window"):
+        fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(w, (2,))))(np.ones((2, 2, 3)))
+    assert g(np.ones((2, 2, 3))).shape == (2, 2, 3)
+
+
+def test_conv_transpose_shape_tuple():
+    dn = ("NHWC", "HWIO", "NHWC")
+    # recorded from jax 0.10.2
+    assert lax.conv_transpose_shape_tuple((1, 4, 4, 3), (3, 3, 3, 8), (2, 2), "SAME", dn) == \
+        (1, 8, 8, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3), "VALID", dn) == \
+        (2, 11, 12, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3),
+                                          ((1, 2), (0, 1)), dn) == (2, 10, 10, 8)
+    x, w = rand((2, 5, 4, 3)), rand((3, 2, 3, 8), seed=1)
+    assert lax.conv_transpose(x, w, (2, 3), "VALID", dimension_numbers=dn).shape == \
+        (2, 11, 12, 8)
+
+
+def test_conv_general_dilated_local_against_jax():
+    x, w = FIXTURE["local_x"], FIXTURE["local_w"]
+    f = lambda x, w: lax.conv_general_dilated_local(  # noqa: E731
+        x, w, (2, 2), "SAME", (2, 2), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    assert_same_as_numpy(f(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+    gx, gw = fungrad.vjp(f, x, w)[1](FIXTURE["local_ct"])
+    np.testing.assert_allclose(gx, FIXTURE["local_gx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw, FIXTURE["local_gw"], rtol=1e-10, atol=1e-12)
+    assert_derivatives(f, (x[:1], w))
+    assert_same_as_numpy(fungrad.jit(f)(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+
+
+def test_vmap_over_no_examples():
+    w = np.ones((3, 2, 2))
+    out = fungrad.vmap(lambda x: lax.conv(x, w, (1,), "SAME"))(np.ones((0, 1, 2, 5)))
+    assert out.shape == (0, 1, 3, 5)
+    pooled = fungrad.vmap(lambda x: lax.reduce_window_max(x, (2,), (2,)))(np.ones((0, 4)))
+    assert pooled.shape == (0, 2)

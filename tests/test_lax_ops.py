@@ -167,3 +167,20 @@ def test_bitwise_on_booleans():
     a, b = np.array([True, True, False]), np.array([True, False, False])
     assert_same_as_numpy(lax.bitwise_and(a, b), a & b)
     assert_same_as_numpy(lax.bitwise_not(a), ~a)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32,
+                                   np.uint64])
+def test_mulhi_against_exact_products(dtype):
+    rng = np.random.default_rng(0)
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max, 30, endpoint=True, dtype=dtype)
+    y = rng.integers(info.min, info.max, 30, endpoint=True, dtype=dtype)
+    x[:2], y[:2] = info.min, info.max  # the extremes
+    bits = 8 * np.dtype(dtype).itemsize
+    want = np.array([(int(a) * int(b)) >> bits for a, b in zip(x, y)], dtype=dtype)
+    assert_same_as_numpy(lax.mulhi(x, y), want)
+    assert_same_as_numpy(fungrad.jit(lax.mulhi)(x, y), want)
+    # recorded from jax 0.10.2
+    assert_same_as_numpy(lax.mulhi(np.array([-5, 2 ** 62, -2 ** 63]), np.array([7, -9, -1])),
+                         np.array([-1, -3, 0]))

@@ -168,3 +168,67 @@ def test_shape_bad_input():
     with pytest.raises(TypeError, match="full: fill_value must be a scalar"):
         lax.full((2,), np.ones(2))
     assert lax.slice(x, (0, 0), (1, 1)).shape == (1, 1)
+
+
+def test_small_shape_helpers():
+    x = rand((2, 3, 4))
+    assert lax.broadcast_shapes((2, 1), (3,), ()) == (2, 3)
+    with pytest.raises(ValueError, match="broadcast_shapes"):
+        lax.broadcast_shapes((2,), (3,))
+    assert_same_as_numpy(lax.broadcast_to_rank(x, 4), x[None])
+    assert_same_as_numpy(lax.collapse(x, 0, 2), x.reshape(6, 4))
+    assert_same_as_numpy(lax.collapse(x, 1), x.reshape(2, 12))
+    assert_same_as_numpy(lax.tile(x, (2, 1, 3)), np.tile(x, (2, 1, 3)))
+    assert_derivatives(lambda x: lax.tile(x, (2, 1, 2)), (x,))
+    parts = lax.split(x, (1, 0, 2), axis=1)
+    for got, want in zip(parts, np.split(x, [1, 1], axis=1)):
+        assert_same_as_numpy(got, want)
+    assert_derivatives(lambda x: lax.split(x, (3, 1), axis=-1)[1], (x,))
+    with pytest.raises(ValueError, match="split: sizes"):
+        lax.split(x, (1, 1), axis=1)
+    assert_same_as_numpy(lax.optimization_barrier(x), x)
+    assert_same_as_numpy(lax.reciprocal(x), 1 / x)
+    # recorded from jax 0.10.2
+    assert_same_as_numpy(lax.index_take(np.arange(24.0).reshape(2, 3, 4),
+                                        [np.array([1, 0]), np.array([2, 3])], [1, 2]),
+                         np.array([[6.0, 18.0], [3.0, 15.0]]))
+    assert_same_as_numpy(fungrad.vmap(lambda x: lax.tile(x, (2, 1)))(x),
+                         np.tile(x, (1, 2, 1)))
+
+
+def test_stack_unstack_empty_broadcast_like():
+    a, b = rand((2, 3)), rand((2, 3), seed=1)
+    assert_same_as_numpy(lax.stack([a, b], axis=-1), np.stack([a, b], -1))
+    assert_derivatives(lambda a, b: lax.stack([a, b], 1), (a, b))
+    for got, want in zip(lax.unstack(a, 1), [a[:, i] for i in range(3)]):
+        assert_same_as_numpy(got, want)
+    assert_derivatives(lambda a: lax.unstack(a)[1], (a,))
+    assert lax.empty((2, 0), np.float32).shape == (2, 0)
+    assert lax.empty((3,), np.int8).dtype == np.int8
+    assert_same_as_numpy(lax.broadcast_like(a[0], b), np.broadcast_to(a[0], (2, 3)))
+    assert_same_as_numpy(fungrad.vmap(lambda a, b: lax.stack([a, b]))(a, b), np.stack([a, b], 1))
+    with pytest.raises(ValueError, match="stack: needs"):
+        lax.stack([])
+
+
+def test_vmap_over_dynamic_starts_is_one_gather():
+    x = rand((4, 5))
+    starts = np.array([0, 2, 3, -1])
+    f = lambda i, j: lax.dynamic_slice(x, (i, j), (2, 3))  # noqa: E731
+    got = fungrad.vmap(f)(starts, starts[::-1])
+    want = np.stack([f(i, j) for i, j in zip(starts, starts[::-1])])
+    assert_same_as_numpy(got, want)
+    closed = fungrad.make_jaxpr(fungrad.vmap(f))(starts, starts)
+    assert "dynamic_slice" not in str(closed) and "gather" in str(closed)
+    xs = rand((4, 3, 5), seed=1)
+    g = lambda x, i: lax.dynamic_slice_in_dim(x, i, 2, axis=1)  # noqa: E731
+    assert_same_as_numpy(fungrad.vmap(g)(xs, starts),
+                         np.stack([g(a, i) for a, i in zip(xs, starts)]))
+    assert_derivatives(lambda xs: fungrad.vmap(g)(xs, starts), (xs,))
+    u = rand((4, 3, 2), seed=2)
+    h = lambda x, u, i: lax.dynamic_update_slice(x, u, (np.int64(0), i))  # noqa: E731
+    assert_same_as_numpy(fungrad.vmap(h)(xs, u, starts),
+                         np.stack([h(a, b, i) for a, b, i in zip(xs, u, starts)]))
+    assert_same_as_numpy(fungrad.vmap(h, in_axes=(None, 0, 0))(xs[0], u, starts),
+                         np.stack([h(xs[0], b, i) for b, i in zip(u, starts)]))
+    assert_derivatives(lambda xs, u: fungrad.vmap(h)(xs, u, starts), (xs, u))

@@ -120,12 +120,12 @@ def test_reduce_window_bad_input():
         lax.reduce_window_sum(x, (2, 2), padding="FULL")
     with pytest.raises(ValueError, match="crops"):
         lax.reduce_window_sum(x, (2, 2), padding=((-3, -2), (0, 0)))
-    with pytest.raises(NotImplementedError, match="monoids"):
-        lax.reduce_window(x, 0.0, lambda a, b: a * b + 1.0, (2, 2))
     with pytest.raises(TypeError, match="init_value must be a scalar"):
         lax.reduce_window(x, np.zeros(2), lax.add, (2, 2))
-    with pytest.raises(NotImplementedError, match="several operands"):
-        lax.reduce_window((x, x), (0.0, 0.0), lax.add, (2, 2))
+    with pytest.raises(ValueError, match="same structure"):
+        lax.reduce_window((x, x), 0.0, lax.add, (2, 2))
+    with pytest.raises(TypeError, match="computation must return a pytree like"):
+        lax.reduce_window((x, x), (0.0, 0.0), lambda a, b: a[0], (2, 2))
     assert lax.reduce_window_sum(x, (2, 2)).shape == (3, 3)
 
 
@@ -180,3 +180,36 @@ def test_pad_bad_input():
         lax.pad(np.ones(3), 0.0, [(-2, -2, 0)])
     with pytest.raises(TypeError, match="triples"):
         lax.pad(np.ones(3), 0.0, [(1, 1)])
+
+
+def test_reduce_window_shape_tuple():
+    # recorded from jax 0.10.2
+    assert lax.reduce_window_shape_tuple((1, 28, 27, 3), (1, 3, 2, 1), (1, 2, 2, 1),
+                                         [(0, 0), (1, 1), (0, 1), (0, 0)], (1, 2, 1, 1),
+                                         (1, 1, 2, 1)) == (1, 28, 13, 3)
+    x = rand((2, 7, 6))
+    pads = lax.padtype_to_pads(x.shape, (1, 3, 2), (1, 2, 2), "SAME")
+    assert lax.reduce_window_shape_tuple(x.shape, (1, 3, 2), (1, 2, 2), pads) == \
+        lax.reduce_window_sum(x, (1, 3, 2), (1, 2, 2), "SAME").shape
+
+
+def test_reduce_window_any_computation():
+    x = np.arange(6.0)
+    # recorded from jax 0.10.2
+    assert_same_as_numpy(lax.reduce_window(x, -np.inf, fnp.logaddexp, (2,), (1,), "SAME"),
+                         np.array([1.31326169, 2.31326169, 3.31326169, 4.31326169,
+                                   5.31326169, 5.0]), rtol=1e-8)
+    pair = lax.reduce_window((x, x), (0.0, -np.inf),
+                             lambda a, b: (a[0] + b[0], fnp.maximum(a[1], b[1])), (3,), (2,),
+                             "SAME")
+    assert_same_as_numpy(pair[0], np.array([3.0, 9.0, 9.0]))
+    assert_same_as_numpy(pair[1], np.array([2.0, 4.0, 5.0]))
+    square_sum = lambda a, b: a + b * b  # noqa: E731
+    m = x.reshape(2, 3)
+    assert_same_as_numpy(lax.reduce_window(m, 1.0, square_sum, (2, 2), (1, 1),
+                                           ((1, 0), (0, 1))),
+                         np.array([[2.0, 6.0, 5.0], [27.0, 47.0, 30.0]]))
+    f = lambda m: lax.reduce_window(m, 1.0, square_sum, (2, 2), (1, 1), "SAME")  # noqa
+    assert_derivatives(f, (rand((3, 4)),))
+    assert_same_as_numpy(fungrad.jit(f)(m), f(m))
+    assert_same_as_numpy(fungrad.vmap(f)(np.stack([m, 2 * m])), np.stack([f(m), f(2 * m)]))

@@ -25,9 +25,9 @@ __all__ = [
     "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
     "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "cos", "cosh",
     "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "integer_pow", "is_finite", "le",
-    "log", "log1p", "logistic", "lt", "max", "min", "mul", "ne", "neg", "nextafter",
-    "population_count", "pow", "rem", "round", "RoundingMethod", "rsqrt", "shift_left",
-    "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
+    "log", "log1p", "logistic", "lt", "max", "min", "mul", "mulhi", "ne", "neg", "nextafter",
+    "population_count", "pow", "reciprocal", "rem", "round", "RoundingMethod", "rsqrt",
+    "shift_left", "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
     "sub", "tan", "tanh",
 ]
 
@@ -162,6 +162,15 @@ def square(x: Array) -> Array:
     np.float64(9.0)
     """
     return ew.square(x)
+
+
+def reciprocal(x: Array) -> Array:
+    """``1 / x``.
+
+    >>> reciprocal(4.0)
+    np.float64(0.25)
+    """
+    return ew.reciprocal(x)
 
 
 def clamp(min: Array, x: Array, max: Array) -> Array:  # noqa: A002
@@ -560,6 +569,16 @@ def shift_right_logical(x: Array, y: Array) -> Array:
     array([15], dtype=int8)
     """
     return bits.shift_right_logical(x, y)
+
+
+def mulhi(x: Array, y: Array) -> Array:
+    """The high half of the double-width product of two integers (signed as their dtype).
+
+    >>> import numpy as np
+    >>> mulhi(np.array([2 ** 30, -3], np.int32), np.array([8, 2 ** 31 - 1], np.int32))
+    array([ 2, -2], dtype=int32)
+    """
+    return bits.mulhi(x, y)
 
 
 def population_count(x: Array) -> Array:

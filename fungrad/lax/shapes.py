@@ -25,7 +25,9 @@ __all__ = [
     "convert_element_type", "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim",
     "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
     "expand_dims", "full", "full_like", "index_in_dim", "iota", "pad", "reshape", "rev",
-    "select", "select_n", "slice", "slice_in_dim", "squeeze", "transpose",
+    "select", "select_n", "slice", "slice_in_dim", "squeeze", "transpose", "broadcast_shapes",
+    "broadcast_to_rank", "collapse", "tile", "split", "optimization_barrier", "stack",
+    "unstack", "empty", "broadcast_like",
 ]
 
 
@@ -120,11 +122,25 @@ def _axis(name: str, axis, ndim: int) -> int:
 
 
 def _ints(name: str, what: str, values) -> tuple:
+    return int_tuple(name, what, values)
+
+
+def int_tuple(name: str, what: str, values, n: int | None = None, low: int | None = None,
+              per: str = "spatial axis") -> tuple:
+    """``values`` as a tuple of Python ints, checked: ``n`` of them (one per ``per``) if
+    given, each at least ``low`` if given; the errors name the function and argument."""
     try:
-        return tuple(operator.index(v) for v in values)
+        values = tuple(operator.index(v) for v in values)
     except TypeError:
         raise TypeError(f"{name}: {what} must be a sequence of integers, got "
                         f"{values!r}") from None
+    if n is not None and len(values) != n:
+        raise ValueError(f"{name}: {what} must have {n} entries (one per {per}), got "
+                         f"{values!r}")
+    if low is not None and any(v < low for v in values):
+        kind = "positive integers" if low == 1 else f"integers of at least {low}"
+        raise ValueError(f"{name}: {what} must be {kind}, got {values!r}")
+    return values
 
 
 # ----------------------------------------------------------------------------- casts
@@ -537,3 +553,137 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
     aval = _aval("full_like", "x", x)
     return full(aval.shape if shape is None else shape, fill_value,
                 aval.dtype if dtype is None else dtype)
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    """The shape that numpy-style broadcasting of these shapes gives.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: incompatible shapes for broadcasting: "
+                         f"{', '.join(str(tuple(s)) for s in shapes)}") from None
+
+
+def broadcast_to_rank(x: Any, rank: int) -> Any:
+    """``x`` with leading size-1 axes added up to ``rank``.
+
+    >>> broadcast_to_rank(np.ones(3), 3).shape
+    (1, 1, 3)
+    """
+    x = as_array(x)
+    nd = len(x.shape)
+    if rank < nd:
+        raise ValueError(f"broadcast_to_rank: rank {rank} is below the rank {nd} of x")
+    return st.reshape(x, (1,) * (rank - nd) + tuple(x.shape))
+
+
+def collapse(operand: Any, start_dimension: int, stop_dimension: int | None = None) -> Any:
+    """Axes ``start_dimension`` up to (not including) ``stop_dimension`` merged into one.
+
+    >>> collapse(np.zeros((2, 3, 4)), 1).shape
+    (2, 12)
+    """
+    operand = as_array(operand)
+    shape = tuple(operand.shape)
+    start, stop, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))
+    if start > stop:
+        raise ValueError(f"collapse: start_dimension {start_dimension} is after "
+                         f"stop_dimension {stop_dimension} for shape {shape}")
+    size = int(np.prod(shape[start:stop], dtype=np.int64))
+    return st.reshape(operand, shape[:start] + (size,) + shape[stop:])
+
+
+def tile(operand: Any, reps: Sequence[int]) -> Any:
+    """``operand`` repeated ``reps[i]`` times along each axis (same rank).
+
+    >>> tile(np.array([1, 2]), (2,))
+    array([1, 2, 1, 2])
+    """
+    operand = as_array(operand)
+    reps = _ints("tile", "reps", reps)
+    shape = tuple(operand.shape)
+    if len(reps) != len(shape):
+        raise ValueError(f"tile: reps {reps} needs one entry per axis of shape {shape}")
+    spread = tuple(d for pair in zip(reps, shape) for d in pair)
+    lined = st.reshape(operand, tuple(d for s in shape for d in (1, s)))
+    return st.reshape(st.broadcast_to(lined, spread), tuple(r * s for r, s in zip(reps, shape)))
+
+
+def split(operand: Any, sizes: Sequence[int], axis: int = 0) -> list:
+    """``operand`` cut along ``axis`` into pieces of the given sizes (which add up to the
+    axis).
+
+    >>> [p.tolist() for p in split(np.arange(5), (2, 3))]
+    [[0, 1], [2, 3, 4]]
+    """
+    operand = as_array(operand)
+    sizes = _ints("split", "sizes", sizes)
+    shape = tuple(operand.shape)
+    axis = _axis("split", axis, len(shape))
+    if sum(sizes) != shape[axis] or any(s < 0 for s in sizes):
+        raise ValueError(f"split: sizes {sizes} must be non-negative and add up to "
+                         f"{shape[axis]}, the size of axis {axis}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(st.slice_axis(operand, axis, start, start + s))
+        start += s
+    return out
+
+
+def optimization_barrier(operand: Any) -> Any:
+    """The identity (XLA uses it to keep computations apart; numpy has nothing to move).
+
+    >>> optimization_barrier(1.0)
+    1.0
+    """
+    return operand
+
+
+def stack(operands: Sequence[Any], axis: int = 0) -> Any:
+    """The operands (of one shape) joined along a new axis ``axis``.
+
+    >>> stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    operands = [as_array(x) for x in operands]
+    if not operands:
+        raise ValueError("stack: needs at least one operand")
+    nd = len(operands[0].shape) + 1
+    axis = _axis("stack", axis, nd)
+    return concatenate([expand_dims(x, (axis,)) for x in operands], axis)
+
+
+def unstack(x: Any, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, as a tuple.
+
+    >>> unstack(np.arange(4.0).reshape(2, 2), axis=1)
+    (array([0., 2.]), array([1., 3.]))
+    """
+    x = as_array(x)
+    nd = len(x.shape)
+    axis = _axis("unstack", axis, nd)
+    return tuple(index_in_dim(x, i, axis, keepdims=False) for i in range(x.shape[axis]))
+
+
+def empty(shape: Sequence[int], dtype: Any) -> Any:
+    """An array of ``shape`` and ``dtype`` whose values are not to be relied on (zeros).
+
+    >>> empty((2,), np.int32).shape
+    (2,)
+    """
+    return np.zeros(_ints("empty", "shape", shape), np.dtype(dtype))
+
+
+def broadcast_like(arr: Any, like_arr: Any) -> Any:
+    """``arr`` broadcast (numpy style) to the shape of ``like_arr``.
+
+    >>> broadcast_like(np.ones(2), np.zeros((3, 2))).shape
+    (3, 2)
+    """
+    arr = as_array(arr)
+    return st.broadcast_to(arr, tuple(get_aval(like_arr).shape))

@@ -14,6 +14,7 @@ array([1., 3., 5.])
 """
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from typing import Any, Callable, Sequence
@@ -21,14 +22,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.lax.shapes import as_array, pad_general
+from fungrad.lax.convolution import explicit_pads
+from fungrad.lax.shapes import as_array, int_tuple, pad_general
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.conv import dilate_dim, padtype_to_pads
 from fungrad.prims.windowed import window_max, window_min, window_total, windows
+from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["reduce_window", "reduce_window_max", "reduce_window_min", "reduce_window_prod",
-           "reduce_window_sum"]
+           "reduce_window_shape_tuple", "reduce_window_sum"]
 
 _MONOID_PRIMS = {ew.add_p: "add", ew.mul_p: "mul", ew.max_p: "max", ew.min_p: "min"}
 
@@ -46,7 +49,7 @@ def _identity(monoid: str, dtype: np.dtype):
     return np.array(monoid == "min", dtype)  # bool: max is any, min is all
 
 
-def _monoid_of(computation: Callable, dtype: np.dtype) -> str:
+def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> str | None:
     """Which of add / mul / max / min ``computation`` is, read from its traced IR (so
     ``lax.add``, ``jnp.add``, ``operator.add`` and ``lambda a, b: a + b`` all count)."""
     from fungrad.api import make_jaxpr
@@ -63,6 +66,8 @@ def _monoid_of(computation: Callable, dtype: np.dtype) -> str:
     eqns = [e for e in jaxpr.eqns if e.primitive.name != "convert_element_type"]
     if len(eqns) == 1 and eqns[0].primitive in _MONOID_PRIMS and len(jaxpr.outvars) == 1:
         return _MONOID_PRIMS[eqns[0].primitive]
+    if not strict:
+        return None
     raise NotImplementedError(
         f"reduce_window: computation {computation!r} is not one of the monoids fungrad "
         "reduces windows with (add, mul, max, min, e.g. lax.add or lax.max)")
@@ -73,17 +78,8 @@ def _window_args(name, aval, window_dimensions, window_strides, padding, base_di
     nd = aval.ndim
 
     def ints(what, v, default, low):
-        if v is None:
-            return (default,) * nd
-        try:
-            v = tuple(operator.index(d) for d in v)
-        except TypeError:
-            raise TypeError(f"{name}: {what} must be a sequence of integers, got "
-                            f"{v!r}") from None
-        if len(v) != nd or any(d < low for d in v):
-            raise ValueError(f"{name}: {what} must have {nd} entries (one per axis of the "
-                             f"operand {aval.str_short()}), each at least {low}, got {v}")
-        return v
+        per = f"axis of the operand {aval.str_short()}"
+        return (default,) * nd if v is None else int_tuple(name, what, v, nd, low, per)
 
     dims = ints("window_dimensions", window_dimensions, None, 0)
     strides = ints("window_strides", window_strides, 1, 1)
@@ -93,14 +89,7 @@ def _window_args(name, aval, window_dimensions, window_strides, padding, base_di
         pads = padtype_to_pads(aval.shape, [dilate_dim(k, r) for k, r in zip(dims, wdil)],
                                strides, padding)
     else:
-        try:
-            pads = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or "
-                             f"(low, high) integer pairs, got {padding!r}") from None
-        if len(pads) != nd:
-            raise ValueError(f"{name}: padding needs {nd} (low, high) pairs (one per axis of "
-                             f"the operand {aval.str_short()}), got {padding!r}")
+        pads = explicit_pads(name, padding, nd)
     for d, (lo, hi), b in zip(aval.shape, pads, base):
         if dilate_dim(d, b) + lo + hi < 0:
             raise ValueError(f"{name}: padding {pads} crops more than the operand "
@@ -160,26 +149,74 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable,
                   window_dimensions: Sequence[int], window_strides: Sequence[int] | None = None,
                   padding: Any = "VALID", base_dilation: Sequence[int] | None = None,
                   window_dilation: Sequence[int] | None = None) -> Any:
-    """Reduce every window of ``operand`` with ``computation`` (add, mul, max or min:
-    ``lax.add``, ``jnp.maximum``, ``lambda a, b: a + b``, ...), starting from
+    """Reduce every window of ``operand`` with ``computation``, starting from
     ``init_value``; the padding and the holes of ``base_dilation`` take no part.
     ``padding`` is ``'VALID'``, ``'SAME'``, ``'SAME_LOWER'`` or (low, high) pairs.
+
+    The monoids add, mul, max and min (``lax.add``, ``jnp.maximum``, ``lambda a, b: a +
+    b``, ...) reduce each window at once (max and min differentiate JAX's way, to one
+    element per window). Any other computation -- also over pytrees of operands and
+    initial values -- is applied once per window offset to all windows together, in
+    row-major window order (XLA leaves the order unspecified).
 
     >>> import numpy as np
     >>> from fungrad import lax
     >>> reduce_window(np.arange(10.0), 1.0, lax.mul, (2,), (2,))
     array([ 0.,  6., 20., 42., 72.])
     """
-    if isinstance(operand, (tuple, list)) and not isinstance(init_value, (tuple, list)):
-        operand = np.asarray(operand)
-    if isinstance(operand, (tuple, list, dict)):
-        raise NotImplementedError("reduce_window: several operands (a pytree with a "
-                                  "variadic computation) are not supported; reduce each "
-                                  "array on its own")
-    dtype = get_aval(as_array(operand)).dtype
-    monoid = _monoid_of(computation, dtype)
-    return _reduce_windows("reduce_window", monoid, operand, init_value, window_dimensions,
-                           window_strides, padding, base_dilation, window_dilation)
+    if not isinstance(operand, (tuple, list, dict)):
+        dtype = get_aval(as_array(operand)).dtype
+        monoid = _monoid_of(computation, dtype, strict=False)
+        if monoid is not None:
+            return _reduce_windows("reduce_window", monoid, operand, init_value,
+                                   window_dimensions, window_strides, padding, base_dilation,
+                                   window_dilation)
+    return _fold_windows(operand, init_value, computation, window_dimensions, window_strides,
+                         padding, base_dilation, window_dilation)
+
+
+def _fold_windows(operands, init_values, computation, window_dimensions, window_strides,
+                  padding, base_dilation, window_dilation):
+    """Any computation (over pytrees of operands too): the running result combined with
+    each window offset in turn, all windows at once; padding and dilation holes take no
+    part. Derivatives are the computation's own."""
+    name = "reduce_window"
+    flat, tree = tree_flatten(operands)
+    inits, init_tree = tree_flatten(init_values)
+    if not flat or len(flat) != len(inits) or tree != init_tree:
+        raise ValueError(f"{name}: operands and init_values must be pytrees of the same "
+                         f"structure, got {tree} and {init_tree}")
+    flat = [as_array(x) for x in flat]
+    avals = [get_aval(x) for x in flat]
+    if any(a.shape != avals[0].shape for a in avals):
+        raise ValueError(f"{name}: every operand must have the same shape, got "
+                         + ", ".join(a.str_short() for a in avals))
+    dims, strides, pads, base, wdil = _window_args(name, avals[0], window_dimensions,
+                                                   window_strides, padding, base_dilation,
+                                                   window_dilation)
+    config = tuple((lo, hi, b - 1) for (lo, hi), b in zip(pads, base))
+    params = dict(window_dimensions=dims, window_strides=strides, window_dilation=wdil)
+    inits = [ew.convert_element_type(v, a.dtype) for v, a in zip(inits, avals)]
+    ws = [windows(pad_general(x, v, config), **params) for x, v in zip(flat, inits)]
+    # where a window offset lands on the operand itself (not padding): known in advance
+    real = windows(pad_general(np.ones(avals[0].shape, bool), np.False_, config), **params)
+    nd = avals[0].ndim
+    out_shape = tuple(ws[0].shape[:nd])
+    acc = [st.broadcast_to(v, out_shape) for v in inits]
+    for k in itertools.product(*(range(d) for d in dims)):
+        keep = np.asarray(real[(Ellipsis,) + k])
+        if not keep.any():
+            continue
+        taps = [st.gather(w, indexer=st.Indexer.from_numpy((Ellipsis,) + k)) for w in ws]
+        new, new_tree = tree_flatten(computation(tree_unflatten(tree, acc),
+                                                 tree_unflatten(tree, taps)))
+        if new_tree != tree:
+            raise TypeError(f"{name}: computation must return a pytree like the operands "
+                            f"({tree}), got {new_tree}")
+        new = [n if get_aval(n).dtype == a.dtype else ew.convert_element_type(n, a.dtype)
+               for n, a in zip(new, avals)]
+        acc = new if keep.all() else [ew.select(keep, n, o) for n, o in zip(new, acc)]
+    return tree_unflatten(tree, acc)
 
 
 def reduce_window_sum(operand: Any, window_dimensions: Sequence[int],
@@ -236,3 +273,23 @@ def reduce_window_min(operand: Any, window_dimensions: Sequence[int],
     """
     return _reduce_windows("reduce_window_min", "min", operand, None, window_dimensions,
                            window_strides, padding, base_dilation, window_dilation)
+
+
+def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: Sequence[int],
+                              window_strides: Sequence[int], padding: Sequence[Any],
+                              base_dilation: Sequence[int] | None = None,
+                              window_dilation: Sequence[int] | None = None) -> tuple:
+    """The output shape of ``reduce_window`` with explicit (low, high) ``padding``.
+
+    >>> reduce_window_shape_tuple((1, 28, 28, 3), (1, 2, 2, 1), (1, 2, 2, 1),
+    ...                           [(0, 0)] * 4)
+    (1, 14, 14, 3)
+    """
+    from fungrad.core import ShapedArray
+    from fungrad.prims.windowed import window_positions
+    aval = ShapedArray(tuple(operand_shape), np.float64)
+    dims, strides, pads, base, wdil = _window_args(
+        "reduce_window_shape_tuple", aval, window_dimensions, window_strides, padding,
+        base_dilation, window_dilation)
+    padded = [dilate_dim(d, b) + lo + hi for d, b, (lo, hi) in zip(aval.shape, base, pads)]
+    return window_positions(padded, dims, strides, wdil)

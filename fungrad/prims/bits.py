@@ -76,6 +76,35 @@ def _clz_impl(x):
     return (bits - np.bitwise_count(v).astype(np.int64)).astype(x.dtype)
 
 
+def _mulhi_unsigned64(a, b):
+    """The high 64 bits of the 128-bit product of two uint64 arrays, from 32-bit halves."""
+    low = np.uint64(0xFFFFFFFF)
+    s32 = np.uint64(32)
+    a_hi, a_lo, b_hi, b_lo = a >> s32, a & low, b >> s32, b & low
+    lo_lo = a_lo * b_lo
+    mid1 = a_hi * b_lo + (lo_lo >> s32)
+    mid2 = a_lo * b_hi + (mid1 & low)
+    return a_hi * b_hi + (mid1 >> s32) + (mid2 >> s32)
+
+
+def _mulhi_impl(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    _check_integer("mulhi", x, y)
+    dtype = np.result_type(x, y)
+    x, y = x.astype(dtype), y.astype(dtype)
+    bits = 8 * dtype.itemsize
+    with np.errstate(over="ignore"):
+        if bits < 64:  # the exact product fits in 64 bits
+            wide = np.int64 if dtype.kind == "i" else np.uint64
+            return ((x.astype(wide) * y.astype(wide)) >> bits).astype(dtype)
+        u = np.uint64
+        hi = _mulhi_unsigned64(x.astype(u), y.astype(u))
+        if dtype.kind == "i":  # two's complement: subtract the other factor per sign
+            hi = hi - np.where(x < 0, y.astype(u), u(0)) - np.where(y < 0, x.astype(u), u(0))
+        return hi.astype(dtype)
+
+
+mulhi_p, mulhi = elementwise("mulhi", _mulhi_impl, nondiff=True)
 shift_left_p, shift_left = elementwise("shift_left", _shift_left_impl, nondiff=True)
 shift_right_arithmetic_p, shift_right_arithmetic = elementwise(
     "shift_right_arithmetic", _shift_right_arithmetic_impl, nondiff=True)
@@ -126,3 +155,29 @@ def bitcast_convert_type(x, new_dtype):
     """The same bits read as ``new_dtype`` (a narrower type adds a trailing axis, a wider
     one consumes it)."""
     return bind(bitcast_convert_type_p, x, new_dtype=np.dtype(new_dtype))
+
+
+# ----------------------------------------------------------------------------- reduce_xor
+def _reduce_xor_abstract(aval, *, axes):
+    if aval.dtype.kind not in "biu":
+        raise TypeError(f"reduce_xor: the operand must be boolean or integer, got "
+                        f"{aval.str_short()}")
+    if any(not 0 <= a < aval.ndim for a in axes):
+        raise ValueError(f"reduce_xor: axes {axes} out of bounds for {aval.str_short()}")
+    return ShapedArray(tuple(d for i, d in enumerate(aval.shape) if i not in axes), aval.dtype)
+
+
+def _reduce_xor_impl(x, *, axes):
+    x = np.asarray(x)
+    _reduce_xor_abstract(value_aval(x), axes=axes)
+    return np.bitwise_xor.reduce(x, axis=axes)
+
+
+reduce_xor_p = primitive("reduce_xor", _reduce_xor_impl, _reduce_xor_abstract, nondiff=True)
+reduce_xor_p.batch = lambda args, batched, size, axes: (
+    bind(reduce_xor_p, args[0], axes=tuple(a + 1 for a in axes)), True)
+
+
+def reduce_xor(x, axes):
+    """The bitwise (for booleans, logical) exclusive or over ``axes``."""
+    return bind(reduce_xor_p, x, axes=tuple(sorted(int(a) for a in axes)))

@@ -249,6 +249,9 @@ def _contract(views: np.ndarray, w: np.ndarray, groups: int, batch_groups: int) 
         # patches (B, Nb, G, Cg*K, L): the copy runs along the last position axis, and each
         # example is one (Og x CgK) @ (CgK x L) product
         patches = np.ascontiguousarray(split.transpose((0, 1, 2, 3) + kp + sp))
+        if b == 1 and g == 1:  # the common case: a plain (O x CK) @ (N, CK, L) batch
+            patches = patches.reshape(nb, cg * taps, positions)
+            return np.matmul(np.ascontiguousarray(w_groups[0, 0]), patches)
         patches = patches.reshape(b, nb, g, cg * taps, positions)
         out = np.matmul(w_groups[:, None], patches)            # (B, Nb, G, Og, L)
         return out.transpose(1, 0, 2, 3, 4).reshape(nb, o, positions)
@@ -293,8 +296,15 @@ def _merge_axis_into(x, src: int, dst: int):
     return reshape(moved, tuple(rest))
 
 
-def _sizes(shape, spec) -> list:
-    return [shape[a] for a in spec[2:]]
+def _dilated_sizes(g, lhs, rhs, dimension_numbers, window_strides, padding, lhs_dilation,
+                   rhs_dilation):
+    """Per spatial axis: the dilated input, dilated kernel and stride-dilated output sizes,
+    with the forward low padding -- what both cotangents' paddings are made of."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    for i in range(len(lhs_spec) - 2):
+        yield (dilate_dim(lhs.shape[lhs_spec[2 + i]], lhs_dilation[i]),
+               dilate_dim(rhs.shape[rhs_spec[2 + i]], rhs_dilation[i]),
+               dilate_dim(g.shape[out_spec[2 + i]], window_strides[i]), padding[i][0])
 
 
 def _transpose_lhs(g, ans, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
@@ -309,16 +319,11 @@ def _transpose_lhs(g, ans, lhs, rhs, *, window_strides, padding, lhs_dilation, r
         parts = max(feature_group_count, batch_group_count)
         rhs = _merge_axis_into(_split_axis(rhs, rhs_spec[0], parts), rhs_spec[0], rhs_spec[1])
         groups = parts
-    in_sp = _sizes(lhs.shape, lhs_spec)
-    k_sp = _sizes(rhs.shape, rhs_spec)
-    o_sp = _sizes(g.shape, out_spec)
     pads = []
-    for d, k, o, s, (lo, _), ld, rd in zip(in_sp, k_sp, o_sp, window_strides, padding,
-                                           lhs_dilation, rhs_dilation):
-        k_d = dilate_dim(k, rd)
-        before = k_d - lo - 1
-        after = dilate_dim(d, ld) + k_d - 1 - dilate_dim(o, s) - before
-        pads.append((before, after))
+    for d, k, o, lo in _dilated_sizes(g, lhs, rhs, dimension_numbers, window_strides,
+                                      padding, lhs_dilation, rhs_dilation):
+        before = k - lo - 1
+        pads.append((before, d + k - 1 - o - before))
     out = conv_general_dilated_bind(
         g, rev(rhs, rhs_spec[2:]), window_strides=tuple(lhs_dilation), padding=tuple(pads),
         lhs_dilation=tuple(window_strides), rhs_dilation=tuple(rhs_dilation),
@@ -339,14 +344,8 @@ def _transpose_rhs(g, ans, lhs, rhs, *, window_strides, padding, lhs_dilation, r
     (feature groups become batch groups and back), the forward stride becoming a kernel
     dilation."""
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    in_sp = _sizes(lhs.shape, lhs_spec)
-    k_sp = _sizes(rhs.shape, rhs_spec)
-    o_sp = _sizes(g.shape, out_spec)
-    pads = []
-    for d, k, o, s, (lo, _), ld, rd in zip(in_sp, k_sp, o_sp, window_strides, padding,
-                                           lhs_dilation, rhs_dilation):
-        hi = dilate_dim(o, s) - dilate_dim(d, ld) + dilate_dim(k, rd) - lo - 1
-        pads.append((lo, hi))
+    pads = [(lo, o - d + k - lo - 1) for d, k, o, lo in _dilated_sizes(
+        g, lhs, rhs, dimension_numbers, window_strides, padding, lhs_dilation, rhs_dilation)]
     return conv_general_dilated_bind(
         lhs, g, window_strides=tuple(rhs_dilation), padding=tuple(pads),
         lhs_dilation=tuple(lhs_dilation), rhs_dilation=tuple(window_strides),
@@ -381,6 +380,8 @@ def _conv_batch(args, batched, size, **params):
     lhs, rhs = args
     lhs_spec, rhs_spec, out_spec = params["dimension_numbers"]
     groups, batch_groups = params["feature_group_count"], params["batch_group_count"]
+    if size == 0:
+        return None  # no examples: vmap makes the empty result itself
     if batched[0] and not batched[1] and batch_groups == 1:
         # more examples in the convolution's own batch
         out = conv_general_dilated_bind(_move_into(lhs, 0, lhs_spec[0]), rhs, **params)

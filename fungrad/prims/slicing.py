@@ -127,16 +127,48 @@ dynamic_update_slice_p.jvp, dynamic_update_slice_p.vjp = _dus_jvp, _dus_vjp
 _ZERO = np.int64(0)
 
 
+def _per_example_index(x_shape, starts, batched_starts, sizes, size):
+    """A start per example: index arrays (batch, then one per axis) broadcast to
+    (batch, sizes...), each start clamped as XLA clamps it."""
+    from fungrad.prims.elementwise import add, convert_element_type, maximum, minimum
+    from fungrad.prims.structural import reshape
+    nd = len(sizes)
+    arrays = [np.arange(size).reshape((size,) + (1,) * nd)]
+    for d, (s, b) in enumerate(zip(starts, batched_starts)):
+        s = convert_element_type(s, np.int64)
+        s = minimum(maximum(s, 0), x_shape[d] - sizes[d])
+        s = reshape(s, ((size,) if b else (1,)) + (1,) * nd)
+        offset = np.arange(sizes[d]).reshape((1,) + tuple(sizes[d] if i == d else 1
+                                                          for i in range(nd)))
+        arrays.append(add(s, offset))
+    return arrays
+
+
 def _batch_dynamic_slice(args, batched, size, slice_sizes):
-    if any(batched[1:]):
-        return None  # a start per example: one slice each
-    return dynamic_slice(args[0], [_ZERO] + list(args[1:]), (size,) + slice_sizes), True
+    x, starts = args[0], list(args[1:])
+    if not any(batched[1:]):
+        return dynamic_slice(x, [_ZERO] + starts, (size,) + slice_sizes), True
+    from fungrad.prims.structural import ARRAY, Indexer, gather
+    # a start per example: one gather of every example's block
+    shape = tuple(x.shape[1:]) if batched[0] else tuple(x.shape)
+    arrays = _per_example_index(shape, starts, batched[1:], slice_sizes, size)
+    if not batched[0]:
+        arrays = arrays[1:]
+    return gather(x, *arrays, indexer=Indexer([ARRAY] * len(arrays))), True
 
 
 def _batch_dus(args, batched, size):
-    if any(batched[2:]):
-        return None
     x, u = args[0], args[1]
+    if any(batched[2:]):
+        from fungrad.prims.structural import ARRAY, Indexer, scatter
+        if not batched[0]:
+            x = broadcast_to(x, (size,) + tuple(x.shape))
+        if not batched[1]:
+            u = broadcast_to(u, (size,) + tuple(u.shape))
+        sizes = tuple(u.shape[1:])
+        arrays = _per_example_index(tuple(x.shape[1:]), list(args[2:]), batched[2:], sizes,
+                                    size)
+        return scatter(x, u, *arrays, indexer=Indexer([ARRAY] * len(arrays))), True
     if not batched[0]:
         x = broadcast_to(x, (size,) + tuple(x.shape))
     if not batched[1]:
@@ -146,3 +178,44 @@ def _batch_dus(args, batched, size):
 
 dynamic_slice_p.batch = _batch_dynamic_slice
 dynamic_update_slice_p.batch = _batch_dus
+
+
+# ----------------------------------------------------------------------------- scatter combine
+def _combine_impl(x, updates, *idx, indexer, op):
+    out = np.array(x, copy=True)
+    ufunc = {"mul": np.multiply, "min": np.minimum, "max": np.maximum}[op]
+    ufunc.at(out, indexer.to_numpy(idx), updates)  # every repeated index combines
+    return out
+
+
+def _combine_abstract(x, updates, *idx, indexer, op):
+    from fungrad.prims.structural import scatter_add_p
+    return scatter_add_p.abstract_eval(x, updates, *idx, indexer=indexer)
+
+
+scatter_combine_p = primitive("scatter_combine", _combine_impl, _combine_abstract)
+
+
+def _combine_jvp(primals, tangents, indexer, op):
+    if any(t is not None for t in tangents):
+        raise NotImplementedError(
+            f"scatter_{op}: no derivative with respect to updates that may share an index "
+            "(as in JAX); pass unique_indices=True if the indices are unique")
+    return bind(scatter_combine_p, *primals, indexer=indexer, op=op), None
+
+
+def _combine_vjp(g, primals, ans, needs, indexer, op):
+    if any(needs):
+        raise NotImplementedError(
+            f"scatter_{op}: no derivative with respect to updates that may share an index "
+            "(as in JAX); pass unique_indices=True if the indices are unique")
+    return [None] * len(primals)
+
+
+scatter_combine_p.jvp, scatter_combine_p.vjp = _combine_jvp, _combine_vjp
+
+
+def scatter_combine(x, updates, idx, indexer, op: str):
+    """``x`` with ``updates`` combined in at ``x[indexer(idx)]`` by ``op`` (mul, min,
+    max), repeated indices all taking part: the values of lax's scatter_mul/min/max."""
+    return bind(scatter_combine_p, x, updates, *idx, indexer=indexer, op=op)

@@ -148,6 +148,8 @@ def _first_hit_impl(w, ans, *, nd):
     mask = np.zeros(w.shape, bool)
     found = np.zeros(ans.shape, bool)
     nan = np.isnan(ans) if ans.dtype.kind in "fc" else None
+    if nan is not None and not nan.any():
+        nan = None
     for k in itertools.product(*(range(d) for d in w.shape[w.ndim - nd:])):
         tap = w[(Ellipsis,) + k]
         hit = tap == ans
