@@ -16,17 +16,19 @@ import numpy as np
 
 import fungrad
 import fungrad.numpy as fnp
+from fungrad import random
 
 SMALL = os.environ.get("FUNGRAD_EXAMPLE_SMALL") == "1"
 
 
 def make_data(n: int, d: int, seed: int = 0):
-    """Noisy samples of a random linear function: (X, y, true_w, true_b)."""
-    rng = np.random.default_rng(seed)
-    true_w = rng.standard_normal(d)
+    """Noisy samples of a random linear function: (X, y, true_w, true_b). The randomness
+    is explicit, JAX style: one key per draw, split from the seed's key."""
+    k_w, k_x, k_noise = random.split(random.key(seed), 3)
+    true_w = random.normal(k_w, (d,))
     true_b = 0.5
-    X = rng.standard_normal((n, d))
-    y = X @ true_w + true_b + 0.1 * rng.standard_normal(n)
+    X = random.normal(k_x, (n, d))
+    y = X @ true_w + true_b + 0.1 * random.normal(k_noise, (n,))
     return X, y, true_w, true_b
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 import fungrad
 import fungrad.numpy as fnp
+from fungrad import random
 from fungrad import nn
 
 SMALL = os.environ.get("FUNGRAD_EXAMPLE_SMALL") == "1"
@@ -39,10 +40,10 @@ def rosenbrock(x):
 
 def make_data(n: int, d: int, seed: int = 0):
     """Labels 0/1 drawn from a logistic model with random weights."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    w_true = rng.standard_normal(d)
-    y = (rng.uniform(size=n) < 1.0 / (1.0 + np.exp(-X @ w_true))).astype(np.float64)
+    k_x, k_w, k_y = random.split(random.key(seed), 3)
+    X = random.normal(k_x, (n, d))
+    w_true = random.normal(k_w, (d,))
+    y = random.bernoulli(k_y, 1.0 / (1.0 + np.exp(-X @ w_true))).astype(np.float64)
     return X, y
 
 

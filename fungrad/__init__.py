@@ -33,6 +33,7 @@ from fungrad import array as _array  # noqa: E402
 _array.register(getitem=numpy.indexing._getitem, at=numpy.indexing._IndexUpdateHelper)
 # the Config object shadows its module's name, as jax.config does
 from fungrad.config import config, disable_jit  # noqa: F401,E402
+from fungrad import random  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
@@ -53,5 +54,5 @@ __all__ = [
     "float0", "ConcretizationTypeError", "TracerArrayConversionError",
     "TracerBoolConversionError", "UnexpectedTracerError",
     # namespaces
-    "numpy", "nn", "lax", "tree_util", "tree", "flatten_util", "debug", "ad_checkpoint",
+    "numpy", "nn", "lax", "random", "tree_util", "tree", "flatten_util", "debug", "ad_checkpoint",
 ]

@@ -19,6 +19,8 @@ MODULES = [
     "fungrad.api",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
+    "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
+    "fungrad.example_libraries.stax",
 ]
 
 # Pure re-export modules: everything public in them is API, wherever it is defined.

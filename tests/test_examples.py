@@ -376,10 +376,10 @@ def test_mlp_classifier():
     accs = [float(a) for _, _, a in epochs]
     # epoch 0 is the untrained network: recompute its loss and accuracy in numpy
     module = import_example("mlp_classifier.py")
-    rng = np.random.default_rng(0)
-    X, y = module.moons(200, rng)
-    module.moons(200, rng)
-    params = module.init_params([2, 16, 16, 2], rng)
+    import fungrad.random as random
+    k_train, _, k_init, _ = random.split(random.key(0), 4)
+    X, y = module.moons(200, k_train)
+    params = module.init_params([2, 16, 16, 2], k_init)
     h = X
     for W, b in params[:-1]:
         h = np.tanh(h @ W + b)

@@ -35,6 +35,12 @@ def np_gelu(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
+def np_gelu_exact(x):
+    """x Phi(x), Phi through erfc so that the left tail keeps its digits."""
+    erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    return (0.5 * x * erfc(-x / math.sqrt(2))).astype(np.result_type(x, 1.0))
+
+
 def np_logsumexp(x, axis=None, keepdims=False):
     return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
 
@@ -48,6 +54,7 @@ ACTIVATIONS = {  # name -> (fungrad function, numpy reference, kinks to keep awa
     "silu": (nn.silu, lambda x: x * np_sigmoid(x), []),
     "swish": (nn.swish, lambda x: x * np_sigmoid(x), []),
     "gelu": (nn.gelu, np_gelu, []),
+    "gelu_exact": (lambda x: nn.gelu(x, approximate=False), np_gelu_exact, []),
     "elu": (nn.elu, lambda x: np.where(x > 0, x, np.expm1(x)), [0.0]),
     "elu_alpha": (lambda x: nn.elu(x, alpha=0.5),
                   lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), [0.0]),
@@ -55,6 +62,25 @@ ACTIVATIONS = {  # name -> (fungrad function, numpy reference, kinks to keep awa
     "leaky_relu_slope": (lambda x: nn.leaky_relu(x, negative_slope=0.2),
                          lambda x: np.where(x >= 0, x, 0.2 * x), [0.0]),
     "hard_tanh": (nn.hard_tanh, lambda x: np.clip(x, -1, 1), [-1.0, 1.0]),
+    "identity": (nn.identity, lambda x: np.asarray(x), []),
+    "tanh": (nn.tanh, np.tanh, []),
+    "hard_sigmoid": (nn.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
+    "hard_silu": (nn.hard_silu, lambda x: x * np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
+    "hard_swish": (nn.hard_swish, lambda x: x * np.clip(x + 3, 0, 6) / 6, [-3.0, 3.0]),
+    "sparse_plus": (nn.sparse_plus,
+                    lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+                    [-1.0, 1.0]),
+    "sparse_sigmoid": (nn.sparse_sigmoid, lambda x: np.clip(x + 1, 0, 2) / 2, [-1.0, 1.0]),
+    "soft_sign": (nn.soft_sign, lambda x: x / (np.abs(x) + 1), [0.0]),
+    "squareplus": (nn.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2, []),
+    "squareplus_b": (lambda x: nn.squareplus(x, b=0.5),
+                     lambda x: (x + np.sqrt(x * x + 0.5)) / 2, []),
+    "mish": (nn.mish, lambda x: x * np.tanh(np.logaddexp(x, 0)), []),
+    "celu": (nn.celu, lambda x: np.maximum(x, 0) + np.expm1(np.minimum(x, 0)), [0.0]),
+    "celu_alpha": (lambda x: nn.celu(x, alpha=2.0),
+                   lambda x: np.maximum(x, 0) + 2.0 * np.expm1(np.minimum(x, 0) / 2.0), [0.0]),
+    "selu": (nn.selu, lambda x: 1.0507009873554805 * np.where(
+        x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0))), [0.0]),
 }
 
 
@@ -69,7 +95,9 @@ def sample(shape, dtype=np.float64, seed=0, kinks=(), low=-8.0, high=8.0):
 
 def test_activation_table_covers_nn():
     names = {"relu", "relu6", "sigmoid", "log_sigmoid", "softplus", "silu", "swish", "gelu",
-             "elu", "leaky_relu", "hard_tanh"}
+             "elu", "leaky_relu", "hard_tanh", "identity", "hard_sigmoid", "hard_silu",
+             "hard_swish", "sparse_plus", "sparse_sigmoid", "soft_sign", "squareplus", "mish",
+             "celu", "selu", "tanh"}
     assert names <= set(ACTIVATIONS)
     assert all(callable(getattr(nn, n)) for n in names)
 
@@ -171,9 +199,16 @@ def test_activations_are_stable_in_the_tails():
     np.testing.assert_allclose(nn.sigmoid(np.array([-700.0])), np.exp(-700.0), rtol=1e-12)
 
 
-def test_gelu_exact_is_not_supported():
-    with pytest.raises(NotImplementedError):
-        nn.gelu(np.ones(2), approximate=False)
+def test_gelu_exact_is_x_times_the_normal_cdf():
+    x = np.linspace(-6.0, 6.0, 25)
+    phi = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(nn.gelu(x, approximate=False), x * phi, rtol=1e-14, atol=1e-300)
+    # the tanh form is within 1e-3 of it
+    np.testing.assert_allclose(nn.gelu(x), nn.gelu(x, approximate=False), atol=1e-3)
+    # the derivative is Phi(x) + x phi(x)
+    density = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    g = fungrad.grad(lambda x: fnp.sum(nn.gelu(x, approximate=False)))(x)
+    np.testing.assert_allclose(g, phi + x * density, rtol=1e-13, atol=1e-15)
     assert current_trace_level() == 0
 
 
@@ -312,11 +347,20 @@ def test_logsumexp_with_infinities():
         np.testing.assert_array_equal(nn.log_softmax(x), [-np.inf, 0.0])
 
 
-def test_logsumexp_unsupported_arguments():
-    with pytest.raises(NotImplementedError):
-        nn.logsumexp(np.ones(2), b=np.ones(2))
-    with pytest.raises(NotImplementedError):
-        nn.logsumexp(np.ones(2), return_sign=True)
+def test_logsumexp_with_weights_and_sign():
+    a, b = rand((2, 3)), rand((2, 3), seed=1)  # weights of both signs
+    total = np.sum(b * np.exp(a), axis=1)
+    value, sign = nn.logsumexp(a, axis=1, b=b, return_sign=True)
+    assert_same_as_numpy(value, np.log(np.abs(total)))
+    assert_same_as_numpy(sign, np.sign(total))
+    with np.errstate(invalid="ignore"):
+        expected = np.log(total)  # NaN where the weighted sum is negative
+    assert_same_as_numpy(nn.logsumexp(a, axis=1, b=b), expected)
+    # a zero weight drops its term, even one at +inf
+    assert nn.logsumexp(np.array([np.inf, 0.0]), b=np.array([0.0, 2.0])) == np.log(2.0)
+    positive = np.abs(b) + 0.5
+    assert_derivatives(lambda a, b: nn.logsumexp(a, axis=0, b=b), (a, positive))
+    assert_derivatives(lambda a: nn.logsumexp(a, b=b, return_sign=True)[0], (a,))
 
 
 def test_standardize_properties():

@@ -1,0 +1,71 @@
+"""``fungrad.lax``: JAX's ``jax.lax``, the namespace over fungrad's primitives
+(``fungrad/prims/``) and structured control flow (``cond``, ``switch``, ``while_loop``,
+``fori_loop``, ``scan``, whose branches and bodies stay in the IR as sub-jaxprs).
+
+>>> import fungrad
+>>> fungrad.lax.cond(True, lambda x: x + 1.0, lambda x: x - 1.0, 1.0)
+np.float64(2.0)
+"""
+from fungrad.api import stop_gradient  # noqa: F401
+from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
+from fungrad.lax.convolution import (  # noqa: F401
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
+    conv_general_dilated_local, conv_general_dilated_patches, conv_general_permutations, conv_general_shape_tuple,
+    conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple, conv_with_general_padding,
+    padtype_to_pads,
+)
+from fungrad.lax.precision import Precision  # noqa: F401
+from fungrad.lax.shapes import (  # noqa: F401,A004
+    bitcast_convert_type, broadcast, broadcast_in_dim, broadcasted_iota, concatenate,
+    convert_element_type, dynamic_index_in_dim, dynamic_slice, dynamic_slice_in_dim,
+    dynamic_update_index_in_dim, dynamic_update_slice, dynamic_update_slice_in_dim,
+    expand_dims, full, full_like, index_in_dim, iota, pad, reshape, rev, select, select_n,
+    slice, slice_in_dim, squeeze, transpose, broadcast_shapes, broadcast_to_rank, collapse,
+    optimization_barrier, split, tile, broadcast_like, empty, stack, unstack,
+)
+from fungrad.lax.windowed import (  # noqa: F401
+    reduce_window, reduce_window_max, reduce_window_min, reduce_window_prod,
+    reduce_window_shape_tuple, reduce_window_sum,
+)
+from fungrad.lax.ops import (  # noqa: F401,A004
+    RoundingMethod, abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and,
+    bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clamp, clz, cos, cosh, div, eq, exp, exp2,
+    expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p, logistic, lt, max, min, mul,
+    mulhi, ne,
+    neg, nextafter, population_count, pow, reciprocal, rem, round, rsqrt, shift_left, shift_right_arithmetic,
+    shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
+)
+from fungrad.lax.reductions import (  # noqa: F401
+    argmax, argmin, batch_matmul, cumlogsumexp, cummax, cummin, cumprod, cumsum, dot,
+    dot_general, reduce, reduce_and, reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum,
+    reduce_xor, sort, sort_key_val, top_k,
+)
+from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004
+from fungrad.lax.indexing import (  # noqa: F401
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, index_take,
+    scatter, scatter_add, scatter_max, scatter_min, scatter_mul, scatter_sub,
+)
+
+# The primitive objects, where fungrad has the primitive JAX's name stands for (same
+# operands and params; the lax functions above are how to call them).
+from fungrad.control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
+from fungrad.prims.bits import (  # noqa: F401,E402
+    bitcast_convert_type_p, clz_p, mulhi_p, nextafter_p, population_count_p, reduce_xor_p,
+    shift_left_p,
+    shift_right_arithmetic_p, shift_right_logical_p,
+)
+from fungrad.prims.conv import conv_general_dilated_p  # noqa: F401,E402
+from fungrad.prims.elementwise import (  # noqa: F401,E402
+    abs_p, acos_p, acosh_p, add_p, and_p, asin_p, asinh_p, atan2_p, atan_p, atanh_p, cbrt_p,
+    ceil_p, convert_element_type_p, cos_p, cosh_p, div_p, eq_p, exp2_p, exp_p, expm1_p,
+    floor_p, ge_p, gt_p, integer_pow_p, is_finite_p, le_p, log1p_p, log_p, logistic_p, lt_p,
+    max_p, min_p, mul_p, ne_p, neg_p, not_p, or_p, pow_p, rem_p, sign_p, sin_p, sinh_p,
+    sqrt_p, square_p, stop_gradient_p, sub_p, tan_p, tanh_p, xor_p,
+)
+from fungrad.prims.slicing import dynamic_slice_p, dynamic_update_slice_p  # noqa: F401,E402
+from fungrad.prims.structural import (  # noqa: F401,E402
+    argmax_p, argmin_p, concatenate_p, cumprod_p, cumsum_p, dot_general_p, reduce_and_p,
+    reduce_max_p, reduce_min_p, reduce_or_p, reduce_prod_p, reduce_sum_p, reshape_p, rev_p,
+    transpose_p,
+)
+from fungrad.prims.special import erf, erf_inv, erfc  # noqa: F401,E402

@@ -1,0 +1,719 @@
+"""Matrix factorizations as primitives: cholesky, qr, eigh, svd, eig, lu, and the matrix
+exponential. LAPACK (through numpy, or scipy where numpy has no routine) computes them;
+fungrad supplies shapes, derivatives and batching.
+
+The derivative rules are the standard results, in the forms JAX uses:
+
+* cholesky: ``dL = L Phi(L^-1 dA L^-H)`` (Murray 2016), ``Phi`` the lower triangle with its
+  diagonal halved;
+* qr: ``dQ = Q (dO - Y) + dA R^-1``, ``dR = (Y - dO) R`` with ``Y = Q^H dA R^-1`` and ``dO``
+  the skew-Hermitian part of ``Y``'s strict lower triangle (Walter and Lehmann 2018);
+* eigh and svd: Giles 2008, with ``F_ij = 1 / (w_j - w_i)`` (``1 / (s_j^2 - s_i^2)``);
+* eig (eigenvalues only, as JAX): ``dw = diag(V^-1 dA V)``;
+* expm: its Frechet derivative, the corner of ``expm([[A, dA], [0, A]])``.
+
+Every reverse rule is the transpose of its forward rule (see ``fungrad.prims.linalg`` for the
+complex convention), written with fungrad operations, so higher derivatives follow.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import ShapedArray, bind
+from fungrad.prims.elementwise import (
+    add, convert_element_type, div, eq, mul, neg, select, sub,
+)
+from fungrad.prims.linalg import (
+    adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
+    hermitian, inv, matmul, matrices, matrix_transpose, real, scale_columns,
+    scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
+    _dtype, _shape,
+)
+from fungrad.prims.rules import primitive
+from fungrad.prims.structural import _prod_others, concatenate, reduce_sum, reshape, slice_axis
+
+
+def _real_dtype(dtype) -> np.dtype:
+    return np.finfo(dtype).dtype
+
+
+def _batch_shape(aval: ShapedArray) -> tuple:
+    return aval.shape[:-2]
+
+
+def _skew_phi(x):
+    """``Phi``: the lower triangle with its diagonal halved."""
+    return sub(tril(x), mul(mul(x, eye_like(x)), 0.5))
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky
+# ---------------------------------------------------------------------------------------------
+
+def _cholesky_impl(a):
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
+        a = np.asarray(a)
+        out = np.empty(a.shape, a.dtype)
+        flat, flat_out = flat_stack(a), flat_stack(out)
+        for i in range(flat.shape[0]):
+            try:
+                flat_out[i] = np.linalg.cholesky(flat[i])
+            except np.linalg.LinAlgError:
+                flat_out[i] = np.nan
+        return out
+
+
+def _cholesky_abstract(a):
+    square_matrices("cholesky", a)
+    return a.strip_weak()
+
+
+cholesky_p = primitive("cholesky", _cholesky_impl, _cholesky_abstract)
+
+
+def cholesky(a):
+    """Lower Cholesky factor of each (Hermitian positive-definite) matrix of a stack; only
+    the lower triangle of ``a`` is read. Not positive definite: NaNs, as in JAX."""
+    return bind(cholesky_p, a)
+
+
+def _cholesky_jvp(primals, tangents):
+    a, = primals
+    l = cholesky(a)
+    t = tangents[0]
+    if t is None:
+        return l, None
+    # L^-1 dA L^-H, then L Phi(.)
+    tmp = triangular_solve(l, t, lower=True)
+    tmp = solve_right(l, tmp, lower=True, transpose_a=True, conjugate_a=True)
+    return l, matmul(l, _skew_phi(tmp))
+
+
+def _cholesky_vjp(g, primals, ans, needs):
+    l = ans
+    # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1
+    p = _skew_phi(matmul(matrix_transpose(l), g))
+    s = triangular_solve(l, p, lower=True, transpose_a=True)
+    return [solve_right(l, s, lower=True, conjugate_a=True)]
+
+
+cholesky_p.jvp = _cholesky_jvp
+cholesky_p.vjp = _cholesky_vjp
+batch_stacked(cholesky_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# qr
+# ---------------------------------------------------------------------------------------------
+
+def _qr_impl(a, full_matrices):
+    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    return [q, r]
+
+
+def _qr_abstract(a, full_matrices):
+    matrices("qr", a)
+    m, n = a.shape[-2:]
+    k = m if full_matrices else min(m, n)
+    batch = _batch_shape(a)
+    dtype = a.dtype
+    return [ShapedArray(batch + (m, k), dtype), ShapedArray(batch + (k, n), dtype)]
+
+
+qr_p = primitive("qr", _qr_impl, _qr_abstract, multiple_results=True)
+
+
+def qr(a, full_matrices: bool = False):
+    """``[q, r]`` of each matrix of a stack (reduced, or complete with ``full_matrices``)."""
+    return bind(qr_p, a, full_matrices=bool(full_matrices))
+
+
+def _qr_square_or_tall_jvp(q, r, dx):
+    dx_rinv = solve_right(r, dx, lower=False)
+    y = matmul(hermitian(q), dx_rinv)
+    y_low = tril(y, -1)
+    d_o = sub(y_low, hermitian(y_low))
+    if _dtype(y).kind == "c":  # the diagonal's imaginary part belongs to dO as well
+        d_o = add(d_o, mul(sub(y, cast(real(y), _dtype(y))), eye_like(y)))
+    dq = add(matmul(q, sub(d_o, y)), dx_rinv)
+    dr = matmul(sub(y, d_o), r)
+    return dq, dr
+
+
+def _qr_square_or_tall_adjoint(q, r, gq, gr):
+    """Adjoint of ``_qr_square_or_tall_jvp`` in the Hermitian inner product."""
+    g_o = sub(matmul(hermitian(q), gq), matmul(gr, hermitian(r)))
+    g_y = add(neg(g_o), tril(sub(g_o, hermitian(g_o)), -1))
+    if _dtype(g_o).kind == "c":
+        g_y = add(g_y, mul(sub(g_o, cast(real(g_o), _dtype(g_o))), eye_like(g_o)))
+    g_dx_rinv = add(gq, matmul(q, g_y))
+    return solve_right(r, g_dx_rinv, lower=False, transpose_a=True, conjugate_a=True)
+
+
+def _qr_check_differentiable(a, full_matrices):
+    m, n = _shape(a)[-2:]
+    if full_matrices and m > n:
+        raise NotImplementedError("the derivative of qr with full_matrices=True (mode="
+                                  "'complete') is implemented only for matrices with no more "
+                                  f"rows than columns; got {_shape(a)}")
+
+
+def _qr_jvp(primals, tangents, full_matrices):
+    a, = primals
+    q, r = qr(a, full_matrices)
+    t = tangents[0]
+    if t is None:
+        return [q, r], [None, None]
+    _qr_check_differentiable(a, full_matrices)
+    m, n = _shape(a)[-2:]
+    if m >= n:
+        dq, dr = _qr_square_or_tall_jvp(q, r, t)
+        return [q, r], [dq, dr]
+    # wide: a = [x y] with x square, q r1 = x and r2 = q^H y
+    nd = len(_shape(a))
+    x_dot, y_dot = slice_axis(t, nd - 1, 0, m), slice_axis(t, nd - 1, m, n)
+    r1, y = slice_axis(r, nd - 1, 0, m), slice_axis(a, nd - 1, m, n)
+    dq, dr1 = _qr_square_or_tall_jvp(q, r1, x_dot)
+    dr2 = add(matmul(hermitian(dq), y), matmul(hermitian(q), y_dot))
+    return [q, r], [dq, concatenate([dr1, dr2], nd - 1)]
+
+
+def _qr_vjp(cts, primals, ans, needs, full_matrices):
+    a, = primals
+    _qr_check_differentiable(a, full_matrices)
+    q, r = ans
+    m, n = _shape(a)[-2:]
+    nd = len(_shape(a))
+
+    def adjoint(gq, gr):
+        if m >= n:
+            return _qr_square_or_tall_adjoint(q, r, gq, gr)
+        r1, y = slice_axis(r, nd - 1, 0, m), slice_axis(a, nd - 1, m, n)
+        gr1, gr2 = slice_axis(gr, nd - 1, 0, m), slice_axis(gr, nd - 1, m, n)
+        gx = _qr_square_or_tall_adjoint(q, r1, add(gq, matmul(y, hermitian(gr2))), gr1)
+        return concatenate([gx, matmul(q, gr2)], nd - 1)
+
+    return [adjoint_to_transpose(adjoint, *cts)]
+
+
+qr_p.jvp = _qr_jvp
+qr_p.vjp = _qr_vjp
+batch_stacked(qr_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# eigh: Hermitian eigendecomposition, eigenvalues ascending
+# ---------------------------------------------------------------------------------------------
+
+def _eigh_impl(a, lower, eigvals_only):
+    uplo = "L" if lower else "U"
+    if eigvals_only:
+        return [np.linalg.eigvalsh(a, UPLO=uplo)]
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return [w, v]
+
+
+def _eigh_abstract(a, lower, eigvals_only):
+    square_matrices("eigh", a)
+    w = ShapedArray(a.shape[:-1], _real_dtype(a.dtype))
+    return [w] if eigvals_only else [w, a.strip_weak()]
+
+
+eigh_p = primitive("eigh", _eigh_impl, _eigh_abstract, multiple_results=True)
+
+
+def eigh(a, lower: bool = True, eigvals_only: bool = False):
+    """``[w, v]`` (``[w]`` with ``eigvals_only``) of each Hermitian matrix of a stack, read
+    from its lower (or upper) triangle; ``w`` ascending, ``a = v diag(w) v^H``."""
+    return bind(eigh_p, a, lower=bool(lower), eigvals_only=bool(eigvals_only))
+
+
+def _reciprocal_or_inf(x):
+    """``1 / x``, inf where x is 0, without numpy's divide-by-zero warning."""
+    zero = eq(x, 0.0)
+    return select(zero, np.inf, div(1.0, select(zero, 1.0, x)))
+
+
+def _eig_gaps(w):
+    """``F_ij = 1 / (w_j - w_i)`` off the diagonal, 0 on it (inf where eigenvalues repeat,
+    as in JAX: eigenvector derivatives are undefined there)."""
+    n = _shape(w)[-1]
+    eye = np.eye(n, dtype=_dtype(w))
+    wj = reshape(w, _shape(w)[:-1] + (1, n))
+    wi = reshape(w, _shape(w) + (1,))
+    return sub(_reciprocal_or_inf(add(sub(wj, wi), eye)), eye)
+
+
+def _gap_weighted(f, m):
+    """``F * m`` for a reverse rule, with 0 where ``m`` is 0: a vector output nobody reads
+    gets a zero cotangent, and it must add nothing even where ``F`` is inf (repeated
+    eigenvalues), as JAX's symbolic zero adds nothing."""
+    return mul(select(eq(m, 0.0), 0.0, f), m)
+
+
+def _eigh_jvp(primals, tangents, lower, eigvals_only):
+    a, = primals
+    w, v = eigh(a, lower, False)
+    outs = [w] if eigvals_only else [w, v]
+    t = tangents[0]
+    if t is None:
+        return outs, [None] * len(outs)
+    m = matmul(matmul(hermitian(v), t), v)
+    dw = real(diagonal(m))
+    if eigvals_only:
+        return outs, [dw]
+    dv = matmul(v, mul(cast(_eig_gaps(w), _dtype(v)), m))
+    return outs, [dw, dv]
+
+
+def _eigh_vjp(cts, primals, ans, needs, lower, eigvals_only):
+    a, = primals
+    if eigvals_only:
+        w, v = eigh(a, lower, False)
+    else:
+        w, v = ans
+
+    def adjoint(gw, gv=None):
+        inner = diag_matrix(cast(gw, _dtype(v)))
+        if gv is not None:
+            f = cast(_eig_gaps(w), _dtype(v))
+            inner = add(inner, _gap_weighted(f, matmul(hermitian(v), gv)))
+        return matmul(matmul(v, inner), hermitian(v))
+
+    return [adjoint_to_transpose(adjoint, *cts)]
+
+
+eigh_p.jvp = _eigh_jvp
+eigh_p.vjp = _eigh_vjp
+batch_stacked(eigh_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# svd
+# ---------------------------------------------------------------------------------------------
+
+def _svd_impl(a, full_matrices, compute_uv):
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False)]
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return [s, u, vh]
+
+
+def _svd_abstract(a, full_matrices, compute_uv):
+    matrices("svd", a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = _batch_shape(a)
+    s = ShapedArray(batch + (k,), _real_dtype(a.dtype))
+    if not compute_uv:
+        return [s]
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return [s, ShapedArray(batch + (m, ku), a.dtype), ShapedArray(batch + (kv, n), a.dtype)]
+
+
+svd_p = primitive("svd", _svd_impl, _svd_abstract, multiple_results=True)
+
+
+def svd(a, full_matrices: bool = False, compute_uv: bool = True):
+    """``[s, u, vh]`` (``[s]`` without ``compute_uv``) of each matrix of a stack:
+    ``a = u diag(s) vh``, ``s`` descending."""
+    return bind(svd_p, a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+
+
+def _svd_check_differentiable(a, full_matrices, compute_uv):
+    m, n = _shape(a)[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError("Singular value decomposition JVP not implemented for full "
+                                  "matrices (full_matrices=True on a non-square matrix), as "
+                                  "in JAX; use full_matrices=False")
+
+
+def _svd_parts(s):
+    """``F_ij = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal) and ``1/s`` (0 where s is 0)."""
+    k = _shape(s)[-1]
+    eye = np.eye(k, dtype=_dtype(s))
+    sj = reshape(s, _shape(s)[:-1] + (1, k))
+    si = reshape(s, _shape(s) + (1,))
+    f = sub(_reciprocal_or_inf(add(mul(add(sj, si), sub(sj, si)), eye)), eye)
+    zero = convert_element_type(eq(s, 0.0), _dtype(s))
+    s_inv = sub(div(1.0, add(s, zero)), zero)
+    return f, s_inv
+
+
+def _svd_jvp(primals, tangents, full_matrices, compute_uv):
+    a, = primals
+    t = tangents[0]
+    outs = svd(a, full_matrices, compute_uv)
+    if t is None:
+        return outs, [None] * len(outs)
+    _svd_check_differentiable(a, full_matrices, compute_uv)
+    s, u, vh = svd(a, False, True) if not compute_uv else outs
+    v = hermitian(vh)
+    ds_mat = matmul(matmul(hermitian(u), t), v)
+    ds = real(diagonal(ds_mat))
+    if not compute_uv:
+        return outs, [ds]
+    dtype = _dtype(a)
+    f, s_inv = _svd_parts(s)
+    f, s_c, s_inv_c = cast(f, dtype), cast(s, dtype), cast(s_inv, dtype)
+    dss = scale_columns(ds_mat, s_c)   # dS diag(s)
+    sds = scale_rows(ds_mat, s_c)      # diag(s) dS
+    du_inner = mul(f, add(dss, hermitian(dss)))
+    if dtype.kind == "c":  # the phase freedom of complex singular vectors
+        du_inner = add(du_inner, mul(mul(sub(ds_mat, hermitian(ds_mat)), 0.5),
+                                     diag_matrix(s_inv_c)))
+    du = matmul(u, du_inner)
+    dv = matmul(v, mul(f, add(sds, hermitian(sds))))
+    m, n = _shape(a)[-2:]
+    if m > n:
+        dav = matmul(t, v)
+        du = add(du, scale_columns(sub(dav, matmul(u, matmul(hermitian(u), dav))), s_inv_c))
+    if n > m:
+        dahu = matmul(hermitian(t), u)
+        dv = add(dv, scale_columns(sub(dahu, matmul(v, matmul(vh, dahu))), s_inv_c))
+    return outs, [ds, du, hermitian(dv)]
+
+
+def _svd_vjp(cts, primals, ans, needs, full_matrices, compute_uv):
+    a, = primals
+    _svd_check_differentiable(a, full_matrices, compute_uv)
+    s, u, vh = ans if compute_uv else svd(a, False, True)
+    v = hermitian(vh)
+    dtype = _dtype(a)
+    m, n = _shape(a)[-2:]
+
+    def adjoint(gs, gu=None, gvh=None):
+        inner = diag_matrix(cast(gs, dtype))
+        if gu is None:
+            return matmul(matmul(u, inner), vh)
+        f, s_inv = _svd_parts(s)
+        f, s_c, s_inv_c = cast(f, dtype), cast(s, dtype), cast(s_inv, dtype)
+        gv = hermitian(gvh)
+        gu_in, gv_in = matmul(hermitian(u), gu), matmul(vh, gv)
+        p = _gap_weighted(f, gu_in)
+        inner = add(inner, scale_columns(add(p, hermitian(p)), s_c))
+        pv = _gap_weighted(f, gv_in)
+        inner = add(inner, scale_rows(add(pv, hermitian(pv)), s_c))
+        if dtype.kind == "c":
+            d = mul(scale_columns(gu_in, s_inv_c), eye_like(gu_in))
+            inner = add(inner, mul(sub(d, hermitian(d)), 0.5))
+        out = matmul(matmul(u, inner), vh)
+        if m > n:
+            gu_s = scale_columns(gu, s_inv_c)
+            out = add(out, matmul(sub(gu_s, matmul(u, matmul(hermitian(u), gu_s))), vh))
+        if n > m:
+            gv_s = scale_columns(gv, s_inv_c)
+            out = add(out, matmul(u, hermitian(sub(gv_s, matmul(v, matmul(vh, gv_s))))))
+        return out
+
+    return [adjoint_to_transpose(adjoint, *cts)]
+
+
+svd_p.jvp = _svd_jvp
+svd_p.vjp = _svd_vjp
+batch_stacked(svd_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# eig: general eigendecomposition (complex results); eigenvalue derivatives only, as JAX
+# ---------------------------------------------------------------------------------------------
+
+def _complex_dtype(dtype) -> np.dtype:
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_impl(a, compute_vectors):
+    if not compute_vectors:
+        return [np.linalg.eigvals(a).astype(_complex_dtype(np.asarray(a).dtype), copy=False)]
+    w, v = np.linalg.eig(a)
+    dtype = _complex_dtype(np.asarray(a).dtype)
+    return [w.astype(dtype, copy=False), v.astype(dtype, copy=False)]
+
+
+def _eig_abstract(a, compute_vectors):
+    square_matrices("eig", a)
+    dtype = _complex_dtype(a.dtype)
+    w = ShapedArray(a.shape[:-1], dtype)
+    return [w, ShapedArray(a.shape, dtype)] if compute_vectors else [w]
+
+
+eig_p = primitive("eig", _eig_impl, _eig_abstract, multiple_results=True)
+
+
+def eig(a, compute_vectors: bool = True):
+    """``[w, v]`` (``[w]``) of each general square matrix of a stack, always complex."""
+    return bind(eig_p, a, compute_vectors=bool(compute_vectors))
+
+
+_EIGVEC_MESSAGE = ("derivatives of eigenvectors of non-symmetric matrices are not "
+                   "implemented, only of eigenvalues (as in JAX); use eigvals, or eigh for "
+                   "Hermitian matrices")
+
+
+def _eig_jvp(primals, tangents, compute_vectors):
+    a, = primals
+    outs = eig(a, compute_vectors)
+    t = tangents[0]
+    if t is None:
+        return outs, [None] * len(outs)
+    if compute_vectors:
+        raise NotImplementedError(_EIGVEC_MESSAGE)
+    w, v = eig(a, True)
+    dw = diagonal(matmul(solve(v, cast(t, _dtype(v))), v))
+    return outs, [dw]
+
+
+def _eig_vjp(cts, primals, ans, needs, compute_vectors):
+    if compute_vectors:
+        raise NotImplementedError(_EIGVEC_MESSAGE)
+    a, = primals
+    w, v = eig(a, True)
+    # transpose of dA -> diag(V^-1 dA V): g -> V^-T diag(g) V^T; a real a keeps the real part
+    ct = matmul(solve(matrix_transpose(v), diag_matrix(cts[0])), matrix_transpose(v))
+    return [real(ct) if _dtype(a).kind != "c" else ct]
+
+
+eig_p.jvp = _eig_jvp
+eig_p.vjp = _eig_vjp
+batch_stacked(eig_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# det: its derivative is the cofactor matrix, adj(A)^T
+# ---------------------------------------------------------------------------------------------
+
+def _det_abstract(a):
+    square_matrices("det", a)
+    return ShapedArray(a.shape[:-2], a.dtype)
+
+
+det_p = primitive("det", np.linalg.det, _det_abstract)
+
+
+def det(a):
+    """The determinant of each square matrix of a stack."""
+    return bind(det_p, a)
+
+
+def _cofactors(a, ans):
+    """``adj(A)^T``: ``det(A) inv(A)^T`` where A is invertible; at a singular matrix (where
+    that has no value) from the SVD, ``adj(A) = det(U) det(V^H) V diag(prod_{j!=i} s_j) U^H``,
+    which is finite there (JAX's answer: the cofactors, zero for a rank below n - 1)."""
+    nd = len(_shape(a))
+    dtype = _dtype(a)
+    singular = reshape(eq(ans, 0.0), _shape(ans) + (1, 1))
+    safe = select(singular, eye_like(a), a)
+    regular = mul(reshape(ans, _shape(ans) + (1, 1)), matrix_transpose(inv(safe)))
+    s, u, vh = svd(a, False, True)
+    others = cast(_prod_others(s, (nd - 2,)), dtype)
+    phase = mul(det(u), det(vh))
+    adj_t = matmul(scale_columns(conj(u), others), conj(vh))
+    singular_branch = mul(reshape(phase, _shape(phase) + (1, 1)), adj_t)
+    return select(singular, singular_branch, regular)
+
+
+def _det_jvp(primals, tangents):
+    a, = primals
+    ans = det(a)
+    t = tangents[0]
+    if t is None:
+        return ans, None
+    nd = len(_shape(a))
+    return ans, reduce_sum(mul(t, _cofactors(a, ans)), (nd - 2, nd - 1))
+
+
+def _det_vjp(g, primals, ans, needs):
+    a, = primals
+    return [mul(reshape(g, _shape(g) + (1, 1)), _cofactors(a, ans))]
+
+
+det_p.jvp = _det_jvp
+det_p.vjp = _det_vjp
+batch_stacked(det_p, (2,))
+
+
+# ---------------------------------------------------------------------------------------------
+# lu: partial-pivoting LU (packed factors, LAPACK pivots, the row permutation), as JAX's
+# ---------------------------------------------------------------------------------------------
+
+def _lu_one(a):
+    from scipy.linalg import lu_factor  # only fungrad.scipy.linalg reaches this primitive
+    m, n = a.shape
+    if a.size == 0:
+        return a.copy(), np.zeros(min(m, n), np.int32)
+    lu, piv = lu_factor(a, check_finite=False)
+    return lu, piv.astype(np.int32)
+
+
+def pivots_to_permutation_np(piv: np.ndarray, m: int) -> np.ndarray:
+    perm = np.arange(m, dtype=np.int32)
+    for i, p in enumerate(piv):
+        perm[i], perm[p] = perm[p], perm[i]
+    return perm
+
+
+def _lu_impl(a):
+    a = np.asarray(a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    lu = np.empty(a.shape, a.dtype)
+    piv = np.empty(a.shape[:-2] + (k,), np.int32)
+    perm = np.empty(a.shape[:-2] + (m,), np.int32)
+    flat = flat_stack(a)
+    for i, (lu_i, piv_i, perm_i) in enumerate(zip(flat_stack(lu), flat_stack(piv, 1),
+                                                  flat_stack(perm, 1))):
+        lu_i[...], piv_i[...] = _lu_one(flat[i])
+        perm_i[...] = pivots_to_permutation_np(piv_i, m)
+    return [lu, piv, perm]
+
+
+def _lu_abstract(a):
+    matrices("lu", a)
+    m, n = a.shape[-2:]
+    batch = _batch_shape(a)
+    return [a.strip_weak(), ShapedArray(batch + (min(m, n),), np.int32),
+            ShapedArray(batch + (m,), np.int32)]
+
+
+lu_p = primitive("lu", _lu_impl, _lu_abstract, multiple_results=True)
+
+
+def lu(a):
+    """``[lu, pivots, permutation]`` of each matrix of a stack: ``a[permutation] = l u`` with
+    ``l`` unit lower triangular and ``u`` upper triangular packed in ``lu``."""
+    return bind(lu_p, a)
+
+
+def permutation_matrix(perm, dtype):
+    """``P`` with ``P @ x == x[perm]``: one-hot rows, built with fungrad operations."""
+    m = _shape(perm)[-1]
+    hot = eq(reshape(perm, _shape(perm) + (1,)), np.arange(m, dtype=np.int32))
+    return convert_element_type(hot, dtype)
+
+
+def _lu_square(a):
+    m, n = _shape(a)[-2:]
+    if m != n:
+        raise NotImplementedError(f"the derivative of lu is implemented for square matrices; "
+                                  f"got {_shape(a)}")
+
+
+def _lu_factors(lu_):
+    l = add(tril(lu_, -1), eye_like(lu_))
+    return l, triu(lu_)
+
+
+def _lu_jvp(primals, tangents):
+    a, = primals
+    outs = lu(a)
+    t = tangents[0]
+    if t is None:
+        return outs, [None, None, None]
+    _lu_square(a)
+    lu_, _, perm = outs
+    l, u = _lu_factors(lu_)
+    pa_dot = matmul(permutation_matrix(perm, _dtype(a)), t)
+    x = triangular_solve(l, pa_dot, lower=True, unit_diagonal=True)
+    x = solve_right(u, x, lower=False)
+    return outs, [add(matmul(l, tril(x, -1)), matmul(triu(x), u)), None, None]
+
+
+def _lu_vjp(cts, primals, ans, needs):
+    a, = primals
+    _lu_square(a)
+    lu_, _, perm = ans
+    l, u = _lu_factors(lu_)
+    g = cts[0]
+    # transpose of dA -> L tril(X, -1) + triu(X) U with X = L^-1 P dA U^-1
+    gx = add(tril(matmul(matrix_transpose(l), g), -1), triu(matmul(g, matrix_transpose(u))))
+    gx = triangular_solve(l, gx, lower=True, transpose_a=True, unit_diagonal=True)
+    gx = solve_right(u, gx, lower=False, transpose_a=True)
+    return [matmul(matrix_transpose(permutation_matrix(perm, _dtype(a))), gx)]
+
+
+lu_p.jvp = _lu_jvp
+lu_p.vjp = _lu_vjp
+batch_stacked(lu_p, (2,))
+
+
+def _pivots_abstract(piv, permutation_size):
+    if piv.dtype.kind not in "iu" or piv.ndim < 1:
+        raise TypeError(f"lu_pivots_to_permutation: pivots must be an integer array, got "
+                        f"{piv.str_short()}")
+    return ShapedArray(piv.shape[:-1] + (permutation_size,), np.int32)
+
+
+def _pivots_impl(piv, permutation_size):
+    piv = np.asarray(piv)
+    out = np.empty(piv.shape[:-1] + (permutation_size,), np.int32)
+    for p, o in zip(flat_stack(piv, 1), flat_stack(out, 1)):
+        o[...] = pivots_to_permutation_np(p, permutation_size)
+    return out
+
+
+lu_pivots_to_permutation_p = primitive("lu_pivots_to_permutation", _pivots_impl,
+                                       _pivots_abstract, nondiff=True)
+batch_stacked(lu_pivots_to_permutation_p, (1,))
+
+
+def lu_pivots_to_permutation(piv, permutation_size: int):
+    """The row permutation that LAPACK's sequence of row swaps ``piv`` makes."""
+    return bind(lu_pivots_to_permutation_p, piv, permutation_size=int(permutation_size))
+
+
+# ---------------------------------------------------------------------------------------------
+# expm: the matrix exponential (scipy's Pade approximation), differentiated by its Frechet
+# derivative, read off the exponential of a block matrix twice the size
+# ---------------------------------------------------------------------------------------------
+
+def _expm_impl(a):
+    from scipy.linalg import expm as scipy_expm  # only fungrad.scipy.linalg reaches here
+    a = np.asarray(a)
+    if a.shape[-1] == 0:
+        return a.copy()
+    return np.asarray(scipy_expm(a)).astype(a.dtype, copy=False)
+
+
+def _expm_abstract(a):
+    square_matrices("expm", a)
+    return a.strip_weak()
+
+
+expm_p = primitive("expm", _expm_impl, _expm_abstract)
+
+
+def expm(a):
+    """The matrix exponential of each matrix of a stack."""
+    return bind(expm_p, a)
+
+
+def expm_frechet(a, e):
+    """``L(a, e)``, the derivative of ``expm`` at ``a`` in the direction ``e``: the top right
+    block of ``expm([[a, e], [0, a]])``."""
+    nd = len(_shape(a))
+    n = _shape(a)[-1]
+    zero = mul(a, 0.0)
+    top = concatenate([a, e], nd - 1)
+    bottom = concatenate([zero, a], nd - 1)
+    big = expm(concatenate([top, bottom], nd - 2))
+    return slice_axis(slice_axis(big, nd - 2, 0, n), nd - 1, n, 2 * n)
+
+
+def _expm_jvp(primals, tangents):
+    a, = primals
+    t = tangents[0]
+    ans = expm(a)
+    return ans, None if t is None else expm_frechet(a, cast(t, _dtype(ans)))
+
+
+def _expm_vjp(g, primals, ans, needs):
+    # <G, L(A, E)> = <L(A^T, G), E>: the Frechet derivative transposes at A^T
+    return [expm_frechet(matrix_transpose(primals[0]), g)]
+
+
+expm_p.jvp = _expm_jvp
+expm_p.vjp = _expm_vjp
+batch_stacked(expm_p, (2,))

@@ -1,0 +1,303 @@
+"""Random bits: the threefry-2x32 hash and the key primitives built on it.
+
+Threefry-2x32 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) is a
+counter-based generator: a keyed hash of a pair of uint32 counters. There is no state to
+advance -- a key and a counter always give the same bits -- which is what makes random
+numbers reproducible under ``jit``, ``vmap`` and ``grad``. The hash is 20 rounds of
+add-rotate-xor on uint32 words with a key injection every four rounds, here in vectorised
+numpy on whole arrays of counters at once.
+
+Raw key data is a ``uint32[..., 2]`` array: the leading axes are a batch of keys. The key
+primitives -- ``random_seed``, ``random_split``, ``random_fold_in``, ``random_bits`` -- work
+on any such batch, so their vmap rule is the primitive itself on the batched keys. They
+derive counters exactly as JAX 0.10 does by default (``jax_threefry_partitionable=True``):
+the counters of an output of shape ``s`` are the 64-bit iota of ``prod(s)`` split into its
+high and low words, so the same key gives the same bits as JAX.
+
+>>> key = np.array([0, 42], np.uint32)
+>>> random_bits(key, bit_width=32, shape=(3,))
+array([2098992034, 2919706841, 2646866425], dtype=uint32)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fungrad.core import Primitive, ShapedArray, bind, get_aval
+from fungrad.prims.rules import primitive
+from fungrad.prims.structural import reshape
+
+_U32 = np.dtype(np.uint32)
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+_PARITY = np.uint32(0x1BD11BDA)  # Threefish's key-schedule constant
+# Hash this many counters at a time: the working set of one block stays in cache, which
+# makes the twenty passes over it several times faster than passes over a large array.
+_BLOCK = 1 << 16
+
+
+# ---------------------------------------------------------------------------- threefry2x32
+
+def _hash_block(k0, k1, k2, x0, x1, tmp):
+    """Threefry-2x32 in place on one block of counters ``x0, x1`` (uint32, equal shapes)."""
+    ks = (k0, k1, k2)
+    x0 += k0
+    x1 += k1
+    for i in range(5):
+        for r in _ROTATIONS[i % 2]:
+            x0 += x1
+            np.left_shift(x1, r, out=tmp)   # rotate x1 left by r ...
+            x1 >>= 32 - r
+            x1 |= tmp                       # ... then mix it with x0
+            x1 ^= x0
+        x0 += ks[(i + 1) % 3]
+        x1 += ks[(i + 2) % 3]
+        x1 += np.uint32(i + 1)
+
+
+def _threefry2x32_impl(k0, k1, x0, x1):
+    k0, k1, x0, x1 = (np.asarray(a, _U32) for a in (k0, k1, x0, x1))
+    shape = np.broadcast_shapes(k0.shape, k1.shape, x0.shape, x1.shape)
+    n = math.prod(shape)
+    # one flat, writable copy of each word: the hash runs in place on it
+    y0 = np.array(np.broadcast_to(x0, shape), _U32).reshape(-1)
+    y1 = np.array(np.broadcast_to(x1, shape), _U32).reshape(-1)
+    if k0.size == 1 and k1.size == 1:  # one key (the usual case): scalars, no broadcasting
+        keys = [np.uint32(k0.reshape(-1)[0]), np.uint32(k1.reshape(-1)[0])]
+    else:
+        keys = [np.ascontiguousarray(np.broadcast_to(k, shape)).reshape(-1) for k in (k0, k1)]
+    for start in range(0, max(n, 1), _BLOCK):
+        block = slice(start, min(start + _BLOCK, n))
+        ks = [k if np.ndim(k) == 0 else k[block] for k in keys]
+        k2 = ks[0] ^ ks[1] ^ _PARITY
+        a, b = y0[block], y1[block]
+        _hash_block(ks[0], ks[1], k2, a, b, np.empty_like(a))
+    return [y0.reshape(shape), y1.reshape(shape)]
+
+
+def _threefry2x32_abstract(*avals):
+    if any(a.dtype != _U32 for a in avals):
+        raise TypeError("threefry2x32: the key words and counters must be uint32, got "
+                        + ", ".join(a.str_short() for a in avals))
+    try:
+        shape = np.broadcast_shapes(*[a.shape for a in avals])
+    except ValueError:
+        raise ValueError("threefry2x32: operands could not be broadcast together: "
+                         + ", ".join(a.str_short() for a in avals)) from None
+    return [ShapedArray(shape, _U32)] * 2
+
+
+threefry2x32_p = primitive("threefry2x32", _threefry2x32_impl, _threefry2x32_abstract,
+                           multiple_results=True, nondiff=True)
+
+
+def _threefry2x32_batch(args, batched, size):
+    # elementwise: give each batched operand the output's rank after its batch axis, so
+    # numpy's right-aligned broadcasting lines the examples up
+    shapes = [get_aval(a).shape for a in args]
+    ranks = [len(s) - b for s, b in zip(shapes, batched)]
+    rank = max(ranks)
+    lined_up = [reshape(a, s[:1] + (1,) * (rank - r) + s[1:]) if b and r < rank else a
+                for a, s, b, r in zip(args, shapes, batched, ranks)]
+    return bind(threefry2x32_p, *lined_up), [True, True]
+
+
+threefry2x32_p.batch = _threefry2x32_batch
+
+
+def threefry2x32(k0, k1, x0, x1):
+    """The threefry-2x32 hash of counters ``(x0, x1)`` under key ``(k0, k1)``: two uint32
+    arrays, broadcast together.
+
+    >>> threefry2x32(np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
+    [array(1797259609, dtype=uint32), array(2579123966, dtype=uint32)]
+    """
+    # checked here too: an eager bind runs the numpy impl without the shape rule
+    _threefry2x32_abstract(*[get_aval(a) for a in (k0, k1, x0, x1)])
+    return bind(threefry2x32_p, k0, k1, x0, x1)
+
+
+def _iota_2x32(shape: tuple):
+    """The high and low uint32 words of ``arange(prod(shape), dtype=uint64).reshape(shape)``."""
+    n = math.prod(shape)
+    if n <= 2 ** 32:  # the usual case: every high word is zero
+        return np.zeros(shape, _U32), np.arange(n, dtype=_U32).reshape(shape)
+    counts = np.arange(n, dtype=np.uint64).reshape(shape)
+    return (counts >> np.uint64(32)).astype(_U32), counts.astype(_U32)
+
+
+def _hash_counters(keys, shape: tuple):
+    """Both threefry words for every counter of ``shape``, under every key of ``keys``
+    (``uint32[*batch, 2]``): two arrays of shape ``batch + shape``."""
+    keys = np.asarray(keys, _U32)
+    expand = keys.shape[:-1] + (1,) * len(shape)
+    hi, lo = _iota_2x32(shape)
+    return _threefry2x32_impl(keys[..., 0].reshape(expand), keys[..., 1].reshape(expand),
+                              hi, lo)
+
+
+def _check_key_data(name: str, aval: ShapedArray) -> None:
+    if aval.dtype != _U32 or aval.ndim < 1 or aval.shape[-1] != 2:
+        raise TypeError(f"{name}: key data must be uint32 with a last axis of 2 "
+                        f"(threefry2x32 keys), got {aval.str_short()}")
+
+
+def _keys_batch(prim: Primitive):
+    """The key primitives work on any leading batch of keys: vmap is the primitive itself."""
+    def batch(args, batched, size, **params):
+        return bind(prim, *args, **params), True
+    prim.batch = batch
+
+
+# ---------------------------------------------------------------------------- random_seed
+
+def _seed_impl(seeds):
+    seeds = np.asarray(seeds)
+    if seeds.dtype.itemsize > 4:  # a 64-bit seed gives both words
+        bits = seeds.astype(np.int64).view(np.uint64) if seeds.dtype.kind == "i" else \
+            seeds.astype(np.uint64)
+        hi = (bits >> np.uint64(32)).astype(_U32)
+    else:  # a 32-bit seed is padded with a zero high word (JAX's threefry_seed)
+        bits = seeds.astype(np.int64).view(np.uint64)
+        hi = np.zeros(seeds.shape, _U32)
+    return np.stack([hi, (bits & np.uint64(0xFFFFFFFF)).astype(_U32)], axis=-1)
+
+
+def _seed_abstract(aval):
+    if aval.dtype.kind not in "iu":
+        raise TypeError(f"random_seed: a seed must be an integer, got {aval.str_short()}")
+    return ShapedArray(aval.shape + (2,), _U32)
+
+
+random_seed_p = primitive("random_seed", _seed_impl, _seed_abstract, nondiff=True)
+_keys_batch(random_seed_p)
+
+
+def random_seed(seeds):
+    """Threefry key data from integer seeds: ``uint32[*seeds.shape, 2]``, the 64-bit seed's
+    high and low words.
+
+    >>> random_seed(np.int64(2**32 + 5))
+    array([1, 5], dtype=uint32)
+    """
+    _seed_abstract(get_aval(seeds))
+    return bind(random_seed_p, seeds)
+
+
+# ---------------------------------------------------------------------------- random_split
+
+def _split_impl(keys, shape):
+    b0, b1 = _hash_counters(keys, shape)
+    return np.stack([b0, b1], axis=-1)
+
+
+def _split_abstract(aval, shape):
+    _check_key_data("random_split", aval)
+    return ShapedArray(aval.shape[:-1] + tuple(shape) + (2,), _U32)
+
+
+random_split_p = primitive("random_split", _split_impl, _split_abstract, nondiff=True)
+_keys_batch(random_split_p)
+
+
+def random_split(keys, shape: tuple):
+    """New keys of shape ``shape`` from each key of ``keys`` (``uint32[..., 2]``).
+
+    >>> random_split(np.array([0, 0], np.uint32), shape=(2,))
+    array([[1797259609, 2579123966],
+           [ 928981903, 3453687069]], dtype=uint32)
+    """
+    _split_abstract(get_aval(keys), tuple(shape))  # eager binds skip the shape rule
+    return bind(random_split_p, keys, shape=tuple(shape))
+
+
+# ---------------------------------------------------------------------------- random_fold_in
+
+def _fold_in_impl(keys, msgs):
+    # JAX: threefry_2x32(key, threefry_seed(msg)), the hash of the counter pair (0, msg)
+    keys = np.asarray(keys, _U32)
+    msgs = np.asarray(msgs).astype(_U32)
+    b0, b1 = _threefry2x32_impl(keys[..., 0], keys[..., 1], np.zeros((), _U32), msgs)
+    return np.stack([b0, b1], axis=-1)
+
+
+def _fold_in_abstract(key_aval, msg_aval):
+    _check_key_data("random_fold_in", key_aval)
+    if msg_aval.dtype.kind not in "iu":
+        raise TypeError(f"random_fold_in: data must be an integer, got {msg_aval.str_short()}")
+    try:
+        shape = np.broadcast_shapes(key_aval.shape[:-1], msg_aval.shape)
+    except ValueError:
+        raise ValueError(f"random_fold_in: keys {key_aval.str_short()} and data "
+                         f"{msg_aval.str_short()} do not broadcast together") from None
+    return ShapedArray(shape + (2,), _U32)
+
+
+random_fold_in_p = primitive("random_fold_in", _fold_in_impl, _fold_in_abstract, nondiff=True)
+
+
+def _fold_in_batch(args, batched, size):
+    keys, msgs = args
+    key_rank = get_aval(keys).ndim - 1 - batched[0]
+    msg_rank = get_aval(msgs).ndim - batched[1]
+    if batched[0] and batched[1] and key_rank == msg_rank:
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
+    if batched[0] and not batched[1] and msg_rank == 0:
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
+    if batched[1] and not batched[0] and key_rank == 0:
+        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs), True
+    return None  # other rank combinations: the loop fallback
+
+
+random_fold_in_p.batch = _fold_in_batch
+
+
+def random_fold_in(keys, msgs):
+    """Keys derived from ``keys`` and integer data ``msgs`` (broadcast together).
+
+    >>> random_fold_in(np.array([0, 0], np.uint32), np.uint32(3))
+    array([2467461003, 3840466878], dtype=uint32)
+    """
+    _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    return bind(random_fold_in_p, keys, msgs)
+
+
+# ---------------------------------------------------------------------------- random_bits
+
+_UINTS = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: _U32, 64: np.dtype(np.uint64)}
+
+
+def _bits_impl(keys, bit_width, shape):
+    b0, b1 = _hash_counters(keys, shape)
+    if bit_width == 64:  # both words, high then low
+        out = b0.astype(np.uint64)
+        out <<= np.uint64(32)
+        out |= b1
+        return out
+    b0 ^= b1
+    return b0 if bit_width == 32 else b0.astype(_UINTS[bit_width])
+
+
+def _bits_abstract(aval, bit_width, shape):
+    _check_key_data("random_bits", aval)
+    if bit_width not in _UINTS:
+        raise TypeError(f"random_bits: bit_width must be 8, 16, 32 or 64, got {bit_width}")
+    return ShapedArray(aval.shape[:-1] + tuple(shape), _UINTS[bit_width])
+
+
+random_bits_p = primitive("random_bits", _bits_impl, _bits_abstract, nondiff=True)
+_keys_batch(random_bits_p)
+
+
+def random_bits(keys, bit_width: int, shape: tuple):
+    """Uniformly random unsigned integers of ``bit_width`` bits and shape ``shape``, for each
+    key of ``keys`` (``uint32[..., 2]``): shape ``keys.shape[:-1] + shape``.
+
+    >>> random_bits(np.array([0, 0], np.uint32), bit_width=32, shape=(2,))
+    array([4070199207, 4202968722], dtype=uint32)
+    """
+    _bits_abstract(get_aval(keys), int(bit_width), tuple(shape))
+    return bind(random_bits_p, keys, bit_width=int(bit_width), shape=tuple(shape))

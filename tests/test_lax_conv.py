@@ -1,0 +1,265 @@
+"""fungrad.lax convolutions: values and vjps against JAX's recorded ones, derivatives of
+order 2 in both modes against finite differences, jit, vmap, and bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fungrad
+from fungrad import lax
+from helpers import assert_derivatives, assert_same_as_numpy, rand
+
+FIXTURE = np.load(Path(__file__).parent / "fixtures" / "lax_conv.npz")
+META = json.loads(str(FIXTURE["meta"]))
+
+
+def _kwargs(kw):
+    kw = dict(kw)
+    if isinstance(kw["padding"], list):
+        kw["padding"] = [tuple(p) for p in kw["padding"]]
+    if "dimension_numbers" in kw:
+        kw["dimension_numbers"] = tuple(kw["dimension_numbers"])
+    return kw
+
+
+@pytest.mark.parametrize("i", range(len(META)))
+def test_conv_against_jax(i):
+    kw = _kwargs(META[i])
+    lhs, rhs, ct = FIXTURE[f"{i}_lhs"], FIXTURE[f"{i}_rhs"], FIXTURE[f"{i}_ct"]
+    f = lambda a, b: lax.conv_general_dilated(a, b, **kw)  # noqa: E731
+    assert_same_as_numpy(f(lhs, rhs), FIXTURE[f"{i}_out"], rtol=1e-10, atol=1e-12)
+    out, pullback = fungrad.vjp(f, lhs, rhs)
+    g_lhs, g_rhs = pullback(ct)
+    np.testing.assert_allclose(g_lhs, FIXTURE[f"{i}_g_lhs"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g_rhs, FIXTURE[f"{i}_g_rhs"], rtol=1e-10, atol=1e-12)
+    assert_same_as_numpy(fungrad.jit(f)(lhs, rhs), FIXTURE[f"{i}_out"], rtol=1e-10,
+                         atol=1e-12)
+
+
+# a few cases for second-order derivatives (each check traces its rules twice over)
+SECOND_ORDER = [0, 4, 6, 7, 9, 11]
+
+
+@pytest.mark.parametrize("i", SECOND_ORDER)
+def test_conv_second_order(i):
+    kw = _kwargs(META[i])
+    lhs, rhs = FIXTURE[f"{i}_lhs"][:2], FIXTURE[f"{i}_rhs"]
+    if kw.get("batch_group_count", 1) > 1:
+        lhs = FIXTURE[f"{i}_lhs"]
+    assert_derivatives(lambda a, b: lax.conv_general_dilated(a, b, **kw), (lhs, rhs))
+
+
+def test_conv_float32_stays_float32():
+    x, w = rand((2, 3, 5, 5), np.float32), rand((4, 3, 3, 3), np.float32, seed=1)
+    out = lax.conv(x, w, (1, 1), "SAME")
+    assert out.dtype == np.float32 and out.shape == (2, 4, 5, 5)
+    ref = lax.conv(x.astype(np.float64), w.astype(np.float64), (1, 1), "SAME")
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+    g = fungrad.grad(lambda w: fungrad.numpy.sum(lax.conv(x, w, (1, 1), "SAME") ** 2))(w)
+    assert g.dtype == np.float32
+    assert lax.conv(x, w, (1, 1), "SAME", preferred_element_type=np.float64).dtype == \
+        np.float64
+
+
+def test_conv_integer_and_size_zero():
+    x, w = np.arange(12).reshape(1, 2, 6), np.ones((1, 2, 2), np.int64)
+    out = lax.conv(x, w, (1,), "VALID")
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out[0, 0], x[0, 0, :-1] + x[0, 0, 1:] + x[0, 1, :-1]
+                                  + x[0, 1, 1:])
+    empty = lax.conv(np.ones((0, 2, 6)), np.ones((3, 2, 2)), (1,), "VALID")
+    assert empty.shape == (0, 3, 5)
+    short = lax.conv(np.ones((1, 2, 2)), np.ones((3, 2, 3)), (1,), "VALID")
+    assert short.shape == (1, 3, 0)
+    g = fungrad.grad(lambda w: fungrad.numpy.sum(lax.conv(np.ones((0, 2, 6)), w, (1,),
+                                                          "VALID")))(np.ones((3, 2, 2)))
+    np.testing.assert_array_equal(g, np.zeros((3, 2, 2)))
+
+
+def test_conv_wrappers():
+    x, w = rand((2, 3, 6, 5)), rand((4, 3, 3, 2), seed=1)
+    full = lax.conv_general_dilated(x, w, (1, 2), "SAME")
+    assert_same_as_numpy(lax.conv(x, w, (1, 2), "SAME"), full)
+    assert_same_as_numpy(
+        lax.conv_with_general_padding(x, w, (1, 1), [(1, 0), (0, 2)], (1, 1), (2, 1)),
+        lax.conv_general_dilated(x, w, (1, 1), [(1, 0), (0, 2)], rhs_dilation=(2, 1)))
+    dn = lax.conv_dimension_numbers(x.shape, w.shape, ("NCHW", "OIHW", "NCHW"))
+    assert dn == lax.ConvDimensionNumbers((0, 1, 2, 3), (0, 1, 2, 3), (0, 1, 2, 3))
+    assert_same_as_numpy(lax.conv_general_dilated(x, w, (1, 2), "SAME",
+                                                  dimension_numbers=dn), full)
+
+
+TRANSPOSE_META = json.loads(str(FIXTURE["transpose_meta"]))
+
+
+@pytest.mark.parametrize("i", range(len(TRANSPOSE_META)))
+def test_conv_transpose_against_jax(i):
+    kw = _kwargs(TRANSPOSE_META[i])
+    lhs, rhs = FIXTURE[f"t{i}_lhs"], FIXTURE[f"t{i}_rhs"]
+    assert_same_as_numpy(lax.conv_transpose(lhs, rhs, **kw), FIXTURE[f"t{i}_out"],
+                         rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID", ((1, 2), (0, 1))])
+def test_conv_transpose_is_the_gradient(padding):
+    """With transpose_kernel and consistent padding, conv_transpose is the forward
+    convolution's input gradient (sizes that round-trip through the strides)."""
+    dn = ("NHWC", "HWIO", "NHWC")
+    x, w = rand((2, 8, 9, 3)), rand((3, 2, 3, 4), seed=1)
+    strides = (2, 3) if padding == "SAME" else (1, 1)
+    fwd = lambda x: lax.conv_general_dilated(x, w, strides, padding,  # noqa: E731
+                                             dimension_numbers=dn)
+    y, pullback = fungrad.vjp(fwd, x)
+    g = rand(y.shape, seed=2)
+    out = lax.conv_transpose(g, w, strides, padding, dimension_numbers=dn,
+                             transpose_kernel=True, use_consistent_padding=True)
+    np.testing.assert_allclose(out, pullback(g)[0], rtol=1e-10)
+
+
+def test_conv_transpose_default_layout_matches_dilated_conv():
+    x, w = rand((2, 4, 3)), rand((3, 3, 5), seed=1)  # NHC, HIO
+    out = lax.conv_transpose(x, w, (2,), "SAME")
+    assert out.shape == (2, 8, 5)
+    ref = lax.conv_general_dilated(x, w, (1,), [(2, 1)], lhs_dilation=(2,),
+                                   dimension_numbers=("NHC", "HIO", "NHC"))
+    assert_same_as_numpy(out, ref)
+    assert_derivatives(lambda x, w: lax.conv_transpose(x, w, (2,), "VALID"), (x, w))
+
+
+def test_conv_vmap():
+    xs, ws = rand((3, 2, 2, 5)), rand((3, 4, 2, 2), seed=1)
+    f = lambda x, w: lax.conv(x, w, (1,), "SAME")  # noqa: E731
+    for in_axes in [(0, 0), (0, None), (None, 0)]:
+        got = fungrad.vmap(f, in_axes=in_axes)(xs if in_axes[0] == 0 else xs[0],
+                                               ws if in_axes[1] == 0 else ws[0])
+        expected = np.stack([f(xs[i] if in_axes[0] == 0 else xs[0],
+                               ws[i] if in_axes[1] == 0 else ws[0]) for i in range(3)])
+        assert_same_as_numpy(got, expected)
+    # grouped: the loop fallback, still right
+    xg, wg = rand((3, 1, 4, 5)), rand((3, 4, 2, 2), seed=1)
+    g = lambda x, w: lax.conv_general_dilated(x, w, (1,), "VALID",  # noqa: E731
+                                              feature_group_count=2)
+    assert_same_as_numpy(fungrad.vmap(g)(xg, wg), np.stack([g(xg[i], wg[i]) for i in range(3)]))
+    # per-example gradients of a convolution
+    per_example = fungrad.vmap(fungrad.grad(lambda w, x: fungrad.numpy.sum(f(x, w) ** 2)),
+                               in_axes=(None, 0))(ws[0], xs)
+    expected = np.stack([fungrad.grad(lambda w: fungrad.numpy.sum(f(xs[i], w) ** 2))(
+        ws[0]) for i in range(3)])
+    np.testing.assert_allclose(per_example, expected, rtol=1e-12)
+
+
+def test_conv_bad_input():
+    x, w = np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3))
+    with pytest.raises(ValueError, match="conv_general_dilated.*feature"):
+        lax.conv(np.ones((1, 4, 5, 5)), w, (1, 1), "SAME")
+    with pytest.raises(ValueError, match="window_strides must have 2"):
+        lax.conv(x, w, (1,), "SAME")
+    with pytest.raises(ValueError, match="padding must be"):
+        lax.conv(x, w, (1, 1), "FULL")
+    with pytest.raises(ValueError, match="padding must have 2"):
+        lax.conv_general_dilated(x, w, (1, 1), [(1, 1)])
+    with pytest.raises(ValueError, match="positive"):
+        lax.conv(x, w, (0, 1), "SAME")
+    with pytest.raises(TypeError, match="same rank"):
+        lax.conv(x, np.ones((3, 2, 3)), (1, 1), "SAME")
+    with pytest.raises(TypeError, match="layout"):
+        lax.conv_general_dilated(x, w, (1, 1), "SAME",
+                                 dimension_numbers=("NCHW", "OIHW", "NCHX"))
+    with pytest.raises(ValueError, match="transposed convolution"):
+        lax.conv_general_dilated(x, w, (1, 1), "SAME", lhs_dilation=(2, 1))
+    with pytest.raises(ValueError, match="batch_group_count"):
+        lax.conv_general_dilated(np.ones((3, 2, 5)), np.ones((4, 2, 2)), (1,), "SAME",
+                                 batch_group_count=2)
+    with pytest.raises(TypeError, match="numeric"):
+        lax.conv(x.astype(bool), w, (1, 1), "SAME")
+    with pytest.raises(ValueError, match="precision"):
+        lax.conv(x, w, (1, 1), "SAME", precision="fast please")
+    assert lax.conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST).shape == \
+        (1, 3, 5, 5)
+
+
+def test_patches_and_shape_helpers():
+    x = rand((2, 3, 5, 4))
+    patches = lax.conv_general_dilated_patches(x, (2, 3), (1, 1), "VALID")
+    assert patches.shape == (2, 3 * 6, 4, 2)
+    # feature c * 6 + k is channel c at window position k (row-major), as in JAX
+    np.testing.assert_allclose(patches[:, 1 * 6 + 1 * 3 + 2], x[:, 1, 1:5, 2:4], rtol=1e-15)
+    w = rand((4, 3, 2, 3), seed=1)
+    direct = lax.conv(x, w, (1, 1), "VALID")
+    via = np.einsum("nfhw,of->nohw", patches, w.reshape(4, 18))
+    np.testing.assert_allclose(via, direct, rtol=1e-12)
+    assert_derivatives(lambda x: lax.conv_general_dilated_patches(x, (2, 2), (2, 1), "SAME"),
+                       (x[:1],))
+    assert lax.conv_general_permutations(("NHWC", "HWIO", "NHWC")) == \
+        ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    assert lax.conv_general_shape_tuple((1, 5, 5, 3), (3, 3, 3, 8), (2, 2), "SAME",
+                                        ("NHWC", "HWIO", "NHWC")) == (1, 3, 3, 8)
+    assert lax.conv_shape_tuple((2, 3, 8, 8), (4, 3, 3, 3), (2, 2), [(1, 1), (1, 1)]) == \
+        (2, 4, 4, 4)
+
+
+def test_conv_jit_of_gradients_and_hessian_vector_products():
+    x, w = rand((2, 3, 6, 5)), rand((4, 3, 3, 3), seed=1)
+    loss = lambda w, x: fungrad.numpy.sum(  # noqa: E731
+        fungrad.numpy.tanh(lax.conv_general_dilated(x, w, (2, 1), "SAME")) ** 2)
+    g = fungrad.grad(loss)(w, x)
+    assert_same_as_numpy(fungrad.jit(fungrad.grad(loss))(w, x), g, rtol=1e-12)
+    v = rand(w.shape, seed=2)
+    hvp = lambda w: fungrad.jvp(lambda w: fungrad.grad(loss)(w, x), (w,), (v,))[1]  # noqa
+    eps = 1e-5
+    fd = (fungrad.grad(loss)(w + eps * v, x) - fungrad.grad(loss)(w - eps * v, x)) / (2 * eps)
+    np.testing.assert_allclose(fungrad.jit(hvp)(w), fd, rtol=1e-6, atol=1e-8)
+    # vmap with both operands batched and feature groups: the per-example loop, still right
+    xs, ws = rand((2, 1, 4, 5)), rand((2, 4, 2, 3), seed=3)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1,), "SAME",  # noqa: E731
+                                              feature_group_count=2)
+    assert_same_as_numpy(fungrad.vmap(f)(xs, ws), np.stack([f(xs[i], ws[i]) for i in range(2)]))
+
+
+def test_errors_leave_the_next_call_working():
+    f = fungrad.jit(lambda x, w: lax.conv(x, w, (1,), "SAME"))
+    with pytest.raises(ValueError, match="conv_general_dilated"):
+        f(np.ones((1, 3, 5)), np.ones((2, 2, 3)))
+    assert f(np.ones((1, 2, 5)), np.ones((2, 2, 3))).shape == (1, 2, 5)
+    g = fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(
+        lax.conv(np.ones((1, 2, 5)), w, (1,), "SAME"), (1, 1, 2), (1, 1, 2))))
+    with pytest.raises(ValueError, match="reduce_window"):
+        fungrad.grad(lambda w: fungrad.numpy.sum(lax.reduce_window_max(w, (2,))))(np.ones((2, 2, 3)))
+    assert g(np.ones((2, 2, 3))).shape == (2, 2, 3)
+
+
+def test_conv_transpose_shape_tuple():
+    dn = ("NHWC", "HWIO", "NHWC")
+    # recorded from jax 0.10.2
+    assert lax.conv_transpose_shape_tuple((1, 4, 4, 3), (3, 3, 3, 8), (2, 2), "SAME", dn) == \
+        (1, 8, 8, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3), "VALID", dn) == \
+        (2, 11, 12, 8)
+    assert lax.conv_transpose_shape_tuple((2, 5, 4, 3), (3, 2, 3, 8), (2, 3),
+                                          ((1, 2), (0, 1)), dn) == (2, 10, 10, 8)
+    x, w = rand((2, 5, 4, 3)), rand((3, 2, 3, 8), seed=1)
+    assert lax.conv_transpose(x, w, (2, 3), "VALID", dimension_numbers=dn).shape == \
+        (2, 11, 12, 8)
+
+
+def test_conv_general_dilated_local_against_jax():
+    x, w = FIXTURE["local_x"], FIXTURE["local_w"]
+    f = lambda x, w: lax.conv_general_dilated_local(  # noqa: E731
+        x, w, (2, 2), "SAME", (2, 2), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    assert_same_as_numpy(f(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+    gx, gw = fungrad.vjp(f, x, w)[1](FIXTURE["local_ct"])
+    np.testing.assert_allclose(gx, FIXTURE["local_gx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw, FIXTURE["local_gw"], rtol=1e-10, atol=1e-12)
+    assert_derivatives(f, (x[:1], w))
+    assert_same_as_numpy(fungrad.jit(f)(x, w), FIXTURE["local_out"], rtol=1e-10, atol=1e-12)
+
+
+def test_vmap_over_no_examples():
+    w = np.ones((3, 2, 2))
+    out = fungrad.vmap(lambda x: lax.conv(x, w, (1,), "SAME"))(np.ones((0, 1, 2, 5)))
+    assert out.shape == (0, 1, 3, 5)
+    pooled = fungrad.vmap(lambda x: lax.reduce_window_max(x, (2,), (2,)))(np.ones((0, 4)))
+    assert pooled.shape == (0, 2)

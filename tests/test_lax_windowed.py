@@ -1,0 +1,215 @@
+"""fungrad.lax.reduce_window (pooling) and lax.pad: values and vjps against JAX's recorded
+ones, derivatives of order 2 in both modes, jit, vmap, bad input."""
+from __future__ import annotations
+
+import json
+import operator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from fungrad import lax
+from helpers import assert_derivatives, assert_same_as_numpy, rand
+
+FIXTURE = np.load(Path(__file__).parent / "fixtures" / "lax_windowed.npz")
+META = json.loads(str(FIXTURE["meta"]))
+OPS = {"add": lax.add, "max": lax.max, "min": lax.min, "mul": lax.mul}
+
+
+def _case(i):
+    monoid, init, kw = META[i]
+    kw = dict(kw)
+    if isinstance(kw["padding"], list):
+        kw["padding"] = [tuple(p) for p in kw["padding"]]
+    return (lambda x: lax.reduce_window(x, init, OPS[monoid], **kw)), FIXTURE[f"{i}_x"]
+
+
+@pytest.mark.parametrize("i", range(len(META)))
+def test_reduce_window_against_jax(i):
+    f, x = _case(i)
+    assert_same_as_numpy(f(x), FIXTURE[f"{i}_out"], rtol=1e-12, atol=1e-14)
+    assert_same_as_numpy(fungrad.jit(f)(x), FIXTURE[f"{i}_out"], rtol=1e-12, atol=1e-14)
+    if f"{i}_g" in FIXTURE:
+        g = fungrad.vjp(f, x)[1](FIXTURE[f"{i}_ct"])[0]
+        np.testing.assert_allclose(g, FIXTURE[f"{i}_g"], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("i", range(len(META)))
+def test_reduce_window_second_order(i):
+    f, x = _case(i)  # random normal inputs: no ties in max/min
+    assert_derivatives(f, (x,))
+
+
+def test_monoid_spellings():
+    x = rand((6,))
+    expected = lax.reduce_window_sum(x, (2,))
+    for comp in (lax.add, fnp.add, operator.add, lambda a, b: a + b):
+        assert_same_as_numpy(lax.reduce_window(x, 0.0, comp, (2,)), expected)
+    assert_same_as_numpy(lax.reduce_window(x, -np.inf, fnp.maximum, (3,), (3,)),
+                         x.reshape(2, 3).max(1))
+    assert_same_as_numpy(lax.reduce_window(x, np.inf, lax.min, (3,), (3,)),
+                         x.reshape(2, 3).min(1))
+    assert_same_as_numpy(lax.reduce_window_prod(x, (3,), (3,)), x.reshape(2, 3).prod(1))
+
+
+def test_pooling_values_and_dtypes():
+    x = rand((2, 3, 4, 6), np.float32)
+    pooled = lax.reduce_window_max(x, (1, 1, 2, 2), (1, 1, 2, 2))
+    assert pooled.dtype == np.float32
+    assert_same_as_numpy(pooled, x.reshape(2, 3, 2, 2, 3, 2).max(axis=(3, 5)))
+    mean = lax.reduce_window_sum(x, (1, 1, 2, 3), (1, 1, 2, 3)) / 6
+    assert_same_as_numpy(mean, x.reshape(2, 3, 2, 2, 2, 3).mean(axis=(3, 5)), rtol=1e-6)
+    ints = np.arange(12).reshape(3, 4)
+    assert_same_as_numpy(lax.reduce_window_max(ints, (3, 2), (1, 2)), np.array([[9, 11]]))
+    assert_same_as_numpy(lax.reduce_window_sum(ints, (1, 2), (1, 2), "SAME"),
+                         ints.reshape(3, 2, 2).sum(2))
+    bools = np.array([True, False, False, True])
+    assert_same_as_numpy(lax.reduce_window_max(bools, (2,), (2,)), np.array([True, True]))
+    assert_same_as_numpy(lax.reduce_window_min(bools, (2,), (2,)), np.array([False, False]))
+    assert lax.reduce_window_sum(np.ones((0, 3)), (1, 2)).shape == (0, 2)
+    assert_same_as_numpy(lax.reduce_window_sum(np.ones(3), (0,)), np.zeros(4))
+    assert_same_as_numpy(lax.reduce_window_max(np.float64(2.0), ()), np.float64(2.0))
+
+
+def test_max_pool_gradient_picks_one_element_per_window():
+    x = np.zeros((2, 4))  # every window a tie: JAX gives its whole gradient to one element
+    g = fungrad.grad(lambda x: fnp.sum(lax.reduce_window_max(x, (2, 2), (2, 2))))(x)
+    assert_same_as_numpy(g, np.array([[1.0, 0, 1, 0], [0, 0, 0, 0]]))
+    t = fungrad.jvp(lambda x: lax.reduce_window_max(x, (2, 2), (2, 2)), (x,),
+                    (np.arange(8.0).reshape(2, 4),))[1]
+    assert_same_as_numpy(t, np.array([[0.0, 2.0]]))
+
+
+def test_float32_derivatives():
+    x = rand((2, 5, 4), np.float32)
+    f = lambda x: lax.reduce_window_max(x, (1, 2, 2), (1, 1, 2), "SAME")  # noqa: E731
+    g = fungrad.grad(lambda x: fnp.sum(f(x)))(x)
+    assert g.dtype == np.float32
+    assert_derivatives(lambda x: lax.reduce_window_sum(x, (2, 2, 1), (1, 2, 1)), (x,))
+
+
+def test_vmap_and_jit_of_gradients():
+    xs = rand((3, 2, 5, 6))
+    pool = lambda x: lax.reduce_window_max(x, (1, 2, 2), (1, 2, 2), "SAME")  # noqa: E731
+    assert_same_as_numpy(fungrad.vmap(pool)(xs), np.stack([pool(x) for x in xs]))
+    loss = lambda x: fnp.sum(lax.reduce_window_sum(x, (2, 3, 1), (1, 2, 2)) ** 2)  # noqa
+    per = fungrad.vmap(fungrad.grad(loss))(xs)
+    assert_same_as_numpy(per, np.stack([fungrad.grad(loss)(x) for x in xs]))
+    assert_same_as_numpy(fungrad.jit(fungrad.grad(loss))(xs[0]), fungrad.grad(loss)(xs[0]))
+    assert_same_as_numpy(fungrad.vmap(fungrad.grad(lambda x: fnp.sum(pool(x))))(xs),
+                         np.stack([fungrad.grad(lambda x: fnp.sum(pool(x)))(x) for x in xs]))
+
+
+def test_traced_init_value():
+    x = rand((5,))
+    f = lambda x, init: lax.reduce_window(x, init, lax.add, (2,))  # noqa: E731
+    assert_same_as_numpy(fungrad.jit(f)(x, 1.5), x[:-1] + x[1:] + 1.5)
+    assert_derivatives(f, (x, 0.3))
+
+
+def test_reduce_window_bad_input():
+    x = np.ones((4, 4))
+    with pytest.raises(ValueError, match="reduce_window.*window_dimensions must have 2"):
+        lax.reduce_window(x, 0.0, lax.add, (2,))
+    with pytest.raises(ValueError, match="window_strides"):
+        lax.reduce_window_sum(x, (2, 2), (0, 1))
+    with pytest.raises(ValueError, match="padding"):
+        lax.reduce_window_sum(x, (2, 2), padding="FULL")
+    with pytest.raises(ValueError, match="crops"):
+        lax.reduce_window_sum(x, (2, 2), padding=((-3, -2), (0, 0)))
+    with pytest.raises(TypeError, match="init_value must be a scalar"):
+        lax.reduce_window(x, np.zeros(2), lax.add, (2, 2))
+    with pytest.raises(ValueError, match="same structure"):
+        lax.reduce_window((x, x), 0.0, lax.add, (2, 2))
+    with pytest.raises(TypeError, match="computation must return a pytree like"):
+        lax.reduce_window((x, x), (0.0, 0.0), lambda a, b: a[0], (2, 2))
+    assert lax.reduce_window_sum(x, (2, 2)).shape == (3, 3)
+
+
+PADS = [
+    ((5,), [(1, 2, 0)]), ((5,), [(-1, 2, 1)]), ((4,), [(0, -2, 2)]), ((3, 4), [(1, -1, 1),
+                                                                            (-2, 0, 0)]),
+    ((), []), ((0, 2), [(1, 1, 3), (0, 1, 1)]), ((2, 3), [(0, 0, 0), (-3, 1, 0)]),
+]
+
+
+def _numpy_pad(x, value, config):
+    """lax.pad by hand: dilate into a full array, then pad or crop each side."""
+    for axis, (lo, hi, interior) in enumerate(config):
+        n = x.shape[axis]
+        size = 0 if n == 0 else n + (n - 1) * interior
+        shape = list(x.shape)
+        shape[axis] = size
+        out = np.full(shape, value, x.dtype)
+        idx = [slice(None)] * x.ndim
+        idx[axis] = slice(0, size, interior + 1)
+        out[tuple(idx)] = x
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (max(lo, 0), max(hi, 0))
+        out = np.pad(out, widths, constant_values=value)
+        idx[axis] = slice(max(-lo, 0), out.shape[axis] - max(-hi, 0))
+        x = out[tuple(idx)]
+    return x
+
+
+@pytest.mark.parametrize("shape,config", PADS)
+def test_pad(shape, config):
+    x = rand(shape)
+    assert_same_as_numpy(lax.pad(x, -1.5, config), _numpy_pad(x, -1.5, config))
+    assert_same_as_numpy(lax.pad(x.astype(np.float32), 2.0, config),
+                         _numpy_pad(x.astype(np.float32), 2.0, config))
+    assert_same_as_numpy(fungrad.jit(lambda x, v: lax.pad(x, v, config))(x, 0.5),
+                         _numpy_pad(x, 0.5, config))
+    assert_derivatives(lambda x, v: lax.pad(x, v, config), (x, 0.7))
+    xs = rand((2,) + shape)
+    assert_same_as_numpy(fungrad.vmap(lambda x: lax.pad(x, 0.0, config))(xs),
+                         np.stack([_numpy_pad(x, 0.0, config) for x in xs]))
+
+
+def test_pad_bad_input():
+    with pytest.raises(ValueError, match="pad: padding_config needs one"):
+        lax.pad(np.ones(3), 0.0, [(1, 1, 0), (0, 0, 0)])
+    with pytest.raises(ValueError, match="interior padding must be non-negative"):
+        lax.pad(np.ones(3), 0.0, [(1, 1, -1)])
+    with pytest.raises(TypeError, match="padding_value must be a scalar"):
+        lax.pad(np.ones(3), np.zeros(2), [(1, 1, 0)])
+    with pytest.raises(ValueError, match="crops more"):
+        lax.pad(np.ones(3), 0.0, [(-2, -2, 0)])
+    with pytest.raises(TypeError, match="triples"):
+        lax.pad(np.ones(3), 0.0, [(1, 1)])
+
+
+def test_reduce_window_shape_tuple():
+    # recorded from jax 0.10.2
+    assert lax.reduce_window_shape_tuple((1, 28, 27, 3), (1, 3, 2, 1), (1, 2, 2, 1),
+                                         [(0, 0), (1, 1), (0, 1), (0, 0)], (1, 2, 1, 1),
+                                         (1, 1, 2, 1)) == (1, 28, 13, 3)
+    x = rand((2, 7, 6))
+    pads = lax.padtype_to_pads(x.shape, (1, 3, 2), (1, 2, 2), "SAME")
+    assert lax.reduce_window_shape_tuple(x.shape, (1, 3, 2), (1, 2, 2), pads) == \
+        lax.reduce_window_sum(x, (1, 3, 2), (1, 2, 2), "SAME").shape
+
+
+def test_reduce_window_any_computation():
+    x = np.arange(6.0)
+    # recorded from jax 0.10.2
+    assert_same_as_numpy(lax.reduce_window(x, -np.inf, fnp.logaddexp, (2,), (1,), "SAME"),
+                         np.array([1.31326169, 2.31326169, 3.31326169, 4.31326169,
+                                   5.31326169, 5.0]), rtol=1e-8)
+    pair = lax.reduce_window((x, x), (0.0, -np.inf),
+                             lambda a, b: (a[0] + b[0], fnp.maximum(a[1], b[1])), (3,), (2,),
+                             "SAME")
+    assert_same_as_numpy(pair[0], np.array([3.0, 9.0, 9.0]))
+    assert_same_as_numpy(pair[1], np.array([2.0, 4.0, 5.0]))
+    square_sum = lambda a, b: a + b * b  # noqa: E731
+    m = x.reshape(2, 3)
+    assert_same_as_numpy(lax.reduce_window(m, 1.0, square_sum, (2, 2), (1, 1),
+                                           ((1, 0), (0, 1))),
+                         np.array([[2.0, 6.0, 5.0], [27.0, 47.0, 30.0]]))
+    f = lambda m: lax.reduce_window(m, 1.0, square_sum, (2, 2), (1, 1), "SAME")  # noqa
+    assert_derivatives(f, (rand((3, 4)),))
+    assert_same_as_numpy(fungrad.jit(f)(m), f(m))
+    assert_same_as_numpy(fungrad.vmap(f)(np.stack([m, 2 * m])), np.stack([f(m), f(2 * m)]))

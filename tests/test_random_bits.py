@@ -1,0 +1,69 @@
+"""The threefry2x32 primitive: Random123's known-answer vectors (Salmon et al. 2011), its
+broadcasting, batching and IR; and the uniformity of the raw bits."""
+import numpy as np
+import pytest
+from scipy import stats
+
+import fungrad
+import fungrad.random as random
+from fungrad.prims.random_bits import threefry2x32
+
+U = np.uint32
+
+
+@pytest.mark.parametrize("key,counter,expected", [
+    ((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
+    ((0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF), (0x1CB996FC, 0xBB002BE7)),
+    ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0)),
+])
+def test_threefry2x32_known_answers(key, counter, expected):
+    out = threefry2x32(U(key[0]), U(key[1]), U(counter[0]), U(counter[1]))
+    assert [int(v) for v in out] == list(expected)
+    assert all(v.dtype == np.uint32 for v in out)
+
+
+def test_threefry2x32_broadcasts_batches_and_traces():
+    k0 = np.array([0, 0x13198A2E], U)
+    k1 = np.array([0, 0x03707344], U)
+    x0 = np.array([0, 0x243F6A88], U)
+    x1 = np.array([0, 0x85A308D3], U)
+    y0, y1 = threefry2x32(k0, k1, x0, x1)
+    np.testing.assert_array_equal(y0, [0x6B200159, 0xC4923A9C])
+    np.testing.assert_array_equal(y1, [0x99BA4EFE, 0x483DF7A0])
+    # one key against many counters broadcasts; vmap over keys lines the ranks up
+    counters = np.arange(6, dtype=U).reshape(2, 3)
+    b0, b1 = threefry2x32(U(1), U(2), counters, counters)
+    assert b0.shape == (2, 3)
+    batched = fungrad.vmap(lambda a, b: threefry2x32(a, b, counters, counters))(k0, k1)
+    for i in range(2):
+        single = threefry2x32(k0[i], k1[i], counters, counters)
+        np.testing.assert_array_equal(batched[0][i], single[0])
+        np.testing.assert_array_equal(batched[1][i], single[1])
+    jitted = fungrad.jit(threefry2x32)(k0, k1, x0, x1)
+    np.testing.assert_array_equal(jitted[0], y0)
+    with pytest.raises(TypeError, match="uint32"):
+        threefry2x32(np.zeros(2), k1, x0, x1)
+    with pytest.raises(ValueError, match="broadcast"):
+        threefry2x32(k0, k1, np.zeros(3, U), x1)
+
+
+def test_bits_are_uniform():
+    for dtype, width in ((np.uint8, 8), (np.uint32, 32), (np.uint64, 64)):
+        b = random.bits(random.PRNGKey(9), (40000,), dtype)
+        assert b.dtype == dtype
+        top = (b >> np.array(width - 4, dtype)).astype(np.int64)  # the top four bits
+        counts = np.bincount(top, minlength=16)
+        assert stats.chisquare(counts).pvalue > 1e-3
+        low = (b & np.array(15, dtype)).astype(np.int64)  # and the bottom four
+        assert stats.chisquare(np.bincount(low, minlength=16)).pvalue > 1e-3
+
+
+def test_key_primitives_refuse_bad_key_data_eagerly():
+    from fungrad.prims import random_bits as rb
+    for call in (lambda: rb.random_bits(np.zeros(2), 32, (2,)),
+                 lambda: rb.random_split(np.zeros(3, U), (2,)),
+                 lambda: rb.random_fold_in(np.zeros(2, np.int64), np.uint32(1)),
+                 lambda: rb.random_bits(np.zeros(2, U), 12, (2,)),
+                 lambda: rb.random_seed(np.float64(1.0))):
+        with pytest.raises(TypeError):
+            call()

@@ -1,0 +1,224 @@
+"""fungrad.random against JAX 0.10's recorded values (tests/fixtures/random_jax.npz, made by
+tests/fixtures/make_random.py): bit for bit for keys, bits and the samplers built from bits
+by exact arithmetic; to a few ulp where a transcendental function (erf_inv, log, tan) of
+numpy and of XLA round differently."""
+import ast
+import os
+
+import numpy as np
+import pytest
+
+import fungrad.random as random
+
+FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "random_jax.npz"))
+SEEDS = [0, 1, 42, 2**31 - 1, 2**32 + 5]
+SHAPES = [(), (3,), (2, 5), (1000,)]
+SMALL = [(), (3,), (2, 5)]
+WORLDS = [("x64", np.float64, np.int64), ("x32", np.float32, np.int32)]
+
+
+def raw_key(seed):
+    return np.array([seed >> 32, seed & 0xFFFFFFFF], np.uint32)
+
+
+def expected(name):
+    return FIXTURE[name]
+
+
+def assert_bits_equal(got, want):
+    got = np.asarray(got)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+def assert_close_ulp(got, want, ulps):
+    """Within ``ulps`` units in the last place of JAX's value (or of the dtype's tiny)."""
+    got = np.asarray(got)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    spacing = np.spacing(np.maximum(np.abs(want), np.finfo(want.dtype).tiny).astype(want.dtype))
+    err = np.abs(got.astype(np.float64) - want) / spacing
+    assert np.all(err <= ulps), float(err.max())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_keys_bit_for_bit(seed):
+    assert_bits_equal(random.PRNGKey(seed), expected(f"PRNGKey/{seed}"))
+    assert_bits_equal(random.key_data(random.key(seed)), expected(f"key_data/{seed}"))
+    k = raw_key(seed)
+    for world in ("x64", "x32"):  # splitting does not depend on JAX's x64 flag
+        assert_bits_equal(random.split(k), expected(f"split/{seed}/2/{world}"))
+        assert_bits_equal(random.split(k, (2, 3)), expected(f"split/{seed}/(2, 3)/{world}"))
+        for d in (0, 7, 2**31 + 3):
+            assert_bits_equal(random.fold_in(k, d), expected(f"fold_in/{seed}/{d}/{world}"))
+    # typed keys give the same data
+    typed = random.split(random.key(seed), (2, 3))
+    assert typed.shape == (2, 3)
+    assert_bits_equal(random.key_data(typed), expected(f"split/{seed}/(2, 3)/x64"))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_bits_uniform_randint_bit_for_bit(seed, shape):
+    k = raw_key(seed)
+    for bd in ("uint8", "uint16", "uint32", "uint64"):
+        assert_bits_equal(random.bits(k, shape, bd), expected(f"bits/{seed}/{shape}/{bd}"))
+    for world, fdt, idt in WORLDS:
+        base = f"{seed}/{shape}/{world}"
+        assert_bits_equal(random.uniform(k, shape, fdt), expected(f"uniform/{base}"))
+        assert_bits_equal(random.randint(k, shape, -5, 1000, idt), expected(f"randint/{base}"))
+        if shape in SMALL:
+            assert_bits_equal(random.uniform(k, shape, fdt, -2.0, 3.0),
+                              expected(f"uniform_range/{base}"))
+            assert_bits_equal(random.randint(k, shape, -2**31 + 7, 2**31 - 1, idt),
+                              expected(f"randint_big/{base}"))
+            assert_bits_equal(random.bernoulli(k, fdt(0.3), shape),
+                              expected(f"bernoulli/{base}"))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_permutation_and_choice_bit_for_bit(seed):
+    k = raw_key(seed)
+    for world, fdt, idt in WORLDS:
+        x = np.arange(12, dtype=idt).reshape(3, 4)
+        for n in (10, 1000):
+            got = random.permutation(k, n)
+            assert_bits_equal(got.astype(idt), expected(f"permutation/{seed}/{n}/{world}"))
+        assert_bits_equal(random.permutation(k, x, axis=1),
+                          expected(f"permutation_axis1/{seed}/{world}"))
+        assert_bits_equal(random.permutation(k, x, axis=1, independent=True),
+                          expected(f"permutation_independent/{seed}/{world}"))
+        assert_bits_equal(random.choice(k, 10, (4,), replace=False).astype(idt),
+                          expected(f"choice_noreplace/{seed}/{world}"))
+        logits = np.log(np.array([0.1, 0.2, 0.3, 0.4], fdt))
+        assert_bits_equal(random.categorical(k, logits, shape=(20,)).astype(idt),
+                          expected(f"categorical/{seed}/{world}"))
+        assert_bits_equal(random.choice(k, 4, (20,), p=np.exp(logits)).astype(idt),
+                          expected(f"choice_p/{seed}/{world}"))
+    x = np.arange(12).reshape(3, 4)  # choice with replacement draws int64 indices (x64 world)
+    assert_bits_equal(random.choice(k, x, (2,), axis=1), expected(f"choice_array/{seed}/x64"))
+    for shape in SMALL:
+        assert_bits_equal(random.choice(k, 7, shape),
+                          expected(f"choice_replace/{seed}/{shape}/x64"))
+
+
+# samplers that are transcendental functions of uniform samples: (name, call, ulps allowed
+# in float32, or None where JAX's float32 world draws differently). float64: 1e-13 relative
+# (numpy's and XLA's log, log1p, tan, erf_inv differ by a few ulp). truncated_normal's
+# float32 bounds go through erf, which here is the math module's (correctly rounded), not
+# XLA's float32 approximation: 2e-5 relative.
+TRANSFORMS = [
+    ("normal", lambda k, s, d: random.normal(k, s, d), 1),
+    ("exponential", lambda k, s, d: random.exponential(k, s, d), 1),
+    ("laplace", lambda k, s, d: random.laplace(k, s, d), 1),
+    ("logistic", lambda k, s, d: random.logistic(k, s, d), 4),
+    ("gumbel", lambda k, s, d: random.gumbel(k, s, d), 16),
+    ("cauchy", lambda k, s, d: random.cauchy(k, s, d), 1),
+    ("maxwell", lambda k, s, d: random.maxwell(k, s, d), 1),
+    ("truncated_normal", lambda k, s, d: random.truncated_normal(k, d(-1.5), d(0.5), s, d),
+     None),
+    ("lognormal", lambda k, s, d: random.lognormal(k, d(0.5), s, d), 1),
+    ("pareto", lambda k, s, d: random.pareto(k, d(2.0), s, d), 3),
+    ("weibull_min", lambda k, s, d: random.weibull_min(k, d(1.5), d(2.0), s, d), 2),
+    ("rayleigh", lambda k, s, d: random.rayleigh(k, d(1.5), s, d), 2),
+    ("wald", lambda k, s, d: random.wald(k, d(1.5), s, d), 16),
+    ("triangular", lambda k, s, d: random.triangular(k, d(0.0), d(0.3), d(1.0), s, d), 0),
+    # its random sign is bernoulli(0.5): a float64 uniform here, float32 in JAX's x32 world
+    ("double_sided_maxwell",
+     lambda k, s, d: random.double_sided_maxwell(k, d(0.5), d(2.0), s, d), None),
+]
+
+
+@pytest.mark.parametrize("name,call,ulp32", TRANSFORMS, ids=[t[0] for t in TRANSFORMS])
+def test_transformed_samplers_close_to_jax(name, call, ulp32):
+    for seed in SEEDS:
+        k = raw_key(seed)
+        for shape in SMALL:
+            want = expected(f"{name}/{seed}/{shape}/x64")
+            got = call(k, shape, np.float64)
+            assert got.dtype == np.float64
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+            want32 = expected(f"{name}/{seed}/{shape}/x32")
+            if ulp32 is not None:
+                assert_close_ulp(call(k, shape, np.float32), want32, ulp32)
+            elif name == "truncated_normal":
+                np.testing.assert_allclose(call(k, shape, np.float32), want32, rtol=2e-5)
+
+
+def test_normal_large_close_to_jax():
+    for seed in SEEDS:
+        for world, fdt, _ in WORLDS:
+            want = expected(f"normal/{seed}/(1000,)/{world}")
+            got = random.normal(raw_key(seed), (1000,), fdt)
+            if fdt is np.float64:
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+            else:
+                assert_close_ulp(got, want, 4)  # XLA's float32 log1p differs by an ulp
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_discrete_transforms_equal_jax(seed):
+    k = raw_key(seed)
+    for shape in SMALL:
+        base = f"{seed}/{shape}/x64"
+        assert_bits_equal(random.geometric(k, 0.3, shape), expected(f"geometric/{base}"))
+        assert_bits_equal(random.rademacher(k, shape), expected(f"rademacher/{base}"))
+
+
+# rejection samplers: JAX's algorithm and key schedule, so JAX's values (to rounding where
+# the accept test itself is computed in floating point)
+GAMMA_FAMILY = [
+    ("gamma", lambda k, s, d: random.gamma(k, d(0.7), s, d)),
+    ("gamma3", lambda k, s, d: random.gamma(k, d(3.0), s, d)),
+    ("loggamma", lambda k, s, d: random.loggamma(k, d(0.3), s, d)),
+    ("beta", lambda k, s, d: random.beta(k, d(2.0), d(0.5), s, d)),
+    ("chisquare", lambda k, s, d: random.chisquare(k, d(3.0), s, d)),
+    ("t", lambda k, s, d: random.t(k, d(4.0), s, d)),
+]
+
+
+@pytest.mark.parametrize("name,call", GAMMA_FAMILY, ids=[g[0] for g in GAMMA_FAMILY])
+def test_gamma_family_matches_jax(name, call):
+    for seed in SEEDS:
+        k = raw_key(seed)
+        for shape in SMALL:
+            for world, fdt, rtol in (("x64", np.float64, 1e-13), ("x32", np.float32, 2e-6)):
+                got = call(k, shape, fdt)
+                assert got.dtype == fdt
+                np.testing.assert_allclose(got, expected(f"{name}/{seed}/{shape}/{world}"),
+                                           rtol=rtol)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_counts_and_dirichlet_match_jax(seed):
+    k = raw_key(seed)
+    for shape in SMALL:
+        for world, fdt, idt in WORLDS:
+            base = f"{seed}/{shape}/{world}"
+            assert_bits_equal(random.poisson(k, 3.5, shape, idt), expected(f"poisson/{base}"))
+            assert_bits_equal(random.poisson(k, 40.0, shape, idt),
+                              expected(f"poisson_big/{base}"))
+            assert_bits_equal(random.binomial(k, 8.0, fdt(0.3), shape),
+                              expected(f"binomial/{base}"))
+            assert_bits_equal(random.binomial(k, 300.0, fdt(0.4), shape),
+                              expected(f"binomial_big/{base}"))
+    for world, fdt, _ in WORLDS:
+        got = random.dirichlet(k, np.array([0.5, 1.0, 2.0], fdt), (3,), fdt)
+        np.testing.assert_allclose(got, expected(f"dirichlet/{seed}/{world}"),
+                                   rtol=1e-13 if fdt is np.float64 else 2e-6, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_multivariate_samplers_match_jax(seed):
+    k = raw_key(seed)
+    for world, fdt, _ in WORLDS:
+        mean = np.array([1.0, -2.0, 0.5], fdt)
+        cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]], fdt)
+        tol = dict(rtol=1e-12, atol=1e-14) if fdt is np.float64 else dict(rtol=2e-5, atol=1e-6)
+        for method in ("cholesky", "eigh", "svd"):
+            got = random.multivariate_normal(k, mean, cov, (4,), fdt, method)
+            assert got.dtype == fdt
+            np.testing.assert_allclose(got, expected(f"multivariate_normal/{seed}/{method}/{world}"),
+                                       **tol)
+        np.testing.assert_allclose(random.orthogonal(k, 3, (2,), fdt),
+                                   expected(f"orthogonal/{seed}/{world}"), **tol)
