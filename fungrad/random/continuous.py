@@ -189,8 +189,10 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     data, dtype, shape = prepare("truncated_normal", key, dtype, shape, lower, upper)
     sqrt2 = dtype.type(math.sqrt(2))
     lower, upper = cast(lower, dtype), cast(upper, dtype)
-    a = special.erf(lower / sqrt2)
-    b = special.erf(upper / sqrt2)
+    # x / sqrt2 as XLA computes it: times the rounded reciprocal of the constant
+    inv_sqrt2 = dtype.type(1) / sqrt2
+    a = special.erf(lower * inv_sqrt2)
+    b = special.erf(upper * inv_sqrt2)
     u = uniform_floats(data, shape, dtype, a, b)
     out = sqrt2 * _special.erf_inv(u)
     # the open interval: clip to the floats just inside the bounds
