@@ -1,0 +1,350 @@
+"""``fungrad.scipy.special``: JAX's ``jax.scipy.special``, differentiable.
+
+Values are scipy.special's (its ufuncs); derivatives are identities written with fungrad's own
+operations, so derivatives of every order work. Compositions keep the stable forms:
+``xlogy(0, 0) = 0`` with a finite derivative, ``expit`` without overflow, ``log_ndtr`` far in
+the tails, ``logsumexp`` with ``-inf`` entries, weights ``b``, ``where`` and ``return_sign``.
+
+>>> float(logsumexp(np.array([0.0, 0.0])))
+0.6931471805599453
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from fungrad import nn
+from fungrad.core import bind
+from fungrad.prims import special as _prims
+from fungrad.prims.elementwise import logistic as _logistic
+
+__all__ = [
+    "erf", "erfc", "erfinv", "erfcx", "gammaln", "digamma", "polygamma", "multigammaln",
+    "beta", "betaln", "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "entr",
+    "rel_entr", "kl_div", "expit", "logit", "log_ndtr", "ndtr", "ndtri", "logsumexp",
+    "softmax", "log_softmax", "i0", "i0e", "i1", "i1e",
+]
+
+
+def erf(x):
+    """The error function.
+
+    >>> float(erf(1.0))
+    0.8427007929497149
+    """
+    return _prims.erf(x)
+
+
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``.
+
+    >>> float(erfc(1.0))
+    0.15729920705028513
+    """
+    return _prims.erfc(x)
+
+
+def erfinv(x):
+    """The inverse of ``erf`` on [-1, 1].
+
+    >>> float(erfinv(0.0))
+    0.0
+    """
+    return _prims.erf_inv(x)
+
+
+def erfcx(x):
+    """The scaled complementary error function ``exp(x^2) erfc(x)``.
+
+    >>> float(erfcx(0.0))
+    1.0
+    """
+    return bind(_prims.erfcx_p, x)
+
+
+def gammaln(x):
+    """``log|Gamma(x)|``; its derivative is ``digamma``.
+
+    >>> float(gammaln(5.0))  # log(4!)
+    3.1780538303479458
+    """
+    return bind(_prims.gammaln_p, x)
+
+
+def digamma(x):
+    """The logarithmic derivative of Gamma; its derivative is ``polygamma(1, x)``.
+
+    >>> round(float(digamma(1.0)), 12)  # minus Euler's constant
+    -0.577215664902
+    """
+    return bind(_prims.digamma_p, x)
+
+
+def polygamma(n, x):
+    """The n-th derivative of ``digamma``; differentiable in x, not in the order n.
+
+    >>> round(float(polygamma(1, 1.0)), 12)  # pi^2 / 6
+    1.644934066848
+    """
+    return bind(_prims.polygamma_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
+
+
+def multigammaln(a, d: int):
+    """The log of the multivariate gamma function of dimension ``d``.
+
+    >>> round(float(multigammaln(3.0, 1)), 12) == round(float(gammaln(3.0)), 12)
+    True
+    """
+    d = int(d)
+    constant = d * (d - 1) / 4 * np.log(np.pi)
+    terms = [gammaln(fnp.asarray(a) - j / 2) for j in range(d)]
+    return constant + sum(terms[1:], terms[0])
+
+
+def betaln(a, b):
+    """``log|B(a, b)|``, from ``gammaln``.
+
+    >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
+    -2.484906649788
+    """
+    return gammaln(a) + gammaln(b) - gammaln(fnp.asarray(a) + b)
+
+
+def beta(a, b):
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)`` (positive arguments).
+
+    >>> round(float(beta(2.0, 3.0)), 12)
+    0.083333333333
+    """
+    return fnp.exp(betaln(a, b))
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function; differentiable in x.
+
+    >>> float(betainc(1.0, 1.0, 0.25))
+    0.25
+    """
+    return bind(_prims.betainc_p, a, b, x)
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function; differentiable in x.
+
+    >>> round(float(gammainc(1.0, 1.0)), 12)  # 1 - exp(-1)
+    0.632120558829
+    """
+    return bind(_prims.gammainc_p, a, x)
+
+
+def gammaincc(a, x):
+    """The regularized upper incomplete gamma function ``1 - gammainc(a, x)``.
+
+    >>> round(float(gammaincc(1.0, 1.0)), 12)  # exp(-1)
+    0.367879441171
+    """
+    return bind(_prims.gammaincc_p, a, x)
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where x == 0 (also at y == 0), with a finite derivative there.
+
+    >>> float(xlogy(0.0, 0.0))
+    0.0
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    zero = x == 0
+    return fnp.where(zero, 0.0, x * fnp.log(fnp.where(zero, 1.0, y)))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where x == 0 (also at y == -1).
+
+    >>> float(xlog1py(0.0, -1.0))
+    0.0
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    zero = x == 0
+    return fnp.where(zero, 0.0, x * fnp.log1p(fnp.where(zero, 0.0, y)))
+
+
+def entr(x):
+    """``-x log x`` for x > 0, 0 at 0, -inf for x < 0.
+
+    >>> float(entr(1.0))
+    -0.0
+    """
+    x = fnp.asarray(x)
+    return fnp.where(x < 0, -np.inf, -xlogy(x, x))
+
+
+def rel_entr(x, y):
+    """``x log(x/y)`` for x, y > 0; 0 at x == 0 (y >= 0); inf otherwise.
+
+    >>> float(rel_entr(1.0, 1.0))
+    0.0
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    both_positive = (x > 0) & (y > 0)
+    safe_y = fnp.where(both_positive, y, 1.0)
+    value = xlogy(x, fnp.where(both_positive, x, 1.0)) - xlogy(x, safe_y)
+    at_zero = (x == 0) & (y >= 0)
+    return fnp.where(both_positive | at_zero, fnp.where(both_positive, value, 0.0), np.inf)
+
+
+def kl_div(x, y):
+    """``x log(x/y) - x + y`` for x, y > 0; y at x == 0 (y >= 0); inf otherwise.
+
+    >>> float(kl_div(1.0, 1.0))
+    0.0
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    return rel_entr(x, y) - x + y
+
+
+def expit(x):
+    """The logistic sigmoid ``1 / (1 + exp(-x))``, without overflow for large |x|.
+
+    >>> float(expit(0.0))
+    0.5
+    """
+    return _logistic(fnp.asarray(x))
+
+
+def logit(p):
+    """The inverse of ``expit``: ``log(p / (1 - p))``.
+
+    >>> float(logit(0.5))
+    0.0
+    """
+    p = fnp.asarray(p)
+    return fnp.log(p) - fnp.log1p(-p)
+
+
+def ndtr(x):
+    """The standard normal distribution function.
+
+    >>> float(ndtr(0.0))
+    0.5
+    """
+    return bind(_prims.ndtr_p, x)
+
+
+def log_ndtr(x):
+    """``log(ndtr(x))``, accurate far in both tails (``log_ndtr(-40) ~ -804.6``).
+
+    >>> round(float(log_ndtr(-40.0)), 6)
+    -804.608442
+    """
+    return bind(_prims.log_ndtr_p, x)
+
+
+def ndtri(p):
+    """The inverse of ``ndtr`` (the standard normal quantile function).
+
+    >>> float(ndtri(0.5))
+    0.0
+    """
+    return bind(_prims.ndtri_p, p)
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0.
+
+    >>> float(i0(0.0))
+    1.0
+    """
+    return bind(_prims.i0_p, x)
+
+
+def i0e(x):
+    """``exp(-|x|) i0(x)``, without overflow.
+
+    >>> float(i0e(0.0))
+    1.0
+    """
+    return bind(_prims.i0e_p, x)
+
+
+def i1(x):
+    """The modified Bessel function of the first kind of order 1.
+
+    >>> float(i1(0.0))
+    0.0
+    """
+    return bind(_prims.i1_p, x)
+
+
+def i1e(x):
+    """``exp(-|x|) i1(x)``, without overflow.
+
+    >>> float(i1e(0.0))
+    0.0
+    """
+    return bind(_prims.i1e_p, x)
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
+    """``log(sum(b * exp(a)))`` along ``axis``, stably; ``return_sign`` gives ``(log|s|,
+    sign(s))`` for weights of either sign; ``where`` selects the entries summed.
+
+    >>> float(logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)[1])
+    -1.0
+    """
+    if b is None and not return_sign and where is None:
+        return nn.logsumexp(a, axis=axis, keepdims=keepdims)
+    a = fnp.asarray(a)
+    if b is not None:
+        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
+        # entries with weight 0 do not count, even when a is inf there
+        a = fnp.where(b == 0, -np.inf, a)
+    if where is not None:
+        a = fnp.where(where, a, -np.inf)
+    # the shift is a constant: its derivative cancels, so stop it (as nn.logsumexp does)
+    shift = fungrad_stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    shift = fnp.where(fnp.isfinite(shift), shift, 0.0)
+    terms = fnp.exp(a - shift)
+    if b is not None:
+        terms = terms * b
+    total = fnp.sum(terms, axis=axis, keepdims=True)
+    sign = fnp.sign(total)
+    out = fnp.log(fnp.abs(total)) + shift
+    if not keepdims:
+        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
+        sign = fnp.squeeze(sign, axis) if axis is not None else fnp.reshape(sign, ())
+    if return_sign:
+        return out, sign
+    if b is not None:  # a negative total has no real logarithm
+        out = fnp.where(sign < 0, np.nan, out)
+    return out
+
+
+def fungrad_stop_gradient(x):
+    """``fungrad.lax.stop_gradient``, imported late (fungrad.api sits above this layer).
+
+    >>> float(fungrad_stop_gradient(1.0))
+    1.0
+    """
+    from fungrad.api import stop_gradient
+    return stop_gradient(x)
+
+
+def softmax(x, axis=None):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (all axes by default, as in JAX's scipy).
+
+    >>> softmax(np.array([0.0, 0.0]))
+    array([0.5, 0.5])
+    """
+    x = fnp.asarray(x)
+    return fnp.exp(log_softmax(x, axis=axis))
+
+
+def log_softmax(x, axis=None):
+    """``x - logsumexp(x)`` along ``axis`` (all axes by default).
+
+    >>> log_softmax(np.array([[0.0, 0.0]]))
+    array([[-0.69314718, -0.69314718]])
+    """
+    x = fnp.asarray(x)
+    return x - nn.logsumexp(x, axis=axis, keepdims=True)
