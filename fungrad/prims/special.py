@@ -254,23 +254,39 @@ def _scipy_function(name: str):
     return getattr(scipy.special, name)
 
 
+def _float_result(*args):
+    """What float dtype numpy's promotion gives these operands (ints become float64, float32
+    stays float32, Python scalars are weak): the dtype of the result."""
+    total = args[0]
+    for a in args[1:]:
+        total = np.add(total, a)
+    return np.true_divide(total, 1)
+
+
+def _probe(a):
+    return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
+
+
 def scipy_primitive(name: str, scipy_name: str | None = None):
     """An elementwise primitive computed by ``scipy.special.<scipy_name>``, with numpy's
-    broadcasting and the dtype scipy's own ufunc loops give (float32 stays float32)."""
+    broadcasting and dtype promotion (float32 stays float32, even where scipy's ufunc only
+    has a float64 loop)."""
     from fungrad.prims.elementwise import elementwise_abstract_eval
     scipy_name = scipy_name or name
+    result_rule = elementwise_abstract_eval(name, _float_result)
 
     def impl(*args):
+        dtype = np.asarray(_float_result(*[_probe(a) for a in args])).dtype
         with np.errstate(all="ignore"):
-            return _scipy_function(scipy_name)(*args)
+            out = _scipy_function(scipy_name)(*args)
+        return out.astype(dtype, copy=False) if out.dtype != dtype else out
 
     def abstract_eval(*avals):
         for a in avals:
             if a.dtype.kind == "c":
                 raise TypeError(f"{name} is defined for real inputs only, got "
                                 f"{a.str_short()}")
-        return elementwise_abstract_eval(name, lambda *a: _scipy_function(scipy_name)(*a))(
-            *avals)
+        return result_rule(*avals)
 
     prim = primitive(name, impl, abstract_eval)
     prim.weak_propagating = True

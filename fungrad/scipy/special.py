@@ -26,6 +26,21 @@ __all__ = [
 ]
 
 
+def _operands(*args):
+    """Arrays as fungrad arrays; Python scalars kept as they are, so that they stay weakly
+    typed (``logpdf(x_f32, 0, 1)`` is float32, as numpy's NEP 50 promotion has it)."""
+    out = tuple(a if type(a) in (bool, int, float) else fnp.asarray(a) for a in args)
+    return out if len(out) != 1 else out[0]
+
+
+def _log(a):
+    """log, keeping a Python scalar a (weak) Python float."""
+    if type(a) in (bool, int, float):
+        with np.errstate(all="ignore"):
+            return float(np.log(float(a)))
+    return fnp.log(a)
+
+
 def erf(x):
     """The error function.
 
@@ -97,7 +112,7 @@ def multigammaln(a, d: int):
     """
     d = int(d)
     constant = d * (d - 1) / 4 * np.log(np.pi)
-    terms = [gammaln(fnp.asarray(a) - j / 2) for j in range(d)]
+    terms = [gammaln(_operands(a) - j / 2) for j in range(d)]
     return constant + sum(terms[1:], terms[0])
 
 
@@ -107,7 +122,7 @@ def betaln(a, b):
     >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
     -2.484906649788
     """
-    return gammaln(a) + gammaln(b) - gammaln(fnp.asarray(a) + b)
+    return gammaln(a) + gammaln(b) - gammaln(_operands(a) + b)
 
 
 def beta(a, b):
@@ -152,7 +167,7 @@ def xlogy(x, y):
     >>> float(xlogy(0.0, 0.0))
     0.0
     """
-    x, y = fnp.asarray(x), fnp.asarray(y)
+    x, y = _operands(x, y)
     zero = x == 0
     return fnp.where(zero, 0.0, x * fnp.log(fnp.where(zero, 1.0, y)))
 
@@ -163,7 +178,7 @@ def xlog1py(x, y):
     >>> float(xlog1py(0.0, -1.0))
     0.0
     """
-    x, y = fnp.asarray(x), fnp.asarray(y)
+    x, y = _operands(x, y)
     zero = x == 0
     return fnp.where(zero, 0.0, x * fnp.log1p(fnp.where(zero, 0.0, y)))
 
@@ -184,7 +199,7 @@ def rel_entr(x, y):
     >>> float(rel_entr(1.0, 1.0))
     0.0
     """
-    x, y = fnp.asarray(x), fnp.asarray(y)
+    x, y = _operands(x, y)
     both_positive = (x > 0) & (y > 0)
     safe_y = fnp.where(both_positive, y, 1.0)
     value = xlogy(x, fnp.where(both_positive, x, 1.0)) - xlogy(x, safe_y)
@@ -198,7 +213,7 @@ def kl_div(x, y):
     >>> float(kl_div(1.0, 1.0))
     0.0
     """
-    x, y = fnp.asarray(x), fnp.asarray(y)
+    x, y = _operands(x, y)
     return rel_entr(x, y) - x + y
 
 

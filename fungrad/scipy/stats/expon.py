@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.scipy.special import _log, _operands
 
 
 def logpdf(x, loc=0, scale=1):
@@ -17,9 +18,9 @@ def logpdf(x, loc=0, scale=1):
     >>> float(logpdf(-1.0))
     -inf
     """
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     z = (x - loc) / scale
-    return fnp.where(z < 0, -np.inf, -z - fnp.log(scale))
+    return fnp.where(z < 0, -np.inf, -z - _log(scale))
 
 
 def pdf(x, loc=0, scale=1):
@@ -37,7 +38,7 @@ def cdf(x, loc=0, scale=1):
     >>> round(float(cdf(1.0)), 12)
     0.632120558829
     """
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     z = (x - loc) / scale
     return fnp.where(z < 0, 0.0, -fnp.expm1(-fnp.maximum(z, 0.0)))
 
@@ -48,7 +49,7 @@ def sf(x, loc=0, scale=1):
     >>> round(float(sf(1.0)), 12)
     0.367879441171
     """
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     return fnp.exp(-fnp.maximum((x - loc) / scale, 0.0))
 
 
@@ -58,4 +59,4 @@ def ppf(q, loc=0, scale=1):
     >>> float(ppf(0.0))
     0.0
     """
-    return fnp.asarray(loc) - fnp.asarray(scale) * fnp.log1p(-fnp.asarray(q))
+    return _operands(loc) - _operands(scale) * fnp.log1p(-fnp.asarray(q))

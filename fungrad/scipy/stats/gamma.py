@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.scipy.special import _log, _operands
 from fungrad.scipy import special
 
 
@@ -17,11 +18,11 @@ def logpdf(x, a, loc=0, scale=1):
     >>> round(float(logpdf(2.0, 3.0)), 12)
     -1.30685281944
     """
-    x, a, loc, scale = fnp.asarray(x), fnp.asarray(a), fnp.asarray(loc), fnp.asarray(scale)
+    x, a, loc, scale = _operands(x, a, loc, scale)
     z = (x - loc) / scale
     inside = z >= 0
     safe_z = fnp.where(inside, z, 1.0)
-    value = special.xlogy(a - 1.0, safe_z) - safe_z - special.gammaln(a) - fnp.log(scale)
+    value = special.xlogy(a - 1.0, safe_z) - safe_z - special.gammaln(a) - _log(scale)
     return fnp.where(inside, value, -np.inf)
 
 
@@ -40,7 +41,7 @@ def cdf(x, a, loc=0, scale=1):
     >>> round(float(cdf(1.0, 1.0)), 12)
     0.632120558829
     """
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     return special.gammainc(a, fnp.maximum((x - loc) / scale, 0.0))
 
 
@@ -50,5 +51,5 @@ def sf(x, a, loc=0, scale=1):
     >>> round(float(sf(1.0, 1.0)), 12)
     0.367879441171
     """
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     return special.gammaincc(a, fnp.maximum((x - loc) / scale, 0.0))

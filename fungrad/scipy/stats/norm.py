@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 
 import fungrad.numpy as fnp
+from fungrad.scipy.special import _log, _operands
 from fungrad.scipy import special
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _standardize(x, loc, scale):
-    x, loc, scale = fnp.asarray(x), fnp.asarray(loc), fnp.asarray(scale)
+    x, loc, scale = _operands(x, loc, scale)
     return (x - loc) / scale, scale
 
 
@@ -25,7 +26,7 @@ def logpdf(x, loc=0, scale=1):
     -0.918938533205
     """
     z, scale = _standardize(x, loc, scale)
-    return -0.5 * z * z - fnp.log(scale) - _LOG_SQRT_2PI
+    return -0.5 * z * z - _log(scale) - _LOG_SQRT_2PI
 
 
 def pdf(x, loc=0, scale=1):
@@ -83,7 +84,7 @@ def ppf(q, loc=0, scale=1):
     >>> float(ppf(0.5, loc=3.0))
     3.0
     """
-    return fnp.asarray(loc) + fnp.asarray(scale) * special.ndtri(q)
+    return _operands(loc) + _operands(scale) * special.ndtri(q)
 
 
 def isf(q, loc=0, scale=1):
@@ -92,4 +93,4 @@ def isf(q, loc=0, scale=1):
     >>> float(isf(0.5, loc=3.0))
     3.0
     """
-    return fnp.asarray(loc) - fnp.asarray(scale) * special.ndtri(q)
+    return _operands(loc) - _operands(scale) * special.ndtri(q)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.scipy.special import _operands
 from fungrad.scipy import special
 
 
@@ -18,7 +19,7 @@ def logpmf(k, mu, loc=0):
     >>> round(float(logpmf(3, 2.0)), 12)
     -1.712317927548
     """
-    k, mu, loc = fnp.asarray(k), fnp.asarray(mu), fnp.asarray(loc)
+    k, mu, loc = _operands(k, mu, loc)
     x = k - loc
     valid = (x >= 0) & (x == fnp.floor(x))
     safe_x = fnp.where(valid, x, 0.0)
@@ -41,6 +42,6 @@ def cdf(k, mu, loc=0):
     >>> round(float(cdf(0, 1.0)), 12)
     0.367879441171
     """
-    k, mu, loc = fnp.asarray(k), fnp.asarray(mu), fnp.asarray(loc)
+    k, mu, loc = _operands(k, mu, loc)
     x = fnp.floor(k - loc)
     return fnp.where(x < 0, 0.0, special.gammaincc(fnp.maximum(x, 0.0) + 1.0, mu))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import fungrad.numpy as fnp
+from fungrad.scipy.special import _log, _operands
 from fungrad.scipy import special
 
 
@@ -18,11 +19,11 @@ def logpdf(x, df, loc=0, scale=1):
     >>> round(float(logpdf(1.0, 2.0)), 12)
     -1.647918433002
     """
-    x, df, loc, scale = fnp.asarray(x), fnp.asarray(df), fnp.asarray(loc), fnp.asarray(scale)
+    x, df, loc, scale = _operands(x, df, loc, scale)
     z = (x - loc) / scale
     half = (df + 1.0) / 2.0
     return (special.gammaln(half) - special.gammaln(df / 2.0)
-            - 0.5 * fnp.log(df * math.pi) - fnp.log(scale) - half * fnp.log1p(z * z / df))
+            - 0.5 * fnp.log(df * math.pi) - _log(scale) - half * fnp.log1p(z * z / df))
 
 
 def pdf(x, df, loc=0, scale=1):
