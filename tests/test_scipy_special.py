@@ -35,6 +35,12 @@ UNARY = {
     "i0e": (fs.i0e, ss.i0e, (0.2, 3)),
     "i1": (fs.i1, ss.i1, (-3, 3)),
     "i1e": (fs.i1e, ss.i1e, (0.2, 3)),
+    "gamma": (fs.gamma, ss.gamma, (0.5, 4)),
+    "loggamma": (fs.loggamma, ss.loggamma, (0.5, 4)),
+    "exp1": (fs.exp1, ss.exp1, (0.2, 3)),
+    "expi": (fs.expi, ss.expi, (0.2, 3)),
+    "spence": (fs.spence, ss.spence, (0.2, 3)),
+    "factorial": (fs.factorial, lambda n: ss.factorial(n, exact=False), (0.5, 5)),
 }
 BINARY = {  # differentiable in the last argument only where JAX is (see NONDIFF)
     "xlogy": (fs.xlogy, ss.xlogy, [(-2, 2), (0.2, 3)]),
@@ -43,12 +49,16 @@ BINARY = {  # differentiable in the last argument only where JAX is (see NONDIFF
     "kl_div": (fs.kl_div, ss.kl_div, [(0.2, 3), (0.2, 3)]),
     "betaln": (fs.betaln, ss.betaln, [(0.5, 4), (0.5, 4)]),
     "beta": (fs.beta, ss.beta, [(0.5, 4), (0.5, 4)]),
+    "poch": (fs.poch, ss.poch, [(0.5, 4), (0.5, 3)]),
+    "comb": (fs.comb, lambda n, k: ss.comb(n, k, exact=False), [(4, 8), (0.5, 3)]),
 }
 IN_X_ONLY = {  # (function, scipy, domains): derivative in the last argument only
     "polygamma": (lambda n, x: fs.polygamma(n, x), ss.polygamma, [(1, 1), (0.5, 5)]),
     "gammainc": (fs.gammainc, ss.gammainc, [(0.5, 4), (0.2, 4)]),
     "gammaincc": (fs.gammaincc, ss.gammaincc, [(0.5, 4), (0.2, 4)]),
     "betainc": (fs.betainc, ss.betainc, [(0.5, 4), (0.5, 4), (0.1, 0.9)]),
+    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
+    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
 }
 
 
@@ -73,8 +83,8 @@ def test_multi_argument_values_broadcast(table):
     for name, (fn, ref, domains) in table.items():
         shapes = [(3, 1), (4,), (1, 4)][:len(domains)]
         args = args_for(domains, shapes)
-        if name == "polygamma":
-            args[0] = np.array([[0.0], [1.0], [2.0]])
+        if name in ("polygamma", "expn"):
+            args[0] = np.array([[0.0], [1.0], [2.0]]) + (name == "expn")
         expected = ref(*args)
         np.testing.assert_allclose(fn(*args), expected, rtol=1e-12, err_msg=name)
         args32 = [a.astype(np.float32) for a in args]
@@ -109,8 +119,8 @@ def test_binary_derivatives(name):
 def test_derivative_in_x_and_refusal_elsewhere(name):
     fn, _, domains = IN_X_ONLY[name]
     args = args_for(domains, [(3,)] * len(domains), seed=5)
-    if name == "polygamma":
-        args[0] = np.array([0.0, 1.0, 2.0])
+    if name in ("polygamma", "expn"):
+        args[0] = np.array([0.0, 1.0, 2.0]) + (name == "expn")
     head = args[:-1]
     assert_derivatives(lambda x: fn(*head, x), (args[-1],))
     np.testing.assert_allclose(fungrad.jit(fn)(*args), fn(*args), rtol=1e-14)
@@ -197,6 +207,18 @@ def test_softmax_family():
     np.testing.assert_allclose(fs.multigammaln(np.array([3.0, 4.5]), 3),
                                ss.multigammaln(np.array([3.0, 4.5]), 3), rtol=1e-13)
     assert_derivatives(lambda a: fs.multigammaln(a, 2), (np.array([3.0, 4.5]),))
+
+
+def test_gammasgn_bernoulli_and_special_points():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 3.0])
+    np.testing.assert_array_equal(fs.gammasgn(x), ss.gammasgn(x))
+    np.testing.assert_array_equal(fungrad.vmap(fungrad.grad(fs.gammasgn))(x), np.zeros(5))
+    np.testing.assert_allclose(fs.bernoulli(6), ss.bernoulli(6))
+    with pytest.raises(ValueError, match="bernoulli: n must be"):
+        fs.bernoulli(-1)
+    assert fungrad.grad(fs.spence)(1.0) == -1.0  # the removable singularity of log x/(1-x)
+    assert float(fs.comb(3.0, 5.0)) == 0.0 and float(fs.factorial(-1.0)) == 0.0
+    np.testing.assert_allclose(fs.zeta(np.array([2.0, 4.0])), ss.zeta([2.0, 4.0]), rtol=1e-14)
 
 
 def test_rejects_complex_naming_the_function():

@@ -267,7 +267,7 @@ def _probe(a):
     return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
 
 
-def scipy_primitive(name: str, scipy_name: str | None = None):
+def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False):
     """An elementwise primitive computed by ``scipy.special.<scipy_name>``, with numpy's
     broadcasting and dtype promotion (float32 stays float32, even where scipy's ufunc only
     has a float64 loop)."""
@@ -288,7 +288,7 @@ def scipy_primitive(name: str, scipy_name: str | None = None):
                                 f"{a.str_short()}")
         return result_rule(*avals)
 
-    prim = primitive(name, impl, abstract_eval)
+    prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
     prim.weak_propagating = True
     batch_elementwise(prim)
     return prim
@@ -395,3 +395,56 @@ defjvp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betain
        lambda t, ans, a, b, x: mul(t, _beta_density(a, b, x)))
 defvjp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
        lambda g, ans, a, b, x: mul(g, _beta_density(a, b, x)))
+
+# Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
+# Spence's dilogarithm and Pochhammer's symbol
+gamma_p = scipy_primitive("gamma")
+gammasgn_p = scipy_primitive("gammasgn", nondiff=True)  # piecewise constant
+loggamma_p = scipy_primitive("loggamma")
+unary_derivative(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
+unary_derivative(loggamma_p, lambda ans, x: bind(digamma_p, x))
+
+zeta_p = scipy_primitive("zeta")
+defjvp(zeta_p, not_differentiable("zeta", "x"),
+       lambda t, ans, x, q: neg(mul(t, mul(x, bind(zeta_p, add(x, 1.0), q)))))
+defvjp(zeta_p, not_differentiable("zeta", "x"),
+       lambda g, ans, x, q: neg(mul(g, mul(x, bind(zeta_p, add(x, 1.0), q)))))
+
+exp1_p, expi_p, expn_p = scipy_primitive("exp1"), scipy_primitive("expi"), scipy_primitive("expn")
+unary_derivative(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
+unary_derivative(expi_p, lambda ans, x: div(exp(x), x))
+
+
+def _d_expn(n, x):
+    # -E_(n-1)(x), where E_0(x) = exp(-x)/x (scipy's expn has no n = 0)
+    first = eq(n, 1)
+    safe_n = select(first, 2.0, n)  # keeps E_0 (nan in scipy) out of the other branch
+    return neg(select(first, div(exp(neg(x)), x), bind(expn_p, sub(safe_n, 1.0), x)))
+
+
+defjvp(expn_p, not_differentiable("expn", "n"), lambda t, ans, n, x: mul(t, _d_expn(n, x)))
+defvjp(expn_p, not_differentiable("expn", "n"), lambda g, ans, n, x: mul(g, _d_expn(n, x)))
+
+spence_p = scipy_primitive("spence")
+
+
+def _d_spence(ans, x):
+    # log(x) / (1 - x), whose limit at x = 1 is -1
+    one = eq(x, 1)
+    safe = select(one, 2.0, x)
+    return select(one, -1.0, div(log(safe), sub(1.0, safe)))
+
+
+unary_derivative(spence_p, _d_spence)
+
+poch_p = scipy_primitive("poch")
+
+
+def _poch_dz(ans, z, m):
+    return mul(ans, sub(bind(digamma_p, add(z, m)), bind(digamma_p, z)))
+
+
+defjvp(poch_p, lambda t, ans, z, m: mul(t, _poch_dz(ans, z, m)),
+       lambda t, ans, z, m: mul(t, mul(ans, bind(digamma_p, add(z, m)))))
+defvjp(poch_p, lambda g, ans, z, m: mul(g, _poch_dz(ans, z, m)),
+       lambda g, ans, z, m: mul(g, mul(ans, bind(digamma_p, add(z, m)))))

@@ -22,7 +22,8 @@ __all__ = [
     "erf", "erfc", "erfinv", "erfcx", "gammaln", "digamma", "polygamma", "multigammaln",
     "beta", "betaln", "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "entr",
     "rel_entr", "kl_div", "expit", "logit", "log_ndtr", "ndtr", "ndtri", "logsumexp",
-    "softmax", "log_softmax", "i0", "i0e", "i1", "i1e",
+    "softmax", "log_softmax", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn", "loggamma",
+    "zeta", "factorial", "comb", "poch", "expn", "exp1", "expi", "spence", "bernoulli",
 ]
 
 
@@ -359,3 +360,127 @@ def log_softmax(x, axis=None):
     """
     x = fnp.asarray(x)
     return x - nn.logsumexp(x, axis=axis, keepdims=True)
+
+
+def gamma(x):
+    """The gamma function; its derivative is ``gamma(x) digamma(x)``.
+
+    >>> float(gamma(5.0))
+    24.0
+    """
+    return bind(_prims.gamma_p, x)
+
+
+def gammasgn(x):
+    """The sign of the gamma function (derivative zero).
+
+    >>> float(gammasgn(-0.5))
+    -1.0
+    """
+    return bind(_prims.gammasgn_p, x)
+
+
+def loggamma(x):
+    """The principal branch of log-gamma, for real x (nan for x < 0, as scipy's real case).
+
+    >>> round(float(loggamma(3.0)), 12)  # log 2
+    0.69314718056
+    """
+    return bind(_prims.loggamma_p, x)
+
+
+def zeta(x, q=None):
+    """The Hurwitz zeta function ``sum_k (k + q)^-x`` (Riemann's at ``q = 1``); differentiable
+    in q, not in x (as in JAX).
+
+    >>> round(float(zeta(2.0)), 12)  # pi^2 / 6
+    1.644934066848
+    """
+    return bind(_prims.zeta_p, x, 1.0 if q is None else q)
+
+
+def factorial(n, exact: bool = False):
+    """``n!`` as ``gamma(n + 1)``, 0 for negative n.
+
+    >>> round(float(factorial(5)), 9)
+    120.0
+    """
+    if exact:
+        raise ValueError("factorial: exact=True is not supported (as in JAX)")
+    n = _operands(n)
+    return fnp.where(fnp.asarray(n) < 0, 0.0, fnp.exp(gammaln(fnp.maximum(n, 0) + 1.0)))
+
+
+def comb(N, k, exact: bool = False, repetition: bool = False):
+    """The binomial coefficient "N choose k" through ``gammaln``, 0 outside 0 <= k <= N.
+
+    >>> round(float(comb(5, 2)), 9)
+    10.0
+    """
+    if exact:
+        raise ValueError("comb: exact=True is not supported (as in JAX)")
+    N, k = _operands(N, k)
+    if repetition:
+        N = N + k - 1.0
+    N, k = fnp.asarray(N), fnp.asarray(k)
+    inside = (k >= 0) & (k <= N)
+    safe_k = fnp.where(inside, k, 0.0)
+    value = fnp.exp(gammaln(N + 1.0) - gammaln(safe_k + 1.0) - gammaln(N - safe_k + 1.0))
+    return fnp.where(inside, value, 0.0)
+
+
+def poch(z, m):
+    """The rising factorial ``gamma(z + m) / gamma(z)``.
+
+    >>> float(poch(3.0, 2.0))
+    12.0
+    """
+    return bind(_prims.poch_p, z, m)
+
+
+def expn(n, x):
+    """The generalized exponential integral ``E_n(x)``; differentiable in x, not in n.
+
+    >>> round(float(expn(1, 1.0)), 12)
+    0.219383934396
+    """
+    return bind(_prims.expn_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
+
+
+def exp1(x):
+    """The exponential integral ``E_1(x)``.
+
+    >>> round(float(exp1(1.0)), 12)
+    0.219383934396
+    """
+    return bind(_prims.exp1_p, x)
+
+
+def expi(x):
+    """The exponential integral ``Ei(x)``.
+
+    >>> round(float(expi(1.0)), 12)
+    1.895117816356
+    """
+    return bind(_prims.expi_p, x)
+
+
+def spence(x):
+    """Spence's function (scipy's convention: ``integral_1^x log(t) / (1 - t) dt``), x >= 0.
+
+    >>> float(spence(1.0))
+    0.0
+    """
+    return bind(_prims.spence_p, x)
+
+
+def bernoulli(n: int):
+    """The Bernoulli numbers ``B_0 .. B_n`` (``B_1 = -1/2``, scipy's convention).
+
+    >>> bernoulli(2)
+    array([ 1.        , -0.5       ,  0.16666667])
+    """
+    import scipy.special
+    if int(n) != n or n < 0:
+        raise ValueError(f"bernoulli: n must be a non-negative integer, got {n!r}")
+    return fnp.asarray(scipy.special.bernoulli(int(n)))
