@@ -38,6 +38,39 @@ METHODS = {
     "poisson.logpmf": (stats.poisson.logpmf, st.poisson.logpmf, [(0, 0), (0.5, 5)], (1,)),
     "poisson.pmf": (stats.poisson.pmf, st.poisson.pmf, [(0, 0), (0.5, 5)], (1,)),
     "poisson.cdf": (stats.poisson.cdf, st.poisson.cdf, [(0, 0), (0.5, 5)], (1,)),
+    "laplace.logpdf": (stats.laplace.logpdf, st.laplace.logpdf, [(0.1, 3), (-1, 0), (0.5, 2)],
+                       (0, 1, 2)),
+    "laplace.cdf": (stats.laplace.cdf, st.laplace.cdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 1, 2)),
+    "logistic.logpdf": (stats.logistic.logpdf, st.logistic.logpdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "logistic.cdf": (stats.logistic.cdf, st.logistic.cdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "logistic.sf": (stats.logistic.sf, st.logistic.sf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "logistic.ppf": (stats.logistic.ppf, st.logistic.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "cauchy.logpdf": (stats.cauchy.logpdf, st.cauchy.logpdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                      (0, 1, 2)),
+    "cauchy.cdf": (stats.cauchy.cdf, st.cauchy.cdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "cauchy.ppf": (stats.cauchy.ppf, st.cauchy.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                   (0, 1, 2)),
+    "uniform.logpdf": (stats.uniform.logpdf, st.uniform.logpdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
+                       (2,)),
+    "uniform.cdf": (stats.uniform.cdf, st.uniform.cdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
+                    (0, 1, 2)),
+    "uniform.ppf": (stats.uniform.ppf, st.uniform.ppf, [(0.1, 0.9), (-1, 1), (1, 2)],
+                    (0, 1, 2)),
+    "chi2.logpdf": (stats.chi2.logpdf, st.chi2.logpdf, [(0.2, 4), (1, 5)], (0, 1)),
+    "chi2.cdf": (stats.chi2.cdf, st.chi2.cdf, [(0.2, 4), (1, 5)], (0,)),
+    "beta.logpdf": (stats.beta.logpdf, st.beta.logpdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)],
+                    (0, 1, 2)),
+    "beta.pdf": (stats.beta.pdf, st.beta.pdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
+    "beta.cdf": (stats.beta.cdf, st.beta.cdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0,)),
+    "bernoulli.logpmf": (stats.bernoulli.logpmf, st.bernoulli.logpmf, [(0, 0), (0.1, 0.9)],
+                         (1,)),
+    "bernoulli.cdf": (stats.bernoulli.cdf, st.bernoulli.cdf, [(0, 0), (0.1, 0.9)], (1,)),
+    "geom.logpmf": (stats.geom.logpmf, st.geom.logpmf, [(0, 0), (0.1, 0.9)], (1,)),
+    "binom.logpmf": (stats.binom.logpmf, st.binom.logpmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
+    "binom.pmf": (stats.binom.pmf, st.binom.pmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
 }
 SHAPES = [(3, 1), (4,), (1, 4), (4,)]
 
@@ -45,8 +78,10 @@ SHAPES = [(3, 1), (4,), (1, 4), (4,)]
 def make_args(name, domains, shapes, dtype=np.float64, seed=0):
     args = [rand(s, dtype, seed + i, lo, hi) for i, ((lo, hi), s) in
             enumerate(zip(domains, shapes))]
-    if name.startswith("poisson"):  # counts
+    if name.startswith(("poisson", "geom", "binom")):  # counts
         args[0] = np.arange(np.prod(shapes[0])).reshape(shapes[0]).astype(dtype)
+    if name.startswith("bernoulli"):
+        args[0] = (np.arange(np.prod(shapes[0])).reshape(shapes[0]) % 3).astype(dtype)
     return args
 
 
@@ -69,6 +104,8 @@ def test_values_broadcast(name):
 def test_derivatives_jit_vmap(name):
     ours, _, domains, positions = METHODS[name]
     args = make_args(name, domains, [(3,)] * len(domains), seed=3)
+    if name.startswith(("bernoulli", "geom")):  # inside the support, where it is smooth
+        args[0] = args[0] % 2 if name.startswith("bernoulli") else args[0] + 1
     for i in positions:
         def along(v, i=i):
             full = list(args)

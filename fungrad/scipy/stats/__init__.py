@@ -6,4 +6,7 @@ and the parameters, differentiable in the variate and in the continuous paramete
 >>> float(stats.norm.pdf(0.0))
 0.3989422804014327
 """
-from fungrad.scipy.stats import expon, gamma, norm, poisson, t  # noqa: F401
+from fungrad.scipy.stats import (  # noqa: F401
+    bernoulli, beta, binom, cauchy, chi2, expon, gamma, geom, laplace, logistic, norm, poisson, t,
+    uniform,
+)
