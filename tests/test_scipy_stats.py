@@ -71,6 +71,16 @@ METHODS = {
     "geom.logpmf": (stats.geom.logpmf, st.geom.logpmf, [(0, 0), (0.1, 0.9)], (1,)),
     "binom.logpmf": (stats.binom.logpmf, st.binom.logpmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
     "binom.pmf": (stats.binom.pmf, st.binom.pmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
+    "pareto.logpdf": (stats.pareto.logpdf, st.pareto.logpdf, [(1.5, 4), (0.5, 3)], (0, 1)),
+    "gumbel_r.logpdf": (stats.gumbel_r.logpdf, st.gumbel_r.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "gumbel_r.cdf": (stats.gumbel_r.cdf, st.gumbel_r.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "gumbel_l.logpdf": (stats.gumbel_l.logpdf, st.gumbel_l.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "gumbel_l.cdf": (stats.gumbel_l.cdf, st.gumbel_l.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "vonmises.logpdf": (stats.vonmises.logpdf, st.vonmises.logpdf, [(-3, 3), (0.5, 5)], (0, 1)),
 }
 SHAPES = [(3, 1), (4,), (1, 4), (4,)]
 
@@ -137,3 +147,26 @@ def test_maximum_likelihood_gradient_is_zero_at_the_sample_moments():
         return -fnp.sum(stats.norm.logpdf(x, mu, sigma))
     gm, gs = fungrad.grad(nll, argnums=(0, 1))(np.mean(x), np.std(x))
     assert abs(gm) < 1e-10 and abs(gs) < 1e-10
+
+
+def test_multivariate_normal_and_dirichlet():
+    rng = np.random.default_rng(13)
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T + 3 * np.eye(3)
+    mean = rng.normal(size=3)
+    x = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(stats.multivariate_normal.logpdf(x, mean, cov),
+                               st.multivariate_normal.logpdf(x, mean, cov), rtol=1e-12)
+    np.testing.assert_allclose(stats.multivariate_normal.pdf(x[0], mean, cov),
+                               st.multivariate_normal.pdf(x[0], mean, cov), rtol=1e-12)
+    assert_derivatives(lambda v, m: stats.multivariate_normal.logpdf(v, m, cov), (x, mean))
+    assert_derivatives(lambda c: stats.multivariate_normal.logpdf(x[0], mean, c @ c.T),
+                       (a + 2 * np.eye(3),))
+    with pytest.raises(ValueError, match="last axis must have size 3"):
+        stats.multivariate_normal.logpdf(np.zeros(2), mean, cov)
+    alpha = np.array([2.0, 3.0, 1.5])
+    p = rng.dirichlet(alpha, size=4).T  # components first, as scipy and JAX take it
+    np.testing.assert_allclose(stats.dirichlet.logpdf(p, alpha), st.dirichlet.logpdf(p, alpha),
+                               rtol=1e-12)
+    assert_derivatives(lambda al: stats.dirichlet.logpdf(p[:, 0], al), (alpha,))
+    assert float(stats.dirichlet.logpdf(np.array([0.5, 0.6, 0.1]), alpha)) == -np.inf

@@ -7,6 +7,6 @@ and the parameters, differentiable in the variate and in the continuous paramete
 0.3989422804014327
 """
 from fungrad.scipy.stats import (  # noqa: F401
-    bernoulli, beta, binom, cauchy, chi2, expon, gamma, geom, laplace, logistic, norm, poisson, t,
-    uniform,
+    bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, gumbel_l, gumbel_r,
+    laplace, logistic, multivariate_normal, norm, pareto, poisson, t, uniform, vonmises,
 )
