@@ -240,3 +240,211 @@ defvjp(erf_inv_p, lambda g, ans, x: mul(g, _d_erf_inv(ans)))
 for _p in (erf_p, erfc_p, erf_inv_p):
     _p.weak_propagating = True
     batch_elementwise(_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions whose values come from scipy.special's ufuncs. scipy is imported inside impl and
+# abstract_eval only, when such a function is first used: ``import fungrad`` stays free of it.
+# Derivatives are identities in fungrad's own operations (so every order works); an argument
+# JAX does not differentiate raises when a derivative is asked of it.
+# ---------------------------------------------------------------------------------------------
+
+def _scipy_function(name: str):
+    import scipy.special
+    return getattr(scipy.special, name)
+
+
+def _float_result(*args):
+    """What float dtype numpy's promotion gives these operands (ints become float64, float32
+    stays float32, Python scalars are weak): the dtype of the result."""
+    total = args[0]
+    for a in args[1:]:
+        total = np.add(total, a)
+    return np.true_divide(total, 1)
+
+
+def _probe(a):
+    return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
+
+
+def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False):
+    """An elementwise primitive computed by ``scipy.special.<scipy_name>``, with numpy's
+    broadcasting and dtype promotion (float32 stays float32, even where scipy's ufunc only
+    has a float64 loop)."""
+    from fungrad.prims.elementwise import elementwise_abstract_eval
+    scipy_name = scipy_name or name
+    result_rule = elementwise_abstract_eval(name, _float_result)
+
+    def impl(*args):
+        dtype = np.asarray(_float_result(*[_probe(a) for a in args])).dtype
+        with np.errstate(all="ignore"):
+            out = _scipy_function(scipy_name)(*args)
+        return out.astype(dtype, copy=False) if out.dtype != dtype else out
+
+    def abstract_eval(*avals):
+        for a in avals:
+            if a.dtype.kind == "c":
+                raise TypeError(f"{name} is defined for real inputs only, got "
+                                f"{a.str_short()}")
+        return result_rule(*avals)
+
+    prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
+    prim.weak_propagating = True
+    batch_elementwise(prim)
+    return prim
+
+
+def not_differentiable(function: str, argument: str):
+    """A derivative rule that refuses, as JAX defines none for this argument."""
+    def rule(*args, **params):
+        raise TypeError(f"{function} is not differentiable with respect to its argument "
+                        f"{argument!r} (JAX defines no derivative there either); pass it as a "
+                        f"constant, e.g. through fungrad.lax.stop_gradient")
+    return rule
+
+
+def unary_derivative(prim, derivative) -> None:
+    """jvp and vjp of a unary primitive from ``derivative(ans, x) -> f'(x)``."""
+    defjvp(prim, lambda t, ans, x: mul(t, derivative(ans, x)))
+    defvjp(prim, lambda g, ans, x: mul(g, derivative(ans, x)))
+
+
+from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
+    add, div, eq, log, select, sign, sub,
+)
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+# gamma family: d gammaln = digamma, d digamma = polygamma(1, .), d polygamma(n, .) =
+# polygamma(n + 1, .); the order n is not differentiable (as in JAX)
+gammaln_p = scipy_primitive("gammaln")
+digamma_p = scipy_primitive("digamma", "psi")
+polygamma_p = scipy_primitive("polygamma")
+unary_derivative(gammaln_p, lambda ans, x: bind(digamma_p, x))
+unary_derivative(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
+defjvp(polygamma_p, not_differentiable("polygamma", "n"),
+       lambda t, ans, n, x: mul(t, bind(polygamma_p, add(n, 1.0), x)))
+defvjp(polygamma_p, not_differentiable("polygamma", "n"),
+       lambda g, ans, n, x: mul(g, bind(polygamma_p, add(n, 1.0), x)))
+
+# the normal distribution: ndtr' = phi, log_ndtr' = exp(log phi - log_ndtr) (stable far in the
+# left tail, where ndtr underflows), ndtri' = 1 / phi(ndtri)
+ndtr_p = scipy_primitive("ndtr")
+log_ndtr_p = scipy_primitive("log_ndtr")
+ndtri_p = scipy_primitive("ndtri")
+
+
+def _log_normal_density(x):
+    return sub(mul(square(x), -0.5), _LOG_SQRT_2PI)
+
+
+unary_derivative(ndtr_p, lambda ans, x: exp(_log_normal_density(x)))
+unary_derivative(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), ans)))
+unary_derivative(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
+
+# scaled complementary error function: erfcx(x) = exp(x^2) erfc(x)
+erfcx_p = scipy_primitive("erfcx")
+unary_derivative(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
+
+# modified Bessel functions of orders 0 and 1, plain and scaled by exp(-|x|):
+# i0' = i1, i1' = i0 - i1/x (1/2 at 0), i0e' = i1e - sign(x) i0e, i1e' = i0e - i1e (sign + 1/x)
+i0_p, i1_p = scipy_primitive("i0"), scipy_primitive("i1")
+i0e_p, i1e_p = scipy_primitive("i0e"), scipy_primitive("i1e")
+
+
+def _over_x(f_ans, x):
+    """f(x)/x for an odd f with f'(0) = 1/2, so f(x)/x -> 1/2 at 0 (no 0/0)."""
+    zero = eq(x, 0)
+    return select(zero, 0.5, div(f_ans, select(zero, 1.0, x)))
+
+
+unary_derivative(i0_p, lambda ans, x: bind(i1_p, x))
+unary_derivative(i1_p, lambda ans, x: sub(bind(i0_p, x), _over_x(ans, x)))
+unary_derivative(i0e_p, lambda ans, x: sub(bind(i1e_p, x), mul(sign(x), ans)))
+unary_derivative(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x)),
+                                           mul(sign(x), ans)))
+
+# regularized incomplete gamma and beta functions: differentiable in x (JAX also has the
+# derivative in a for gammainc; fungrad refuses it rather than approximate it)
+gammainc_p = scipy_primitive("gammainc")
+gammaincc_p = scipy_primitive("gammaincc")
+betainc_p = scipy_primitive("betainc")
+
+
+def _gamma_density(a, x):
+    """x^(a-1) exp(-x) / Gamma(a), through logarithms."""
+    return exp(sub(sub(mul(sub(a, 1.0), log(x)), x), bind(gammaln_p, a)))
+
+
+def _beta_density(a, b, x):
+    """x^(a-1) (1-x)^(b-1) / B(a, b), through logarithms."""
+    log_beta = sub(add(bind(gammaln_p, a), bind(gammaln_p, b)), bind(gammaln_p, add(a, b)))
+    from fungrad.prims.elementwise import log1p
+    return exp(sub(add(mul(sub(a, 1.0), log(x)), mul(sub(b, 1.0), log1p(neg(x)))), log_beta))
+
+
+defjvp(gammainc_p, not_differentiable("gammainc", "a"),
+       lambda t, ans, a, x: mul(t, _gamma_density(a, x)))
+defvjp(gammainc_p, not_differentiable("gammainc", "a"),
+       lambda g, ans, a, x: mul(g, _gamma_density(a, x)))
+defjvp(gammaincc_p, not_differentiable("gammaincc", "a"),
+       lambda t, ans, a, x: neg(mul(t, _gamma_density(a, x))))
+defvjp(gammaincc_p, not_differentiable("gammaincc", "a"),
+       lambda g, ans, a, x: neg(mul(g, _gamma_density(a, x))))
+defjvp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
+       lambda t, ans, a, b, x: mul(t, _beta_density(a, b, x)))
+defvjp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
+       lambda g, ans, a, b, x: mul(g, _beta_density(a, b, x)))
+
+# Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
+# Spence's dilogarithm and Pochhammer's symbol
+gamma_p = scipy_primitive("gamma")
+gammasgn_p = scipy_primitive("gammasgn", nondiff=True)  # piecewise constant
+loggamma_p = scipy_primitive("loggamma")
+unary_derivative(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
+unary_derivative(loggamma_p, lambda ans, x: bind(digamma_p, x))
+
+zeta_p = scipy_primitive("zeta")
+defjvp(zeta_p, not_differentiable("zeta", "x"),
+       lambda t, ans, x, q: neg(mul(t, mul(x, bind(zeta_p, add(x, 1.0), q)))))
+defvjp(zeta_p, not_differentiable("zeta", "x"),
+       lambda g, ans, x, q: neg(mul(g, mul(x, bind(zeta_p, add(x, 1.0), q)))))
+
+exp1_p, expi_p, expn_p = scipy_primitive("exp1"), scipy_primitive("expi"), scipy_primitive("expn")
+unary_derivative(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
+unary_derivative(expi_p, lambda ans, x: div(exp(x), x))
+
+
+def _d_expn(n, x):
+    # -E_(n-1)(x), where E_0(x) = exp(-x)/x (scipy's expn has no n = 0)
+    first = eq(n, 1)
+    safe_n = select(first, 2.0, n)  # keeps E_0 (nan in scipy) out of the other branch
+    return neg(select(first, div(exp(neg(x)), x), bind(expn_p, sub(safe_n, 1.0), x)))
+
+
+defjvp(expn_p, not_differentiable("expn", "n"), lambda t, ans, n, x: mul(t, _d_expn(n, x)))
+defvjp(expn_p, not_differentiable("expn", "n"), lambda g, ans, n, x: mul(g, _d_expn(n, x)))
+
+spence_p = scipy_primitive("spence")
+
+
+def _d_spence(ans, x):
+    # log(x) / (1 - x), whose limit at x = 1 is -1
+    one = eq(x, 1)
+    safe = select(one, 2.0, x)
+    return select(one, -1.0, div(log(safe), sub(1.0, safe)))
+
+
+unary_derivative(spence_p, _d_spence)
+
+poch_p = scipy_primitive("poch")
+
+
+def _poch_dz(ans, z, m):
+    return mul(ans, sub(bind(digamma_p, add(z, m)), bind(digamma_p, z)))
+
+
+defjvp(poch_p, lambda t, ans, z, m: mul(t, _poch_dz(ans, z, m)),
+       lambda t, ans, z, m: mul(t, mul(ans, bind(digamma_p, add(z, m)))))
+defvjp(poch_p, lambda g, ans, z, m: mul(g, _poch_dz(ans, z, m)),
+       lambda g, ans, z, m: mul(g, mul(ans, bind(digamma_p, add(z, m)))))

@@ -1,0 +1,135 @@
+"""``fungrad.scipy.signal``: ``convolve``, ``correlate``, ``convolve2d``, ``correlate2d``
+(modes ``full``, ``same``, ``valid``), as in ``jax.scipy.signal``, for real inputs.
+
+Written as a composition of fungrad operations, so it is differentiable in both operands: the
+full convolution gathers, for every output position, the input entries each kernel entry
+meets (masked outside the input), then contracts with the kernel.
+
+>>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+array([0. , 1. , 2.5, 4. , 1.5])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fungrad.numpy as fnp
+
+_MODES = ("full", "same", "valid")
+
+
+def _check(name: str, in1, in2, mode: str, ndim: int | None):
+    in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
+    if mode not in _MODES:
+        raise ValueError(f"{name}: mode must be one of {_MODES}, got {mode!r}")
+    if ndim is not None and (in1.ndim != ndim or in2.ndim != ndim):
+        raise ValueError(f"{name}: inputs must be {ndim}-D, got shapes {in1.shape} ({in1.dtype}) "
+                         f"and {in2.shape} ({in2.dtype})")
+    if in1.ndim != in2.ndim:
+        raise ValueError(f"{name}: in1 and in2 must have the same number of dimensions, got "
+                         f"shapes {in1.shape} and {in2.shape}")
+    if in1.ndim not in (1, 2):
+        raise NotImplementedError(f"{name}: only 1-D and 2-D inputs are supported, got shape "
+                                  f"{in1.shape}")
+    if in1.dtype.kind == "c" or in2.dtype.kind == "c":
+        raise NotImplementedError(f"{name}: complex inputs are not supported")
+    if in1.size == 0 or in2.size == 0:
+        raise ValueError(f"{name}: inputs must not be empty, got shapes {in1.shape} and "
+                         f"{in2.shape}")
+    if mode == "valid":
+        bigger = all(a >= b for a, b in zip(in1.shape, in2.shape))
+        smaller = all(a <= b for a, b in zip(in1.shape, in2.shape))
+        if not (bigger or smaller):
+            raise ValueError(f"{name}: in mode 'valid' one input must be at least as large as "
+                             f"the other in every dimension, got {in1.shape} and {in2.shape}")
+    return in1, in2
+
+
+def _full(in1, in2):
+    """The full convolution, ``out[k] = sum_j in1[k - j] in2[j]`` in every dimension."""
+    index, valid = [], np.ones((), bool)
+    ndim = in1.ndim
+    for d in range(ndim):
+        n, m = in1.shape[d], in2.shape[d]
+        k = np.arange(n + m - 1)[:, None] - np.arange(m)[None, :]  # (out_d, kernel_d)
+        shape = [1] * (2 * ndim)
+        shape[d], shape[ndim + d] = n + m - 1, m
+        index.append(np.clip(k, 0, n - 1).reshape(shape))
+        valid = valid & ((k >= 0) & (k < n)).reshape(shape)
+    gathered = fnp.where(valid, in1[tuple(index)], 0.0)
+    return fnp.tensordot(gathered, in2, axes=ndim)
+
+
+def _crop(full, in1, in2, mode: str, late_same: bool = False):
+    """The centered part of the full result; ``late_same``: scipy's correlate2d centers an
+    even-sized kernel one step later in mode 'same' than convolve does."""
+    if mode == "full":
+        return full
+    index = []
+    for d in range(in1.ndim):
+        n, m, length = in1.shape[d], in2.shape[d], full.shape[d]
+        size = n if mode == "same" else abs(n - m) + 1
+        start = m // 2 if mode == "same" and late_same else (length - size) // 2
+        index.append(slice(start, start + size))
+    return full[tuple(index)]
+
+
+def _convolve(name, in1, in2, mode, ndim=None, late_same=False):
+    in1, in2 = _check(name, in1, in2, mode, ndim)
+    return _crop(_full(in1, in2), in1, in2, mode, late_same)
+
+
+def _flipped(x):
+    x = fnp.asarray(x)
+    return x[(slice(None, None, -1),) * x.ndim]
+
+
+def convolve(in1, in2, mode: str = "full", method: str = "auto"):
+    """N-dimensional convolution (1-D and 2-D here) of ``in1`` with ``in2``.
+
+    >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0]), mode="valid")
+    array([3., 5.])
+    """
+    return _convolve("convolve", in1, in2, mode)
+
+
+def correlate(in1, in2, mode: str = "full", method: str = "auto"):
+    """Cross-correlation: ``convolve(in1, in2 reversed)``.
+
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0]), mode="valid")
+    array([1., 2.])
+    """
+    in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
+    if mode == "valid" and all(a < b for a, b in zip(in1.shape, in2.shape)):
+        # scipy swaps the operands here, which reverses the result
+        return _flipped(_convolve("correlate", in2, _flipped(in1), mode))
+    return _convolve("correlate", in1, _flipped(in2), mode)
+
+
+def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0):
+    """2-D convolution (zero ``fill`` boundary only).
+
+    >>> convolve2d(np.ones((2, 2)), np.ones((2, 2)))
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    if boundary != "fill" or fillvalue != 0:
+        raise NotImplementedError("convolve2d: only boundary='fill' with fillvalue=0 is "
+                                  "supported (as in JAX)")
+    return _convolve("convolve2d", in1, in2, mode, ndim=2)
+
+
+def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0):
+    """2-D cross-correlation (zero ``fill`` boundary only).
+
+    >>> correlate2d(np.eye(2), np.array([[1.0, 0.0], [0.0, 0.0]]), mode="valid")
+    array([[1.]])
+    """
+    if boundary != "fill" or fillvalue != 0:
+        raise NotImplementedError("correlate2d: only boundary='fill' with fillvalue=0 is "
+                                  "supported (as in JAX)")
+    in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
+    if mode == "valid" and all(a <= b for a, b in zip(in1.shape, in2.shape)) and \
+            in1.shape != in2.shape:
+        return _flipped(_convolve("correlate2d", in2, _flipped(in1), mode, ndim=2))
+    return _convolve("correlate2d", in1, _flipped(in2), mode, ndim=2, late_same=True)

@@ -1,0 +1,486 @@
+"""``fungrad.scipy.special``: JAX's ``jax.scipy.special``, differentiable.
+
+Values are scipy.special's (its ufuncs); derivatives are identities written with fungrad's own
+operations, so derivatives of every order work. Compositions keep the stable forms:
+``xlogy(0, 0) = 0`` with a finite derivative, ``expit`` without overflow, ``log_ndtr`` far in
+the tails, ``logsumexp`` with ``-inf`` entries, weights ``b``, ``where`` and ``return_sign``.
+
+>>> float(logsumexp(np.array([0.0, 0.0])))
+0.6931471805599453
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from fungrad import nn
+from fungrad.core import bind
+from fungrad.prims import special as _prims
+from fungrad.prims.elementwise import logistic as _logistic
+
+__all__ = [
+    "erf", "erfc", "erfinv", "erfcx", "gammaln", "digamma", "polygamma", "multigammaln",
+    "beta", "betaln", "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "entr",
+    "rel_entr", "kl_div", "expit", "logit", "log_ndtr", "ndtr", "ndtri", "logsumexp",
+    "softmax", "log_softmax", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn", "loggamma",
+    "zeta", "factorial", "comb", "poch", "expn", "exp1", "expi", "spence", "bernoulli",
+]
+
+
+def _operands(*args):
+    """Arrays as fungrad arrays; Python scalars kept as they are, so that they stay weakly
+    typed (``logpdf(x_f32, 0, 1)`` is float32, as numpy's NEP 50 promotion has it)."""
+    out = tuple(a if type(a) in (bool, int, float) else fnp.asarray(a) for a in args)
+    return out if len(out) != 1 else out[0]
+
+
+def _log(a):
+    """log, keeping a Python scalar a (weak) Python float."""
+    if type(a) in (bool, int, float):
+        with np.errstate(all="ignore"):
+            return float(np.log(float(a)))
+    return fnp.log(a)
+
+
+def erf(x):
+    """The error function.
+
+    >>> float(erf(1.0))
+    0.8427007929497149
+    """
+    return _prims.erf(x)
+
+
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``.
+
+    >>> float(erfc(1.0))
+    0.15729920705028513
+    """
+    return _prims.erfc(x)
+
+
+def erfinv(x):
+    """The inverse of ``erf`` on [-1, 1].
+
+    >>> float(erfinv(0.0))
+    0.0
+    """
+    return _prims.erf_inv(x)
+
+
+def erfcx(x):
+    """The scaled complementary error function ``exp(x^2) erfc(x)``.
+
+    >>> float(erfcx(0.0))
+    1.0
+    """
+    return bind(_prims.erfcx_p, x)
+
+
+def gammaln(x):
+    """``log|Gamma(x)|``; its derivative is ``digamma``.
+
+    >>> float(gammaln(5.0))  # log(4!)
+    3.1780538303479458
+    """
+    return bind(_prims.gammaln_p, x)
+
+
+def digamma(x):
+    """The logarithmic derivative of Gamma; its derivative is ``polygamma(1, x)``.
+
+    >>> round(float(digamma(1.0)), 12)  # minus Euler's constant
+    -0.577215664902
+    """
+    return bind(_prims.digamma_p, x)
+
+
+def polygamma(n, x):
+    """The n-th derivative of ``digamma``; differentiable in x, not in the order n.
+
+    >>> round(float(polygamma(1, 1.0)), 12)  # pi^2 / 6
+    1.644934066848
+    """
+    return bind(_prims.polygamma_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
+
+
+def multigammaln(a, d: int):
+    """The log of the multivariate gamma function of dimension ``d``.
+
+    >>> round(float(multigammaln(3.0, 1)), 12) == round(float(gammaln(3.0)), 12)
+    True
+    """
+    d = int(d)
+    constant = d * (d - 1) / 4 * np.log(np.pi)
+    terms = [gammaln(_operands(a) - j / 2) for j in range(d)]
+    return constant + sum(terms[1:], terms[0])
+
+
+def betaln(a, b):
+    """``log|B(a, b)|``, from ``gammaln``.
+
+    >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
+    -2.484906649788
+    """
+    return gammaln(a) + gammaln(b) - gammaln(_operands(a) + b)
+
+
+def beta(a, b):
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)`` (positive arguments).
+
+    >>> round(float(beta(2.0, 3.0)), 12)
+    0.083333333333
+    """
+    return fnp.exp(betaln(a, b))
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function; differentiable in x.
+
+    >>> float(betainc(1.0, 1.0, 0.25))
+    0.25
+    """
+    return bind(_prims.betainc_p, a, b, x)
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function; differentiable in x.
+
+    >>> round(float(gammainc(1.0, 1.0)), 12)  # 1 - exp(-1)
+    0.632120558829
+    """
+    return bind(_prims.gammainc_p, a, x)
+
+
+def gammaincc(a, x):
+    """The regularized upper incomplete gamma function ``1 - gammainc(a, x)``.
+
+    >>> round(float(gammaincc(1.0, 1.0)), 12)  # exp(-1)
+    0.367879441171
+    """
+    return bind(_prims.gammaincc_p, a, x)
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where x == 0 (also at y == 0), with a finite derivative there.
+
+    >>> float(xlogy(0.0, 0.0))
+    0.0
+    """
+    x, y = _operands(x, y)
+    zero = x == 0
+    return fnp.where(zero, 0.0, x * fnp.log(fnp.where(zero, 1.0, y)))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where x == 0 (also at y == -1).
+
+    >>> float(xlog1py(0.0, -1.0))
+    0.0
+    """
+    x, y = _operands(x, y)
+    zero = x == 0
+    return fnp.where(zero, 0.0, x * fnp.log1p(fnp.where(zero, 0.0, y)))
+
+
+def entr(x):
+    """``-x log x`` for x > 0, 0 at 0, -inf for x < 0.
+
+    >>> float(entr(1.0))
+    -0.0
+    """
+    x = fnp.asarray(x)
+    return fnp.where(x < 0, -np.inf, -xlogy(x, x))
+
+
+def rel_entr(x, y):
+    """``x log(x/y)`` for x, y > 0; 0 at x == 0 (y >= 0); inf otherwise.
+
+    >>> float(rel_entr(1.0, 1.0))
+    0.0
+    """
+    x, y = _operands(x, y)
+    both_positive = (x > 0) & (y > 0)
+    safe_y = fnp.where(both_positive, y, 1.0)
+    value = xlogy(x, fnp.where(both_positive, x, 1.0)) - xlogy(x, safe_y)
+    at_zero = (x == 0) & (y >= 0)
+    return fnp.where(both_positive | at_zero, fnp.where(both_positive, value, 0.0), np.inf)
+
+
+def kl_div(x, y):
+    """``x log(x/y) - x + y`` for x, y > 0; y at x == 0 (y >= 0); inf otherwise.
+
+    >>> float(kl_div(1.0, 1.0))
+    0.0
+    """
+    x, y = _operands(x, y)
+    return rel_entr(x, y) - x + y
+
+
+def expit(x):
+    """The logistic sigmoid ``1 / (1 + exp(-x))``, without overflow for large |x|.
+
+    >>> float(expit(0.0))
+    0.5
+    """
+    return _logistic(fnp.asarray(x))
+
+
+def logit(p):
+    """The inverse of ``expit``: ``log(p / (1 - p))``.
+
+    >>> float(logit(0.5))
+    0.0
+    """
+    p = fnp.asarray(p)
+    return fnp.log(p) - fnp.log1p(-p)
+
+
+def ndtr(x):
+    """The standard normal distribution function.
+
+    >>> float(ndtr(0.0))
+    0.5
+    """
+    return bind(_prims.ndtr_p, x)
+
+
+def log_ndtr(x):
+    """``log(ndtr(x))``, accurate far in both tails (``log_ndtr(-40) ~ -804.6``).
+
+    >>> round(float(log_ndtr(-40.0)), 6)
+    -804.608442
+    """
+    return bind(_prims.log_ndtr_p, x)
+
+
+def ndtri(p):
+    """The inverse of ``ndtr`` (the standard normal quantile function).
+
+    >>> float(ndtri(0.5))
+    0.0
+    """
+    return bind(_prims.ndtri_p, p)
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0.
+
+    >>> float(i0(0.0))
+    1.0
+    """
+    return bind(_prims.i0_p, x)
+
+
+def i0e(x):
+    """``exp(-|x|) i0(x)``, without overflow.
+
+    >>> float(i0e(0.0))
+    1.0
+    """
+    return bind(_prims.i0e_p, x)
+
+
+def i1(x):
+    """The modified Bessel function of the first kind of order 1.
+
+    >>> float(i1(0.0))
+    0.0
+    """
+    return bind(_prims.i1_p, x)
+
+
+def i1e(x):
+    """``exp(-|x|) i1(x)``, without overflow.
+
+    >>> float(i1e(0.0))
+    0.0
+    """
+    return bind(_prims.i1e_p, x)
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
+    """``log(sum(b * exp(a)))`` along ``axis``, stably; ``return_sign`` gives ``(log|s|,
+    sign(s))`` for weights of either sign; ``where`` selects the entries summed.
+
+    >>> float(logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)[1])
+    -1.0
+    """
+    if b is None and not return_sign and where is None:
+        return nn.logsumexp(a, axis=axis, keepdims=keepdims)
+    a = fnp.asarray(a)
+    if b is not None:
+        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
+        # entries with weight 0 do not count, even when a is inf there
+        a = fnp.where(b == 0, -np.inf, a)
+    if where is not None:
+        a = fnp.where(where, a, -np.inf)
+    # the shift is a constant: its derivative cancels, so stop it (as nn.logsumexp does)
+    shift = _stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    shift = fnp.where(fnp.isfinite(shift), shift, 0.0)
+    terms = fnp.exp(a - shift)
+    if b is not None:
+        terms = terms * b
+    total = fnp.sum(terms, axis=axis, keepdims=True)
+    sign = fnp.sign(total)
+    out = fnp.log(fnp.abs(total)) + shift
+    if not keepdims:
+        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
+        sign = fnp.squeeze(sign, axis) if axis is not None else fnp.reshape(sign, ())
+    if return_sign:
+        return out, sign
+    if b is not None:  # a negative total has no real logarithm
+        out = fnp.where(sign < 0, np.nan, out)
+    return out
+
+
+def _stop_gradient(x):
+    """``fungrad.lax.stop_gradient``, imported late (fungrad.api sits above this layer)."""
+    from fungrad.api import stop_gradient
+    return stop_gradient(x)
+
+
+def softmax(x, axis=None):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (all axes by default, as in JAX's scipy).
+
+    >>> softmax(np.array([0.0, 0.0]))
+    array([0.5, 0.5])
+    """
+    x = fnp.asarray(x)
+    return fnp.exp(log_softmax(x, axis=axis))
+
+
+def log_softmax(x, axis=None):
+    """``x - logsumexp(x)`` along ``axis`` (all axes by default).
+
+    >>> log_softmax(np.array([[0.0, 0.0]]))
+    array([[-0.69314718, -0.69314718]])
+    """
+    x = fnp.asarray(x)
+    return x - nn.logsumexp(x, axis=axis, keepdims=True)
+
+
+def gamma(x):
+    """The gamma function; its derivative is ``gamma(x) digamma(x)``.
+
+    >>> float(gamma(5.0))
+    24.0
+    """
+    return bind(_prims.gamma_p, x)
+
+
+def gammasgn(x):
+    """The sign of the gamma function (derivative zero).
+
+    >>> float(gammasgn(-0.5))
+    -1.0
+    """
+    return bind(_prims.gammasgn_p, x)
+
+
+def loggamma(x):
+    """The principal branch of log-gamma, for real x (nan for x < 0, as scipy's real case).
+
+    >>> round(float(loggamma(3.0)), 12)  # log 2
+    0.69314718056
+    """
+    return bind(_prims.loggamma_p, x)
+
+
+def zeta(x, q=None):
+    """The Hurwitz zeta function ``sum_k (k + q)^-x`` (Riemann's at ``q = 1``); differentiable
+    in q, not in x (as in JAX).
+
+    >>> round(float(zeta(2.0)), 12)  # pi^2 / 6
+    1.644934066848
+    """
+    return bind(_prims.zeta_p, x, 1.0 if q is None else q)
+
+
+def factorial(n, exact: bool = False):
+    """``n!`` as ``gamma(n + 1)``, 0 for negative n.
+
+    >>> round(float(factorial(5)), 9)
+    120.0
+    """
+    if exact:
+        raise ValueError("factorial: exact=True is not supported (as in JAX)")
+    n = _operands(n)
+    return fnp.where(fnp.asarray(n) < 0, 0.0, fnp.exp(gammaln(fnp.maximum(n, 0) + 1.0)))
+
+
+def comb(N, k, exact: bool = False, repetition: bool = False):
+    """The binomial coefficient "N choose k" through ``gammaln``, 0 outside 0 <= k <= N.
+
+    >>> round(float(comb(5, 2)), 9)
+    10.0
+    """
+    if exact:
+        raise ValueError("comb: exact=True is not supported (as in JAX)")
+    N, k = _operands(N, k)
+    if repetition:
+        N = N + k - 1.0
+    N, k = fnp.asarray(N), fnp.asarray(k)
+    inside = (k >= 0) & (k <= N)
+    safe_k = fnp.where(inside, k, 0.0)
+    value = fnp.exp(gammaln(N + 1.0) - gammaln(safe_k + 1.0) - gammaln(N - safe_k + 1.0))
+    return fnp.where(inside, value, 0.0)
+
+
+def poch(z, m):
+    """The rising factorial ``gamma(z + m) / gamma(z)``.
+
+    >>> float(poch(3.0, 2.0))
+    12.0
+    """
+    return bind(_prims.poch_p, z, m)
+
+
+def expn(n, x):
+    """The generalized exponential integral ``E_n(x)``; differentiable in x, not in n.
+
+    >>> round(float(expn(1, 1.0)), 12)
+    0.219383934396
+    """
+    return bind(_prims.expn_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
+
+
+def exp1(x):
+    """The exponential integral ``E_1(x)``.
+
+    >>> round(float(exp1(1.0)), 12)
+    0.219383934396
+    """
+    return bind(_prims.exp1_p, x)
+
+
+def expi(x):
+    """The exponential integral ``Ei(x)``.
+
+    >>> round(float(expi(1.0)), 12)
+    1.895117816356
+    """
+    return bind(_prims.expi_p, x)
+
+
+def spence(x):
+    """Spence's function (scipy's convention: ``integral_1^x log(t) / (1 - t) dt``), x >= 0.
+
+    >>> float(spence(1.0))
+    0.0
+    """
+    return bind(_prims.spence_p, x)
+
+
+def bernoulli(n: int):
+    """The Bernoulli numbers ``B_0 .. B_n`` (``B_1 = -1/2``, scipy's convention).
+
+    >>> bernoulli(2)
+    array([ 1.        , -0.5       ,  0.16666667])
+    """
+    import scipy.special
+    if int(n) != n or n < 0:
+        raise ValueError(f"bernoulli: n must be a non-negative integer, got {n!r}")
+    return fnp.asarray(scipy.special.bernoulli(int(n)))

@@ -1,0 +1,12 @@
+"""``fungrad.scipy.stats``: JAX's ``jax.scipy.stats`` distributions, one module per family,
+each a namespace of functions (``norm.logpdf(x, loc, scale)``) broadcasting over the variate
+and the parameters, differentiable in the variate and in the continuous parameters.
+
+>>> from fungrad.scipy import stats
+>>> float(stats.norm.pdf(0.0))
+0.3989422804014327
+"""
+from fungrad.scipy.stats import (  # noqa: F401
+    bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, gumbel_l, gumbel_r,
+    laplace, logistic, multivariate_normal, norm, pareto, poisson, t, uniform, vonmises,
+)

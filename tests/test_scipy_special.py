@@ -1,0 +1,245 @@
+"""``fungrad.scipy.special``: values against scipy.special in float64 and float32 with
+broadcasting, derivatives of order 2 in both modes against finite differences in smooth
+domains, jit and vmap, extreme arguments, the arguments JAX does not differentiate, and the
+import boundary (``import fungrad`` never imports scipy)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.special as ss
+
+import fungrad
+import fungrad.numpy as fnp
+from fungrad.scipy import special as fs
+
+from helpers import assert_derivatives, rand
+
+# name -> (fungrad function, scipy reference, domain of each argument for values and derivatives)
+UNARY = {
+    "erf": (fs.erf, ss.erf, (-3, 3)),
+    "erfc": (fs.erfc, ss.erfc, (-3, 3)),
+    "erfinv": (fs.erfinv, ss.erfinv, (-0.95, 0.95)),
+    "erfcx": (fs.erfcx, ss.erfcx, (-2, 5)),
+    "gammaln": (fs.gammaln, ss.gammaln, (0.5, 6)),
+    "digamma": (fs.digamma, ss.digamma, (0.5, 6)),
+    "ndtr": (fs.ndtr, ss.ndtr, (-4, 4)),
+    "log_ndtr": (fs.log_ndtr, ss.log_ndtr, (-10, 5)),
+    "ndtri": (fs.ndtri, ss.ndtri, (0.05, 0.95)),
+    "expit": (fs.expit, ss.expit, (-8, 8)),
+    "logit": (fs.logit, ss.logit, (0.05, 0.95)),
+    "entr": (fs.entr, ss.entr, (0.1, 3)),
+    "i0": (fs.i0, ss.i0, (-3, 3)),
+    "i0e": (fs.i0e, ss.i0e, (0.2, 3)),
+    "i1": (fs.i1, ss.i1, (-3, 3)),
+    "i1e": (fs.i1e, ss.i1e, (0.2, 3)),
+    "gamma": (fs.gamma, ss.gamma, (0.5, 4)),
+    "loggamma": (fs.loggamma, ss.loggamma, (0.5, 4)),
+    "exp1": (fs.exp1, ss.exp1, (0.2, 3)),
+    "expi": (fs.expi, ss.expi, (0.2, 3)),
+    "spence": (fs.spence, ss.spence, (0.2, 3)),
+    "factorial": (fs.factorial, lambda n: ss.factorial(n, exact=False), (0.5, 5)),
+}
+BINARY = {  # differentiable in the last argument only where JAX is (see NONDIFF)
+    "xlogy": (fs.xlogy, ss.xlogy, [(-2, 2), (0.2, 3)]),
+    "xlog1py": (fs.xlog1py, ss.xlog1py, [(-2, 2), (-0.5, 3)]),
+    "rel_entr": (fs.rel_entr, ss.rel_entr, [(0.2, 3), (0.2, 3)]),
+    "kl_div": (fs.kl_div, ss.kl_div, [(0.2, 3), (0.2, 3)]),
+    "betaln": (fs.betaln, ss.betaln, [(0.5, 4), (0.5, 4)]),
+    "beta": (fs.beta, ss.beta, [(0.5, 4), (0.5, 4)]),
+    "poch": (fs.poch, ss.poch, [(0.5, 4), (0.5, 3)]),
+    "comb": (fs.comb, lambda n, k: ss.comb(n, k, exact=False), [(4, 8), (0.5, 3)]),
+}
+IN_X_ONLY = {  # (function, scipy, domains): derivative in the last argument only
+    "polygamma": (lambda n, x: fs.polygamma(n, x), ss.polygamma, [(1, 1), (0.5, 5)]),
+    "gammainc": (fs.gammainc, ss.gammainc, [(0.5, 4), (0.2, 4)]),
+    "gammaincc": (fs.gammaincc, ss.gammaincc, [(0.5, 4), (0.2, 4)]),
+    "betainc": (fs.betainc, ss.betainc, [(0.5, 4), (0.5, 4), (0.1, 0.9)]),
+    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
+    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
+}
+
+
+def args_for(domains, shapes, dtype=np.float64, seed=0):
+    return [rand(shape, dtype, seed + i, lo, hi) for i, ((lo, hi), shape) in
+            enumerate(zip(domains, shapes))]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unary_values(name, dtype):
+    fn, ref, domain = UNARY[name]
+    for shape in [(), (5,), (2, 3), (0,)]:
+        x = rand(shape, dtype, 1, *domain)
+        out = fn(x)
+        assert out.dtype == dtype and out.shape == shape, (name, out.dtype, shape)
+        np.testing.assert_allclose(out, ref(x), rtol=1e-12 if dtype == np.float64 else 2e-6)
+
+
+@pytest.mark.parametrize("table", [BINARY, IN_X_ONLY])
+def test_multi_argument_values_broadcast(table):
+    for name, (fn, ref, domains) in table.items():
+        shapes = [(3, 1), (4,), (1, 4)][:len(domains)]
+        args = args_for(domains, shapes)
+        if name in ("polygamma", "expn"):
+            args[0] = np.array([[0.0], [1.0], [2.0]]) + (name == "expn")
+        expected = ref(*args)
+        np.testing.assert_allclose(fn(*args), expected, rtol=1e-12, err_msg=name)
+        args32 = [a.astype(np.float32) for a in args]
+        out32 = fn(*args32)
+        assert out32.dtype == np.float32, name
+        np.testing.assert_allclose(out32, expected, rtol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_derivatives_jit_vmap(name):
+    fn, _, domain = UNARY[name]
+    for shape in [(), (3,)]:
+        assert_derivatives(fn, (rand(shape, np.float64, 2, *domain),))
+    x = rand((2, 3), np.float64, 3, *domain)
+    np.testing.assert_allclose(fungrad.jit(fn)(x), fn(x), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(fn)(x), fn(x), rtol=1e-14)
+    g = fungrad.grad(lambda v: fnp.sum(fn(v)))
+    np.testing.assert_allclose(fungrad.jit(g)(x), g(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_derivatives(name):
+    fn, _, domains = BINARY[name]
+    args = args_for(domains, [(3,), (3,)], seed=4)
+    if name == "xlogy" or name == "xlog1py":
+        args[0] = np.where(np.abs(args[0]) < 0.1, 0.5, args[0])
+    assert_derivatives(fn, args)
+    np.testing.assert_allclose(fungrad.vmap(fn)(*args), fn(*args), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(IN_X_ONLY))
+def test_derivative_in_x_and_refusal_elsewhere(name):
+    fn, _, domains = IN_X_ONLY[name]
+    args = args_for(domains, [(3,)] * len(domains), seed=5)
+    if name in ("polygamma", "expn"):
+        args[0] = np.array([0.0, 1.0, 2.0]) + (name == "expn")
+    head = args[:-1]
+    assert_derivatives(lambda x: fn(*head, x), (args[-1],))
+    np.testing.assert_allclose(fungrad.jit(fn)(*args), fn(*args), rtol=1e-14)
+    with pytest.raises(TypeError, match=f"{name} is not differentiable"):
+        fungrad.grad(lambda a: fnp.sum(fn(a, *args[1:])))(args[0])
+    np.testing.assert_allclose(fn(*args), IN_X_ONLY[name][1](*args), rtol=1e-12)  # still works
+
+
+def test_derivative_identities():
+    x = np.array([0.7, 2.5, 6.0])
+    grad = fungrad.vmap(fungrad.grad(fs.gammaln))
+    np.testing.assert_allclose(grad(x), ss.digamma(x), rtol=1e-13)
+    second = fungrad.vmap(fungrad.grad(fungrad.grad(fs.gammaln)))
+    np.testing.assert_allclose(second(x), ss.polygamma(1, x), rtol=1e-13)
+    a, y = 2.5, np.array([0.5, 1.0, 3.0])
+    np.testing.assert_allclose(fungrad.vmap(fungrad.grad(lambda v: fs.gammainc(a, v)))(y),
+                               np.exp((a - 1) * np.log(y) - y - ss.gammaln(a)), rtol=1e-13)
+
+
+def test_extreme_arguments():
+    # log_ndtr far in both tails, and a finite derivative there (x in the far left: -x)
+    x = np.array([-1e3, -40.0, 0.0, 10.0, 40.0])
+    np.testing.assert_allclose(fs.log_ndtr(x), ss.log_ndtr(x), rtol=1e-14)
+    g = fungrad.vmap(fungrad.grad(fs.log_ndtr))(x)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g[:2], [1e3, 40.0], rtol=1e-3)
+    # expit saturates without overflow; logit at the ends
+    np.testing.assert_array_equal(fs.expit(np.array([-1e4, 1e4])), [0.0, 1.0])
+    np.testing.assert_array_equal(fs.logit(np.array([0.0, 1.0])), [-np.inf, np.inf])
+    # xlogy(0, 0) = 0 with a finite derivative; nan passes through
+    assert float(fs.xlogy(0.0, 0.0)) == 0.0
+    gx, gy = fungrad.grad(fs.xlogy, argnums=(0, 1))(0.0, 0.0)
+    assert np.isfinite(gx) and np.isfinite(gy)
+    assert np.isnan(float(fs.gammaln(np.nan)))
+    np.testing.assert_array_equal(fs.gammaln(np.array([0.0, np.inf])), ss.gammaln([0.0, np.inf]))
+    np.testing.assert_array_equal(fs.entr(np.array([-1.0, 0.0])), [-np.inf, 0.0])
+    np.testing.assert_array_equal(fs.rel_entr(np.array([0.0, 1.0]), np.array([0.0, 0.0])),
+                                  ss.rel_entr([0.0, 1.0], [0.0, 0.0]))
+
+
+def scipy_logsumexp(a, **kw):
+    from scipy.special import logsumexp
+    return logsumexp(a, **kw)
+
+
+def test_logsumexp_against_scipy():
+    a = rand((3, 4), np.float64, 7, -3, 3)
+    b = rand((3, 4), np.float64, 8, -1, 1)
+    for axis in (None, 0, 1):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(fs.logsumexp(a, axis=axis, keepdims=keepdims),
+                                       scipy_logsumexp(a, axis=axis, keepdims=keepdims))
+            ours = fs.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=True)
+            theirs = scipy_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=True)
+            np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+            np.testing.assert_array_equal(ours[1], theirs[1])
+    with_inf = np.array([-np.inf, -np.inf, 0.0])
+    assert float(fs.logsumexp(with_inf)) == 0.0
+    assert float(fs.logsumexp(np.array([-np.inf, -np.inf]))) == -np.inf
+    where = np.array([True, False, True, True])
+    np.testing.assert_allclose(fs.logsumexp(a, axis=1, where=where),
+                               scipy_logsumexp(a[:, where], axis=1))
+    assert np.isnan(float(fs.logsumexp(np.array([0.0, 1.0]), b=np.array([1.0, -1.0]))))
+
+
+def test_logsumexp_derivatives():
+    a = rand((3, 4), np.float64, 9, -3, 3)
+    b = rand((3, 4), np.float64, 10, 0.5, 2)
+    assert_derivatives(lambda x: fs.logsumexp(x, axis=1), (a,))
+    assert_derivatives(lambda x, w: fs.logsumexp(x, axis=0, b=w), (a, b))
+    g = fungrad.grad(lambda x: fs.logsumexp(x, where=np.array([True, False, True])))(
+        np.array([0.0, 5.0, 0.0]))
+    np.testing.assert_allclose(g, [0.5, 0.0, 0.5])
+    g_inf = fungrad.grad(fs.logsumexp)(np.array([-np.inf, 0.0]))
+    np.testing.assert_array_equal(g_inf, [0.0, 1.0])
+
+
+def test_softmax_family():
+    x = rand((2, 3), np.float64, 11, -2, 2)
+    np.testing.assert_allclose(fs.softmax(x), ss.softmax(x), rtol=1e-13)
+    np.testing.assert_allclose(fs.softmax(x, axis=1), ss.softmax(x, axis=1), rtol=1e-13)
+    np.testing.assert_allclose(fs.log_softmax(x, axis=0), ss.log_softmax(x, axis=0))
+    assert_derivatives(lambda v: fs.log_softmax(v, axis=1), (x,))
+    np.testing.assert_allclose(fs.multigammaln(np.array([3.0, 4.5]), 3),
+                               ss.multigammaln(np.array([3.0, 4.5]), 3), rtol=1e-13)
+    assert_derivatives(lambda a: fs.multigammaln(a, 2), (np.array([3.0, 4.5]),))
+
+
+def test_gammasgn_bernoulli_and_special_points():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 3.0])
+    np.testing.assert_array_equal(fs.gammasgn(x), ss.gammasgn(x))
+    np.testing.assert_array_equal(fungrad.vmap(fungrad.grad(fs.gammasgn))(x), np.zeros(5))
+    np.testing.assert_allclose(fs.bernoulli(6), ss.bernoulli(6))
+    with pytest.raises(ValueError, match="bernoulli: n must be"):
+        fs.bernoulli(-1)
+    assert fungrad.grad(fs.spence)(1.0) == -1.0  # the removable singularity of log x/(1-x)
+    assert float(fs.comb(3.0, 5.0)) == 0.0 and float(fs.factorial(-1.0)) == 0.0
+    np.testing.assert_allclose(fs.zeta(np.array([2.0, 4.0])), ss.zeta([2.0, 4.0]), rtol=1e-14)
+
+
+def test_rejects_complex_naming_the_function():
+    with pytest.raises(TypeError, match="gammaln"):
+        fungrad.jit(fs.gammaln)(np.array([1j]))
+
+
+def test_import_fungrad_does_not_import_scipy():
+    code = ("import sys, time; t = time.perf_counter(); import fungrad, fungrad.numpy; "
+            "assert 'scipy' not in sys.modules, 'scipy imported'; "
+            "import fungrad.scipy.special; assert 'scipy' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=_root())
+
+
+def test_missing_scipy_names_the_extra():
+    code = ("import sys; sys.modules['scipy'] = None\n"
+            "try:\n    import fungrad.scipy\nexcept ImportError as e:\n"
+            "    assert 'fungrad[scipy]' in str(e), e\nelse:\n    raise SystemExit('no error')")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=_root())
+
+
+def _root():
+    import os
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

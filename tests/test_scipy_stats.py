@@ -1,0 +1,172 @@
+"""``fungrad.scipy.stats``: every method against scipy.stats with broadcasting over variate and
+parameters in float64 and float32, derivatives of order 2 in both modes in the variate and the
+continuous parameters, jit and vmap, and the tails."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import fungrad
+import fungrad.numpy as fnp
+from fungrad.scipy import stats
+
+from helpers import assert_derivatives, rand
+
+# (fungrad method, scipy method, domains of (variate, *parameters), differentiable positions)
+METHODS = {
+    "norm.logpdf": (stats.norm.logpdf, st.norm.logpdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.pdf": (stats.norm.pdf, st.norm.pdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.cdf": (stats.norm.cdf, st.norm.cdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.logcdf": (stats.norm.logcdf, st.norm.logcdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.sf": (stats.norm.sf, st.norm.sf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.logsf": (stats.norm.logsf, st.norm.logsf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.ppf": (stats.norm.ppf, st.norm.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "norm.isf": (stats.norm.isf, st.norm.isf, [(0.05, 0.95), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "expon.logpdf": (stats.expon.logpdf, st.expon.logpdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
+    "expon.pdf": (stats.expon.pdf, st.expon.pdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
+    "expon.cdf": (stats.expon.cdf, st.expon.cdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
+    "expon.sf": (stats.expon.sf, st.expon.sf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
+    "expon.ppf": (stats.expon.ppf, st.expon.ppf, [(0.05, 0.95), (-1, 0), (0.5, 2)], (0, 2)),
+    "gamma.logpdf": (stats.gamma.logpdf, st.gamma.logpdf, [(0.2, 4), (0.5, 4)], (0, 1)),
+    "gamma.pdf": (stats.gamma.pdf, st.gamma.pdf, [(0.2, 4), (0.5, 4)], (0, 1)),
+    "gamma.cdf": (stats.gamma.cdf, st.gamma.cdf, [(0.2, 4), (0.5, 4)], (0,)),
+    "gamma.sf": (stats.gamma.sf, st.gamma.sf, [(0.2, 4), (0.5, 4)], (0,)),
+    "t.logpdf": (stats.t.logpdf, st.t.logpdf, [(-3, 3), (0.5, 10), (-1, 1), (0.5, 2)],
+                 (0, 1, 2, 3)),
+    "t.pdf": (stats.t.pdf, st.t.pdf, [(-3, 3), (0.5, 10)], (0, 1)),
+    "poisson.logpmf": (stats.poisson.logpmf, st.poisson.logpmf, [(0, 0), (0.5, 5)], (1,)),
+    "poisson.pmf": (stats.poisson.pmf, st.poisson.pmf, [(0, 0), (0.5, 5)], (1,)),
+    "poisson.cdf": (stats.poisson.cdf, st.poisson.cdf, [(0, 0), (0.5, 5)], (1,)),
+    "laplace.logpdf": (stats.laplace.logpdf, st.laplace.logpdf, [(0.1, 3), (-1, 0), (0.5, 2)],
+                       (0, 1, 2)),
+    "laplace.cdf": (stats.laplace.cdf, st.laplace.cdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 1, 2)),
+    "logistic.logpdf": (stats.logistic.logpdf, st.logistic.logpdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "logistic.cdf": (stats.logistic.cdf, st.logistic.cdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "logistic.sf": (stats.logistic.sf, st.logistic.sf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "logistic.ppf": (stats.logistic.ppf, st.logistic.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "cauchy.logpdf": (stats.cauchy.logpdf, st.cauchy.logpdf, [(-3, 3), (-1, 1), (0.5, 2)],
+                      (0, 1, 2)),
+    "cauchy.cdf": (stats.cauchy.cdf, st.cauchy.cdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "cauchy.ppf": (stats.cauchy.ppf, st.cauchy.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                   (0, 1, 2)),
+    "uniform.logpdf": (stats.uniform.logpdf, st.uniform.logpdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
+                       (2,)),
+    "uniform.cdf": (stats.uniform.cdf, st.uniform.cdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
+                    (0, 1, 2)),
+    "uniform.ppf": (stats.uniform.ppf, st.uniform.ppf, [(0.1, 0.9), (-1, 1), (1, 2)],
+                    (0, 1, 2)),
+    "chi2.logpdf": (stats.chi2.logpdf, st.chi2.logpdf, [(0.2, 4), (1, 5)], (0, 1)),
+    "chi2.cdf": (stats.chi2.cdf, st.chi2.cdf, [(0.2, 4), (1, 5)], (0,)),
+    "beta.logpdf": (stats.beta.logpdf, st.beta.logpdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)],
+                    (0, 1, 2)),
+    "beta.pdf": (stats.beta.pdf, st.beta.pdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
+    "beta.cdf": (stats.beta.cdf, st.beta.cdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0,)),
+    "bernoulli.logpmf": (stats.bernoulli.logpmf, st.bernoulli.logpmf, [(0, 0), (0.1, 0.9)],
+                         (1,)),
+    "bernoulli.cdf": (stats.bernoulli.cdf, st.bernoulli.cdf, [(0, 0), (0.1, 0.9)], (1,)),
+    "geom.logpmf": (stats.geom.logpmf, st.geom.logpmf, [(0, 0), (0.1, 0.9)], (1,)),
+    "binom.logpmf": (stats.binom.logpmf, st.binom.logpmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
+    "binom.pmf": (stats.binom.pmf, st.binom.pmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
+    "pareto.logpdf": (stats.pareto.logpdf, st.pareto.logpdf, [(1.5, 4), (0.5, 3)], (0, 1)),
+    "gumbel_r.logpdf": (stats.gumbel_r.logpdf, st.gumbel_r.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "gumbel_r.cdf": (stats.gumbel_r.cdf, st.gumbel_r.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "gumbel_l.logpdf": (stats.gumbel_l.logpdf, st.gumbel_l.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                        (0, 1, 2)),
+    "gumbel_l.cdf": (stats.gumbel_l.cdf, st.gumbel_l.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "vonmises.logpdf": (stats.vonmises.logpdf, st.vonmises.logpdf, [(-3, 3), (0.5, 5)], (0, 1)),
+}
+SHAPES = [(3, 1), (4,), (1, 4), (4,)]
+
+
+def make_args(name, domains, shapes, dtype=np.float64, seed=0):
+    args = [rand(s, dtype, seed + i, lo, hi) for i, ((lo, hi), s) in
+            enumerate(zip(domains, shapes))]
+    if name.startswith(("poisson", "geom", "binom")):  # counts
+        args[0] = np.arange(np.prod(shapes[0])).reshape(shapes[0]).astype(dtype)
+    if name.startswith("bernoulli"):
+        args[0] = (np.arange(np.prod(shapes[0])).reshape(shapes[0]) % 3).astype(dtype)
+    return args
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_values_broadcast(name):
+    ours, theirs, domains, _ = METHODS[name]
+    args = make_args(name, domains, SHAPES[:len(domains)])
+    expected = theirs(*args)
+    out = ours(*args)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-300)
+    out32 = ours(*[a.astype(np.float32) for a in args])
+    assert out32.dtype == np.float32, name
+    np.testing.assert_allclose(out32, expected, rtol=2e-5, atol=1e-30)
+    scalar_args = [a.reshape(-1)[0] for a in args]
+    np.testing.assert_allclose(ours(*scalar_args), theirs(*scalar_args), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_derivatives_jit_vmap(name):
+    ours, _, domains, positions = METHODS[name]
+    args = make_args(name, domains, [(3,)] * len(domains), seed=3)
+    if name.startswith(("bernoulli", "geom")):  # inside the support, where it is smooth
+        args[0] = args[0] % 2 if name.startswith("bernoulli") else args[0] + 1
+    for i in positions:
+        def along(v, i=i):
+            full = list(args)
+            full[i] = v
+            return ours(*full)
+        assert_derivatives(along, (args[i],))
+    np.testing.assert_allclose(fungrad.jit(ours)(*args), ours(*args), rtol=1e-13)
+    np.testing.assert_allclose(fungrad.vmap(ours)(*args), ours(*args), rtol=1e-13)
+
+
+def test_tails_and_supports():
+    np.testing.assert_allclose(stats.norm.logcdf(np.array([-40.0, -1e3])),
+                               st.norm.logcdf([-40.0, -1e3]), rtol=1e-13)
+    np.testing.assert_allclose(stats.norm.logsf(np.array([40.0])), st.norm.logsf([40.0]))
+    g = fungrad.grad(stats.norm.logcdf)(-40.0)
+    assert np.isfinite(g) and abs(g - 40.0) < 0.1
+    assert float(stats.expon.logpdf(-1.0)) == -np.inf
+    assert float(stats.gamma.logpdf(-1.0, 2.0)) == -np.inf
+    assert float(stats.poisson.logpmf(1.5, 2.0)) == -np.inf
+    assert float(stats.poisson.pmf(0, 0.0)) == 1.0
+    assert np.isfinite(fungrad.grad(lambda mu: stats.poisson.logpmf(0.0, mu))(1.0))
+    with pytest.raises(TypeError, match="gammainc is not differentiable"):
+        fungrad.grad(lambda a: stats.gamma.cdf(1.0, a))(2.0)
+
+
+def test_maximum_likelihood_gradient_is_zero_at_the_sample_moments():
+    x = rand((50,), np.float64, 12, -1, 3)
+    def nll(mu, sigma):
+        return -fnp.sum(stats.norm.logpdf(x, mu, sigma))
+    gm, gs = fungrad.grad(nll, argnums=(0, 1))(np.mean(x), np.std(x))
+    assert abs(gm) < 1e-10 and abs(gs) < 1e-10
+
+
+def test_multivariate_normal_and_dirichlet():
+    rng = np.random.default_rng(13)
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T + 3 * np.eye(3)
+    mean = rng.normal(size=3)
+    x = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(stats.multivariate_normal.logpdf(x, mean, cov),
+                               st.multivariate_normal.logpdf(x, mean, cov), rtol=1e-12)
+    np.testing.assert_allclose(stats.multivariate_normal.pdf(x[0], mean, cov),
+                               st.multivariate_normal.pdf(x[0], mean, cov), rtol=1e-12)
+    assert_derivatives(lambda v, m: stats.multivariate_normal.logpdf(v, m, cov), (x, mean))
+    assert_derivatives(lambda c: stats.multivariate_normal.logpdf(x[0], mean, c @ c.T),
+                       (a + 2 * np.eye(3),))
+    with pytest.raises(ValueError, match="last axis must have size 3"):
+        stats.multivariate_normal.logpdf(np.zeros(2), mean, cov)
+    alpha = np.array([2.0, 3.0, 1.5])
+    p = rng.dirichlet(alpha, size=4).T  # components first, as scipy and JAX take it
+    np.testing.assert_allclose(stats.dirichlet.logpdf(p, alpha), st.dirichlet.logpdf(p, alpha),
+                               rtol=1e-12)
+    assert_derivatives(lambda al: stats.dirichlet.logpdf(p[:, 0], al), (alpha,))
+    assert float(stats.dirichlet.logpdf(np.array([0.5, 0.6, 0.1]), alpha)) == -np.inf
