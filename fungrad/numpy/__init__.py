@@ -1201,6 +1201,8 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     """
     a = _arr(array)
     nd = _ndim(a)
+    if nd == 0:  # numpy: a 0-d array has no axes to pad, so it comes back as it is
+        return a if _traced(a) else np.asarray(a)
     try:  # numpy's rule: n, (n,), (before, after), ((b0, a0), (b1, a1), ...), ((n0,), (n1,))
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
     except ValueError:
