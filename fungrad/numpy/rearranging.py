@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad.core import numpy_result
+
 from fungrad.core import get_aval
 from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _traced
 from fungrad.numpy.dtypes import astype
@@ -97,6 +99,8 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     """
     a = _arr(array)
     nd = _ndim(a)
+    if nd == 0:  # numpy: a 0-d array has no axes to pad, so it comes back as it is
+        return a if _traced(a) else numpy_result(a)
     try:  # numpy's rule: n, (n,), (before, after), ((b0, a0), (b1, a1), ...), ((n0,), (n1,))
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
     except ValueError:
@@ -111,7 +115,7 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
         if kwargs:
             raise TypeError(f"fungrad.numpy.pad: unexpected arguments {sorted(kwargs)}")
         if not _traced(a, value):
-            return np.pad(a, widths, mode="constant", constant_values=value)
+            return numpy_result(np.pad(a, widths, mode="constant", constant_values=value))
         return st.pad(a, astype(_arr(value), _dtype(a)), [tuple(w) for w in widths])
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise NotImplementedError(f"fungrad.numpy.pad: mode={mode!r} is not supported")
