@@ -493,7 +493,7 @@ def unpack_optimizer_state(opt_state):
     >>> init, update, get_params = momentum(0.1, 0.9)
     >>> marked = unpack_optimizer_state(init({"w": 1.0}))
     >>> marked["w"].subtree
-    (1.0, array(0.))
+    (1.0, np.float64(0.0))
     """
     states_flat, tree_def, subtree_defs = opt_state
     subtrees = [tree_util.tree_unflatten(d, s) for d, s in zip(subtree_defs, states_flat)]

@@ -414,7 +414,7 @@ def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0,
 
     >>> import numpy as np
     >>> dynamic_index_in_dim(np.arange(5.0), 7, keepdims=False)
-    array(4.)
+    np.float64(4.0)
     """
     out = dynamic_slice_in_dim(operand, index, 1, axis)
     return out if keepdims else squeeze(out, (axis,))

@@ -32,6 +32,17 @@ def _arr(x):
     return np.asarray(x)
 
 
+def _numeric(x, func: str, arg: str):
+    """``_arr(x)``, refusing what is not a number (None, strings, objects) for the functions
+    that could otherwise hand such a value straight back."""
+    x = _arr(x)
+    dtype = get_aval(x).dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    if dtype.kind not in "biufc":
+        raise TypeError(f"fungrad.numpy.{func}: {arg} must be an array or a number, got "
+                        f"{type(x).__name__} of dtype {dtype}")
+    return x
+
+
 def _shape(x) -> tuple:
     return get_aval(x).shape if not isinstance(x, (list, tuple)) else np.shape(x)
 
@@ -98,7 +109,11 @@ def _strong(x):
     """An operand of numpy's (non-ufunc) linear algebra: Python scalars become arrays there,
     so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
     x = _arr(x)
-    return np.asarray(x) if type(x) in (bool, int, float, complex) else x
+    if type(x) in (bool, int, float, complex):
+        return np.asarray(x)
+    if isinstance(x, Tracer) and x.aval.weak_type:  # a Python-scalar argument, traced
+        return ew.convert_element_type(x, x.aval.dtype)
+    return x
 
 
 def _slice_along(a, axis: int, start: int, stop: int):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _shape
+from fungrad.numpy._util import _arr, _dtype, _numeric, _shape
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.sorting import sort
 from fungrad.prims import complex as cx
@@ -60,7 +60,7 @@ def conjugate(x, /):
     >>> conjugate(np.array([True, False])).dtype
     dtype('int8')
     """
-    x = _arr(x)
+    x = _numeric(x, "conjugate", "x")
     if _is_complex(x):
         return cx.conj(x)
     return ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x
@@ -77,7 +77,7 @@ def angle(z, deg: bool = False):
     >>> angle(1.0 + 1.0j, deg=True)
     np.float64(45.0)
     """
-    z = _arr(z)
+    z = _numeric(z, "angle", "z")
     if _is_complex(z):
         out = ew.arctan2(cx.imag(z), cx.real(z))
     else:

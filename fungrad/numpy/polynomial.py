@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _slice_along
+from fungrad.numpy._util import _arr, _dtype, _ndim, _numeric, _shape, _slice_along
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.index_tricks import vander
 from fungrad.numpy.indexing import take
@@ -118,8 +118,17 @@ def _pad_front(a, n: int, after: int = 0):
         np.pad(np.asarray(a), (n, after))
 
 
+def _coefficients(p, func: str, arg: str):
+    """A polynomial's coefficients: a 1-D array (a scalar counts as one coefficient)."""
+    p = atleast_1d(_numeric(p, func, arg))
+    if _ndim(p) != 1:
+        raise ValueError(f"fungrad.numpy.{func}: {arg} must be a 1-D array of coefficients, "
+                         f"got {get_aval(p).str_short()}")
+    return p
+
+
 def _poly_pair(a1, a2, func):
-    a1, a2 = ravel(atleast_1d(_arr(a1))), ravel(atleast_1d(_arr(a2)))
+    a1, a2 = _coefficients(a1, func, "a1"), _coefficients(a2, func, "a2")
     n = max(_shape(a1)[0], _shape(a2)[0])
     return _pad_front(a1, n - _shape(a1)[0]), _pad_front(a2, n - _shape(a2)[0])
 
@@ -150,7 +159,7 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     >>> polymul(np.array([1.0, 1.0]), np.array([1.0, -1.0]))
     array([ 1.,  0., -1.])
     """
-    a1, a2 = ravel(atleast_1d(_arr(a1))), ravel(atleast_1d(_arr(a2)))
+    a1, a2 = _coefficients(a1, "polymul", "a1"), _coefficients(a2, "polymul", "a2")
     out = convolve(a1, a2)
     return trim_zeros(out, "f") if trim_leading_zeros else out
 
@@ -163,7 +172,7 @@ def polydiv(u, v, *, trim_leading_zeros: bool = False):
     >>> polydiv(np.array([1.0, 0.0, -1.0]), np.array([1.0, 1.0]), trim_leading_zeros=True)
     (array([ 1., -1.]), array([0.]))
     """
-    u, v = ravel(atleast_1d(_arr(u))), ravel(atleast_1d(_arr(v)))
+    u, v = _coefficients(u, "polydiv", "u"), _coefficients(v, "polydiv", "v")
     dtype = np.result_type(np.empty(0, _dtype(u)), np.empty(0, _dtype(v)), 1.0)
     u, v = astype(u, dtype), astype(v, dtype)
     m, n = _shape(u)[0] - 1, _shape(v)[0] - 1
@@ -190,7 +199,7 @@ def polyder(p, m: int = 1):
     """
     if m < 0:
         raise ValueError("fungrad.numpy.polyder: order of derivative must be positive")
-    p = ravel(atleast_1d(_arr(p)))
+    p = _coefficients(p, "polyder", "p")
     for _ in range(m):  # as numpy: p[:-1] * arange(n, 0, -1) (a constant gives [])
         n = _shape(p)[0] - 1
         p = ew.mul(_slice_along(p, 0, 0, max(n, 0)), np.arange(n, 0, -1))
@@ -206,7 +215,7 @@ def polyint(p, m: int = 1, k=None):
     """
     if m < 0:
         raise ValueError("fungrad.numpy.polyint: order of integral must be positive")
-    p = ravel(atleast_1d(_arr(p)))
+    p = _coefficients(p, "polyint", "p")
     if _dtype(p).kind not in "fc":
         p = astype(p, np.float64)
     ks = np.zeros(m) if k is None else k

@@ -224,7 +224,10 @@ def compress(condition, a, axis: int | None = None, *, size: int | None = None,
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(axis, _ndim(a), "compress")
-    cond = ravel(_arr(condition))
+    cond = _arr(condition)
+    if _ndim(cond) != 1:
+        raise ValueError(f"fungrad.numpy.compress: condition must be a 1-D array, got "
+                         f"{get_aval(cond).str_short()}")
     if size is None:
         idx = np.flatnonzero(_concrete(cond, "compress", "condition"))
         if idx.size and idx[-1] >= _shape(a)[axis]:

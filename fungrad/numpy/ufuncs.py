@@ -15,7 +15,7 @@ import numpy as np
 from numpy import inf, nan, pi  # noqa: F401  (the examples use them)
 
 from fungrad.core import Tracer, bind, get_aval
-from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported
+from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, sum  # noqa: F401  (sum: the examples use it)
 from fungrad.prims import elementwise as ew
@@ -296,7 +296,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
     _not_supported("clip", "out", out)
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
-    a = _arr(a)
+    a = _numeric(a, "clip", "a")
     if lo is not None:
         a = ew.maximum(a, _arr(lo))
     if hi is not None:

@@ -36,8 +36,10 @@ def broadcast_shapes(name: str, avals) -> tuple:
 
 def elementwise_abstract_eval(name: str, ufunc):
     """Output aval of a ufunc: numpy's own promotion, numpy's own broadcasting."""
+    token = object()  # this primitive's own cache entries, whatever its name
+
     def abstract_eval(*avals):
-        key = (name,) + tuple((a.dtype, a.weak_type) for a in avals)
+        key = (token,) + tuple((a.dtype, a.weak_type) for a in avals)
         dtype = _result_dtypes.get(key)
         if dtype is None:
             if any(a.dtype.kind not in "biufc" for a in avals):  # object (None...), strings

@@ -19,7 +19,7 @@ gcd_p, gcd = elementwise("gcd", np.gcd, nondiff=True)
 lcm_p, lcm = elementwise("lcm", np.lcm, nondiff=True)
 shift_left_p, left_shift = elementwise("shift_left", np.left_shift, nondiff=True)
 shift_right_p, right_shift = elementwise("shift_right", np.right_shift, nondiff=True)
-population_count_p, bitwise_count = elementwise("population_count", np.bitwise_count,
+bitwise_count_p, bitwise_count = elementwise("bitwise_count", np.bitwise_count,
                                                 nondiff=True)
 signbit_p, signbit = elementwise("signbit", np.signbit, nondiff=True)
 spacing_p, spacing = elementwise("spacing", np.spacing, nondiff=True)
