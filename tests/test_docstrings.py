@@ -18,7 +18,13 @@ MODULES = [
     "fungrad.numpy", "fungrad.numpy.linalg", "fungrad.nn", "fungrad.tree_util", "fungrad.api",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
-]
+    "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",
+    "fungrad.scipy.optimize",
+] + [f"fungrad.scipy.stats.{family}" for family in (
+    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
+    "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
+    "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
+    "vonmises", "wrapcauchy")]
 
 # Pure re-export modules: everything public in them is API, wherever it is defined.
 REEXPORT_MODULES = ["fungrad", "fungrad.lax"]
