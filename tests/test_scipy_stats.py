@@ -195,3 +195,12 @@ def test_multinomial_and_truncnorm_tail():
                                                         [11.0, 31.0]), rtol=1e-9)
     assert np.all(np.isfinite(fungrad.vmap(fungrad.grad(
         lambda v: stats.truncnorm.logpdf(v, 30.0, 31.0)))(np.array([30.2, 30.7]))))
+
+
+def test_sem():
+    a = rand((4, 3), np.float64, 14)
+    for axis in (0, 1, None):
+        np.testing.assert_allclose(stats.sem(a, axis=axis), st.sem(a, axis=axis), rtol=1e-13)
+    np.testing.assert_allclose(stats.sem(a, ddof=0), st.sem(a, ddof=0), rtol=1e-13)
+    assert stats.sem(a.astype(np.float32)).dtype == np.float32
+    assert_derivatives(lambda v: stats.sem(v, axis=1), (a,))
