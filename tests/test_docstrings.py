@@ -24,7 +24,7 @@ MODULES = [
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
     "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
     "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
-    "vonmises", "wrapcauchy", "descriptive")]
+    "vonmises", "wrapcauchy", "descriptive", "kde")]
 
 # Pure re-export modules: everything public in them is API, wherever it is defined.
 REEXPORT_MODULES = ["fungrad", "fungrad.lax"]

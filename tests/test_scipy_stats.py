@@ -204,3 +204,19 @@ def test_sem():
     np.testing.assert_allclose(stats.sem(a, ddof=0), st.sem(a, ddof=0), rtol=1e-13)
     assert stats.sem(a.astype(np.float32)).dtype == np.float32
     assert_derivatives(lambda v: stats.sem(v, axis=1), (a,))
+
+
+def test_gaussian_kde_against_scipy():
+    rng = np.random.default_rng(15)
+    data, weights, points = rng.normal(size=(2, 30)), rng.uniform(size=30), rng.normal(size=(2, 5))
+    for bw in (None, "silverman", 0.3):
+        ours = stats.gaussian_kde(data, bw, weights)
+        theirs = st.gaussian_kde(data, bw, weights)
+        np.testing.assert_allclose(ours.evaluate(points), theirs.evaluate(points), rtol=1e-12)
+        np.testing.assert_allclose(ours.logpdf(points), theirs.logpdf(points), rtol=1e-12)
+    np.testing.assert_allclose(stats.gaussian_kde(data[0]).pdf(points[0]),
+                               st.gaussian_kde(data[0]).pdf(points[0]), rtol=1e-12)
+    assert_derivatives(lambda p: stats.gaussian_kde(data[0]).logpdf(p), (points[0],))
+    assert_derivatives(lambda d: stats.gaussian_kde(d, 0.5).logpdf(points[0]), (data[0, :6],))
+    with pytest.raises(ValueError, match="bw_method must be"):
+        stats.gaussian_kde(data, "wide")

@@ -12,3 +12,4 @@ from fungrad.scipy.stats import (  # noqa: F401
     pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
 )
 from fungrad.scipy.stats.descriptive import sem  # noqa: F401
+from fungrad.scipy.stats.kde import gaussian_kde  # noqa: F401
