@@ -220,3 +220,19 @@ def test_gaussian_kde_against_scipy():
     assert_derivatives(lambda d: stats.gaussian_kde(d, 0.5).logpdf(points[0]), (data[0, :6],))
     with pytest.raises(ValueError, match="bw_method must be"):
         stats.gaussian_kde(data, "wide")
+
+
+@pytest.mark.parametrize("method", ["average", "min", "max", "dense", "ordinal"])
+def test_rankdata(method):
+    a = np.array([[3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 5.0, 0.0], [1.0, 2.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(stats.rankdata(a, method), st.rankdata(a, method))
+    for axis in (0, 1):
+        np.testing.assert_array_equal(stats.rankdata(a, method, axis=axis),
+                                      st.rankdata(a, method, axis=axis))
+    np.testing.assert_array_equal(fungrad.jit(lambda v: stats.rankdata(v, method))(a[0]),
+                                  st.rankdata(a[0], method))
+
+
+def test_rankdata_bad_method():
+    with pytest.raises(ValueError, match="rankdata: method must be"):
+        stats.rankdata(np.ones(3), "median")
