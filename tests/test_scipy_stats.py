@@ -236,3 +236,13 @@ def test_rankdata(method):
 def test_rankdata_bad_method():
     with pytest.raises(ValueError, match="rankdata: method must be"):
         stats.rankdata(np.ones(3), "median")
+
+
+def test_mode():
+    a = np.array([[3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 0.0, 0.0], [1.0, 2.0, 1.0, 2.0]])
+    for axis in (0, 1, None):
+        for keepdims in (False, True):
+            ours = stats.mode(a, axis=axis, keepdims=keepdims)
+            theirs = st.mode(a, axis=axis, keepdims=keepdims)
+            np.testing.assert_array_equal(ours.mode, theirs.mode)
+            np.testing.assert_array_equal(ours.count, theirs.count)

@@ -11,5 +11,5 @@ from fungrad.scipy.stats import (  # noqa: F401
     gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
     pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
 )
-from fungrad.scipy.stats.descriptive import rankdata, sem  # noqa: F401
+from fungrad.scipy.stats.descriptive import ModeResult, mode, rankdata, sem  # noqa: F401
 from fungrad.scipy.stats.kde import gaussian_kde  # noqa: F401

@@ -1,4 +1,4 @@
-"""Descriptive statistics of ``jax.scipy.stats``: ``sem`` and ``rankdata``.
+"""Descriptive statistics of ``jax.scipy.stats``: ``sem``, ``rankdata`` and ``mode``.
 
 >>> round(float(sem(np.array([1.0, 2.0, 3.0, 4.0]))), 12)
 0.645497224368
@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import numpy as np  # noqa: F401  (the doctests use it)
 
@@ -68,3 +69,38 @@ def _ranks(a, method: str):
     n = a.shape[-1]  # ordinal: ties broken by position
     before = fnp.arange(n)[None, :] < fnp.arange(n)[:, None]
     return (less + fnp.sum((right == left) & before, axis=-1) + 1).astype(np.float64)
+
+
+class ModeResult(NamedTuple):
+    """What ``mode`` returns: the most frequent value and how often it occurs.
+
+    >>> ModeResult._fields
+    ('mode', 'count')
+    """
+    mode: Any
+    count: Any
+
+
+def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool = False):
+    """The most frequent value along ``axis`` (the smallest of equally frequent ones) and its
+    count, from pairwise comparisons.
+
+    >>> mode(np.array([3.0, 1.0, 3.0, 1.0, 2.0]))
+    ModeResult(mode=array(1.), count=array(2))
+    """
+    if nan_policy != "propagate":
+        raise NotImplementedError("mode: only nan_policy='propagate' is supported")
+    a = fnp.asarray(a)
+    if axis is None:
+        result = mode(fnp.reshape(a, (-1,)), 0)
+        if keepdims:  # every axis kept, of size 1
+            ones = (1,) * a.ndim
+            return ModeResult(fnp.reshape(result.mode, ones), fnp.reshape(result.count, ones))
+        return result
+    moved = fnp.moveaxis(a, axis, -1)
+    counts = fnp.sum(moved[..., :, None] == moved[..., None, :], axis=-1)
+    best = fnp.max(counts, axis=-1, keepdims=True)
+    value = fnp.min(fnp.where(counts == best, moved, np.inf), axis=-1, keepdims=True)
+    if keepdims:
+        return ModeResult(fnp.moveaxis(value, -1, axis), fnp.moveaxis(best, -1, axis))
+    return ModeResult(value[..., 0], best[..., 0])
