@@ -81,14 +81,24 @@ METHODS = {
     "gumbel_l.cdf": (stats.gumbel_l.cdf, st.gumbel_l.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
                      (0, 1, 2)),
     "vonmises.logpdf": (stats.vonmises.logpdf, st.vonmises.logpdf, [(-3, 3), (0.5, 5)], (0, 1)),
+    "nbinom.logpmf": (stats.nbinom.logpmf, st.nbinom.logpmf, [(0, 0), (1, 4), (0.1, 0.9)],
+                      (1, 2)),
+    "betabinom.logpmf": (stats.betabinom.logpmf, st.betabinom.logpmf,
+                         [(0, 0), (6, 6), (0.5, 3), (0.5, 3)], (2, 3)),
+    "wrapcauchy.logpdf": (stats.wrapcauchy.logpdf, st.wrapcauchy.logpdf, [(0.1, 6), (0.1, 0.9)],
+                          (0, 1)),
+    "gennorm.logpdf": (stats.gennorm.logpdf, st.gennorm.logpdf, [(0.2, 2), (1, 3)], (0, 1)),
+    "truncnorm.logpdf": (stats.truncnorm.logpdf, st.truncnorm.logpdf,
+                         [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)],
+                         (0, 1, 2, 3, 4)),
 }
-SHAPES = [(3, 1), (4,), (1, 4), (4,)]
+SHAPES = [(3, 1), (4,), (1, 4), (4,), (1, 1)]
 
 
 def make_args(name, domains, shapes, dtype=np.float64, seed=0):
     args = [rand(s, dtype, seed + i, lo, hi) for i, ((lo, hi), s) in
             enumerate(zip(domains, shapes))]
-    if name.startswith(("poisson", "geom", "binom")):  # counts
+    if name.startswith(("poisson", "geom", "binom", "nbinom", "betabinom")):  # counts
         args[0] = np.arange(np.prod(shapes[0])).reshape(shapes[0]).astype(dtype)
     if name.startswith("bernoulli"):
         args[0] = (np.arange(np.prod(shapes[0])).reshape(shapes[0]) % 3).astype(dtype)
@@ -170,3 +180,69 @@ def test_multivariate_normal_and_dirichlet():
                                rtol=1e-12)
     assert_derivatives(lambda al: stats.dirichlet.logpdf(p[:, 0], al), (alpha,))
     assert float(stats.dirichlet.logpdf(np.array([0.5, 0.6, 0.1]), alpha)) == -np.inf
+
+
+def test_multinomial_and_truncnorm_tail():
+    p = np.array([0.2, 0.3, 0.5])
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 6.0], [1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(stats.multinomial.logpmf(x[:2], 6, p),
+                               st.multinomial.logpmf(x[:2], 6, p), rtol=1e-12)
+    assert float(stats.multinomial.logpmf(x[2], 6, p)) == -np.inf
+    assert_derivatives(lambda q: stats.multinomial.logpmf(x[0], 6, q), (p,))
+    far = stats.truncnorm.logpdf(np.array([10.5, 30.5]), np.array([10.0, 30.0]),
+                                 np.array([11.0, 31.0]))
+    np.testing.assert_allclose(far, st.truncnorm.logpdf([10.5, 30.5], [10.0, 30.0],
+                                                        [11.0, 31.0]), rtol=1e-9)
+    assert np.all(np.isfinite(fungrad.vmap(fungrad.grad(
+        lambda v: stats.truncnorm.logpdf(v, 30.0, 31.0)))(np.array([30.2, 30.7]))))
+
+
+def test_sem():
+    a = rand((4, 3), np.float64, 14)
+    for axis in (0, 1, None):
+        np.testing.assert_allclose(stats.sem(a, axis=axis), st.sem(a, axis=axis), rtol=1e-13)
+    np.testing.assert_allclose(stats.sem(a, ddof=0), st.sem(a, ddof=0), rtol=1e-13)
+    assert stats.sem(a.astype(np.float32)).dtype == np.float32
+    assert_derivatives(lambda v: stats.sem(v, axis=1), (a,))
+
+
+def test_gaussian_kde_against_scipy():
+    rng = np.random.default_rng(15)
+    data, weights, points = rng.normal(size=(2, 30)), rng.uniform(size=30), rng.normal(size=(2, 5))
+    for bw in (None, "silverman", 0.3):
+        ours = stats.gaussian_kde(data, bw, weights)
+        theirs = st.gaussian_kde(data, bw, weights)
+        np.testing.assert_allclose(ours.evaluate(points), theirs.evaluate(points), rtol=1e-12)
+        np.testing.assert_allclose(ours.logpdf(points), theirs.logpdf(points), rtol=1e-12)
+    np.testing.assert_allclose(stats.gaussian_kde(data[0]).pdf(points[0]),
+                               st.gaussian_kde(data[0]).pdf(points[0]), rtol=1e-12)
+    assert_derivatives(lambda p: stats.gaussian_kde(data[0]).logpdf(p), (points[0],))
+    assert_derivatives(lambda d: stats.gaussian_kde(d, 0.5).logpdf(points[0]), (data[0, :6],))
+    with pytest.raises(ValueError, match="bw_method must be"):
+        stats.gaussian_kde(data, "wide")
+
+
+@pytest.mark.parametrize("method", ["average", "min", "max", "dense", "ordinal"])
+def test_rankdata(method):
+    a = np.array([[3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 5.0, 0.0], [1.0, 2.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(stats.rankdata(a, method), st.rankdata(a, method))
+    for axis in (0, 1):
+        np.testing.assert_array_equal(stats.rankdata(a, method, axis=axis),
+                                      st.rankdata(a, method, axis=axis))
+    np.testing.assert_array_equal(fungrad.jit(lambda v: stats.rankdata(v, method))(a[0]),
+                                  st.rankdata(a[0], method))
+
+
+def test_rankdata_bad_method():
+    with pytest.raises(ValueError, match="rankdata: method must be"):
+        stats.rankdata(np.ones(3), "median")
+
+
+def test_mode():
+    a = np.array([[3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 0.0, 0.0], [1.0, 2.0, 1.0, 2.0]])
+    for axis in (0, 1, None):
+        for keepdims in (False, True):
+            ours = stats.mode(a, axis=axis, keepdims=keepdims)
+            theirs = st.mode(a, axis=axis, keepdims=keepdims)
+            np.testing.assert_array_equal(ours.mode, theirs.mode)
+            np.testing.assert_array_equal(ours.count, theirs.count)

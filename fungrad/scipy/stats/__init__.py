@@ -7,6 +7,9 @@ and the parameters, differentiable in the variate and in the continuous paramete
 0.3989422804014327
 """
 from fungrad.scipy.stats import (  # noqa: F401
-    bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, gumbel_l, gumbel_r,
-    laplace, logistic, multivariate_normal, norm, pareto, poisson, t, uniform, vonmises,
+    bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom,
+    gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
+    pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
 )
+from fungrad.scipy.stats.descriptive import ModeResult, mode, rankdata, sem  # noqa: F401
+from fungrad.scipy.stats.kde import gaussian_kde  # noqa: F401
