@@ -106,6 +106,9 @@ from fungrad.numpy.sets import (  # noqa: F401,A004
 from fungrad.numpy.npyio import (  # noqa: F401,A004
     load, save, savez,
 )
+from fungrad.numpy.vectorizing import (  # noqa: F401,A004
+    apply_along_axis, apply_over_axes, vectorize,
+)
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
 from fungrad.numpy import _methods  # noqa: E402,F401
