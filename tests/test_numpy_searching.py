@@ -160,3 +160,43 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="choose: a must be integers"):
         fnp.choose(np.ones(2), [np.ones(2)])
     assert fnp.diff(np.array([1.0, 3.0])).tolist() == [2.0]  # fine after the errors
+
+
+def test_bincount():
+    x = np.array([0, 1, 1, 3, 1])
+    w = np.array([0.5, 1.0, 2.0, -1.0, 0.25])
+    assert_same_as_numpy(fnp.bincount(x), np.bincount(x))
+    assert_same_as_numpy(fnp.bincount(x, minlength=6), np.bincount(x, minlength=6))
+    assert_same_as_numpy(fnp.bincount(x, w), np.bincount(x, w))
+    assert_same_as_numpy(fnp.bincount(x.astype(np.int32), w.astype(np.float32)),
+                         np.bincount(x.astype(np.int32), w.astype(np.float32)))
+    assert_same_as_numpy(fnp.bincount(np.zeros(0, np.int64)), np.bincount(np.zeros(0, int)))
+    got = fungrad.jit(lambda x, w: fnp.bincount(x, w, length=3))(x, w)
+    assert_same_as_numpy(got, np.bincount(x, w)[:3])
+    batched = fungrad.vmap(lambda r: fnp.bincount(r, length=4))(np.stack([x, x[::-1]]))
+    assert_same_as_numpy(batched[1], np.bincount(x[::-1], minlength=4))
+    assert_derivatives(lambda w: fnp.bincount(x, w), (w,))
+    with pytest.raises(TypeError, match="bincount: the result's length"):
+        fungrad.jit(fnp.bincount)(x)
+    with pytest.raises(ValueError, match="bincount: x must be non-negative"):
+        fnp.bincount(np.array([-1, 2]))
+    with pytest.raises(TypeError, match="bincount: x must be a 1-D array"):
+        fnp.bincount(np.ones(3))
+
+
+@pytest.mark.parametrize("axis", [0, 1, None])
+def test_put_along_axis(axis):
+    a = np.arange(6.0).reshape(2, 3)
+    idx = np.array([[2, 0, 1], [1, 0, 2]]) if axis is not None else np.array([4, 0])
+    idx = idx[:1] if axis == 0 else idx
+    idx = np.array([[1, 0, 1]]) if axis == 0 else idx
+    want = a.copy()
+    np.put_along_axis(want, idx, -5.0, axis)
+    assert_same_as_numpy(fnp.put_along_axis(a, idx, -5.0, axis, inplace=False), want)
+    assert_same_as_numpy(fungrad.jit(lambda a, v: fnp.put_along_axis(a, idx, v, axis,
+                                                                     inplace=False))(a, -5.0),
+                         want)
+    assert_derivatives(lambda a, v: fnp.put_along_axis(a, idx, v, axis, inplace=False),
+                       (a, np.array(1.5)))
+    with pytest.raises(NotImplementedError, match="inplace=False"):
+        fnp.put_along_axis(a, idx, 1.0, axis)

@@ -64,7 +64,7 @@ from fungrad.numpy.rearranging import (  # noqa: F401,A004
     flip, fliplr, flipud, pad, roll, rot90,
 )
 from fungrad.numpy.indexing import (  # noqa: F401,A004
-    diagonal, take, take_along_axis,
+    diagonal, put_along_axis, take, take_along_axis,
 )
 from fungrad.numpy.sorting import (  # noqa: F401,A004
     argpartition, argsort, lexsort, partition, sort,
@@ -83,7 +83,8 @@ from fungrad.numpy.einsums import (  # noqa: F401,A004
     einsum, einsum_path,
 )
 from fungrad.numpy.searching import (  # noqa: F401,A004
-    argwhere, choose, compress, digitize, extract, flatnonzero, nonzero, searchsorted, select,
+    argwhere, bincount, choose, compress, digitize, extract, flatnonzero, nonzero,
+    searchsorted, select,
 )
 from fungrad.numpy.differences import (  # noqa: F401,A004
     diff, ediff1d, gradient, interp, trapezoid,
@@ -110,6 +111,9 @@ from fungrad.numpy.sets import (  # noqa: F401,A004
 )
 from fungrad.numpy.npyio import (  # noqa: F401,A004
     load, save, savez,
+)
+from fungrad.numpy.vectorizing import (  # noqa: F401,A004
+    apply_along_axis, apply_over_axes, vectorize,
 )
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import

@@ -10,7 +10,7 @@ from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _not_supported, _shape, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
-from fungrad.numpy.shapes import ravel
+from fungrad.numpy.shapes import broadcast_to, ravel, reshape
 from fungrad.numpy.ufuncs import divide, maximum, minimum, multiply, negative, power
 from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
@@ -44,14 +44,21 @@ def take_along_axis(arr, indices, axis: int | None):
     array([[0., 1.],
            [0., 1.]])
     """
+    a, grids = _along_axis(arr, indices, axis, "take_along_axis")
+    return st.gather(a, *grids, indexer=Indexer([ARRAY] * len(grids)))
+
+
+def _along_axis(arr, indices, axis, func: str):
+    """``arr`` (flattened if ``axis`` is None) and one index array per axis: ``indices``
+    along ``axis``, broadcast aranges along the others."""
     a = _arr(arr)
     idx = _arr(indices)
     if axis is None:
         a, axis = ravel(a), 0
     nd = _ndim(a)
-    axis = _axis(axis, nd, "take_along_axis")
+    axis = _axis(axis, nd, func)
     if _ndim(idx) != nd:
-        raise ValueError(f"take_along_axis: indices {get_aval(idx).str_short()} and arr "
+        raise ValueError(f"{func}: indices {get_aval(idx).str_short()} and arr "
                          f"{get_aval(a).str_short()} must have the same number of dimensions")
     out_shape = np.broadcast_shapes(
         tuple(d if i != axis else 1 for i, d in enumerate(_shape(a))),
@@ -64,7 +71,7 @@ def take_along_axis(arr, indices, axis: int | None):
             shp = [1] * nd
             shp[i] = out_shape[i]
             grids.append(np.arange(out_shape[i]).reshape(shp))
-    return st.gather(a, *grids, indexer=Indexer([ARRAY] * nd))
+    return a, grids
 
 
 def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
@@ -277,3 +284,26 @@ class _IndexUpdateHelper:
 
     def __getitem__(self, idx):
         return _IndexUpdateRef(self.x, idx)
+
+
+def put_along_axis(arr, indices, values, axis: int | None, inplace: bool = True, *,
+                   mode=None):
+    """numpy.put_along_axis as JAX has it: arrays are immutable, so pass ``inplace=False``
+    and use the returned copy. Differentiable in ``arr`` and ``values``.
+
+    >>> put_along_axis(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, axis=1, inplace=False)
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    if inplace:
+        raise NotImplementedError("fungrad.numpy.put_along_axis: arrays are immutable; call "
+                                  "it with inplace=False and use the result, as in JAX")
+    _not_supported("put_along_axis", "mode", mode)
+    shape = _shape(_arr(arr))
+    a, grids = _along_axis(arr, indices, axis, "put_along_axis")
+    nd = len(grids)
+    full = np.broadcast_shapes(*[np.shape(g) if not isinstance(g, Tracer) else _shape(g)
+                                 for g in grids])
+    v = broadcast_to(astype(_arr(values), _dtype(a)), full)
+    out = st.scatter(a, v, *grids, indexer=Indexer([ARRAY] * nd))
+    return reshape(out, shape) if _ndim(out) != len(shape) else out

@@ -250,3 +250,38 @@ def extract(condition, arr, *, size: int | None = None, fill_value=0):
     """
     return compress(ew.ne(ravel(_arr(condition)), 0), ravel(_arr(arr)), size=size,
                     fill_value=fill_value)
+
+
+def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
+    """numpy.bincount: how often each non-negative integer occurs (or the sum of its
+    ``weights``, differentiable in them). Under tracing give ``length`` (JAX's argument):
+    values at or past it are dropped.
+
+    >>> bincount(np.array([0, 1, 1, 3]))
+    array([1, 2, 0, 1])
+    >>> bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]), length=3)
+    array([0.5, 3. , 0. ])
+    """
+    x = _arr(x)
+    if _ndim(x) != 1 or _dtype(x).kind not in "biu":
+        raise TypeError(f"fungrad.numpy.bincount: x must be a 1-D array of non-negative "
+                        f"integers, got {get_aval(x).str_short()}")
+    if not isinstance(x, Tracer):
+        if np.any(np.asarray(x) < 0):
+            raise ValueError("fungrad.numpy.bincount: x must be non-negative")
+        if length is None:
+            length = builtins.max(int(np.max(x, initial=-1)) + 1, minlength)
+    elif length is None:
+        raise TypeError("fungrad.numpy.bincount: the result's length depends on the values "
+                        "of a traced x; pass length= as in JAX")
+    hits = ew.eq(expand_dims(x, -1), np.arange(length))  # one row per element of x
+    if weights is None:
+        return sum(astype(hits, np.int64), axis=0)
+    w = _arr(weights)
+    if _shape(w) != _shape(x):
+        raise ValueError(f"fungrad.numpy.bincount: weights {get_aval(w).str_short()} must "
+                         f"have the shape of x {get_aval(x).str_short()}")
+    if _dtype(w).kind != "c":  # numpy sums the weights in float64
+        w = astype(w, np.float64)
+    zero = np.zeros((), _dtype(w))
+    return sum(ew.select(hits, expand_dims(w, -1), zero), axis=0)
