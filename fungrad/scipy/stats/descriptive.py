@@ -86,7 +86,7 @@ def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool 
     count, from pairwise comparisons.
 
     >>> mode(np.array([3.0, 1.0, 3.0, 1.0, 2.0]))
-    ModeResult(mode=array(1.), count=array(2))
+    ModeResult(mode=np.float64(1.0), count=np.int64(2))
     """
     if nan_policy != "propagate":
         raise NotImplementedError("mode: only nan_policy='propagate' is supported")
