@@ -194,7 +194,8 @@ OPS: list[Op] = [
     Op("cumsum", 1, fnp.cumsum, np.cumsum, True, lambda s: True, _axis_param),
     Op("softmax", 1, nn.softmax, _np_softmax, True, _nonempty_nd, _axis_param),
     Op("logsumexp", 1, nn.logsumexp, _np_logsumexp, True, _nonempty_nd, _axis_param),
-    Op("norm", 1, fnp.linalg.norm, np.linalg.norm, True, lambda s: True),
+    # not differentiable at 0, which empty and all-zero operands reach exactly
+    Op("norm", 1, fnp.linalg.norm, np.linalg.norm, False, lambda s: True),
     # structure
     Op("reshape", 1, lambda x, newshape: fnp.reshape(x, newshape),
        lambda x, newshape: np.reshape(x, newshape), True, lambda s: True, _reshape_params),
