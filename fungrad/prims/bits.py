@@ -14,6 +14,7 @@ import numpy as np
 
 from fungrad.core import ShapedArray, bind, value_aval
 from fungrad.prims.elementwise import elementwise
+from fungrad.prims.numeric import nextafter, nextafter_p  # noqa: F401  (lax's names)
 from fungrad.prims.rules import primitive
 
 
@@ -113,7 +114,7 @@ shift_right_logical_p, shift_right_logical = elementwise(
 population_count_p, population_count = elementwise("population_count",
                                                    _population_count_impl, nondiff=True)
 clz_p, clz = elementwise("clz", _clz_impl, nondiff=True)
-nextafter_p, nextafter = elementwise("nextafter", np.nextafter, nondiff=True)
+# nextafter is fungrad.prims.numeric's (numpy.nextafter), the one primitive lax exposes too
 
 
 # ----------------------------------------------------------------------------- bitcast

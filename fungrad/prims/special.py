@@ -63,7 +63,8 @@ def _horner(x, coefficients):
     dtype = x.dtype
     p = np.full_like(x, coefficients[0])
     for c in coefficients[1:]:
-        p = p * x + dtype.type(c)
+        p *= x
+        p += dtype.type(c)
     return p
 
 
@@ -187,34 +188,40 @@ _ERF_INV64_TAIL = (
     1.0103004648645343977, 4.8499064014085844221)
 
 
-def _erf_inv32(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = -np.log1p(-x * x)
-        central = w < np.float32(5)
-        t = np.where(central, w - np.float32(2.5), np.sqrt(w) - np.float32(3))
-        p = np.where(central, _horner_fma32(t, _ERF_INV32_CENTRAL),
-                     _horner_fma32(t, _ERF_INV32_TAIL))
-        return np.where(np.abs(x) == 1, x * np.float32(np.inf), p * x)
+_ERF_INV_CHUNK = 1 << 15  # elements per pass: the Horner steps then run in cache
 
 
-def _erf_inv64(x: np.ndarray) -> np.ndarray:
+def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
+    """erf_inv of a flat float32/float64 chunk into ``out``: the central polynomial for all,
+    then each tail polynomial only where it applies (a million-sample draw has few tails)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = -np.log1p(-x * x)
-        central, middle = w < 6.25, w < 16.0
-        root = np.sqrt(w)
-        p = np.where(central, _horner(w - 3.125, _ERF_INV64_CENTRAL),
-                     np.where(middle, _horner(root - 3.25, _ERF_INV64_MIDDLE),
-                              _horner(root - 5.0, _ERF_INV64_TAIL)))
-        return np.where(np.abs(x) == 1, x * np.inf, p * x)
+        w = -np.log1p(-(x * x))
+        if x.dtype == np.float32:
+            horner, branches = _horner_fma32, ((5.0, _ERF_INV32_TAIL, 3.0),)
+            p = horner(w - np.float32(2.5), _ERF_INV32_CENTRAL)
+        else:
+            horner = _horner
+            branches = ((6.25, _ERF_INV64_MIDDLE, 3.25), (16.0, _ERF_INV64_TAIL, 5.0))
+            p = horner(w - 3.125, _ERF_INV64_CENTRAL)
+        for threshold, coefficients, shift in branches:
+            tail = np.flatnonzero(~(w < threshold))  # NaN w (|x| > 1) goes here too
+            if tail.size:
+                p[tail] = horner(np.sqrt(w[tail]) - w.dtype.type(shift), coefficients)
+        np.multiply(p, x, out=out)
+        ends = np.flatnonzero(np.abs(x) == 1)
+        out[ends] = x[ends] * np.inf
 
 
 def _erf_inv_impl(x):
     x = _as_float("erf_inv", x)
-    if x.dtype == np.float64:
-        return _erf_inv64(x)
-    if x.dtype == np.float32:
-        return _erf_inv32(x)
-    return _erf_inv32(x.astype(np.float32)).astype(x.dtype)
+    if x.dtype not in (np.float32, np.float64):  # float16: XLA's float32 algorithm
+        return _erf_inv_impl(x.astype(np.float32)).astype(x.dtype)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.size, x.dtype)
+    for start in range(0, flat.size, _ERF_INV_CHUNK):
+        stop = start + _ERF_INV_CHUNK
+        _erf_inv_chunk(flat[start:stop], out[start:stop])
+    return out.reshape(x.shape)
 
 
 erf_inv_p = primitive("erf_inv", _erf_inv_impl, _float_abstract("erf_inv"))

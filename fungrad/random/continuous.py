@@ -23,7 +23,7 @@ import fungrad.numpy as fnp
 from fungrad.core import get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
-from fungrad.random import _special
+from fungrad.prims import numeric
 from fungrad.random.keys import canonical_shape, check_key
 
 __all__ = ["uniform", "normal", "truncated_normal", "exponential", "laplace", "logistic",
@@ -156,7 +156,7 @@ def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0.0, maxval=1.0) 
 def normal_floats(data, shape: tuple, dtype: np.dtype):
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
     u = uniform_floats(data, shape, dtype, lo, np.array(1.0, dtype))
-    return fnp.multiply(dtype.type(math.sqrt(2)), _special.erf_inv(u))
+    return fnp.multiply(dtype.type(math.sqrt(2)), special.erf_inv(u))
 
 
 def normal(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -194,10 +194,10 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     a = special.erf(lower * inv_sqrt2)
     b = special.erf(upper * inv_sqrt2)
     u = uniform_floats(data, shape, dtype, a, b)
-    out = sqrt2 * _special.erf_inv(u)
+    out = sqrt2 * special.erf_inv(u)
     # the open interval: clip to the floats just inside the bounds
-    lo = _special.nextafter(lower, dtype.type(np.inf))
-    hi = _special.nextafter(upper, dtype.type(-np.inf))
+    lo = numeric.nextafter(lower, dtype.type(np.inf))
+    hi = numeric.nextafter(upper, dtype.type(-np.inf))
     return fnp.clip(out, lo, hi)
 
 

@@ -22,10 +22,10 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims import random_bits as rb
+from fungrad.prims import special
 from fungrad.prims.elementwise import div, exp, mul
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims.structural import broadcast_to
-from fungrad.random import _special
 from fungrad.random.continuous import (
     cast, float_dtype, normal_floats, prepare, result_shape, shape_of,
 )
@@ -47,7 +47,7 @@ def _unit(keys, dtype):
 def _normal(keys, dtype):
     lo = np.nextafter(dtype.type(-1), dtype.type(0))
     u = np.maximum(lo, _unit(keys, dtype) * dtype.type(2) + lo)  # the span is exactly 2
-    return dtype.type(math.sqrt(2)) * _special._erf_inv_impl(u)
+    return dtype.type(math.sqrt(2)) * special._erf_inv_impl(u)
 
 
 def _split(keys, num: int):
