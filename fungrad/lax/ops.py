@@ -3,7 +3,10 @@
 Where JAX's lax asks for operands of one dtype, fungrad accepts what numpy would combine
 (numpy's promotion and broadcasting); where lax's meaning differs from numpy's, lax's is
 kept: ``div`` of integers rounds toward zero, ``rem`` takes the dividend's sign, ``round``
-rounds halves away from zero by default.
+rounds halves away from zero by default. Python-scalar operands stay weakly typed, as in
+JAX: ``lax.mul(2.0, 3.0)`` is the Python float ``6.0``, so ``lax.sin(2.0) * x_f32`` stays
+float32 eagerly, traced and under ``jit`` alike (fungrad.numpy's functions return numpy's
+strong float64 there instead, as numpy does).
 
 >>> import numpy as np
 >>> from fungrad import lax
@@ -39,7 +42,7 @@ def add(x: Array, y: Array) -> Array:
     """``x + y``.
 
     >>> add(1.0, 2.0)
-    np.float64(3.0)
+    3.0
     """
     return ew.add(x, y)
 
@@ -48,7 +51,7 @@ def sub(x: Array, y: Array) -> Array:
     """``x - y``.
 
     >>> sub(1.0, 2.0)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.sub(x, y)
 
@@ -57,7 +60,7 @@ def mul(x: Array, y: Array) -> Array:
     """``x * y``.
 
     >>> mul(3.0, 2.0)
-    np.float64(6.0)
+    6.0
     """
     return ew.mul(x, y)
 
@@ -67,7 +70,7 @@ def div(x: Array, y: Array) -> Array:
 
     >>> import numpy as np
     >>> div(np.array([-7, 7]), 2), div(1.0, 4.0)
-    (array([-3,  3]), np.float64(0.25))
+    (array([-3,  3]), 0.25)
     """
     xd, yd = get_aval(x).dtype, get_aval(y).dtype
     if xd.kind in "iub" and yd.kind in "iub":
@@ -84,7 +87,7 @@ def rem(x: Array, y: Array) -> Array:
     """The remainder of ``div``: the sign of ``x`` (C's ``fmod``, not Python's ``%``).
 
     >>> rem(-7.0, 2.0)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.fmod(x, y)
 
@@ -93,7 +96,7 @@ def pow(x: Array, y: Array) -> Array:  # noqa: A001
     """``x ** y``.
 
     >>> pow(2.0, 3.0)
-    np.float64(8.0)
+    8.0
     """
     return ew.power(x, y)
 
@@ -114,7 +117,7 @@ def max(x: Array, y: Array) -> Array:  # noqa: A001
     """The elementwise maximum (NaN if either is NaN); ties share the derivative.
 
     >>> max(1.0, 2.0)
-    np.float64(2.0)
+    2.0
     """
     return ew.maximum(x, y)
 
@@ -123,7 +126,7 @@ def min(x: Array, y: Array) -> Array:  # noqa: A001
     """The elementwise minimum (NaN if either is NaN); ties share the derivative.
 
     >>> min(1.0, 2.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.minimum(x, y)
 
@@ -132,7 +135,7 @@ def neg(x: Array) -> Array:
     """``-x``.
 
     >>> neg(2.0)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.neg(x)
 
@@ -141,7 +144,7 @@ def abs(x: Array) -> Array:  # noqa: A001
     """``|x|``.
 
     >>> abs(-2.0)
-    np.float64(2.0)
+    2.0
     """
     return ew.absolute(x)
 
@@ -150,7 +153,7 @@ def sign(x: Array) -> Array:
     """-1, 0 or 1 by the sign of ``x``.
 
     >>> sign(-2.0)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.sign(x)
 
@@ -159,7 +162,7 @@ def square(x: Array) -> Array:
     """``x * x``.
 
     >>> square(3.0)
-    np.float64(9.0)
+    9.0
     """
     return ew.square(x)
 
@@ -168,7 +171,7 @@ def reciprocal(x: Array) -> Array:
     """``1 / x``.
 
     >>> reciprocal(4.0)
-    np.float64(0.25)
+    0.25
     """
     return ew.reciprocal(x)
 
@@ -213,7 +216,7 @@ def floor(x: Array) -> Array:
     """The largest integer not above ``x``.
 
     >>> floor(-1.5)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.floor(x)
 
@@ -222,7 +225,7 @@ def ceil(x: Array) -> Array:
     """The smallest integer not below ``x``.
 
     >>> ceil(-1.5)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.ceil(x)
 
@@ -241,7 +244,7 @@ def nextafter(x1: Array, x2: Array) -> Array:
     """The next representable number after ``x1`` in the direction of ``x2``.
 
     >>> nextafter(1.0, 2.0) > 1.0
-    np.True_
+    True
     """
     return bits.nextafter(x1, x2)
 
@@ -251,7 +254,7 @@ def exp(x: Array) -> Array:
     """``e ** x``.
 
     >>> exp(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.exp(x)
 
@@ -260,7 +263,7 @@ def exp2(x: Array) -> Array:
     """``2 ** x``.
 
     >>> exp2(3.0)
-    np.float64(8.0)
+    8.0
     """
     return ew.exp2(x)
 
@@ -269,7 +272,7 @@ def expm1(x: Array) -> Array:
     """``e ** x - 1``, accurate near 0.
 
     >>> expm1(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.expm1(x)
 
@@ -278,7 +281,7 @@ def log(x: Array) -> Array:
     """The natural logarithm.
 
     >>> log(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.log(x)
 
@@ -287,7 +290,7 @@ def log1p(x: Array) -> Array:
     """``log(1 + x)``, accurate near 0.
 
     >>> log1p(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.log1p(x)
 
@@ -296,7 +299,7 @@ def logistic(x: Array) -> Array:
     """The logistic sigmoid ``1 / (1 + e ** -x)``.
 
     >>> logistic(0.0)
-    np.float64(0.5)
+    0.5
     """
     return ew.logistic(x)
 
@@ -305,7 +308,7 @@ def sqrt(x: Array) -> Array:
     """The square root.
 
     >>> sqrt(4.0)
-    np.float64(2.0)
+    2.0
     """
     return ew.sqrt(x)
 
@@ -314,7 +317,7 @@ def rsqrt(x: Array) -> Array:
     """``1 / sqrt(x)``.
 
     >>> rsqrt(4.0)
-    np.float64(0.5)
+    0.5
     """
     return ew.reciprocal(ew.sqrt(x))
 
@@ -323,7 +326,7 @@ def cbrt(x: Array) -> Array:
     """The real cube root.
 
     >>> cbrt(-8.0)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.cbrt(x)
 
@@ -332,7 +335,7 @@ def sin(x: Array) -> Array:
     """The sine.
 
     >>> sin(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.sin(x)
 
@@ -341,7 +344,7 @@ def cos(x: Array) -> Array:
     """The cosine.
 
     >>> cos(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.cos(x)
 
@@ -350,7 +353,7 @@ def tan(x: Array) -> Array:
     """The tangent.
 
     >>> tan(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.tan(x)
 
@@ -359,7 +362,7 @@ def asin(x: Array) -> Array:
     """The inverse sine.
 
     >>> asin(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arcsin(x)
 
@@ -368,7 +371,7 @@ def acos(x: Array) -> Array:
     """The inverse cosine.
 
     >>> acos(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arccos(x)
 
@@ -377,7 +380,7 @@ def atan(x: Array) -> Array:
     """The inverse tangent.
 
     >>> atan(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arctan(x)
 
@@ -386,7 +389,7 @@ def atan2(x: Array, y: Array) -> Array:
     """The angle of the point ``(y, x)``: ``atan(x / y)`` in the right quadrant.
 
     >>> atan2(1.0, 1.0) * 4
-    np.float64(3.141592653589793)
+    3.141592653589793
     """
     return ew.arctan2(x, y)
 
@@ -395,7 +398,7 @@ def sinh(x: Array) -> Array:
     """The hyperbolic sine.
 
     >>> sinh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.sinh(x)
 
@@ -404,7 +407,7 @@ def cosh(x: Array) -> Array:
     """The hyperbolic cosine.
 
     >>> cosh(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.cosh(x)
 
@@ -413,7 +416,7 @@ def tanh(x: Array) -> Array:
     """The hyperbolic tangent.
 
     >>> tanh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.tanh(x)
 
@@ -422,7 +425,7 @@ def asinh(x: Array) -> Array:
     """The inverse hyperbolic sine.
 
     >>> asinh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arcsinh(x)
 
@@ -431,7 +434,7 @@ def acosh(x: Array) -> Array:
     """The inverse hyperbolic cosine.
 
     >>> acosh(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arccosh(x)
 
@@ -440,7 +443,7 @@ def atanh(x: Array) -> Array:
     """The inverse hyperbolic tangent.
 
     >>> atanh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arctanh(x)
 
@@ -450,7 +453,7 @@ def eq(x: Array, y: Array) -> Array:
     """``x == y``.
 
     >>> eq(1.0, 1.0)
-    np.True_
+    True
     """
     return ew.eq(x, y)
 
@@ -459,7 +462,7 @@ def ne(x: Array, y: Array) -> Array:
     """``x != y``.
 
     >>> ne(1.0, 1.0)
-    np.False_
+    False
     """
     return ew.ne(x, y)
 
@@ -468,7 +471,7 @@ def lt(x: Array, y: Array) -> Array:
     """``x < y``.
 
     >>> lt(1.0, 2.0)
-    np.True_
+    True
     """
     return ew.lt(x, y)
 
@@ -477,7 +480,7 @@ def le(x: Array, y: Array) -> Array:
     """``x <= y``.
 
     >>> le(2.0, 2.0)
-    np.True_
+    True
     """
     return ew.le(x, y)
 
@@ -486,7 +489,7 @@ def gt(x: Array, y: Array) -> Array:
     """``x > y``.
 
     >>> gt(1.0, 2.0)
-    np.False_
+    False
     """
     return ew.gt(x, y)
 
@@ -495,7 +498,7 @@ def ge(x: Array, y: Array) -> Array:
     """``x >= y``.
 
     >>> ge(1.0, 2.0)
-    np.False_
+    False
     """
     return ew.ge(x, y)
 

@@ -15,7 +15,7 @@ import numpy as np
 from numpy import inf, nan, pi  # noqa: F401  (the examples use them)
 
 from fungrad.core import Tracer, bind, get_aval
-from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric
+from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric, _strong
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, sum  # noqa: F401  (sum: the examples use it)
 from fungrad.prims import elementwise as ew
@@ -27,7 +27,7 @@ def _unary(name: str, fn: Callable, *, differentiable: bool = True,
            example: str | None = None) -> Callable[[Any], Any]:
     """The numpy function ``name``: the primitive function ``fn`` on one operand."""
     def f(x, /):
-        return fn(_arr(x))
+        return _strong(fn(_arr(x)))
     x = example or ("0.5" if differentiable else "2.5")
     what = "elementwise and differentiable" if differentiable else \
         "elementwise; its derivative is zero"
@@ -39,7 +39,7 @@ def _unary(name: str, fn: Callable, *, differentiable: bool = True,
 def _binary(name: str, fn: Callable, *, differentiable: bool = True) -> Callable[[Any, Any], Any]:
     """The numpy function ``name``: the primitive function ``fn`` on two broadcast operands."""
     def f(x1, x2, /):
-        return fn(_arr(x1), _arr(x2))
+        return _strong(fn(_arr(x1), _arr(x2)))
     what, x = ("elementwise with broadcasting, differentiable in both arguments", "3.0, 2.0") \
         if differentiable else ("elementwise with broadcasting; its derivative is zero", "3, 2")
     f.__name__ = f.__qualname__ = name
@@ -144,6 +144,11 @@ def positive(x, /):
     >>> positive(-1.0)
     np.float64(-1.0)
     """
+    return _strong(_positive(x))
+
+
+def _positive(x):
+    """``+x``, weakly typed for a Python scalar (the unary ``+`` operator's form)."""
     x = _arr(x)
     if _dtype(x) == np.bool_:  # as numpy: no unary + on booleans (add would give an int)
         raise TypeError("fungrad.numpy.positive does not support boolean operands (got "
@@ -160,7 +165,7 @@ def fabs(x, /):
     >>> fungrad.grad(lambda x: sum(fabs(x)))(np.array([-3.0, 2.0]))
     array([-1.,  1.])
     """
-    return ew.absolute(_float_result(_arr(x), np.fabs))
+    return _strong(ew.absolute(_float_result(_arr(x), np.fabs)))
 
 
 def power(x1, x2, /):
@@ -170,6 +175,11 @@ def power(x1, x2, /):
     >>> power(2.0, 3)
     np.float64(8.0)
     """
+    return _strong(_power(x1, x2))
+
+
+def _power(x1, x2):
+    """``x1 ** x2``, weakly typed for Python-scalar operands (the ``**`` operator's form)."""
     x1, x2 = _arr(x1), _arr(x2)
     if type(x2) is int and isinstance(x1, Tracer) and _dtype(x1).kind in "fc":
         return ew.integer_pow(x1, x2)
@@ -219,7 +229,7 @@ def deg2rad(x, /):
     >>> deg2rad(np.array([0, 90, 180])) / pi
     array([0. , 0.5, 1. ])
     """
-    return ew.mul(_float_result(_arr(x), np.deg2rad), math.pi / 180.0)
+    return _strong(ew.mul(_float_result(_arr(x), np.deg2rad), math.pi / 180.0))
 
 
 radians = deg2rad
@@ -234,7 +244,7 @@ def rad2deg(x, /):
     >>> fungrad.grad(rad2deg)(1.0) == 180.0 / pi
     np.True_
     """
-    return ew.mul(_float_result(_arr(x), np.rad2deg), 180.0 / math.pi)
+    return _strong(ew.mul(_float_result(_arr(x), np.rad2deg), 180.0 / math.pi))
 
 
 degrees = rad2deg
@@ -255,18 +265,18 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
     a = _arr(a)
     kind = _dtype(a).kind
     if kind in "iu" and decimals >= 0:  # integers stay integers, as in numpy
-        return a
+        return _strong(a)
     if decimals == 0:
-        return ew.rint(a)
+        return _strong(ew.rint(a))
     if kind == "b":
         raise TypeError(f"fungrad.numpy.round: decimals={decimals} is not supported for "
                         "boolean arrays (numpy cannot cast the result back to bool)")
     if decimals > 0:
         scale = 10.0 ** decimals
-        return ew.div(ew.rint(ew.mul(a, scale)), scale)
+        return _strong(ew.div(ew.rint(ew.mul(a, scale)), scale))
     scale = 10.0 ** -decimals  # as numpy: divide by an exact power of ten, then multiply
     out = ew.mul(ew.rint(ew.div(a, scale)), scale)
-    return ew.convert_element_type(out, _dtype(a)) if kind in "iu" else out
+    return _strong(ew.convert_element_type(out, _dtype(a)) if kind in "iu" else out)
 
 
 around = round
@@ -301,7 +311,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
         a = ew.maximum(a, _arr(lo))
     if hi is not None:
         a = ew.minimum(a, _arr(hi))
-    return a
+    return _strong(a)
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
@@ -412,7 +422,7 @@ def modf(x, /):
     (x,), dtype = _in_result_dtype(lambda a: np.modf(a)[0], _arr(x))
     whole = ew.trunc(x)
     frac = ew.select(ew.isinf(x), copysign(np.zeros((), dtype), x), ew.sub(x, whole))
-    return frac, whole
+    return _strong((frac, whole))
 
 
 def divmod(x1, x2, /):  # noqa: A001
@@ -431,7 +441,7 @@ def isneginf(x, /):
     array([ True, False, False])
     """
     x = _arr(x)
-    return ew.logical_and(ew.isinf(x), nu.signbit(x))
+    return _strong(ew.logical_and(ew.isinf(x), nu.signbit(x)))
 
 
 def isposinf(x, /):
@@ -441,7 +451,7 @@ def isposinf(x, /):
     array([False,  True, False])
     """
     x = _arr(x)
-    return ew.logical_and(ew.isinf(x), ew.logical_not(nu.signbit(x)))
+    return _strong(ew.logical_and(ew.isinf(x), ew.logical_not(nu.signbit(x))))
 
 
 def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
