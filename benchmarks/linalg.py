@@ -1,6 +1,6 @@
 """Reverse-mode cost of the matrix factorizations, as a ratio to the forward call.
 
-    /opt/jaxenv/bin/python benchmarks/linalg.py [--n 200] [--repeat 7]
+    /opt/jaxenv/bin/python benchmarks/linalg.py [--n 200] [--repeat 7] [--ops cholesky,svd]
 
 For cholesky, eigh, svd and solve on an n x n float64 matrix (default 200), each library
 times the forward call and ``value_and_grad`` of a scalar loss that reads every output
@@ -56,6 +56,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--ops", default="cholesky,eigh,svd,solve",
+                        help="comma-separated subset of cholesky,eigh,svd,solve")
     args = parser.parse_args(argv)
     spd, a, b, weights = problems(args.n)
     inputs = {"cholesky": (spd,), "eigh": (spd,), "svd": (a,), "solve": (a, b)}
@@ -73,7 +75,7 @@ def main(argv=None):
         print("note: jax is not installed; fungrad only")
 
     rows = []
-    for op in ("cholesky", "eigh", "svd", "solve"):
+    for op in args.ops.split(","):
         cands, grads = [], {}
         for name, (lib, np_, convert, sync) in libs.items():
             loss_fns, forwards = losses(np_, np_.linalg, {k: convert(v) for k, v in

@@ -337,32 +337,52 @@ def _triangular_solve_abstract(a, b, lower, transpose_a, conjugate_a, unit_diago
     return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
 
 
+_TRIANGULAR_BLOCK = 32  # diagonal blocks this size are inverted; the rest is matmul
+
+
+def _triangular_block_solve(m, r, lower):
+    """``m^-1 r`` for one small triangular diagonal block: through its inverse (BLAS-3),
+    or, if the block is exactly singular, by substitution, giving LAPACK's infs and NaNs."""
+    try:
+        return np.linalg.inv(m) @ r
+    except np.linalg.LinAlgError:
+        x = np.empty(r.shape, np.result_type(m.dtype, r.dtype))
+        rows = range(m.shape[0]) if lower else range(m.shape[0] - 1, -1, -1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for i in rows:
+                done = slice(0, i) if lower else slice(i + 1, m.shape[0])
+                x[i] = (r[i] - m[i, done] @ x[done]) / m[i, i]
+        return x
+
+
+def _triangular_solve_one(m, b, out, lower, unit_diagonal):
+    """Solve ``m x = b`` into ``out``, reading only the ``lower`` (or upper) triangle of
+    ``m``, by block substitution: numpy has no trsm, and this does its work in matrix
+    products, as fast as LAPACK's at the sizes that matter, without scipy. Off the diagonal
+    blocks are read in place (no copy of the triangle: fresh large arrays cost page faults)."""
+    n = m.shape[0]
+    starts = list(range(0, n, _TRIANGULAR_BLOCK))
+    for s in (starts if lower else starts[::-1]):
+        e = min(s + _TRIANGULAR_BLOCK, n)
+        done = slice(0, s) if lower else slice(e, n)
+        r = b[s:e] - m[s:e, done] @ out[done] if (s if lower else n - e) else b[s:e]
+        d = np.tril(m[s:e, s:e]) if lower else np.triu(m[s:e, s:e])
+        if unit_diagonal:
+            np.fill_diagonal(d, 1)
+        out[s:e] = _triangular_block_solve(d, r, lower)
+
+
 def _triangular_solve_impl(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
     a, b = np.asarray(a), np.asarray(b)
     dtype = np.result_type(a.dtype, b.dtype)
-    if conjugate_a and not transpose_a:
-        a, conjugate_a = np.conj(a), False
-    trans = (2 if conjugate_a else 1) if transpose_a else 0
-    try:  # LAPACK's trsm when scipy is there: a third of an LU solve's work
-        from scipy.linalg import solve_triangular
-    except ImportError:
-        solve_triangular = None
+    if conjugate_a:  # conj(m) x = b is m conj(x) = conj(b)
+        b = np.conj(b)
     out = np.empty(b.shape, dtype)
     flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
-    for i in range(flat_a.shape[0]):
-        if solve_triangular is not None:
-            ai, t, low = flat_a[i], trans, lower
-            if t < 2 and ai.flags.c_contiguous:  # LAPACK wants Fortran order: a^T is that
-                ai, t, low = ai.T, 1 - t, not low
-            flat_out[i] = solve_triangular(ai, flat_b[i], trans=t, lower=low,
-                                           unit_diagonal=unit_diagonal, check_finite=False)
-            continue
-        m = np.tril(flat_a[i]) if lower else np.triu(flat_a[i])
-        if unit_diagonal:
-            np.fill_diagonal(m, 1)
-        m = m if trans == 0 else (m.T if trans == 1 else m.conj().T)
-        flat_out[i] = np.linalg.solve(m, flat_b[i]) if m.size else flat_b[i]
-    return out
+    for m, b_i, out_i in zip(flat_a, flat_b, flat_out):
+        _triangular_solve_one(m.T if transpose_a else m, b_i, out_i, lower != transpose_a,
+                              unit_diagonal)
+    return np.conj(out, out=out) if conjugate_a else out
 
 
 triangular_solve_p = primitive("triangular_solve", _triangular_solve_impl,

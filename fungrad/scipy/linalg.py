@@ -1,8 +1,9 @@
 """``fungrad.scipy.linalg``: jax.scipy.linalg on fungrad -- factorizations and solves from
 LAPACK (numpy's and scipy's), with fungrad's shape rules, derivatives and batching.
 
-scipy is needed by ``lu``, ``lu_factor`` and ``expm`` (the LAPACK routines numpy lacks), and
-makes ``solve_triangular`` faster; it is imported only when one of them runs.
+scipy is needed by ``lu``, ``lu_factor``, ``expm`` and the matrix forms (the LAPACK routines
+numpy lacks); it is imported only when one of them runs. ``solve_triangular`` is numpy's
+(block substitution in matrix products), so the derivatives of ``cholesky`` need no scipy.
 
 >>> import numpy as np
 >>> from fungrad.scipy import linalg
