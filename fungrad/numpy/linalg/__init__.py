@@ -148,7 +148,7 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
 
 def qr(a, mode: str = "reduced"):
     """numpy.linalg.qr: ``QRResult(Q, R)`` for mode 'reduced' or 'complete', ``R`` alone for
-    'r'. Differentiable for every shape except 'complete' on a tall matrix.
+    'r'. Differentiable for every shape and mode, as in JAX.
 
     >>> q, r = qr(np.array([[3.0, 0.0], [4.0, 5.0]]))
     >>> np.allclose(q @ r, [[3.0, 0.0], [4.0, 5.0]])
