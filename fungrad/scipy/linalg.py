@@ -157,7 +157,8 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
     l_part = st.slice_axis(packed, nd - 1, 0, k)
     l = fnp.add(la.tril(l_part, -1), np.eye(m, k, dtype=get_aval(a).dtype))
     u = la.triu(st.slice_axis(packed, nd - 2, 0, k))
-    p = fnp.matrix_transpose(dec.permutation_matrix(perm, get_aval(a).dtype))
+    # a real permutation matrix, also for complex a (as scipy's and JAX's)
+    p = fnp.matrix_transpose(dec.permutation_matrix(perm, np.finfo(get_aval(a).dtype).dtype))
     if permute_l:
         return fnp.matmul(p, l), u
     return p, l, u
