@@ -76,6 +76,17 @@ CASES = [
     ("expm", lambda a: SL.expm(a * 0.3), lambda: (well_conditioned(seed=21),)),
     ("cho_solve", lambda a, b: SL.cho_solve(SL.cho_factor(hermitian_part(a), lower=True), b),
      lambda: (hermitian_pd(seed=22), cplx(3, seed=23))),
+    # compositions whose complex derivatives combine several rules
+    ("eigh_values_and_vectors", lambda a: (L.eigh(a)[0], modulus2(L.eigh(a)[1])),
+     lambda: (hermitian_pd(seed=80),)),
+    ("lstsq", lambda a, b: L.lstsq(a, b)[0], lambda: (cplx(4, 2, seed=81), cplx(4, seed=82))),
+    ("matrix_power_neg", lambda a: L.matrix_power(a, -2), lambda: (well_conditioned(seed=83),)),
+    ("cond", lambda a: L.cond(a), lambda: (well_conditioned(seed=84),)),
+    ("scipy_solve_her", lambda a, b: SL.solve(hermitian_part(a), b, assume_a="her"),
+     lambda: (hermitian_pd(seed=85), cplx(3, seed=86))),
+    ("scipy_lu_solve_C", lambda a, b: SL.lu_solve(SL.lu_factor(a), b, trans=2),
+     lambda: (well_conditioned(seed=87), cplx(3, 2, seed=88))),
+    ("scipy_polar", lambda a: SL.polar(a), lambda: (well_conditioned(seed=89),)),
 ]
 
 
