@@ -17,6 +17,8 @@ complex convention), written with fungrad operations, so higher derivatives foll
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
@@ -42,8 +44,16 @@ def _batch_shape(aval: ShapedArray) -> tuple:
 
 
 def _skew_phi(x):
-    """``Phi``: the lower triangle with its diagonal halved."""
-    return sub(tril(x), mul(mul(x, eye_like(x)), 0.5))
+    """``Phi``: the lower triangle with its diagonal halved (one product with a constant
+    mask: the reverse pass of cholesky runs it on every n x n cotangent)."""
+    return mul(x, _phi_mask(_shape(x)[-1], np.dtype(_dtype(x))))
+
+
+@lru_cache(maxsize=64)
+def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
+    mask = (np.tril(np.ones((n, n))) - 0.5 * np.eye(n)).astype(dtype)
+    mask.flags.writeable = False
+    return mask
 
 
 # ---------------------------------------------------------------------------------------------

@@ -340,48 +340,70 @@ def _triangular_solve_abstract(a, b, lower, transpose_a, conjugate_a, unit_diago
 _TRIANGULAR_BLOCK = 32  # diagonal blocks this size are inverted; the rest is matmul
 
 
-def _triangular_block_solve(m, r, lower):
-    """``m^-1 r`` for one small triangular diagonal block: through its inverse (BLAS-3),
-    or, if the block is exactly singular, by substitution, giving LAPACK's infs and NaNs."""
-    try:
-        return np.linalg.inv(m) @ r
-    except np.linalg.LinAlgError:
-        x = np.empty(r.shape, np.result_type(m.dtype, r.dtype))
-        rows = range(m.shape[0]) if lower else range(m.shape[0] - 1, -1, -1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for i in rows:
-                done = slice(0, i) if lower else slice(i + 1, m.shape[0])
-                x[i] = (r[i] - m[i, done] @ x[done]) / m[i, i]
-        return x
+def _substitute(m, r, lower):
+    """``m^-1 r`` for a stack of small triangular blocks by plain substitution, which gives
+    LAPACK's infs and NaNs where a block is exactly singular."""
+    x = np.empty(r.shape, np.result_type(m.dtype, r.dtype))
+    k = m.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(k) if lower else range(k - 1, -1, -1)):
+            done = slice(0, i) if lower else slice(i + 1, k)
+            x[..., i, :] = (r[..., i, :] - (m[..., i:i + 1, done] @ x[..., done, :])[..., 0, :]) \
+                / m[..., i, i, None]
+    return x
 
 
-def _triangular_solve_one(m, b, out, lower, unit_diagonal):
-    """Solve ``m x = b`` into ``out``, reading only the ``lower`` (or upper) triangle of
-    ``m``, by block substitution: numpy has no trsm, and this does its work in matrix
-    products, as fast as LAPACK's at the sizes that matter, without scipy. Off the diagonal
-    blocks are read in place (no copy of the triangle: fresh large arrays cost page faults)."""
-    n = m.shape[0]
+def _diagonal_blocks(m, lower, unit_diagonal, starts):
+    """The triangles of the diagonal blocks of a stack of matrices, as one stack (the last
+    one padded with the identity), ready for one batched inverse."""
+    n = m.shape[-1]
+    size = min(_TRIANGULAR_BLOCK, n)
+    d = np.zeros(m.shape[:-2] + (len(starts), size, size), m.dtype)
+    for i, s in enumerate(starts):
+        w = min(s + size, n) - s
+        d[..., i, :w, :w] = m[..., s:s + w, s:s + w]
+        d[..., i, range(w, size), range(w, size)] = 1
+    d = np.tril(d) if lower else np.triu(d)
+    if unit_diagonal:
+        d[..., range(size), range(size)] = 1
+    return d
+
+
+def _block_substitution(m, b, out, lower, unit_diagonal):
+    """Solve ``m x = b`` into ``out`` for a stack of triangular ``m`` (reading only the
+    ``lower`` or upper triangle) by block substitution: numpy has no trsm, so the diagonal
+    blocks are inverted at once (one batched call) and the rest is matrix products, about
+    as fast as LAPACK's trsm at the sizes that matter, without scipy. The off-diagonal
+    blocks are read in place: a copy of the triangle would cost page faults."""
+    n = m.shape[-1]
     starts = list(range(0, n, _TRIANGULAR_BLOCK))
-    for s in (starts if lower else starts[::-1]):
+    blocks = _diagonal_blocks(m, lower, unit_diagonal, starts)
+    try:
+        inverses = np.linalg.inv(blocks)
+    except np.linalg.LinAlgError:  # an exactly singular block: substitute, as LAPACK does
+        inverses = None
+    for i in (range(len(starts)) if lower else range(len(starts) - 1, -1, -1)):
+        s = starts[i]
         e = min(s + _TRIANGULAR_BLOCK, n)
         done = slice(0, s) if lower else slice(e, n)
-        r = b[s:e] - m[s:e, done] @ out[done] if (s if lower else n - e) else b[s:e]
-        d = np.tril(m[s:e, s:e]) if lower else np.triu(m[s:e, s:e])
-        if unit_diagonal:
-            np.fill_diagonal(d, 1)
-        out[s:e] = _triangular_block_solve(d, r, lower)
+        r = b[..., s:e, :]
+        if (s if lower else n - e):
+            r = r - m[..., s:e, done] @ out[..., done, :]
+        w = e - s
+        out[..., s:e, :] = (inverses[..., i, :w, :w] @ r if inverses is not None else
+                            _substitute(blocks[..., i, :w, :w], r, lower))
 
 
 def _triangular_solve_impl(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
     a, b = np.asarray(a), np.asarray(b)
     dtype = np.result_type(a.dtype, b.dtype)
+    conjugate_a = conjugate_a and a.dtype.kind == "c"
     if conjugate_a:  # conj(m) x = b is m conj(x) = conj(b)
         b = np.conj(b)
     out = np.empty(b.shape, dtype)
-    flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
-    for m, b_i, out_i in zip(flat_a, flat_b, flat_out):
-        _triangular_solve_one(m.T if transpose_a else m, b_i, out_i, lower != transpose_a,
-                              unit_diagonal)
+    if b.size:
+        m = np.swapaxes(a, -1, -2) if transpose_a else a
+        _block_substitution(m, b, out, lower != transpose_a, unit_diagonal)
     return np.conj(out, out=out) if conjugate_a else out
 
 
