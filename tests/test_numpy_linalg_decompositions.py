@@ -211,6 +211,7 @@ DERIVATIVE_CASES = [
     ("qr_complete_tall_batched", lambda a: tuple(L.qr(a, "complete")),
      lambda: rand((2, 3, 1), seed=41)),
     ("qr_complete_wide", lambda a: tuple(L.qr(a, "complete")), lambda: rand((2, 3), seed=42)),
+    ("qr_complete_empty", lambda a: tuple(L.qr(a, "complete")), lambda: rand((3, 0), seed=43)),
     ("eigh", lambda a: (L.eigh(a)[0], sign_fixed(L.eigh(a)[1])), lambda: spd(3, seed=9)),
     ("eigh_batched_symmetrized", lambda a: tuple(L.eigh(a)),
      lambda: spd(3, seed=10, batch=(2,)) + 0.1 * rand((2, 3, 3), seed=11)),

@@ -157,6 +157,7 @@ DERIVATIVE_CASES = [
     ("lu_wide", lambda a: L.lu(a)[1:], lambda: (rand((2, 3), seed=12),)),
     ("lu_factor_wide_batched", lambda a: L.lu_factor(a)[0], lambda: (rand((2, 2, 3), seed=13),)),
     ("lu_factor_tall", lambda a: L.lu_factor(a)[0], lambda: (rand((3, 2), seed=14),)),
+    ("lu_empty", lambda a: L.lu(a)[1:], lambda: (rand((0, 2), seed=15),)),
     ("lu_solve", lambda a, b: L.lu_solve(L.lu_factor(a), b),
      lambda: (general(3, seed=11), rand((3, 2), seed=12))),
     ("lu_solve_T", lambda a, b: L.lu_solve(L.lu_factor(a), b, trans=1),
