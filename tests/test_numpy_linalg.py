@@ -329,3 +329,15 @@ def test_triangular_solve_singular_gives_lapacks_infs():
         x = triangular_solve(a, np.ones((40, 1)), lower=True)
     np.testing.assert_array_equal(x[:35], 1.0)
     assert np.isinf(x[35, 0]) and np.isnan(x[36:]).all()
+
+
+def test_triangular_solve_mixed_precision_solves_in_the_result_dtype():
+    from fungrad.prims.linalg import triangular_solve
+    rng = np.random.default_rng(7)
+    a = (np.tril(rng.standard_normal((50, 50))) / 7 + np.eye(50)).astype(np.float32)
+    b = rng.standard_normal((50, 2))
+    x = triangular_solve(a, b)
+    assert x.dtype == np.float64  # float32 a, float64 b: float64 throughout, not float32 inverses
+    np.testing.assert_allclose(x, np.linalg.solve(a.astype(np.float64), b), rtol=1e-12,
+                               atol=1e-13)
+    assert triangular_solve(a, b.astype(np.float32)).dtype == np.float32

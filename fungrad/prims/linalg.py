@@ -353,12 +353,13 @@ def _substitute(m, r, lower):
     return x
 
 
-def _diagonal_blocks(m, lower, unit_diagonal, starts):
-    """The triangles of the diagonal blocks of a stack of matrices, as one stack (the last
-    one padded with the identity), ready for one batched inverse."""
+def _diagonal_blocks(m, lower, unit_diagonal, starts, dtype):
+    """The triangles of the diagonal blocks of a stack of matrices, as one stack in the
+    result's ``dtype`` (the last one padded with the identity), ready for one batched
+    inverse."""
     n = m.shape[-1]
     size = min(_TRIANGULAR_BLOCK, n)
-    d = np.zeros(m.shape[:-2] + (len(starts), size, size), m.dtype)
+    d = np.zeros(m.shape[:-2] + (len(starts), size, size), dtype)
     for i, s in enumerate(starts):
         w = min(s + size, n) - s
         d[..., i, :w, :w] = m[..., s:s + w, s:s + w]
@@ -377,7 +378,7 @@ def _block_substitution(m, b, out, lower, unit_diagonal):
     blocks are read in place: a copy of the triangle would cost page faults."""
     n = m.shape[-1]
     starts = list(range(0, n, _TRIANGULAR_BLOCK))
-    blocks = _diagonal_blocks(m, lower, unit_diagonal, starts)
+    blocks = _diagonal_blocks(m, lower, unit_diagonal, starts, out.dtype)
     try:
         inverses = np.linalg.inv(blocks)
     except np.linalg.LinAlgError:  # an exactly singular block: substitute, as LAPACK does
