@@ -7,9 +7,13 @@ The derivative rules are the standard results, in the forms JAX uses:
 * cholesky: ``dL = L Phi(L^-1 dA L^-H)`` (Murray 2016), ``Phi`` the lower triangle with its
   diagonal halved;
 * qr: ``dQ = Q (dO - Y) + dA R^-1``, ``dR = (Y - dO) R`` with ``Y = Q^H dA R^-1`` and ``dO``
-  the skew-Hermitian part of ``Y``'s strict lower triangle (Walter and Lehmann 2018);
+  the skew-Hermitian part of ``Y``'s strict lower triangle (Walter and Lehmann 2018); in
+  mode 'complete' on a tall matrix the extra Householder columns follow the thin part
+  (arXiv 2409.13374);
 * eigh and svd: Giles 2008, with ``F_ij = 1 / (w_j - w_i)`` (``1 / (s_j^2 - s_i^2)``);
 * eig (eigenvalues only, as JAX): ``dw = diag(V^-1 dA V)``;
+* lu: ``dL = L tril(X, -1)``, ``dU = triu(X) U`` with ``X = L^-1 P dA U^-1`` (de Hoog,
+  Anderssen and Lukas), rectangular factors padded square with the identity, as JAX;
 * expm: its Frechet derivative, the corner of ``expm([[A, dA], [0, A]])``.
 
 Every reverse rule is the transpose of its forward rule (see ``fungrad.prims.linalg`` for the
@@ -166,7 +170,7 @@ def _qr_square_or_tall_adjoint(q, r, gq, gr):
 def _qr_complete_extension(q, n):
     """For a tall ``a`` (m > n) in mode 'complete': the pieces of the derivative of the
     ``p = m - n`` extra columns ``q_mp`` of LAPACK's Householder ``q``, which the thin part
-    ``q_mn`` determines (Roberts and Roberts 2024, arXiv 2409.13374, eqs. 32-33):
+    ``q_mn`` determines (arXiv 2409.13374, eqs. 32-33, the derivation JAX follows):
     ``Z = q_pn (q_nn - I)^-1`` and ``W = q_mn + q_mp Z``, so that
     ``dq_mp = dq_mn Z^H - W (dq_pn - Z dq_nn)^H``. (Undefined where ``q_nn - I`` is
     singular, as in JAX.)"""
