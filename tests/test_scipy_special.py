@@ -4,6 +4,7 @@ domains, jit and vmap, extreme arguments, the arguments JAX does not differentia
 import boundary (``import fungrad`` never imports scipy)."""
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -54,11 +55,13 @@ BINARY = {  # differentiable in the last argument only where JAX is (see NONDIFF
 }
 IN_X_ONLY = {  # (function, scipy, domains): derivative in the last argument only
     "polygamma": (lambda n, x: fs.polygamma(n, x), ss.polygamma, [(1, 1), (0.5, 5)]),
+    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
+    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
+}
+INCOMPLETE = {  # differentiable in every argument; in the shapes a, b to first order only
     "gammainc": (fs.gammainc, ss.gammainc, [(0.5, 4), (0.2, 4)]),
     "gammaincc": (fs.gammaincc, ss.gammaincc, [(0.5, 4), (0.2, 4)]),
     "betainc": (fs.betainc, ss.betainc, [(0.5, 4), (0.5, 4), (0.1, 0.9)]),
-    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
-    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
 }
 
 
@@ -78,7 +81,7 @@ def test_unary_values(name, dtype):
         np.testing.assert_allclose(out, ref(x), rtol=1e-12 if dtype == np.float64 else 2e-6)
 
 
-@pytest.mark.parametrize("table", [BINARY, IN_X_ONLY])
+@pytest.mark.parametrize("table", [BINARY, IN_X_ONLY, INCOMPLETE])
 def test_multi_argument_values_broadcast(table):
     for name, (fn, ref, domains) in table.items():
         shapes = [(3, 1), (4,), (1, 4)][:len(domains)]
@@ -243,3 +246,61 @@ def test_missing_scipy_names_the_extra():
 def _root():
     import os
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# (a, x) regimes: small and large a, x below and above a (series and continued fraction)
+GAMMA_REGIMES = [(0.3, 0.1), (0.3, 4.0), (3.0, 1.0), (3.0, 8.0), (200.0, 150.0), (200.0, 260.0)]
+BETA_REGIMES = [(0.3, 0.5, 0.2), (2.0, 3.0, 0.2), (2.0, 3.0, 0.9), (60.0, 90.0, 0.3),
+                (60.0, 90.0, 0.5), (1.0, 1.0, 0.6)]
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_incomplete_gamma_derivative_in_a(name):
+    fn = INCOMPLETE[name][0]
+    for a, x in GAMMA_REGIMES:
+        assert_derivatives(fn, (a, x), order=1)
+        # the a-derivative's x-derivative is a closed form, so the mixed second order works
+        assert_derivatives(lambda v: fungrad.grad(fn)(a, v), (x,), order=1)
+        assert_derivatives(lambda v: fn(a, v), (x,), order=2)
+    a, x = np.array([[0.5], [2.0], [50.0]]), np.array([0.3, 2.0, 70.0])
+    assert_derivatives(fn, (a, x), order=1)  # broadcasting
+    grad_a = fungrad.grad(lambda v: fnp.sum(fn(v, x)))
+    np.testing.assert_allclose(fungrad.jit(grad_a)(a), grad_a(a), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(fungrad.grad(fn))(a[:, 0], x),
+                               [float(fungrad.grad(fn)(u, v)) for u, v in zip(a[:, 0], x)],
+                               rtol=1e-14)
+    with pytest.raises(TypeError, match=r"gammainc is not differentiable .*'a' a second time"):
+        fungrad.grad(fungrad.grad(fn))(2.0, 1.5)
+    assert float(fungrad.grad(fn)(2.0, 1.5)) != 0.0  # and the next call works
+
+
+def test_incomplete_gamma_derivative_in_a_matches_jax():
+    # recorded by tests/fixtures/make_scipy_igamma_grad.py: XLA's igamma_grad_a
+    data = np.load(pathlib.Path(__file__).parent / "fixtures" / "scipy_igamma_grad.npz")
+    a, x, expected = data["a"], data["x"], data["grad_a"]
+    ours = fungrad.vmap(fungrad.grad(fs.gammainc))(a, x)
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(ours[finite], expected[finite], rtol=1e-10, atol=1e-300)
+    assert float(ours[np.isinf(x)][0]) == 0.0  # JAX gives nan at x = inf; P is 1 for every a
+    grad_cc = fungrad.vmap(fungrad.grad(fs.gammaincc))(a[finite], x[finite])
+    np.testing.assert_allclose(grad_cc, -expected[finite], rtol=1e-10, atol=1e-300)
+
+
+def test_incomplete_beta_derivatives_in_a_and_b():
+    for a, b, x in BETA_REGIMES:
+        assert_derivatives(fs.betainc, (a, b, x), order=1)
+        assert_derivatives(lambda v: fungrad.grad(fs.betainc, (0, 1))(a, b, v), (x,), order=1)
+    # against a central difference of scipy's values, where the difference is accurate
+    a, b, x = np.array([0.7, 2.0, 30.0]), np.array([1.5, 5.0, 20.0]), np.array([0.3, 0.5, 0.6])
+    da, db = fungrad.vmap(fungrad.grad(fs.betainc, (0, 1)))(a, b, x)
+    h = 1e-6
+    np.testing.assert_allclose(da, (ss.betainc(a + h, b, x) - ss.betainc(a - h, b, x)) / (2 * h),
+                               rtol=1e-6)
+    np.testing.assert_allclose(db, (ss.betainc(a, b + h, x) - ss.betainc(a, b - h, x)) / (2 * h),
+                               rtol=1e-6)
+    # the edges: I is 0 at x = 0 and 1 at x = 1 whatever the shapes
+    edges = fungrad.vmap(fungrad.grad(fs.betainc, (0, 1)))(np.ones(2) * 2, np.ones(2) * 3,
+                                                           np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(np.asarray(edges), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match=r"betainc is not differentiable .*'b' a second time"):
+        fungrad.grad(lambda v: fungrad.grad(fs.betainc, 1)(2.0, v, 0.4))(3.0)

@@ -274,25 +274,35 @@ def _probe(a):
     return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
 
 
-def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False):
-    """An elementwise primitive computed by ``scipy.special.<scipy_name>``, with numpy's
+def _refuse_complex(name: str, dtypes) -> None:
+    for dtype in dtypes:
+        if np.dtype(dtype).kind == "c":
+            raise TypeError(f"{name} is defined for real inputs only (as in JAX), got an "
+                            f"operand of dtype {np.dtype(dtype).name}")
+
+
+def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False, *,
+                    compute=None, complex_ok: bool = False):
+    """An elementwise primitive computed by ``scipy.special.<scipy_name>`` (or by
+    ``compute``, a float64 numpy function of the broadcast operands), with numpy's
     broadcasting and dtype promotion (float32 stays float32, even where scipy's ufunc only
-    has a float64 loop)."""
+    has a float64 loop). Complex operands raise a TypeError naming the function unless
+    ``complex_ok`` (where JAX accepts them too)."""
     from fungrad.prims.elementwise import elementwise_abstract_eval
     scipy_name = scipy_name or name
     result_rule = elementwise_abstract_eval(name, _float_result)
 
     def impl(*args):
         dtype = np.asarray(_float_result(*[_probe(a) for a in args])).dtype
+        if not complex_ok:
+            _refuse_complex(name, [np.asarray(a).dtype for a in args])
         with np.errstate(all="ignore"):
-            out = _scipy_function(scipy_name)(*args)
+            out = (compute or _scipy_function(scipy_name))(*args)
         return out.astype(dtype, copy=False) if out.dtype != dtype else out
 
     def abstract_eval(*avals):
-        for a in avals:
-            if a.dtype.kind == "c":
-                raise TypeError(f"{name} is defined for real inputs only, got "
-                                f"{a.str_short()}")
+        if not complex_ok:
+            _refuse_complex(name, [a.dtype for a in avals])
         return result_rule(*avals)
 
     prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
@@ -301,19 +311,24 @@ def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = Fa
     return prim
 
 
-def not_differentiable(function: str, argument: str):
+def not_differentiable(function: str, argument: str, what: str = ""):
     """A derivative rule that refuses, as JAX defines none for this argument."""
     def rule(*args, **params):
         raise TypeError(f"{function} is not differentiable with respect to its argument "
-                        f"{argument!r} (JAX defines no derivative there either); pass it as a "
-                        f"constant, e.g. through fungrad.lax.stop_gradient")
+                        f"{argument!r}{what} (JAX defines no derivative there either); pass "
+                        f"it as a constant, e.g. through fungrad.lax.stop_gradient")
     return rule
 
 
-def unary_derivative(prim, derivative) -> None:
-    """jvp and vjp of a unary primitive from ``derivative(ans, x) -> f'(x)``."""
-    defjvp(prim, lambda t, ans, x: mul(t, derivative(ans, x)))
-    defvjp(prim, lambda g, ans, x: mul(g, derivative(ans, x)))
+def partial_derivatives(prim, *partials) -> None:
+    """jvp and vjp of an elementwise primitive from its partial derivatives, one
+    ``partial(ans, *args)`` per argument (a ``not_differentiable`` rule refuses there)."""
+    defjvp(prim, *[_times(d) for d in partials])
+    defvjp(prim, *[_times(d) for d in partials])
+
+
+def _times(partial):
+    return lambda t, ans, *args: mul(t, partial(ans, *args))
 
 
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
@@ -327,8 +342,8 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 gammaln_p = scipy_primitive("gammaln")
 digamma_p = scipy_primitive("digamma", "psi")
 polygamma_p = scipy_primitive("polygamma")
-unary_derivative(gammaln_p, lambda ans, x: bind(digamma_p, x))
-unary_derivative(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
+partial_derivatives(gammaln_p, lambda ans, x: bind(digamma_p, x))
+partial_derivatives(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
 defjvp(polygamma_p, not_differentiable("polygamma", "n"),
        lambda t, ans, n, x: mul(t, bind(polygamma_p, add(n, 1.0), x)))
 defvjp(polygamma_p, not_differentiable("polygamma", "n"),
@@ -345,13 +360,13 @@ def _log_normal_density(x):
     return sub(mul(square(x), -0.5), _LOG_SQRT_2PI)
 
 
-unary_derivative(ndtr_p, lambda ans, x: exp(_log_normal_density(x)))
-unary_derivative(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), ans)))
-unary_derivative(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
+partial_derivatives(ndtr_p, lambda ans, x: exp(_log_normal_density(x)))
+partial_derivatives(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), ans)))
+partial_derivatives(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
 
 # scaled complementary error function: erfcx(x) = exp(x^2) erfc(x)
 erfcx_p = scipy_primitive("erfcx")
-unary_derivative(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
+partial_derivatives(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
 
 # modified Bessel functions of orders 0 and 1, plain and scaled by exp(-|x|):
 # i0' = i1, i1' = i0 - i1/x (1/2 at 0), i0e' = i1e - sign(x) i0e, i1e' = i0e - i1e (sign + 1/x)
@@ -365,14 +380,15 @@ def _over_x(f_ans, x):
     return select(zero, 0.5, div(f_ans, select(zero, 1.0, x)))
 
 
-unary_derivative(i0_p, lambda ans, x: bind(i1_p, x))
-unary_derivative(i1_p, lambda ans, x: sub(bind(i0_p, x), _over_x(ans, x)))
-unary_derivative(i0e_p, lambda ans, x: sub(bind(i1e_p, x), mul(sign(x), ans)))
-unary_derivative(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x)),
+partial_derivatives(i0_p, lambda ans, x: bind(i1_p, x))
+partial_derivatives(i1_p, lambda ans, x: sub(bind(i0_p, x), _over_x(ans, x)))
+partial_derivatives(i0e_p, lambda ans, x: sub(bind(i1e_p, x), mul(sign(x), ans)))
+partial_derivatives(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x)),
                                            mul(sign(x), ans)))
 
-# regularized incomplete gamma and beta functions: differentiable in x (JAX also has the
-# derivative in a for gammainc; fungrad refuses it rather than approximate it)
+# regularized incomplete gamma and beta functions: differentiable in x (closed forms, every
+# order) and in the shapes a, b (the kernels below, first order; their x-derivatives are
+# closed forms again, so the mixed second derivatives work, as far as JAX and further)
 gammainc_p = scipy_primitive("gammainc")
 gammaincc_p = scipy_primitive("gammaincc")
 betainc_p = scipy_primitive("betainc")
@@ -390,26 +406,216 @@ def _beta_density(a, b, x):
     return exp(sub(add(mul(sub(a, 1.0), log(x)), mul(sub(b, 1.0), log1p(neg(x)))), log_beta))
 
 
-defjvp(gammainc_p, not_differentiable("gammainc", "a"),
-       lambda t, ans, a, x: mul(t, _gamma_density(a, x)))
-defvjp(gammainc_p, not_differentiable("gammainc", "a"),
-       lambda g, ans, a, x: mul(g, _gamma_density(a, x)))
-defjvp(gammaincc_p, not_differentiable("gammaincc", "a"),
-       lambda t, ans, a, x: neg(mul(t, _gamma_density(a, x))))
-defvjp(gammaincc_p, not_differentiable("gammaincc", "a"),
-       lambda g, ans, a, x: neg(mul(g, _gamma_density(a, x))))
-defjvp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-       lambda t, ans, a, b, x: mul(t, _beta_density(a, b, x)))
-defvjp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-       lambda g, ans, a, b, x: mul(g, _beta_density(a, b, x)))
+# ---------------------------------------------------------------------------------------------
+# Derivatives of the regularized incomplete gamma and beta functions in their shape
+# parameters. No closed form exists; like XLA (whose igamma_grad_a JAX calls), the derivative
+# is carried through the recurrence that computes the function itself (forward mode by hand):
+# the power series of P(a, x) where x <= max(a, 1), the continued fraction of Q(a, x) beyond,
+# and the continued fraction of I_x(a, b) (on whichever side of the mean converges).
+# ---------------------------------------------------------------------------------------------
+_EPS = np.finfo(np.float64).eps
+# converged: a step changes the value by a few ulps, and its derivative by a few ulps of the
+# value or of itself (a derivative that is 0, e.g. in a at integer b, has only rounding left)
+_TOL = 4 * _EPS
+_MAX_TERMS = 20000  # enough for shapes up to ~1e7; unconverged entries give nan, not a guess
+_BIG = 2.0 ** 256
+
+
+def _shape_kernel(kernel):
+    """Elementwise float64 evaluation of ``kernel(*flat_arrays)`` on broadcast inputs."""
+    def impl(*args):
+        arrays = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
+        shape = arrays[0].shape
+        flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+        with np.errstate(all="ignore"):
+            out = kernel(*flat)
+        return out.reshape(shape)
+    return impl
+
+
+
+def _igamma_series_da(a, x):
+    """d/da P(a, x) from ``P = x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n))``."""
+    term, dterm = np.ones_like(x), np.zeros_like(x)
+    total, dtotal = term.copy(), dterm.copy()
+    live = np.arange(x.size)
+    n = 0
+    while live.size and n < _MAX_TERMS:
+        n += 1
+        an = a[live] + n
+        ratio = x[live] / an
+        dterm[live] = ratio * (dterm[live] - term[live] / an)
+        term[live] = term[live] * ratio
+        total[live] += term[live]
+        dtotal[live] += dterm[live]
+        done = ((term[live] <= _TOL * total[live])
+                & (np.abs(dterm[live]) <= _TOL * (np.abs(dtotal[live]) + total[live])))
+        live = live[~done]
+    dtotal[live] = np.nan
+    log_prefix = a * np.log(x) - x - _scipy_function("gammaln")(a + 1.0)
+    return np.exp(log_prefix) * ((np.log(x) - _scipy_function("psi")(a + 1.0)) * total + dtotal)
+
+
+def _igammac_fraction_da(a, x):
+    """d/da Q(a, x) from the continued fraction of Q (Cephes' igamc recurrence), with the
+    derivative of every convergent carried beside it (dy/da = dz/da = -1)."""
+    y, z, c = 1.0 - a, x + 2.0 - a, np.zeros_like(x)
+    p2, q2, p1, q1 = np.ones_like(x), x.copy(), x + 1.0, z * x
+    dp2, dq2, dp1, dq1 = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x), -x
+    ans = p1 / q1
+    dans = (dp1 - ans * dq1) / q1
+    live = np.arange(x.size)
+    for _ in range(_MAX_TERMS):
+        if not live.size:
+            break
+        c[live] += 1.0
+        y[live] += 1.0
+        z[live] += 2.0
+        yc, dyc, zl = y[live] * c[live], -c[live], z[live]
+        pk = p1[live] * zl - p2[live] * yc
+        qk = q1[live] * zl - q2[live] * yc
+        dpk = dp1[live] * zl - p1[live] - dp2[live] * yc - p2[live] * dyc
+        dqk = dq1[live] * zl - q1[live] - dq2[live] * yc - q2[live] * dyc
+        r = pk / qk
+        dr = (dpk - r * dqk) / qk
+        done = ((np.abs(ans[live] - r) <= _TOL * np.abs(r))
+                & (np.abs(dans[live] - dr) <= _TOL * (np.abs(dr) + np.abs(r))))
+        ans[live], dans[live] = r, dr
+        p2[live], q2[live], p1[live], q1[live] = p1[live], q1[live], pk, qk
+        dp2[live], dq2[live], dp1[live], dq1[live] = dp1[live], dq1[live], dpk, dqk
+        for rows, factor in ((live[np.abs(qk) > _BIG], 1 / _BIG),
+                             (live[np.abs(qk) < 1 / _BIG], _BIG)):
+            if rows.size:  # rescale the convergents (their ratios are what count)
+                for v in (p2, q2, p1, q1, dp2, dq2, dp1, dq1):
+                    v[rows] *= factor
+        live = live[~done]
+    dans[live] = np.nan
+    log_prefix = a * np.log(x) - x - _scipy_function("gammaln")(a)
+    return np.exp(log_prefix) * ((np.log(x) - _scipy_function("psi")(a)) * ans + dans)
+
+
+def _igamma_da(a, x):
+    """d/da of the regularized lower incomplete gamma function P(a, x) (elementwise, flat)."""
+    out = np.full_like(x, np.nan)
+    valid = (a > 0) & (x >= 0)
+    edge = valid & ((x == 0) | np.isinf(x))  # P is 0 or 1 there, whatever a
+    out[edge] = 0.0
+    series = valid & ~edge & ((x <= 1) | (x <= a))
+    fraction = valid & ~edge & ~series
+    out[series] = _igamma_series_da(a[series], x[series])
+    out[fraction] = -_igammac_fraction_da(a[fraction], x[fraction])
+    return out
+
+
+def _betainc_fraction_dab(a, b, x):
+    """(d/da, d/db) of I_x(a, b) from its continued fraction (Numerical Recipes' betacf)
+    ``I = x^a (1-x)^b / (a B(a, b)) / (1 + d1/(1 + d2/(1 + ...)))``, for x below the mean.
+    The convergents A_n/B_n follow Wallis' recurrence, and their derivatives beside them."""
+    one, zero = np.ones_like(x), np.zeros_like(x)
+    A2, B2, A1, B1 = one.copy(), zero.copy(), one.copy(), one.copy()  # A_-1, B_-1, A_0, B_0
+    dA2, dB2, dA1, dB1 = ([zero.copy(), zero.copy()] for _ in range(4))
+    f, df = one.copy(), [zero.copy(), zero.copy()]
+    live = np.arange(x.size)
+    for n in range(1, 2 * _MAX_TERMS):
+        if not live.size:
+            break
+        al, bl, xl = a[live], b[live], x[live]
+        m = n // 2
+        if n % 2:  # d_(2m+1) = -(a+m)(a+b+m) x / ((a+2m)(a+2m+1))
+            d = -(al + m) * (al + bl + m) * xl / ((al + 2 * m) * (al + 2 * m + 1))
+            dd = (d * (1 / (al + m) + 1 / (al + bl + m) - 1 / (al + 2 * m)
+                       - 1 / (al + 2 * m + 1)), d / (al + bl + m))
+        else:  # d_(2m) = m (b-m) x / ((a+2m-1)(a+2m))
+            scale = m * xl / ((al + 2 * m - 1) * (al + 2 * m))
+            d = scale * (bl - m)
+            dd = (d * (-1 / (al + 2 * m - 1) - 1 / (al + 2 * m)), scale)
+        A = A1[live] + d * A2[live]
+        B = B1[live] + d * B2[live]
+        f_new = B / A
+        done = np.abs(f_new - f[live]) <= _TOL * np.abs(f_new)
+        for k in range(2):
+            dA = dA1[k][live] + dd[k] * A2[live] + d * dA2[k][live]
+            dB = dB1[k][live] + dd[k] * B2[live] + d * dB2[k][live]
+            df_new = (dB - f_new * dA) / A
+            done &= np.abs(df_new - df[k][live]) <= _TOL * (np.abs(df_new) + np.abs(f_new))
+            df[k][live] = df_new
+            dA2[k][live], dB2[k][live], dA1[k][live], dB1[k][live] = (
+                dA1[k][live], dB1[k][live], dA, dB)
+        f[live] = f_new
+        A2[live], B2[live], A1[live], B1[live] = A1[live], B1[live], A, B
+        for rows, factor in ((live[np.abs(A) > _BIG], 1 / _BIG),
+                             (live[np.abs(A) < 1 / _BIG], _BIG)):
+            if rows.size:  # rescale the convergents (their ratios are what count)
+                for v in (A2, B2, A1, B1, *dA2, *dB2, *dA1, *dB1):
+                    v[rows] *= factor
+        live = live[~done]
+    for k in range(2):
+        df[k][live] = np.nan
+    psi = _scipy_function("psi")
+    log_prefix = a * np.log(x) + b * np.log1p(-x) - np.log(a) - _scipy_function("betaln")(a, b)
+    prefix = np.exp(log_prefix)
+    d_log_a = np.log(x) - 1.0 / a - psi(a) + psi(a + b)
+    d_log_b = np.log1p(-x) - psi(b) + psi(a + b)
+    return prefix * (d_log_a * f + df[0]), prefix * (d_log_b * f + df[1])
+
+
+def _betainc_dab(a, b, x):
+    """(d/da, d/db) of I_x(a, b), elementwise on flat arrays; above the mean through
+    ``I_x(a, b) = 1 - I_(1-x)(b, a)``."""
+    da, db = np.full_like(x, np.nan), np.full_like(x, np.nan)
+    valid = (a > 0) & (b > 0) & (x >= 0) & (x <= 1)
+    edge = valid & ((x == 0) | (x == 1))
+    da[edge] = db[edge] = 0.0
+    low = valid & ~edge & (x < (a + 1) / (a + b + 2))
+    high = valid & ~edge & ~low
+    da[low], db[low] = _betainc_fraction_dab(a[low], b[low], x[low])
+    swapped_db, swapped_da = _betainc_fraction_dab(b[high], a[high], 1.0 - x[high])
+    da[high], db[high] = -swapped_da, -swapped_db
+    return da, db
+
+
+igamma_grad_a_p = scipy_primitive("igamma_grad_a", compute=_shape_kernel(_igamma_da))
+betainc_grad_a_p = scipy_primitive(
+    "betainc_grad_a", compute=_shape_kernel(lambda a, b, x: _betainc_dab(a, b, x)[0]))
+betainc_grad_b_p = scipy_primitive(
+    "betainc_grad_b", compute=_shape_kernel(lambda a, b, x: _betainc_dab(a, b, x)[1]))
+
+
+partial_derivatives(gammainc_p, lambda ans, a, x: bind(igamma_grad_a_p, a, x),
+              lambda ans, a, x: _gamma_density(a, x))
+partial_derivatives(gammaincc_p, lambda ans, a, x: neg(bind(igamma_grad_a_p, a, x)),
+              lambda ans, a, x: neg(_gamma_density(a, x)))
+partial_derivatives(igamma_grad_a_p, not_differentiable("gammainc", "a", " a second time"),
+              lambda ans, a, x: mul(_gamma_density(a, x),
+                                    sub(log(x), bind(digamma_p, a))))
+partial_derivatives(betainc_p, lambda ans, a, b, x: bind(betainc_grad_a_p, a, b, x),
+              lambda ans, a, b, x: bind(betainc_grad_b_p, a, b, x),
+              lambda ans, a, b, x: _beta_density(a, b, x))
+
+
+def _d_log_beta_density(shape_a: bool):
+    """d/da (or d/db) of the beta density, which is the x-derivative of betainc_grad_a (_b)."""
+    from fungrad.prims.elementwise import log1p
+
+    def partial(ans, a, b, x):
+        shared = bind(digamma_p, add(a, b))
+        d_log = (sub(log(x), bind(digamma_p, a)) if shape_a
+                 else sub(log1p(neg(x)), bind(digamma_p, b)))
+        return mul(_beta_density(a, b, x), add(d_log, shared))
+    return partial
+
+
+for _prim, _shape_a in ((betainc_grad_a_p, True), (betainc_grad_b_p, False)):
+    partial_derivatives(_prim, not_differentiable("betainc", "a", " a second time"),
+                  not_differentiable("betainc", "b", " a second time"), _d_log_beta_density(_shape_a))
 
 # Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
 # Spence's dilogarithm and Pochhammer's symbol
 gamma_p = scipy_primitive("gamma")
 gammasgn_p = scipy_primitive("gammasgn", nondiff=True)  # piecewise constant
 loggamma_p = scipy_primitive("loggamma")
-unary_derivative(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
-unary_derivative(loggamma_p, lambda ans, x: bind(digamma_p, x))
+partial_derivatives(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
+partial_derivatives(loggamma_p, lambda ans, x: bind(digamma_p, x))
 
 zeta_p = scipy_primitive("zeta")
 defjvp(zeta_p, not_differentiable("zeta", "x"),
@@ -418,8 +624,8 @@ defvjp(zeta_p, not_differentiable("zeta", "x"),
        lambda g, ans, x, q: neg(mul(g, mul(x, bind(zeta_p, add(x, 1.0), q)))))
 
 exp1_p, expi_p, expn_p = scipy_primitive("exp1"), scipy_primitive("expi"), scipy_primitive("expn")
-unary_derivative(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
-unary_derivative(expi_p, lambda ans, x: div(exp(x), x))
+partial_derivatives(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
+partial_derivatives(expi_p, lambda ans, x: div(exp(x), x))
 
 
 def _d_expn(n, x):
@@ -442,7 +648,7 @@ def _d_spence(ans, x):
     return select(one, -1.0, div(log(safe), sub(1.0, safe)))
 
 
-unary_derivative(spence_p, _d_spence)
+partial_derivatives(spence_p, _d_spence)
 
 poch_p = scipy_primitive("poch")
 

@@ -42,6 +42,14 @@ def _log(a):
     return fnp.log(a)
 
 
+def _log_of_complement(p, complement):
+    """``log p`` for a probability p, as ``log1p(-complement)`` where the complement is below
+    1/2 (p is then near 1, and log p would round away its digits)."""
+    small = complement < 0.5
+    return fnp.where(small, fnp.log1p(-fnp.where(small, complement, 0.0)),
+                     fnp.log(fnp.where(small, 1.0, p)))
+
+
 def erf(x):
     """The error function.
 
