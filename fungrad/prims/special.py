@@ -274,11 +274,12 @@ def _probe(a):
     return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
 
 
-def _refuse_complex(name: str, dtypes) -> None:
-    for dtype in dtypes:
+def _refuse_complex(name: str, operands) -> None:
+    """``operands``: (dtype, shape) pairs, from arrays (eager) or abstract values (traced)."""
+    for position, (dtype, shape) in enumerate(operands):
         if np.dtype(dtype).kind == "c":
-            raise TypeError(f"{name} is defined for real inputs only (as in JAX), got an "
-                            f"operand of dtype {np.dtype(dtype).name}")
+            raise TypeError(f"{name} is defined for real inputs only (as in JAX), got operand "
+                            f"{position} of type {np.dtype(dtype).name}{list(shape)}")
 
 
 def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False, *,
@@ -295,14 +296,14 @@ def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = Fa
     def impl(*args):
         dtype = np.asarray(_float_result(*[_probe(a) for a in args])).dtype
         if not complex_ok:
-            _refuse_complex(name, [np.asarray(a).dtype for a in args])
+            _refuse_complex(name, [(np.asarray(a).dtype, np.shape(a)) for a in args])
         with np.errstate(all="ignore"):
             out = (compute or _scipy_function(scipy_name))(*args)
         return out.astype(dtype, copy=False) if out.dtype != dtype else out
 
     def abstract_eval(*avals):
         if not complex_ok:
-            _refuse_complex(name, [a.dtype for a in avals])
+            _refuse_complex(name, [(a.dtype, a.shape) for a in avals])
         return result_rule(*avals)
 
     prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
@@ -340,8 +341,50 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 # gamma family: d gammaln = digamma, d digamma = polygamma(1, .), d polygamma(n, .) =
 # polygamma(n + 1, .); the order n is not differentiable (as in JAX)
 gammaln_p = scipy_primitive("gammaln")
-digamma_p = scipy_primitive("digamma", "psi")
-polygamma_p = scipy_primitive("polygamma")
+_BERNOULLI_EVEN = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)  # B_2 .. B_14
+
+
+def _trigamma_complex(z: np.ndarray) -> np.ndarray:
+    """polygamma(1, z) for complex z, which scipy.special lacks (its zeta is real only):
+    reflect to Re z >= 1/2 (``psi1(z) + psi1(1 - z) = pi^2 / sin^2(pi z)``), recur up to
+    Re z >= 15 (``psi1(z) = psi1(z + 1) + 1/z^2``), then the asymptotic series
+    ``1/z + 1/(2 z^2) + sum_k B_2k / z^(2k+1)``, whose next term is below 1e-17 there."""
+    z = np.asarray(z, np.complex128)
+    reflect = z.real < 0.5
+    w = np.where(reflect, 1.0 - z, z)
+    total = np.zeros_like(w)
+    for _ in range(15):
+        low = w.real < 15
+        total += np.where(low, 1.0 / (w * w), 0.0)
+        w = np.where(low, w + 1.0, w)
+    inverse = 1.0 / w
+    inverse_squared = inverse * inverse
+    power = inverse * inverse_squared
+    series = inverse + inverse_squared / 2.0
+    for b in _BERNOULLI_EVEN:
+        series = series + b * power
+        power = power * inverse_squared
+    value = total + series
+    return np.where(reflect, (np.pi / np.sin(np.pi * z)) ** 2 - value, value)
+
+
+def _polygamma(n, x):
+    """scipy's polygamma for real x; for complex x (reached only as the derivative of a complex
+    gamma, loggamma or digamma) order 1 only, the one scipy cannot give."""
+    if np.iscomplexobj(x):
+        if not np.all(np.asarray(n) == 1):
+            raise TypeError("polygamma: complex arguments are supported for order n = 1 only "
+                            "(the second derivative of gamma and loggamma); higher orders of "
+                            "complex gamma, loggamma and digamma are not available")
+        return _trigamma_complex(np.broadcast_to(x, np.broadcast_shapes(np.shape(n),
+                                                                        np.shape(x))))
+    return _scipy_function("polygamma")(n, x)
+
+
+# complex arguments: accepted as the derivatives of complex gamma and loggamma need them (the
+# public digamma and polygamma refuse them, as JAX's do)
+digamma_p = scipy_primitive("digamma", "psi", complex_ok=True)
+polygamma_p = scipy_primitive("polygamma", compute=_polygamma, complex_ok=True)
 partial_derivatives(gammaln_p, lambda ans, x: bind(digamma_p, x))
 partial_derivatives(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
 defjvp(polygamma_p, not_differentiable("polygamma", "n"),
@@ -365,7 +408,7 @@ partial_derivatives(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), a
 partial_derivatives(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
 
 # scaled complementary error function: erfcx(x) = exp(x^2) erfc(x)
-erfcx_p = scipy_primitive("erfcx")
+erfcx_p = scipy_primitive("erfcx", complex_ok=True)  # complex too, as in JAX
 partial_derivatives(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
 
 # modified Bessel functions of orders 0 and 1, plain and scaled by exp(-|x|):
@@ -611,9 +654,9 @@ for _prim, _shape_a in ((betainc_grad_a_p, True), (betainc_grad_b_p, False)):
 
 # Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
 # Spence's dilogarithm and Pochhammer's symbol
-gamma_p = scipy_primitive("gamma")
+gamma_p = scipy_primitive("gamma", complex_ok=True)  # complex too, as in JAX
 gammasgn_p = scipy_primitive("gammasgn", nondiff=True)  # piecewise constant
-loggamma_p = scipy_primitive("loggamma")
+loggamma_p = scipy_primitive("loggamma", complex_ok=True)
 partial_derivatives(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
 partial_derivatives(loggamma_p, lambda ans, x: bind(digamma_p, x))
 
