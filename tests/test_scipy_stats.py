@@ -356,3 +356,18 @@ def test_mode():
             theirs = st.mode(a, axis=axis, keepdims=keepdims)
             np.testing.assert_array_equal(ours.mode, theirs.mode)
             np.testing.assert_array_equal(ours.count, theirs.count)
+
+
+def test_poisson_entropy():
+    mu = np.array([0.0, 1e-3, 0.5, 3.0, 20.0, 150.0, 299.0, 301.0, 1000.0])
+    np.testing.assert_allclose(stats.poisson.entropy(mu), st.poisson.entropy(mu), rtol=1e-11,
+                               atol=1e-14)
+    grid = np.array([[1.0], [40.0]])
+    np.testing.assert_allclose(stats.poisson.entropy(grid, np.zeros(3)),
+                               st.poisson.entropy(grid, np.zeros(3)), rtol=1e-12)
+    assert stats.poisson.entropy(np.float32(2.0)).dtype == np.float32
+    assert_derivatives(stats.poisson.entropy, (np.array([0.5, 3.0, 20.0, 500.0]),))
+    np.testing.assert_allclose(fungrad.jit(stats.poisson.entropy)(mu),
+                               stats.poisson.entropy(mu), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(stats.poisson.entropy)(mu),
+                               stats.poisson.entropy(mu), rtol=1e-14)
