@@ -335,6 +335,9 @@ def _times(partial):
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
     add, div, eq, log, select, sign, sub,
 )
+from fungrad.prims.incomplete_shapes import (  # noqa: E402
+    betainc_shape_derivatives, igamma_shape_derivatives,
+)
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -430,8 +433,7 @@ partial_derivatives(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x
                                            mul(sign(x), ans)))
 
 # regularized incomplete gamma and beta functions: differentiable in x (closed forms, every
-# order) and in the shapes a, b (the kernels below, first order; their x-derivatives are
-# closed forms again, so the mixed second derivatives work, as far as JAX and further)
+# order) and in the shapes a, b (to second order, below)
 gammainc_p = scipy_primitive("gammainc")
 gammaincc_p = scipy_primitive("gammaincc")
 betainc_p = scipy_primitive("betainc")
@@ -449,208 +451,90 @@ def _beta_density(a, b, x):
     return exp(sub(add(mul(sub(a, 1.0), log(x)), mul(sub(b, 1.0), log1p(neg(x)))), log_beta))
 
 
-# ---------------------------------------------------------------------------------------------
-# Derivatives of the regularized incomplete gamma and beta functions in their shape
-# parameters. No closed form exists; like XLA (whose igamma_grad_a JAX calls), the derivative
-# is carried through the recurrence that computes the function itself (forward mode by hand):
-# the power series of P(a, x) where x <= max(a, 1), the continued fraction of Q(a, x) beyond,
-# and the continued fraction of I_x(a, b) (on whichever side of the mean converges).
-# ---------------------------------------------------------------------------------------------
-_EPS = np.finfo(np.float64).eps
-# converged: a step changes the value by a few ulps, and its derivative by a few ulps of the
-# value or of itself (a derivative that is 0, e.g. in a at integer b, has only rounding left)
-_TOL = 4 * _EPS
-_MAX_TERMS = 20000  # enough for shapes up to ~1e7; unconverged entries give nan, not a guess
-_BIG = 2.0 ** 256
-
-
-def _shape_kernel(kernel):
-    """Elementwise float64 evaluation of ``kernel(*flat_arrays)`` on broadcast inputs."""
+# the shapes a, b: no closed form; prims/incomplete_shapes carries the first and second
+# derivatives through the series and continued fractions (as XLA's igamma_grad_a does the
+# first). Their x-derivatives are closed forms again (the shape derivatives of the density),
+# so every mixed derivative of second order works; a third order in the shapes refuses.
+def _shape_kernel(kernel, index: int):
+    """Output ``index`` of ``kernel(*flat_float64_arrays, special)`` on broadcast inputs."""
     def impl(*args):
         arrays = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
         shape = arrays[0].shape
         flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
         with np.errstate(all="ignore"):
-            out = kernel(*flat)
+            out = kernel(*flat, _scipy_function)[index]
         return out.reshape(shape)
     return impl
 
 
-
-def _igamma_series_da(a, x):
-    """d/da P(a, x) from ``P = x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n))``."""
-    term, dterm = np.ones_like(x), np.zeros_like(x)
-    total, dtotal = term.copy(), dterm.copy()
-    live = np.arange(x.size)
-    n = 0
-    while live.size and n < _MAX_TERMS:
-        n += 1
-        an = a[live] + n
-        ratio = x[live] / an
-        dterm[live] = ratio * (dterm[live] - term[live] / an)
-        term[live] = term[live] * ratio
-        total[live] += term[live]
-        dtotal[live] += dterm[live]
-        done = ((term[live] <= _TOL * total[live])
-                & (np.abs(dterm[live]) <= _TOL * (np.abs(dtotal[live]) + total[live])))
-        live = live[~done]
-    dtotal[live] = np.nan
-    log_prefix = a * np.log(x) - x - _scipy_function("gammaln")(a + 1.0)
-    return np.exp(log_prefix) * ((np.log(x) - _scipy_function("psi")(a + 1.0)) * total + dtotal)
+def _shape_primitive(name: str, kernel, index: int):
+    return scipy_primitive(name, compute=_shape_kernel(kernel, index))
 
 
-def _igammac_fraction_da(a, x):
-    """d/da Q(a, x) from the continued fraction of Q (Cephes' igamc recurrence), with the
-    derivative of every convergent carried beside it (dy/da = dz/da = -1)."""
-    y, z, c = 1.0 - a, x + 2.0 - a, np.zeros_like(x)
-    p2, q2, p1, q1 = np.ones_like(x), x.copy(), x + 1.0, z * x
-    dp2, dq2, dp1, dq1 = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x), -x
-    ans = p1 / q1
-    dans = (dp1 - ans * dq1) / q1
-    live = np.arange(x.size)
-    for _ in range(_MAX_TERMS):
-        if not live.size:
-            break
-        c[live] += 1.0
-        y[live] += 1.0
-        z[live] += 2.0
-        yc, dyc, zl = y[live] * c[live], -c[live], z[live]
-        pk = p1[live] * zl - p2[live] * yc
-        qk = q1[live] * zl - q2[live] * yc
-        dpk = dp1[live] * zl - p1[live] - dp2[live] * yc - p2[live] * dyc
-        dqk = dq1[live] * zl - q1[live] - dq2[live] * yc - q2[live] * dyc
-        r = pk / qk
-        dr = (dpk - r * dqk) / qk
-        done = ((np.abs(ans[live] - r) <= _TOL * np.abs(r))
-                & (np.abs(dans[live] - dr) <= _TOL * (np.abs(dr) + np.abs(r))))
-        ans[live], dans[live] = r, dr
-        p2[live], q2[live], p1[live], q1[live] = p1[live], q1[live], pk, qk
-        dp2[live], dq2[live], dp1[live], dq1[live] = dp1[live], dq1[live], dpk, dqk
-        for rows, factor in ((live[np.abs(qk) > _BIG], 1 / _BIG),
-                             (live[np.abs(qk) < 1 / _BIG], _BIG)):
-            if rows.size:  # rescale the convergents (their ratios are what count)
-                for v in (p2, q2, p1, q1, dp2, dq2, dp1, dq1):
-                    v[rows] *= factor
-        live = live[~done]
-    dans[live] = np.nan
-    log_prefix = a * np.log(x) - x - _scipy_function("gammaln")(a)
-    return np.exp(log_prefix) * ((np.log(x) - _scipy_function("psi")(a)) * ans + dans)
+igamma_grad_a_p = _shape_primitive("igamma_grad_a", igamma_shape_derivatives, 0)
+igamma_grad_aa_p = _shape_primitive("igamma_grad_aa", igamma_shape_derivatives, 1)
+betainc_grad_a_p = _shape_primitive("betainc_grad_a", betainc_shape_derivatives, 0)
+betainc_grad_b_p = _shape_primitive("betainc_grad_b", betainc_shape_derivatives, 1)
+betainc_grad_aa_p = _shape_primitive("betainc_grad_aa", betainc_shape_derivatives, 2)
+betainc_grad_ab_p = _shape_primitive("betainc_grad_ab", betainc_shape_derivatives, 3)
+betainc_grad_bb_p = _shape_primitive("betainc_grad_bb", betainc_shape_derivatives, 4)
 
 
-def _igamma_da(a, x):
-    """d/da of the regularized lower incomplete gamma function P(a, x) (elementwise, flat)."""
-    out = np.full_like(x, np.nan)
-    valid = (a > 0) & (x >= 0)
-    edge = valid & ((x == 0) | np.isinf(x))  # P is 0 or 1 there, whatever a
-    out[edge] = 0.0
-    series = valid & ~edge & ((x <= 1) | (x <= a))
-    fraction = valid & ~edge & ~series
-    out[series] = _igamma_series_da(a[series], x[series])
-    out[fraction] = -_igammac_fraction_da(a[fraction], x[fraction])
-    return out
+def _trigamma(x):
+    return bind(polygamma_p, 1.0, x)
 
 
-def _betainc_fraction_dab(a, b, x):
-    """(d/da, d/db) of I_x(a, b) from its continued fraction (Numerical Recipes' betacf)
-    ``I = x^a (1-x)^b / (a B(a, b)) / (1 + d1/(1 + d2/(1 + ...)))``, for x below the mean.
-    The convergents A_n/B_n follow Wallis' recurrence, and their derivatives beside them."""
-    one, zero = np.ones_like(x), np.zeros_like(x)
-    A2, B2, A1, B1 = one.copy(), zero.copy(), one.copy(), one.copy()  # A_-1, B_-1, A_0, B_0
-    dA2, dB2, dA1, dB1 = ([zero.copy(), zero.copy()] for _ in range(4))
-    f, df = one.copy(), [zero.copy(), zero.copy()]
-    live = np.arange(x.size)
-    for n in range(1, 2 * _MAX_TERMS):
-        if not live.size:
-            break
-        al, bl, xl = a[live], b[live], x[live]
-        m = n // 2
-        if n % 2:  # d_(2m+1) = -(a+m)(a+b+m) x / ((a+2m)(a+2m+1))
-            d = -(al + m) * (al + bl + m) * xl / ((al + 2 * m) * (al + 2 * m + 1))
-            dd = (d * (1 / (al + m) + 1 / (al + bl + m) - 1 / (al + 2 * m)
-                       - 1 / (al + 2 * m + 1)), d / (al + bl + m))
-        else:  # d_(2m) = m (b-m) x / ((a+2m-1)(a+2m))
-            scale = m * xl / ((al + 2 * m - 1) * (al + 2 * m))
-            d = scale * (bl - m)
-            dd = (d * (-1 / (al + 2 * m - 1) - 1 / (al + 2 * m)), scale)
-        A = A1[live] + d * A2[live]
-        B = B1[live] + d * B2[live]
-        f_new = B / A
-        done = np.abs(f_new - f[live]) <= _TOL * np.abs(f_new)
-        for k in range(2):
-            dA = dA1[k][live] + dd[k] * A2[live] + d * dA2[k][live]
-            dB = dB1[k][live] + dd[k] * B2[live] + d * dB2[k][live]
-            df_new = (dB - f_new * dA) / A
-            done &= np.abs(df_new - df[k][live]) <= _TOL * (np.abs(df_new) + np.abs(f_new))
-            df[k][live] = df_new
-            dA2[k][live], dB2[k][live], dA1[k][live], dB1[k][live] = (
-                dA1[k][live], dB1[k][live], dA, dB)
-        f[live] = f_new
-        A2[live], B2[live], A1[live], B1[live] = A1[live], B1[live], A, B
-        for rows, factor in ((live[np.abs(A) > _BIG], 1 / _BIG),
-                             (live[np.abs(A) < 1 / _BIG], _BIG)):
-            if rows.size:  # rescale the convergents (their ratios are what count)
-                for v in (A2, B2, A1, B1, *dA2, *dB2, *dA1, *dB1):
-                    v[rows] *= factor
-        live = live[~done]
-    for k in range(2):
-        df[k][live] = np.nan
-    psi = _scipy_function("psi")
-    log_prefix = a * np.log(x) + b * np.log1p(-x) - np.log(a) - _scipy_function("betaln")(a, b)
-    prefix = np.exp(log_prefix)
-    d_log_a = np.log(x) - 1.0 / a - psi(a) + psi(a + b)
-    d_log_b = np.log1p(-x) - psi(b) + psi(a + b)
-    return prefix * (d_log_a * f + df[0]), prefix * (d_log_b * f + df[1])
-
-
-def _betainc_dab(a, b, x):
-    """(d/da, d/db) of I_x(a, b), elementwise on flat arrays; above the mean through
-    ``I_x(a, b) = 1 - I_(1-x)(b, a)``."""
-    da, db = np.full_like(x, np.nan), np.full_like(x, np.nan)
-    valid = (a > 0) & (b > 0) & (x >= 0) & (x <= 1)
-    edge = valid & ((x == 0) | (x == 1))
-    da[edge] = db[edge] = 0.0
-    low = valid & ~edge & (x < (a + 1) / (a + b + 2))
-    high = valid & ~edge & ~low
-    da[low], db[low] = _betainc_fraction_dab(a[low], b[low], x[low])
-    swapped_db, swapped_da = _betainc_fraction_dab(b[high], a[high], 1.0 - x[high])
-    da[high], db[high] = -swapped_da, -swapped_db
-    return da, db
-
-
-igamma_grad_a_p = scipy_primitive("igamma_grad_a", compute=_shape_kernel(_igamma_da))
-betainc_grad_a_p = scipy_primitive(
-    "betainc_grad_a", compute=_shape_kernel(lambda a, b, x: _betainc_dab(a, b, x)[0]))
-betainc_grad_b_p = scipy_primitive(
-    "betainc_grad_b", compute=_shape_kernel(lambda a, b, x: _betainc_dab(a, b, x)[1]))
+def _d_log_gamma_density(a, x):
+    return sub(log(x), bind(digamma_p, a))
 
 
 partial_derivatives(gammainc_p, lambda ans, a, x: bind(igamma_grad_a_p, a, x),
-              lambda ans, a, x: _gamma_density(a, x))
+                    lambda ans, a, x: _gamma_density(a, x))
 partial_derivatives(gammaincc_p, lambda ans, a, x: neg(bind(igamma_grad_a_p, a, x)),
-              lambda ans, a, x: neg(_gamma_density(a, x)))
-partial_derivatives(igamma_grad_a_p, not_differentiable("gammainc", "a", " a second time"),
-              lambda ans, a, x: mul(_gamma_density(a, x),
-                                    sub(log(x), bind(digamma_p, a))))
-partial_derivatives(betainc_p, lambda ans, a, b, x: bind(betainc_grad_a_p, a, b, x),
-              lambda ans, a, b, x: bind(betainc_grad_b_p, a, b, x),
-              lambda ans, a, b, x: _beta_density(a, b, x))
+                    lambda ans, a, x: neg(_gamma_density(a, x)))
+partial_derivatives(igamma_grad_a_p, lambda ans, a, x: bind(igamma_grad_aa_p, a, x),
+                    lambda ans, a, x: mul(_gamma_density(a, x), _d_log_gamma_density(a, x)))
+partial_derivatives(
+    igamma_grad_aa_p, not_differentiable("gammainc", "a", " a third time"),
+    lambda ans, a, x: mul(_gamma_density(a, x),
+                          sub(square(_d_log_gamma_density(a, x)), _trigamma(a))))
 
 
-def _d_log_beta_density(shape_a: bool):
-    """d/da (or d/db) of the beta density, which is the x-derivative of betainc_grad_a (_b)."""
+def _d_log_beta_density(a, b, x):
+    """The gradient (in a, b) of the log of the beta density."""
     from fungrad.prims.elementwise import log1p
+    shared = bind(digamma_p, add(a, b))
+    return (add(sub(log(x), bind(digamma_p, a)), shared),
+            add(sub(log1p(neg(x)), bind(digamma_p, b)), shared))
 
+
+def _beta_density_derivative(i: int, j: int | None = None):
+    """d/dx of dI/d(shape i) (j None) or of d2I/d(shape i)d(shape j): the density's own
+    derivatives in the shapes, ``density * (l_i)`` or ``density * (l_i l_j + l_ij)``."""
     def partial(ans, a, b, x):
-        shared = bind(digamma_p, add(a, b))
-        d_log = (sub(log(x), bind(digamma_p, a)) if shape_a
-                 else sub(log1p(neg(x)), bind(digamma_p, b)))
-        return mul(_beta_density(a, b, x), add(d_log, shared))
+        gradient = _d_log_beta_density(a, b, x)
+        if j is None:
+            return mul(_beta_density(a, b, x), gradient[i])
+        shared = _trigamma(add(a, b))
+        own = (sub(shared, _trigamma(a)), shared, sub(shared, _trigamma(b)))[i + j]
+        return mul(_beta_density(a, b, x), add(mul(gradient[i], gradient[j]), own))
     return partial
 
 
-for _prim, _shape_a in ((betainc_grad_a_p, True), (betainc_grad_b_p, False)):
-    partial_derivatives(_prim, not_differentiable("betainc", "a", " a second time"),
-                  not_differentiable("betainc", "b", " a second time"), _d_log_beta_density(_shape_a))
+partial_derivatives(betainc_p, lambda ans, a, b, x: bind(betainc_grad_a_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_b_p, a, b, x),
+                    lambda ans, a, b, x: _beta_density(a, b, x))
+partial_derivatives(betainc_grad_a_p, lambda ans, a, b, x: bind(betainc_grad_aa_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_ab_p, a, b, x),
+                    _beta_density_derivative(0))
+partial_derivatives(betainc_grad_b_p, lambda ans, a, b, x: bind(betainc_grad_ab_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_bb_p, a, b, x),
+                    _beta_density_derivative(1))
+for _prim, (_i, _j) in ((betainc_grad_aa_p, (0, 0)), (betainc_grad_ab_p, (0, 1)),
+                        (betainc_grad_bb_p, (1, 1))):
+    partial_derivatives(_prim, not_differentiable("betainc", "a", " a third time"),
+                        not_differentiable("betainc", "b", " a third time"),
+                        _beta_density_derivative(_i, _j))
 
 # Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
 # Spence's dilogarithm and Pochhammer's symbol

@@ -39,7 +39,7 @@ def pdf(x, a, b, loc=0, scale=1):
 
 def cdf(x, a, b, loc=0, scale=1):
     """``betainc(a, b, z)``, z clipped to [0, 1]; differentiable in x, loc, scale and (to
-    first order) in the shapes a and b.
+    second order) in the shapes a and b.
 
     >>> float(cdf(0.5, 1.0, 1.0))
     0.5

@@ -36,8 +36,8 @@ def pdf(x, a, loc=0, scale=1):
 
 
 def cdf(x, a, loc=0, scale=1):
-    """``gammainc(a, (x - loc)/scale)``, differentiable in x, loc, scale and (to first order)
-    in the shape a.
+    """``gammainc(a, (x - loc)/scale)``, differentiable in x, loc, scale and (to second
+    order) in the shape a.
 
     >>> round(float(cdf(1.0, 1.0)), 12)
     0.632120558829

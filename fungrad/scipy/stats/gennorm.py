@@ -33,7 +33,7 @@ def pdf(x, beta):
 
 
 def cdf(x, beta):
-    """``(1 + sign(x) gammainc(1/beta, |x|^beta)) / 2``; differentiable in x and (to first
+    """``(1 + sign(x) gammainc(1/beta, |x|^beta)) / 2``; differentiable in x and (to second
     order) in beta. At x = 0 it is written ``1/2 + x pdf(x)``, whose derivative is the density
     there (the chain rule through ``|x|^beta`` would give ``inf * 0``).
 
