@@ -365,3 +365,24 @@ def test_poisson_entropy():
                                stats.poisson.entropy(mu), rtol=1e-14)
     np.testing.assert_allclose(fungrad.vmap(stats.poisson.entropy)(mu),
                                stats.poisson.entropy(mu), rtol=1e-14)
+
+
+EDGE_PARAMETERS = {"gamma": (2.0,), "chi2": (3.0,), "beta": (2.0, 3.0), "cauchy": (),
+                   "expon": (), "gumbel_l": (), "gumbel_r": (), "pareto": (2.0,),
+                   "truncnorm": (-1.0, 1.0), "gennorm": (1.5,), "logistic": (), "norm": (),
+                   "uniform": (), "laplace": (), "t": (3.0,), "vonmises": (2.0,),
+                   "wrapcauchy": (0.5,)}
+EDGE_METHODS = [(family, method) for family in sorted(EDGE_PARAMETERS)
+                for method in ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf", "ppf", "isf")
+                if hasattr(getattr(stats, family), method)]
+
+
+@pytest.mark.parametrize("family, method", EDGE_METHODS)
+def test_nan_inf_and_outside_the_support_like_scipy(family, method):
+    ours = getattr(getattr(stats, family), method)
+    theirs = getattr(getattr(st, family), method)
+    quantile = method in ("ppf", "isf")
+    x = (np.array([np.nan, 0.0, 1.0, 0.5, -0.1, 1.1]) if quantile else
+         np.array([np.nan, np.inf, -np.inf, 0.0, 7.0, -0.5]))
+    params = EDGE_PARAMETERS[family]
+    np.testing.assert_allclose(ours(x, *params), theirs(x, *params), rtol=1e-9, atol=1e-15)

@@ -25,7 +25,7 @@ def logpdf(x, a, b, loc=0, scale=1):
     safe = fnp.where(inside, z, 0.5)
     value = (special.xlogy(a - 1.0, safe) + special.xlog1py(b - 1.0, -safe)
              - special.betaln(a, b) - _log(scale))
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(z), z, -np.inf))
 
 
 def pdf(x, a, b, loc=0, scale=1):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import fungrad.numpy as fnp
 from fungrad.scipy.special import _log, _log_of_complement, _operands
 
@@ -77,7 +79,15 @@ def ppf(q, loc=0, scale=1):
     1.0
     """
     q, loc, scale = _operands(q, loc, scale)
-    return loc + scale * fnp.tan(math.pi * (q - 0.5))
+    return loc + scale * _on_unit_interval(q, fnp.tan(math.pi * (fnp.asarray(q) - 0.5)))
+
+
+def _on_unit_interval(q, value):
+    """A quantile's standard value: -inf at q = 0, inf at q = 1, nan outside [0, 1]."""
+    q = fnp.asarray(q)
+    inside = (q > 0) & (q < 1)
+    ends = fnp.where(q == 0, -np.inf, fnp.where(q == 1, np.inf, np.nan))
+    return fnp.where(inside, value, ends.astype(fnp.result_type(value)))
 
 
 def isf(q, loc=0, scale=1):
@@ -88,4 +98,4 @@ def isf(q, loc=0, scale=1):
     1.0
     """
     q, loc, scale = _operands(q, loc, scale)
-    return loc + scale / fnp.tan(math.pi * fnp.asarray(q))
+    return loc - scale * _on_unit_interval(q, -1.0 / fnp.tan(math.pi * fnp.asarray(q)))

@@ -64,7 +64,8 @@ def logcdf(x, loc=0, scale=1):
     x, loc, scale = _operands(x, loc, scale)
     z = (x - loc) / scale
     inside = z > 0
-    return fnp.where(inside, nn.log1mexp(fnp.where(inside, z, 1.0)), -np.inf)
+    outside = fnp.where(fnp.isnan(z), z, -np.inf)
+    return fnp.where(inside, nn.log1mexp(fnp.where(inside, z, 1.0)), outside)
 
 
 def logsf(x, loc=0, scale=1):

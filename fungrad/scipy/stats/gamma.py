@@ -23,7 +23,7 @@ def logpdf(x, a, loc=0, scale=1):
     inside = z >= 0
     safe_z = fnp.where(inside, z, 1.0)
     value = special.xlogy(a - 1.0, safe_z) - safe_z - special.gammaln(a) - _log(scale)
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(z), z, -np.inf))
 
 
 def pdf(x, a, loc=0, scale=1):

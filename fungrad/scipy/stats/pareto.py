@@ -23,7 +23,7 @@ def logpdf(x, b, loc=0, scale=1):
     inside = z >= 1
     safe = fnp.where(inside, z, 1.0)
     value = fnp.log(b) - (fnp.asarray(b) + 1.0) * fnp.log(safe) - _log(scale)
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(z), z, -np.inf))
 
 
 def pdf(x, b, loc=0, scale=1):
@@ -37,11 +37,11 @@ def pdf(x, b, loc=0, scale=1):
 
 def _log_z(x, loc, scale):
     """``log z``, ``z = (x - loc)/scale``, and where the support ``z >= 1`` holds (log z is 0
-    outside it, a safe value whose derivative vanishes)."""
+    outside it, a safe value whose derivative vanishes; nan stays nan)."""
     x, loc, scale = _operands(x, loc, scale)
     z = (x - loc) / scale
     inside = z >= 1
-    return fnp.log(fnp.where(inside, z, 1.0)), inside
+    return fnp.log(fnp.where(inside | fnp.isnan(z), z, 1.0)), inside
 
 
 def logsf(x, b, loc=0, scale=1):
@@ -81,7 +81,7 @@ def logcdf(x, b, loc=0, scale=1):
     log_z, inside = _log_z(x, loc, scale)
     inside = inside & (log_z > 0)
     value = nn.log1mexp(_operands(b) * fnp.where(inside, log_z, 1.0))
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(log_z), log_z, -np.inf))
 
 
 def ppf(q, b, loc=0, scale=1):

@@ -32,7 +32,7 @@ def logpdf(x, a, b, loc=0, scale=1):
     z = (x - loc) / scale
     inside = (z >= a) & (z <= b)
     value = norm.logpdf(z) - _log_mass(fnp.asarray(a), fnp.asarray(b)) - _log(scale)
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(z), z, -np.inf))
 
 
 def pdf(x, a, b, loc=0, scale=1):
@@ -67,7 +67,8 @@ def logcdf(x, a, b, loc=0, scale=1):
     total = _log_mass(a, b)
     below, above = _log_mass(a, safe) - total, _log_mass(safe, b) - total
     value = fnp.where(below > -0.1, fnp.log1p(-fnp.exp(above)), below)
-    return fnp.where(z >= b, 0.0, fnp.where(z <= a, -np.inf, value))
+    value = fnp.where(z >= b, 0.0, fnp.where(z <= a, -np.inf, value))
+    return fnp.where(fnp.isnan(z), np.nan, value)  # nan fails every comparison above
 
 
 def cdf(x, a, b, loc=0, scale=1):
