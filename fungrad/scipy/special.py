@@ -331,52 +331,15 @@ def i1e(x):
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
               where=None):
     """``log(sum(b * exp(a)))`` along ``axis``, stably; ``return_sign`` gives ``(log|s|,
-    sign(s))`` for weights of either sign; ``where`` selects the entries summed.
+    sign(s))`` for weights of either sign; ``where`` selects the entries summed; complex
+    ``a`` gives the principal logarithm (and its phase as the sign). It is
+    ``fungrad.nn.logsumexp``, as JAX's two are one function.
 
     >>> float(logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)[1])
     -1.0
     """
-    a = fnp.asarray(a)
-    complex_input = a.dtype.kind == "c"
-    if b is None and not return_sign and where is None and not complex_input:
-        return nn.logsumexp(a, axis=axis, keepdims=keepdims)
-    if b is not None:
-        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        # entries with weight 0 do not count, even when a is inf there
-        a = fnp.where(b == 0, -np.inf, a)
-    if where is not None:
-        a = fnp.where(where, a, -np.inf)
-    # the shift is a constant: its derivative cancels, so stop it (as nn.logsumexp does); for
-    # complex a it is the largest real part (the imaginary parts only turn the terms)
-    shift = _stop_gradient(fnp.max(fnp.real(a), axis=axis, keepdims=True))
-    shift = fnp.where(fnp.isfinite(shift), shift, 0.0)
-    terms = fnp.exp(a - shift)
-    if b is not None:
-        terms = terms * b
-    total = fnp.sum(terms, axis=axis, keepdims=True)
-    if complex_input and not return_sign:  # the principal logarithm, as scipy and JAX
-        out = fnp.log(total) + shift
-        return out if keepdims else (fnp.squeeze(out, axis) if axis is not None
-                                     else fnp.reshape(out, ()))
-    magnitude = fnp.abs(total)
-    # the sign of a complex total is its phase, total / |total| (JAX's and scipy's)
-    sign = (total / fnp.where(magnitude == 0, 1.0, magnitude) if complex_input
-            else fnp.sign(total))
-    out = fnp.log(magnitude) + shift
-    if not keepdims:
-        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
-        sign = fnp.squeeze(sign, axis) if axis is not None else fnp.reshape(sign, ())
-    if return_sign:
-        return out, sign
-    if b is not None:  # a negative total has no real logarithm
-        out = fnp.where(sign < 0, np.nan, out)
-    return out
-
-
-def _stop_gradient(x):
-    """``fungrad.lax.stop_gradient``, imported late (fungrad.api sits above this layer)."""
-    from fungrad.api import stop_gradient
-    return stop_gradient(x)
+    return nn.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                        where=where)
 
 
 def softmax(x, axis=None):
