@@ -455,15 +455,24 @@ def _beta_density(a, b, x):
 # derivatives through the series and continued fractions (as XLA's igamma_grad_a does the
 # first). Their x-derivatives are closed forms again (the shape derivatives of the density),
 # so every mixed derivative of second order works; a third order in the shapes refuses.
+_last_kernel_call: dict = {}  # kernel -> (its inputs, its outputs): the latest call only
+
+
 def _shape_kernel(kernel, index: int):
-    """Output ``index`` of ``kernel(*flat_float64_arrays, special)`` on broadcast inputs."""
+    """Output ``index`` of ``kernel(*flat_float64_arrays, special)`` on broadcast inputs.
+    A gradient in (a, b) and a Hessian ask one kernel for several of its outputs at the same
+    point: the latest call's outputs are kept, so they are computed once."""
     def impl(*args):
         arrays = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
         shape = arrays[0].shape
         flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-        with np.errstate(all="ignore"):
-            out = kernel(*flat, _scipy_function)[index]
-        return out.reshape(shape)
+        key = tuple(a.tobytes() for a in flat)
+        cached = _last_kernel_call.get(kernel)
+        if cached is None or cached[0] != key:
+            with np.errstate(all="ignore"):
+                cached = (key, kernel(*flat, _scipy_function))
+            _last_kernel_call[kernel] = cached
+        return cached[1][index].reshape(shape).copy()
     return impl
 
 
