@@ -385,3 +385,14 @@ def test_complex_refused_where_jax_refuses(name):
     with pytest.raises(TypeError, match=rf"{name}.* real"):
         fungrad.jit(fn)(Z)
     assert np.all(np.isfinite(np.asarray(fn(np.array([0.3, 0.6])))))  # the next call works
+
+
+def test_shape_derivatives_keep_float32():
+    a, x = np.float32([2.0, 0.5]), np.float32([1.5, 3.0])
+    g32 = fungrad.grad(lambda v: fnp.sum(fs.gammainc(v, x)))(a)
+    g64 = fungrad.grad(lambda v: fnp.sum(fs.gammainc(v, x.astype(np.float64))))(
+        a.astype(np.float64))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=1e-6)
+    hessian = fungrad.hessian(lambda v: fnp.sum(fs.betainc(v, np.float32(3.0), x / 4)))(a)
+    assert hessian.dtype == np.float32 and hessian.shape == (2, 2)
