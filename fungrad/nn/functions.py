@@ -399,13 +399,20 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
             where = fnp.broadcast_to(where, fnp.shape(a))
         if fnp.result_type(a).kind not in "fc":
             a = fnp.astype(a, fnp.result_type(a, b, 1.0))
-    m = _shift(a, axis, where)
+    complex_input = fnp.result_type(a).kind == "c"
+    m = _shift(fnp.real(a) if complex_input else a, axis, where)  # complex: the largest real part
     m = fnp.where(fnp.isfinite(m), m, 0.0)
     terms = fnp.exp(a - m)
     if b is not None:
         terms = terms * b
     total = _masked_sum(terms, axis, where)
-    sign = fnp.sign(total)
+    if complex_input:  # the principal logarithm; the sign is the phase total / |total|
+        if not return_sign:
+            return _drop_axes(fnp.log(total) + m, axis, keepdims)
+        magnitude = fnp.abs(total)
+        sign = total / fnp.where(magnitude == 0, 1.0, magnitude)
+    else:
+        sign = fnp.sign(total)
     out = _drop_axes(fnp.log(fnp.abs(total)) + m, axis, keepdims)
     if return_sign:
         return out, _drop_axes(sign, axis, keepdims)

@@ -34,12 +34,31 @@ def _operands(*args):
     return out if len(out) != 1 else out[0]
 
 
+def _require_real(function: str, **operands) -> None:
+    """A TypeError naming the function and the argument for complex operands, where JAX
+    defines the function for real inputs only (never a silent complex answer)."""
+    for name, value in operands.items():
+        value = fnp.asarray(value)
+        if value.dtype.kind == "c":
+            raise TypeError(f"fungrad.scipy.special.{function}: {name} must be real (JAX "
+                            f"defines {function} for real inputs only), got "
+                            f"{value.dtype.name}{list(value.shape)}")
+
+
 def _log(a):
     """log, keeping a Python scalar a (weak) Python float."""
     if type(a) in (bool, int, float):
         with np.errstate(all="ignore"):
             return float(np.log(float(a)))
     return fnp.log(a)
+
+
+def _log_of_complement(p, complement):
+    """``log p`` for a probability p, as ``log1p(-complement)`` where the complement is below
+    1/2 (p is then near 1, and log p would round away its digits)."""
+    small = complement < 0.5
+    return fnp.where(small, fnp.log1p(-fnp.where(small, complement, 0.0)),
+                     fnp.log(fnp.where(small, 1.0, p)))
 
 
 def erf(x):
@@ -66,6 +85,7 @@ def erfinv(x):
     >>> float(erfinv(0.0))
     0.0
     """
+    _require_real("erfinv", x=x)
     return _prims.erf_inv(x)
 
 
@@ -93,6 +113,7 @@ def digamma(x):
     >>> round(float(digamma(1.0)), 12)  # minus Euler's constant
     -0.577215664902
     """
+    _require_real("digamma", x=x)
     return bind(_prims.digamma_p, x)
 
 
@@ -102,6 +123,7 @@ def polygamma(n, x):
     >>> round(float(polygamma(1, 1.0)), 12)  # pi^2 / 6
     1.644934066848
     """
+    _require_real("polygamma", n=n, x=x)
     return bind(_prims.polygamma_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
 
 
@@ -111,6 +133,7 @@ def multigammaln(a, d: int):
     >>> round(float(multigammaln(3.0, 1)), 12) == round(float(gammaln(3.0)), 12)
     True
     """
+    _require_real("multigammaln", a=a)
     d = int(d)
     constant = d * (d - 1) / 4 * np.log(np.pi)
     terms = [gammaln(_operands(a) - j / 2) for j in range(d)]
@@ -123,6 +146,7 @@ def betaln(a, b):
     >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
     -2.484906649788
     """
+    _require_real("betaln", a=a, b=b)
     return gammaln(a) + gammaln(b) - gammaln(_operands(a) + b)
 
 
@@ -132,6 +156,7 @@ def beta(a, b):
     >>> round(float(beta(2.0, 3.0)), 12)
     0.083333333333
     """
+    _require_real("beta", a=a, b=b)
     return fnp.exp(betaln(a, b))
 
 
@@ -190,6 +215,7 @@ def entr(x):
     >>> float(entr(1.0))
     -0.0
     """
+    _require_real("entr", x=x)
     x = fnp.asarray(x)
     return fnp.where(x < 0, -np.inf, -xlogy(x, x))
 
@@ -200,6 +226,7 @@ def rel_entr(x, y):
     >>> float(rel_entr(1.0, 1.0))
     0.0
     """
+    _require_real("rel_entr", x=x, y=y)
     x, y = _operands(x, y)
     both_positive = (x > 0) & (y > 0)
     safe_y = fnp.where(both_positive, y, 1.0)
@@ -214,6 +241,7 @@ def kl_div(x, y):
     >>> float(kl_div(1.0, 1.0))
     0.0
     """
+    _require_real("kl_div", x=x, y=y)
     x, y = _operands(x, y)
     return rel_entr(x, y) - x + y
 
@@ -303,43 +331,15 @@ def i1e(x):
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
               where=None):
     """``log(sum(b * exp(a)))`` along ``axis``, stably; ``return_sign`` gives ``(log|s|,
-    sign(s))`` for weights of either sign; ``where`` selects the entries summed.
+    sign(s))`` for weights of either sign; ``where`` selects the entries summed; complex
+    ``a`` gives the principal logarithm (and its phase as the sign). It is
+    ``fungrad.nn.logsumexp``, as JAX's two are one function.
 
     >>> float(logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)[1])
     -1.0
     """
-    if b is None and not return_sign and where is None:
-        return nn.logsumexp(a, axis=axis, keepdims=keepdims)
-    a = fnp.asarray(a)
-    if b is not None:
-        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        # entries with weight 0 do not count, even when a is inf there
-        a = fnp.where(b == 0, -np.inf, a)
-    if where is not None:
-        a = fnp.where(where, a, -np.inf)
-    # the shift is a constant: its derivative cancels, so stop it (as nn.logsumexp does)
-    shift = _stop_gradient(fnp.max(a, axis=axis, keepdims=True))
-    shift = fnp.where(fnp.isfinite(shift), shift, 0.0)
-    terms = fnp.exp(a - shift)
-    if b is not None:
-        terms = terms * b
-    total = fnp.sum(terms, axis=axis, keepdims=True)
-    sign = fnp.sign(total)
-    out = fnp.log(fnp.abs(total)) + shift
-    if not keepdims:
-        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
-        sign = fnp.squeeze(sign, axis) if axis is not None else fnp.reshape(sign, ())
-    if return_sign:
-        return out, sign
-    if b is not None:  # a negative total has no real logarithm
-        out = fnp.where(sign < 0, np.nan, out)
-    return out
-
-
-def _stop_gradient(x):
-    """``fungrad.lax.stop_gradient``, imported late (fungrad.api sits above this layer)."""
-    from fungrad.api import stop_gradient
-    return stop_gradient(x)
+    return nn.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                        where=where)
 
 
 def softmax(x, axis=None):
@@ -359,7 +359,7 @@ def log_softmax(x, axis=None):
     array([[-0.69314718, -0.69314718]])
     """
     x = fnp.asarray(x)
-    return x - nn.logsumexp(x, axis=axis, keepdims=True)
+    return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 def gamma(x):
@@ -381,7 +381,8 @@ def gammasgn(x):
 
 
 def loggamma(x):
-    """The principal branch of log-gamma, for real x (nan for x < 0, as scipy's real case).
+    """The principal branch of log-gamma: for real x (nan for x < 0, as scipy's real case) and
+    for complex x (continuous off the negative real axis), as JAX's.
 
     >>> round(float(loggamma(3.0)), 12)  # log 2
     0.69314718056
@@ -407,6 +408,7 @@ def factorial(n, exact: bool = False):
     """
     if exact:
         raise ValueError("factorial: exact=True is not supported (as in JAX)")
+    _require_real("factorial", n=n)
     n = _operands(n)
     return fnp.where(fnp.asarray(n) < 0, 0.0, fnp.exp(gammaln(fnp.maximum(n, 0) + 1.0)))
 
@@ -419,6 +421,7 @@ def comb(N, k, exact: bool = False, repetition: bool = False):
     """
     if exact:
         raise ValueError("comb: exact=True is not supported (as in JAX)")
+    _require_real("comb", N=N, k=k)
     N, k = _operands(N, k)
     if repetition:
         N = N + k - 1.0
