@@ -24,11 +24,26 @@ from fungrad.core import get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
 from fungrad.prims import numeric
+from fungrad.prims import xla_float32
 from fungrad.random.keys import canonical_shape, check_key
 
 __all__ = ["uniform", "normal", "truncated_normal", "exponential", "laplace", "logistic",
            "gumbel", "cauchy", "lognormal", "pareto", "weibull_min", "rayleigh", "wald",
            "maxwell", "double_sided_maxwell", "triangular"]
+
+
+def _rounded_as_jax(xla_version, numpy_version):
+    """The function as JAX rounds it: float32 through XLA's algorithm (numpy's float32
+    log is up to 4 ulp off, and elsewhere than XLA's), other dtypes through numpy's."""
+    def function(x):
+        return xla_version(x) if get_aval(x).dtype == np.float32 else numpy_version(x)
+    function.__name__ = numpy_version.__name__
+    return function
+
+
+log = _rounded_as_jax(xla_float32.xla_log, fnp.log)
+log1p = _rounded_as_jax(xla_float32.xla_log1p, fnp.log1p)
+exp = _rounded_as_jax(xla_float32.xla_exp, fnp.exp)
 
 
 def float_dtype(name: str, dtype) -> np.dtype:
@@ -215,7 +230,7 @@ def exponential(key, shape: Sequence[int] = (), dtype=None) -> Any:
     array([0.54207056, 0.24372319])
     """
     u, _ = _unit("exponential", key, shape, dtype)
-    return -fnp.log1p(-u)
+    return -log1p(-u)
 
 
 def laplace(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -227,7 +242,7 @@ def laplace(key, shape: Sequence[int] = (), dtype=None) -> Any:
     """
     dt = float_dtype("laplace", dtype)
     u, _ = _unit("laplace", key, shape, dt, -1.0 + np.finfo(dt).epsneg, 1.0)
-    return fnp.sign(u) * fnp.log1p(-fnp.abs(u))
+    return fnp.sign(u) * log1p(-fnp.abs(u))
 
 
 def logistic(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -239,7 +254,7 @@ def logistic(key, shape: Sequence[int] = (), dtype=None) -> Any:
     """
     dt = float_dtype("logistic", dtype)
     u, _ = _unit("logistic", key, shape, dt, np.finfo(dt).tiny, 1.0)
-    return fnp.log(u) - fnp.log1p(-u)
+    return log(u) - log1p(-u)
 
 
 def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None) -> Any:
@@ -262,14 +277,14 @@ def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None) 
 def gumbel_floats(data, shape: tuple, dtype: np.dtype, mode: str = "low"):
     info = np.finfo(dtype)
     if mode == "low":
-        return -fnp.log(-fnp.log(uniform_floats(data, shape, dtype, info.tiny, 1.0)))
+        return -log(-log(uniform_floats(data, shape, dtype, info.tiny, 1.0)))
     if mode == "highest" and dtype == np.float32:
         raise NotImplementedError("gumbel: mode='highest' in float32 is not implemented; "
                                   "use mode='high'")
     both = uniform_floats(data, (2,) + shape, dtype, 0.0, 1.0)
     high, low = both[0], both[1]
     x = fnp.where(high >= 0.5, high, high + dtype.type(2.0 ** -info.nmant) * low + info.tiny)
-    return -fnp.log(-fnp.log1p(-x))
+    return -log(-log1p(-x))
 
 
 def cauchy(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -292,7 +307,7 @@ def lognormal(key, sigma=1.0, shape: Sequence[int] | None = None, dtype=None) ->
     array([0.90219818, 0.67544544])
     """
     data, dtype, shape = prepare("lognormal", key, dtype, shape, sigma)
-    return fnp.exp(normal_floats(data, shape, dtype) * cast(sigma, dtype))
+    return exp(normal_floats(data, shape, dtype) * cast(sigma, dtype))
 
 
 def pareto(key, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -303,8 +318,8 @@ def pareto(key, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     array([1.31132133, 1.12959775])
     """
     data, dtype, shape = prepare("pareto", key, dtype, shape, b)
-    e = -fnp.log1p(-uniform_floats(data, shape, dtype))
-    return fnp.exp(e / cast(b, dtype))
+    e = -log1p(-uniform_floats(data, shape, dtype))
+    return exp(e / cast(b, dtype))
 
 
 def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -316,7 +331,7 @@ def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None
     """
     data, dtype, shape = prepare("weibull_min", key, dtype, shape, scale, concentration)
     u = uniform_floats(data, shape, dtype)
-    return fnp.power(-fnp.log1p(-u), 1.0 / cast(concentration, dtype)) * cast(scale, dtype)
+    return fnp.power(-log1p(-u), 1.0 / cast(concentration, dtype)) * cast(scale, dtype)
 
 
 def rayleigh(key, scale=1.0, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -329,7 +344,7 @@ def rayleigh(key, scale=1.0, shape: Sequence[int] | None = None, dtype=None) -> 
     data, dtype, shape = prepare("rayleigh", key, dtype, shape, scale)
     u = uniform_floats(data, shape, dtype)
     scale = fnp.broadcast_to(cast(scale, dtype), shape)
-    return scale * fnp.sqrt(fnp.log(u) * dtype.type(-2))
+    return scale * fnp.sqrt(log(u) * dtype.type(-2))
 
 
 def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -346,8 +361,9 @@ def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
     z = uniform_floats(k2, shape, dtype)
     y = v * v
     mean_sq = mean * mean
-    sqrt_term = fnp.sqrt(4 * mean * y + mean_sq * (y * y))
-    x = mean + mean_sq * y / 2 - mean / 2 * sqrt_term
+    # XLA's CPU code fuses a product into each sum here (FMAs); so does fungrad, for its bits
+    sqrt_term = fnp.sqrt(fused_multiply_add(4 * mean, y, mean_sq * (y * y)))
+    x = fused_multiply_add(-(mean / 2), sqrt_term, mean + mean_sq * y / 2)
     return fnp.where(z <= mean / (mean + x), x, mean_sq / x)
 
 

@@ -23,6 +23,7 @@ import fungrad.numpy as fnp
 from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
+from fungrad.prims import xla_float32
 from fungrad.prims.elementwise import div, exp, mul
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims.structural import broadcast_to
@@ -59,6 +60,8 @@ def _gamma_one_each(keys, alpha, log_space: bool):
     """JAX's ``_gamma_one`` for every (key, alpha) pair at once: keys ``(n, 2)``, alpha
     ``(n,)``; rejected proposals are redrawn for the elements that need them only."""
     dtype = alpha.dtype
+    log, log1p = (xla_float32.log32, xla_float32.log1p32) if dtype == np.float32 else \
+        (np.log, np.log1p)  # JAX's float32 rounding
     one, third = dtype.type(1), dtype.type(1 / 3)
     boost = alpha >= one
     shifted = np.where(boost, alpha, alpha + one)
@@ -85,15 +88,15 @@ def _gamma_one_each(keys, alpha, log_space: bool):
             U = _unit(u_key, dtype)
             dd = d[todo]
             reject = (U >= one - dtype.type(0.0331) * (X * X)) & \
-                (np.log(U) >= X * dtype.type(0.5) + dd * (one - V_t + np.log(V_t)))
+                (log(U) >= X * dtype.type(0.5) + dd * (one - V_t + log(V_t)))
             V[todo] = V_t
             todo = todo[reject]
         if log_space:
             u = _unit(subkey, dtype)
-            log_samples = np.log1p(-u)  # -exponential
+            log_samples = log1p(-u)  # -exponential
             log_boost = np.where(boost | (log_samples == 0), dtype.type(0),
                                  log_samples * (one / alpha))
-            return np.log(d) + np.log(V) + log_boost
+            return log(d) + log(V) + log_boost
         samples = one - _unit(subkey, dtype)
         boosted = np.where(boost, one, np.power(samples, one / alpha))
         return d * V * boosted
