@@ -126,10 +126,32 @@ def _iota_2x32(shape: tuple):
     return (counts >> np.uint64(32)).astype(_U32), counts.astype(_U32)
 
 
+def _hash_iota_blocks(key, n: int):
+    """For one key (``uint32[2]``), the threefry words of the counters ``0 .. n-1``, a block
+    at a time: yields ``(block slice, x0, x1)``. The counters are made inside the block and
+    the two buffers are reused, so a large draw touches its memory once, in cache."""
+    k0, k1 = (np.uint32(w) for w in np.asarray(key, _U32).reshape(2))
+    k2 = k0 ^ k1 ^ _PARITY
+    x0, x1, tmp = (np.empty(min(n, _BLOCK), _U32) for _ in range(3))
+    for start in range(0, n, _BLOCK):
+        size = min(_BLOCK, n - start)
+        a, b, t = x0[:size], x1[:size], tmp[:size]
+        a.fill(0)  # the high words of counters below 2**32
+        b[:] = np.arange(start, start + size, dtype=_U32)
+        _hash_block(k0, k1, k2, a, b, t)
+        yield slice(start, start + size), a, b
+
+
 def _hash_counters(keys, shape: tuple):
     """Both threefry words for every counter of ``shape``, under every key of ``keys``
     (``uint32[*batch, 2]``): two arrays of shape ``batch + shape``."""
     keys = np.asarray(keys, _U32)
+    n = math.prod(shape)
+    if keys.shape == (2,) and n <= 2 ** 32:  # one key: hash the counters block by block
+        y0, y1 = np.empty(n, _U32), np.empty(n, _U32)
+        for block, x0, x1 in _hash_iota_blocks(keys, n):
+            y0[block], y1[block] = x0, x1
+        return y0.reshape(shape), y1.reshape(shape)
     expand = keys.shape[:-1] + (1,) * len(shape)
     hi, lo = _iota_2x32(shape)
     return _threefry2x32_impl(keys[..., 0].reshape(expand), keys[..., 1].reshape(expand),
@@ -271,6 +293,20 @@ _UINTS = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: _U32, 64: np.dtype
 
 
 def _bits_impl(keys, bit_width, shape):
+    keys = np.asarray(keys, _U32)
+    n = math.prod(shape)
+    if keys.shape == (2,) and n <= 2 ** 32:  # one key: each block straight into the output
+        out = np.empty(n, _UINTS[bit_width])
+        if bit_width == 64:  # both words, high then low, into the halves of each uint64
+            halves = out.view(_U32).reshape(n, 2)
+            high, low = (1, 0) if np.little_endian else (0, 1)
+        for block, x0, x1 in _hash_iota_blocks(keys, n):
+            if bit_width == 64:
+                halves[block, high], halves[block, low] = x0, x1
+            else:
+                x0 ^= x1
+                out[block] = x0  # (narrower widths keep the low bits, as JAX's convert)
+        return out.reshape(shape)
     b0, b1 = _hash_counters(keys, shape)
     if bit_width == 64:  # both words, high then low
         out = b0.astype(np.uint64)

@@ -1,8 +1,7 @@
 """Continuous samplers: uniform floats from random bits, then transforms of them.
 
 ``uniform`` keeps the top ``nmant`` bits of a word as the mantissa of a float in [1, 2) and
-subtracts 1 -- JAX's construction, here written as ``(bits >> (nbits - nmant)) * 2**-nmant``,
-the same value exactly. Every other sampler here is JAX's transform of uniform (or normal)
+subtracts 1 -- JAX's construction (a shift, an or, a bitcast and a subtraction). Every other sampler here is JAX's transform of uniform (or normal)
 samples: inverse CDFs (exponential, laplace, logistic, gumbel, cauchy, weibull, rayleigh),
 ``normal = sqrt(2) erf_inv(u)``, and short compositions. Being compositions of primitives,
 they trace, batch and differentiate: ``mu + sigma * normal(key)`` has gradients in mu and
@@ -24,6 +23,7 @@ from fungrad.core import get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
 from fungrad.prims import numeric
+from fungrad.prims.bits import bitcast_convert_type
 from fungrad.prims import xla_float32
 from fungrad.random.keys import canonical_shape, check_key
 
@@ -94,13 +94,20 @@ def prepare(name: str, key, dtype, shape, *params):
     return data, float_dtype(name, dtype), result_shape(name, shape, *params)
 
 
+def unit_floats(data, shape: tuple, dtype: np.dtype):
+    """Uniform [0, 1) samples from key data, as JAX makes them: the top ``nmant`` bits of
+    a word as the mantissa of a float in [1, 2), less 1."""
+    info = np.finfo(dtype)
+    uint = np.dtype(f"uint{info.bits}")
+    bits = rb.random_bits(data, info.bits, shape)
+    one = np.array(1, dtype).view(uint)  # the exponent (and zero mantissa) of 1.0
+    in_one_two = fnp.bitwise_or(fnp.right_shift(bits, uint.type(info.bits - info.nmant)), one)
+    return fnp.subtract(bitcast_convert_type(in_one_two, dtype), dtype.type(1))
+
+
 def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval) from key data: JAX's ``_uniform``."""
-    info = np.finfo(dtype)
-    nbits, nmant = info.bits, info.nmant
-    bits = rb.random_bits(data, nbits, shape)
-    mantissa = fnp.floor_divide(bits, 2 ** (nbits - nmant))  # bits >> (nbits - nmant)
-    floats = fnp.multiply(fnp.astype(mantissa, dtype), dtype.type(2.0 ** -nmant))
+    floats = unit_floats(data, shape, dtype)
     if _is_value(minval, 0.0) and _is_value(maxval, 1.0):
         return floats  # floats * 1 + 0, exactly
     minval, maxval = cast(minval, dtype), cast(maxval, dtype)
