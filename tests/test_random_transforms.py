@@ -178,3 +178,43 @@ def test_gamma_batches_over_keys_and_shapes():
     jitted = fungrad.jit(lambda k: random.gamma(k, 2.0, (3,)))
     np.testing.assert_array_equal(jitted(keys[0]), random.gamma(keys[0], 2.0, (3,)))
     assert "random_gamma" in str(fungrad.make_jaxpr(lambda k: random.gamma(k, 2.0))(keys[0]))
+
+
+def test_typed_keys_print_as_key_avals_in_the_ir():
+    """A jaxpr of typed keys shows JAX's ``key<fry>[...]`` avals; key data is unwrapped
+    into uint32 by ``random_unwrap``, and raw keys stay ``u32[2]``."""
+    def f(k):
+        k1, k2 = random.split(k)
+        return random.uniform(k1), random.key_data(k2)
+    text = str(fungrad.make_jaxpr(f)(random.key(0)))
+    assert "a:key<fry>[]" in text
+    assert "key<fry>[2] = random_split[shape=(2,)] a" in text
+    assert "u32[2] = random_unwrap" in text
+    assert "key<fry>" not in str(fungrad.make_jaxpr(f)(random.PRNGKey(0)))
+    seeded = str(fungrad.make_jaxpr(lambda s: random.key(s))(3))
+    assert "key<fry>[] = random_wrap" in seeded
+    batched = str(fungrad.make_jaxpr(fungrad.vmap(lambda k: random.normal(k)))(
+        random.split(random.key(0), 3)))
+    assert "a:key<fry>[3]" in batched
+    # the values behind the avals are the plain ones, under jit too
+    u, data = fungrad.jit(f)(random.key(0))
+    assert type(data) is type(random.key_data(random.key(0)))
+    np.testing.assert_array_equal(data, random.key_data(random.split(random.key(0))[1]))
+    np.testing.assert_array_equal(u, random.uniform(random.split(random.key(0))[0]))
+
+
+def test_typed_key_scan_carry_prints_and_runs():
+    def step(k, _):
+        k, sub = random.split(k)
+        return k, random.normal(sub)
+    text = str(fungrad.make_jaxpr(lambda k: fungrad.lax.scan(step, k, None, length=3))(
+        random.key(2)))
+    assert "a:key<fry>[]" in text
+    final, draws = fungrad.jit(lambda k: fungrad.lax.scan(step, k, None, length=3))(
+        random.key(2))
+    k, want = random.key(2), []
+    for _ in range(3):
+        k, sub = random.split(k)
+        want.append(random.normal(sub))
+    np.testing.assert_array_equal(draws, want)
+    assert bool(final == k)

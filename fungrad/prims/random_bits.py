@@ -36,6 +36,85 @@ _PARITY = np.uint32(0x1BD11BDA)  # Threefish's key-schedule constant
 _BLOCK = 1 << 16
 
 
+# ---------------------------------------------------------------------------- typed keys
+
+class KeyAval(ShapedArray):
+    """The aval of typed keys' data: ``uint32[*shape, 2]`` to every rule, printed as JAX
+    prints typed keys, ``key<fry>[*shape]``.
+
+    >>> KeyAval((3, 2), np.uint32)
+    key<fry>[3]
+    """
+
+    __slots__ = ()
+
+    def str_short(self) -> str:
+        return f"key<fry>[{','.join(map(str, self.shape[:-1]))}]"
+
+    __repr__ = str_short
+
+
+class KeyData(np.ndarray):
+    """Typed keys' data on its way into a trace: a ``uint32[..., 2]`` array whose aval is
+    a ``KeyAval``; numpy operations on it give plain arrays.
+
+    >>> from fungrad.core import get_aval
+    >>> get_aval(np.zeros(2, np.uint32).view(KeyData))
+    key<fry>[]
+    """
+
+    @staticmethod
+    def fungrad_aval(x):
+        return KeyAval(x.shape, x.dtype)
+
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        obj = obj.view(np.ndarray)
+        return obj[()] if return_scalar else obj
+
+
+def _keyed(aval, shape, dtype=_U32):
+    """An output aval that stays a typed key's when the input key was typed."""
+    return (KeyAval if isinstance(aval, KeyAval) else ShapedArray)(shape, dtype)
+
+
+def _wrap_abstract(aval):
+    _check_key_data("random_wrap", aval)
+    return KeyAval(aval.shape, aval.dtype)
+
+
+def _unwrap_abstract(aval):
+    _check_key_data("random_unwrap", aval)
+    return ShapedArray(aval.shape, aval.dtype)
+
+
+# typed keys from key data and back: the data unchanged, only the aval says "key"
+random_wrap_p = primitive("random_wrap", lambda data: np.asarray(data, _U32).view(KeyData),
+                          _wrap_abstract, nondiff=True)
+random_unwrap_p = primitive("random_unwrap",
+                            lambda keys: np.asarray(keys, _U32).view(np.ndarray),
+                            _unwrap_abstract, nondiff=True)
+
+
+def random_wrap(data):
+    """Typed key data (aval ``key<fry>[...]``) from ``uint32[..., 2]`` key data.
+
+    >>> random_wrap(np.array([0, 7], np.uint32)).dtype
+    dtype('uint32')
+    """
+    _wrap_abstract(get_aval(data))
+    return bind(random_wrap_p, data)
+
+
+def random_unwrap(keys):
+    """Plain ``uint32[..., 2]`` key data from typed key data.
+
+    >>> random_unwrap(random_wrap(np.array([0, 7], np.uint32)))
+    array([0, 7], dtype=uint32)
+    """
+    _unwrap_abstract(get_aval(keys))
+    return bind(random_unwrap_p, keys)
+
+
 # ---------------------------------------------------------------------------- threefry2x32
 
 def _hash_block(k0, k1, k2, x0, x1, tmp):
@@ -193,6 +272,8 @@ def _seed_abstract(aval):
 
 random_seed_p = primitive("random_seed", _seed_impl, _seed_abstract, nondiff=True)
 _keys_batch(random_seed_p)
+_keys_batch(random_wrap_p)
+_keys_batch(random_unwrap_p)
 
 
 def random_seed(seeds):
@@ -208,14 +289,19 @@ def random_seed(seeds):
 
 # ---------------------------------------------------------------------------- random_split
 
+def _as_typed_as(keys, out):
+    """``out`` as typed key data when the input ``keys`` were (a trace's values carry it)."""
+    return out.view(KeyData) if isinstance(keys, KeyData) else out
+
+
 def _split_impl(keys, shape):
     b0, b1 = _hash_counters(keys, shape)
-    return np.stack([b0, b1], axis=-1)
+    return _as_typed_as(keys, np.stack([b0, b1], axis=-1))
 
 
 def _split_abstract(aval, shape):
     _check_key_data("random_split", aval)
-    return ShapedArray(aval.shape[:-1] + tuple(shape) + (2,), _U32)
+    return _keyed(aval, aval.shape[:-1] + tuple(shape) + (2,))
 
 
 random_split_p = primitive("random_split", _split_impl, _split_abstract, nondiff=True)
@@ -237,10 +323,10 @@ def random_split(keys, shape: tuple):
 
 def _fold_in_impl(keys, msgs):
     # JAX: threefry_2x32(key, threefry_seed(msg)), the hash of the counter pair (0, msg)
-    keys = np.asarray(keys, _U32)
+    typed, keys = keys, np.asarray(keys, _U32)
     msgs = np.asarray(msgs).astype(_U32)
     b0, b1 = _threefry2x32_impl(keys[..., 0], keys[..., 1], np.zeros((), _U32), msgs)
-    return np.stack([b0, b1], axis=-1)
+    return _as_typed_as(typed, np.stack([b0, b1], axis=-1))
 
 
 def _fold_in_abstract(key_aval, msg_aval):
@@ -252,7 +338,7 @@ def _fold_in_abstract(key_aval, msg_aval):
     except ValueError:
         raise ValueError(f"random_fold_in: keys {key_aval.str_short()} and data "
                          f"{msg_aval.str_short()} do not broadcast together") from None
-    return ShapedArray(shape + (2,), _U32)
+    return _keyed(key_aval, shape + (2,))
 
 
 random_fold_in_p = primitive("random_fold_in", _fold_in_impl, _fold_in_abstract, nondiff=True)
