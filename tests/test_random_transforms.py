@@ -218,3 +218,30 @@ def test_typed_key_scan_carry_prints_and_runs():
         want.append(random.normal(sub))
     np.testing.assert_array_equal(draws, want)
     assert bool(final == k)
+
+
+def test_vmap_of_count_samplers_is_one_batched_loop_with_the_loop_of_calls_values():
+    keys = random.split(random.key(7), 5)
+    rates = np.array([0.5, 3.0, 12.0, 40.0, 0.0])  # Knuth's loop and the rejection loop
+    draw = lambda k, lam: random.poisson(k, lam, (3,))
+    got = fungrad.vmap(draw)(keys, rates)
+    want = np.stack([draw(k, lam) for k, lam in zip(keys, rates)])
+    np.testing.assert_array_equal(got, want)
+    text = str(fungrad.make_jaxpr(fungrad.vmap(draw))(keys, rates))
+    assert text.count("random_poisson") == 1 and "while" not in text
+    # a batch of keys with one rate, and one key with a batch of rates
+    np.testing.assert_array_equal(fungrad.vmap(lambda k: draw(k, 40.0))(keys),
+                                  np.stack([draw(k, 40.0) for k in keys]))
+    np.testing.assert_array_equal(fungrad.vmap(lambda lam: draw(keys[0], lam))(rates),
+                                  np.stack([draw(keys[0], lam) for lam in rates]))
+    trials = lambda k, n, p: random.binomial(k, n, p, (4,))
+    counts, probs = np.array([5.0, 300.0, 40.0, 1000.0, 8.0]), np.array([.3, .4, .9, .2, .5])
+    got = fungrad.vmap(trials)(keys, counts, probs)
+    want = np.stack([trials(k, n, p) for k, n, p in zip(keys, counts, probs)])
+    np.testing.assert_array_equal(got, want)
+    text = str(fungrad.make_jaxpr(fungrad.vmap(trials))(keys, counts, probs))
+    assert text.count("random_binomial") == 1
+    # nested vmap: a grid of keys
+    grid = random.split(random.key(1), (2, 3))
+    nested = fungrad.vmap(fungrad.vmap(lambda k: draw(k, 25.0)))(grid)
+    np.testing.assert_array_equal(nested[1, 2], draw(grid[1, 2], 25.0))
