@@ -195,28 +195,29 @@ def test_discrete_transforms_equal_jax(seed):
         assert_bits_equal(random.rademacher(k, shape), expected(f"rademacher/{base}"))
 
 
-# rejection samplers: JAX's algorithm and key schedule, so JAX's values (to rounding where
-# the accept test itself is computed in floating point)
+# rejection samplers: JAX's algorithm and key schedule, so JAX's values; in float32 JAX's
+# bits (XLA's log and exp, and the multiply-add XLA fuses in the proposal), except the
+# boost of a shape below 1, a power (glibc's powf in JAX) of a uniform: within 16 ulp.
 GAMMA_FAMILY = [
-    ("gamma", lambda k, s, d: random.gamma(k, d(0.7), s, d)),
-    ("gamma3", lambda k, s, d: random.gamma(k, d(3.0), s, d)),
-    ("loggamma", lambda k, s, d: random.loggamma(k, d(0.3), s, d)),
-    ("beta", lambda k, s, d: random.beta(k, d(2.0), d(0.5), s, d)),
-    ("chisquare", lambda k, s, d: random.chisquare(k, d(3.0), s, d)),
-    ("t", lambda k, s, d: random.t(k, d(4.0), s, d)),
+    ("gamma", lambda k, s, d: random.gamma(k, d(0.7), s, d), 16),
+    ("gamma3", lambda k, s, d: random.gamma(k, d(3.0), s, d), 0),
+    ("loggamma", lambda k, s, d: random.loggamma(k, d(0.3), s, d), 0),
+    ("beta", lambda k, s, d: random.beta(k, d(2.0), d(0.5), s, d), 0),
+    ("chisquare", lambda k, s, d: random.chisquare(k, d(3.0), s, d), 0),
+    ("t", lambda k, s, d: random.t(k, d(4.0), s, d), 0),
 ]
 
 
-@pytest.mark.parametrize("name,call", GAMMA_FAMILY, ids=[g[0] for g in GAMMA_FAMILY])
-def test_gamma_family_matches_jax(name, call):
+@pytest.mark.parametrize("name,call,ulp32", GAMMA_FAMILY, ids=[g[0] for g in GAMMA_FAMILY])
+def test_gamma_family_matches_jax(name, call, ulp32):
     for seed in SEEDS:
         k = raw_key(seed)
         for shape in SMALL:
-            for world, fdt, rtol in (("x64", np.float64, 1e-13), ("x32", np.float32, 2e-6)):
-                got = call(k, shape, fdt)
-                assert got.dtype == fdt
-                np.testing.assert_allclose(got, expected(f"{name}/{seed}/{shape}/{world}"),
-                                           rtol=rtol)
+            got = call(k, shape, np.float64)
+            assert got.dtype == np.float64
+            np.testing.assert_allclose(got, expected(f"{name}/{seed}/{shape}/x64"), rtol=1e-13)
+            assert_close_ulp(call(k, shape, np.float32), expected(f"{name}/{seed}/{shape}/x32"),
+                             ulp32)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -234,8 +235,11 @@ def test_counts_and_dirichlet_match_jax(seed):
                               expected(f"binomial_big/{base}"))
     for world, fdt, _ in WORLDS:
         got = random.dirichlet(k, np.array([0.5, 1.0, 2.0], fdt), (3,), fdt)
-        np.testing.assert_allclose(got, expected(f"dirichlet/{seed}/{world}"),
-                                   rtol=1e-13 if fdt is np.float64 else 2e-6, atol=1e-15)
+        if fdt is np.float64:
+            np.testing.assert_allclose(got, expected(f"dirichlet/{seed}/{world}"), rtol=1e-13,
+                                       atol=1e-15)
+        else:  # the normalising sum adds in another order: an ulp
+            assert_close_ulp(got, expected(f"dirichlet/{seed}/{world}"), 1)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -28,7 +28,7 @@ from fungrad.prims.elementwise import div, exp, mul
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims.structural import broadcast_to
 from fungrad.random.continuous import (
-    cast, float_dtype, normal_floats, prepare, result_shape, shape_of,
+    cast, exp as jax_exp, float_dtype, normal_floats, prepare, result_shape, shape_of,
 )
 from fungrad.random.keys import canonical_shape, check_key
 
@@ -60,8 +60,10 @@ def _gamma_one_each(keys, alpha, log_space: bool):
     """JAX's ``_gamma_one`` for every (key, alpha) pair at once: keys ``(n, 2)``, alpha
     ``(n,)``; rejected proposals are redrawn for the elements that need them only."""
     dtype = alpha.dtype
-    log, log1p = (xla_float32.log32, xla_float32.log1p32) if dtype == np.float32 else \
-        (np.log, np.log1p)  # JAX's float32 rounding
+    if dtype == np.float32:  # JAX's float32 rounding: XLA's log, and its fused multiply-adds
+        log, log1p, fma = xla_float32.log32, xla_float32.log1p32, xla_float32.fma32
+    else:
+        log, log1p, fma = np.log, np.log1p, lambda a, b, c: a * b + c
     one, third = dtype.type(1), dtype.type(1 / 3)
     boost = alpha >= one
     shifted = np.where(boost, alpha, alpha + one)
@@ -81,7 +83,7 @@ def _gamma_one_each(keys, alpha, log_space: bool):
                 x_key_r, sub = _split(x_key[redo], 2)
                 x_key[redo] = x_key_r
                 x[redo] = _normal(sub, dtype)
-                v[redo] = one + x[redo] * c[todo[redo]]
+                v[redo] = fma(x[redo], c[todo[redo]], one)
                 redo = redo[v[redo] <= 0]
             X = x * x
             V_t = v * v * v
@@ -98,7 +100,8 @@ def _gamma_one_each(keys, alpha, log_space: bool):
                                  log_samples * (one / alpha))
             return log(d) + log(V) + log_boost
         samples = one - _unit(subkey, dtype)
-        boosted = np.where(boost, one, np.power(samples, one / alpha))
+        power = np.power(samples, one / alpha, dtype=np.float64).astype(dtype)  # as powf
+        boosted = np.where(boost, one, power)
         return d * V * boosted
 
 
@@ -265,7 +268,7 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     log_a = bind(random_gamma_p, k_a, a, log_space=True)
     log_b = bind(random_gamma_p, k_b, b, log_space=True)
     log_max = fnp.maximum(log_a, log_b)
-    ga, gb = fnp.exp(log_a - log_max), fnp.exp(log_b - log_max)
+    ga, gb = jax_exp(log_a - log_max), jax_exp(log_b - log_max)
     return ga / (ga + gb)
 
 
@@ -288,7 +291,7 @@ def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None) -> Any
     log_g = bind(random_gamma_p, data, fnp.broadcast_to(cast(alpha, dtype), full),
                  log_space=True)
     log_g = log_g - fnp.max(log_g, axis=-1, keepdims=True)
-    e = fnp.exp(log_g)
+    e = jax_exp(log_g)
     return e / fnp.sum(e, axis=-1, keepdims=True)
 
 
@@ -301,7 +304,7 @@ def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None) -> Any:
     """
     dtype = float_dtype("chisquare", dtype)
     df = cast(df, dtype)
-    return fnp.exp(loggamma(key, df / 2, shape, dtype)) * 2
+    return jax_exp(loggamma(key, df / 2, shape, dtype)) * 2
 
 
 def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None) -> Any:
