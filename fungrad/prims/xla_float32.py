@@ -104,16 +104,9 @@ def _put(out, where, value):
         np.copyto(out, value, where=where)
 
 
-def _blend(where, a, b):
-    """float32 ``np.where(where, a, b)`` without branches: a bitwise blend."""
-    ones = np.multiply(where, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    a_bits, b_bits = a.view(np.uint32), b.view(np.uint32)
-    return (b_bits ^ ((a_bits ^ b_bits) & ones)).view(_F32)
-
-
 def _horner32(x, coefficients):
-    p = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
+    p = fma32(x, _F32(coefficients[0]), _F32(coefficients[1]))
+    for c in coefficients[2:]:
         p = fma32(p, x, _F32(c))
     return p
 
@@ -127,11 +120,15 @@ def log1p32(x) -> np.ndarray:
     """
     x = np.asarray(x, _F32)
     with np.errstate(all="ignore"):
-        large = log32(x + _F32(1))
+        near_zero = np.abs(x) < _LOG1P_SMALL
         x2 = x * x
         ratio = _horner32(x, _LOG1P_NUM) / _horner32(x, _LOG1P_DEN)
-        small = x + fma32(_F32(-0.5), x2, (x * x2) * ratio)
-    return _blend(np.abs(x) < _LOG1P_SMALL, small, large)
+        out = np.asarray(x + fma32(_F32(-0.5), x2, (x * x2) * ratio))
+        far = np.flatnonzero(~near_zero)  # the log only where it is the answer
+        if far.size:
+            flat = out.reshape(-1)
+            flat[far] = log32(x.reshape(-1)[far] + _F32(1))
+    return out
 
 
 def exp32(x) -> np.ndarray:
