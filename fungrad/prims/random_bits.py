@@ -33,7 +33,7 @@ _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)  # Threefish's key-schedule constant
 # Hash this many counters at a time: the working set of one block stays in cache, which
 # makes the twenty passes over it several times faster than passes over a large array.
-_BLOCK = 1 << 16
+_BLOCK = 1 << 15
 
 
 # ---------------------------------------------------------------------------- typed keys
