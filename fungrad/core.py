@@ -159,7 +159,8 @@ def get_aval(x: Any) -> ShapedArray:
     if aval is not None:
         return aval
     if isinstance(x, (np.ndarray, np.generic)):
-        return ShapedArray(x.shape, x.dtype)
+        own_aval = getattr(type(x), "fungrad_aval", None)  # e.g. typed PRNG key data
+        return own_aval(x) if own_aval else ShapedArray(x.shape, x.dtype)
     if isinstance(x, ShapeDtypeStruct):
         return ShapedArray(x.shape, x.dtype)
     raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid fungrad array: "
@@ -178,6 +179,8 @@ def value_aval(x: Any) -> ShapedArray:
         if weak is not None:
             return weak
         x = np.asarray(x)
+    elif type(x) is not np.ndarray and hasattr(type(x), "fungrad_aval"):
+        return type(x).fungrad_aval(x)  # an array type with its own aval (typed key data)
     key = (x.shape, x.dtype)
     aval = _aval_cache.get(key)
     if aval is None:  # avals are immutable, so one per (shape, dtype) serves every value

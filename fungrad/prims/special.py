@@ -28,6 +28,7 @@ import numpy as np
 from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import exp, mul, neg, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
+from fungrad.prims import xla_float32
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -195,7 +196,10 @@ def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
     """erf_inv of a flat float32/float64 chunk into ``out``: the central polynomial for all,
     then each tail polynomial only where it applies (a million-sample draw has few tails)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = -np.log1p(-(x * x))
+        if x.dtype == np.float32:  # XLA's float32 log1p, so normal samples are JAX's bits
+            w = -xla_float32.log1p32(-(x * x))
+        else:
+            w = -np.log1p(-(x * x))
         if x.dtype == np.float32:
             horner, branches = _horner_fma32, ((5.0, _ERF_INV32_TAIL, 3.0),)
             p = horner(w - np.float32(2.5), _ERF_INV32_CENTRAL)
