@@ -21,7 +21,7 @@ import itertools
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from fungrad.core import ShapedArray, bind, value_aval
 from fungrad.prims.rules import deflinear, primitive
@@ -65,6 +65,28 @@ def _windows_impl(x, *, window_dimensions, window_strides, window_dilation):
 
 
 windows_p = primitive("windows", _windows_impl, _windows_abstract)
+
+
+def _windows_emit(avals, *, window_dimensions, window_strides, window_dilation):
+    """Under jit, the view made directly: window ``k`` of position ``i`` along an axis is
+    element ``i * stride + k * dilation``, so each axis gives two strides of the view."""
+    shape = _windows_abstract(avals[0], window_dimensions=window_dimensions,
+                              window_strides=window_strides,
+                              window_dilation=window_dilation).shape
+    if 0 in shape:
+        return None
+    steps = tuple(window_strides) + tuple(window_dilation)
+    nd = len(window_dimensions)
+
+    def view(x):
+        x = np.asarray(x)
+        st = x.strides
+        return as_strided(x, shape, tuple(st[i % nd] * k for i, k in enumerate(steps)),
+                          writeable=False)
+    return "{view}({0})", {"view": view}
+
+
+windows_p.emit = _windows_emit
 
 
 def windows(x, *, window_dimensions, window_strides, window_dilation):
@@ -212,7 +234,7 @@ def _chooser(name: str, which: str):
     prim = primitive(name, impl, abstract_eval)
 
     def jvp(primals, tangents, *, nd):
-        from fungrad.prims.elementwise import select
+        from fungrad.prims.masking import keep
         from fungrad.prims.structural import reduce_sum
         w, = primals
         t, = tangents
@@ -220,16 +242,16 @@ def _chooser(name: str, which: str):
         if t is None:
             return ans, None
         n = len(w.shape)
-        return ans, reduce_sum(select(first_extremum_mask(w, ans, nd), t, 0.0),
+        return ans, reduce_sum(keep(first_extremum_mask(w, ans, nd), t),
                                tuple(range(n - nd, n)))
 
     def vjp(g, primals, ans, needs, *, nd):
-        from fungrad.prims.elementwise import select
+        from fungrad.prims.masking import keep
         w, = primals
         if not needs[0]:
             return [None]
         g = reshape(g, tuple(g.shape) + (1,) * nd)
-        return [select(first_extremum_mask(w, ans, nd), g, 0.0)]
+        return [keep(first_extremum_mask(w, ans, nd), g)]
 
     prim.jvp, prim.vjp = jvp, vjp
     prim.batch = lambda args, batched, size, nd: (bind(prim, args[0], nd=nd), True)
