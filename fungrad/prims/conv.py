@@ -442,6 +442,7 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
         out = np.matmul(patches, w) if kernel_on_right else np.matmul(w, patches)
         return out.reshape(result_shape).transpose(to_out)
 
+    run.layout = (tuple(before), tuple(contracted), tuple(after))  # for tests and tuning
     return run
 
 

@@ -29,7 +29,13 @@ from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-def _keep_impl(mask, x):
+def keep_array(mask, x) -> np.ndarray:
+    """``keep`` on numpy arrays (what the primitive runs; rules of other primitives call it
+    inside their own numpy code).
+
+    >>> keep_array(np.array([False, True]), np.array([np.nan, 2.0], np.float32))
+    array([0., 2.], dtype=float32)
+    """
     mask, x = np.asarray(mask), np.asarray(x)
     if mask.shape != x.shape or mask.dtype != np.bool_ or x.dtype.kind not in "biufc":
         _keep_abstract(value_aval(mask), value_aval(x))  # the shape rule's clear errors
@@ -50,7 +56,7 @@ def _keep_abstract(mask, x):
     return ShapedArray(broadcast_shapes("keep", [mask, x]), x.dtype)
 
 
-keep_p = primitive("keep", _keep_impl, _keep_abstract)
+keep_p = primitive("keep", keep_array, _keep_abstract)
 
 
 def keep(mask, x):
