@@ -112,3 +112,13 @@ def test_relu_of_other_dtypes_and_bad_input():
     # the select it replaces, for the record: the same result on the same inputs
     x = rand((3, 3), np.float32, seed=5)
     assert_same_as_numpy(relu(x), ew.select(x <= 0, np.float32(0), x))
+
+
+def test_keep_array_writes_into_a_strided_view():
+    from fungrad.prims.masking import keep_array
+    mask = np.array([[True, False], [False, True]])
+    for x in (np.array([[1.5, np.inf], [np.nan, -2.0]], np.float32), np.arange(4).reshape(2, 2)):
+        out = np.full((2, 4), 7, x.dtype)
+        assert keep_array(mask, x, out=out[:, ::2]).base is out
+        assert_same_as_numpy(out[:, ::2], np.where(mask, x, np.zeros((), x.dtype)))
+        assert_same_as_numpy(out[:, 1::2], np.full((2, 2), 7, x.dtype))  # untouched

@@ -29,9 +29,10 @@ from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-def keep_array(mask, x) -> np.ndarray:
+def keep_array(mask, x, out=None) -> np.ndarray:
     """``keep`` on numpy arrays (what the primitive runs; rules of other primitives call it
-    inside their own numpy code).
+    inside their own numpy code), written into ``out`` (any strided view of the result's
+    shape and dtype) if given.
 
     >>> keep_array(np.array([False, True]), np.array([np.nan, 2.0], np.float32))
     array([0., 2.], dtype=float32)
@@ -40,9 +41,16 @@ def keep_array(mask, x) -> np.ndarray:
     if mask.shape != x.shape or mask.dtype != np.bool_ or x.dtype.kind not in "biufc":
         _keep_abstract(value_aval(mask), value_aval(x))  # the shape rule's clear errors
     bits = _BITS.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
-    if bits is None or mask.dtype != np.bool_:
-        return np.where(mask, x, np.zeros((), x.dtype))
+    if bits is None:
+        kept = np.where(mask, x, np.zeros((), x.dtype))
+        if out is None:
+            return kept
+        out[...] = kept
+        return out
     ones = np.negative(mask.view(np.int8), dtype=bits)  # True -> all ones, False -> 0
+    if out is not None:
+        np.bitwise_and(x.view(bits), ones, out=out.view(bits))
+        return out
     if mask.ndim == 0 or mask.shape != x.shape:  # broadcasting (or a 0-d scalar result)
         return np.asarray(np.bitwise_and(x.view(bits), ones)).view(x.dtype)
     return np.bitwise_and(x.view(bits), ones, out=ones).view(x.dtype)

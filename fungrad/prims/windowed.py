@@ -337,7 +337,7 @@ def _first_hits(x, ans, params):
         if nan is not None:
             hit |= nan & np.isnan(tap)
         if found is not None:
-            hit &= ~found
+            np.greater(hit, found, out=hit)  # hit and not found: one pass
         if j + 1 < len(slices):
             found = hit.copy() if found is None else np.logical_or(found, hit, out=found)
         yield where, hit
@@ -382,7 +382,7 @@ def _scatter_impl(g, x, ans, *, which, **params):
     out = np.zeros(x.shape, g.dtype)
     if g.size:
         for where, hit in _first_hits(x, ans, params):
-            out[where] = keep_array(hit, g)  # windows apart: each element written once
+            keep_array(hit, g, out=out[where])  # windows apart: each element written once
     return out
 
 
