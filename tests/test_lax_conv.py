@@ -349,3 +349,25 @@ def test_planned_im2col_dtypes_derivatives_and_errors():
     assert im2col_plan((2, 6, 5, 3), w32.shape, x32.dtype, w32.dtype,
                        **dict(params, feature_group_count=3)) is None
     assert_same_as_numpy(f(x32, w32), out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int64])
+def test_planned_kernel_gradient_sums_one_product_per_feature(dtype):
+    """The kernel's gradient of an NCHW convolution (batch and features exchanged, the output
+    cotangent as the kernel): one product per input feature, summed -- against the general
+    path."""
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    x = (rand((24, 2, 9, 9)) * 3).astype(dtype)      # the forward input: N=24, C=2
+    g = (rand((24, 3, 9, 9), seed=1) * 3).astype(dtype)  # the output cotangent: O=3
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), feature_group_count=1, batch_group_count=1,
+                  dimension_numbers=lax.ConvDimensionNumbers((1, 0, 2, 3), (1, 0, 2, 3),
+                                                             (1, 0, 2, 3)))
+    plan = im2col_plan(x.shape, g.shape, x.dtype, g.dtype, **params)
+    assert plan.layout[0] == "split"
+    expected = _conv_general(x, g, **params)
+    assert expected.shape == (3, 2, 3, 3)
+    tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 else {}
+    assert_same_as_numpy(plan(x, g), expected, **tol)
+    assert_same_as_numpy(plan(x[:, :, ::-1], np.asfortranarray(g)),
+                         _conv_general(x[:, :, ::-1], np.asfortranarray(g), **params), **tol)

@@ -5,9 +5,13 @@ layout (``dimension_numbers``), strides, explicit padding (negative too), input 
 kernel ("rhs") dilation, feature groups (depthwise convolutions) and batch groups (which the
 kernel's gradient of a grouped convolution needs).
 
-The numpy implementation is an im2col: the padded input's windows, a strided view from
-``sliding_window_view``, are copied once into a patch matrix and contracted with the kernel
-by one batched ``matmul`` (BLAS); no Python loop touches a pixel. The derivatives are
+The numpy implementation is an im2col: the padded input's windows, a strided view, are
+copied once into a patch matrix and contracted with the kernel by one ``matmul`` (BLAS); no
+Python loop touches a pixel. An ungrouped convolution is planned once per shapes, dtypes
+and params (``im2col_plan``, which ``jit`` calls directly): the patch matrix is laid out in
+the order that copies fastest from the operand's own layout and the product lands in the
+output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Grouped
+convolutions take the general path (``_conv_general``). The derivatives are
 convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
@@ -393,21 +397,38 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
     w_strides = _c_strides(rhs_shape)
     out_size = math.prod(out_shape)
 
+    taps = [f"k{i}" for i in range(nsp)]
+
+    def w_cost(w_order):
+        """A copy of the kernel unless its matrix is a strided view already."""
+        w_axes = [(sizes[r], w_strides[w_roles[r]]) for r in w_order]
+        run, unit = _coalesced_run(w_axes[:-1] if w_order[-1] == "o" else w_axes[1:])
+        if unit and run == math.prod(n for n, _ in w_axes) // sizes["o"]:
+            return 0.0
+        return _copy_cost(w_axes)
+
     def cost(before, after):
+        if before == "split":  # one product per input feature, summed
+            total = _copy_cost([(sizes[r], stride[r]) for r in ["f"] + after + taps])
+            total += w_cost(taps + ["o"]) + sizes["f"] * (1000.0 + out_size)
+            return total + (0.0 if after + ["o"] == out_roles else 2.0 * out_size)
         axes = [(sizes[r], stride[r]) for r in before + contracted + after]
         total = _copy_cost(axes)
         if before and after:  # one product per row of ``before``
             total += 1000.0 * math.prod(sizes[r] for r in before)
-        w_order = contracted + ["o"] if not after else ["o"] + contracted
-        w_axes = [(sizes[r], w_strides[w_roles[r]]) for r in w_order]
-        if _coalesced_run(w_axes)[0] < math.prod(n for n, _ in w_axes) // sizes["o"]:
-            total += _copy_cost(w_axes)
+        total += w_cost(contracted + ["o"] if not after else ["o"] + contracted)
         result = before + ["o"] + after
         if result != out_roles:
             total += 2.0 * out_size  # a layout the next operation copies from
         return total
 
+    # or, when the input features are many (a kernel's gradient: they are the batch), one
+    # product per feature over [f][kept][taps] and the kernel's [f][taps][o], then a sum
+    candidates += [("split", kept_out), ("split", kept_src)]
     before, after = min(candidates, key=lambda c: cost(*c))
+    if before == "split":
+        return _split_plan(after, taps, sizes, roles, w_roles, out_roles, needs_pad, grown,
+                           interior, crop, cropped, dtype)
     order = before + contracted + after
     view_shape = tuple(sizes[r] for r in order)
     view_axes = tuple((roles[r][1], roles[r][2]) for r in order)
@@ -427,12 +448,10 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
     w_shape = (n_contracted, sizes["o"]) if not after else (sizes["o"], n_contracted)
     kernel_on_right = not after
 
+    pad = (needs_pad, grown, interior, crop, cropped, dtype)
+
     def run(lhs, rhs):
-        x = lhs if lhs.dtype == dtype else lhs.astype(dtype)
-        if needs_pad:
-            padded = np.zeros(grown, dtype)
-            padded[interior] = x
-            x = padded[crop] if cropped else padded
+        x = _padded(lhs, *pad)
         st = x.strides
         view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
                           writeable=False)
@@ -443,6 +462,45 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
         return out.reshape(result_shape).transpose(to_out)
 
     run.layout = (tuple(before), tuple(contracted), tuple(after))  # for tests and tuning
+    return run
+
+
+def _padded(x, needs_pad, grown, interior, crop, cropped, dtype):
+    """The input in the plan's dtype, padded and dilated in its own layout."""
+    x = x if x.dtype == dtype else x.astype(dtype)
+    if not needs_pad:
+        return x
+    padded = np.zeros(grown, dtype)
+    padded[interior] = x
+    return padded[crop] if cropped else padded
+
+
+def _split_plan(kept, taps, sizes, roles, w_roles, out_roles, *pad):
+    """The plan with one product per input feature: patches [f][kept][taps] times the
+    kernel's [f][taps][o] (a strided view when the kernel is a cotangent laid out
+    (f, o, taps...), so nothing of it is copied), summed over f."""
+    order = ["f"] + kept + taps
+    view_shape = tuple(sizes[r] for r in order)
+    view_axes = tuple((roles[r][1], roles[r][2]) for r in order)
+    n_kept, n_taps = math.prod(sizes[r] for r in kept), math.prod(sizes[r] for r in taps)
+    patch_shape = (sizes["f"], n_kept, n_taps)
+    w_perm = tuple(w_roles[r] for r in ["f"] + taps + ["o"])
+    w_shape = (sizes["f"], n_taps, sizes["o"])
+    result = kept + ["o"]
+    result_shape = tuple(sizes[r] for r in result)
+    to_out = tuple(result.index(r) for r in out_roles)
+
+    def run(lhs, rhs):
+        x = _padded(lhs, *pad)
+        st = x.strides
+        view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
+                          writeable=False)
+        w = rhs if rhs.dtype == pad[-1] else rhs.astype(pad[-1])
+        out = np.add.reduce(np.matmul(view.reshape(patch_shape),
+                                      w.transpose(w_perm).reshape(w_shape)), axis=0)
+        return out.reshape(result_shape).transpose(to_out)
+
+    run.layout = ("split", ("f",) + tuple(taps), tuple(kept))
     return run
 
 
