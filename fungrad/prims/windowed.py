@@ -327,7 +327,7 @@ def _first_hits(x, ans, params):
     """(slice, mask) per window offset: where that offset holds its window's first extremum
     ``ans`` (NaN matching NaN)."""
     found = None
-    nan = np.isnan(ans) if ans.dtype.kind == "f" else None
+    nan = np.isnan(ans) if ans.dtype.kind in "fc" else None
     if nan is not None and not nan.any():
         nan = None
     slices = list(_offset_slices(ans.shape, **params))
