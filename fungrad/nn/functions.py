@@ -21,6 +21,7 @@ from fungrad.api import stop_gradient
 from fungrad.core import Tracer
 from fungrad.custom_derivatives import custom_jvp
 from fungrad.prims import elementwise as ew
+from fungrad.prims import masking
 
 # ---------------------------------------------------------------------------------------------
 # Piecewise-linear activations
@@ -46,6 +47,8 @@ def relu(x):
     array([0., 0., 1.])
     """
     x = fnp.asarray(x)
+    if fnp.result_type(x).kind == "f":  # one maximum; the derivative keeps g where x > 0
+        return masking.relu(x)
     # x <= 0 (not x > 0) picks the zero, so a NaN stays NaN as in max(x, 0)
     return fnp.where(fnp.less_equal(x, 0), fnp.zeros((), fnp.result_type(x)), x)
 
