@@ -15,6 +15,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad import nn
 from fungrad.core import bind
+from fungrad.numpy._util import _strong
 from fungrad.prims import special as _prims
 from fungrad.prims.elementwise import logistic as _logistic
 
@@ -67,7 +68,7 @@ def erf(x):
     >>> float(erf(1.0))
     0.8427007929497149
     """
-    return _prims.erf(x)
+    return _strong(_prims.erf(x))
 
 
 def erfc(x):
@@ -76,7 +77,7 @@ def erfc(x):
     >>> float(erfc(1.0))
     0.15729920705028513
     """
-    return _prims.erfc(x)
+    return _strong(_prims.erfc(x))
 
 
 def erfinv(x):
@@ -86,7 +87,7 @@ def erfinv(x):
     0.0
     """
     _require_real("erfinv", x=x)
-    return _prims.erf_inv(x)
+    return _strong(_prims.erf_inv(x))
 
 
 def erfcx(x):
@@ -95,7 +96,7 @@ def erfcx(x):
     >>> float(erfcx(0.0))
     1.0
     """
-    return bind(_prims.erfcx_p, x)
+    return _strong(bind(_prims.erfcx_p, x))
 
 
 def gammaln(x):
@@ -104,7 +105,7 @@ def gammaln(x):
     >>> float(gammaln(5.0))  # log(4!)
     3.1780538303479458
     """
-    return bind(_prims.gammaln_p, x)
+    return _strong(bind(_prims.gammaln_p, x))
 
 
 def digamma(x):
@@ -114,7 +115,7 @@ def digamma(x):
     -0.577215664902
     """
     _require_real("digamma", x=x)
-    return bind(_prims.digamma_p, x)
+    return _strong(bind(_prims.digamma_p, x))
 
 
 def polygamma(n, x):
@@ -147,7 +148,7 @@ def betaln(a, b):
     -2.484906649788
     """
     _require_real("betaln", a=a, b=b)
-    return gammaln(a) + gammaln(b) - gammaln(_operands(a) + b)
+    return _strong(gammaln(a) + gammaln(b) - gammaln(_operands(a) + b))
 
 
 def beta(a, b):
@@ -166,7 +167,7 @@ def betainc(a, b, x):
     >>> float(betainc(1.0, 1.0, 0.25))
     0.25
     """
-    return bind(_prims.betainc_p, a, b, x)
+    return _strong(bind(_prims.betainc_p, a, b, x))
 
 
 def gammainc(a, x):
@@ -175,7 +176,7 @@ def gammainc(a, x):
     >>> round(float(gammainc(1.0, 1.0)), 12)  # 1 - exp(-1)
     0.632120558829
     """
-    return bind(_prims.gammainc_p, a, x)
+    return _strong(bind(_prims.gammainc_p, a, x))
 
 
 def gammaincc(a, x):
@@ -184,7 +185,7 @@ def gammaincc(a, x):
     >>> round(float(gammaincc(1.0, 1.0)), 12)  # exp(-1)
     0.367879441171
     """
-    return bind(_prims.gammaincc_p, a, x)
+    return _strong(bind(_prims.gammaincc_p, a, x))
 
 
 def xlogy(x, y):
@@ -271,7 +272,7 @@ def ndtr(x):
     >>> float(ndtr(0.0))
     0.5
     """
-    return bind(_prims.ndtr_p, x)
+    return _strong(bind(_prims.ndtr_p, x))
 
 
 def log_ndtr(x):
@@ -280,7 +281,7 @@ def log_ndtr(x):
     >>> round(float(log_ndtr(-40.0)), 6)
     -804.608442
     """
-    return bind(_prims.log_ndtr_p, x)
+    return _strong(bind(_prims.log_ndtr_p, x))
 
 
 def ndtri(p):
@@ -289,7 +290,7 @@ def ndtri(p):
     >>> float(ndtri(0.5))
     0.0
     """
-    return bind(_prims.ndtri_p, p)
+    return _strong(bind(_prims.ndtri_p, p))
 
 
 def i0(x):
@@ -298,7 +299,7 @@ def i0(x):
     >>> float(i0(0.0))
     1.0
     """
-    return bind(_prims.i0_p, x)
+    return _strong(bind(_prims.i0_p, x))
 
 
 def i0e(x):
@@ -307,7 +308,7 @@ def i0e(x):
     >>> float(i0e(0.0))
     1.0
     """
-    return bind(_prims.i0e_p, x)
+    return _strong(bind(_prims.i0e_p, x))
 
 
 def i1(x):
@@ -316,7 +317,7 @@ def i1(x):
     >>> float(i1(0.0))
     0.0
     """
-    return bind(_prims.i1_p, x)
+    return _strong(bind(_prims.i1_p, x))
 
 
 def i1e(x):
@@ -325,7 +326,7 @@ def i1e(x):
     >>> float(i1e(0.0))
     0.0
     """
-    return bind(_prims.i1e_p, x)
+    return _strong(bind(_prims.i1e_p, x))
 
 
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
@@ -368,7 +369,7 @@ def gamma(x):
     >>> float(gamma(5.0))
     24.0
     """
-    return bind(_prims.gamma_p, x)
+    return _strong(bind(_prims.gamma_p, x))
 
 
 def gammasgn(x):
@@ -377,7 +378,7 @@ def gammasgn(x):
     >>> float(gammasgn(-0.5))
     -1.0
     """
-    return bind(_prims.gammasgn_p, x)
+    return _strong(bind(_prims.gammasgn_p, x))
 
 
 def loggamma(x):
@@ -387,7 +388,7 @@ def loggamma(x):
     >>> round(float(loggamma(3.0)), 12)  # log 2
     0.69314718056
     """
-    return bind(_prims.loggamma_p, x)
+    return _strong(bind(_prims.loggamma_p, x))
 
 
 def zeta(x, q=None):
@@ -397,7 +398,7 @@ def zeta(x, q=None):
     >>> round(float(zeta(2.0)), 12)  # pi^2 / 6
     1.644934066848
     """
-    return bind(_prims.zeta_p, x, 1.0 if q is None else q)
+    return _strong(bind(_prims.zeta_p, x, 1.0 if q is None else q))
 
 
 def factorial(n, exact: bool = False):
@@ -438,7 +439,7 @@ def poch(z, m):
     >>> float(poch(3.0, 2.0))
     12.0
     """
-    return bind(_prims.poch_p, z, m)
+    return _strong(bind(_prims.poch_p, z, m))
 
 
 def expn(n, x):
@@ -456,7 +457,7 @@ def exp1(x):
     >>> round(float(exp1(1.0)), 12)
     0.219383934396
     """
-    return bind(_prims.exp1_p, x)
+    return _strong(bind(_prims.exp1_p, x))
 
 
 def expi(x):
@@ -465,7 +466,7 @@ def expi(x):
     >>> round(float(expi(1.0)), 12)
     1.895117816356
     """
-    return bind(_prims.expi_p, x)
+    return _strong(bind(_prims.expi_p, x))
 
 
 def spence(x):
@@ -474,7 +475,7 @@ def spence(x):
     >>> float(spence(1.0))
     0.0
     """
-    return bind(_prims.spence_p, x)
+    return _strong(bind(_prims.spence_p, x))
 
 
 def bernoulli(n: int):
