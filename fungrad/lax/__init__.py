@@ -34,8 +34,20 @@ from fungrad.lax.ops import (  # noqa: F401,A004
     mulhi, ne,
     neg, nextafter, population_count, pow, reciprocal, rem, round, rsqrt, shift_left, shift_right_arithmetic,
     shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
+    complex, conj, imag, real, reduce_precision,
 )
+from fungrad.lax.special import (  # noqa: F401
+    bessel_i0e, bessel_i1e, betainc, digamma, igamma, igammac, lgamma, polygamma, zeta,
+)
+from fungrad.lax.dtypes import dtype  # noqa: F401
+from fungrad.lax.annotations import (  # noqa: F401
+    ConvGeneralDilatedDimensionNumbers, DotDimensionNumbers, PrecisionLike,
+)
+from fungrad.lax.fourier import FftType, fft  # noqa: F401
+from fungrad.lax.staging import composite, platform_dependent  # noqa: F401
+from fungrad.lax import linalg  # noqa: F401
 from fungrad.lax.reductions import (  # noqa: F401
+    approx_max_k, approx_min_k, ragged_dot,
     argmax, argmin, batch_matmul, cumlogsumexp, cummax, cummin, cumprod, cumsum, dot,
     dot_general, reduce, reduce_and, reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum,
     reduce_xor, sort, sort_key_val, top_k,
@@ -69,3 +81,10 @@ from fungrad.prims.structural import (  # noqa: F401,E402
     transpose_p,
 )
 from fungrad.prims.special import erf, erf_inv, erfc  # noqa: F401,E402
+from fungrad.prims.complex import complex_p, conj_p, imag_p, real_p  # noqa: F401,E402
+from fungrad.prims.precision import reduce_precision_p  # noqa: F401,E402
+from fungrad.lax.fourier import fft_p  # noqa: F401,E402
+from fungrad.lax.special import (  # noqa: F401,E402
+    bessel_i0e_p, bessel_i1e_p, digamma_p, erf_inv_p, erf_p, erfc_p, igamma_p, igammac_p,
+    lgamma_p, polygamma_p, regularized_incomplete_beta_p, zeta_p,
+)
