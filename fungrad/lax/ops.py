@@ -39,17 +39,30 @@ __all__ = [
 Array = Any
 
 
-def same_dtype_binary(name: str, compute: Callable, numpy_name: str | None,
-                      doc: str) -> Callable[[Array, Array], Array]:
+def same_dtype_binary(name: str, compute: Callable, numpy_name: str | None, doc: str,
+                      cast_weak: bool = False) -> Callable[[Array, Array], Array]:
     """The lax function ``name(x, y)``: ``compute(x, y)`` once the operands are checked to
     share one dtype (``numpy_name`` is the promoting fungrad.numpy function the error
-    suggests)."""
+    suggests). With ``cast_weak``, a Python-scalar operand is first cast to the other's
+    dtype, for ``compute``s that do not follow numpy's weak promotion themselves."""
     def binary(x: Array, y: Array) -> Array:
         check_same_dtypes(name, {"x": x, "y": y}, numpy_name)
+        if cast_weak:
+            x, y = _weak_cast(x, y)
         return compute(x, y)
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = doc
     return binary
+
+
+def _weak_cast(x: Array, y: Array) -> tuple:
+    """A weakly typed operand cast to the other operand's (strong) dtype."""
+    xa, ya = get_aval(x), get_aval(y)
+    if xa.weak_type and not ya.weak_type:
+        return ew.convert_element_type(x, ya.dtype), y
+    if ya.weak_type and not xa.weak_type:
+        return x, ew.convert_element_type(y, xa.dtype)
+    return x, y
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -113,9 +126,8 @@ def pow(x: Array, y: Array) -> Array:  # noqa: A001
     if xa.dtype.kind not in "fc" or ya.dtype.kind not in "iufc":
         raise TypeError(f"lax.pow: x must have a float or complex dtype and y a float, complex "
                         f"or integer one, got x: {xa.str_short()}, y: {ya.str_short()}")
-    if ya.dtype.kind in "iu":
-        return ew.power(x, ew.convert_element_type(
-            y, xa.dtype, weak_type=ya.weak_type and ya.shape == ()))
+    if ya.dtype.kind in "iu":  # a Python int stays a weak Python scalar
+        return ew.power(x, float(y) if type(y) is int else ew.convert_element_type(y, xa.dtype))
     check_same_dtypes("pow", {"x": x, "y": y}, "power")
     return ew.power(x, y)
 
@@ -553,7 +565,7 @@ shift_left = same_dtype_binary("shift_left", bits.shift_left, 'left_shift', """`
     >>> import numpy as np
     >>> shift_left(np.array([1, 1], np.int32), np.array([3, 40], np.int32))
     array([8, 0], dtype=int32)
-    """)
+    """, cast_weak=True)
 
 
 shift_right_arithmetic = same_dtype_binary("shift_right_arithmetic",
@@ -563,7 +575,7 @@ shift_right_arithmetic = same_dtype_binary("shift_right_arithmetic",
     >>> import numpy as np
     >>> shift_right_arithmetic(np.array([-8], np.int32), np.array([1], np.int32))
     array([-4], dtype=int32)
-    """)
+    """, cast_weak=True)
 
 
 shift_right_logical = same_dtype_binary("shift_right_logical", bits.shift_right_logical, None,
@@ -572,7 +584,7 @@ shift_right_logical = same_dtype_binary("shift_right_logical", bits.shift_right_
     >>> import numpy as np
     >>> shift_right_logical(np.array([-8], np.int8), np.array([4], np.int8))
     array([15], dtype=int8)
-    """)
+    """, cast_weak=True)
 
 
 mulhi = same_dtype_binary("mulhi", bits.mulhi, None, """The high half of the double-width
@@ -581,7 +593,7 @@ mulhi = same_dtype_binary("mulhi", bits.mulhi, None, """The high half of the dou
     >>> import numpy as np
     >>> mulhi(np.array([2 ** 30, -3], np.int32), np.array([8, 2 ** 31 - 1], np.int32))
     array([ 2, -2], dtype=int32)
-    """)
+    """, cast_weak=True)
 
 
 def population_count(x: Array) -> Array:
