@@ -53,8 +53,6 @@ LEFT_OUT = {
     "scaled_dot": "block-scaled low-precision matmul: accelerator formats numpy lacks",
     "custom_linear_solve": ("custom derivative rules for solvers, which need closure "
                             "conversion of the matvec's captured tracers: not written yet"),
-    "custom_root": ("custom derivative rules for root finders, which need closure conversion "
-                    "of f's captured tracers: not written yet"),
     "scatter_apply": "scatter with an arbitrary function: not written yet",
 }
 
