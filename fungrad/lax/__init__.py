@@ -45,7 +45,7 @@ from fungrad.lax.annotations import (  # noqa: F401
 )
 from fungrad.lax.fourier import FftType, fft  # noqa: F401
 from fungrad.lax.staging import composite, platform_dependent  # noqa: F401
-from fungrad.lax.implicit import custom_root  # noqa: F401
+from fungrad.lax.implicit import custom_linear_solve, custom_root  # noqa: F401
 from fungrad.lax import linalg  # noqa: F401
 from fungrad.lax.reductions import (  # noqa: F401
     approx_max_k, approx_min_k, ragged_dot,
