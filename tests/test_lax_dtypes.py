@@ -149,6 +149,18 @@ def test_special_refuses_derivatives_jax_lacks():
         fungrad.grad(lambda x: lax.zeta(x, 1.5))(3.0)
 
 
+def test_eager_calls_check_dtypes_too():
+    # an eager call runs the numpy impl directly: the lax function checks first
+    with pytest.raises(TypeError, match=r"gammaln is defined for real inputs only, got "
+                                        r"c128\[\]"):
+        lax.lgamma(1 + 1j)
+    with pytest.raises(TypeError, match=r"select: pred must be boolean, got i64\[2\]"):
+        lax.select(np.array([1, 0]), np.ones(2), np.zeros(2))
+    with pytest.raises(TypeError, match=r"lax.digamma: argument x must be an array"):
+        lax.digamma("a")
+    assert_same_as_numpy(lax.lgamma(3.0), np.log(2.0))
+
+
 def test_special_primitives_are_lax_names():
     assert lax.lgamma_p is fungrad.prims.special.gammaln_p
     assert lax.regularized_incomplete_beta_p is fungrad.prims.special.betainc_p

@@ -483,6 +483,9 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     array([1., 0.])
     """
     check_same_dtypes("select", {"on_true": on_true, "on_false": on_false}, "where")
+    p_aval = _aval("select", "pred", pred)
+    if p_aval.dtype != np.bool_:
+        raise TypeError(f"select: pred must be boolean, got {p_aval.str_short()}")
     return ew.select(pred, on_true, on_false)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fungrad.core import bind
-from fungrad.lax.dtypes import check_same_dtypes
+from fungrad.lax.dtypes import check_same_dtypes, operand_avals
 from fungrad.prims import special as sp
 
 __all__ = ["lgamma", "digamma", "polygamma", "zeta", "bessel_i0e", "bessel_i1e", "igamma",
@@ -37,6 +37,13 @@ regularized_incomplete_beta_p = sp.betainc_p
 erf_p, erfc_p, erf_inv_p = sp.erf_p, sp.erfc_p, sp.erf_inv_p
 
 
+def _apply(prim, name: str, **operands):
+    """``bind(prim, *operands)``, with the primitive's dtype rule checked first (an eager
+    call runs the numpy impl directly)."""
+    prim.abstract_eval(*operand_avals(name, operands))
+    return bind(prim, *operands.values())
+
+
 def lgamma(x: Array) -> Array:
     """``log |Gamma(x)|``, the log of the absolute value of the gamma function.
 
@@ -44,7 +51,7 @@ def lgamma(x: Array) -> Array:
     >>> lgamma(np.array([1.0, 3.0, -0.5]))
     array([0.        , 0.69314718, 1.26551212])
     """
-    return bind(lgamma_p, x)
+    return _apply(lgamma_p, "lgamma", x=x)
 
 
 def digamma(x: Array) -> Array:
@@ -53,7 +60,7 @@ def digamma(x: Array) -> Array:
     >>> float(digamma(1.0))  # minus the Euler-Mascheroni constant
     -0.5772156649015329
     """
-    return bind(digamma_p, x)
+    return _apply(digamma_p, "digamma", x=x)
 
 
 def polygamma(m: Array, x: Array) -> Array:
@@ -64,7 +71,7 @@ def polygamma(m: Array, x: Array) -> Array:
     1.644934066848
     """
     check_same_dtypes("polygamma", {"m": m, "x": x})
-    return bind(polygamma_p, m, x)
+    return _apply(polygamma_p, "polygamma", m=m, x=x)
 
 
 def zeta(x: Array, q: Array) -> Array:
@@ -74,7 +81,7 @@ def zeta(x: Array, q: Array) -> Array:
     1.644934066848
     """
     check_same_dtypes("zeta", {"x": x, "q": q})
-    return bind(zeta_p, x, q)
+    return _apply(zeta_p, "zeta", x=x, q=q)
 
 
 def bessel_i0e(x: Array) -> Array:
@@ -83,7 +90,7 @@ def bessel_i0e(x: Array) -> Array:
     >>> float(bessel_i0e(0.0)), float(bessel_i0e(1.0))
     (1.0, 0.46575960759364043)
     """
-    return bind(bessel_i0e_p, x)
+    return _apply(bessel_i0e_p, "bessel_i0e", x=x)
 
 
 def bessel_i1e(x: Array) -> Array:
@@ -92,7 +99,7 @@ def bessel_i1e(x: Array) -> Array:
     >>> float(bessel_i1e(1.0))
     0.2079104153497085
     """
-    return bind(bessel_i1e_p, x)
+    return _apply(bessel_i1e_p, "bessel_i1e", x=x)
 
 
 def igamma(a: Array, x: Array) -> Array:
@@ -102,7 +109,7 @@ def igamma(a: Array, x: Array) -> Array:
     0.2642411176571153
     """
     check_same_dtypes("igamma", {"a": a, "x": x})
-    return bind(igamma_p, a, x)
+    return _apply(igamma_p, "igamma", a=a, x=x)
 
 
 def igammac(a: Array, x: Array) -> Array:
@@ -113,7 +120,7 @@ def igammac(a: Array, x: Array) -> Array:
     0.367879441171
     """
     check_same_dtypes("igammac", {"a": a, "x": x})
-    return bind(igammac_p, a, x)
+    return _apply(igammac_p, "igammac", a=a, x=x)
 
 
 def betainc(a: Array, b: Array, x: Array) -> Array:
@@ -123,4 +130,4 @@ def betainc(a: Array, b: Array, x: Array) -> Array:
     0.6875
     """
     check_same_dtypes("betainc", {"a": a, "b": b, "x": x})
-    return bind(regularized_incomplete_beta_p, a, b, x)
+    return _apply(regularized_incomplete_beta_p, "betainc", a=a, b=b, x=x)
