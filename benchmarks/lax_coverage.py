@@ -51,7 +51,6 @@ LEFT_OUT = {
                            "dimensions): not written; lax.ragged_dot covers the grouped matmul"),
     "RaggedDotDimensionNumbers": "a typing alias for ragged_dot_general, which is not written",
     "scaled_dot": "block-scaled low-precision matmul: accelerator formats numpy lacks",
-    "scatter_apply": "scatter with an arbitrary function: not written yet",
 }
 
 

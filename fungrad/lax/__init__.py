@@ -56,7 +56,7 @@ from fungrad.lax.reductions import (  # noqa: F401
 from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004
 from fungrad.lax.indexing import (  # noqa: F401
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, index_take,
-    scatter, scatter_add, scatter_max, scatter_min, scatter_mul, scatter_sub,
+    scatter, scatter_add, scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub,
 )
 
 # The primitive objects, where fungrad has the primitive JAX's name stands for (same
