@@ -12,7 +12,7 @@ kind, so ``lax.mul(x_f32, 2.0)`` stays float32, while ``lax.add(x_i32, 2.5)`` is
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -83,3 +83,9 @@ def check_same_dtypes(name: str, operands: dict, numpy_name: str | None = None) 
            "promotion on inputs.)") if numpy_name else ""
     raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got "
                     f"{', '.join(a.dtype.name for a in avals)} ({described}).{tip}")
+
+
+def check_abstract(prim: Any, *avals: Any, **params: Any) -> None:
+    """Run ``prim``'s shape/dtype rule on ``avals`` now: an eager call binds straight to the
+    numpy impl, which would skip it (and its clear errors)."""
+    cast(Callable, prim.abstract_eval)(*avals, **params)

@@ -8,11 +8,11 @@ array([ 6. +0.j      , -1.5+0.866025j])
 from __future__ import annotations
 
 import enum
-import operator
 from typing import Any, Sequence
 
 from fungrad.core import get_aval
-from fungrad.lax.shapes import as_array
+from fungrad.lax.dtypes import check_abstract
+from fungrad.lax.shapes import as_array, int_tuple
 from fungrad.prims import fft as fft_prims
 
 __all__ = ["FftType", "fft"]
@@ -49,12 +49,8 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
             raise ValueError(f"lax.fft: unknown fft_type {fft_type!r}; expected one of "
                              f"{[t.name for t in FftType]}") from None
     fft_type = FftType(fft_type)
-    try:
-        lengths = tuple(operator.index(n) for n in fft_lengths)
-    except TypeError:
-        raise TypeError(f"lax.fft: fft_lengths must be a sequence of ints, got "
-                        f"{fft_lengths!r}") from None
+    lengths = int_tuple("lax.fft", "fft_lengths", fft_lengths)
     x = as_array(x)
     name = fft_type.name.lower()
-    fft_p.abstract_eval(get_aval(x), name, lengths)  # eager calls check the shapes too
+    check_abstract(fft_p, get_aval(x), fft_type=name, fft_lengths=lengths)
     return fft_prims.fft(x, name, lengths)

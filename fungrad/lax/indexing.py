@@ -25,7 +25,7 @@ import numpy as np
 
 from fungrad.core import get_aval
 from fungrad.lax.dtypes import check_same_dtypes
-from fungrad.lax.shapes import as_array
+from fungrad.lax.shapes import as_array, int_tuple
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.slicing import scatter_combine
@@ -414,11 +414,7 @@ def scatter_apply(operand: Any, scatter_indices: Any, func: Callable,
         raise TypeError(f"scatter_apply: func must be a callable, got {func!r}")
     operand = as_array(operand)
     o_aval = get_aval(operand)
-    try:
-        update_shape = tuple(operator.index(d) for d in update_shape)
-    except TypeError:
-        raise TypeError(f"scatter_apply: update_shape must be a sequence of ints, got "
-                        f"{update_shape!r}") from None
+    update_shape = int_tuple("scatter_apply", "update_shape", update_shape)
     counts = _scatter("scatter_apply", np.zeros(o_aval.shape, np.int32), scatter_indices,
                       np.ones(update_shape, np.int32), dimension_numbers, mode, "add",
                       unique_indices)

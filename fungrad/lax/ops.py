@@ -20,19 +20,20 @@ from typing import Any, Callable
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.lax.dtypes import check_same_dtypes, operand_avals
+from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
 from fungrad.prims import bits
 from fungrad.prims import complex as cplx
 from fungrad.prims import precision
 from fungrad.prims import elementwise as ew
 
 __all__ = [
-    "abs", "acos", "acosh", "add", "complex", "conj", "real", "imag", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
-    "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "cos", "cosh",
-    "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "integer_pow", "is_finite", "le",
-    "log", "log1p", "logistic", "lt", "max", "min", "mul", "mulhi", "ne", "neg", "nextafter",
-    "population_count", "pow", "reciprocal", "reduce_precision", "rem", "round", "RoundingMethod", "rsqrt",
-    "shift_left", "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
+    "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
+    "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "complex",
+    "conj", "cos", "cosh", "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "imag",
+    "integer_pow", "is_finite", "le", "log", "log1p", "logistic", "lt", "max", "min", "mul",
+    "mulhi", "ne", "neg", "nextafter", "population_count", "pow", "real", "reciprocal",
+    "reduce_precision", "rem", "round", "RoundingMethod", "rsqrt", "shift_left",
+    "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
     "sub", "tan", "tanh",
 ]
 
@@ -694,5 +695,6 @@ def reduce_precision(operand: Array, exponent_bits: int, mantissa_bits: int) -> 
         raise ValueError(f"lax.reduce_precision: needs exponent_bits >= 1 and mantissa_bits "
                          f">= 0, got {exponent_bits} and {mantissa_bits}")
     aval = operand_avals("reduce_precision", {"operand": operand})[0]
-    precision.reduce_precision_p.abstract_eval(aval, int(exponent_bits), int(mantissa_bits))
+    check_abstract(precision.reduce_precision_p, aval, exponent_bits=int(exponent_bits),
+                   mantissa_bits=int(mantissa_bits))
     return precision.reduce_precision(operand, int(exponent_bits), int(mantissa_bits))

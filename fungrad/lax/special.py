@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fungrad.core import bind
-from fungrad.lax.dtypes import check_same_dtypes, operand_avals
+from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
 from fungrad.prims import special as sp
 
 __all__ = ["lgamma", "digamma", "polygamma", "zeta", "bessel_i0e", "bessel_i1e", "igamma",
@@ -40,7 +40,7 @@ erf_p, erfc_p, erf_inv_p = sp.erf_p, sp.erfc_p, sp.erf_inv_p
 def _apply(prim, name: str, **operands):
     """``bind(prim, *operands)``, with the primitive's dtype rule checked first (an eager
     call runs the numpy impl directly)."""
-    prim.abstract_eval(*operand_avals(name, operands))
+    check_abstract(prim, *operand_avals(name, operands))
     return bind(prim, *operands.values())
 
 

@@ -61,9 +61,9 @@ def platform_dependent(*args: Any, default: Callable | None = None,
                             f"callable, got {branch!r}")
     if default is not None and not callable(default):
         raise TypeError(f"platform_dependent: default must be callable, got {default!r}")
-    branch = per_platform.get(PLATFORM, default)
-    if branch is None:
+    chosen = per_platform.get(PLATFORM, default)
+    if chosen is None:
         raise ValueError(f"platform_dependent: no branch for the platform {PLATFORM!r} (the "
                          f"only one fungrad runs on) and no default; got branches for "
                          f"{sorted(per_platform)}")
-    return branch(*args)
+    return chosen(*args)

@@ -12,6 +12,8 @@ rounded the same way.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
@@ -24,7 +26,8 @@ _FORMATS = {np.dtype(np.float16): (5, 10, np.uint16), np.dtype(np.float32): (8, 
 
 def _reduce_precision_impl(x, exponent_bits: int, mantissa_bits: int):
     x = np.asarray(x)
-    src_exponent, src_mantissa, utype = _FORMATS[x.dtype]
+    src_exponent, src_mantissa, utype_ = _FORMATS[x.dtype]
+    utype: Any = utype_
     bits = np.array(x, copy=True).view(utype)
     one = utype(1)
     with np.errstate(over="ignore"):
