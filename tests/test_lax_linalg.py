@@ -248,3 +248,34 @@ def test_every_missing_lax_name_has_a_reason():
                                              set(script.LEFT_OUT) - missing)
     assert all(reason.strip() for reason in script.LEFT_OUT.values())
     assert len(names) - len(missing) >= 277
+
+
+LINALG_CASES = [  # (name, function of one stack of matrices, input maker)
+    ("cholesky", linalg.cholesky, lambda: _spd(3, seed=11, batch=(2,))),
+    ("eigh", lambda x: linalg.eigh(x)[1], lambda: _spd(3, seed=12, batch=(2,))),
+    ("svd", lambda x: linalg.svd(x, compute_uv=False), lambda: rand((2, 4, 3), seed=13)),
+    ("qr", lambda x: fnp.abs(linalg.qr(x, full_matrices=False)[1]),
+     lambda: rand((2, 4, 3), seed=14)),
+    ("lu", lambda x: linalg.lu(x)[0], lambda: rand((2, 3, 3), seed=15)),
+    ("triangular_solve", lambda x: linalg.triangular_solve(
+        x, fnp.ones_like(x[..., :2]), left_side=True, lower=True),
+     lambda: np.tril(rand((2, 3, 3), seed=16)) + 3 * np.eye(3)),
+    ("schur", lambda x: fnp.diagonal(linalg.schur(x)[0], axis1=-2, axis2=-1),
+     lambda: _spd(3, seed=17, batch=(2,))),
+]
+
+
+@pytest.mark.parametrize("name,f,make", LINALG_CASES, ids=[c[0] for c in LINALG_CASES])
+def test_linalg_under_jit_and_vmap_and_float32(name, f, make):
+    x = make()
+    eager = f(x)
+    assert_same_as_numpy(fungrad.jit(f)(x), eager, rtol=1e-10)
+    assert_same_as_numpy(fungrad.vmap(f)(x), eager, rtol=1e-10)
+    out32 = np.asarray(f(x.astype(np.float32)))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, eager, rtol=2e-4, atol=2e-5)
+
+
+def test_lax_linalg_functions_have_checked_examples():
+    for name in linalg.__all__:
+        assert ">>>" in (getattr(linalg, name).__doc__ or ""), name
