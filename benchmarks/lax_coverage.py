@@ -14,8 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _COLLECTIVES = ("multi-device collective over a named axis: fungrad has no named axes (no pmap or "
                 "shard_map, and vmap takes no axis_name), so there is no axis to reduce over "
                 "(JAX itself raises an unbound-axis NameError outside one)")
-_GAMMA_GRAD_A = ("d/da of the regularized incomplete gamma function: scipy has no such function "
-                 "and fungrad's igamma refuses that derivative rather than approximate it")
 _INTERNAL = "a primitive for a JAX-internal rule or lowering, not an operation of its own"
 _XLA = "XLA/compiler machinery with no meaning for numpy"
 LEFT_OUT = {
@@ -24,7 +22,6 @@ LEFT_OUT = {
         "axis_index_p", "axis_size", "pbroadcast", "pcast", "pmax", "pmax_p", "pmean", "pmin",
         "pmin_p", "ppermute", "ppermute_p", "precv", "psend", "pshuffle", "psum", "psum_p",
         "psum_scatter", "pswapaxes", "ragged_all_to_all", "ragged_all_to_all_p")},
-    **{n: _GAMMA_GRAD_A for n in ("igamma_grad_a", "igamma_grad_a_p", "random_gamma_grad")},
     **{n: _INTERNAL for n in (
         "select_and_gather_add_p", "select_and_scatter_add_p", "select_and_scatter_p",
         "eq_to_p", "le_to_p", "lt_to_p", "dce_sink", "dce_sink_p", "copy_p", "device_put_p",

@@ -245,3 +245,31 @@ def test_fft_against_numpy():
         lax.fft(z, "dct", (6,))
     with pytest.raises(ValueError, match=r"fft: fft with fft_lengths=\(5,\) needs trailing"):
         lax.fft(z, "fft", (5,))
+
+
+def test_igamma_grad_a_and_random_gamma_grad_against_jax():
+    a, x = FIXTURE["gamma_a"], FIXTURE["gamma_x"]
+    assert_same_as_numpy(lax.igamma_grad_a(a, x), FIXTURE["igamma_grad_a"], rtol=1e-11)
+    assert_same_as_numpy(lax.random_gamma_grad(a, x), FIXTURE["random_gamma_grad"], rtol=1e-11)
+    # against the derivative itself: central differences of scipy's P(a, x) in a
+    h = 1e-6
+    a1, x1 = a[:150], x[:150]
+    fd = (sps.gammainc(a1 + h, x1) - sps.gammainc(a1 - h, x1)) / (2 * h)
+    np.testing.assert_allclose(lax.igamma_grad_a(a1, x1), fd, rtol=1e-5, atol=1e-9)
+    # the sample derivative keeps P(a, x(a)) fixed: dP/da + dP/dx * dx/da = 0
+    density = np.exp((a1 - 1) * np.log(x1) - x1 - sps.gammaln(a1))
+    np.testing.assert_allclose(fd + density * lax.random_gamma_grad(a1, x1), 0, atol=1e-6)
+    f32 = lax.random_gamma_grad(a[:5].astype(np.float32), x[:5].astype(np.float32))
+    assert f32.dtype == np.float32
+    assert_same_as_numpy(fungrad.jit(lax.igamma_grad_a)(a, x), FIXTURE["igamma_grad_a"],
+                         rtol=1e-11)
+    assert_same_as_numpy(fungrad.vmap(lax.random_gamma_grad)(a[:6], x[:6]),
+                         FIXTURE["random_gamma_grad"][:6], rtol=1e-11)
+    edges = lax.igamma_grad_a(np.array([0.0, 1.0, -1.0, 1.0]), np.array([1.0, 0.0, 1.0, -1.0]))
+    assert_same_as_numpy(edges, np.array([np.nan, 0.0, np.nan, np.nan]))
+    with pytest.raises(TypeError, match="igamma_grad_a is not differentiable with respect to "
+                                        "its argument 'x'"):
+        fungrad.grad(lambda x: lax.igamma_grad_a(2.0, x))(1.0)
+    with pytest.raises(TypeError, match=r"lax\.random_gamma_grad requires arguments to have "
+                                        "the same dtypes"):
+        lax.random_gamma_grad(np.float32(1.0), np.ones(2))

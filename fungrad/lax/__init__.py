@@ -37,7 +37,8 @@ from fungrad.lax.ops import (  # noqa: F401,A004
     complex, conj, imag, real, reduce_precision,
 )
 from fungrad.lax.special import (  # noqa: F401
-    bessel_i0e, bessel_i1e, betainc, digamma, igamma, igammac, lgamma, polygamma, zeta,
+    bessel_i0e, bessel_i1e, betainc, digamma, igamma, igamma_grad_a, igammac, lgamma,
+    polygamma, random_gamma_grad, zeta,
 )
 from fungrad.lax.dtypes import dtype  # noqa: F401
 from fungrad.lax.annotations import (  # noqa: F401
@@ -86,6 +87,7 @@ from fungrad.prims.complex import complex_p, conj_p, imag_p, real_p  # noqa: F40
 from fungrad.prims.precision import reduce_precision_p  # noqa: F401,E402
 from fungrad.lax.fourier import fft_p  # noqa: F401,E402
 from fungrad.lax.special import (  # noqa: F401,E402
-    bessel_i0e_p, bessel_i1e_p, digamma_p, erf_inv_p, erf_p, erfc_p, igamma_p, igammac_p,
+    bessel_i0e_p, bessel_i1e_p, digamma_p, erf_inv_p, erf_p, erfc_p, igamma_grad_a_p, igamma_p,
+    igammac_p,
     lgamma_p, polygamma_p, regularized_incomplete_beta_p, zeta_p,
 )

@@ -5,7 +5,7 @@ Each is one of fungrad's special-function primitives (``fungrad/prims/special.py
 values come from scipy.special, imported only when one is first evaluated), with lax's names
 and lax's same-dtype rule for the operands. Derivatives are those of the primitives: in every
 argument JAX differentiates, except the first argument of ``igamma``/``igammac``, which
-fungrad refuses with a clear error (JAX has it through ``igamma_grad_a``).
+fungrad refuses with a clear error; ``igamma_grad_a`` computes that derivative as a function.
 
 >>> import numpy as np
 >>> float(lgamma(5.0)), float(igamma(1.0, 1.0))
@@ -17,10 +17,11 @@ from typing import Any
 
 from fungrad.core import bind
 from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
+from fungrad.prims import igamma_grad as igg
 from fungrad.prims import special as sp
 
 __all__ = ["lgamma", "digamma", "polygamma", "zeta", "bessel_i0e", "bessel_i1e", "igamma",
-           "igammac", "betainc"]
+           "igammac", "igamma_grad_a", "random_gamma_grad", "betainc"]
 
 Array = Any
 
@@ -35,6 +36,7 @@ igamma_p = sp.gammainc_p
 igammac_p = sp.gammaincc_p
 regularized_incomplete_beta_p = sp.betainc_p
 erf_p, erfc_p, erf_inv_p = sp.erf_p, sp.erfc_p, sp.erf_inv_p
+igamma_grad_a_p = igg.igamma_grad_a_p
 
 
 def _apply(prim, name: str, **operands):
@@ -121,6 +123,28 @@ def igammac(a: Array, x: Array) -> Array:
     """
     check_same_dtypes("igammac", {"a": a, "x": x})
     return _apply(igammac_p, "igammac", a=a, x=x)
+
+
+def igamma_grad_a(a: Array, x: Array) -> Array:
+    """``dP(a, x)/da``, the derivative of ``igamma`` in its first argument (not itself
+    differentiable).
+
+    >>> round(float(igamma_grad_a(1.0, 1.0)), 12)
+    -0.431729710635
+    """
+    check_same_dtypes("igamma_grad_a", {"a": a, "x": x})
+    return _apply(igamma_grad_a_p, "igamma_grad_a", a=a, x=x)
+
+
+def random_gamma_grad(a: Array, x: Array) -> Array:
+    """The derivative in ``a`` of a Gamma(a, 1) sample ``x`` at a fixed quantile:
+    ``-(dP/da) / (dP/dx)``, the reparameterization gradient of ``jax.random.gamma``.
+
+    >>> round(float(random_gamma_grad(1.0, 1.0)), 12)
+    1.173563027225
+    """
+    check_same_dtypes("random_gamma_grad", {"a": a, "x": x})
+    return _apply(igg.random_gamma_grad_p, "random_gamma_grad", a=a, x=x)
 
 
 def betainc(a: Array, b: Array, x: Array) -> Array:
