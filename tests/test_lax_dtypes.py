@@ -50,6 +50,17 @@ def test_integer_binary_ops_refuse_mixed_dtypes(f):
                                                           np.array([1], np.int32)))
 
 
+def test_bitwise_operations_take_integers_or_booleans():
+    for f in (lax.bitwise_and, lax.bitwise_or, lax.bitwise_xor):
+        with pytest.raises(TypeError, match=rf"lax\.{f.__name__}: x must be an integer or "
+                                            r"boolean array, got f64\[3\]"):
+            f(F64, F64)
+        assert_same_as_numpy(f(np.array([True, False]), True), f(np.array([True, False]),
+                                                                  np.array([True, True])))
+    with pytest.raises(TypeError, match=r"lax\.bitwise_not: x must be an integer or boolean"):
+        lax.bitwise_not(F32)
+
+
 def test_other_same_dtype_functions():
     dn = lax.ScatterDimensionNumbers((), (0,), (0,))
     cases = {

@@ -41,19 +41,31 @@ Array = Any
 
 
 def same_dtype_binary(name: str, compute: Callable, numpy_name: str | None, doc: str,
-                      cast_weak: bool = False) -> Callable[[Array, Array], Array]:
+                      cast_weak: bool = False,
+                      integers_only: bool = False) -> Callable[[Array, Array], Array]:
     """The lax function ``name(x, y)``: ``compute(x, y)`` once the operands are checked to
     share one dtype (``numpy_name`` is the promoting fungrad.numpy function the error
-    suggests). With ``cast_weak``, a Python-scalar operand is first cast to the other's
-    dtype, for ``compute``s that do not follow numpy's weak promotion themselves."""
+    suggests), and with ``integers_only`` to be integers or booleans. With ``cast_weak``, a
+    Python-scalar operand is first cast to the other's dtype, for ``compute``s that do not
+    follow numpy's weak promotion themselves."""
     def binary(x: Array, y: Array) -> Array:
         check_same_dtypes(name, {"x": x, "y": y}, numpy_name)
+        if integers_only:
+            check_integers(name, x, y)
         if cast_weak:
             x, y = _weak_cast(x, y)
         return compute(x, y)
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = doc
     return binary
+
+
+def check_integers(name: str, *operands: Array) -> None:
+    """A TypeError unless every operand is an integer or boolean array (bitwise operations)."""
+    for arg, aval in zip("xy", operand_avals(name, dict(zip("xy", operands)))):
+        if aval.dtype.kind not in "biu":
+            raise TypeError(f"lax.{name}: {arg} must be an integer or boolean array, got "
+                            f"{aval.str_short()}")
 
 
 def _weak_cast(x: Array, y: Array) -> tuple:
@@ -529,7 +541,7 @@ bitwise_and = same_dtype_binary("bitwise_and", ew.bitwise_and, 'bitwise_and', ""
     >>> import numpy as np
     >>> bitwise_and(np.array([6]), np.array([3]))
     array([2])
-    """)
+    """, integers_only=True)
 
 
 bitwise_or = same_dtype_binary("bitwise_or", ew.bitwise_or, 'bitwise_or', """Bitwise (for
@@ -538,7 +550,7 @@ bitwise_or = same_dtype_binary("bitwise_or", ew.bitwise_or, 'bitwise_or', """Bit
     >>> import numpy as np
     >>> bitwise_or(np.array([6]), np.array([3]))
     array([7])
-    """)
+    """, integers_only=True)
 
 
 bitwise_xor = same_dtype_binary("bitwise_xor", ew.bitwise_xor, 'bitwise_xor', """Bitwise (for
@@ -547,7 +559,7 @@ bitwise_xor = same_dtype_binary("bitwise_xor", ew.bitwise_xor, 'bitwise_xor', ""
     >>> import numpy as np
     >>> bitwise_xor(np.array([6]), np.array([3]))
     array([5])
-    """)
+    """, integers_only=True)
 
 
 def bitwise_not(x: Array) -> Array:
@@ -557,6 +569,7 @@ def bitwise_not(x: Array) -> Array:
     >>> bitwise_not(np.array([0, 1], np.int8))
     array([-1, -2], dtype=int8)
     """
+    check_integers("bitwise_not", x)
     return ew.bitwise_not(x)
 
 
