@@ -279,3 +279,29 @@ def test_linalg_under_jit_and_vmap_and_float32(name, f, make):
 def test_lax_linalg_functions_have_checked_examples():
     for name in linalg.__all__:
         assert ">>>" in (getattr(linalg, name).__doc__ or ""), name
+
+
+def test_cholesky_update_and_symmetric_product():
+    a = _spd(3, seed=18)
+    r, w = np.linalg.cholesky(a).T, rand((3,), seed=19)
+    assert_same_as_numpy(linalg.cholesky_update(r, w),
+                         np.linalg.cholesky(a + np.outer(w, w)).T, rtol=1e-10)
+    assert_derivatives(lambda w: linalg.cholesky_update(r, w), (w,))
+    assert_same_as_numpy(fungrad.jit(linalg.cholesky_update)(r, w),
+                         np.linalg.cholesky(a + np.outer(w, w)).T, rtol=1e-10)
+    with pytest.raises(TypeError, match=r"expected an \(n, n\) r_matrix and an \(n,\) "
+                                        r"w_vector, got f64\[3,3\] and f64\[2\]"):
+        linalg.cholesky_update(r, w[:2])
+    m, c = rand((2, 3, 2), seed=20), rand((2, 3, 3), seed=21)
+    expected = 2.0 * m @ np.swapaxes(m, -1, -2) + 0.5 * c
+    assert_same_as_numpy(linalg.symmetric_product(m, c, alpha=2.0, beta=0.5), expected)
+    lower = np.tril(expected)
+    assert_same_as_numpy(linalg.symmetric_product(m, c, alpha=2.0, beta=0.5,
+                                                  symmetrize_output=True),
+                         lower + np.swapaxes(np.tril(expected, -1), -1, -2))
+    assert_derivatives(lambda m, c: linalg.symmetric_product(m, c, alpha=2.0, beta=0.5),
+                       (m, c))
+    assert_same_as_numpy(fungrad.vmap(lambda m, c: linalg.symmetric_product(m, c))(m, c),
+                         m @ np.swapaxes(m, -1, -2))
+    with pytest.raises(TypeError, match=r"c_matrix must be \(2, 3, 3\)"):
+        linalg.symmetric_product(m, c[:, :2, :2])

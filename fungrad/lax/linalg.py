@@ -28,8 +28,8 @@ from fungrad.prims import linalg as la
 from fungrad.prims import matrix_forms as mf
 from fungrad.prims import structural as st
 
-__all__ = ["cholesky", "eigh", "lu", "lu_pivots_to_permutation", "qr", "svd", "schur",
-           "triangular_solve", "tridiagonal_solve"]
+__all__ = ["cholesky", "cholesky_update", "eigh", "lu", "lu_pivots_to_permutation", "qr",
+           "svd", "schur", "symmetric_product", "triangular_solve", "tridiagonal_solve"]
 
 Array = Any
 
@@ -263,3 +263,51 @@ def schur(x: Array, *, compute_schur_vectors: bool = True, sort_eig_vals: bool =
                                   "fungrad")
     t, q = mf.schur(x, "complex" if get_aval(x).dtype.kind == "c" else "real")
     return (t, q) if compute_schur_vectors else (t,)
+
+
+def cholesky_update(r_matrix: Array, w_vector: Array) -> Array:
+    """The upper Cholesky factor of ``r^T r + w w^T``, given the upper factor ``r`` of
+    ``r^T r`` (computed by refactoring the updated matrix, O(n^3) rather than LAPACK-style
+    O(n^2), with the same result and derivatives).
+
+    >>> import numpy as np
+    >>> cholesky_update(np.array([[2.0, 1.0], [0.0, 1.0]]), np.array([0.0, 1.0]))
+    array([[2.        , 1.        ],
+           [0.        , 1.41421356]])
+    """
+    r = _matrices("cholesky_update", r_matrix)
+    w = as_array(w_vector)
+    check_same_dtypes("linalg.cholesky_update", {"r_matrix": r, "w_vector": w})
+    ra, wa = get_aval(r), get_aval(w)
+    if ra.ndim != 2 or wa.shape != ra.shape[-1:]:
+        raise TypeError(f"lax.linalg.cholesky_update: expected an (n, n) r_matrix and an (n,) "
+                        f"w_vector, got {ra.str_short()} and {wa.str_short()}")
+    n = ra.shape[-1]
+    updated = ew.add(la.matmul(la.hermitian(r), r),
+                     ew.mul(st.reshape(w, (n, 1)), st.reshape(la.conj(w), (1, n))))
+    return la.hermitian(dec.cholesky(updated))
+
+
+def symmetric_product(a_matrix: Array, c_matrix: Array, *, alpha: float = 1.0,
+                      beta: float = 0.0, symmetrize_output: bool = False) -> Array:
+    """``alpha * a @ a^T + beta * c`` for a stack of matrices ``a`` (``(..., m, n)``) and
+    symmetric ``c`` (``(..., m, m)``); with ``symmetrize_output`` the upper triangle is the
+    lower one transposed (the lower triangle is what JAX guarantees on every platform).
+
+    >>> import numpy as np
+    >>> symmetric_product(np.array([[1.0, 2.0], [0.0, 1.0]]), np.eye(2), beta=3.0)
+    array([[8., 2.],
+           [2., 4.]])
+    """
+    a, c = _matrices("symmetric_product", a_matrix, square=False), as_array(c_matrix)
+    check_same_dtypes("linalg.symmetric_product", {"a_matrix": a, "c_matrix": c})
+    aa, ca = get_aval(a), get_aval(c)
+    m = aa.shape[-2]
+    if ca.shape != aa.shape[:-2] + (m, m):
+        raise TypeError(f"lax.linalg.symmetric_product: c_matrix must be {aa.shape[:-2] + (m, m)}"
+                        f" for a_matrix {aa.str_short()}, got {ca.str_short()}")
+    out = ew.add(ew.mul(la.matmul(a, la.matrix_transpose(a)), alpha), ew.mul(c, beta))
+    if symmetrize_output:
+        lower = la.tril(out)
+        out = ew.add(lower, la.matrix_transpose(la.tril(out, -1)))
+    return out
