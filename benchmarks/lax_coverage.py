@@ -25,7 +25,10 @@ LEFT_OUT = {
     **{n: _INTERNAL for n in (
         "select_and_gather_add_p", "select_and_scatter_add_p", "select_and_scatter_p",
         "eq_to_p", "le_to_p", "lt_to_p", "dce_sink", "dce_sink_p", "copy_p", "device_put_p",
-        "sharding_constraint_p", "linear_solve_p", "stage", "stage_p")},
+        "sharding_constraint_p", "stage", "stage_p")},
+    "linear_solve_p": ("JAX's primitive behind custom_linear_solve, whose operands are jaxprs; "
+                       "fungrad's (fungrad.lax.implicit.linear_solve_p) takes Python solvers, "
+                       "so it is not exported under JAX's name"),
     **{n: _XLA for n in (
         "after_all", "after_all_p", "create_token", "create_token_p", "AccuracyMode",
         "DotAlgorithm", "DotAlgorithmPreset", "Tolerance", "shape_as_value")},
