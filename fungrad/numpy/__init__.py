@@ -20,7 +20,7 @@ derivative everywhere, as in JAX.
 """
 from fungrad.array import Array as ndarray  # noqa: F401  (jnp.ndarray is fungrad.Array)
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
-    astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
+    ComplexWarning, astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
     complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible, float16, float32,
     float64, float_, floating, generic, get_printoptions, iinfo, inexact, inf, int16, int32,
     int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable, nan, newaxis, number,
@@ -84,10 +84,10 @@ from fungrad.numpy.einsums import (  # noqa: F401,A004
 )
 from fungrad.numpy.searching import (  # noqa: F401,A004
     argwhere, bincount, choose, compress, digitize, extract, flatnonzero, nonzero,
-    searchsorted, select,
+    piecewise, searchsorted, select,
 )
 from fungrad.numpy.differences import (  # noqa: F401,A004
-    diff, ediff1d, gradient, interp, trapezoid,
+    diff, ediff1d, gradient, interp, trapezoid, unwrap,
 )
 from fungrad.numpy.quantiles import (  # noqa: F401,A004
     median, nanmedian, nanpercentile, nanquantile, percentile, quantile,
@@ -98,7 +98,7 @@ from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
 )
 from fungrad.numpy.index_tricks import (  # noqa: F401,A004
     c_, diag_indices, diag_indices_from, diagflat, fill_diagonal, index_exp, indices, ix_,
-    meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
+    mask_indices, meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
     triu_indices, triu_indices_from, unravel_index, vander,
 )
 from fungrad.numpy.polynomial import (  # noqa: F401,A004
@@ -109,8 +109,11 @@ from fungrad.numpy.sets import (  # noqa: F401,A004
     intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
     unique_inverse, unique_values,
 )
+from fungrad.numpy.updating import (  # noqa: F401
+    place, put,
+)
 from fungrad.numpy.npyio import (  # noqa: F401,A004
-    load, save, savez,
+    array_repr, array_str, from_dlpack, fromfile, load, save, savez,
 )
 from fungrad.numpy.vectorizing import (  # noqa: F401,A004
     apply_along_axis, apply_over_axes, vectorize,

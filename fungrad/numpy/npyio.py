@@ -1,8 +1,11 @@
-"""numpy's files: save, savez and load (fungrad arrays are numpy arrays to numpy)."""
+"""Arrays to and from the world outside: numpy's files (save, savez, load, fromfile), text
+(array_repr, array_str) and DLPack (from_dlpack). fungrad arrays are numpy arrays to numpy.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+from fungrad.array import wrap
 from fungrad.core import Tracer
 
 
@@ -44,3 +47,56 @@ def load(file, *args, **kwargs):
     array([0, 1, 2])
     """
     return np.load(file, *args, **kwargs)
+
+
+def fromfile(*args, **kwargs):
+    """numpy.fromfile: an array read from a binary or text file, eagerly. (JAX refuses it,
+    since reading a file is a side effect a compiled function would lose; fungrad reads when
+    called, so under ``jit`` the data read at tracing time becomes a constant.)
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> np.array([1.0, 2.0]).tofile(path); fromfile(path)
+    array([1., 2.])
+    """
+    return wrap(np.fromfile(*args, **kwargs))
+
+
+def from_dlpack(x, /, *, device=None, copy: bool | None = None):
+    """numpy.from_dlpack: an array sharing the memory of any object that exports DLPack
+    (``__dlpack__``), on the CPU. ``device`` is accepted for JAX's signature; only the CPU
+    (``None`` or ``"cpu"``) is meaningful here.
+
+    >>> from_dlpack(np.arange(3.0))
+    array([0., 1., 2.])
+    """
+    if device not in (None, "cpu"):
+        raise ValueError(f"fungrad.numpy.from_dlpack: fungrad runs on the CPU only; got "
+                         f"device={device!r}")
+    return wrap(np.from_dlpack(x, copy=copy))
+
+
+def _printable(a, func: str):
+    if isinstance(a, Tracer):  # a string made while tracing would not follow new inputs
+        raise TypeError(f"fungrad.numpy.{func}: cannot print a traced array "
+                        f"{a.aval.str_short()}; use fungrad.debug.print inside transforms")
+    return np.asarray(a)
+
+
+def array_repr(arr, max_line_width=None, precision=None, suppress_small=None):
+    """numpy.array_repr: the text ``repr`` gives an array, with numpy's print options.
+
+    >>> array_repr(np.array([1.0, 2.5]))
+    'array([1. , 2.5])'
+    """
+    return np.array_repr(_printable(arr, "array_repr"), max_line_width, precision,
+                         suppress_small)
+
+
+def array_str(a, max_line_width=None, precision=None, suppress_small=None):
+    """numpy.array_str: the text ``str`` gives an array, with numpy's print options.
+
+    >>> array_str(np.array([1.0, 2.5]), precision=2)
+    '[1.  2.5]'
+    """
+    return np.array_str(_printable(a, "array_str"), max_line_width, precision, suppress_small)
