@@ -109,6 +109,9 @@ from fungrad.numpy.sets import (  # noqa: F401,A004
     intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
     unique_inverse, unique_values,
 )
+from fungrad.numpy.histograms import (  # noqa: F401,A004
+    histogram, histogram2d, histogram_bin_edges, histogramdd,
+)
 from fungrad.numpy.window_functions import (  # noqa: F401
     bartlett, blackman, hamming, hanning, i0, kaiser,
 )
