@@ -112,6 +112,9 @@ from fungrad.numpy.sets import (  # noqa: F401,A004
 from fungrad.numpy.histograms import (  # noqa: F401,A004
     histogram, histogram2d, histogram_bin_edges, histogramdd,
 )
+from fungrad.numpy.packing import (  # noqa: F401
+    packbits, unpackbits,
+)
 from fungrad.numpy.window_functions import (  # noqa: F401
     bartlett, blackman, hamming, hanning, i0, kaiser,
 )
