@@ -40,7 +40,6 @@ LEFT_OUT: dict[str, str] = {
     'uint4': 'ml_dtypes type: not a numpy dtype, and ml_dtypes is not a dependency',
     'ufunc': "JAX's ufunc class (reduce/accumulate/outer on user ufuncs): not yet built",
     'frompyfunc': 'needs the ufunc class',
-    'roots': 'needs eigenvalues, which fungrad.numpy.linalg does not provide',
 }
 
 

@@ -103,7 +103,7 @@ from fungrad.numpy.index_tricks import (  # noqa: F401,A004
 )
 from fungrad.numpy.polynomial import (  # noqa: F401,A004
     convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
-    polyval, trim_zeros,
+    polyval, roots, trim_zeros,
 )
 from fungrad.numpy.sets import (  # noqa: F401,A004
     intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
