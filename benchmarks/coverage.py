@@ -38,8 +38,6 @@ LEFT_OUT: dict[str, str] = {
     'uint1': 'ml_dtypes type: not a numpy dtype, and ml_dtypes is not a dependency',
     'uint2': 'ml_dtypes type: not a numpy dtype, and ml_dtypes is not a dependency',
     'uint4': 'ml_dtypes type: not a numpy dtype, and ml_dtypes is not a dependency',
-    'ufunc': "JAX's ufunc class (reduce/accumulate/outer on user ufuncs): not yet built",
-    'frompyfunc': 'needs the ufunc class',
 }
 
 

@@ -127,6 +127,9 @@ from fungrad.numpy.npyio import (  # noqa: F401,A004
 from fungrad.numpy.vectorizing import (  # noqa: F401,A004
     apply_along_axis, apply_over_axes, vectorize,
 )
+from fungrad.numpy.ufunc_objects import (  # noqa: F401
+    frompyfunc, ufunc,
+)
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import
 from fungrad.numpy import _methods  # noqa: E402,F401
