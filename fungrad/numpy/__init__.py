@@ -20,12 +20,13 @@ derivative everywhere, as in JAX.
 """
 from fungrad.array import Array as ndarray  # noqa: F401  (jnp.ndarray is fungrad.Array)
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
-    ComplexWarning, astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
-    complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible, float16, float32,
-    float64, float_, floating, generic, get_printoptions, iinfo, inexact, inf, int16, int32,
-    int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable, nan, newaxis, number,
-    object_, pi, printoptions, promote_types, result_type, set_printoptions, signedinteger,
-    single, uint, uint16, uint32, uint64, uint8, unsignedinteger,
+    ComplexWarning, astype, bool, bool_, can_cast, cdouble, character, complex128, complex64,
+    complex_, complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible,
+    float16, float32, float64, float_, floating, generic, get_printoptions, iinfo, inexact,
+    inf, int16, int32, int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable,
+    nan, newaxis, number, object_, pi, printoptions, promote_types, result_type,
+    set_printoptions, signedinteger, single, uint, uint16, uint32, uint64, uint8,
+    unsignedinteger,
 )
 from fungrad.numpy.ufuncs import (  # noqa: F401,A004
     abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
@@ -98,8 +99,8 @@ from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
 )
 from fungrad.numpy.index_tricks import (  # noqa: F401,A004
     c_, diag_indices, diag_indices_from, diagflat, fill_diagonal, index_exp, indices, ix_,
-    mask_indices, meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
-    triu_indices, triu_indices_from, unravel_index, vander,
+    mask_indices, meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices,
+    tril_indices_from, triu_indices, triu_indices_from, unravel_index, vander,
 )
 from fungrad.numpy.polynomial import (  # noqa: F401,A004
     convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
