@@ -247,6 +247,8 @@ def unwrap(p, discont=None, axis: int = -1, period=2 * np.pi):
         raise ValueError("fungrad.numpy.unwrap requires input that is at least one "
                          "dimensional")
     axis = _axis(axis, _ndim(p), "unwrap")
+    if _shape(p)[axis] == 0:
+        return p
     scalar = isinstance(period, (int, float)) and isinstance(discont, (int, float, type(None)))
     half = period / 2 if scalar else ew.div(_arr(period), 2)  # Python numbers stay weak
     if discont is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import get_aval
+from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr, _dtype, _shape, _size
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.searching import nonzero
@@ -67,6 +67,11 @@ def place(arr, mask, vals, *, inplace: bool = True):
         raise ValueError(f"fungrad.numpy.place: mask {get_aval(m).str_short()} must have the "
                          f"shape of arr {get_aval(a).str_short()}")
     n = _size(a)
+    if _size(_arr(vals)) == 0:
+        if isinstance(m, Tracer) or np.any(m):
+            raise ValueError("fungrad.numpy.place: cannot place into the true positions of "
+                             "mask from an empty array of values")
+        return a
     (positions,) = nonzero(ravel(m), size=n, fill_value=n)  # the unused ones fall off the end
     return _scatter_distinct(a, positions, _cycled(vals, n, _dtype(a), "place"))
 
