@@ -44,10 +44,11 @@ def _is_count(bins) -> bool:
         _dtype(_arr(bins)).kind in "iu")
 
 
-def _uniform_edges(a, n: int, range, func: str):
+def _uniform_edges(a, n: int, range, func: str, as_histogram: bool = True):
     """``n + 1`` equal bins over ``range`` (default: ``a``'s extremes; a width-0 range
     widened by 1/2 each way), computed as numpy's ``linspace`` does: ``k * step + first``,
-    with the last edge exactly ``last``."""
+    with the last edge exactly ``last``. ``histogramdd`` keeps linspace's dtype (not
+    ``as_histogram``), which ``histogram`` casts to the samples' inexact dtype."""
     if range is None:
         if _shape(a)[0] == 0:
             first, last = 0.0, 1.0
@@ -78,16 +79,17 @@ def _uniform_edges(a, n: int, range, func: str):
     last = ew.select(same, ew.add(last, 0.5), last)
     step = ew.div(ew.sub(last, first), np.asarray(n, compute))
     inner = ew.add(ew.mul(np.arange(n, dtype=compute), step), first)
-    return astype(concatenate([inner, reshape(last, (1,))]), dtype)
+    edges = concatenate([inner, reshape(last, (1,))])
+    return astype(edges, dtype) if as_histogram else edges
 
 
-def _edges(a, bins, range, func: str):
+def _edges(a, bins, range, func: str, as_histogram: bool = True):
     """The bin edges for the 1-D samples ``a``: ``bins`` itself when it is a sequence."""
     if isinstance(bins, str):
         raise NotImplementedError(f"fungrad.numpy.{func}: string values of bins ({bins!r}) "
                                   "are not supported (as in JAX); give a count or the edges")
     if _is_count(bins):
-        return _uniform_edges(a, _bin_count(bins, func), range, func)
+        return _uniform_edges(a, _bin_count(bins, func), range, func, as_histogram)
     edges = _arr(bins)
     if _ndim(edges) != 1 or _shape(edges)[0] < 2:
         raise ValueError(f"fungrad.numpy.{func}: bins must be a positive integer or a 1-D "
@@ -187,9 +189,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):  # noq
     columns = [st.slice_axis(s, 1, i, i + 1)[:, 0] for i in builtins.range(d)]
     edges, flat, sizes = [], np.zeros((), np.int64), []
     for x, b, r in zip(columns, per_dim, ranges):
-        e = _edges(x, b, r, "histogramdd")
-        if _is_count(b):  # numpy's edges from counts are float64 in every dimension
-            e = astype(e, np.float64)
+        e = _edges(x, b, r, "histogramdd", as_histogram=False)
         nb = _shape(e)[0] - 1
         idx = _bin_index(x, e)
         # bin nb means "dropped": it must survive the combination into one flat index
