@@ -61,12 +61,13 @@ def i0(x):
     # each series sees only arguments where it is used, so neither gives NaN derivatives
     xs = ew.select(small, x, 0.0)
     series = _horner(_SERIES, ew.mul(ew.mul(xs, xs), 0.25))
-    xl = ew.select(small, 2 * _SERIES_LIMIT, ax)
+    infinite = ew.isinf(x)
+    xl = ew.select(ew.logical_or(small, infinite), 2 * _SERIES_LIMIT, ax)
     half = ew.exp(ew.mul(xl, 0.5))  # e^x in two halves: finite up to i0's own overflow
     scale = ew.mul(half, ew.div(half, ew.sqrt(ew.mul(xl, 2 * math.pi))))
     asymptotic = ew.mul(scale, _horner(_ASYMPTOTIC, ew.div(1.0, xl)))
     out = ew.select(small, series, asymptotic)
-    return astype(ew.select(ew.isinf(x), np.inf, out), result)  # inf / inf above
+    return astype(ew.select(infinite, np.inf, out), result)
 
 
 def _length(M, func: str) -> int:
