@@ -3,6 +3,8 @@
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from fungrad.array import wrap
@@ -59,7 +61,14 @@ def fromfile(*args, **kwargs):
     >>> np.array([1.0, 2.0]).tofile(path); fromfile(path)
     array([1., 2.])
     """
-    return wrap(np.fromfile(*args, **kwargs))
+    file = args[0] if args else kwargs.get("file")
+    if not isinstance(file, (str, bytes, os.PathLike)) and not hasattr(file, "fileno"):
+        raise TypeError(f"fungrad.numpy.fromfile: file must be a path or an open file, got "
+                        f"{type(file).__name__}")
+    try:
+        return wrap(np.fromfile(*args, **kwargs))
+    except OSError as exc:
+        raise ValueError(f"fungrad.numpy.fromfile: cannot read {file!r}: {exc}") from exc
 
 
 def from_dlpack(x, /, *, device=None, copy: bool | None = None):
@@ -70,6 +79,9 @@ def from_dlpack(x, /, *, device=None, copy: bool | None = None):
     >>> from_dlpack(np.arange(3.0))
     array([0., 1., 2.])
     """
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"fungrad.numpy.from_dlpack: x must export DLPack (__dlpack__), got "
+                        f"{type(x).__name__}")
     if device not in (None, "cpu"):
         raise ValueError(f"fungrad.numpy.from_dlpack: fungrad runs on the CPU only; got "
                          f"device={device!r}")
@@ -77,6 +89,8 @@ def from_dlpack(x, /, *, device=None, copy: bool | None = None):
 
 
 def _printable(a, func: str):
+    if not isinstance(a, (np.ndarray, np.generic, Tracer, bool, int, float, complex)):
+        raise TypeError(f"fungrad.numpy.{func}: expected an array, got {type(a).__name__}")
     if isinstance(a, Tracer):  # a string made while tracing would not follow new inputs
         raise TypeError(f"fungrad.numpy.{func}: cannot print a traced array "
                         f"{a.aval.str_short()}; use fungrad.debug.print inside transforms")
