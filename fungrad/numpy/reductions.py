@@ -14,14 +14,17 @@ from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
 
-def _accumulate_all(name, prim_fn, combine, a, axis, dtype, out, keepdims, initial, where):
-    """sum, prod, all and any: ``dtype`` casts first, ``initial`` joins the result with
-    ``combine``."""
+def _operand(name, a, dtype, out):
+    """The array a reduction works on, cast to ``dtype`` first (``out=`` is refused)."""
     _not_supported(name, "out", out)
-    _not_supported(name, "where", where)
     a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
+    return a if dtype is None else astype(a, dtype)
+
+
+def _accumulate_all(name, prim_fn, combine, a, axis, dtype, out, keepdims, initial, where):
+    """sum, prod, all and any: ``initial`` joins the result with ``combine``."""
+    _not_supported(name, "where", where)
+    a = _operand(name, a, dtype, out)
     res = prim_fn(a, _axes(axis, _ndim(a), name), keepdims)
     return res if initial is None else combine(res, initial)
 
@@ -161,10 +164,7 @@ def count_nonzero(a, axis=None, *, keepdims: bool = False):
 
 def _running(name, prim_fn, a, axis, dtype, out):
     """cumsum and cumprod: along ``axis`` (of the flattened ``a`` when None)."""
-    _not_supported(name, "out", out)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
+    a = _operand(name, a, dtype, out)
     if axis is None:
         a, axis = ravel(a), 0
     return prim_fn(a, _axis(axis, _ndim(a), name))

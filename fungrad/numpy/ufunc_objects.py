@@ -76,6 +76,15 @@ class ufunc:
                              f"binary ufuncs with one output, this one has nin={self.nin}, "
                              f"nout={self.nout}")
 
+    def _operand(self, method: str, a, dtype, out):
+        """A method's array operand, cast to ``dtype`` (``out=`` is refused, as in JAX)."""
+        self._binary(method)
+        if out is not None:
+            raise NotImplementedError(f"fungrad.numpy.ufunc {self.__name__}.{method}: out= "
+                                      "is not supported (as in JAX)")
+        a = _arr(a)
+        return a if dtype is None else astype(a, dtype)
+
     def _fold(self, init, xs, keep_all: bool):
         """Fold ``func`` along the leading axis of ``xs`` from ``init`` (elementwise over
         the other axes): the final value, or every intermediate one."""
@@ -98,16 +107,11 @@ class ufunc:
         >>> mul_add.reduce(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), axis=1)
         array([ 10., 127.])
         """
-        self._binary("reduce")
-        if out is not None:
-            raise NotImplementedError(f"fungrad.numpy.ufunc {self.__name__}.reduce: out= is "
-                                      "not supported (as in JAX)")
         if self._reduce is not None:
+            self._binary("reduce")
             return self._reduce(a, axis=axis, dtype=dtype, keepdims=keepdims,
                                 initial=initial, where=where)
-        a = _arr(a)
-        if dtype is not None:
-            a = astype(a, dtype)
+        a = self._operand("reduce", a, dtype, out)
         shape = _shape(a)
         if isinstance(axis, (tuple, list)):
             raise NotImplementedError(f"fungrad.numpy.ufunc {self.__name__}.reduce: a tuple "
@@ -149,15 +153,10 @@ class ufunc:
         >>> mul_add.accumulate(np.array([1.0, 2.0, 3.0]))
         array([ 1.,  3., 10.])
         """
-        self._binary("accumulate")
-        if out is not None:
-            raise NotImplementedError(f"fungrad.numpy.ufunc {self.__name__}.accumulate: out= "
-                                      "is not supported (as in JAX)")
         if self._accumulate is not None:
+            self._binary("accumulate")
             return self._accumulate(a, axis=axis, dtype=dtype)
-        a = _arr(a)
-        if dtype is not None:
-            a = astype(a, dtype)
+        a = self._operand("accumulate", a, dtype, out)
         ax = _axis(axis, _ndim(a), f"ufunc {self.__name__}.accumulate")
         xs = moveaxis(a, ax, 0)
         n = _shape(xs)[0]
@@ -176,19 +175,14 @@ class ufunc:
         >>> add.reduceat(np.arange(8.0), np.array([0, 4, 1, 5]))
         array([ 6.,  4., 10., 18.])
         """
-        self._binary("reduceat")
-        if out is not None:
-            raise NotImplementedError(f"fungrad.numpy.ufunc {self.__name__}.reduceat: out= "
-                                      "is not supported (as in JAX)")
         if self._reduceat is not None:
+            self._binary("reduceat")
             return self._reduceat(a, indices, axis=axis, dtype=dtype)
+        a = self._operand("reduceat", a, dtype, out)
         if isinstance(indices, Tracer):
             raise TypeError(f"fungrad.numpy.ufunc {self.__name__}.reduceat: indices must be "
                             f"concrete (the slices' lengths), got traced "
                             f"{indices.aval.str_short()}")
-        a = _arr(a)
-        if dtype is not None:
-            a = astype(a, dtype)
         ax = _axis(axis, _ndim(a), f"ufunc {self.__name__}.reduceat")
         idx = np.asarray(indices)
         n = _shape(a)[ax]
