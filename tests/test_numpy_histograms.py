@@ -134,3 +134,8 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="histogram2d: x and y must be 1-D of one length"):
         fnp.histogram2d(np.ones(3), np.ones(4))
     _same(fnp.histogram(SAMPLES, bins=2), np.histogram(SAMPLES, bins=2))  # still works
+
+
+def test_complex_weights():
+    w = WEIGHTS + 1j * WEIGHTS[::-1]
+    _same(fnp.histogram(SAMPLES, bins=5, weights=w), np.histogram(SAMPLES, bins=5, weights=w))

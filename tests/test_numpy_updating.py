@@ -191,3 +191,15 @@ def test_bad_inputs():
         fungrad.jit(lambda a, k: fnp.argpartition(a, k))(a, 1)
     assert_same_as_numpy(fnp.place(a, a > 1, 5.0, inplace=False), np.array([0, 1, 5, 5.0]))
     assert_same_as_numpy(fnp.place(a, a > 9, np.zeros(0), inplace=False), a)  # numpy's too
+
+
+def test_complex_values():
+    a = np.array([1.0 + 1j, 2.0, -1j, 0.5j])
+    mask = np.array([True, False, True, False])
+    assert_same_as_numpy(fnp.place(a, mask, np.array([9j]), inplace=False),
+                         _place(np, a, mask, np.array([9j])))
+    assert_same_as_numpy(fnp.put(a, np.array([1, 3]), np.array([2 - 2j, 3j]), inplace=False),
+                         _put(np, a, np.array([1, 3]), np.array([2 - 2j, 3j])))
+    x = np.array([-1.0, 2.0])
+    assert_same_as_numpy(fnp.piecewise(x.astype(complex), [x > 0], [lambda v: v * 1j, 1.0]),
+                         np.piecewise(x.astype(complex), [x > 0], [lambda v: v * 1j, 1.0]))

@@ -5,8 +5,12 @@ numpy 2's NEP 50 promotion, float32 stays float32). Inside a transform, the same
 primitives into the IR. The functions are thin compositions of the primitives in
 ``fungrad.prims``: shape normalization, axis handling, numpy's argument conventions. They live
 in one module per concept (``ufuncs``, ``creation``, ``shapes``, ``joining``, ``rearranging``,
-``indexing``, ``sorting``, ``reductions``, ``statistics``, ``products``, ``dtypes``,
-``complex_functions``) and are all re-exported here; ``linalg`` and ``fft`` are namespaces.
+``indexing``, ``updating`` (place, put), ``sorting``, ``searching``, ``reductions``,
+``nanfunctions``, ``statistics``, ``quantiles``, ``histograms``, ``differences``, ``products``,
+``einsums``, ``polynomial``, ``sets``, ``index_tricks``, ``packing`` (packbits),
+``window_functions`` (and i0), ``vectorizing``, ``ufunc_objects`` (ufunc, frompyfunc),
+``npyio``, ``dtypes``, ``complex_functions``) and are all re-exported here; ``linalg`` and
+``fft`` are namespaces.
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
 >>> fnp.sum(fnp.tanh(np.zeros(3)))
