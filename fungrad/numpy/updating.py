@@ -53,6 +53,19 @@ def _scatter_distinct(arr, positions, values):
     return reshape(st.slice_axis(written, 0, 0, n), _shape(a))
 
 
+def _overwritten(idx, count: int):
+    """Which entries of ``idx`` a later equal entry overwrites (numpy: the last one wins).
+    After a stable sort equal indices are neighbours, in their order: all but the last of
+    each run are overwritten."""
+    if count == 0:
+        return np.zeros(0, bool)
+    order = st.argsort(idx, 0)
+    ranked = st.gather(idx, order, indexer=Indexer([ARRAY]))
+    repeated = ew.eq(st.slice_axis(ranked, 0, 0, count - 1), st.slice_axis(ranked, 0, 1, count))
+    repeated = st.concatenate([repeated, np.zeros(1, bool)], 0)
+    return st.scatter(np.zeros(count, bool), repeated, order, indexer=Indexer([ARRAY]))
+
+
 def place(arr, mask, vals, *, inplace: bool = True):
     """numpy.place as JAX has it: a copy of ``arr`` whose elements where ``mask`` is true
     are ``vals``, in order, cycled as needed. Pass ``inplace=False`` (the default ``True``
@@ -107,9 +120,5 @@ def put(a, ind, v, mode: str | None = None, *, inplace: bool = True):
     else:
         idx = ew.select(ew.lt(idx, 0), ew.add(idx, n), idx)
         idx = ew.maximum(ew.minimum(idx, n - 1), 0)
-    # of repeated indices only the last writes (as numpy): the others go to the spare slot
-    later = np.triu(np.ones((count, count), bool), 1)
-    overwritten = st.reduce_or(ew.logical_and(ew.eq(idx[:, None], idx[None, :]), later), (1,),
-                               False) if count else np.zeros(0, bool)
-    positions = ew.select(overwritten, np.int64(n), idx)
+    positions = ew.select(_overwritten(idx, count), np.int64(n), idx)
     return _scatter_distinct(x, positions, _cycled(v, count, _dtype(x), "put"))
