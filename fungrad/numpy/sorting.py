@@ -80,11 +80,12 @@ def partition(a, kth: int, axis: int | None = -1):
     """numpy.partition with JAX's order: along ``axis``, the ``kth + 1`` smallest elements
     first, sorted (so the kth smallest is at index ``kth``), then the others, largest first.
     Any numpy partition has the kth element in place and no larger one before it; JAX's
-    also fixes the order within the parts. Found by a selection, not a full sort of the
-    bottom part's complement; differentiable: the derivative follows the elements.
+    also fixes the order within the parts. The bottom part is found by a selection
+    (``O(n + k log k)``), then the top part is sorted, as that order asks. NaNs go last.
+    Differentiable: the derivative follows the elements.
 
-    >>> partition(np.array([5.0, 1.0, 4.0, 1.5, 3.0, 9.0]), 2)
-    array([1. , 1.5, 3. , 9. , 5. , 4. ])
+    >>> partition(np.array([6, 8, 4, 3, 1, 9, 7, 5, 2, 3]), 4)  # JAX's documented example
+    array([1, 2, 3, 3, 4, 9, 8, 7, 6, 5])
     """
     moved, k, axis = _kth(a, kth, axis, "partition")
     perm = ordering.argpartition(moved, k)
@@ -101,8 +102,8 @@ def argpartition(a, kth: int, axis: int | None = -1):
     increasing order. (Unlike ``partition``'s top part, which is sorted, as in JAX.) Zero
     derivative.
 
-    >>> argpartition(np.array([5.0, 1.0, 4.0, 1.5, 3.0, 9.0]), 2)
-    array([1, 3, 4, 0, 2, 5])
+    >>> argpartition(np.array([6, 8, 4, 3, 1, 9, 7, 5, 2, 3]), 4)  # JAX's documented example
+    array([4, 8, 3, 9, 2, 0, 1, 5, 6, 7])
     """
     moved, k, axis = _kth(a, kth, axis, "argpartition")
     return moveaxis(ordering.argpartition(moved, k), -1, axis)
