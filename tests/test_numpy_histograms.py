@@ -40,6 +40,7 @@ def test_histogram_like_numpy(dtype, kwargs):
     _same(fnp.histogram_bin_edges(a, **edge_args), np.histogram_bin_edges(a, **edge_args))
 
 
+@pytest.mark.filterwarnings("ignore:Converting input from bool")  # numpy's, for bool samples
 def test_histogram_edge_cases():
     for a, kwargs in [(np.ones(4), {}), (np.zeros(0), {}), (np.float64(2.5), {"bins": 2}),
                       (np.array([1.0, np.nan, 3.0]), {"range": (0.0, 4.0)}),
