@@ -121,3 +121,38 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="func must be callable"):
         fnp.ufunc(3, 2, 1)
     assert_same_as_numpy(ADD.reduce(X), np.add.reduce(X))  # still works
+
+
+@pytest.mark.parametrize("name", ["add", "multiply", "maximum", "minimum", "subtract"])
+def test_numpy_binary_ufuncs_have_the_methods(name):
+    ours, theirs = getattr(fnp, name), getattr(np, name)
+    assert (ours.nin, ours.nout) == (2, 1)
+    for axis in (0, 1) if name == "subtract" else (0, 1, None):  # numpy: not reorderable
+        assert_same_as_numpy(ours.reduce(X, axis=axis), theirs.reduce(X, axis=axis))
+    assert_same_as_numpy(ours.reduce(X, axis=1, keepdims=True),
+                         theirs.reduce(X, axis=1, keepdims=True))
+    assert_same_as_numpy(ours.accumulate(X, axis=1), theirs.accumulate(X, axis=1), rtol=1e-14)
+    assert_same_as_numpy(ours.outer(X[0], X[1]), theirs.outer(X[0], X[1]))
+    assert_same_as_numpy(ours.reduceat(X[0], np.array([0, 2])), theirs.reduceat(X[0], [0, 2]))
+    index = (np.array([0, 0, 2]), np.array([1, 1, 3]))
+    expected = X.copy()
+    theirs.at(expected, index, np.array([2.0, 3.0, 4.0]))
+    assert_same_as_numpy(ours.at(X, index, np.array([2.0, 3.0, 4.0]), inplace=False), expected)
+    jitted = fungrad.jit(lambda x, v: ours.at(x, index, v, inplace=False))(X, np.ones(3))
+    expected = X.copy()
+    theirs.at(expected, index, np.ones(3))
+    assert_same_as_numpy(jitted, expected)
+    assert_derivatives(lambda x: ours.reduce(x, axis=1), (X,))
+
+
+def test_logical_and_bitwise_reductions():
+    b = np.array([[True, False, True], [True, True, True]])
+    for name in ("logical_and", "logical_or"):
+        assert_same_as_numpy(getattr(fnp, name).reduce(b, axis=1),
+                             getattr(np, name).reduce(b, axis=1))
+    assert_same_as_numpy(fnp.logical_xor.reduce(b[0]), np.logical_xor.reduce(b[0]))
+    i = np.array([7, 3, 5])
+    for name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+        assert_same_as_numpy(getattr(fnp, name).reduce(i), getattr(np, name).reduce(i))
+    assert fnp.add.identity == 0 and fnp.multiply.identity == 1
+    assert_same_as_numpy(fnp.add.reduce(np.zeros((0, 2))), np.add.reduce(np.zeros((0, 2))))

@@ -6,7 +6,8 @@ is, ``vmap``). The methods of a binary, single-output ufunc fold the function al
 with ``lax.scan`` (``reduce``, ``accumulate``, ``reduceat``) or over the indices with a loop
 (``at``), so they trace to one loop whatever the length, and they are differentiable like the
 function. ``outer`` maps it over every pair. The control flow lives above this layer, so it
-is imported when first needed.
+is imported when first needed. numpy's binary ufuncs (``add``, ``multiply``, ``maximum``, ...)
+stay plain functions but carry these methods, as attributes, as they do in JAX.
 """
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ import numpy as np
 from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape
 from fungrad.numpy.dtypes import astype
-from fungrad.numpy.indexing import take
+from fungrad.numpy.indexing import _IndexUpdateRef, take
+from fungrad.numpy.reductions import all, any, cumprod, cumsum, max, min, prod, sum  # noqa: A004
 from fungrad.numpy.shapes import broadcast_to, expand_dims, moveaxis, ravel, reshape
+from fungrad.numpy.ufuncs import (
+    add, bitwise_and, bitwise_or, bitwise_xor, logical_and, logical_or, logical_xor, maximum,
+    minimum, multiply, subtract,
+)
 from fungrad.numpy.vectorizing import vectorize
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
@@ -264,3 +270,50 @@ def frompyfunc(func: Callable, /, nin: int, nout: int, *, identity: Any = None) 
     array([1, 3, 6])
     """
     return ufunc(func, nin, nout, identity=identity)
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy's binary ufuncs carry the methods too: ``fnp.add.at(x, i, v, inplace=False)``,
+# ``fnp.maximum.reduce(x)``, ``fnp.multiply.outer(a, b)``. The functions stay plain functions
+# (no call overhead on ``x + y``); each gets the bound methods of a ufunc that calls it, with
+# the fast reduction or scatter where fungrad has one.
+# ---------------------------------------------------------------------------------------------
+
+def _reduction(fn):
+    """``fn`` (sum, prod, ...) with ufunc.reduce's signature (axis 0 by default)."""
+    def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=None):
+        if where is not None:
+            raise NotImplementedError(f"fungrad.numpy.{fn.__name__} (as a ufunc's reduce): "
+                                      "where= is not supported")
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        if initial is not None:
+            kwargs["initial"] = initial
+        return fn(a, axis=axis, keepdims=keepdims, **kwargs)
+    return reduce
+
+
+def _scatter_add_at(a, indices, b):
+    return _IndexUpdateRef(_arr(a), indices).add(b)  # x.at[indices].add(b), for numpy x too
+
+
+def _give_ufunc_methods(fn, identity=None, reduce=None, accumulate=None, at=None):
+    u = ufunc(fn, 2, 1, name=fn.__name__, identity=identity, call=fn,
+              reduce=None if reduce is None else _reduction(reduce),
+              accumulate=None if accumulate is None else
+              (lambda a, axis=0, dtype=None: accumulate(a, axis=axis, dtype=dtype)), at=at)
+    fn.nin, fn.nout, fn.nargs, fn.identity = 2, 1, 2, identity
+    fn.reduce, fn.accumulate, fn.reduceat = u.reduce, u.accumulate, u.reduceat
+    fn.outer, fn.at = u.outer, u.at
+
+
+_give_ufunc_methods(add, 0, sum, cumsum, _scatter_add_at)
+_give_ufunc_methods(multiply, 1, prod, cumprod)
+_give_ufunc_methods(maximum, None, max)
+_give_ufunc_methods(minimum, None, min)
+_give_ufunc_methods(subtract)
+_give_ufunc_methods(logical_and, True, all)
+_give_ufunc_methods(logical_or, False, any)
+_give_ufunc_methods(logical_xor, False)
+_give_ufunc_methods(bitwise_and, -1)
+_give_ufunc_methods(bitwise_or, 0)
+_give_ufunc_methods(bitwise_xor, 0)
