@@ -24,6 +24,7 @@ from fungrad.jvp import jvp_jaxpr
 from fungrad.prims.elementwise import add, convert_element_type, ne
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import zeros
+from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
 
@@ -147,6 +148,7 @@ def _branch_mismatch(what: str, names: Sequence[str], funs: Sequence[Callable], 
     return None
 
 
+@api_boundary
 def switch(index, branches: Sequence[Callable], *operands):
     """Apply ``branches[index](*operands)``, the index clamped to the valid range; every
     branch is traced and kept in the IR.
@@ -206,6 +208,7 @@ def _as_index(index):
     return np.int32(arr)
 
 
+@api_boundary
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     """``true_fun(*operands) if pred else false_fun(*operands)``, with both branches kept
     in the IR (so it works on abstract values, and one IR serves both outcomes).
@@ -275,6 +278,7 @@ while_p.impl = _while_impl
 while_p.abstract_eval = _while_abstract
 
 
+@api_boundary
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
     """``while cond_fun(val): val = body_fun(val)``, kept in the IR as one ``while``.
     Differentiable in forward mode; reverse mode needs a bounded loop (``scan`` or a
@@ -348,6 +352,7 @@ while_p.jvp = _while_jvp
 while_p.vjp = _while_vjp
 
 
+@api_boundary
 def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
     """``for i in range(lower, upper): val = body_fun(i, val)``. With Python-int bounds it
     is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
@@ -416,6 +421,7 @@ scan_p.impl = _scan_impl
 scan_p.abstract_eval = _scan_abstract
 
 
+@api_boundary
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
          reverse: bool = False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``, stacking the ``y``s:

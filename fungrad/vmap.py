@@ -24,6 +24,7 @@ from fungrad.core import Literal, ShapedArray, bind, get_aval, numpy_result, tra
 from fungrad.prims.structural import (
     Indexer, broadcast_to, concatenate, gather, reshape, transpose,
 )
+from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["vmap", "batch_eval"]
@@ -185,6 +186,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
     >>> fungrad.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
     array([0., 2., 4.])
     """
+    @api_boundary
     @wraps(fun)
     def batched_fun(*args, **kwargs):
         # keyword arguments are mapped over their leading axis, as in JAX
