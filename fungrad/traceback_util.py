@@ -42,7 +42,7 @@ import warnings
 from typing import Any, Callable, TypeVar
 
 __all__ = ["api_boundary", "filter_traceback", "UnfilteredStackTrace", "set_mode",
-           "is_internal_filename"]
+           "is_internal_filename", "in_module_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -190,15 +190,26 @@ def api_boundary(fun: F) -> F:
     ...     [frame.f_code.co_name for frame, _ in traceback.walk_tb(e.__traceback__)]
     ['<module>', 'checked']
     """
-    wrapper = _boundary_for(fun, filter_exception, sys._getframe)
+    return in_module_of(fun, _boundary_for(fun, filter_exception, sys._getframe))
+
+
+def in_module_of(fun: Callable, wrapper: Callable) -> Any:
+    """``wrapper`` (a closure reading only its cells) re-made as a function of ``fun``'s
+    module, with ``fun``'s name and docstring: doctest and inspection then find a decorated
+    public function where it was defined, as before.
+
+    >>> def double(x):
+    ...     "Twice x."
+    ...     return 2 * x
+    >>> w = in_module_of(double, (lambda f: lambda *a: f(*a))(double))
+    >>> w(3), w.__name__, w.__doc__, w.__globals__ is double.__globals__
+    (6, 'double', 'Twice x.', True)
+    """
     globals_ = getattr(fun, "__globals__", None)
     if globals_ is not None:
-        # the same code living in ``fun``'s module (everything it reads is a closure cell),
-        # so doctest and inspection see a function of that module, as before
-        wrapper = types.FunctionType(wrapper.__code__, globals_, wrapper.__name__,
-                                     None, wrapper.__closure__)
-    functools.update_wrapper(wrapper, fun)
-    return wrapper  # type: ignore[return-value]
+        wrapper = types.FunctionType(wrapper.__code__, globals_, wrapper.__name__, None,
+                                     wrapper.__closure__)
+    return functools.update_wrapper(wrapper, fun)
 
 
 def _boundary_for(fun: Callable, filter_exception: Callable, getframe: Callable) -> Callable:
