@@ -896,6 +896,22 @@ def replay_source(source: str | None) -> str | None:
     return old
 
 
+def trace_mark():
+    """Where the innermost trace is now (it and its equation count), or None eagerly: an
+    interpreter replaying an equation that carries a ``named_scope`` name marks before and
+    names what the replay recorded (``inherit_names``)."""
+    stack = _state.stack
+    return (stack[-1], len(stack[-1].eqns)) if stack else None
+
+
+def inherit_names(mark, name: str) -> None:
+    """Give ``name`` to the equations recorded since ``mark`` that have none of their own."""
+    if mark is not None:
+        for eqn in mark[0].eqns[mark[1]:]:
+            if eqn.name_stack is None:
+                eqn.name_stack = name
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -97,3 +97,16 @@ def test_names_survive_simplification():
 
     closed = jax.make_jaxpr(f)(2.0)  # simplified: the branches were rewritten
     assert [e.name_stack for e in closed.eqns if e.primitive.name == "cond"] == ["s"]
+
+
+def test_derivatives_carry_the_names_as_jax_prints_them():
+    g = jax.named_call(lambda x: jnp.sin(x) + 1.0, name="myfun")
+    closed = jax.make_jaxpr(jax.grad(lambda x: g(x) * 3.0), simplify=False, dce=False)(1.0)
+    assert _stacks(closed) == [
+        ("sin", "jvp(myfun)"), ("add", "jvp(myfun)"), ("mul", None),
+        ("cos", "transpose(jvp(myfun))"), ("mul", "transpose(jvp(myfun))")]
+    f = jax.jit(jax.grad(lambda w, x: mlp(w, x)))
+    np.testing.assert_allclose(f(np.ones((2, 3)), np.ones(3)),
+                               jax.grad(mlp)(np.ones((2, 3)), np.ones(3)))
+    names = {name for _, name in _stacks(f.variants()[0])}
+    assert {"transpose(jvp(dense))", "transpose(jvp(dense/act))"} <= names
