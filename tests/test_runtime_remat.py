@@ -129,3 +129,21 @@ def test_checkpoint_with_closed_over_values_static_arguments_and_float32():
     out = jax.grad(g, argnums=1)(3, x32)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, jax.grad(f, argnums=1)(3, x32), rtol=1e-5)
+
+
+def test_checkpoint_inside_scan_and_inside_a_larger_function():
+    def step(c, x):
+        return jnp.sin(c * x) + c, None
+
+    xs = np.arange(1.0, 4.0)
+    expected = jax.grad(lambda c: jax.lax.scan(step, c, xs)[0])(0.5)
+    for policy in (None, P.nothing_saveable, P.dots_saveable):
+        body = jax.checkpoint(step, policy=policy)
+        f = lambda c: jax.lax.scan(body, c, xs)[0]  # noqa: E731
+        np.testing.assert_allclose(jax.grad(f)(0.5), expected, rtol=1e-13)
+        np.testing.assert_allclose(jax.jit(jax.grad(f))(0.5), expected, rtol=1e-13)
+    inner = jax.checkpoint(lambda w, x: jnp.tanh(jnp.dot(w, x)), policy=P.dots_saveable)
+    assert _saved(lambda w, x: jnp.sum(jnp.sin(inner(w, x)) * x), W, X) == [
+        "f64[3,3] from the argument w", "f64[3] from the argument x",
+        "f64[3] output of dot_general",  # what the checkpoint keeps
+        "f64[3] output of checkpoint", "f64[3] output of sin", "f64[3] output of mul"]
