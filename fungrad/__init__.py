@@ -11,8 +11,8 @@ from fungrad.core import (  # noqa: F401
 from fungrad.interpreter import eval_jaxpr  # noqa: F401
 from fungrad.api import (  # noqa: F401
     closure_convert, ensure_compile_time_eval, eval_shape, float0, grad, hessian, jacfwd,
-    jacobian, jacrev, jvp, linear_transpose, linearize, make_jaxpr, stop_gradient,
-    value_and_grad, vjp,
+    jacobian, jacrev, jvp, linear_transpose, linearize, make_jaxpr, named_call, named_scope,
+    stop_gradient, value_and_grad, vjp,
 )
 from fungrad.jit import jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
@@ -45,6 +45,7 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "linear_transpose", "jacfwd",
     "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape",
     "stop_gradient", "closure_convert", "ensure_compile_time_eval", "disable_jit",
+    "named_scope", "named_call",
     # user-defined derivatives and rematerialization
     "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
     # callbacks, configuration

@@ -15,14 +15,22 @@ forward and the backward pass).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+from typing import Any, Callable, Sequence
 
-
-from fungrad.core import Literal, Var, bind
-from fungrad.prims.rules import batch_elementwise, primitive
+from fungrad.core import (
+    ClosedJaxpr, DropVar, Jaxpr, Literal, Primitive, Var, bind, trace_to_jaxpr,
+)
+from fungrad.interpreter import eval_jaxpr, eval_jaxpr_env
+from fungrad.jvp import jvp_jaxpr
+from fungrad.passes import dce_closed
+from fungrad.prims.rules import batch_elementwise, is_float, primitive
+from fungrad.prims.structural import zeros
+from fungrad.tree_util import tree_unflatten
+from fungrad.vjp import backward_pass
 
 __all__ = ["checkpoint_name", "print_saved_residuals", "saved_residuals", "checkpoint",
-           "checkpoint_policies"]
+           "remat", "checkpoint_policies"]
 
 name_p = primitive("name", lambda x, name: x, lambda aval, name: aval)
 # compiled code: the value itself
@@ -84,6 +92,14 @@ def saved_residuals(fun: Callable, *args: Any, **kwargs: Any) -> list[tuple[Any,
         if eqn.primitive.nondiff or not any(isinstance(x, Var) and x in active
                                             for x in eqn.inputs):
             continue
+        residuals = getattr(eqn.primitive, "residuals", None)
+        if residuals is not None:  # an equation that says what it keeps (checkpoint)
+            for x, why in residuals(eqn):
+                if isinstance(x, Literal) or x in seen or x.aval.dtype.kind not in "fc":
+                    continue
+                seen.add(x)
+                saved.append((x.aval, why or origin.get(x, "an intermediate")))
+            continue
         # what its rule is given: the inputs and the results (a linear operation on a
         # differentiated value needs neither it nor its result)
         linear = eqn.primitive.name in _LINEAR_IN_ACTIVE
@@ -120,14 +136,47 @@ def print_saved_residuals(fun: Callable, *args: Any, **kwargs: Any) -> None:
 # Policies: which values a checkpointed function may keep
 # ---------------------------------------------------------------------------------------------
 
+class _Policy:
+    """A policy as a parameter of the IR: hashable, and printed by name (a function's repr
+    carries its address, which would make two prints of the same IR differ)."""
+
+    __slots__ = ("fn", "name")
+
+    def __init__(self, fn: Callable, name: str):
+        self.fn, self.name = fn, name
+
+    def __call__(self, prim: Any, *avals: Any, **params: Any) -> bool:
+        return bool(self.fn(prim, *avals, **params))
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _policy_name(policy: Callable) -> str:
+    return repr(policy) if isinstance(policy, _Policy) else \
+        getattr(policy, "__qualname__", None) or repr(policy)
+
+
+def _as_policy(policy: Any) -> _Policy | None:
+    if policy is None or isinstance(policy, _Policy):
+        return policy
+    return _Policy(policy, _policy_name(policy))
+
+
+def _is_dot(prim: Any, params: dict) -> bool:
+    """A matrix product: ``dot_general``, or an ``einsum`` of two or more operands."""
+    name = getattr(prim, "name", "")
+    return name == "dot_general" or (name == "einsum" and len(params.get("operands", ())) > 1)
+
+
 class checkpoint_policies:
     """JAX's rematerialization policies, by name. A policy is called as
     ``policy(primitive, *avals, **params) -> bool`` (may this value be saved?).
 
-    fungrad's ``checkpoint`` with ``everything_saveable`` keeps every value (no
-    rematerialization); with any other policy it recomputes every intermediate of the
-    checkpointed function in the backward pass (the values are the same either way; only
-    memory and compute differ).
+    ``checkpoint(f, policy=...)`` keeps the results of the equations the policy accepts
+    (when the backward pass reads them) and recomputes the rest of ``f`` in the backward
+    pass; ``everything_saveable`` keeps every value (no rematerialization). The values and
+    derivatives are the same whatever the policy; only memory and compute differ.
 
     >>> import fungrad
     >>> from fungrad.prims.structural import dot_general_p
@@ -165,7 +214,7 @@ class checkpoint_policies:
         >>> policy(dot_general_p), policy(name_p)
         (True, False)
         """
-        return getattr(prim, "name", "") == "dot_general"
+        return _is_dot(prim, params)
 
     checkpoint_dots = dots_saveable
 
@@ -180,8 +229,11 @@ class checkpoint_policies:
         >>> policy(dot_general_p, dimension_numbers=(((2,), (1,)), ((0,), (0,))))
         False
         """
-        if getattr(prim, "name", "") != "dot_general":
+        if not _is_dot(prim, params):
             return False
+        if prim.name == "einsum":  # a batch index: in every operand and in the output
+            common = set.intersection(*[set(o) for o in params["operands"]])
+            return not common & set(params["output"])
         dims = params.get("dimension_numbers")
         batch = dims[1] if dims is not None else ((), ())
         return not any(batch)
@@ -197,7 +249,9 @@ class checkpoint_policies:
         (True, False)
         """
         wanted = set(names)
-        return lambda prim, *avals, **params: prim is name_p and params.get("name") in wanted
+        return _Policy(lambda prim, *avals, **params: prim is name_p
+                       and params.get("name") in wanted,
+                       f"save_only_these_names({', '.join(map(repr, names))})")
 
     @staticmethod
     def save_any_names_but_these(*names: str) -> Callable[..., bool]:
@@ -208,8 +262,9 @@ class checkpoint_policies:
         (False, True)
         """
         unwanted = set(names)
-        return lambda prim, *avals, **params: (prim is name_p
-                                               and params.get("name") not in unwanted)
+        return _Policy(lambda prim, *avals, **params: prim is name_p
+                       and params.get("name") not in unwanted,
+                       f"save_any_names_but_these({', '.join(map(repr, names))})")
 
     @staticmethod
     def save_from_both_policies(a: Callable, b: Callable) -> Callable[..., bool]:
@@ -220,20 +275,180 @@ class checkpoint_policies:
         >>> both(name_p)
         True
         """
-        return lambda prim, *avals, **params: bool(a(prim, *avals, **params)
-                                                   or b(prim, *avals, **params))
+        return _Policy(lambda prim, *avals, **params: bool(a(prim, *avals, **params)
+                                                           or b(prim, *avals, **params)),
+                       f"save_from_both_policies({_policy_name(a)}, {_policy_name(b)})")
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoint (remat): recompute in the backward pass what the policy does not let us keep
+# ---------------------------------------------------------------------------------------------
+
+remat_p = Primitive("checkpoint", multiple_results=True)
+remat_p.impl = lambda *args, jaxpr, num_res, policy, prevent_cse: \
+    eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxpr.out_avals
+
+
+def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:
+    """The intermediates of ``closed`` the policy lets reverse mode keep (floating-point
+    results of the equations it accepts; inputs and outputs are kept anyway)."""
+    if policy is None:
+        return []
+    jaxpr = closed.jaxpr
+    kept = {id(v) for v in jaxpr.invars + jaxpr.constvars} | {id(v) for v in jaxpr.outvars}
+    saved = []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.effect or not policy(eqn.primitive, *[x.aval for x in eqn.inputs],
+                                              **eqn.params):
+            continue
+        for v in eqn.outvars:
+            if is_float(v.aval) and id(v) not in kept and not isinstance(v, DropVar):
+                kept.add(id(v))
+                saved.append(v)
+    return saved
+
+
+def _backward_jaxpr(closed: ClosedJaxpr, saved: list, n_out: int, needs: list) -> ClosedJaxpr:
+    """The backward pass of ``closed``'s first ``n_out`` outputs as a jaxpr taking
+    ``(*inputs, *saved values, *their cotangents)``: it recomputes every value that was not
+    saved (an equation whose results were all saved is not run again) and returns the
+    cotangents of the inputs ``needs`` asks for. (The saved values are outputs of the forward
+    equation too: a second derivative sends cotangents to them.)"""
+    jaxpr = closed.jaxpr
+    saved_ids = {id(v) for v in saved}
+    rerun = [e for e in jaxpr.eqns if not all(id(v) in saved_ids for v in e.outvars)]
+    forward = Jaxpr(jaxpr.constvars, list(jaxpr.invars) + list(saved), rerun, jaxpr.outvars)
+    body = Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.eqns, jaxpr.outvars[:n_out])
+    n_in, n_saved = len(jaxpr.invars), len(saved)
+    out_avals = [v.aval for v in jaxpr.outvars[:n_out]]
+    diff_avals = [v.aval.strip_weak() for v, need in zip(jaxpr.invars, needs) if need]
+
+    def backward(*args):
+        ins, cts = args[:n_in + n_saved], args[n_in + n_saved:]
+        env = eval_jaxpr_env(forward, closed.consts, ins)
+        in_cts = backward_pass(body, env, needs, list(cts))
+        in_cts = [ct for ct, need in zip(in_cts, needs) if need]
+        return [zeros(a.shape, a.dtype) if ct is None else ct
+                for ct, a in zip(in_cts, diff_avals)]
+
+    in_avals = [v.aval for v in jaxpr.invars] + [v.aval for v in saved] + \
+        [a.strip_weak() for a in out_avals]
+    bwd, _ = trace_to_jaxpr(backward, in_avals, abstract=True, description="checkpoint vjp")
+    return dce_closed(bwd)
+
+
+def _with_residuals(closed: ClosedJaxpr, policy: _Policy | None) -> tuple[ClosedJaxpr, int]:
+    """``closed`` returning, after its outputs, the values the policy saves and its backward
+    pass reads (a saveable value nobody's derivative reads is not kept)."""
+    saved = _saveable(closed, policy)
+    if not saved:
+        return closed, 0
+    n_out, n_in = len(closed.jaxpr.outvars), len(closed.jaxpr.invars)
+    needs = [is_float(v.aval) for v in closed.jaxpr.invars]
+    bwd = _backward_jaxpr(closed, saved, n_out, needs)
+    read = {id(x) for e in bwd.jaxpr.eqns for x in e.inputs} | \
+        {id(v) for v in bwd.jaxpr.outvars}
+    saved = [v for v, inv in zip(saved, bwd.jaxpr.invars[n_in:]) if id(inv) in read]
+    jaxpr = closed.jaxpr
+    return ClosedJaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.eqns,
+                             list(jaxpr.outvars) + saved), closed.consts), len(saved)
+
+
+def _remat_jvp(primals, tangents, jaxpr, num_res, policy, prevent_cse):
+    nonzero = [t is not None for t in tangents]
+    new, _ = jvp_jaxpr(jaxpr, nonzero, instantiate=True)
+    outs = bind(remat_p, *primals, *[t for t in tangents if t is not None], jaxpr=new,
+                num_res=0, policy=policy, prevent_cse=prevent_cse)
+    n = len(jaxpr.out_avals)
+    touts = iter(outs[n:])
+    return outs[:n], [next(touts) if is_float(a) else None for a in jaxpr.out_avals]
+
+
+def _remat_vjp(cts, primals, outs, needs, jaxpr, num_res, policy, prevent_cse):
+    # the backward pass recomputes the body's values from its inputs and the residuals the
+    # policy saved (the extra outputs of the forward equation)
+    n_out = len(jaxpr.out_avals) - num_res
+    saved = jaxpr.jaxpr.outvars[n_out:]
+    cts = [c if c is not None else zeros(a.shape, a.dtype)
+           for c, a in zip(cts, jaxpr.out_avals)]
+    bwd = _backward_jaxpr(jaxpr, list(saved), len(cts), list(needs))
+    in_cts = iter(bind(remat_p, *primals, *outs[n_out:], *cts, jaxpr=bwd, num_res=0,
+                       policy=policy, prevent_cse=prevent_cse))
+    return [next(in_cts) if need else None for need in needs]
+
+
+remat_p.jvp = _remat_jvp
+remat_p.vjp = _remat_vjp
+
+
+def _remat_residuals(eqn) -> list:
+    """What reverse mode keeps of a ``checkpoint`` equation: its inputs and the residuals
+    the policy saved (``saved_residuals`` asks), with where each comes from."""
+    closed = eqn.params["jaxpr"]
+    n_res = eqn.params["num_res"]
+    n_out = len(eqn.outvars) - n_res
+    producer = {id(v): e for e in closed.jaxpr.eqns for v in e.outvars}
+    kept = [(x, None) for x in eqn.inputs]
+    for v, inner in zip(eqn.outvars[n_out:], closed.jaxpr.outvars[n_out:]):
+        e = producer.get(id(inner))
+        why = None if e is None else (f"named {e.params['name']!r}" if e.primitive is name_p
+                                      else f"output of {e.primitive.name}")
+        kept.append((v, why))
+    return kept
+
+
+remat_p.residuals = _remat_residuals
 
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Any = None,
-               static_argnums: tuple = ()) -> Callable:
-    """``fungrad.checkpoint`` (see there), as ``jax.ad_checkpoint.checkpoint``.
+               static_argnums: Sequence[int] = ()) -> Callable:
+    """Rematerialization (``jax.checkpoint``, alias ``remat``): reverse mode keeps ``fun``'s
+    inputs and, with a ``policy`` (``fungrad.checkpoint_policies``), the intermediates the
+    policy accepts and the backward pass reads; everything else is recomputed in the
+    backward pass (less memory, more compute, the same values). Without a policy nothing
+    else is kept; ``everything_saveable`` keeps every value (no rematerialization).
 
-    >>> import fungrad.numpy as fnp, fungrad
-    >>> float(fungrad.grad(checkpoint(fnp.sin))(0.0))
-    1.0
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> def layer(w, x):
+    ...     return fnp.sin(fnp.dot(w, x))
+    >>> w, x = np.ones((2, 2)), np.ones(2)
+    >>> print_saved_residuals(fungrad.checkpoint(layer), w, x)
+    f64[2,2] from the argument w
+    f64[2] from the argument x
+    >>> policy = fungrad.checkpoint_policies.dots_saveable
+    >>> print_saved_residuals(fungrad.checkpoint(layer, policy=policy), w, x)
+    f64[2,2] from the argument w
+    f64[2] from the argument x
+    f64[2] output of dot_general
+    >>> g = fungrad.grad(lambda x: fnp.sum(fungrad.checkpoint(layer, policy=policy)(w, x)))
+    >>> np.allclose(g(x), fungrad.grad(lambda x: fnp.sum(layer(w, x)))(x))
+    True
     """
-    from fungrad.custom_derivatives import checkpoint as _checkpoint
-    return _checkpoint(fun, prevent_cse=prevent_cse, policy=policy,
-                       static_argnums=static_argnums)
+    from fungrad.custom_derivatives import _trace_call
+    static_argnums = tuple(static_argnums)
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a function (prim, *avals, **params) -> "
+                        f"bool, such as fungrad.checkpoint_policies.nothing_saveable; got "
+                        f"{type(policy).__name__} {policy!r:.60}")
+    if policy is checkpoint_policies.everything_saveable or \
+            getattr(policy, "__name__", "") == "everything_saveable":
+        return fun  # keeping every value is what reverse mode does without checkpoint
+    policy = _as_policy(policy)
+
+    @functools.wraps(fun, updated=())
+    def wrapped(*args):
+        traced = _trace_call(fun, args, static_argnums, "checkpoint")
+        if traced is None:
+            return fun(*args)
+        _, flat, in_tree, jaxpr, consts, out_tree = traced
+        body, num_res = _with_residuals(ClosedJaxpr(jaxpr, []), policy)
+        # the closed-over values become leading inputs of the body
+        outs = bind(remat_p, *consts, *flat, jaxpr=body, num_res=num_res, policy=policy,
+                    prevent_cse=prevent_cse)
+        return tree_unflatten(out_tree, outs[:len(outs) - num_res])
+
+    return wrapped
 
 
+remat = checkpoint

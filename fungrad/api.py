@@ -22,12 +22,14 @@ from fungrad.core import (
 from fungrad.jvp import jvp_eval
 from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
+from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from fungrad.vjp import backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
            "jacrev", "jacobian", "hessian", "stop_gradient", "float0", "eval_shape",
-           "linear_transpose", "closure_convert", "ensure_compile_time_eval"]
+           "linear_transpose", "closure_convert", "ensure_compile_time_eval", "named_scope",
+           "named_call"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -158,6 +160,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
     """
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
+    @api_boundary
     @wraps(fun, updated=())
     def make(*args, **kwargs):
         dyn_nums = tuple(i for i in range(len(args)) if i not in static)
@@ -251,6 +254,7 @@ class _VjpFun:
         self.in_tree, self.out_tree, self.out_avals = in_tree, out_tree, out_avals
         self.__name__ = "vjp_fun"
 
+    @api_boundary
     def __call__(self, residuals: list, cotangent: Any) -> tuple:
         ct_flat, ct_tree = tree_flatten(cotangent)
         if ct_tree != self.out_tree:
@@ -297,6 +301,7 @@ def vjp(fun: Callable[..., tuple[R, A]], *primals: Any,
         has_aux: Literal[True]) -> tuple[R, Callable[[Any], tuple[Any, ...]], A]: ...
 
 
+@api_boundary
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
     """Reverse mode: ``(out, vjp_fn)`` where ``vjp_fn(ct)`` pulls a cotangent of the output
     back to one cotangent per primal (a tuple). With ``has_aux``: ``(out, vjp_fn, aux)``.
@@ -342,6 +347,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     >>> fungrad.value_and_grad(lambda x: x ** 2)(3.0)
     (np.float64(9.0), np.float64(6.0))
     """
+    @api_boundary
     @wraps(fun, updated=())
     def value_and_grad_fun(*args, **kwargs):
         single, nums = _split_argnums("grad", fun, args, argnums)
@@ -400,6 +406,7 @@ def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     """
     value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
+    @api_boundary
     @wraps(fun, updated=())
     def grad_fun(*args, **kwargs):
         if has_aux:
@@ -473,6 +480,7 @@ def jvp(fun: Callable[..., tuple[R, A]], primals: Sequence[Any], tangents: Seque
         has_aux: Literal[True]) -> tuple[R, R, A]: ...
 
 
+@api_boundary
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> Any:
     """Forward mode: ``(fun(*primals), J @ tangents)`` (and ``aux`` with ``has_aux``).
@@ -502,6 +510,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
     return out, tout
 
 
+@api_boundary
 def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian-vector product at
     ``primals``, evaluated from a linear jaxpr (``f_jvp.jaxpr``) whose constants are the
@@ -585,6 +594,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
+    @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacfwd", fun, args, argnums)
@@ -641,6 +651,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     import fungrad.numpy as fnp
 
+    @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
         single, nums = _split_argnums("jacrev", fun, args, argnums)
@@ -716,6 +727,7 @@ def stop_gradient(x: Any) -> Any:
 # Shapes, transposition, closures
 # ---------------------------------------------------------------------------------------------
 
+@api_boundary
 def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     """The shapes and dtypes ``fun(*args, **kwargs)`` would return, as a pytree of
     ``ShapeDtypeStruct``, traced abstractly (nothing is computed). Arguments may be arrays
@@ -731,6 +743,7 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     return shapes
 
 
+@api_boundary
 def linear_transpose(fun: Callable, *primals: Any, reduce_axes: tuple = ()) -> Callable:
     """The transpose of a function ``fun`` promised to be linear, at inputs shaped like
     ``primals`` (arrays or ``ShapeDtypeStruct``): ``transpose(ct)`` returns a tuple with one
@@ -804,3 +817,96 @@ class ensure_compile_time_eval:
 
     def __exit__(self, *exc: Any) -> None:
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Names in the IR
+# ---------------------------------------------------------------------------------------------
+
+class named_scope:
+    """Within the block, every equation traced gets ``name`` on its name stack (nested scopes
+    join as ``outer/inner``), shown by ``pretty_print(name_stack=True)`` as JAX shows it.
+    Nothing is done per operation: on exit the scope names the equations recorded since its
+    entry (in every active trace, and inside their sub-jaxprs); eagerly it does nothing.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> def f(x):
+    ...     with fungrad.named_scope("layer1"):
+    ...         y = fnp.sin(x)
+    ...         with fungrad.named_scope("inner"):
+    ...             y = y * 2.0
+    ...     return fnp.cos(y)
+    >>> print(fungrad.make_jaxpr(f)(np.float64(1.0)).pretty_print(name_stack=True))
+    { lambda ; a:f64[]. let
+        b:f64[] = sin a     # [layer1]
+        c:f64[] = mul b 2.0 # [layer1/inner]
+        d:f64[] = cos c     # []
+      in (d,) }
+    """
+
+    def __init__(self, name: str):
+        if not isinstance(name, str):
+            raise TypeError(f"named_scope: the name must be a string, got "
+                            f"{type(name).__name__} {name!r:.60}")
+        self.name = name
+        self._entries: list = []  # per (re-)entry: (trace, equations it had) for each trace
+
+    def __enter__(self) -> None:
+        from fungrad.core import _state
+        self._entries.append([(trace, len(trace.eqns)) for trace in _state.stack])
+
+    def __exit__(self, *exc: Any) -> None:
+        for trace, start in self._entries.pop():
+            _name_equations(trace.eqns[start:], self.name)
+
+    def __call__(self, fun: Callable) -> Callable:
+        """As a decorator: ``fun`` runs inside the scope.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> @fungrad.named_scope("block")
+        ... def f(x):
+        ...     return fnp.exp(x)
+        >>> print(fungrad.make_jaxpr(f)(np.float64(0.0)).pretty_print(name_stack=True))
+        { lambda ; a:f64[]. let
+            b:f64[] = exp a # [block]
+          in (b,) }
+        """
+        @wraps(fun)
+        def scoped(*args, **kwargs):
+            with self:
+                return fun(*args, **kwargs)
+        return scoped
+
+
+def _name_equations(eqns: list, name: str) -> None:
+    """Prefix ``name`` to the name stack of ``eqns`` and of the equations of their
+    sub-jaxprs (cond branches, loop bodies), iteratively."""
+    from fungrad.core import ClosedJaxpr, Jaxpr
+    todo = [list(eqns)]
+    while todo:
+        for eqn in todo.pop():
+            eqn.name_stack = name if not eqn.name_stack else f"{name}/{eqn.name_stack}"
+            for value in eqn.params.values():
+                for sub in (value if isinstance(value, tuple) else (value,)):
+                    if isinstance(sub, (ClosedJaxpr, Jaxpr)):
+                        todo.append((sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub).eqns)
+
+
+def named_call(fun: Callable[P, R], *, name: str | None = None) -> Callable[P, R]:
+    """``fun`` run inside ``named_scope(name)`` (``fun.__name__`` if no name is given), so
+    the equations it traces carry that name.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> def softplus(x):
+    ...     return fnp.log1p(fnp.exp(x))
+    >>> f = fungrad.named_call(softplus)
+    >>> print(fungrad.make_jaxpr(lambda x: f(x) * 3.0)(np.float64(0.0)).pretty_print(name_stack=True))
+    { lambda ; a:f64[]. let
+        b:f64[] = exp a     # [softplus]
+        c:f64[] = log1p b   # [softplus]
+        d:f64[] = mul c 3.0 # []
+      in (d,) }
+    >>> float(f(0.0))
+    0.6931471805599453
+    """
+    return named_scope(name if name is not None else getattr(fun, "__name__", "fun"))(fun)

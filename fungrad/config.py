@@ -21,6 +21,10 @@ The flags (each also read from the environment variable of its upper-case name a
 * ``jax_log_compiles`` / ``jax_explain_cache_misses`` -- log (logger ``fungrad.jit``, level
   WARNING) every trace of a jitted function, with the reason: a new signature (which
   arguments changed shape or dtype) or a new control path (which guard failed).
+* ``jax_traceback_filtering`` -- a string: ``"auto"`` (default) removes fungrad's own frames
+  from the tracebacks of errors leaving its transforms, ``"off"`` keeps them (see
+  ``fungrad.traceback_util`` for the other modes). Read at import from
+  ``FUNGRAD_TRACEBACK_FILTERING`` or ``JAX_TRACEBACK_FILTERING``.
 """
 from __future__ import annotations
 
@@ -29,16 +33,17 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from fungrad import core
+from fungrad import core, traceback_util
 
 __all__ = ["config", "Config", "disable_jit"]
 
-_DEFAULTS: dict[str, bool] = {
+_DEFAULTS: dict[str, bool | str] = {
     "jax_enable_x64": True,
     "jax_debug_nans": False,
     "jax_disable_jit": False,
     "jax_log_compiles": False,
     "jax_explain_cache_misses": False,
+    "jax_traceback_filtering": "auto",
 }
 
 # flags the layers below read on their hot paths, mirrored into core's dictionary
@@ -46,7 +51,11 @@ _CORE_KEYS = {"jax_debug_nans": "debug_nans", "jax_disable_jit": "disable_jit",
               "jax_log_compiles": "log_compiles", "jax_explain_cache_misses": "log_compiles"}
 
 
-def _env_flag(name: str, default: bool) -> bool:
+def _env_flag(name: str, default: bool | str) -> bool | str:
+    if isinstance(default, str):  # a string flag; fungrad's own variable first
+        value = os.environ.get("FUNGRAD_" + name[len("jax_"):].upper(),
+                               os.environ.get(name.upper()))
+        return default if value is None else value.strip().lower()
     value = os.environ.get(name.upper())
     if value is None:
         return default
@@ -65,11 +74,17 @@ class Config:
     """
 
     def __init__(self) -> None:
-        self._values: dict[str, bool] = {}
+        self._values: dict[str, bool | str] = {}
         for name, default in _DEFAULTS.items():
-            self._set(name, _env_flag(name, default))
+            try:
+                self._set(name, _env_flag(name, default))
+            except ValueError as e:  # a bad environment variable must not break the import
+                warnings.warn(f"fungrad.config: {e}; using {default!r}", stacklevel=2)
+                self._set(name, default)
 
-    def _set(self, name: str, value: bool) -> None:
+    def _set(self, name: str, value: bool | str) -> None:
+        if name == "jax_traceback_filtering":
+            traceback_util.set_mode(str(value))
         self._values[name] = value
         key = _CORE_KEYS.get(name)
         if key == "log_compiles":  # either flag turns logging on
@@ -87,11 +102,14 @@ class Config:
         >>> fungrad.config.update("jax_no_such_flag", True)
         Traceback (most recent call last):
         ...
-        AttributeError: fungrad.config has no flag 'jax_no_such_flag'; known flags: jax_debug_nans, jax_disable_jit, jax_enable_x64, jax_explain_cache_misses, jax_log_compiles
+        AttributeError: fungrad.config has no flag 'jax_no_such_flag'; known flags: jax_debug_nans, jax_disable_jit, jax_enable_x64, jax_explain_cache_misses, jax_log_compiles, jax_traceback_filtering
         """
         if name not in _DEFAULTS:
             raise AttributeError(f"fungrad.config has no flag {name!r}; known flags: "
                                  f"{', '.join(sorted(_DEFAULTS))}")
+        if isinstance(_DEFAULTS[name], str):
+            self._set(name, value if isinstance(value, str) else repr(value))
+            return
         if not isinstance(value, (bool, int)):
             raise TypeError(f"fungrad.config.update({name!r}, ...): expected a bool, got "
                             f"{type(value).__name__} {value!r}")
@@ -101,7 +119,7 @@ class Config:
                           "inputs are float32)", stacklevel=2)
         self._set(name, bool(value))
 
-    def read(self, name: str) -> bool:
+    def read(self, name: str) -> bool | str:
         """The value of flag ``name``.
 
         >>> import fungrad
@@ -113,13 +131,13 @@ class Config:
         except KeyError:
             raise AttributeError(f"fungrad.config has no flag {name!r}") from None
 
-    def __getattr__(self, name: str) -> bool:
+    def __getattr__(self, name: str) -> bool | str:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.read(name)
 
     @property
-    def values(self) -> dict[str, bool]:
+    def values(self) -> dict[str, bool | str]:
         """All flags and their values (a copy).
 
         >>> import fungrad

@@ -24,6 +24,7 @@ from fungrad.jvp import jvp_jaxpr
 from fungrad.prims.elementwise import add, convert_element_type, ne
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import zeros
+from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
 
@@ -114,6 +115,40 @@ cond_p.impl = _cond_impl
 cond_p.abstract_eval = _cond_abstract
 
 
+def _fun_where(fun: Callable) -> str:
+    """``name at file:line`` of a user's function, as JAX's messages name them."""
+    code = getattr(fun, "__code__", None)
+    name = getattr(fun, "__name__", type(fun).__name__)
+    return f"{name} at {code.co_filename}:{code.co_firstlineno}" if code else name
+
+
+def _branch_mismatch(what: str, names: Sequence[str], funs: Sequence[Callable], ref: int,
+                     i: int, trees, avals) -> str | None:
+    """JAX's message when branch ``i``'s outputs differ from branch ``ref``'s: both
+    functions named, and how the structures or the types differ (None: they agree)."""
+    a, b = names[ref], names[i]
+    intro = f"{a} is {_fun_where(funs[ref])}\n{b} is {_fun_where(funs[i])}\n\n"
+    if trees[ref] != trees[i]:
+        def kind(tree):
+            return "a pytree leaf" if tree.node_type is None else f"a {tree.node_type}"
+        return (f"{what} branch outputs must have the same pytree structure, but they "
+                f"differ:\n\n{intro}{a} output is {kind(trees[ref])}, {trees[ref]} of types "
+                f"{_types(avals[ref])}, but {b} output is {kind(trees[i])}, {trees[i]} of "
+                f"types {_types(avals[i])}."
+                f"\n\nRevise {a} and/or {b} so that they have the same pytree structure.")
+    for k, (x, y) in enumerate(zip(avals[ref], avals[i])):
+        if x.shape != y.shape or x.dtype != y.dtype:
+            differ = "shapes" if x.shape != y.shape else "dtypes"
+            return (f"{what} branches must have equal output types but they differ.\n\n"
+                    f"{intro}The output of {a} has type {x.str_short()} but the "
+                    f"corresponding output of {b} has type {y.str_short()}, so the {differ} "
+                    f"do not match (output {k}; all outputs: {a} gives {_types(avals[ref])}, "
+                    f"{b} gives {_types(avals[i])}).\n\nRevise {a} and/or {b} so that all "
+                    "output types match.")
+    return None
+
+
+@api_boundary
 def switch(index, branches: Sequence[Callable], *operands):
     """Apply ``branches[index](*operands)``, the index clamped to the valid range; every
     branch is traced and kept in the IR.
@@ -122,7 +157,12 @@ def switch(index, branches: Sequence[Callable], *operands):
     >>> fungrad.lax.switch(5, [lambda x: x + 1.0, lambda x: x * 10.0], 2.0)
     np.float64(20.0)
     """
-    branches = list(branches)
+    return _switch(index, list(branches), operands, "switch",
+                   [f"branch {i}" for i in range(len(branches))])
+
+
+def _switch(index, branches: list, operands: tuple, what: str, names: Sequence[str],
+            ref: int = 0):
     if not branches:
         raise ValueError("switch: need at least one branch")
     flat, in_tree = tree_flatten(operands)
@@ -131,10 +171,13 @@ def switch(index, branches: Sequence[Callable], *operands):
     traced = [_trace_sub(b, in_tree, avals, f"branch {i} of switch/cond")
               for i, b in enumerate(branches)]
     out_tree = traced[0][2]
-    out_avals = [v.aval for v in traced[0][0].outvars]
-    for i, (jx, _, tree) in enumerate(traced[1:], 1):
-        _check_same("cond/switch branches", "branch 0's output", out_tree, out_avals,
-                    f"branch {i}'s output", tree, [v.aval for v in jx.outvars])
+    trees = [tree for _, _, tree in traced]
+    all_avals = [[v.aval for v in jx.outvars] for jx, _, _ in traced]
+    for i in range(len(traced)):
+        problem = i != ref and _branch_mismatch(what, names, branches, ref, i, trees,
+                                                all_avals)
+        if problem:
+            raise TypeError(problem)
     # every branch takes every branch's closed-over values, then the operands
     all_consts = [c for _, consts, _ in traced for c in consts]
     const_avals = [[get_aval(c) for c in consts] for _, consts, _ in traced]
@@ -165,6 +208,7 @@ def _as_index(index):
     return np.int32(arr)
 
 
+@api_boundary
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     """``true_fun(*operands) if pred else false_fun(*operands)``, with both branches kept
     in the IR (so it works on abstract values, and one IR serves both outcomes).
@@ -178,7 +222,9 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
             raise TypeError(f"cond: the predicate must be a scalar, got {pred.aval.str_short()}")
     if np.dtype(getattr(pred, "dtype", type(pred))).kind in "iu":
         pred = ne(pred, 0)  # any nonzero integer is true (a plain index would clamp -1 to 0)
-    return switch(pred, [false_fun, true_fun], *operands)
+    # branch 0 is taken for False; true_fun is the one the messages start from, as JAX's
+    return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"],
+                   ref=1)
 
 
 def _cond_jvp(primals, tangents, branches):
@@ -232,6 +278,7 @@ while_p.impl = _while_impl
 while_p.abstract_eval = _while_abstract
 
 
+@api_boundary
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
     """``while cond_fun(val): val = body_fun(val)``, kept in the IR as one ``while``.
     Differentiable in forward mode; reverse mode needs a bounded loop (``scan`` or a
@@ -305,6 +352,7 @@ while_p.jvp = _while_jvp
 while_p.vjp = _while_vjp
 
 
+@api_boundary
 def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
     """``for i in range(lower, upper): val = body_fun(i, val)``. With Python-int bounds it
     is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
@@ -373,6 +421,7 @@ scan_p.impl = _scan_impl
 scan_p.abstract_eval = _scan_abstract
 
 
+@api_boundary
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
          reverse: bool = False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``, stacking the ``y``s:

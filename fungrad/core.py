@@ -275,15 +275,16 @@ class Literal:
 class Eqn:
     """One equation ``outvars = primitive[params] inputs``."""
 
-    __slots__ = ("primitive", "inputs", "params", "outvars", "source_info")
+    __slots__ = ("primitive", "inputs", "params", "outvars", "source_info", "name_stack")
 
     def __init__(self, primitive: "Primitive", inputs: list, params: dict, outvars: list,
-                 source_info: str | None = None):
+                 source_info: str | None = None, name_stack: str | None = None):
         self.primitive = primitive
         self.inputs = inputs
         self.params = params
         self.outvars = outvars
         self.source_info = source_info
+        self.name_stack = name_stack  # "outer/inner" of fungrad.named_scope, set on its exit
 
     def __repr__(self):
         return f"Eqn({self.primitive.name}, {len(self.inputs)} inputs)"
@@ -326,6 +327,22 @@ class Jaxpr:
         return pp_jaxpr(self)
 
     __repr__ = __str__
+
+    def pretty_print(self, *, source_info: bool = False, name_stack: bool = False) -> str:
+        """The IR as text; ``source_info`` adds where each equation was traced (when
+        recorded), ``name_stack`` the ``named_scope`` names around it, as JAX prints them.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> def f(x):
+        ...     with fungrad.named_scope("layer"):
+        ...         return fnp.sin(x) * 2.0
+        >>> print(fungrad.make_jaxpr(f)(np.float64(1.0)).jaxpr.pretty_print(name_stack=True))
+        { lambda ; a:f64[]. let
+            b:f64[] = sin a     # [layer]
+            c:f64[] = mul b 2.0 # [layer]
+          in (c,) }
+        """
+        return pp_jaxpr(self, show_source=source_info, name_stack=name_stack)
 
 
 class ClosedJaxpr:
@@ -386,6 +403,19 @@ class ClosedJaxpr:
 
     __repr__ = __str__
 
+    def pretty_print(self, *, source_info: bool = False, name_stack: bool = False) -> str:
+        """``self.jaxpr.pretty_print(...)``: the IR with source lines and/or name stacks.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> g = fungrad.named_call(fnp.sin, name="activation")
+        >>> print(fungrad.make_jaxpr(lambda x: g(x) + 1.0)(np.float64(1.0)).pretty_print(name_stack=True))
+        { lambda ; a:f64[]. let
+            b:f64[] = sin a     # [activation]
+            c:f64[] = add b 1.0 # []
+          in (c,) }
+        """
+        return self.jaxpr.pretty_print(source_info=source_info, name_stack=name_stack)
+
     def _repr_pretty_(self, p, cycle):  # IPython
         p.text(str(self))
 
@@ -408,9 +438,10 @@ def _var_names():
 
 
 class _Namer:
-    def __init__(self):
+    def __init__(self, name_stack: bool = False):
         self.names: dict[int, str] = {}
         self.gen = _var_names()
+        self.name_stack = name_stack  # print each equation's named_scope names
 
     def new(self, v: Var) -> str:
         name = next(self.gen)
@@ -505,26 +536,32 @@ def _pp_jaxpr_text(jaxpr: Jaxpr, namer: _Namer, indent: int, show_source: bool =
     head = f"{{ lambda {consts}{' ' if consts else ''}; {ins}. let"
     used = {id(x) for e in jaxpr.eqns for x in e.inputs} | {id(v) for v in jaxpr.outvars}
     eqn_texts = [_pp_eqn(e, namer, indent + 4, show_source, used) for e in jaxpr.eqns]
+    if namer.name_stack and eqn_texts:  # comments aligned past the longest line, as JAX's
+        width = max(len(t.rsplit("\n", 1)[-1]) for t in eqn_texts)
+        eqn_texts = [(t if "\n" in t else t.ljust(width)) + f" # [{e.name_stack or ''}]"
+                     for t, e in zip(eqn_texts, jaxpr.eqns)]
     outs = " ".join(namer.use(v) for v in jaxpr.outvars)
     tail = f"in ({outs}{',' if len(jaxpr.outvars) == 1 else ''}) }}"
     one_line = f"{head} {'; '.join(eqn_texts)}{' ' if eqn_texts else ''}{tail}"
     if len(one_line) + indent <= 80 and not any("\n" in t for t in eqn_texts) \
-            and not (show_source and any(e.source_info for e in jaxpr.eqns)):
+            and not (show_source and any(e.source_info for e in jaxpr.eqns)) \
+            and not (namer.name_stack and eqn_texts):
         return one_line
     pad = " " * (indent + 4)
     body = "\n".join(pad + t for t in eqn_texts)
     return f"{head}\n{body}\n{' ' * (indent + 2)}{tail}"
 
 
-def pp_jaxpr(jaxpr: Jaxpr, show_source: bool = False) -> str:
-    """The jaxpr as text in JAX's format; ``show_source`` adds ``# file:line`` comments.
+def pp_jaxpr(jaxpr: Jaxpr, show_source: bool = False, name_stack: bool = False) -> str:
+    """The jaxpr as text in JAX's format; ``show_source`` adds ``# file:line`` comments,
+    ``name_stack`` the ``named_scope`` names of each equation (``# [outer/inner]``).
 
     >>> import fungrad, fungrad.numpy as fnp
     >>> closed = fungrad.make_jaxpr(lambda x: fnp.exp(x) + 1.0)(np.zeros(2))
     >>> print(pp_jaxpr(closed.jaxpr))
     { lambda ; a:f64[2]. let b:f64[2] = exp a; c:f64[2] = add b 1.0 in (c,) }
     """
-    return _pp_jaxpr_text(jaxpr, _Namer(), 0, show_source)
+    return _pp_jaxpr_text(jaxpr, _Namer(name_stack), 0, show_source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -899,6 +936,22 @@ def replay_source(source: str | None) -> str | None:
     old = _state.source
     _state.source = source
     return old
+
+
+def trace_mark():
+    """Where the innermost trace is now (it and its equation count), or None eagerly: an
+    interpreter replaying an equation that carries a ``named_scope`` name marks before and
+    names what the replay recorded (``inherit_names``)."""
+    stack = _state.stack
+    return (stack[-1], len(stack[-1].eqns)) if stack else None
+
+
+def inherit_names(mark, name: str) -> None:
+    """Give ``name`` to the equations recorded since ``mark`` that have none of their own."""
+    if mark is not None:
+        for eqn in mark[0].eqns[mark[1]:]:
+            if eqn.name_stack is None:
+                eqn.name_stack = name
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

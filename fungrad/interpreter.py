@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    Jaxpr, Literal, Tracer, bind, bind_known, internal_evaluation, replay_source, tracking_source,
+    Jaxpr, Literal, Tracer, bind, bind_known, inherit_names, internal_evaluation, replay_source,
+    trace_mark, tracking_source,
 )
 
 
@@ -141,6 +142,7 @@ def replay_known(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             if track:
                 replay_source(eqn.source_info or outer)
             invals = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
+            mark = trace_mark() if eqn.name_stack is not None else None
             if eqn.primitive.multiple_results:
                 known = [values.get(v) for v in eqn.outvars]
                 known = None if any(k is None for k in known) else known
@@ -149,6 +151,8 @@ def replay_known(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
             else:
                 v = eqn.outvars[0]
                 env[v] = bind_known(eqn.primitive, invals, eqn.params, values.get(v))
+            if mark is not None:  # the forward pass of reverse mode, named as JAX names it
+                inherit_names(mark, f"jvp({eqn.name_stack})")
     finally:
         if track:
             replay_source(outer)

@@ -43,6 +43,7 @@ from fungrad.array import Array
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
 from fungrad.passes import simplify
+from fungrad.traceback_util import filter_exception, register_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
@@ -445,11 +446,18 @@ class Jitted(Generic[P, R]):
                         outs = variant.fn(*leaves)
                     except GuardFailure:
                         continue
+                    except Exception as e:  # an API boundary: fungrad's frames filtered
+                        filter_exception(e)
+                        raise
                     variant.hits += 1
                     if k:
                         variants.insert(0, variants.pop(k))
                     return variant.build(outs)
-        return self._call_slow(args, kwargs)
+        try:
+            return self._call_slow(args, kwargs)
+        except Exception as e:
+            filter_exception(e)
+            raise
 
     def _call_slow(self, args, kwargs):
         static_pos = {i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)}
@@ -690,6 +698,9 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
 
 # fun -> {options: Jitted}: the cache lives as long as the function does
 _JITTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+register_boundary(Jitted.__call__)
 
 
 def _jitted(fun: Callable, options: tuple) -> Jitted:

@@ -57,7 +57,7 @@ def _dce_params(eqn: Eqn) -> Eqn:
     params = {k: _dce_sub(v) for k, v in eqn.params.items()}
     if all(params[k] is v for k, v in eqn.params.items()):
         return eqn
-    return Eqn(eqn.primitive, eqn.inputs, params, eqn.outvars, eqn.source_info)
+    return Eqn(eqn.primitive, eqn.inputs, params, eqn.outvars, eqn.source_info, eqn.name_stack)
 
 
 def dce_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -185,7 +185,7 @@ def simplify(closed: ClosedJaxpr, fold_constants: bool = True) -> ClosedJaxpr:
             for v, w in zip(eqn.outvars, seen[key]):
                 subst[v] = w
             continue
-        new = Eqn(prim, inputs, params, eqn.outvars, eqn.source_info)
+        new = Eqn(prim, inputs, params, eqn.outvars, eqn.source_info, eqn.name_stack)
         eqns.append(new)
         for v in eqn.outvars:
             producers[v] = new

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Literal, ShapedArray, replay_source, trace_to_jaxpr,
-    tracking_source,
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, inherit_names, replay_source, trace_mark,
+    trace_to_jaxpr, tracking_source,
 )
 from fungrad.interpreter import eval_jaxpr_env, replay_known
 from fungrad.prims.elementwise import add, cast_derivative
@@ -95,7 +95,10 @@ def _backward(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool], out_cts: 
                 ans = [env[v] for v in outvars] if prim.multiple_results else env[outvars[0]]
                 if track:  # the backward equations point at the forward one's source line
                     replay_source(eqn.source_info or outer)
+                mark = trace_mark() if eqn.name_stack is not None else None
                 in_cts = prim.vjp(cts, primals, ans, needs, **eqn.params)
+                if mark is not None:
+                    inherit_names(mark, f"transpose(jvp({eqn.name_stack}))")
                 for x, need, ct in zip(inputs, needs, in_cts):
                     if need and ct is not None:
                         aval = x.aval

@@ -24,6 +24,7 @@ from fungrad.core import Literal, ShapedArray, bind, get_aval, numpy_result, tra
 from fungrad.prims.structural import (
     Indexer, broadcast_to, concatenate, gather, reshape, transpose,
 )
+from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["vmap", "batch_eval"]
@@ -132,6 +133,48 @@ def _axes_for(axes, tree, what: str) -> list:
     return out
 
 
+def _size_mismatch(fun: Callable, args: tuple, kwargs: dict, axes: list,
+                   axis_size: int | None) -> str:
+    """JAX's message for mapped axes of different sizes: each axis, grouped by size, with the
+    argument (and its path inside a pytree) it belongs to."""
+    import inspect
+
+    from fungrad.tree_util import keystr, tree_flatten_with_path
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        params = []
+    where = []
+    for i, arg in enumerate(args):
+        base = params[i] if i < len(params) else f"args[{i}]"
+        where += [base + keystr(path) for path, _ in tree_flatten_with_path(arg)[0]]
+    for name, arg in kwargs.items():
+        where += [name + keystr(path) for path, _ in tree_flatten_with_path(arg)[0]]
+    by_size: dict = {}
+    for (leaf, ax, name) in zip(tree_flatten((args, kwargs))[0], axes, where):
+        if ax is None:
+            continue
+        aval = get_aval(leaf)
+        ax %= aval.ndim
+        shape = ",".join(str(d) for d in aval.shape)
+        by_size.setdefault(aval.shape[ax], []).append(
+            f"axis {ax} of argument {name} of type {aval.dtype.name}[{shape}]")
+    lines = []
+    if axis_size is not None:
+        lines.append(f"  * the `axis_size` argument was {axis_size}")
+    groups = sorted(by_size.items(), key=lambda item: -len(item[1]))
+    for k, (size, axes_here) in enumerate(groups):
+        if len(axes_here) == 1:
+            lines.append(f"  * one axis had size {size}: {axes_here[0]}")
+        else:
+            most = "most axes" if k == 0 and len(axes_here) > len(groups[1][1]) \
+                else f"{len(axes_here)} axes"
+            lines.append(f"  * {most} ({len(axes_here)} of them) had size {size}, e.g. "
+                         f"{axes_here[0]}")
+    return ("vmap got inconsistent sizes for array axes to be mapped:\n"
+            + ";\n".join(lines))
+
+
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
          axis_size: int | None = None) -> Callable:
     """Vectorize ``fun`` over axis ``in_axes`` of its arguments (None: not batched), putting
@@ -143,6 +186,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
     >>> fungrad.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
     array([0., 2., 4.])
     """
+    @api_boundary
     @wraps(fun)
     def batched_fun(*args, **kwargs):
         # keyword arguments are mapped over their leading axis, as in JAX
@@ -169,9 +213,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         if axis_size is not None:
             sizes.add(axis_size)
         if len(sizes) != 1:
-            raise ValueError("vmap got inconsistent sizes for the mapped axes: "
-                             f"{sorted(sizes)}" if sizes else
-                             "vmap needs at least one batched argument, or axis_size")
+            if not sizes:
+                raise ValueError("vmap needs at least one batched argument, or axis_size")
+            raise ValueError(_size_mismatch(fun, args, kwargs, axes, axis_size))
         size = sizes.pop()
         out_box = []
 

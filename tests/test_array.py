@@ -189,3 +189,68 @@ def test_repeated_indices_accumulate_in_multiply_min_max():
         jax.vmap(lambda i: base.at[i].multiply(2.0))(np.array([[0, 0]]))
     assert jax.vmap(lambda i: base.at[i].multiply(2.0))(np.array([0, 2]))[1].tolist() == \
         [1.0, 2.0, 6.0]  # a traced scalar index cannot repeat
+
+
+# --------------------------------------------------------------------------- every function
+
+def _sweep_inputs():
+    """Simple inputs to try every public fungrad.numpy function on, and the functions that
+    need particular ones."""
+    v, m = np.array([0.5, 1.5, 2.5]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    generic = [v, m, 0.5, np.array([1, 2, 3]), np.array([True, False])]
+    special = {
+        "apply_along_axis": (jnp.sum, 0, m), "apply_over_axes": (jnp.sum, m, [0]),
+        "argpartition": (v, 1), "astype": (v, np.float32),
+        "choose": (np.array([0, 1]), [np.ones(2), np.zeros(2)]), "dsplit": (np.ones((1, 2, 2)), 2),
+        "einsum": ("ij->j", m), "expand_dims": (v, 0), "eye": (2,), "identity": (2,),
+        "fill_diagonal": (m, 0.0), "fromfunction": (lambda i, j: i + j, (2, 2)),
+        "fromiter": (iter([1.0, 2.0]), float), "moveaxis": (m, 0, 1), "partition": (v, 1),
+        "polyfit": (v, v, 1), "put_along_axis": (m, np.array([[0], [1]]), 9.0, 1),
+        "ravel_multi_index": ((np.array([1, 0]), np.array([1, 1])), (2, 2)),
+        "reshape": (m, (4,)), "rollaxis": (m, 1), "select": ([v > 1], [v]),
+        "swapaxes": (m, 0, 1), "take_along_axis": (m, np.array([[0], [1]]), 1),
+        "vsplit": (m, 2), "bartlett": (5,), "blackman": (5,), "hamming": (5,),
+        "hanning": (5,), "kaiser": (5, 2.0), "mask_indices": (3, jnp.triu),
+        "place": (v, v > 1, np.array([9.0])), "put": (v, np.array([0]), np.array([9.0])),
+        "unpackbits": (np.array([3], np.uint8),),
+    }
+    keywords = {"fill_diagonal": {"inplace": False}, "put_along_axis": {"inplace": False},
+                "place": {"inplace": False}, "put": {"inplace": False},
+                "fromstring": {"sep": " "}}
+    special["fromstring"] = ("1 2", float)
+    return generic, special, keywords
+
+
+# no array comes back from these (files, dtypes, an einsum plan), or they are numpy's own
+NOT_ARRAY_FUNCTIONS = {"save", "savez", "load", "fromfile", "einsum_path", "frompyfunc"}
+
+
+def test_every_fungrad_numpy_function_returns_fungrad_arrays():
+    import inspect
+    import warnings
+
+    from fungrad.tree_util import tree_leaves
+    generic, special, keywords = _sweep_inputs()
+    tried, plain, failed = 0, [], []
+    for name in sorted(n for n in dir(jnp) if not n.startswith("_")):
+        f = getattr(jnp, name)
+        if name in NOT_ARRAY_FUNCTIONS or not callable(f) or inspect.isclass(f) or \
+                getattr(f, "__module__", "").split(".")[0] != "fungrad":
+            continue
+        calls = [special[name]] if name in special else \
+            [(x,) * arity for arity in (1, 2, 3) for x in generic]
+        for args in calls:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out = f(*args, **keywords.get(name, {}))
+            except Exception:  # not a valid call for this function: try the next inputs
+                continue
+            tried += 1
+            leaves = [x for x in tree_leaves(out) if isinstance(x, (np.ndarray, np.generic))]
+            plain += [f"{name}: {type(x).__name__}" for x in leaves if type(x) is not Array]
+            break
+        else:
+            failed.append(name)
+    assert failed == [] and plain == []
+    assert tried > 300  # the sweep reached (nearly) the whole namespace

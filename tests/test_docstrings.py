@@ -19,6 +19,7 @@ MODULES = [
     "fungrad.api",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
+    "fungrad.traceback_util",
     "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
     "fungrad.example_libraries.stax",
     "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",

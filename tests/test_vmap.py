@@ -778,12 +778,12 @@ def _next_call_works():
 
 ERRORS = {  # id -> (call, what the message says)
     "sizes": (lambda: vmap(lambda a, b: a + b)(np.ones(3), np.ones(4)),
-              r"inconsistent sizes.*\b3\b.*\b4\b"),
+              r"(?s)inconsistent sizes.*\b3\b.*\b4\b"),
     "sizes_axis1": (lambda: vmap(lambda a, b: a + b, in_axes=(0, 1))(np.ones((3, 2)),
                                                                     np.ones((3, 2))),
-                    r"inconsistent sizes.*\b2\b.*\b3\b"),
+                    r"(?s)inconsistent sizes.*\b2\b.*\b3\b"),
     "axis_size": (lambda: vmap(lambda a: a, axis_size=5)(np.ones(3)),
-                  r"inconsistent sizes.*\b3\b.*\b5\b"),
+                  r"(?s)inconsistent sizes.*\b5\b.*\b3\b"),
     "scalar_float": (lambda: vmap(lambda a: a)(1.0), r"out of bounds"),
     "scalar_numpy": (lambda: vmap(lambda a: a)(np.float32(1.0)), r"out of bounds"),
     "scalar_second": (lambda: vmap(lambda a, b: a * b, in_axes=(0, 0))(np.ones(3), 2.0),

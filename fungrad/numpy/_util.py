@@ -10,13 +10,45 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import Tracer, eager_result, get_aval
+from fungrad.core import Tracer, _internal_depth, eager_result, get_aval
+from fungrad.array import wrap
+from fungrad.traceback_util import in_module_of
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
 
 def _traced(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+def _as_arrays(out):
+    """numpy values in ``out`` (an array, or a tuple/list of them) as immutable fungrad
+    Arrays, as ``bind`` returns them; tracers and Python scalars as they are."""
+    t = type(out)
+    if t is np.ndarray or isinstance(out, np.generic):
+        return wrap(out)
+    if t is tuple or t is list:
+        return t(_as_arrays(x) for x in out)
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # numpy's named results
+        return t(*[_as_arrays(x) for x in out])
+    return out
+
+
+def _array_results(fun):
+    """For a function whose eager shortcut computes with numpy directly: what it returns to
+    the user is made of fungrad Arrays, like every other function's (inside fungrad's own
+    evaluation, plain numpy, as ``bind`` gives there)."""
+    return in_module_of(fun, _results_as_arrays(fun, _as_arrays, _internal_depth, np.ndarray,
+                                                wrap))
+
+
+def _results_as_arrays(fun, as_arrays, internal_depth, ndarray, wrap_array):
+    def array_results(*args, **kwargs):
+        out = fun(*args, **kwargs)
+        if internal_depth[0]:
+            return out
+        return wrap_array(out) if type(out) is ndarray else as_arrays(out)
+    return array_results
 
 
 _PASS_THROUGH = (Tracer, np.ndarray, bool, int, float, complex)

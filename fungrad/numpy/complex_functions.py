@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _numeric, _shape, _strong
+from fungrad.numpy._util import _arr, _array_results, _dtype, _numeric, _shape, _strong
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.sorting import sort
 from fungrad.prims import complex as cx
@@ -24,6 +24,7 @@ def _is_complex(x) -> bool:
     return _dtype(x).kind == "c"
 
 
+@_array_results
 def real(x, /):
     """numpy.real: the real part (the array itself for real input).
 
@@ -34,6 +35,7 @@ def real(x, /):
     return cx.real(x) if _is_complex(x) else x
 
 
+@_array_results
 def imag(x, /):
     """numpy.imag: the imaginary part (zeros of the input's dtype for real input).
 
@@ -51,6 +53,7 @@ def imag(x, /):
     return st.zeros(_shape(x), _dtype(x))
 
 
+@_array_results
 def conjugate(x, /):
     """numpy.conjugate (also ``conj``): the complex conjugate; the identity on real arrays
     (booleans become int8, as in numpy, whose ufunc has no boolean loop).
@@ -88,6 +91,7 @@ def angle(z, deg: bool = False):
     return _strong(ew.mul(out, 180.0 / np.pi) if deg else out)
 
 
+@_array_results
 def real_if_close(a, tol=100):
     """numpy.real_if_close: the real part if every imaginary part is below ``tol`` machine
     epsilons (``tol`` > 1) or ``tol`` itself; else ``a`` unchanged. The decision reads the
@@ -107,6 +111,7 @@ def real_if_close(a, tol=100):
     return _strong(cx.real(a) if bool(small) else a)
 
 
+@_array_results
 def iscomplex(x):
     """numpy.iscomplex: elementwise, is the imaginary part nonzero?
 
@@ -116,6 +121,7 @@ def iscomplex(x):
     return _compare_imag(x, ew.ne)
 
 
+@_array_results
 def isreal(x):
     """numpy.isreal: elementwise, is the imaginary part zero?
 
@@ -151,6 +157,7 @@ def isrealobj(x) -> bool:
     return not iscomplexobj(x)
 
 
+@_array_results
 def sort_complex(a):
     """numpy.sort_complex: sorted by real part, then imaginary part, as a complex array
     (complex64 for 8- and 16-bit integers, complex128 for the rest, as numpy).

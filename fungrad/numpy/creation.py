@@ -10,7 +10,7 @@ from numpy import float64
 
 from fungrad.array import wrap  # eager results are immutable fungrad Arrays
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _strong, _traced
+from fungrad.numpy._util import _arr, _array_results, _dtype, _ndim, _shape, _strong, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.joining import stack
@@ -258,6 +258,7 @@ def tril(m, k: int = 0):
     return ew.select(mask, m, np.zeros((), _dtype(m)))
 
 
+@_array_results
 def diag(v, k: int = 0):
     """numpy.diag: the diagonal of a matrix, or a matrix with ``v`` on its diagonal.
 
@@ -294,6 +295,7 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype
     return out if dtype is None else astype(out, dtype)
 
 
+@_array_results
 def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
     """numpy.geomspace: numbers evenly spaced on a log scale from ``start`` to ``stop``
     (same sign, non-zero); the ends are exact.
@@ -320,6 +322,7 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axi
     return out if dtype is None else astype(out, dtype)
 
 
+@_array_results
 def copy(a, order=None):
     """numpy.copy (fungrad arrays are immutable, so this is their value).
 
@@ -330,6 +333,7 @@ def copy(a, order=None):
     return _strong(a if isinstance(a, Tracer) else np.array(a, copy=True))
 
 
+@_array_results
 def fromfunction(function, shape, *, dtype=float64, **kwargs):
     """numpy.fromfunction: ``function`` called once on the index grids of ``shape``.
 
@@ -341,6 +345,7 @@ def fromfunction(function, shape, *, dtype=float64, **kwargs):
     return function(*grids, **kwargs)
 
 
+@_array_results
 def frombuffer(buffer, dtype=float64, count: int = -1, offset: int = 0):
     """numpy.frombuffer (a constant).
 
@@ -350,6 +355,7 @@ def frombuffer(buffer, dtype=float64, count: int = -1, offset: int = 0):
     return np.frombuffer(buffer, dtype, count, offset).copy()
 
 
+@_array_results
 def fromiter(iterable, dtype, count: int = -1):
     """numpy.fromiter (a constant).
 
@@ -359,6 +365,7 @@ def fromiter(iterable, dtype, count: int = -1):
     return np.fromiter(iterable, dtype, count)
 
 
+@_array_results
 def fromstring(string, dtype=float64, count: int = -1, *, sep: str):
     """numpy.fromstring with a separator (a constant).
 

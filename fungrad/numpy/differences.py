@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _slice_along
+from fungrad.numpy._util import (
+    _array_results, _arr, _axes, _axis, _dtype, _ndim, _shape, _slice_along,
+)
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
@@ -118,6 +120,7 @@ def _gradient_1d(f, h, axis: int, edge_order: int):
     return concatenate([first, interior, last], axis)
 
 
+@_array_results
 def gradient(f, *varargs, axis=None, edge_order: int = 1):
     """numpy.gradient: second-order central differences inside, first- or second-order
     one-sided ones at the edges; spacing as scalars or (edge_order 1) coordinate arrays.

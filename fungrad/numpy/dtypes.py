@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr
+from fungrad.numpy._util import _array_results, _arr
 from fungrad.prims import elementwise as ew
 
 # dtypes and constants, so ``fnp.float32`` and ``fnp.pi`` work as in numpy
@@ -26,6 +26,7 @@ float_ = float64
 complex_ = complex128
 
 
+@_array_results
 def astype(x, dtype, /, *, copy: bool = True):
     """``x.astype(dtype)``; derivatives flow between float dtypes, not into integers.
 

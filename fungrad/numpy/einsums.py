@@ -11,7 +11,7 @@ import string
 
 import numpy as np
 
-from fungrad.numpy._util import _shape, _strong_operand, _traced
+from fungrad.numpy._util import _array_results, _shape, _strong, _strong_operand, _traced
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.shapes import broadcast_to
 from fungrad.prims import structural as st
@@ -114,6 +114,7 @@ def _normalize(subscripts, operands):
     return spec, ops
 
 
+@_array_results
 def einsum(subscripts, /, *operands, out=None, optimize="auto", precision=None,
            preferred_element_type=None, _dot_general=None):
     """numpy.einsum: explicit or implicit labels, ``...`` for broadcast dimensions, or the

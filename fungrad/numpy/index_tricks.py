@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _strong
+from fungrad.numpy._util import _arr, _array_results, _dtype, _ndim, _shape, _strong
 from fungrad.numpy.creation import arange, diag, linspace, ones, triu  # noqa: F401
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.joining import concatenate, stack
@@ -20,6 +20,7 @@ from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, Indexer
 
 
+@_array_results
 def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):
     """numpy.meshgrid: coordinate arrays from 1-D coordinate vectors ('xy' or 'ij').
 
@@ -161,6 +162,7 @@ s_ = _IndexExpression(maketuple=False)
 index_exp = _IndexExpression(maketuple=True)
 
 
+@_array_results
 def ix_(*args):
     """numpy.ix_: open-mesh index arrays, for cross-product indexing ``a[ix_(rows, cols)]``.
 
@@ -185,6 +187,7 @@ def ix_(*args):
     return tuple(out)
 
 
+@_array_results
 def indices(dimensions, dtype=np.int64, sparse: bool = False):
     """numpy.indices: the index grid of an array of shape ``dimensions``.
 
@@ -195,6 +198,7 @@ def indices(dimensions, dtype=np.int64, sparse: bool = False):
     return np.indices(tuple(operator.index(d) for d in dimensions), dtype, sparse)
 
 
+@_array_results
 def tril_indices(n: int, k: int = 0, m: int | None = None):
     """numpy.tril_indices: row and column indices of the lower triangle.
 
@@ -204,6 +208,7 @@ def tril_indices(n: int, k: int = 0, m: int | None = None):
     return np.tril_indices(n, k, m)
 
 
+@_array_results
 def triu_indices(n: int, k: int = 0, m: int | None = None):
     """numpy.triu_indices: row and column indices of the upper triangle.
 
@@ -230,6 +235,7 @@ def _matrix_shape(arr, func: str) -> tuple:
     return shape
 
 
+@_array_results
 def tril_indices_from(arr, k: int = 0):
     """numpy.tril_indices_from: the lower-triangle indices of a 2-D array's shape.
 
@@ -240,6 +246,7 @@ def tril_indices_from(arr, k: int = 0):
     return np.tril_indices(rows, k, cols)
 
 
+@_array_results
 def triu_indices_from(arr, k: int = 0):
     """numpy.triu_indices_from: the upper-triangle indices of a 2-D array's shape.
 
@@ -250,6 +257,7 @@ def triu_indices_from(arr, k: int = 0):
     return np.triu_indices(rows, k, cols)
 
 
+@_array_results
 def diag_indices(n: int, ndim: int = 2):
     """numpy.diag_indices: the indices of the main diagonal of an (n, n, ...) array.
 
@@ -259,6 +267,7 @@ def diag_indices(n: int, ndim: int = 2):
     return np.diag_indices(n, ndim)
 
 
+@_array_results
 def diag_indices_from(arr):
     """numpy.diag_indices_from: the main-diagonal indices of a square array.
 
@@ -272,6 +281,7 @@ def diag_indices_from(arr):
     return np.diag_indices(shape[0], len(shape))
 
 
+@_array_results
 def diagflat(v, k: int = 0):
     """numpy.diagflat: a matrix with the flattened ``v`` on its k-th diagonal.
 
@@ -321,6 +331,7 @@ def fill_diagonal(a, val, wrap: bool = False, *, inplace: bool = True):
     return reshape(out, shape)
 
 
+@_array_results
 def vander(x, N: int | None = None, increasing: bool = False):
     """numpy.vander: the Vandermonde matrix, columns ``x**(N-1), ..., x, 1``.
 
@@ -349,6 +360,7 @@ def vander(x, N: int | None = None, increasing: bool = False):
     return stack(cols, axis=1)
 
 
+@_array_results
 def unravel_index(indices, shape):
     """numpy.unravel_index: flat indices to a tuple of coordinate arrays.
 
@@ -369,6 +381,7 @@ def unravel_index(indices, shape):
     return _strong(tuple(out))
 
 
+@_array_results
 def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C"):
     """numpy.ravel_multi_index: coordinate arrays to flat indices (C order).
 

@@ -7,7 +7,9 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _not_supported, _shape, _traced
+from fungrad.numpy._util import (
+    _array_results, _arr, _axis, _dtype, _ndim, _not_supported, _shape, _traced,
+)
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
 from fungrad.numpy.shapes import broadcast_to, ravel, reshape
@@ -74,6 +76,7 @@ def _along_axis(arr, indices, axis, func: str):
     return a, grids
 
 
+@_array_results
 def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     """numpy.diagonal: the diagonal goes to the last axis.
 

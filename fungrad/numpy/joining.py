@@ -7,7 +7,9 @@ import builtins
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape, _slice_along, _strong, _traced
+from fungrad.numpy._util import (
+    _arr, _array_results, _axis, _dtype, _ndim, _shape, _slice_along, _strong, _traced,
+)
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
@@ -18,6 +20,7 @@ from fungrad.prims.rules import probe_value
 from fungrad.prims.structural import FungradIndexError
 
 
+@_array_results
 def concatenate(arrays, axis: int | None = 0, dtype=None):
     """numpy.concatenate.
 
@@ -47,6 +50,7 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
     return st.concatenate(arrays, axis)
 
 
+@_array_results
 def stack(arrays, axis: int = 0, dtype=None):
     """numpy.stack.
 
@@ -66,6 +70,7 @@ def stack(arrays, axis: int = 0, dtype=None):
     return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
 
 
+@_array_results
 def hstack(tup, dtype=None):
     """numpy.hstack.
 
@@ -76,6 +81,7 @@ def hstack(tup, dtype=None):
     return concatenate(arrs, 0 if _ndim(arrs[0]) == 1 else 1, dtype)
 
 
+@_array_results
 def vstack(tup, dtype=None):
     """numpy.vstack (also ``row_stack``).
 
@@ -89,6 +95,7 @@ def vstack(tup, dtype=None):
 row_stack = vstack
 
 
+@_array_results
 def dstack(tup):
     """numpy.dstack.
 
@@ -98,6 +105,7 @@ def dstack(tup):
     return concatenate([atleast_3d(a) for a in tup], 2)
 
 
+@_array_results
 def column_stack(tup):
     """numpy.column_stack.
 
@@ -109,6 +117,7 @@ def column_stack(tup):
     return concatenate(cols, 1)
 
 
+@_array_results
 def array_split(ary, indices_or_sections, axis: int = 0):
     """numpy.array_split: sections may be unequal.
 
@@ -134,6 +143,7 @@ def array_split(ary, indices_or_sections, axis: int = 0):
     return pieces
 
 
+@_array_results
 def split(ary, indices_or_sections, axis: int = 0):
     """numpy.split: equal sections, or at the given indices.
 
@@ -187,6 +197,7 @@ def repeat(a, repeats, axis: int | None = None):
     return take(a, idx, axis)
 
 
+@_array_results
 def concat(arrays, /, *, axis: int | None = 0):
     """numpy.concat (the array-API name of concatenate).
 
@@ -196,6 +207,7 @@ def concat(arrays, /, *, axis: int | None = 0):
     return concatenate(arrays, axis)
 
 
+@_array_results
 def append(arr, values, axis: int | None = None):
     """numpy.append: ``values`` added at the end (flattened when ``axis`` is None).
 
@@ -225,6 +237,7 @@ def unstack(x, /, *, axis: int = 0):
                  for i in range(_shape(x)[axis]))
 
 
+@_array_results
 def hsplit(ary, indices_or_sections):
     """numpy.hsplit: split along axis 1 (axis 0 for 1-D arrays).
 
@@ -270,6 +283,7 @@ def _block_depth(arrays) -> int:
     return depth
 
 
+@_array_results
 def block(arrays):
     """numpy.block: assemble an array from nested lists of blocks (the innermost list joins
     along the last axis).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer
-from fungrad.numpy._util import _arr, _axes, _dtype, _ndim, _shape
+from fungrad.numpy._util import _array_results, _arr, _axes, _dtype, _ndim, _shape
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, argmax, argmin, cumprod, cumsum, max, min, prod, sum
 from fungrad.prims import elementwise as ew
@@ -69,6 +69,7 @@ def _nan_extremum(fn, fill, a, axis, out, keepdims, initial, where):
                      np.asarray(np.nan, _dtype(res)), res)
 
 
+@_array_results
 def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """numpy.nanmax: the maximum of the non-NaN elements (NaN for an all-NaN slice).
 
@@ -78,6 +79,7 @@ def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=N
     return _as_numpy_scalar(_nan_extremum(max, -np.inf, a, axis, out, keepdims, initial, where))
 
 
+@_array_results
 def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """numpy.nanmin.
 
@@ -124,6 +126,7 @@ def _count(ok, a, axis, keepdims):
     return sum(astype(ok, np.int64), axis=axis, keepdims=keepdims)
 
 
+@_array_results
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None):
     """numpy.nanmean: the mean of the non-NaN elements.
 
@@ -140,6 +143,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=No
     return _as_numpy_scalar(ew.div(total, astype(_count(ok, a, axis, keepdims), _dtype(total))))
 
 
+@_array_results
 def nanvar(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
            where=None, mean=None, correction=None):  # noqa: A002
     """numpy.nanvar.
@@ -164,6 +168,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = F
     return _as_numpy_scalar(ew.div(total, ew.maximum(ew.sub(n, ddof), 0)))
 
 
+@_array_results
 def nanstd(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
            where=None, mean=None, correction=None):  # noqa: A002
     """numpy.nanstd.

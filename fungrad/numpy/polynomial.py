@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _numeric, _shape, _slice_along
+from fungrad.numpy._util import _array_results, _arr, _dtype, _ndim, _numeric, _shape, _slice_along
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.index_tricks import vander
 from fungrad.numpy.indexing import take
@@ -33,6 +33,7 @@ def _vector(x, func: str, arg: str):
     return x
 
 
+@_array_results
 def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
     """numpy.convolve: the discrete linear convolution of two 1-D arrays ('full', 'same' or
     'valid'); differentiable in both.
@@ -65,6 +66,7 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
     return full
 
 
+@_array_results
 def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
     """numpy.correlate for real arrays: ``c[k] = sum_n a[n + k] * v[n]``.
 
@@ -156,6 +158,7 @@ def polysub(a1, a2):
     return ew.sub(a1, a2)
 
 
+@_array_results
 def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     """numpy.polymul: the product of two polynomials (a convolution).
 
@@ -167,6 +170,7 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     return trim_zeros(out, "f") if trim_leading_zeros else out
 
 
+@_array_results
 def polydiv(u, v, *, trim_leading_zeros: bool = False):
     """numpy.polydiv: quotient and remainder of ``u / v``. As in JAX the remainder keeps its
     length (leading zeros) unless ``trim_leading_zeros=True`` (concrete inputs only), which
@@ -209,6 +213,7 @@ def polyder(p, m: int = 1):
     return p
 
 
+@_array_results
 def polyint(p, m: int = 1, k=None):
     """numpy.polyint: the m-th antiderivative, with integration constants ``k`` (zeros by
     default).
@@ -235,6 +240,7 @@ def polyint(p, m: int = 1, k=None):
     return p
 
 
+@_array_results
 def poly(seq_of_zeros):
     """numpy.poly for 1-D roots: the monic polynomial with those zeros.
 
@@ -291,6 +297,7 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
     return ew.div(coef, scale if _ndim(y) == 1 else reshape(scale, (-1, 1)))
 
 
+@_array_results
 def trim_zeros(filt, trim: str = "fb"):
     """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input).
 

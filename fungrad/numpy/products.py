@@ -6,8 +6,10 @@ import builtins
 
 import numpy as np
 
-from fungrad.numpy._util import _arr, _axis, _describe, _ndim, _not_supported, _shape, _size, \
-    _strong, _strong_operand, _traced
+from fungrad.numpy._util import (
+    _arr, _array_results, _axis, _describe, _ndim, _not_supported, _shape, _size, _strong,
+    _strong_operand, _traced,
+)
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import concatenate
@@ -186,6 +188,7 @@ def kron(a, b):
     return _strong(reshape(ew.mul(a2, b2), tuple(x * y for x, y in zip(sa, sb))))
 
 
+@_array_results
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """numpy.cross for 3-vectors along the last axis.
 

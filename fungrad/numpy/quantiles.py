@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axes, _dtype, _ndim, _not_supported, _shape
+from fungrad.numpy._util import _array_results, _arr, _axes, _dtype, _ndim, _not_supported, _shape
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import any, sum
 from fungrad.numpy.shapes import moveaxis, reshape
@@ -120,6 +120,7 @@ def _keep_dims(out, nd, axes, keepdims, qs):
     return reshape(out, qs + shape)
 
 
+@_array_results
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
              method: str = "linear", keepdims: bool = False, *, interpolation=None):
     """numpy.quantile (methods linear, lower, higher, nearest, midpoint); differentiable in
@@ -136,6 +137,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
     return _quantile(a, q, axis, method, keepdims, "quantile")
 
 
+@_array_results
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                method: str = "linear", keepdims: bool = False, *, interpolation=None):
     """numpy.percentile: ``quantile(a, q / 100)``.
@@ -153,6 +155,7 @@ def _percent(q):
     return q / 100 if type(q) in (int, float) else ew.div(q, 100)
 
 
+@_array_results
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """numpy.median; its gradient goes to the middle element(s).
 
@@ -166,6 +169,7 @@ def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool
     return _quantile(a, 0.5, axis, "linear", keepdims, "median")
 
 
+@_array_results
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
                 method: str = "linear", keepdims: bool = False, *, interpolation=None):
     """numpy.nanquantile: quantile of the non-NaN elements.
@@ -178,6 +182,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
     return _quantile(a, q, axis, method, keepdims, "nanquantile", ignore_nan=True)
 
 
+@_array_results
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                   method: str = "linear", keepdims: bool = False, *, interpolation=None):
     """numpy.nanpercentile.
@@ -190,6 +195,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     return _quantile(a, _percent(q), axis, method, keepdims, "nanpercentile", ignore_nan=True)
 
 
+@_array_results
 def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """numpy.nanmedian.
 

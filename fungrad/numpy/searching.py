@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape
+from fungrad.numpy._util import _array_results, _arr, _axis, _dtype, _ndim, _shape
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take, take_along_axis
 from fungrad.numpy.reductions import sum
@@ -33,6 +33,7 @@ def _before(a, v, side: str):
     return ew.logical_or(ew.le(a, v), ew.isnan(v))
 
 
+@_array_results
 def searchsorted(a, v, side: str = "left", sorter=None, *, method: str = "scan"):
     """numpy.searchsorted: where ``v``'s elements would go in the sorted 1-D ``a`` to keep it
     sorted (int64 indices, zero derivative). ``method`` is accepted for JAX's signature.
@@ -93,6 +94,7 @@ def _concrete(x, func: str, arg: str):
     return np.asarray(x)
 
 
+@_array_results
 def nonzero(a, *, size: int | None = None, fill_value=None):
     """numpy.nonzero: a tuple of index arrays, one per axis. Under tracing give ``size``:
     the first ``size`` hits, padded with ``fill_value`` (default 0).
@@ -128,6 +130,7 @@ def nonzero(a, *, size: int | None = None, fill_value=None):
     return tuple(out)
 
 
+@_array_results
 def flatnonzero(a, *, size: int | None = None, fill_value=None):
     """numpy.flatnonzero: indices of the nonzero elements of ``ravel(a)``.
 
@@ -139,6 +142,7 @@ def flatnonzero(a, *, size: int | None = None, fill_value=None):
     return nonzero(ravel(_arr(a)), size=size, fill_value=fill_value)[0]
 
 
+@_array_results
 def argwhere(a, *, size: int | None = None, fill_value=None):
     """numpy.argwhere: the indices of the nonzero elements, one row each.
 

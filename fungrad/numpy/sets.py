@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer
-from fungrad.numpy._util import _arr, _dtype, _shape, _size
+from fungrad.numpy._util import _array_results, _arr, _dtype, _shape, _size
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.reductions import any, min
@@ -24,6 +24,7 @@ def _concrete(x, func: str):
     return np.asarray(x)
 
 
+@_array_results
 def unique(ar, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis=None, *, equal_nan: bool = True,
            size: int | None = None, fill_value=None, sorted: bool = True):  # noqa: A002
@@ -57,6 +58,7 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     return ew.select(ew.ge(pos, 0), values, ew.convert_element_type(_arr(fill), _dtype(s)))
 
 
+@_array_results
 def unique_values(x, /, *, size: int | None = None, fill_value=None):
     """numpy.unique_values (array-API): the sorted unique values.
 
@@ -66,6 +68,7 @@ def unique_values(x, /, *, size: int | None = None, fill_value=None):
     return unique(x, size=size, fill_value=fill_value)
 
 
+@_array_results
 def unique_counts(x, /):
     """numpy.unique_counts: the unique values and how often each occurs (concrete input).
 
@@ -75,6 +78,7 @@ def unique_counts(x, /):
     return np.unique_counts(_concrete(_arr(x), "unique_counts"))
 
 
+@_array_results
 def unique_inverse(x, /):
     """numpy.unique_inverse: the unique values and the indices rebuilding ``x``.
 
@@ -84,6 +88,7 @@ def unique_inverse(x, /):
     return np.unique_inverse(_concrete(_arr(x), "unique_inverse"))
 
 
+@_array_results
 def unique_all(x, /):
     """numpy.unique_all: values, first indices, inverse indices and counts.
 
@@ -108,6 +113,7 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
     return ew.logical_not(hit) if invert else hit
 
 
+@_array_results
 def union1d(ar1, ar2, *, size: int | None = None, fill_value=None):
     """numpy.union1d: the sorted unique values of both.
 
@@ -118,6 +124,7 @@ def union1d(ar1, ar2, *, size: int | None = None, fill_value=None):
                   fill_value=fill_value)
 
 
+@_array_results
 def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = False):
     """numpy.intersect1d (concrete inputs).
 
@@ -128,6 +135,7 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
                           _concrete(_arr(ar2), "intersect1d"), assume_unique, return_indices)
 
 
+@_array_results
 def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
               fill_value=None):
     """numpy.setdiff1d: the unique values of ``ar1`` not in ``ar2``.
@@ -141,6 +149,7 @@ def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
                         assume_unique)
 
 
+@_array_results
 def setxor1d(ar1, ar2, assume_unique: bool = False):
     """numpy.setxor1d (concrete inputs).
 

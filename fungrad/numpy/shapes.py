@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _ndim, _shape, _size, _strong
+from fungrad.numpy._util import _arr, _array_results, _axes, _axis, _ndim, _shape, _size, _strong
 from fungrad.prims import structural as st
 
 
@@ -70,6 +70,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
     return _strong(st.reshape(a, shape))
 
 
+@_array_results
 def ravel(a, order: str = "C"):
     """numpy.ravel.
 
@@ -81,6 +82,7 @@ def ravel(a, order: str = "C"):
     return _strong(reshape(a, (-1,), order))
 
 
+@_array_results
 def transpose(a, axes=None):
     """numpy.transpose.
 
@@ -100,6 +102,7 @@ def transpose(a, axes=None):
     return _strong(st.transpose(a, axes))
 
 
+@_array_results
 def permute_dims(a, axes=None):
     """numpy.permute_dims (an alias of transpose).
 
@@ -170,6 +173,7 @@ def expand_dims(a, axis):
     return _strong(st.reshape(a, tuple(shape)))
 
 
+@_array_results
 def squeeze(a, axis=None):
     """numpy.squeeze.
 
@@ -191,6 +195,7 @@ def squeeze(a, axis=None):
     return _strong(st.reshape(a, tuple(d for i, d in enumerate(s) if i not in axes)))
 
 
+@_array_results
 def broadcast_to(array, shape):  # noqa: A002
     """numpy.broadcast_to; its gradient sums over the broadcast axes.
 
@@ -214,6 +219,7 @@ def broadcast_to(array, shape):  # noqa: A002
     return _strong(st.broadcast_to(x, shape))
 
 
+@_array_results
 def broadcast_arrays(*args):
     """numpy.broadcast_arrays.
 
@@ -229,6 +235,7 @@ def broadcast_arrays(*args):
     return _strong([broadcast_to(a, shape) for a in arrays])
 
 
+@_array_results
 def atleast_1d(*arys):
     """numpy.atleast_1d.
 

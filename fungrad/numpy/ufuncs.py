@@ -15,7 +15,9 @@ import numpy as np
 from numpy import inf, nan, pi  # noqa: F401  (the examples use them)
 
 from fungrad.core import Tracer, bind, get_aval
-from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric, _strong
+from fungrad.numpy._util import (
+    _arr, _array_results, _dtype, _float_result, _not_supported, _numeric, _strong,
+)
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, sum  # noqa: F401  (sum: the examples use it)
 from fungrad.prims import complex as cx
@@ -351,6 +353,7 @@ def where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=N
     return ew.select(c, _arr(x), _arr(y))
 
 
+@_array_results
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
     """numpy.clip: ``minimum(maximum(a, a_min), a_max)``.
 
