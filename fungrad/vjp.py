@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Literal, ShapedArray, replay_source, trace_to_jaxpr,
-    tracking_source,
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, collector_paused, replay_source,
+    trace_to_jaxpr, tracking_source,
 )
 from fungrad.interpreter import eval_jaxpr_env, replay_known
 from fungrad.prims.elementwise import add, cast_derivative
@@ -143,5 +143,6 @@ def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxp
                 for ct, a in zip(result, diff_avals)]
 
     in_avals = [v.aval for v in jaxpr.invars] + [v.aval.strip_weak() for v in jaxpr.outvars]
-    new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
+    with collector_paused():
+        new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
     return new
