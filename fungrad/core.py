@@ -67,12 +67,13 @@ class ShapedArray:
     f64[3,4]
     """
 
-    __slots__ = ("shape", "dtype", "weak_type")
+    __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
     def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
         self.shape = tuple(shape)
         self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
+        self._hash = None
 
     @property
     def ndim(self) -> int:
@@ -116,7 +117,10 @@ class ShapedArray:
                 and self.dtype == other.dtype and self.weak_type == other.weak_type)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
+        h = self._hash
+        if h is None:  # computed once: structure keys hash every aval of a trace
+            h = self._hash = hash((self.shape, self.dtype, self.weak_type))
+        return h
 
 
 class ShapeDtypeStruct:

@@ -145,3 +145,161 @@ def test_bad_input_to_a_paused_transform_raises_and_resumes_the_collector():
         fn(np.ones(2))  # one argument short: the cotangent is missing
     assert gc.isenabled()
     np.testing.assert_allclose(fn(np.zeros(2), np.ones(2))[0], np.ones(2))
+
+
+# ----------------------------------------------------------------------------- compiled backward
+
+vjp_module = sys.modules["fungrad.vjp"]
+
+
+@pytest.fixture
+def general_path(monkeypatch):
+    """A context in which eager grad interprets every vjp rule (the general path); the
+    compiled passes start from an empty cache, so that what a test compiles is seen."""
+    from collections import OrderedDict
+    from contextlib import contextmanager
+
+    from fungrad import api
+
+    monkeypatch.setattr(vjp_module, "_compiled_backwards", {})
+    monkeypatch.setattr(vjp_module, "_seen_once", OrderedDict())
+
+    @contextmanager
+    def general():
+        with monkeypatch.context() as m:
+            m.setattr(api, "eager_backward_pass", vjp_module.backward_pass)
+            yield
+    return general
+
+
+def _fast_and_general(general, fn, *args, calls=3):
+    """fn(*args) from the compiled backward pass (after enough calls to compile it) and from
+    the general one; asserts the compiled one was really used."""
+    before = sum(c is not None for c in vjp_module._compiled_backwards.values())
+    fast = [fn(*args) for _ in range(calls)][-1]
+    compiled = sum(c is not None for c in vjp_module._compiled_backwards.values())
+    with general():
+        slow = fn(*args)
+    return fast, slow, compiled > before
+
+
+def _assert_same(fast, slow, rtol=1e-13):
+    fast_leaves, slow_leaves = fungrad.tree_util.tree_leaves(fast), \
+        fungrad.tree_util.tree_leaves(slow)
+    assert len(fast_leaves) == len(slow_leaves)
+    for a, b in zip(fast_leaves, slow_leaves):
+        assert type(a) is type(b)
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+
+
+def _chain_loss(x):
+    for i in range(12):
+        x = (fnp.sin(x) * 3.0, fnp.cos(x) + 0.1, fnp.tanh(x) * 0.5, fnp.exp(x) - 1.0)[i % 4]
+    return fnp.sum(x)
+
+
+@pytest.mark.parametrize("x", [0.3, np.float64(0.3), np.float32(0.3), np.linspace(0.1, 0.5, 4),
+                               np.linspace(0.1, 0.5, 4).astype(np.float32), np.zeros((0, 3))])
+def test_compiled_backward_matches_general_path(general_path, x):
+    fast, slow, used = _fast_and_general(general_path, fungrad.value_and_grad(_chain_loss), x)
+    assert used
+    _assert_same(fast, slow, rtol=1e-6 if np.asarray(x).dtype == np.float32 else 1e-13)
+
+
+def _mlp_loss(params, batch):
+    x, y = batch
+    h = fnp.tanh(x @ params["W1"] + params["b1"])  # b1 broadcasts over the batch
+    logits = h @ params["W2"] + params["b2"]
+    return -fnp.mean(fnp.sum(y * fungrad.nn.log_softmax(logits), axis=-1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_backward_of_an_mlp_with_broadcasting(general_path, dtype):
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.normal(size=(5, 7)), "b1": rng.normal(size=7),
+              "W2": rng.normal(size=(7, 3)), "b2": rng.normal(size=3)}
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    batch = (rng.normal(size=(4, 5)).astype(dtype), np.eye(3, dtype=dtype)[[0, 2, 1, 0]])
+    fast, slow, used = _fast_and_general(general_path, fungrad.value_and_grad(_mlp_loss),
+                                         params, batch)
+    assert used
+    _assert_same(fast, slow, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_compiled_backward_reads_this_calls_closure_and_literals():
+    # the same structure with other closed-over arrays: the compiled pass must use today's
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3)
+    for _ in range(4):
+        w = rng.normal(size=3)
+        g = fungrad.grad(lambda a: fnp.sum(fnp.sin(a * w)))(x)
+        np.testing.assert_allclose(g, w * np.cos(x * w), rtol=1e-13)
+    for c in (2.0, 3.0, 2.0, 5.0):  # a literal is part of the structure
+        np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(a * c))(x), np.full(3, c))
+
+
+def test_compiled_backward_follows_python_control_flow():
+    def f(x):
+        return fnp.sum(fnp.sin(x)) if fnp.sum(x) > 0 else fnp.sum(x ** 3)
+    for sign in (1, 1, -1, 1, -1, -1):
+        x = sign * np.array([0.5, 1.5])
+        expected = np.cos(x) if sign > 0 else 3 * x ** 2
+        np.testing.assert_allclose(fungrad.grad(f)(x), expected, rtol=1e-13)
+
+
+def test_user_backward_rules_run_on_every_call():
+    calls = []
+
+    @fungrad.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    def f_fwd(x):
+        return fnp.sin(x), fnp.cos(x)
+
+    def f_bwd(cos_x, g):
+        calls.append(1)
+        return (2.0 * cos_x * g,)
+
+    f.defvjp(f_fwd, f_bwd)
+    for _ in range(3):
+        assert fungrad.grad(lambda x: f(x) * 1.0)(0.0) == 2.0
+    assert len(calls) == 3
+
+
+def test_bad_input_errors_are_the_general_paths(general_path):
+    vg = fungrad.value_and_grad(lambda x: fnp.sum(fnp.sin(x)))
+    for _ in range(3):
+        vg(np.ones(2))
+    with general_path():
+        with pytest.raises(TypeError) as general:
+            vg(np.ones(2, np.int64))
+    with pytest.raises(TypeError) as fast:
+        vg(np.ones(2, np.int64))
+    assert str(fast.value) == str(general.value)
+    with pytest.raises(TypeError, match="Gradient only defined for scalar-output"):
+        fungrad.grad(lambda x: fnp.sin(x))(np.ones(2))
+    np.testing.assert_allclose(vg(np.zeros(2))[1], np.ones(2))  # and the next call works
+
+
+def test_debug_nans_and_nested_transforms_take_the_general_path():
+    # the forward pass is finite, its backward pass makes 0 * inf = nan in sqrt's rule
+    f = fungrad.grad(lambda x: fnp.sum(fnp.sqrt(x) * 0.0))
+    for _ in range(3):  # compiled by now, where NaNs are not checked
+        assert np.isnan(f(np.zeros(2))).all()
+    with _debug_nans():
+        with pytest.raises(FloatingPointError, match="nan"):
+            f(np.zeros(2))
+    hess = fungrad.grad(lambda x: fnp.sum(fungrad.grad(lambda y: fnp.sum(fnp.sin(y) ** 2))(x)))
+    x = np.array([0.3, 0.7])
+    for _ in range(3):
+        np.testing.assert_allclose(hess(x), 2 * np.cos(2 * x), rtol=1e-13)
+
+
+class _debug_nans:
+    def __enter__(self):
+        fungrad.config.update("jax_debug_nans", True)
+
+    def __exit__(self, *exc):
+        fungrad.config.update("jax_debug_nans", False)
