@@ -212,7 +212,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 params = tuple(params.items())
             else:
                 params = ()
-            ins = tuple([number[x] if type(x) is not Literal else (x.val, x.aval)
+            ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
                          for x in eqn.inputs])
             outvars = eqn.outvars
             if len(outvars) == 1:
@@ -227,12 +227,19 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 order.append(v)
                 outs.append(v.aval)
             append((eqn.primitive, eqn.primitive.vjp, params, ins, tuple(outs)))
-        append(tuple([number[x] if type(x) is not Literal else (x.val, x.aval)
+        append(tuple([number[x] if type(x) is not Literal else _literal_key(x)
                       for x in jaxpr.outvars]))
         key = _Key(tuple(parts))
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
         return None, None
     return key, order
+
+
+def _literal_key(lit: Literal):
+    """A literal by value; a zero by its text too, since -0.0 == 0.0 but x * -0.0 and
+    x * 0.0 have cotangents of opposite sign."""
+    val = lit.val
+    return (val, lit.aval) if val else (repr(val), lit.aval)
 
 
 class _Key:

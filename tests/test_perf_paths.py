@@ -239,6 +239,12 @@ def test_compiled_backward_reads_this_calls_closure_and_literals():
         np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(a * c))(x), np.full(3, c))
 
 
+def test_compiled_backward_keeps_the_sign_of_a_zero_literal():
+    for c in (0.0, 0.0, 0.0, -0.0, 0.0, -0.0):
+        g = fungrad.grad(lambda a: a * c)(1.5)
+        assert g == 0.0 and np.signbit(g) == np.signbit(c)
+
+
 def test_compiled_backward_follows_python_control_flow():
     def f(x):
         return fnp.sum(fnp.sin(x)) if fnp.sum(x) > 0 else fnp.sum(x ** 3)
