@@ -6,7 +6,8 @@ Workloads (NCHW, batch 32, single-threaded):
   * conv layer: 16 -> 32 channels, 28x28, 3x3 kernel, SAME padding, plus a bias;
     forward, and value_and_grad of mean(y ** 2) in the kernel and the bias;
   * small CNN: conv(1->16)-relu-maxpool2-conv(16->32)-relu-maxpool2-dense(1568->10) with a
-    softmax cross-entropy loss; forward (the logits), and value_and_grad in all parameters.
+    softmax cross-entropy loss; forward (the logits), and value_and_grad in all parameters
+    (relu is ``nn.relu`` in fungrad and JAX, ``F.relu`` in torch).
 
 Rows: fungrad eager and jit, torch eager, jax jit. Every result is checked against torch's
 before timing; times are medians of round-robin samples, ratios against torch eager.
@@ -53,10 +54,10 @@ def jaxlike_models(lax, jnp, nn):
 
     def cnn(p, data):
         x, _ = data
-        h = pool(jnp.maximum(lax.conv_general_dilated(x, p["w1"], (1, 1), "SAME")
-                             + p["b1"][None, :, None, None], 0.0))
-        h = pool(jnp.maximum(lax.conv_general_dilated(h, p["w2"], (1, 1), "SAME")
-                             + p["b2"][None, :, None, None], 0.0))
+        h = pool(nn.relu(lax.conv_general_dilated(x, p["w1"], (1, 1), "SAME")
+                         + p["b1"][None, :, None, None]))
+        h = pool(nn.relu(lax.conv_general_dilated(h, p["w2"], (1, 1), "SAME")
+                         + p["b2"][None, :, None, None]))
         return jnp.dot(h.reshape(h.shape[0], -1), p["w3"]) + p["b3"]
 
     def cnn_loss(p, data):

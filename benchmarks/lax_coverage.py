@@ -11,9 +11,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # name -> why fungrad does not have it
-_COLLECTIVES = "multi-device collective (pmap/shard_map axis): fungrad runs on one CPU"
-_COMPLEX = "complex numbers: fungrad differentiates real arrays only"
-_SPECIAL = "special function: belongs to fungrad/prims/special.py (the scipy work)"
+_COLLECTIVES = ("multi-device collective over a named axis: fungrad has no named axes (no pmap or "
+                "shard_map, and vmap takes no axis_name), so there is no axis to reduce over "
+                "(JAX itself raises an unbound-axis NameError outside one)")
 _INTERNAL = "a primitive for a JAX-internal rule or lowering, not an operation of its own"
 _XLA = "XLA/compiler machinery with no meaning for numpy"
 LEFT_OUT = {
@@ -22,24 +22,23 @@ LEFT_OUT = {
         "axis_index_p", "axis_size", "pbroadcast", "pcast", "pmax", "pmax_p", "pmean", "pmin",
         "pmin_p", "ppermute", "ppermute_p", "precv", "psend", "pshuffle", "psum", "psum_p",
         "psum_scatter", "pswapaxes", "ragged_all_to_all", "ragged_all_to_all_p")},
-    **{n: _COMPLEX for n in ("complex", "complex_p", "conj", "conj_p", "imag", "imag_p", "real",
-                             "real_p")},
-    **{n: _SPECIAL for n in (
-        "bessel_i0e", "bessel_i0e_p", "bessel_i1e", "bessel_i1e_p", "betainc", "digamma",
-        "digamma_p", "erf", "erf_inv", "erf_inv_p", "erf_p", "erfc", "erfc_p", "igamma",
-        "igamma_grad_a", "igamma_grad_a_p", "igamma_p", "igammac", "igammac_p", "lgamma",
-        "lgamma_p", "polygamma", "polygamma_p", "random_gamma_grad",
-        "regularized_incomplete_beta_p", "zeta", "zeta_p")},
     **{n: _INTERNAL for n in (
         "select_and_gather_add_p", "select_and_scatter_add_p", "select_and_scatter_p",
         "eq_to_p", "le_to_p", "lt_to_p", "dce_sink", "dce_sink_p", "copy_p", "device_put_p",
-        "sharding_constraint_p", "linear_solve_p", "stage", "stage_p")},
+        "sharding_constraint_p", "stage", "stage_p")},
+    "linear_solve_p": ("JAX's primitive behind custom_linear_solve, whose operands are jaxprs; "
+                       "fungrad's (fungrad.lax.implicit.linear_solve_p) takes Python solvers, "
+                       "so it is not exported under JAX's name"),
     **{n: _XLA for n in (
-        "after_all", "after_all_p", "create_token", "create_token_p", "composite",
-        "optimization_barrier_p", "platform_dependent", "reduce_precision",
-        "reduce_precision_p", "with_sharding_constraint", "AccuracyMode", "DotAlgorithm",
-        "DotAlgorithmPreset", "Tolerance", "shape_as_value", "RandomAlgorithm",
-        "rng_bit_generator", "rng_bit_generator_p", "rng_uniform", "rng_uniform_p")},
+        "after_all", "after_all_p", "create_token", "create_token_p", "AccuracyMode",
+        "DotAlgorithm", "DotAlgorithmPreset", "Tolerance", "shape_as_value")},
+    **{n: ("XLA's stateful or algorithm-specific random bits (threefry/philox as XLA lowers "
+           "them): fungrad.random has its own threefry keys") for n in (
+        "RandomAlgorithm", "rng_bit_generator", "rng_bit_generator_p", "rng_uniform",
+        "rng_uniform_p")},
+    "with_sharding_constraint": "sharding over devices: fungrad runs on one CPU",
+    "optimization_barrier_p": ("lax.optimization_barrier exists (the identity); no primitive, "
+                               "as numpy has no compiler to keep from reordering"),
     **{n: ("fungrad implements this operation as a composition (the lax function exists), "
            "not as a primitive of this name") for n in (
         "broadcast_in_dim_p", "clamp_p", "cumlogsumexp_p", "cummax_p", "cummin_p", "gather_p",
@@ -47,25 +46,11 @@ LEFT_OUT = {
         "reduce_window_p", "reduce_window_sum_p", "round_p", "rsqrt_p", "scatter_add_p",
         "scatter_max_p", "scatter_min_p", "scatter_mul_p", "scatter_p", "scatter_sub_p",
         "select_n_p", "slice_p", "sort_p", "split_p", "squeeze_p", "top_k_p", "tile_p",
-        "stack_p", "unstack_p")},
-    "fft_p": "belongs to the fft work (fungrad.numpy.fft)",
-    "approx_top_k_p": "approximate top-k: an accelerator algorithm; lax.top_k is exact",
-    "ragged_dot_general": "ragged (grouped) matmul: not written yet",
-    "approx_max_k": "approximate top-k: an accelerator algorithm; lax.top_k is exact",
-    "approx_min_k": "approximate top-k: an accelerator algorithm; lax.top_k is exact",
-    "ragged_dot": "ragged (grouped) matmul: not written yet",
+        "stack_p", "unstack_p", "approx_top_k_p")},
+    "ragged_dot_general": ("the general ragged contraction (ragged batch or contracting "
+                           "dimensions): not written; lax.ragged_dot covers the grouped matmul"),
+    "RaggedDotDimensionNumbers": "a typing alias for ragged_dot_general, which is not written",
     "scaled_dot": "block-scaled low-precision matmul: accelerator formats numpy lacks",
-    "fft": "belongs to the fft work (fungrad.numpy.fft)",
-    "FftType": "belongs to the fft work (fungrad.numpy.fft)",
-    "linalg": "lax.linalg belongs to the linalg work",
-    "custom_linear_solve": "custom derivative rules for solvers: not written yet",
-    "custom_root": "custom derivative rules for root finders: not written yet",
-    "scatter_apply": "scatter with an arbitrary function: not written yet",
-    "dtype": "JAX's dtype canonicalization helper (fungrad keeps numpy's dtypes)",
-    "ConvGeneralDilatedDimensionNumbers": "a typing alias",
-    "DotDimensionNumbers": "a typing alias",
-    "PrecisionLike": "a typing alias",
-    "RaggedDotDimensionNumbers": "a typing alias (ragged_dot is not written)",
 }
 
 

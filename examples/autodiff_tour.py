@@ -278,8 +278,8 @@ def main() -> None:
     explain("""
         The backward pass is: ones from the sum, times relu's derivative (1 where the
         pre-activation is positive, else 0), then the linear layer: dW is outer(mask, x) and
-        db is mask. The IR of grad shows these steps: a comparison and a select (the
-        mask), then an outer product with x.
+        db is mask. The IR of grad shows these steps: a comparison and a keep (the mask
+        applied: select against zero), then an outer product with x.
     """)
     W = np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5]])
     b = np.array([0.1, -0.2])

@@ -7,7 +7,7 @@ lists the values the backward pass of ``f`` reads (what ``vjp`` keeps alive betw
 forward and the backward pass).
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
->>> print(fungrad.make_jaxpr(lambda x: checkpoint_name(fnp.sin(x), "hidden"))(1.0))
+>>> print(fungrad.make_jaxpr(lambda x: checkpoint_name(fnp.sin(x), "hidden"))(np.float64(1.0)))
 { lambda ; a:f64[]. let
     b:f64[] = sin a
     c:f64[] = name[name='hidden'] b

@@ -262,13 +262,31 @@ class _VjpFun:
                     ct_aval.dtype != aval.dtype and not (
                         ct_aval.weak_type and (ct_aval.dtype.kind == "c") ==
                         (aval.dtype.kind == "c"))):
-                got = ct_aval.str_short() if ct_aval is not None else repr(ct)
+                got = _long_type(ct_aval) if ct_aval is not None else repr(ct)
                 raise ValueError(
                     "unexpected type (shape/dtype) for argument to vjp function: got "
-                    f"{got}, but expected {aval.str_short()} because the corresponding "
-                    f"output of the differentiated function had type {aval.str_short()}")
+                    f"{got}, but expected {_long_type(aval)} because the corresponding "
+                    f"output of the differentiated function had type {_long_type(aval)}")
         env = dict(zip(self.keys, residuals))
         return tuple(tree_unflatten(self.in_tree, self.backward(env, ct_flat)))
+
+
+def _long_type(aval) -> str:
+    """``float64[3]``: the dtype spelled out, as JAX's vjp message does (``int64[]`` against
+    ``float64[]`` says plainly that an int was given where a float was expected)."""
+    return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
+
+
+def _check_inexact_inputs(what: str, flat: Sequence[Any]) -> None:
+    """Differentiating with respect to an integer or boolean input is a mistake (JAX's
+    TypeError), unless ``allow_int`` asks for its float0 zero."""
+    for x in flat:
+        dtype = get_aval(x).dtype
+        if dtype.kind not in "fc":
+            raise TypeError(
+                f"{what} requires real- or complex-valued inputs (input dtype that is a "
+                f"sub-dtype of np.inexact), but got {dtype.name}. If you want to use "
+                "Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
 
 
 @overload
@@ -332,13 +350,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         if holomorphic:
             _check_complex("grad", "inputs", flat)
         elif not allow_int:
-            for x in flat:
-                dtype = get_aval(x).dtype
-                if dtype.kind not in "fc":
-                    raise TypeError(
-                        "grad requires real- or complex-valued inputs (input dtype that is a "
-                        f"sub-dtype of np.inexact), but got {dtype.name}. If you want to use "
-                        "Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
+            _check_inexact_inputs("grad", flat)
         outs, out_tree, aux, pullback = _vjp_flat(
             "grad", _partial(fun, args, nums, kwargs), flat, in_tree, has_aux,
             _arg_names(fun, args, nums))
@@ -637,6 +649,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         flat_in, in_tree = tree_flatten(dyn)
         if holomorphic:
             _check_complex("jacrev", "inputs", flat_in)
+        elif not allow_int:
+            _check_inexact_inputs("jacrev", flat_in)
         if has_aux:
             out, pullback, aux = vjp(f, *dyn, has_aux=True)
         else:

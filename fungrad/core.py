@@ -165,7 +165,8 @@ def get_aval(x: Any) -> ShapedArray:
     if aval is not None:
         return aval
     if isinstance(x, (np.ndarray, np.generic)):
-        return ShapedArray(x.shape, x.dtype)
+        own_aval = getattr(type(x), "fungrad_aval", None)  # e.g. typed PRNG key data
+        return own_aval(x) if own_aval else ShapedArray(x.shape, x.dtype)
     if isinstance(x, ShapeDtypeStruct):
         return ShapedArray(x.shape, x.dtype)
     raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid fungrad array: "
@@ -184,6 +185,8 @@ def value_aval(x: Any) -> ShapedArray:
         if weak is not None:
             return weak
         x = np.asarray(x)
+    elif type(x) is not np.ndarray and hasattr(type(x), "fungrad_aval"):
+        return type(x).fungrad_aval(x)  # an array type with its own aval (typed key data)
     key = (x.shape, x.dtype)
     aval = _aval_cache.get(key)
     if aval is None:  # avals are immutable, so one per (shape, dtype) serves every value
@@ -295,14 +298,25 @@ class Eqn:
 class Jaxpr:
     """A function in the IR: ``{ lambda constvars ; invars. let eqns in (outvars) }``.
 
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.cos(x) * x)(0.5).jaxpr
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.cos(x) * x)(np.float64(0.5)).jaxpr
     >>> jaxpr
     { lambda ; a:f64[]. let b:f64[] = cos a; c:f64[] = mul b a in (c,) }
     >>> len(jaxpr.invars), len(jaxpr.eqns), len(jaxpr.outvars)
     (1, 2, 1)
     >>> jaxpr.eqns[0].primitive, jaxpr.eqns[0].outvars[0].aval
     (cos, f64[])
+
+    A Python float argument is weakly typed, as numpy sees it (``x * 0.5`` keeps a float32
+    ``x`` float32); a numpy function of it returns numpy's strong float64, and the IR says
+    so with a cast that changes only the weak flag:
+
+    >>> print(fungrad.make_jaxpr(lambda x: fnp.cos(x) * x)(0.5))
+    { lambda ; a:f64[]. let
+        b:f64[] = cos a
+        c:f64[] = convert_element_type[new_dtype=float64] b
+        d:f64[] = mul c a
+      in (d,) }
     """
 
     __slots__ = ("constvars", "invars", "eqns", "outvars", "_last_use")
@@ -344,7 +358,7 @@ class ClosedJaxpr:
         """The equations of the jaxpr.
 
         >>> import fungrad, fungrad.numpy as fnp
-        >>> [e.primitive.name for e in fungrad.make_jaxpr(lambda x: fnp.sin(x) * x)(1.0).eqns]
+        >>> [e.primitive.name for e in fungrad.make_jaxpr(lambda x: fnp.sin(x) * x)(np.ones(2)).eqns]
         ['sin', 'mul']
         """
         return self.jaxpr.eqns
@@ -605,10 +619,28 @@ def bind(prim: Primitive, *args, **params):
         if type(a) is Tracer:
             break
     else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
+        if prim.weak_propagating and _all_python_scalars(args):
+            # weak in, weak out, as when traced: an IR evaluated eagerly (eval_jaxpr, vmap's
+            # unbatched values, a backward pass) must give each value the dtype it was traced
+            # with, so a Python-scalar result stays a Python scalar beside float32 arrays
+            out = prim.impl(*args, **params)
+            return out.item() if type(out) in _WEAK_RESULT_TYPES else out
         if _eager_mode[0] == 1:  # fungrad evaluating for itself: plain numpy, nothing more
             return prim.impl(*args, **params)
         return _eager_apply(prim, args, params)
     return _innermost_trace(args).process(prim, args, params)
+
+
+# numpy scalar types a weak result may hold: those of Python's own scalars
+_WEAK_RESULT_TYPES = (np.bool_, np.int64, np.float64, np.complex128)
+_WEAK_DTYPES = tuple(_PY_SCALAR_DTYPE.values())
+
+
+def _all_python_scalars(args: Sequence[Any]) -> bool:
+    for a in args:
+        if type(a) not in _PY_SCALAR_DTYPE:
+            return False
+    return True
 
 
 def _eager_apply(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
@@ -621,6 +653,16 @@ def _eager_apply(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
     if _internal_depth[0]:
         return out
     return [wrap(o) for o in out] if prim.multiple_results else wrap(out)
+
+
+def eager_result(x: Any) -> Any:
+    """An eagerly computed numpy value as the user receives it: an immutable Array, or the
+    plain value while fungrad evaluates for itself.
+
+    >>> type(eager_result(np.ones(2))).__name__
+    'Array'
+    """
+    return x if _internal_depth[0] else wrap(x)
 
 
 def check_nans(prim: Primitive, out: Any) -> None:
@@ -1088,7 +1130,9 @@ class JaxprTrace:
             out_val = None
         if concrete and _config["debug_nans"]:
             check_nans(prim, out_val)
-        if weak:  # all inputs weak: the result stays a weak Python scalar
+        if weak and out_aval.dtype in _WEAK_DTYPES:
+            # all inputs weak: the result stays a weak Python scalar (not where numpy picks a
+            # narrower type of its own, as float16 for arccos(True))
             out_aval = ShapedArray(out_aval.shape, out_aval.dtype, True)
             if out_val is not None and hasattr(out_val, "item"):
                 out_val = out_val.item()

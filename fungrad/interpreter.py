@@ -104,10 +104,10 @@ def eval_jaxpr_env(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> 
     """Like ``eval_jaxpr`` but keeps every value: the environment a backward pass reads.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.exp(x) * 2.0)(0.0).jaxpr
-    >>> env = eval_jaxpr_env(jaxpr, [], [0.0])
+    >>> jaxpr = fungrad.make_jaxpr(lambda x: fnp.exp(x) * 2.0)(np.float64(0.0)).jaxpr
+    >>> env = eval_jaxpr_env(jaxpr, [], [np.float64(0.0)])
     >>> len(env), [env[eqn.outvars[0]] for eqn in jaxpr.eqns]  # the input and both results
-    (3, [1.0, 2.0])
+    (3, [np.float64(1.0), np.float64(2.0)])
     """
     env: dict = {}
     env.update(zip(jaxpr.constvars, consts))
@@ -123,10 +123,11 @@ def replay_known(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> from fungrad.core import trace_to_jaxpr
-    >>> closed, _, values = trace_to_jaxpr(lambda x: [fnp.sin(x)], [0.5], keep_values=True)
+    >>> closed, _, values = trace_to_jaxpr(lambda x: [fnp.sin(x)], [np.float64(0.5)],
+    ...                                    keep_values=True)
     >>> outer = fungrad.make_jaxpr(
     ...     lambda x: [replay_known(closed.jaxpr, closed.consts, [x], values)[v]
-    ...                for v in closed.jaxpr.outvars])(0.5)
+    ...                for v in closed.jaxpr.outvars])(np.float64(0.5))
     >>> print(outer)
     { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
     """

@@ -371,6 +371,19 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _check_static_argnums(signature: inspect.Signature, static_argnums: tuple) -> None:
+    """A static position the function cannot take is a mistake, reported as JAX does."""
+    params = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return
+    n = sum(p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for p in params)
+    for i in static_argnums:
+        if not -n <= i < n:
+            raise ValueError(f"Jitted function has static_argnums={static_argnums}, but only "
+                             f"accepts {n} positional arguments.")
+
+
 class Jitted(Generic[P, R]):
     """A jitted function: call it like the original. ``trace_count`` says how many times it
     traced; ``variants()`` lists the cached IRs (with their guards); ``clear_cache()`` empties
@@ -401,6 +414,7 @@ class Jitted(Generic[P, R]):
         except (TypeError, ValueError):
             self._signature = None
         if self._signature is not None:
+            _check_static_argnums(self._signature, self.static_argnums)
             # as in JAX, a static argument is static whether passed by position or by name
             named = [p.name for p in self._signature.parameters.values()
                      if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]

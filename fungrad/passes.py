@@ -2,7 +2,7 @@
 equations iteratively (a 100,000-equation IR is fine). Guards are effects: never dropped.
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
->>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(1.0)
+>>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(np.ones(2))
 >>> len(closed.eqns), len(dce(closed.jaxpr).eqns)
 (2, 1)
 """
@@ -19,11 +19,11 @@ def dce(jaxpr: Jaxpr) -> Jaxpr:
     their signatures.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(1.0)
+    >>> closed = fungrad.make_jaxpr(lambda x: (fnp.sin(x), fnp.cos(x))[0], dce=False)(np.ones(2))
     >>> print(closed.jaxpr)
-    { lambda ; a:f64[]. let b:f64[] = sin a; _ = cos a in (b,) }
+    { lambda ; a:f64[2]. let b:f64[2] = sin a; _ = cos a in (b,) }
     >>> print(dce(closed.jaxpr))
-    { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
+    { lambda ; a:f64[2]. let b:f64[2] = sin a in (b,) }
     """
     live = {id(v) for v in jaxpr.outvars if type(v) is not Literal}
     kept = []

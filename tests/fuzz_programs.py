@@ -252,12 +252,16 @@ class Program:
     steps: list                      # (op name, operand positions, params)
 
     def run(self, *args, ours: bool = True):
+        return self.values(*args, ours=ours)[-1]
+
+    def values(self, *args, ours: bool = True) -> list:
+        """The inputs and every intermediate value, in order (the last is the output)."""
         pool = list(args)
         for name, positions, params in self.steps:
             op = OPS_BY_NAME[name]
             fn = op.ours if ours else op.ref
             pool.append(fn(*[pool[i] for i in positions], **params))
-        return pool[-1]
+        return pool
 
     @property
     def smooth(self) -> bool:

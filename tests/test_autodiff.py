@@ -449,9 +449,9 @@ def test_allow_int_gives_float0_zeros():
 
 
 @pytest.mark.parametrize("bad, pattern", [
-    (np.ones(2), r"got f64\[2\].*expected f64\[3\]"),
-    (np.ones(3, np.float32), r"got f32\[3\].*expected f64\[3\]"),
-    (np.ones(3, np.int64), r"got i64\[3\].*expected f64\[3\]"),
+    (np.ones(2), r"got float64\[2\].*expected float64\[3\]"),
+    (np.ones(3, np.float32), r"got float32\[3\].*expected float64\[3\]"),
+    (np.ones(3, np.int64), r"got int64\[3\].*expected float64\[3\]"),
     ((np.ones(3),), r"tree structure.*got.*expected"),
     ([np.ones(3), np.ones(3)], r"tree structure.*got.*expected"),
 ])

@@ -48,6 +48,23 @@ def _finite_and_tame(value) -> bool:
     return v.size > 0 and bool(np.all(np.isfinite(v))) and float(np.max(np.abs(v))) < 1e4
 
 
+def _differentiable_here(prog: Program) -> bool:
+    """Smooth ops, a tame output, and no intermediate near overflow: where one overflows
+    (sinh of a large value, then a product with 0) the exact derivative is inf or NaN in
+    any autodiff system (JAX's too), so differences prove nothing there (seed 1512)."""
+    if not prog.smooth:
+        return False
+    with np.errstate(all="ignore"):
+        pool = prog.values(*prog.inputs, ours=False)
+    if not _finite_and_tame(pool[-1]):
+        return False
+    for v in pool:
+        a = np.asarray(v, np.float64)
+        if a.size and not (np.all(np.isfinite(a)) and float(np.max(np.abs(a))) < 1e8):
+            return False
+    return True
+
+
 def check_values(prog: Program):
     """Eager against numpy; jit and make_jaxpr + eval_jaxpr against eager."""
     want = _reference(prog)
@@ -99,7 +116,7 @@ def _inner(a, b) -> float:
 def check_derivatives(prog: Program):
     """grad against differences; jvp, vjp, linearize, jit(grad), grad(jit) against grad;
     a Hessian-vector product against differences of grad."""
-    if not prog.smooth or prog.dtype != np.float64 or not _finite_and_tame(_reference(prog)):
+    if prog.dtype != np.float64 or not _differentiable_here(prog):
         return
     loss, weights = _loss_and_weights(prog)
     argnums = tuple(range(len(prog.inputs)))
@@ -140,7 +157,7 @@ def check_derivatives(prog: Program):
 
 def check_float32_derivatives(prog: Program):
     """A float32 program's gradient is float32 and close to the float64 gradient."""
-    if not prog.smooth or prog.dtype != np.float32 or not _finite_and_tame(_reference(prog)):
+    if prog.dtype != np.float32 or not _differentiable_here(prog):
         return
     loss, _ = _loss_and_weights(prog)
     argnums = tuple(range(len(prog.inputs)))

@@ -3,6 +3,7 @@ order 2 in both modes against finite differences, jit, vmap, and bad input."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -263,3 +264,110 @@ def test_vmap_over_no_examples():
     assert out.shape == (0, 1, 3, 5)
     pooled = fungrad.vmap(lambda x: lax.reduce_window_max(x, (2,), (2,)))(np.ones((0, 4)))
     assert pooled.shape == (0, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# The planned im2col (ungrouped convolutions) against the general path, on the same inputs
+# ---------------------------------------------------------------------------------------------
+
+PLAN_CASES = [
+    # (lhs shape, rhs shape, layouts, strides, padding, lhs dilation, rhs dilation)
+    ((2, 3, 7, 6), (4, 3, 3, 2), None, (1, 1), ((1, 1), (0, 1)), (1, 1), (1, 1)),
+    ((2, 7, 6, 3), (3, 2, 3, 4), ("NHWC", "HWIO", "NHWC"), (2, 1), ((1, 1), (1, 0)), (1, 1),
+     (1, 2)),
+    ((3, 6, 2, 3), (2, 3, 2, 4), ("HWNC", "OIHW", "CNHW"), (1, 2), ((0, 0), (2, 1)),
+     (2, 1), (1, 1)),
+    ((2, 3, 9), (5, 3, 2), ("NCH", "OIH", "NHC"), (3,), ((-1, 2),), (1,), (2,)),
+    ((1, 2, 4, 3, 5), (3, 2, 2, 1, 2), None, (1, 1, 2), ((1, 0), (0, 0), (1, 1)), (1, 2, 1),
+     (1, 1, 1)),
+    ((4, 1, 1, 2), (3, 2, 1, 1), ("NHWC", "OIHW", "NHWC"), (1, 1), ((0, 0), (0, 0)), (1, 1),
+     (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(PLAN_CASES)))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_planned_im2col_matches_the_general_path(case, dtype):
+    from fungrad.prims.conv import _conv_general, _conv_impl, im2col_plan
+    lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil = PLAN_CASES[case]
+    dn = lax.conv_dimension_numbers(lhs_shape, rhs_shape, layouts)
+    params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
+                  rhs_dilation=rhs_dil, dimension_numbers=dn, feature_group_count=1,
+                  batch_group_count=1)
+    lhs = (rand(lhs_shape) * 3).astype(dtype)
+    rhs = (rand(rhs_shape, seed=1) * 3).astype(dtype)
+    if dtype == np.complex128:
+        lhs = lhs + 1j * rand(lhs_shape, seed=2)
+    assert im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params) is not None
+    expected = _conv_general(lhs, rhs, **params)
+    # float32 sums in another order: cancellation needs an absolute tolerance
+    tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 else {}
+    # contiguous operands, transposed views and flipped views: the plan reads any strides
+    for a, b in [(lhs, rhs), (np.asfortranarray(lhs), rhs[::-1]), (lhs, np.asfortranarray(rhs))]:
+        ref = expected if b is rhs or b.base is not rhs else _conv_general(a, b, **params)
+        assert_same_as_numpy(_conv_impl(a, b, **params), ref, **tol)
+    jitted = fungrad.jit(lambda a, b: lax.conv_general_dilated(a, b, strides, padding, lhs_dil,
+                                                               rhs_dil, dimension_numbers=dn))
+    assert_same_as_numpy(jitted(lhs, rhs), expected, **tol)
+    # jit calls the plan made when compiling (``_conv3(a, b)``), not the primitive's impl
+    assert re.search(r"= _conv\d+\(", jitted.sources()[0])
+
+
+def test_planned_im2col_dtypes_derivatives_and_errors():
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    x32, w32 = rand((2, 6, 5, 3), np.float32), rand((3, 3, 3, 4), np.float32, seed=1)
+    dn = ("NHWC", "HWIO", "NHWC")
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME",  # noqa: E731
+                                              dimension_numbers=dn)
+    out = f(x32, w32)
+    assert out.dtype == np.float32
+    # mixed operands and preferred_element_type: the general path's dtype and values
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), dimension_numbers=lax.conv_dimension_numbers(
+                      x32.shape, w32.shape, dn), feature_group_count=1, batch_group_count=1)
+    for lhs, rhs, pet in [(x32, w32.astype(np.float64), None), (x32, w32, np.float64),
+                          (x32.astype(np.int32), w32.astype(np.int32), None)]:
+        plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype,
+                           **dict(params, preferred_element_type=pet))
+        assert_same_as_numpy(plan(lhs, rhs), _conv_general(lhs, rhs, **dict(
+            params, preferred_element_type=pet)))
+    # gradients of every order run the planned path in each of its layouts
+    x, w = rand((2, 5, 4, 3)), rand((3, 2, 3, 2), seed=2)
+    g = lambda x, w: lax.conv_general_dilated(x, w, (2, 1), [(1, 2), (0, 1)],  # noqa: E731
+                                              rhs_dilation=(1, 2), dimension_numbers=dn)
+    assert_derivatives(g, (x, w))
+    gx, gw = fungrad.jit(fungrad.grad(lambda x, w: fungrad.numpy.sum(g(x, w) ** 2),
+                                      argnums=(0, 1)))(x, w)
+    ex, ew_ = fungrad.grad(lambda x, w: fungrad.numpy.sum(g(x, w) ** 2), argnums=(0, 1))(x, w)
+    assert_same_as_numpy(gx, ex)
+    assert_same_as_numpy(gw, ew_)
+    assert_same_as_numpy(fungrad.vmap(g, in_axes=(0, None))(np.stack([x, 2 * x]), w),
+                         np.stack([g(x, w), g(2 * x, w)]))
+    # the plan raises the shape rule's errors (and is not made for a bad call)
+    with pytest.raises(ValueError, match="conv_general_dilated.*feature size"):
+        im2col_plan((2, 6, 5, 2), w32.shape, x32.dtype, w32.dtype, **params)
+    assert im2col_plan((2, 6, 5, 3), w32.shape, x32.dtype, w32.dtype,
+                       **dict(params, feature_group_count=3)) is None
+    assert_same_as_numpy(f(x32, w32), out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int64])
+def test_planned_kernel_gradient_sums_one_product_per_feature(dtype):
+    """The kernel's gradient of an NCHW convolution (batch and features exchanged, the output
+    cotangent as the kernel): one product per input feature, summed -- against the general
+    path."""
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    x = (rand((24, 2, 9, 9)) * 3).astype(dtype)      # the forward input: N=24, C=2
+    g = (rand((24, 3, 9, 9), seed=1) * 3).astype(dtype)  # the output cotangent: O=3
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), feature_group_count=1, batch_group_count=1,
+                  dimension_numbers=lax.ConvDimensionNumbers((1, 0, 2, 3), (1, 0, 2, 3),
+                                                             (1, 0, 2, 3)))
+    plan = im2col_plan(x.shape, g.shape, x.dtype, g.dtype, **params)
+    assert plan.layout[0] == "split"
+    expected = _conv_general(x, g, **params)
+    assert expected.shape == (3, 2, 3, 3)
+    tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 else {}
+    assert_same_as_numpy(plan(x, g), expected, **tol)
+    assert_same_as_numpy(plan(x[:, :, ::-1], np.asfortranarray(g)),
+                         _conv_general(x[:, :, ::-1], np.asfortranarray(g), **params), **tol)

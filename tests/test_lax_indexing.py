@@ -98,3 +98,36 @@ def test_scatter_sub():
     idx = np.array([[2], [0], [2]])
     assert_same_as_numpy(lax.scatter_sub(x, idx, u, dn), np.array([-2.0, 1.0, -3.0]))
     assert_derivatives(lambda x, u: lax.scatter_sub(x, idx, u, dn), (x, u))
+
+
+def test_scatter_apply():
+    dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    x = np.arange(1.0, 6.0)
+    idx = np.array([[1], [3], [1]])
+    out = lax.scatter_apply(x, idx, lambda v: 2 * v + 1, dn, update_shape=(3,))
+    assert_same_as_numpy(out, np.array([1.0, 11.0, 3.0, 9.0, 5.0]))  # index 1 twice
+    windows = lax.ScatterDimensionNumbers((1,), (0,), (0,))
+    m = np.arange(6.0).reshape(3, 2)
+    expected = m.copy()
+    expected[[0, 2]] = np.sin(m[[0, 2]])
+    assert_same_as_numpy(lax.scatter_apply(m, np.array([[2], [0]]), lax.sin, windows,
+                                           update_shape=(2, 2)), expected)
+    assert_same_as_numpy(lax.scatter_apply(x, np.array([[7]]), lax.sin, dn, update_shape=(1,)),
+                         x)  # out of bounds: dropped
+    f = fungrad.jit(lambda o, i: lax.scatter_apply(o, i, lambda v: v * v, dn,
+                                                   update_shape=(3,)))
+    assert_same_as_numpy(f(x, idx), np.array([1.0, 16.0, 3.0, 16.0, 5.0]))
+    assert_same_as_numpy(f(x, np.array([[0], [0], [0]])), x)  # retraced: 1 ** 8
+    assert_same_as_numpy(f(x + 1, np.array([[0], [0], [0]])), np.array(
+        [256.0, 3, 4, 5, 6]))
+    square_twice = lambda o: lax.scatter_apply(o, idx, lambda v: v * v, dn, update_shape=(3,))
+    assert_derivatives(square_twice, (x,))
+    assert_same_as_numpy(fungrad.vmap(square_twice)(np.stack([x, 2 * x])),
+                         np.stack([square_twice(x), square_twice(2 * x)]))
+    assert_same_as_numpy(lax.scatter_apply(np.zeros((0,)), np.zeros((0, 1), np.int64),
+                                           lax.sin, dn, update_shape=(0,)), np.zeros(0))
+    with pytest.raises(TypeError, match="scatter_apply: func must map a scalar of the "
+                                        "operand's dtype float64"):
+        lax.scatter_apply(x, idx, lambda v: v > 0, dn, update_shape=(3,))
+    with pytest.raises(TypeError, match="scatter_apply: func must be a callable"):
+        lax.scatter_apply(x, idx, 2.0, dn, update_shape=(3,))

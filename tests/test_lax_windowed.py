@@ -213,3 +213,85 @@ def test_reduce_window_any_computation():
     assert_derivatives(f, (rand((3, 4)),))
     assert_same_as_numpy(fungrad.jit(f)(m), f(m))
     assert_same_as_numpy(fungrad.vmap(f)(np.stack([m, 2 * m])), np.stack([f(m), f(2 * m)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling (windows apart): pool / pool_gather / pool_scatter against the general path, the
+# windows view reduced by window_max / window_min, on the same inputs
+# ---------------------------------------------------------------------------------------------
+
+POOL_CASES = [  # (shape, window, strides, dilation)
+    ((2, 6, 4, 3), (1, 2, 2, 1), (1, 2, 2, 1), (1, 1, 1, 1)),   # NHWC 2x2 pooling
+    ((2, 3, 7, 5), (1, 1, 3, 2), (1, 1, 3, 2), (1, 1, 1, 1)),   # leftover rows and columns
+    ((9,), (2,), (4,), (1,)),                                   # gaps between windows
+    ((3, 8), (1, 2), (1, 4), (1, 2)),                           # dilated windows, still apart
+    ((2, 4, 4, 2), (2, 2, 2, 1), (2, 2, 2, 1), (1, 1, 1, 1)),   # windows over the batch too
+]
+
+
+def _general_pool(which, x, dims, strides, dilation):
+    from fungrad.prims.windowed import window_max, window_min, windows
+    w = windows(x, window_dimensions=dims, window_strides=strides, window_dilation=dilation)
+    return (window_max if which == "max" else window_min)(w, len(dims))
+
+
+@pytest.mark.parametrize("case", range(len(POOL_CASES)))
+@pytest.mark.parametrize("which", ["max", "min"])
+def test_pool_matches_the_general_path(case, which):
+    from fungrad.prims.windowed import pool
+    shape, dims, strides, dilation = POOL_CASES[case]
+    fast = lambda x: pool(x, which, window_dimensions=dims, window_strides=strides,  # noqa
+                          window_dilation=dilation)
+    general = lambda x: _general_pool(which, x, dims, strides, dilation)  # noqa: E731
+    x = rand(shape, seed=case)
+    # ties (relu's zeros: the first element of a window takes the gradient) and a NaN
+    ties = np.where(x < 0.5, 0.0, x)
+    ties.flat[1] = np.nan
+    for dtype in (np.float64, np.float32):
+        for value in (x, ties):
+            v = value.astype(dtype)
+            assert_same_as_numpy(fast(v), general(v))
+            ct = rand(general(v).shape, dtype, seed=7)
+            assert_same_as_numpy(fungrad.vjp(fast, v)[1](ct)[0],
+                                 fungrad.vjp(general, v)[1](ct)[0])
+            t = rand(shape, dtype, seed=8)
+            assert_same_as_numpy(fungrad.jvp(fast, (v,), (t,))[1],
+                                 fungrad.jvp(general, (v,), (t,))[1])
+    ints = (x * 10).astype(np.int64)
+    assert_same_as_numpy(fast(ints), general(ints))
+    assert_derivatives(fast, (x,))
+    assert_same_as_numpy(fungrad.jit(fast)(x), general(x))
+    loss = lambda f: lambda x: fnp.sum(f(x) ** 2)  # noqa: E731
+    assert_same_as_numpy(fungrad.jit(fungrad.grad(loss(fast)))(x),
+                         fungrad.grad(loss(general))(x))
+    xs = np.stack([x, ties, -x])
+    assert_same_as_numpy(fungrad.vmap(fast)(xs), np.stack([general(v) for v in xs]))
+    assert_same_as_numpy(fungrad.vmap(fungrad.grad(loss(fast)))(xs),
+                         np.stack([fungrad.grad(loss(general))(v) for v in xs]))
+    # per-example cotangents and a shared operand: the gather and scatter batch rules
+    cts = rand((3,) + general(x).shape, seed=9)
+    assert_same_as_numpy(fungrad.vmap(lambda c: fungrad.vjp(fast, x)[1](c)[0])(cts),
+                         np.stack([fungrad.vjp(general, x)[1](c)[0] for c in cts]))
+
+
+def test_reduce_window_pools_with_the_fast_path_and_its_errors():
+    from fungrad.prims.windowed import pool
+    x = rand((2, 5, 6, 3), np.float32)
+    f = lambda x: lax.reduce_window(x, -np.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1),  # noqa
+                                    "SAME")
+    names = [e.primitive.name for e in fungrad.make_jaxpr(fungrad.grad(
+        lambda x: fnp.sum(f(x))))(x).jaxpr.eqns]
+    assert "pool" in names and "pool_scatter" in names and "windows" not in names
+    padded = np.pad(x, ((0, 0), (0, 1), (0, 0), (0, 0)), constant_values=-np.inf)
+    assert_same_as_numpy(f(x), _general_pool("max", padded, (1, 2, 2, 1), (1, 2, 2, 1),
+                                             (1, 1, 1, 1)))
+    # overlapping windows keep the general path
+    names = [e.primitive.name for e in fungrad.make_jaxpr(
+        lambda x: lax.reduce_window_max(x, (1, 3, 3, 1), (1, 2, 2, 1)))(x).jaxpr.eqns]
+    assert "window_max" in names and "pool" not in names
+    with pytest.raises(ValueError, match="pool: windows .* overlap"):
+        pool(x, "max", window_dimensions=(1, 3, 3, 1), window_strides=(1, 2, 2, 1),
+             window_dilation=(1, 1, 1, 1))
+    with pytest.raises(ValueError, match="reduce_window_max: window_dimensions must have one entry"):
+        pool(x, "max", window_dimensions=(2, 2), window_strides=(2, 2), window_dilation=(1, 1))
+    assert_same_as_numpy(f(x), f(x))  # the next call works

@@ -289,3 +289,55 @@ def test_linalg_bad_arguments_raise(call):
         call(a)
     with pytest.raises((ValueError, TypeError)):
         fungrad.make_jaxpr(call)(a)
+
+
+# ---------------------------------------------------------------------------------------------
+# triangular_solve: numpy's block substitution (no scipy), every op, across several blocks
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("n", [1, 32, 70])
+def test_triangular_solve_block_substitution_against_numpy(n, dtype):
+    import itertools
+
+    from fungrad.prims.linalg import triangular_solve
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((2, n, n)) / np.sqrt(n) + 2 * np.eye(n)
+    b = rng.standard_normal((2, n, 3))
+    if np.dtype(dtype).kind == "c":
+        a, b = a + 1j * rng.standard_normal(a.shape) / np.sqrt(n), b + 1j
+    a, b = a.astype(dtype), b.astype(dtype)
+    for lower, transpose_a, conjugate_a, unit in itertools.product([True, False], repeat=4):
+        x = triangular_solve(a, b, lower=lower, transpose_a=transpose_a,
+                             conjugate_a=conjugate_a, unit_diagonal=unit)
+        assert x.dtype == dtype and x.shape == b.shape
+        m = np.tril(a) if lower else np.triu(a)
+        if unit:
+            m = m - m * np.eye(n) + np.eye(n)
+        m = np.conj(m) if conjugate_a else m
+        m = np.swapaxes(m, -1, -2) if transpose_a else m
+        expected = np.linalg.solve(m.astype(np.complex128), b.astype(np.complex128))
+        np.testing.assert_allclose(x, expected, rtol=1e-4 if dtype == np.float32 else 1e-11,
+                                   atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+def test_triangular_solve_singular_gives_lapacks_infs():
+    from fungrad.prims.linalg import triangular_solve
+    a = np.eye(40)
+    a[35, 35] = 0.0  # a zero pivot in the second block: inf there, then inf - inf = nan
+    with np.errstate(invalid="ignore"):
+        x = triangular_solve(a, np.ones((40, 1)), lower=True)
+    np.testing.assert_array_equal(x[:35], 1.0)
+    assert np.isinf(x[35, 0]) and np.isnan(x[36:]).all()
+
+
+def test_triangular_solve_mixed_precision_solves_in_the_result_dtype():
+    from fungrad.prims.linalg import triangular_solve
+    rng = np.random.default_rng(7)
+    a = (np.tril(rng.standard_normal((50, 50))) / 7 + np.eye(50)).astype(np.float32)
+    b = rng.standard_normal((50, 2))
+    x = triangular_solve(a, b)
+    assert x.dtype == np.float64  # float32 a, float64 b: float64 throughout, not float32 inverses
+    np.testing.assert_allclose(x, np.linalg.solve(a.astype(np.float64), b), rtol=1e-12,
+                               atol=1e-13)
+    assert triangular_solve(a, b.astype(np.float32)).dtype == np.float32

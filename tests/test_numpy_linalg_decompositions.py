@@ -207,6 +207,11 @@ DERIVATIVE_CASES = [
     ("qr_square_batched", lambda a: tuple(L.qr(a)), lambda: rand((2, 3, 3), seed=6)),
     ("qr_wide", lambda a: tuple(L.qr(a)), lambda: rand((2, 4), seed=7)),
     ("qr_r", lambda a: L.qr(a, "r"), lambda: rand((3, 2), seed=8)),
+    ("qr_complete_tall", lambda a: tuple(L.qr(a, "complete")), lambda: rand((5, 3), seed=40)),
+    ("qr_complete_tall_batched", lambda a: tuple(L.qr(a, "complete")),
+     lambda: rand((2, 3, 1), seed=41)),
+    ("qr_complete_wide", lambda a: tuple(L.qr(a, "complete")), lambda: rand((2, 3), seed=42)),
+    ("qr_complete_empty", lambda a: tuple(L.qr(a, "complete")), lambda: rand((3, 0), seed=43)),
     ("eigh", lambda a: (L.eigh(a)[0], sign_fixed(L.eigh(a)[1])), lambda: spd(3, seed=9)),
     ("eigh_batched_symmetrized", lambda a: tuple(L.eigh(a)),
      lambda: spd(3, seed=10, batch=(2,)) + 0.1 * rand((2, 3, 3), seed=11)),
@@ -330,6 +335,8 @@ TRANSFORM_CASES = [
     ("norm_nuc", lambda a: L.norm(a, "nuc")),
     ("grad_cholesky", fungrad.grad(lambda a: fnp.sum(L.cholesky(a) ** 2))),
     ("grad_eigh", fungrad.grad(lambda a: fnp.sum(L.eigh(a)[1][0] ** 2))),
+    ("grad_qr_complete_tall", fungrad.grad(
+        lambda a: fnp.sum(L.qr(a[:, :2], "complete")[0] * np.arange(3.0)))),
 ]
 
 

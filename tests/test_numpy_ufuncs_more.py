@@ -74,7 +74,7 @@ def test_copysign_heaviside_nextafter_derivatives():
 
 
 def test_bad_inputs():
-    with pytest.raises(TypeError, match="ldexp: x2 must be integers"):
+    with pytest.raises(TypeError, match=r"ldexp: argument x2 is f64\[2\].*expected an integer"):
         fnp.ldexp(np.ones(2), np.ones(2))
     with pytest.raises(TypeError, match="gcd"):
         fnp.gcd(np.ones(2), 2)

@@ -178,3 +178,70 @@ def test_gamma_batches_over_keys_and_shapes():
     jitted = fungrad.jit(lambda k: random.gamma(k, 2.0, (3,)))
     np.testing.assert_array_equal(jitted(keys[0]), random.gamma(keys[0], 2.0, (3,)))
     assert "random_gamma" in str(fungrad.make_jaxpr(lambda k: random.gamma(k, 2.0))(keys[0]))
+
+
+def test_typed_keys_print_as_key_avals_in_the_ir():
+    """A jaxpr of typed keys shows JAX's ``key<fry>[...]`` avals; key data is unwrapped
+    into uint32 by ``random_unwrap``, and raw keys stay ``u32[2]``."""
+    def f(k):
+        k1, k2 = random.split(k)
+        return random.uniform(k1), random.key_data(k2)
+    text = str(fungrad.make_jaxpr(f)(random.key(0)))
+    assert "a:key<fry>[]" in text
+    assert "key<fry>[2] = random_split[shape=(2,)] a" in text
+    assert "u32[2] = random_unwrap" in text
+    assert "key<fry>" not in str(fungrad.make_jaxpr(f)(random.PRNGKey(0)))
+    seeded = str(fungrad.make_jaxpr(lambda s: random.key(s))(3))
+    assert "key<fry>[] = random_wrap" in seeded
+    batched = str(fungrad.make_jaxpr(fungrad.vmap(lambda k: random.normal(k)))(
+        random.split(random.key(0), 3)))
+    assert "a:key<fry>[3]" in batched
+    # the values behind the avals are the plain ones, under jit too
+    u, data = fungrad.jit(f)(random.key(0))
+    assert type(data) is type(random.key_data(random.key(0)))
+    np.testing.assert_array_equal(data, random.key_data(random.split(random.key(0))[1]))
+    np.testing.assert_array_equal(u, random.uniform(random.split(random.key(0))[0]))
+
+
+def test_typed_key_scan_carry_prints_and_runs():
+    def step(k, _):
+        k, sub = random.split(k)
+        return k, random.normal(sub)
+    text = str(fungrad.make_jaxpr(lambda k: fungrad.lax.scan(step, k, None, length=3))(
+        random.key(2)))
+    assert "a:key<fry>[]" in text
+    final, draws = fungrad.jit(lambda k: fungrad.lax.scan(step, k, None, length=3))(
+        random.key(2))
+    k, want = random.key(2), []
+    for _ in range(3):
+        k, sub = random.split(k)
+        want.append(random.normal(sub))
+    np.testing.assert_array_equal(draws, want)
+    assert bool(final == k)
+
+
+def test_vmap_of_count_samplers_is_one_batched_loop_with_the_loop_of_calls_values():
+    keys = random.split(random.key(7), 5)
+    rates = np.array([0.5, 3.0, 12.0, 40.0, 0.0])  # Knuth's loop and the rejection loop
+    draw = lambda k, lam: random.poisson(k, lam, (3,))
+    got = fungrad.vmap(draw)(keys, rates)
+    want = np.stack([draw(k, lam) for k, lam in zip(keys, rates)])
+    np.testing.assert_array_equal(got, want)
+    text = str(fungrad.make_jaxpr(fungrad.vmap(draw))(keys, rates))
+    assert text.count("random_poisson") == 1 and "while" not in text
+    # a batch of keys with one rate, and one key with a batch of rates
+    np.testing.assert_array_equal(fungrad.vmap(lambda k: draw(k, 40.0))(keys),
+                                  np.stack([draw(k, 40.0) for k in keys]))
+    np.testing.assert_array_equal(fungrad.vmap(lambda lam: draw(keys[0], lam))(rates),
+                                  np.stack([draw(keys[0], lam) for lam in rates]))
+    trials = lambda k, n, p: random.binomial(k, n, p, (4,))
+    counts, probs = np.array([5.0, 300.0, 40.0, 1000.0, 8.0]), np.array([.3, .4, .9, .2, .5])
+    got = fungrad.vmap(trials)(keys, counts, probs)
+    want = np.stack([trials(k, n, p) for k, n, p in zip(keys, counts, probs)])
+    np.testing.assert_array_equal(got, want)
+    text = str(fungrad.make_jaxpr(fungrad.vmap(trials))(keys, counts, probs))
+    assert text.count("random_binomial") == 1
+    # nested vmap: a grid of keys
+    grid = random.split(random.key(1), (2, 3))
+    nested = fungrad.vmap(fungrad.vmap(lambda k: draw(k, 25.0)))(grid)
+    np.testing.assert_array_equal(nested[1, 2], draw(grid[1, 2], 25.0))

@@ -43,6 +43,8 @@ VALUE_CASES = [
     ("lu_tall", lambda m, a: m.lu(a), lambda: rand((4, 2))),
     ("lu_wide_permute_l", lambda m, a: m.lu(a, permute_l=True), lambda: rand((2, 4))),
     ("lu_factor", lambda m, a: m.lu_factor(a), lambda: rand((4, 4))),
+    ("lu_factor_wide", lambda m, a: m.lu_factor(a), lambda: rand((2, 4))),
+    ("lu_factor_tall", lambda m, a: m.lu_factor(a), lambda: rand((4, 3))),
     ("lu_solve", lambda m, a: m.lu_solve(m.lu_factor(a), np.arange(3.0)), lambda: general(3)),
     ("lu_solve_T", lambda m, a: m.lu_solve(m.lu_factor(a), np.ones((3, 2)), trans=1),
      lambda: general(3)),
@@ -151,6 +153,11 @@ DERIVATIVE_CASES = [
      lambda: (upper(3, 7), rand((3,), seed=8))),
     ("lu", lambda a: L.lu(a)[1:], lambda: (general(3, seed=9),)),
     ("lu_factor", lambda a: L.lu_factor(a)[0], lambda: (general(3, seed=10),)),
+    ("lu_tall", lambda a: L.lu(a)[1:], lambda: (rand((4, 2), seed=11),)),
+    ("lu_wide", lambda a: L.lu(a)[1:], lambda: (rand((2, 3), seed=12),)),
+    ("lu_factor_wide_batched", lambda a: L.lu_factor(a)[0], lambda: (rand((2, 2, 3), seed=13),)),
+    ("lu_factor_tall", lambda a: L.lu_factor(a)[0], lambda: (rand((3, 2), seed=14),)),
+    ("lu_empty", lambda a: L.lu(a)[1:], lambda: (rand((0, 2), seed=15),)),
     ("lu_solve", lambda a, b: L.lu_solve(L.lu_factor(a), b),
      lambda: (general(3, seed=11), rand((3, 2), seed=12))),
     ("lu_solve_T", lambda a, b: L.lu_solve(L.lu_factor(a), b, trans=1),
@@ -190,8 +197,9 @@ def test_expm_gradient_is_the_transposed_frechet_derivative():
     lambda a: L.expm(a * 0.1),
     fungrad.grad(lambda a: fnp.sum(L.lu_solve(L.lu_factor(a), np.ones(3)))),
     fungrad.grad(lambda a: fnp.sum(L.expm(a * 0.1))),
+    fungrad.grad(lambda a: fnp.sum(L.lu(a[:2])[2] ** 2) + fnp.sum(L.lu(a[:, :2])[1] ** 2)),
 ], ids=["cho_solve", "solve_triangular", "lu_solve", "lu", "expm", "grad_lu_solve",
-        "grad_expm"])
+        "grad_expm", "grad_lu_rectangular"])
 def test_jit_and_vmap(fn):
     stack = np.stack([spd(3, seed=40), spd(3, seed=41)])
     expected = np.stack([np.asarray(fn(a)) for a in stack])
@@ -226,8 +234,30 @@ def test_errors_name_the_problem(call, text):
 
 
 def test_unsupported_cases_raise():
-    with pytest.raises(NotImplementedError, match="b=None"):
+    with pytest.raises(NotImplementedError, match="b=None"):  # as jax.scipy.linalg.eigh
         L.eigh(np.eye(2), np.eye(2))
+    with pytest.raises(NotImplementedError, match="type=1"):
+        L.eigh(np.eye(2), type=2)
+    with pytest.raises(NotImplementedError, match="subset_by_index"):
+        L.eigh(np.eye(2), subset_by_index=(0, 0))
+
+
+def test_generalized_eigh_by_the_documented_reduction():
+    # what eigh's docstring tells a user to write for a v = w b v: scipy's values, and
+    # derivatives of both orders in both modes through the composition
+    a, b = spd(3, seed=50), spd(3, seed=51)
+
+    def generalized(a, b):
+        l = L.cholesky(b, lower=True)
+        c = L.solve_triangular(l, fnp.conj(L.solve_triangular(l, a, lower=True)).T, lower=True)
+        w, y = L.eigh(c)
+        return w, L.solve_triangular(l, y, lower=True, trans="C")
+
+    w, v = generalized(a, b)
+    w_ref, v_ref = scipy_linalg.eigh(a, b)
+    np.testing.assert_allclose(w, w_ref, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(v), np.abs(v_ref), rtol=1e-8, atol=1e-10)
+    assert_derivatives(lambda a, b: generalized((a + a.T) / 2, (b + b.T) / 2)[0], (a, b))
     with pytest.raises(NotImplementedError, match="pivoting"):
         L.qr(np.eye(2), pivoting=True)
 
@@ -235,6 +265,8 @@ def test_unsupported_cases_raise():
 def test_import_fungrad_does_not_import_scipy():
     code = ("import sys, fungrad, fungrad.numpy, numpy as np\n"
             "fungrad.numpy.linalg.cholesky(np.eye(2)); fungrad.numpy.linalg.svd(np.eye(2))\n"
+            "L = fungrad.numpy.linalg.cholesky  # its derivatives: numpy's triangular solves\n"
+            "fungrad.jit(fungrad.grad(lambda a: L(a).sum()))(np.eye(40) * 2)\n"
             "assert 'scipy' not in sys.modules, 'scipy was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -4,6 +4,7 @@ domains, jit and vmap, extreme arguments, the arguments JAX does not differentia
 import boundary (``import fungrad`` never imports scipy)."""
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -54,11 +55,13 @@ BINARY = {  # differentiable in the last argument only where JAX is (see NONDIFF
 }
 IN_X_ONLY = {  # (function, scipy, domains): derivative in the last argument only
     "polygamma": (lambda n, x: fs.polygamma(n, x), ss.polygamma, [(1, 1), (0.5, 5)]),
+    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
+    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
+}
+INCOMPLETE = {  # differentiable in every argument; in the shapes a, b to second order
     "gammainc": (fs.gammainc, ss.gammainc, [(0.5, 4), (0.2, 4)]),
     "gammaincc": (fs.gammaincc, ss.gammaincc, [(0.5, 4), (0.2, 4)]),
     "betainc": (fs.betainc, ss.betainc, [(0.5, 4), (0.5, 4), (0.1, 0.9)]),
-    "zeta": (fs.zeta, ss.zeta, [(1.5, 4), (0.5, 3)]),
-    "expn": (fs.expn, ss.expn, [(1, 1), (0.2, 3)]),
 }
 
 
@@ -78,7 +81,7 @@ def test_unary_values(name, dtype):
         np.testing.assert_allclose(out, ref(x), rtol=1e-12 if dtype == np.float64 else 2e-6)
 
 
-@pytest.mark.parametrize("table", [BINARY, IN_X_ONLY])
+@pytest.mark.parametrize("table", [BINARY, IN_X_ONLY, INCOMPLETE])
 def test_multi_argument_values_broadcast(table):
     for name, (fn, ref, domains) in table.items():
         shapes = [(3, 1), (4,), (1, 4)][:len(domains)]
@@ -243,3 +246,153 @@ def test_missing_scipy_names_the_extra():
 def _root():
     import os
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# (a, x) regimes: small and large a, x below and above a (series and continued fraction)
+GAMMA_REGIMES = [(0.3, 0.1), (0.3, 4.0), (3.0, 1.0), (3.0, 8.0), (200.0, 150.0), (200.0, 260.0)]
+BETA_REGIMES = [(0.3, 0.5, 0.2), (2.0, 3.0, 0.2), (2.0, 3.0, 0.9), (60.0, 90.0, 0.3),
+                (60.0, 90.0, 0.5), (1.0, 1.0, 0.6)]
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_incomplete_gamma_derivative_in_a(name):
+    fn = INCOMPLETE[name][0]
+    for a, x in GAMMA_REGIMES:
+        assert_derivatives(fn, (a, x), order=2)  # JAX stops at order 1 in a
+    a, x = np.array([[0.5], [2.0], [50.0]]), np.array([0.3, 2.0, 70.0])
+    assert_derivatives(fn, (a, x), order=2)  # broadcasting
+    grad_a = fungrad.grad(lambda v: fnp.sum(fn(v, x)))
+    np.testing.assert_allclose(fungrad.jit(grad_a)(a), grad_a(a), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(fungrad.grad(fn))(a[:, 0], x),
+                               [float(fungrad.grad(fn)(u, v)) for u, v in zip(a[:, 0], x)],
+                               rtol=1e-14)
+    third = fungrad.grad(fungrad.grad(fungrad.grad(fn)))
+    with pytest.raises(TypeError, match=r"gammainc is not differentiable .*'a' a third time"):
+        third(2.0, 1.5)
+    assert float(fungrad.grad(fn)(2.0, 1.5)) != 0.0  # and the next call works
+
+
+def test_incomplete_gamma_derivative_in_a_matches_jax():
+    # recorded by tests/fixtures/make_scipy_igamma_grad.py: XLA's igamma_grad_a
+    data = np.load(pathlib.Path(__file__).parent / "fixtures" / "scipy_igamma_grad.npz")
+    a, x, expected = data["a"], data["x"], data["grad_a"]
+    ours = fungrad.vmap(fungrad.grad(fs.gammainc))(a, x)
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(ours[finite], expected[finite], rtol=1e-10, atol=1e-300)
+    assert float(ours[np.isinf(x)][0]) == 0.0  # JAX gives nan at x = inf; P is 1 for every a
+    grad_cc = fungrad.vmap(fungrad.grad(fs.gammaincc))(a[finite], x[finite])
+    np.testing.assert_allclose(grad_cc, -expected[finite], rtol=1e-10, atol=1e-300)
+
+
+def test_incomplete_beta_derivatives_in_a_and_b():
+    for a, b, x in BETA_REGIMES:
+        assert_derivatives(fs.betainc, (a, b, x), order=2)  # JAX has none in a and b
+    # against a central difference of scipy's values, where the difference is accurate
+    a, b, x = np.array([0.7, 2.0, 30.0]), np.array([1.5, 5.0, 20.0]), np.array([0.3, 0.5, 0.6])
+    da, db = fungrad.vmap(fungrad.grad(fs.betainc, (0, 1)))(a, b, x)
+    h = 1e-6
+    np.testing.assert_allclose(da, (ss.betainc(a + h, b, x) - ss.betainc(a - h, b, x)) / (2 * h),
+                               rtol=1e-6)
+    np.testing.assert_allclose(db, (ss.betainc(a, b + h, x) - ss.betainc(a, b - h, x)) / (2 * h),
+                               rtol=1e-6)
+    # the edges: I is 0 at x = 0 and 1 at x = 1 whatever the shapes
+    edges = fungrad.vmap(fungrad.grad(fs.betainc, (0, 1)))(np.ones(2) * 2, np.ones(2) * 3,
+                                                           np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(np.asarray(edges), np.zeros((2, 2)))
+    # the second derivatives against central differences of the first
+    hessian = fungrad.hessian(fs.betainc, (0, 1))(2.0, 3.0, 0.4)
+    gradient = fungrad.grad(fs.betainc, (0, 1))
+    np.testing.assert_allclose(
+        [[hessian[0][0], hessian[0][1]], [hessian[1][0], hessian[1][1]]],
+        [[(gradient(2 + h, 3.0, 0.4)[k] - gradient(2 - h, 3.0, 0.4)[k]) / (2 * h),
+          (gradient(2.0, 3 + h, 0.4)[k] - gradient(2.0, 3 - h, 0.4)[k]) / (2 * h)]
+         for k in range(2)], rtol=1e-6)
+    third = fungrad.grad(fungrad.grad(fungrad.grad(fs.betainc, 1), 1), 1)
+    with pytest.raises(TypeError, match=r"betainc is not differentiable .*'b' a third time"):
+        third(2.0, 3.0, 0.4)
+
+
+# complex arguments: where JAX's accept them (values against scipy, or the defining formula
+# where scipy's ufunc is real only), and a TypeError naming the function everywhere else
+COMPLEX_OK = {
+    "gamma": (fs.gamma, ss.gamma),
+    "loggamma": (fs.loggamma, ss.loggamma),
+    "erfcx": (fs.erfcx, ss.erfcx),
+    "expit": (fs.expit, lambda z: 1 / (1 + np.exp(-z))),
+    "logit": (fs.logit, lambda z: np.log(z / (1 - z))),
+    "xlogy": (lambda z: fs.xlogy(z, z + 1), lambda z: ss.xlogy(z, z + 1)),
+    "xlog1py": (lambda z: fs.xlog1py(z, z), lambda z: ss.xlog1py(z, z)),
+    "logsumexp": (fs.logsumexp, ss.logsumexp),
+    "logsumexp_b": (lambda z: fs.logsumexp(z, b=np.array([1.0, 2.0, 0.5], z.real.dtype)),
+                    lambda z: ss.logsumexp(z, b=np.array([1.0, 2.0, 0.5]))),
+    "log_softmax": (fs.log_softmax, ss.log_softmax),
+    "softmax": (fs.softmax, ss.softmax),
+}
+Z = np.array([0.5 + 0.3j, 1.0 - 2.0j, -1.5 + 1.0j])
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_OK))
+def test_complex_where_jax_has_it(name):
+    ours, reference = COMPLEX_OK[name]
+    np.testing.assert_allclose(ours(Z), reference(Z), rtol=1e-13)
+    out64 = ours(Z.astype(np.complex64))
+    assert np.asarray(out64).dtype == np.complex64, name
+    np.testing.assert_allclose(out64, reference(Z), rtol=2e-5)
+    assert_derivatives(ours, (Z,))
+    np.testing.assert_allclose(fungrad.jit(ours)(Z), ours(Z), rtol=1e-14)
+    if name in ("gamma", "loggamma", "erfcx", "expit", "logit"):
+        np.testing.assert_allclose(fungrad.vmap(ours)(Z), ours(Z), rtol=1e-14)
+
+
+def test_complex_logsumexp_sign_and_gamma_orders():
+    value, sign = fs.logsumexp(Z, b=np.array([1.0, -2.0, 0.5]), return_sign=True)
+    expected_value, expected_sign = ss.logsumexp(Z, b=np.array([1.0, -2.0, 0.5]),
+                                                 return_sign=True)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-13)
+    np.testing.assert_allclose(sign, expected_sign, rtol=1e-13)
+    # the second derivative of complex gamma needs polygamma(1, z), which scipy lacks: ours,
+    # against the defining sum over k of 1/(z + k)^2 (with its tail integral 1/(z + K))
+    k = np.arange(200000)[:, None]
+    trigamma = np.sum(1 / (Z + k) ** 2, axis=0) + 1 / (Z + 200000) + 0.5 / (Z + 200000) ** 2
+    second = fungrad.vmap(fungrad.grad(fungrad.grad(fs.loggamma, holomorphic=True),
+                                       holomorphic=True))(Z)
+    np.testing.assert_allclose(second, trigamma, rtol=1e-10)
+    with pytest.raises(TypeError, match="polygamma: complex arguments are supported for order"):
+        fungrad.grad(fungrad.grad(fungrad.grad(fs.gamma, holomorphic=True), holomorphic=True),
+                     holomorphic=True)(0.5 + 0.3j)
+
+
+REAL_ONLY = {
+    "erf": fs.erf, "erfc": fs.erfc, "erfinv": fs.erfinv, "gammaln": fs.gammaln,
+    "digamma": fs.digamma, "gammasgn": fs.gammasgn, "ndtr": fs.ndtr, "log_ndtr": fs.log_ndtr,
+    "ndtri": fs.ndtri, "i0": fs.i0, "i0e": fs.i0e, "i1": fs.i1, "i1e": fs.i1e,
+    "exp1": fs.exp1, "expi": fs.expi, "spence": fs.spence, "entr": fs.entr,
+    "factorial": fs.factorial, "polygamma": lambda z: fs.polygamma(1, z),
+    "multigammaln": lambda z: fs.multigammaln(z, 2), "betaln": lambda z: fs.betaln(z, 2.0),
+    "beta": lambda z: fs.beta(2.0, z), "betainc": lambda z: fs.betainc(1.0, 2.0, z),
+    "gammainc": lambda z: fs.gammainc(z, 1.0), "gammaincc": lambda z: fs.gammaincc(1.0, z),
+    "rel_entr": lambda z: fs.rel_entr(z, z), "kl_div": lambda z: fs.kl_div(1.0, z),
+    "comb": lambda z: fs.comb(5.0, z), "poch": lambda z: fs.poch(z, 2.0),
+    "zeta": lambda z: fs.zeta(2.0, z), "expn": lambda z: fs.expn(1, z),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_ONLY))
+def test_complex_refused_where_jax_refuses(name):
+    fn = REAL_ONLY[name]
+    with pytest.raises(TypeError, match=rf"{name}.* real"):
+        fn(Z)
+    with pytest.raises(TypeError, match=rf"{name}.* real"):
+        fungrad.jit(fn)(Z)
+    assert np.all(np.isfinite(np.asarray(fn(np.array([0.3, 0.6])))))  # the next call works
+
+
+def test_shape_derivatives_keep_float32():
+    a, x = np.float32([2.0, 0.5]), np.float32([1.5, 3.0])
+    g32 = fungrad.grad(lambda v: fnp.sum(fs.gammainc(v, x)))(a)
+    g64 = fungrad.grad(lambda v: fnp.sum(fs.gammainc(v, x.astype(np.float64))))(
+        a.astype(np.float64))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=1e-6)
+    hessian = fungrad.hessian(lambda v: fnp.sum(fs.betainc(v, np.float32(3.0), x / 4)))(a)
+    assert hessian.dtype == np.float32 and hessian.shape == (2, 2)

@@ -28,10 +28,16 @@ METHODS = {
     "expon.cdf": (stats.expon.cdf, st.expon.cdf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
     "expon.sf": (stats.expon.sf, st.expon.sf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
     "expon.ppf": (stats.expon.ppf, st.expon.ppf, [(0.05, 0.95), (-1, 0), (0.5, 2)], (0, 2)),
+    "expon.logcdf": (stats.expon.logcdf, st.expon.logcdf, [(0.1, 3), (-1, 0), (0.5, 2)],
+                     (0, 2)),
+    "expon.logsf": (stats.expon.logsf, st.expon.logsf, [(0.1, 3), (-1, 0), (0.5, 2)], (0, 2)),
     "gamma.logpdf": (stats.gamma.logpdf, st.gamma.logpdf, [(0.2, 4), (0.5, 4)], (0, 1)),
     "gamma.pdf": (stats.gamma.pdf, st.gamma.pdf, [(0.2, 4), (0.5, 4)], (0, 1)),
-    "gamma.cdf": (stats.gamma.cdf, st.gamma.cdf, [(0.2, 4), (0.5, 4)], (0,)),
-    "gamma.sf": (stats.gamma.sf, st.gamma.sf, [(0.2, 4), (0.5, 4)], (0,)),
+    "gamma.cdf": (stats.gamma.cdf, st.gamma.cdf, [(0.2, 4), (0.5, 4)], (0, 1)),
+    "gamma.sf": (stats.gamma.sf, st.gamma.sf, [(0.2, 4), (0.5, 4)], (0, 1)),
+    "gamma.logcdf": (stats.gamma.logcdf, st.gamma.logcdf, [(0.2, 4), (0.5, 4), (-0.1, 0.1),
+                                                           (0.5, 2)], (0, 1, 2, 3)),
+    "gamma.logsf": (stats.gamma.logsf, st.gamma.logsf, [(0.2, 4), (0.5, 4)], (0, 1)),
     "t.logpdf": (stats.t.logpdf, st.t.logpdf, [(-3, 3), (0.5, 10), (-1, 1), (0.5, 2)],
                  (0, 1, 2, 3)),
     "t.pdf": (stats.t.pdf, st.t.pdf, [(-3, 3), (0.5, 10)], (0, 1)),
@@ -48,11 +54,18 @@ METHODS = {
     "logistic.sf": (stats.logistic.sf, st.logistic.sf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
     "logistic.ppf": (stats.logistic.ppf, st.logistic.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
                      (0, 1, 2)),
+    "logistic.isf": (stats.logistic.isf, st.logistic.isf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
     "cauchy.logpdf": (stats.cauchy.logpdf, st.cauchy.logpdf, [(-3, 3), (-1, 1), (0.5, 2)],
                       (0, 1, 2)),
     "cauchy.cdf": (stats.cauchy.cdf, st.cauchy.cdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
     "cauchy.ppf": (stats.cauchy.ppf, st.cauchy.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
                    (0, 1, 2)),
+    "cauchy.isf": (stats.cauchy.isf, st.cauchy.isf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                   (0, 1, 2)),
+    "cauchy.sf": (stats.cauchy.sf, st.cauchy.sf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "cauchy.logcdf": (stats.cauchy.logcdf, st.cauchy.logcdf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "cauchy.logsf": (stats.cauchy.logsf, st.cauchy.logsf, [(-3, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
     "uniform.logpdf": (stats.uniform.logpdf, st.uniform.logpdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
                        (2,)),
     "uniform.cdf": (stats.uniform.cdf, st.uniform.cdf, [(0.1, 0.9), (-0.1, 0), (1, 2)],
@@ -60,18 +73,33 @@ METHODS = {
     "uniform.ppf": (stats.uniform.ppf, st.uniform.ppf, [(0.1, 0.9), (-1, 1), (1, 2)],
                     (0, 1, 2)),
     "chi2.logpdf": (stats.chi2.logpdf, st.chi2.logpdf, [(0.2, 4), (1, 5)], (0, 1)),
-    "chi2.cdf": (stats.chi2.cdf, st.chi2.cdf, [(0.2, 4), (1, 5)], (0,)),
+    "chi2.cdf": (stats.chi2.cdf, st.chi2.cdf, [(0.2, 4), (1, 5)], (0, 1)),
+    "chi2.sf": (stats.chi2.sf, st.chi2.sf, [(0.2, 4), (1, 5), (-0.1, 0.1), (0.5, 2)],
+                (0, 1, 2, 3)),
+    "chi2.logcdf": (stats.chi2.logcdf, st.chi2.logcdf, [(0.2, 4), (1, 5)], (0, 1)),
+    "chi2.logsf": (stats.chi2.logsf, st.chi2.logsf, [(0.2, 4), (1, 5)], (0, 1)),
     "beta.logpdf": (stats.beta.logpdf, st.beta.logpdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)],
                     (0, 1, 2)),
     "beta.pdf": (stats.beta.pdf, st.beta.pdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
-    "beta.cdf": (stats.beta.cdf, st.beta.cdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0,)),
+    "beta.cdf": (stats.beta.cdf, st.beta.cdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
+    "beta.sf": (stats.beta.sf, st.beta.sf, [(0.1, 0.9), (0.5, 4), (0.5, 4), (-0.05, 0),
+                                            (1.05, 1.2)], (0, 1, 2, 3, 4)),
+    "beta.logcdf": (stats.beta.logcdf, st.beta.logcdf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
+    "beta.logsf": (stats.beta.logsf, st.beta.logsf, [(0.1, 0.9), (0.5, 4), (0.5, 4)], (0, 1, 2)),
     "bernoulli.logpmf": (stats.bernoulli.logpmf, st.bernoulli.logpmf, [(0, 0), (0.1, 0.9)],
                          (1,)),
     "bernoulli.cdf": (stats.bernoulli.cdf, st.bernoulli.cdf, [(0, 0), (0.1, 0.9)], (1,)),
+    "bernoulli.ppf": (stats.bernoulli.ppf, st.bernoulli.ppf, [(0.01, 0.99), (0.1, 0.9)], ()),
     "geom.logpmf": (stats.geom.logpmf, st.geom.logpmf, [(0, 0), (0.1, 0.9)], (1,)),
     "binom.logpmf": (stats.binom.logpmf, st.binom.logpmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
     "binom.pmf": (stats.binom.pmf, st.binom.pmf, [(0, 0), (6, 6), (0.1, 0.9)], (2,)),
     "pareto.logpdf": (stats.pareto.logpdf, st.pareto.logpdf, [(1.5, 4), (0.5, 3)], (0, 1)),
+    "pareto.cdf": (stats.pareto.cdf, st.pareto.cdf, [(1.5, 4), (0.5, 3), (-0.2, 0.2), (0.5, 1)], (0, 1, 2, 3)),
+    "pareto.sf": (stats.pareto.sf, st.pareto.sf, [(1.5, 4), (0.5, 3), (-0.2, 0.2), (0.5, 1)], (0, 1, 2, 3)),
+    "pareto.logcdf": (stats.pareto.logcdf, st.pareto.logcdf, [(1.5, 4), (0.5, 3), (-0.2, 0.2), (0.5, 1)], (0, 1, 2, 3)),
+    "pareto.logsf": (stats.pareto.logsf, st.pareto.logsf, [(1.5, 4), (0.5, 3), (-0.2, 0.2), (0.5, 1)], (0, 1, 2, 3)),
+    "pareto.ppf": (stats.pareto.ppf, st.pareto.ppf, [(0.05, 0.95), (0.5, 3), (-0.2, 0.2),
+                                                     (0.5, 1)], (0, 1, 2, 3)),
     "gumbel_r.logpdf": (stats.gumbel_r.logpdf, st.gumbel_r.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
                         (0, 1, 2)),
     "gumbel_r.cdf": (stats.gumbel_r.cdf, st.gumbel_r.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
@@ -79,6 +107,16 @@ METHODS = {
     "gumbel_l.logpdf": (stats.gumbel_l.logpdf, st.gumbel_l.logpdf, [(-2, 3), (-1, 1), (0.5, 2)],
                         (0, 1, 2)),
     "gumbel_l.cdf": (stats.gumbel_l.cdf, st.gumbel_l.cdf, [(-2, 3), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "gumbel_l.sf": (stats.gumbel_l.sf, st.gumbel_l.sf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_l.logcdf": (stats.gumbel_l.logcdf, st.gumbel_l.logcdf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_l.logsf": (stats.gumbel_l.logsf, st.gumbel_l.logsf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_r.sf": (stats.gumbel_r.sf, st.gumbel_r.sf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_r.logcdf": (stats.gumbel_r.logcdf, st.gumbel_r.logcdf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_r.logsf": (stats.gumbel_r.logsf, st.gumbel_r.logsf, [(-2, 3), (-1, 1), (0.5, 2)], (0, 1, 2)),
+    "gumbel_l.ppf": (stats.gumbel_l.ppf, st.gumbel_l.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
+                     (0, 1, 2)),
+    "gumbel_r.ppf": (stats.gumbel_r.ppf, st.gumbel_r.ppf, [(0.05, 0.95), (-1, 1), (0.5, 2)],
                      (0, 1, 2)),
     "vonmises.logpdf": (stats.vonmises.logpdf, st.vonmises.logpdf, [(-3, 3), (0.5, 5)], (0, 1)),
     "nbinom.logpmf": (stats.nbinom.logpmf, st.nbinom.logpmf, [(0, 0), (1, 4), (0.1, 0.9)],
@@ -88,9 +126,14 @@ METHODS = {
     "wrapcauchy.logpdf": (stats.wrapcauchy.logpdf, st.wrapcauchy.logpdf, [(0.1, 6), (0.1, 0.9)],
                           (0, 1)),
     "gennorm.logpdf": (stats.gennorm.logpdf, st.gennorm.logpdf, [(0.2, 2), (1, 3)], (0, 1)),
+    "gennorm.cdf": (stats.gennorm.cdf, st.gennorm.cdf, [(0.2, 2), (1, 3)], (0, 1)),
     "truncnorm.logpdf": (stats.truncnorm.logpdf, st.truncnorm.logpdf,
                          [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)],
                          (0, 1, 2, 3, 4)),
+    "truncnorm.cdf": (stats.truncnorm.cdf, st.truncnorm.cdf, [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)], (0, 1, 2, 3, 4)),
+    "truncnorm.logcdf": (stats.truncnorm.logcdf, st.truncnorm.logcdf, [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)], (0, 1, 2, 3, 4)),
+    "truncnorm.sf": (stats.truncnorm.sf, st.truncnorm.sf, [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)], (0, 1, 2, 3, 4)),
+    "truncnorm.logsf": (stats.truncnorm.logsf, st.truncnorm.logsf, [(-0.9, 0.9), (-2, -1), (1, 2), (-0.1, 0.1), (0.8, 1.2)], (0, 1, 2, 3, 4)),
 }
 SHAPES = [(3, 1), (4,), (1, 4), (4,), (1, 1)]
 
@@ -100,7 +143,7 @@ def make_args(name, domains, shapes, dtype=np.float64, seed=0):
             enumerate(zip(domains, shapes))]
     if name.startswith(("poisson", "geom", "binom", "nbinom", "betabinom")):  # counts
         args[0] = np.arange(np.prod(shapes[0])).reshape(shapes[0]).astype(dtype)
-    if name.startswith("bernoulli"):
+    if name.startswith("bernoulli") and name != "bernoulli.ppf":  # ppf takes probabilities
         args[0] = (np.arange(np.prod(shapes[0])).reshape(shapes[0]) % 3).astype(dtype)
     return args
 
@@ -124,7 +167,8 @@ def test_values_broadcast(name):
 def test_derivatives_jit_vmap(name):
     ours, _, domains, positions = METHODS[name]
     args = make_args(name, domains, [(3,)] * len(domains), seed=3)
-    if name.startswith(("bernoulli", "geom")):  # inside the support, where it is smooth
+    if name.startswith(("bernoulli.log", "bernoulli.pmf", "bernoulli.cdf", "geom")):
+        # inside the support, where it is smooth
         args[0] = args[0] % 2 if name.startswith("bernoulli") else args[0] + 1
     for i in positions:
         def along(v, i=i):
@@ -147,8 +191,68 @@ def test_tails_and_supports():
     assert float(stats.poisson.logpmf(1.5, 2.0)) == -np.inf
     assert float(stats.poisson.pmf(0, 0.0)) == 1.0
     assert np.isfinite(fungrad.grad(lambda mu: stats.poisson.logpmf(0.0, mu))(1.0))
-    with pytest.raises(TypeError, match="gammainc is not differentiable"):
-        fungrad.grad(lambda a: stats.gamma.cdf(1.0, a))(2.0)
+    with pytest.raises(TypeError, match="gammainc is not differentiable .*a third time"):
+        fungrad.grad(fungrad.grad(fungrad.grad(lambda a: stats.gamma.cdf(1.0, a))))(2.0)
+
+
+# (method, variates, parameters): far tails, support edges and outside, against scipy
+TAILS = [
+    ("gumbel_l.logcdf", [-40.0, 0.0, 5.0, 40.0], ()),
+    ("gumbel_r.logsf", [40.0, 0.0, -5.0], ()),
+    ("gumbel_r.logcdf", [-5.0, 0.0, 40.0], ()),
+    ("gumbel_l.logsf", [-40.0, 0.0, 5.0], ()),
+    ("cauchy.cdf", [-1e10, -1e3, 0.0, 1e10], ()),
+    ("cauchy.logsf", [1e10, 1e3, -1e10], ()),
+    ("cauchy.isf", [1e-10, 0.9], ()),
+    ("expon.logcdf", [1e-10, 40.0, 1e3, -1.0, 0.0], ()),
+    ("expon.logsf", [1e3, -1.0], ()),
+    ("expon.ppf", [0.0, 1.0, 1.5], ()),
+    ("gamma.logsf", [100.0, 1e-3, -1.0], (2.0,)),
+    ("gamma.logcdf", [1e-20, 100.0, -1.0], (2.0,)),
+    ("chi2.logsf", [300.0, 1e-6], (3.0,)),
+    ("beta.logsf", [0.999999, 1e-9, 1.5], (2.0, 3.0)),
+    ("beta.logcdf", [1e-9, 0.999999, -0.5], (2.0, 3.0)),
+    ("pareto.logcdf", [1.0 + 1e-12, 1e6, 0.5], (2.0,)),
+    ("pareto.logsf", [1e6, 0.5], (2.0,)),
+    ("pareto.ppf", [0.0, 0.999999, 1.0, 1.5], (2.0,)),
+    ("truncnorm.logcdf", [30.2, 30.9999, 29.0, 32.0], (30.0, 31.0)),
+    ("truncnorm.logsf", [30.2, 30.0001], (30.0, 31.0)),
+    ("truncnorm.logcdf", [-30.9, -30.1], (-31.0, -30.0)),
+    ("truncnorm.cdf", [-0.5, 0.5, 2.0, -2.0], (-1.0, 1.0)),
+    ("truncnorm.sf", [-0.5, 3.0], (-np.inf, 1.0)),
+    ("gennorm.cdf", [-1.5, -0.3, 0.0, 4.0], (1.5,)),
+    ("logistic.isf", [1e-10, 0.5], ()),
+    ("gumbel_l.ppf", [1e-10, 0.5, 1 - 1e-10], ()),
+    ("gumbel_r.ppf", [1e-10, 0.5, 1 - 1e-10], ()),
+]
+
+
+@pytest.mark.parametrize("name, variates, params", TAILS)
+def test_tails_of_the_distribution_functions(name, variates, params):
+    family, method = name.split(".")
+    ours = getattr(getattr(stats, family), method)
+    x = np.array(variates)
+    np.testing.assert_allclose(ours(x, *params), getattr(getattr(st, family), method)(x, *params),
+                               rtol=1e-9, atol=1e-300)
+    gradient = fungrad.vmap(fungrad.grad(lambda v: ours(v, *params)))(x)
+    finite = np.isfinite(np.asarray(ours(x, *params)))
+    inside = finite & np.isfinite(x)
+    assert not np.any(np.isnan(np.asarray(gradient)[inside])), (name, gradient)
+
+
+def test_log_distribution_functions_past_scipy_underflow():
+    # logcdf of gumbel_l is z where exp(z) underflows; scipy's own formula gives -inf there
+    assert float(stats.gumbel_l.logcdf(-800.0)) == -800.0
+    assert float(stats.gumbel_r.logsf(800.0)) == -800.0
+    assert float(fungrad.grad(stats.gumbel_l.logcdf)(-800.0)) == 1.0
+    # derivatives in the shapes: d/da of gamma.cdf and of beta.cdf against central differences
+    h = 1e-6
+    np.testing.assert_allclose(fungrad.grad(stats.gamma.cdf, 1)(3.0, 2.5),
+                               (st.gamma.cdf(3.0, 2.5 + h) - st.gamma.cdf(3.0, 2.5 - h)) / (2 * h),
+                               rtol=1e-7)
+    np.testing.assert_allclose(fungrad.grad(stats.beta.sf, 2)(0.3, 2.0, 3.0),
+                               (st.beta.sf(0.3, 2.0, 3 + h) - st.beta.sf(0.3, 2.0, 3 - h)) / (2 * h),
+                               rtol=1e-7)
 
 
 def test_maximum_likelihood_gradient_is_zero_at_the_sample_moments():
@@ -246,3 +350,39 @@ def test_mode():
             theirs = st.mode(a, axis=axis, keepdims=keepdims)
             np.testing.assert_array_equal(ours.mode, theirs.mode)
             np.testing.assert_array_equal(ours.count, theirs.count)
+
+
+def test_poisson_entropy():
+    mu = np.array([0.0, 1e-3, 0.5, 3.0, 20.0, 150.0, 299.0, 301.0, 1000.0])
+    np.testing.assert_allclose(stats.poisson.entropy(mu), st.poisson.entropy(mu), rtol=1e-11,
+                               atol=1e-14)
+    grid = np.array([[1.0], [40.0]])
+    np.testing.assert_allclose(stats.poisson.entropy(grid, np.zeros(3)),
+                               st.poisson.entropy(grid, np.zeros(3)), rtol=1e-12)
+    assert stats.poisson.entropy(np.float32(2.0)).dtype == np.float32
+    assert_derivatives(stats.poisson.entropy, (np.array([0.5, 3.0, 20.0, 500.0]),))
+    np.testing.assert_allclose(fungrad.jit(stats.poisson.entropy)(mu),
+                               stats.poisson.entropy(mu), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(stats.poisson.entropy)(mu),
+                               stats.poisson.entropy(mu), rtol=1e-14)
+
+
+EDGE_PARAMETERS = {"gamma": (2.0,), "chi2": (3.0,), "beta": (2.0, 3.0), "cauchy": (),
+                   "expon": (), "gumbel_l": (), "gumbel_r": (), "pareto": (2.0,),
+                   "truncnorm": (-1.0, 1.0), "gennorm": (1.5,), "logistic": (), "norm": (),
+                   "uniform": (), "laplace": (), "t": (3.0,), "vonmises": (2.0,),
+                   "wrapcauchy": (0.5,)}
+EDGE_METHODS = [(family, method) for family in sorted(EDGE_PARAMETERS)
+                for method in ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf", "ppf", "isf")
+                if hasattr(getattr(stats, family), method)]
+
+
+@pytest.mark.parametrize("family, method", EDGE_METHODS)
+def test_nan_inf_and_outside_the_support_like_scipy(family, method):
+    ours = getattr(getattr(stats, family), method)
+    theirs = getattr(getattr(st, family), method)
+    quantile = method in ("ppf", "isf")
+    x = (np.array([np.nan, 0.0, 1.0, 0.5, -0.1, 1.1]) if quantile else
+         np.array([np.nan, np.inf, -np.inf, 0.0, 7.0, -0.5]))
+    params = EDGE_PARAMETERS[family]
+    np.testing.assert_allclose(ours(x, *params), theirs(x, *params), rtol=1e-9, atol=1e-15)

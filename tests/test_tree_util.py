@@ -372,7 +372,7 @@ def test_vjp_pullback_passes_through_jit():
     np.testing.assert_allclose(pullback(np.ones(2))[0], expected, rtol=1e-12)  # reusable
     made = fungrad.jit(lambda v: fungrad.vjp(fnp.exp, v)[1])(x)  # returned from jit
     np.testing.assert_allclose(made(np.ones(2))[0], np.exp(x), rtol=1e-12)
-    with pytest.raises(ValueError, match="expected f64\\[2\\]"):
+    with pytest.raises(ValueError, match="expected float64\\[2\\]"):
         pullback(np.ones(3))
 
 

@@ -34,8 +34,22 @@ from fungrad.lax.ops import (  # noqa: F401,A004
     mulhi, ne,
     neg, nextafter, population_count, pow, reciprocal, rem, round, rsqrt, shift_left, shift_right_arithmetic,
     shift_right_logical, sign, sin, sinh, sqrt, square, sub, tan, tanh,
+    complex, conj, imag, real, reduce_precision,
 )
+from fungrad.lax.special import (  # noqa: F401
+    bessel_i0e, bessel_i1e, betainc, digamma, igamma, igamma_grad_a, igammac, lgamma,
+    polygamma, random_gamma_grad, zeta,
+)
+from fungrad.lax.dtypes import dtype  # noqa: F401
+from fungrad.lax.annotations import (  # noqa: F401
+    ConvGeneralDilatedDimensionNumbers, DotDimensionNumbers, PrecisionLike,
+)
+from fungrad.lax.fourier import FftType, fft  # noqa: F401
+from fungrad.lax.staging import composite, platform_dependent  # noqa: F401
+from fungrad.lax.implicit import custom_linear_solve, custom_root  # noqa: F401
+from fungrad.lax import linalg  # noqa: F401
 from fungrad.lax.reductions import (  # noqa: F401
+    approx_max_k, approx_min_k, ragged_dot,
     argmax, argmin, batch_matmul, cumlogsumexp, cummax, cummin, cumprod, cumsum, dot,
     dot_general, reduce, reduce_and, reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum,
     reduce_xor, sort, sort_key_val, top_k,
@@ -43,7 +57,7 @@ from fungrad.lax.reductions import (  # noqa: F401
 from fungrad.lax.loops import associative_scan, map  # noqa: F401,A004
 from fungrad.lax.indexing import (  # noqa: F401
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, index_take,
-    scatter, scatter_add, scatter_max, scatter_min, scatter_mul, scatter_sub,
+    scatter, scatter_add, scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub,
 )
 
 # The primitive objects, where fungrad has the primitive JAX's name stands for (same
@@ -69,3 +83,11 @@ from fungrad.prims.structural import (  # noqa: F401,E402
     transpose_p,
 )
 from fungrad.prims.special import erf, erf_inv, erfc  # noqa: F401,E402
+from fungrad.prims.complex import complex_p, conj_p, imag_p, real_p  # noqa: F401,E402
+from fungrad.prims.precision import reduce_precision_p  # noqa: F401,E402
+from fungrad.lax.fourier import fft_p  # noqa: F401,E402
+from fungrad.lax.special import (  # noqa: F401,E402
+    bessel_i0e_p, bessel_i1e_p, digamma_p, erf_inv_p, erf_p, erfc_p, igamma_grad_a_p, igamma_p,
+    igammac_p,
+    lgamma_p, polygamma_p, regularized_incomplete_beta_p, zeta_p,
+)

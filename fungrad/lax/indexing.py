@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import enum
 import operator
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.lax.shapes import as_array
+from fungrad.lax.dtypes import check_same_dtypes
+from fungrad.lax.shapes import as_array, int_tuple
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.slicing import scatter_combine
@@ -32,7 +33,7 @@ from fungrad.prims.structural import ARRAY, Indexer
 
 __all__ = ["GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
            "index_take", "scatter", "scatter_add", "scatter_max", "scatter_min", "scatter_mul",
-           "scatter_sub"]
+           "scatter_sub", "scatter_apply"]
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -209,8 +210,11 @@ def gather(operand: Any, start_indices: Any, dimension_numbers: GatherDimensionN
 
 def _scatter(name: str, operand, scatter_indices, updates, dimension_numbers, mode,
              combine: str, unique_indices: bool):
+    check_same_dtypes(name, {"operand": operand, "updates": updates})
     operand = as_array(operand)
     scatter_indices, updates = as_array(scatter_indices), as_array(updates)
+    if combine == "sub":  # scatter_add of the negated updates
+        updates, combine = ew.neg(updates), "add"
     o_aval, i_aval, u_aval = get_aval(operand), get_aval(scatter_indices), get_aval(updates)
     dn = dimension_numbers
     if not isinstance(dn, ScatterDimensionNumbers):
@@ -294,34 +298,39 @@ def _extreme(dtype: np.dtype, largest: bool):
     return info.max if largest else info.min
 
 
-def scatter_add(operand: Any, scatter_indices: Any, updates: Any,
-                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-                unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter with addition: every window of ``updates`` added into ``operand`` at
-    its start in ``scatter_indices`` (repeats all add); out-of-bounds windows are dropped
-    (or, with ``mode='clip'``, moved inside).
+def _scatter_function(name: str, combine: str, doc: str) -> Callable[..., Any]:
+    """The lax function ``name``: XLA's scatter combining with ``combine`` (add, sub, set,
+    mul, min, max), with JAX's signature."""
+    def scatter_function(operand: Any, scatter_indices: Any, updates: Any,
+                         dimension_numbers: ScatterDimensionNumbers, *,
+                         indices_are_sorted: bool = False, unique_indices: bool = False,
+                         mode: Any = None) -> Any:
+        return _scatter(name, operand, scatter_indices, updates, dimension_numbers, mode,
+                        combine, unique_indices)
+    scatter_function.__name__ = scatter_function.__qualname__ = name
+    scatter_function.__doc__ = doc
+    return scatter_function
+
+
+scatter_add = _scatter_function("scatter_add", "add", """XLA's scatter with addition: every
+    window of ``updates`` added into ``operand`` at its start in ``scatter_indices`` (repeats
+    all add); out-of-bounds windows are dropped (or, with ``mode='clip'``, moved inside).
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter_add(np.zeros(3), np.array([[0], [2], [0]]), np.array([1.0, 2.0, 3.0]), dn)
     array([4., 0., 2.])
-    """
-    return _scatter("scatter_add", operand, scatter_indices, updates, dimension_numbers, mode,
-                    "add", unique_indices)
+    """)
 
 
-def scatter_sub(operand: Any, scatter_indices: Any, updates: Any,
-                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-                unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter with subtraction: ``scatter_add`` of the negated updates.
+scatter_sub = _scatter_function("scatter_sub", "sub", """XLA's scatter with subtraction:
+    ``scatter_add`` of the negated updates.
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter_sub(np.zeros(2), np.array([[1], [1]]), np.array([1.0, 2.0]), dn)
     array([ 0., -3.])
-    """
-    return _scatter("scatter_sub", operand, scatter_indices, ew.neg(as_array(updates)),
-                    dimension_numbers, mode, "add", unique_indices)
+    """)
 
 
 def index_take(src: Any, idxs: Sequence[Any], axes: Sequence[int]) -> Any:
@@ -345,59 +354,87 @@ def index_take(src: Any, idxs: Sequence[Any], axes: Sequence[int]) -> Any:
     return fnp.asarray(moved)[tuple(as_array(i) for i in idxs)]
 
 
-def scatter(operand: Any, scatter_indices: Any, updates: Any,
-            dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter that replaces: each window of ``updates`` written at its start (with
-    repeated indices, which write wins is unspecified, as in XLA).
+scatter = _scatter_function("scatter", "set", """XLA's scatter that replaces: each window of
+    ``updates`` written at its start (with repeated indices, which write wins is unspecified, as
+    in XLA).
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter(np.zeros(3), np.array([[1]]), np.array([5.0]), dn)
     array([0., 5., 0.])
-    """
-    return _scatter("scatter", operand, scatter_indices, updates, dimension_numbers, mode,
-                    "set", unique_indices)
+    """)
 
 
-def scatter_mul(operand: Any, scatter_indices: Any, updates: Any,
-                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-                unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter with multiplication. Differentiable in ``operand``; in ``updates``
-    only with ``unique_indices=True`` (as in JAX).
+scatter_mul = _scatter_function("scatter_mul", "mul", """XLA's scatter with multiplication.
+    Differentiable in ``operand``; in ``updates`` only with ``unique_indices=True`` (as in JAX).
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter_mul(np.ones(3), np.array([[0], [0]]), np.array([2.0, 3.0]), dn)
     array([6., 1., 1.])
-    """
-    return _scatter("scatter_mul", operand, scatter_indices, updates, dimension_numbers, mode,
-                    "mul", unique_indices)
+    """)
 
 
-def scatter_min(operand: Any, scatter_indices: Any, updates: Any,
-                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-                unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter keeping the minimum; the derivative is shared among tied winners.
+scatter_min = _scatter_function("scatter_min", "min", """XLA's scatter keeping the minimum; the
+    derivative is shared among tied winners.
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter_min(np.zeros(2), np.array([[1], [1]]), np.array([-1.0, 2.0]), dn)
     array([ 0., -1.])
-    """
-    return _scatter("scatter_min", operand, scatter_indices, updates, dimension_numbers, mode,
-                    "min", unique_indices)
+    """)
 
 
-def scatter_max(operand: Any, scatter_indices: Any, updates: Any,
-                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
-                unique_indices: bool = False, mode: Any = None) -> Any:
-    """XLA's scatter keeping the maximum; the derivative is shared among tied winners.
+scatter_max = _scatter_function("scatter_max", "max", """XLA's scatter keeping the maximum; the
+    derivative is shared among tied winners.
 
     >>> import numpy as np
     >>> dn = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter_max(np.zeros(2), np.array([[1], [1]]), np.array([-1.0, 2.0]), dn)
     array([0., 2.])
+    """)
+
+def scatter_apply(operand: Any, scatter_indices: Any, func: Callable,
+                  dimension_numbers: ScatterDimensionNumbers, *, update_shape: Sequence[int] = (),
+                  indices_are_sorted: bool = False, unique_indices: bool = False,
+                  mode: Any = None) -> Any:
+    """``operand`` with the scalar function ``func`` applied at every element the scatter
+    windows (of ``update_shape``, placed by ``scatter_indices`` and ``dimension_numbers`` as in
+    ``scatter``) reach; an element reached ``k`` times gets ``func`` applied ``k`` times, as in
+    XLA. Differentiable in ``operand`` through ``func`` (JAX defines no derivative here).
+
+    >>> import numpy as np
+    >>> dn = ScatterDimensionNumbers((), (0,), (0,))
+    >>> scatter_apply(np.arange(5.0), np.array([[1], [3], [1]]), lambda x: 2 * x + 1, dn,
+    ...               update_shape=(3,))
+    array([0., 7., 2., 7., 4.])
     """
-    return _scatter("scatter_max", operand, scatter_indices, updates, dimension_numbers, mode,
-                    "max", unique_indices)
+    from fungrad.vmap import vmap
+    if not callable(func):
+        raise TypeError(f"scatter_apply: func must be a callable, got {func!r}")
+    operand = as_array(operand)
+    o_aval = get_aval(operand)
+    update_shape = int_tuple("scatter_apply", "update_shape", update_shape)
+    counts = _scatter("scatter_apply", np.zeros(o_aval.shape, np.int32), scatter_indices,
+                      np.ones(update_shape, np.int32), dimension_numbers, mode, "add",
+                      unique_indices)
+    if unique_indices:
+        times = 1
+    elif o_aval.size == 0:
+        times = 0
+    else:  # a traced count is read as a guard (retraced if another call needs more)
+        times = int(st.reduce_max(counts, tuple(range(o_aval.ndim))))
+
+    def apply_everywhere(x):
+        flat = st.reshape(x, (o_aval.size,))
+        out = vmap(func)(flat)
+        o = get_aval(out)
+        if o.shape != (o_aval.size,) or o.dtype != o_aval.dtype:
+            raise TypeError(f"scatter_apply: func must map a scalar of the operand's dtype "
+                            f"{o_aval.dtype.name} to one, got {o.str_short()} for "
+                            f"{o_aval.size} scalars")
+        return st.reshape(out, o_aval.shape)
+    out = operand
+    for k in range(times):
+        out = ew.select(ew.gt(counts, k), apply_everywhere(out), out)
+    return out

@@ -1,9 +1,13 @@
 """Elementwise operations, ``jax.lax`` style, over the elementwise primitives.
 
-Where JAX's lax asks for operands of one dtype, fungrad accepts what numpy would combine
-(numpy's promotion and broadcasting); where lax's meaning differs from numpy's, lax's is
-kept: ``div`` of integers rounds toward zero, ``rem`` takes the dividend's sign, ``round``
-rounds halves away from zero by default.
+As in JAX, lax does no type promotion: the operands of a binary operation share one dtype
+(``lax.add(x_f32, y_f64)`` is a TypeError; ``fungrad.numpy.add`` is the one that promotes),
+with Python scalars weakly typed (``lax.mul(x_f32, 2.0)`` is float32; ``lax.mul(2.0, 3.0)`` is
+the Python float ``6.0``, so ``lax.sin(2.0) * x_f32`` stays float32 eagerly, traced and under
+``jit`` alike, where fungrad.numpy returns numpy's strong float64). Shapes broadcast as in
+numpy. Where lax's meaning differs from numpy's, lax's is kept: ``div`` of integers rounds
+toward zero, ``rem`` takes the dividend's sign, ``round`` rounds halves away from zero by
+default.
 
 >>> import numpy as np
 >>> from fungrad import lax
@@ -13,53 +17,89 @@ rounds halves away from zero by default.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from fungrad.core import get_aval
+from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
 from fungrad.prims import bits
+from fungrad.prims import complex as cplx
+from fungrad.prims import precision
 from fungrad.prims import elementwise as ew
 
 __all__ = [
     "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
-    "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "cos", "cosh",
-    "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "integer_pow", "is_finite", "le",
-    "log", "log1p", "logistic", "lt", "max", "min", "mul", "mulhi", "ne", "neg", "nextafter",
-    "population_count", "pow", "reciprocal", "rem", "round", "RoundingMethod", "rsqrt",
-    "shift_left", "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
+    "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "clamp", "clz", "complex",
+    "conj", "cos", "cosh", "div", "eq", "exp", "exp2", "expm1", "floor", "ge", "gt", "imag",
+    "integer_pow", "is_finite", "le", "log", "log1p", "logistic", "lt", "max", "min", "mul",
+    "mulhi", "ne", "neg", "nextafter", "population_count", "pow", "real", "reciprocal",
+    "reduce_precision", "rem", "round", "RoundingMethod", "rsqrt", "shift_left",
+    "shift_right_arithmetic", "shift_right_logical", "sign", "sin", "sinh", "sqrt", "square",
     "sub", "tan", "tanh",
 ]
 
 Array = Any
 
 
+def same_dtype_binary(name: str, compute: Callable, numpy_name: str | None, doc: str,
+                      cast_weak: bool = False,
+                      integers_only: bool = False) -> Callable[[Array, Array], Array]:
+    """The lax function ``name(x, y)``: ``compute(x, y)`` once the operands are checked to
+    share one dtype (``numpy_name`` is the promoting fungrad.numpy function the error
+    suggests), and with ``integers_only`` to be integers or booleans. With ``cast_weak``, a
+    Python-scalar operand is first cast to the other's dtype, for ``compute``s that do not
+    follow numpy's weak promotion themselves."""
+    def binary(x: Array, y: Array) -> Array:
+        check_same_dtypes(name, {"x": x, "y": y}, numpy_name)
+        if integers_only:
+            check_integers(name, x, y)
+        if cast_weak:
+            x, y = _weak_cast(x, y)
+        return compute(x, y)
+    binary.__name__ = binary.__qualname__ = name
+    binary.__doc__ = doc
+    return binary
+
+
+def check_integers(name: str, *operands: Array) -> None:
+    """A TypeError unless every operand is an integer or boolean array (bitwise operations)."""
+    for arg, aval in zip("xy", operand_avals(name, dict(zip("xy", operands)))):
+        if aval.dtype.kind not in "biu":
+            raise TypeError(f"lax.{name}: {arg} must be an integer or boolean array, got "
+                            f"{aval.str_short()}")
+
+
+def _weak_cast(x: Array, y: Array) -> tuple:
+    """A weakly typed operand cast to the other operand's (strong) dtype."""
+    xa, ya = get_aval(x), get_aval(y)
+    if xa.weak_type and not ya.weak_type:
+        return ew.convert_element_type(x, ya.dtype), y
+    if ya.weak_type and not xa.weak_type:
+        return x, ew.convert_element_type(y, xa.dtype)
+    return x, y
+
+
 # ----------------------------------------------------------------------------- arithmetic
-def add(x: Array, y: Array) -> Array:
-    """``x + y``.
+add = same_dtype_binary("add", ew.add, 'add', """``x + y``.
 
     >>> add(1.0, 2.0)
-    np.float64(3.0)
-    """
-    return ew.add(x, y)
+    3.0
+    """)
 
 
-def sub(x: Array, y: Array) -> Array:
-    """``x - y``.
+sub = same_dtype_binary("sub", ew.sub, 'subtract', """``x - y``.
 
     >>> sub(1.0, 2.0)
-    np.float64(-1.0)
-    """
-    return ew.sub(x, y)
+    -1.0
+    """)
 
 
-def mul(x: Array, y: Array) -> Array:
-    """``x * y``.
+mul = same_dtype_binary("mul", ew.mul, 'multiply', """``x * y``.
 
     >>> mul(3.0, 2.0)
-    np.float64(6.0)
-    """
-    return ew.mul(x, y)
+    6.0
+    """)
 
 
 def div(x: Array, y: Array) -> Array:
@@ -67,8 +107,9 @@ def div(x: Array, y: Array) -> Array:
 
     >>> import numpy as np
     >>> div(np.array([-7, 7]), 2), div(1.0, 4.0)
-    (array([-3,  3]), np.float64(0.25))
+    (array([-3,  3]), 0.25)
     """
+    check_same_dtypes("div", {"x": x, "y": y}, "divide")
     xd, yd = get_aval(x).dtype, get_aval(y).dtype
     if xd.kind in "iub" and yd.kind in "iub":
         q = ew.floor_divide(x, y)
@@ -80,21 +121,29 @@ def div(x: Array, y: Array) -> Array:
     return ew.div(x, y)
 
 
-def rem(x: Array, y: Array) -> Array:
-    """The remainder of ``div``: the sign of ``x`` (C's ``fmod``, not Python's ``%``).
+rem = same_dtype_binary("rem", ew.fmod, 'fmod', """The remainder of ``div``: the sign of ``x``
+    (C's ``fmod``, not Python's ``%``).
 
     >>> rem(-7.0, 2.0)
-    np.float64(-1.0)
-    """
-    return ew.fmod(x, y)
+    -1.0
+    """)
 
 
 def pow(x: Array, y: Array) -> Array:  # noqa: A001
-    """``x ** y``.
+    """``x ** y`` for a float or complex ``x``; ``y`` has ``x``'s dtype or is an integer
+    array (then the result keeps ``x``'s dtype, as in JAX, where numpy would promote).
 
-    >>> pow(2.0, 3.0)
-    np.float64(8.0)
+    >>> import numpy as np
+    >>> pow(2.0, 3.0), pow(np.float32(2.0), np.array([3, -1], np.int32))
+    (8.0, array([8. , 0.5], dtype=float32))
     """
+    xa, ya = operand_avals("pow", {"x": x, "y": y})
+    if xa.dtype.kind not in "fc" or ya.dtype.kind not in "iufc":
+        raise TypeError(f"lax.pow: x must have a float or complex dtype and y a float, complex "
+                        f"or integer one, got x: {xa.str_short()}, y: {ya.str_short()}")
+    if ya.dtype.kind in "iu":  # a Python int stays a weak Python scalar
+        return ew.power(x, float(y) if type(y) is int else ew.convert_element_type(y, xa.dtype))
+    check_same_dtypes("pow", {"x": x, "y": y}, "power")
     return ew.power(x, y)
 
 
@@ -110,29 +159,27 @@ def integer_pow(x: Array, y: int) -> Array:
     return ew.integer_pow(x, int(y))
 
 
-def max(x: Array, y: Array) -> Array:  # noqa: A001
-    """The elementwise maximum (NaN if either is NaN); ties share the derivative.
+max = same_dtype_binary("max", ew.maximum, 'maximum', """The elementwise maximum (NaN if either
+    is NaN); ties share the derivative.
 
     >>> max(1.0, 2.0)
-    np.float64(2.0)
-    """
-    return ew.maximum(x, y)
+    2.0
+    """)
 
 
-def min(x: Array, y: Array) -> Array:  # noqa: A001
-    """The elementwise minimum (NaN if either is NaN); ties share the derivative.
+min = same_dtype_binary("min", ew.minimum, 'minimum', """The elementwise minimum (NaN if either
+    is NaN); ties share the derivative.
 
     >>> min(1.0, 2.0)
-    np.float64(1.0)
-    """
-    return ew.minimum(x, y)
+    1.0
+    """)
 
 
 def neg(x: Array) -> Array:
     """``-x``.
 
     >>> neg(2.0)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.neg(x)
 
@@ -141,7 +188,7 @@ def abs(x: Array) -> Array:  # noqa: A001
     """``|x|``.
 
     >>> abs(-2.0)
-    np.float64(2.0)
+    2.0
     """
     return ew.absolute(x)
 
@@ -150,7 +197,7 @@ def sign(x: Array) -> Array:
     """-1, 0 or 1 by the sign of ``x``.
 
     >>> sign(-2.0)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.sign(x)
 
@@ -159,7 +206,7 @@ def square(x: Array) -> Array:
     """``x * x``.
 
     >>> square(3.0)
-    np.float64(9.0)
+    9.0
     """
     return ew.square(x)
 
@@ -168,7 +215,7 @@ def reciprocal(x: Array) -> Array:
     """``1 / x``.
 
     >>> reciprocal(4.0)
-    np.float64(0.25)
+    0.25
     """
     return ew.reciprocal(x)
 
@@ -180,6 +227,7 @@ def clamp(min: Array, x: Array, max: Array) -> Array:  # noqa: A002
     >>> clamp(0.0, np.array([-1.0, 0.5, 2.0]), 1.0)
     array([0. , 0.5, 1. ])
     """
+    check_same_dtypes("clamp", {"min": min, "x": x, "max": max})
     return ew.minimum(ew.maximum(x, min), max)
 
 
@@ -213,7 +261,7 @@ def floor(x: Array) -> Array:
     """The largest integer not above ``x``.
 
     >>> floor(-1.5)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.floor(x)
 
@@ -222,7 +270,7 @@ def ceil(x: Array) -> Array:
     """The smallest integer not below ``x``.
 
     >>> ceil(-1.5)
-    np.float64(-1.0)
+    -1.0
     """
     return ew.ceil(x)
 
@@ -241,8 +289,9 @@ def nextafter(x1: Array, x2: Array) -> Array:
     """The next representable number after ``x1`` in the direction of ``x2``.
 
     >>> nextafter(1.0, 2.0) > 1.0
-    np.True_
+    True
     """
+    check_same_dtypes("nextafter", {"x1": x1, "x2": x2}, "nextafter")
     return bits.nextafter(x1, x2)
 
 
@@ -251,7 +300,7 @@ def exp(x: Array) -> Array:
     """``e ** x``.
 
     >>> exp(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.exp(x)
 
@@ -260,7 +309,7 @@ def exp2(x: Array) -> Array:
     """``2 ** x``.
 
     >>> exp2(3.0)
-    np.float64(8.0)
+    8.0
     """
     return ew.exp2(x)
 
@@ -269,7 +318,7 @@ def expm1(x: Array) -> Array:
     """``e ** x - 1``, accurate near 0.
 
     >>> expm1(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.expm1(x)
 
@@ -278,7 +327,7 @@ def log(x: Array) -> Array:
     """The natural logarithm.
 
     >>> log(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.log(x)
 
@@ -287,7 +336,7 @@ def log1p(x: Array) -> Array:
     """``log(1 + x)``, accurate near 0.
 
     >>> log1p(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.log1p(x)
 
@@ -296,7 +345,7 @@ def logistic(x: Array) -> Array:
     """The logistic sigmoid ``1 / (1 + e ** -x)``.
 
     >>> logistic(0.0)
-    np.float64(0.5)
+    0.5
     """
     return ew.logistic(x)
 
@@ -305,7 +354,7 @@ def sqrt(x: Array) -> Array:
     """The square root.
 
     >>> sqrt(4.0)
-    np.float64(2.0)
+    2.0
     """
     return ew.sqrt(x)
 
@@ -314,7 +363,7 @@ def rsqrt(x: Array) -> Array:
     """``1 / sqrt(x)``.
 
     >>> rsqrt(4.0)
-    np.float64(0.5)
+    0.5
     """
     return ew.reciprocal(ew.sqrt(x))
 
@@ -323,7 +372,7 @@ def cbrt(x: Array) -> Array:
     """The real cube root.
 
     >>> cbrt(-8.0)
-    np.float64(-2.0)
+    -2.0
     """
     return ew.cbrt(x)
 
@@ -332,7 +381,7 @@ def sin(x: Array) -> Array:
     """The sine.
 
     >>> sin(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.sin(x)
 
@@ -341,7 +390,7 @@ def cos(x: Array) -> Array:
     """The cosine.
 
     >>> cos(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.cos(x)
 
@@ -350,7 +399,7 @@ def tan(x: Array) -> Array:
     """The tangent.
 
     >>> tan(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.tan(x)
 
@@ -359,7 +408,7 @@ def asin(x: Array) -> Array:
     """The inverse sine.
 
     >>> asin(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arcsin(x)
 
@@ -368,7 +417,7 @@ def acos(x: Array) -> Array:
     """The inverse cosine.
 
     >>> acos(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arccos(x)
 
@@ -377,25 +426,24 @@ def atan(x: Array) -> Array:
     """The inverse tangent.
 
     >>> atan(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arctan(x)
 
 
-def atan2(x: Array, y: Array) -> Array:
-    """The angle of the point ``(y, x)``: ``atan(x / y)`` in the right quadrant.
+atan2 = same_dtype_binary("atan2", ew.arctan2, 'arctan2', """The angle of the point ``(y, x)``:
+    ``atan(x / y)`` in the right quadrant.
 
     >>> atan2(1.0, 1.0) * 4
-    np.float64(3.141592653589793)
-    """
-    return ew.arctan2(x, y)
+    3.141592653589793
+    """)
 
 
 def sinh(x: Array) -> Array:
     """The hyperbolic sine.
 
     >>> sinh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.sinh(x)
 
@@ -404,7 +452,7 @@ def cosh(x: Array) -> Array:
     """The hyperbolic cosine.
 
     >>> cosh(0.0)
-    np.float64(1.0)
+    1.0
     """
     return ew.cosh(x)
 
@@ -413,7 +461,7 @@ def tanh(x: Array) -> Array:
     """The hyperbolic tangent.
 
     >>> tanh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.tanh(x)
 
@@ -422,7 +470,7 @@ def asinh(x: Array) -> Array:
     """The inverse hyperbolic sine.
 
     >>> asinh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arcsinh(x)
 
@@ -431,7 +479,7 @@ def acosh(x: Array) -> Array:
     """The inverse hyperbolic cosine.
 
     >>> acosh(1.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arccosh(x)
 
@@ -440,95 +488,80 @@ def atanh(x: Array) -> Array:
     """The inverse hyperbolic tangent.
 
     >>> atanh(0.0)
-    np.float64(0.0)
+    0.0
     """
     return ew.arctanh(x)
 
 
 # ----------------------------------------------------------------------------- comparisons
-def eq(x: Array, y: Array) -> Array:
-    """``x == y``.
+eq = same_dtype_binary("eq", ew.eq, 'equal', """``x == y``.
 
     >>> eq(1.0, 1.0)
-    np.True_
-    """
-    return ew.eq(x, y)
+    True
+    """)
 
 
-def ne(x: Array, y: Array) -> Array:
-    """``x != y``.
+ne = same_dtype_binary("ne", ew.ne, 'not_equal', """``x != y``.
 
     >>> ne(1.0, 1.0)
-    np.False_
-    """
-    return ew.ne(x, y)
+    False
+    """)
 
 
-def lt(x: Array, y: Array) -> Array:
-    """``x < y``.
+lt = same_dtype_binary("lt", ew.lt, 'less', """``x < y``.
 
     >>> lt(1.0, 2.0)
-    np.True_
-    """
-    return ew.lt(x, y)
+    True
+    """)
 
 
-def le(x: Array, y: Array) -> Array:
-    """``x <= y``.
+le = same_dtype_binary("le", ew.le, 'less_equal', """``x <= y``.
 
     >>> le(2.0, 2.0)
-    np.True_
-    """
-    return ew.le(x, y)
+    True
+    """)
 
 
-def gt(x: Array, y: Array) -> Array:
-    """``x > y``.
+gt = same_dtype_binary("gt", ew.gt, 'greater', """``x > y``.
 
     >>> gt(1.0, 2.0)
-    np.False_
-    """
-    return ew.gt(x, y)
+    False
+    """)
 
 
-def ge(x: Array, y: Array) -> Array:
-    """``x >= y``.
+ge = same_dtype_binary("ge", ew.ge, 'greater_equal', """``x >= y``.
 
     >>> ge(1.0, 2.0)
-    np.False_
-    """
-    return ew.ge(x, y)
+    False
+    """)
 
 
 # ----------------------------------------------------------------------------- bitwise
-def bitwise_and(x: Array, y: Array) -> Array:
-    """Bitwise (for booleans, logical) and.
+bitwise_and = same_dtype_binary("bitwise_and", ew.bitwise_and, 'bitwise_and', """Bitwise (for
+    booleans, logical) and.
 
     >>> import numpy as np
     >>> bitwise_and(np.array([6]), np.array([3]))
     array([2])
-    """
-    return ew.bitwise_and(x, y)
+    """, integers_only=True)
 
 
-def bitwise_or(x: Array, y: Array) -> Array:
-    """Bitwise (for booleans, logical) or.
+bitwise_or = same_dtype_binary("bitwise_or", ew.bitwise_or, 'bitwise_or', """Bitwise (for
+    booleans, logical) or.
 
     >>> import numpy as np
     >>> bitwise_or(np.array([6]), np.array([3]))
     array([7])
-    """
-    return ew.bitwise_or(x, y)
+    """, integers_only=True)
 
 
-def bitwise_xor(x: Array, y: Array) -> Array:
-    """Bitwise (for booleans, logical) exclusive or.
+bitwise_xor = same_dtype_binary("bitwise_xor", ew.bitwise_xor, 'bitwise_xor', """Bitwise (for
+    booleans, logical) exclusive or.
 
     >>> import numpy as np
     >>> bitwise_xor(np.array([6]), np.array([3]))
     array([5])
-    """
-    return ew.bitwise_xor(x, y)
+    """, integers_only=True)
 
 
 def bitwise_not(x: Array) -> Array:
@@ -538,47 +571,45 @@ def bitwise_not(x: Array) -> Array:
     >>> bitwise_not(np.array([0, 1], np.int8))
     array([-1, -2], dtype=int8)
     """
+    check_integers("bitwise_not", x)
     return ew.bitwise_not(x)
 
 
-def shift_left(x: Array, y: Array) -> Array:
-    """``x << y``; 0 where the shift is outside ``[0, bits)``.
+shift_left = same_dtype_binary("shift_left", bits.shift_left, 'left_shift', """``x << y``; 0
+    where the shift is outside ``[0, bits)``.
 
     >>> import numpy as np
     >>> shift_left(np.array([1, 1], np.int32), np.array([3, 40], np.int32))
     array([8, 0], dtype=int32)
-    """
-    return bits.shift_left(x, y)
+    """, cast_weak=True)
 
 
-def shift_right_arithmetic(x: Array, y: Array) -> Array:
-    """``x >> y`` filling with the sign bit (all sign bits past the width).
+shift_right_arithmetic = same_dtype_binary("shift_right_arithmetic",
+    bits.shift_right_arithmetic, 'right_shift', """``x >> y`` filling with the sign bit (all
+    sign bits past the width).
 
     >>> import numpy as np
     >>> shift_right_arithmetic(np.array([-8], np.int32), np.array([1], np.int32))
     array([-4], dtype=int32)
-    """
-    return bits.shift_right_arithmetic(x, y)
+    """, cast_weak=True)
 
 
-def shift_right_logical(x: Array, y: Array) -> Array:
+shift_right_logical = same_dtype_binary("shift_right_logical", bits.shift_right_logical, None,
     """``x >> y`` filling with zeros (0 past the width).
 
     >>> import numpy as np
     >>> shift_right_logical(np.array([-8], np.int8), np.array([4], np.int8))
     array([15], dtype=int8)
-    """
-    return bits.shift_right_logical(x, y)
+    """, cast_weak=True)
 
 
-def mulhi(x: Array, y: Array) -> Array:
-    """The high half of the double-width product of two integers (signed as their dtype).
+mulhi = same_dtype_binary("mulhi", bits.mulhi, None, """The high half of the double-width
+    product of two integers (signed as their dtype).
 
     >>> import numpy as np
     >>> mulhi(np.array([2 ** 30, -3], np.int32), np.array([8, 2 ** 31 - 1], np.int32))
     array([ 2, -2], dtype=int32)
-    """
-    return bits.mulhi(x, y)
+    """, cast_weak=True)
 
 
 def population_count(x: Array) -> Array:
@@ -599,3 +630,86 @@ def clz(x: Array) -> Array:
     array([31, 32,  0], dtype=int32)
     """
     return bits.clz(x)
+
+
+# ----------------------------------------------------------------------------- complex parts
+def complex(x: Array, y: Array) -> Array:  # noqa: A001
+    """``x + 1j * y`` from real and imaginary parts of one float dtype.
+
+    >>> import numpy as np
+    >>> complex(np.array([1.0, 0.0]), np.array([2.0, -1.0]))
+    array([1.+2.j, 0.-1.j])
+    """
+    xa, ya = operand_avals("complex", {"x": x, "y": y})
+    check_same_dtypes("complex", {"x": x, "y": y})
+    if xa.weak_type != ya.weak_type:  # a Python scalar part takes the other part's dtype
+        x, y = (ew.convert_element_type(x, ya.dtype) if xa.weak_type else x,
+                ew.convert_element_type(y, xa.dtype) if ya.weak_type else y)
+    return cplx.make_complex(x, y)
+
+
+def conj(x: Array) -> Array:
+    """The complex conjugate; a real ``x`` becomes complex (as in JAX).
+
+    >>> import numpy as np
+    >>> conj(np.array([1 + 2j])), conj(np.float32(3.0))
+    (array([1.-2.j]), np.complex64(3+0j))
+    """
+    aval = operand_avals("conj", {"x": x})[0]
+    if aval.dtype.kind in "biu" or aval.dtype not in cplx.COMPLEX_OF and aval.dtype.kind != "c":
+        raise TypeError(f"lax.conj: x must be a float or complex array, got {aval.str_short()}")
+    if aval.dtype.kind != "c":
+        return ew.convert_element_type(x, cplx.COMPLEX_OF[aval.dtype])
+    return cplx.conj(x)
+
+
+def real(x: Array) -> Array:
+    """The real part of a complex array.
+
+    >>> import numpy as np
+    >>> real(np.array([1 + 2j], np.complex64))
+    array([1.], dtype=float32)
+    """
+    _complex_operand("real", x)
+    return cplx.real(x)
+
+
+def imag(x: Array) -> Array:
+    """The imaginary part of a complex array.
+
+    >>> import numpy as np
+    >>> imag(np.array([1 + 2j]))
+    array([2.])
+    """
+    _complex_operand("imag", x)
+    return cplx.imag(x)
+
+
+def _complex_operand(name: str, x) -> None:
+    aval = operand_avals(name, {"x": x})[0]
+    if aval.dtype.kind != "c":
+        raise TypeError(f"lax.{name}: x must be a complex array, got {aval.str_short()} "
+                        f"(fungrad.numpy.{name} also takes real arrays)")
+
+
+# ----------------------------------------------------------------------------- precision
+def reduce_precision(operand: Array, exponent_bits: int, mantissa_bits: int) -> Array:
+    """``operand`` rounded to a float format of ``exponent_bits`` and ``mantissa_bits``,
+    kept in its own dtype: mantissa to nearest (ties to even), overflow to infinity, the
+    narrow format's subnormals to zero (XLA's rule). ``(8, 7)`` is bfloat16's rounding.
+    Its derivative rounds the tangent the same way (as JAX's).
+
+    >>> import numpy as np
+    >>> reduce_precision(np.array([1.0 + 2 ** -11, 1e6, 1e-9], np.float32), 5, 10)
+    array([ 1., inf,  0.], dtype=float32)
+    """
+    for arg, bits_ in (("exponent_bits", exponent_bits), ("mantissa_bits", mantissa_bits)):
+        if isinstance(bits_, bool) or not isinstance(bits_, (int, np.integer)):
+            raise TypeError(f"lax.reduce_precision: {arg} must be an int, got {bits_!r}")
+    if exponent_bits < 1 or mantissa_bits < 0:
+        raise ValueError(f"lax.reduce_precision: needs exponent_bits >= 1 and mantissa_bits "
+                         f">= 0, got {exponent_bits} and {mantissa_bits}")
+    aval = operand_avals("reduce_precision", {"operand": operand})[0]
+    check_abstract(precision.reduce_precision_p, aval, exponent_bits=int(exponent_bits),
+                   mantissa_bits=int(mantissa_bits))
+    return precision.reduce_precision(operand, int(exponent_bits), int(mantissa_bits))

@@ -365,6 +365,64 @@ def top_k(operand: Any, k: int) -> tuple:
     return fnp.take_along_axis(operand, index, -1), ew.convert_element_type(index, np.int32)
 
 
+
+def _k_extremes(name: str, operand: Any, k: int, reduction_dimension: int,
+                largest: bool) -> tuple:
+    """The ``k`` largest (or smallest) entries along ``reduction_dimension`` and their int32
+    indices, through ``top_k`` on that axis moved last."""
+    operand = as_array(operand)
+    nd = len(operand.shape)
+    if nd == 0:
+        raise ValueError(f"{name}: the operand must have at least one axis, got a scalar")
+    axis = _axis(name, reduction_dimension, nd)
+    moved = st.transpose(operand, [d for d in range(nd) if d != axis] + [axis])
+    if largest:
+        values, index = top_k(moved, k)
+    else:
+        n = moved.shape[-1]
+        if isinstance(k, bool) or not 0 <= operator.index(k) <= n:
+            raise ValueError(f"{name}: k must be between 0 and the reduced axis size {n}, "
+                             f"got {k!r}")
+        import fungrad.numpy as fnp
+        order = ordering.sort_permutation([moved], nd - 1)  # stable: ties lower index first
+        index = st.slice_axis(order, nd - 1, 0, operator.index(k))
+        values = fnp.take_along_axis(moved, index, -1)
+        index = ew.convert_element_type(index, np.int32)
+    back = list(range(nd - 1))
+    back.insert(axis, nd - 1)
+    return st.transpose(values, back), st.transpose(index, back)
+
+
+def approx_max_k(operand: Any, k: int, reduction_dimension: int = -1,
+                 recall_target: float = 0.95, reduction_input_size_override: int = -1,
+                 aggregate_to_topk: bool = True) -> tuple:
+    """The ``k`` largest entries along ``reduction_dimension`` and their indices. fungrad
+    gives the exact answer (recall 1, which meets any ``recall_target``; the approximate
+    algorithm is a TPU one, and JAX's CPU answer is exact too), largest first, ties and NaN
+    ordered as ``top_k`` orders them.
+
+    >>> import numpy as np
+    >>> approx_max_k(np.array([[1.0, 5.0, 3.0], [0.0, -1.0, 2.0]]), 2)
+    (array([[5., 3.],
+           [2., 0.]]), array([[1, 2],
+           [2, 0]], dtype=int32))
+    """
+    return _k_extremes("approx_max_k", operand, k, reduction_dimension, largest=True)
+
+
+def approx_min_k(operand: Any, k: int, reduction_dimension: int = -1,
+                 recall_target: float = 0.95, reduction_input_size_override: int = -1,
+                 aggregate_to_topk: bool = True) -> tuple:
+    """The ``k`` smallest entries along ``reduction_dimension`` and their indices, smallest
+    first (exactly, as ``approx_max_k``; ties lower index first, NaN last).
+
+    >>> import numpy as np
+    >>> approx_min_k(np.array([4.0, 1.0, 3.0, 1.0]), 3)
+    (array([1., 1., 3.]), array([1, 3, 2], dtype=int32))
+    """
+    return _k_extremes("approx_min_k", operand, k, reduction_dimension, largest=False)
+
+
 # ----------------------------------------------------------------------------- contractions
 def dot_general(lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None,
                 preferred_element_type: Any = None) -> Any:
@@ -424,3 +482,43 @@ def batch_matmul(lhs: Any, rhs: Any, precision: Any = None) -> Any:
                         f"{get_aval(rhs).str_short()}")
     batch = tuple(range(n - 2))
     return dot_general(lhs, rhs, (((n - 1,), (n - 2,)), (batch, batch)), precision)
+
+
+def ragged_dot(lhs: Any, rhs: Any, group_sizes: Any, precision: Any = None,
+               preferred_element_type: Any = None, group_offset: Any = None) -> Any:
+    """The grouped matrix product of mixture-of-experts layers: ``lhs`` ``(m, k)``'s rows
+    are cut into consecutive groups of ``group_sizes`` ``(g,)`` rows, and group ``i`` is
+    multiplied by ``rhs[i]`` (``rhs`` is ``(g, k, n)``); rows past ``sum(group_sizes)`` give
+    zeros. Differentiable in ``lhs`` and ``rhs``; ``group_sizes`` may be traced.
+
+    >>> import numpy as np
+    >>> rhs = np.stack([np.eye(2), 10 * np.eye(2)])
+    >>> ragged_dot(np.ones((3, 2)), rhs, np.array([1, 2], np.int32))
+    array([[ 1.,  1.],
+           [10., 10.],
+           [10., 10.]])
+    """
+    check_precision("ragged_dot", precision)
+    if group_offset is not None:
+        raise NotImplementedError("ragged_dot: group_offset (a sharded-group option of JAX, "
+                                  "for groups split over devices) is not supported")
+    lhs, rhs, group_sizes = as_array(lhs), as_array(rhs), as_array(group_sizes)
+    la, ra, ga = get_aval(lhs), get_aval(rhs), get_aval(group_sizes)
+    if la.ndim != 2 or ra.ndim != 3 or ga.ndim != 1 or ga.dtype.kind not in "iu" or \
+            la.shape[1] != ra.shape[1] or ga.shape[0] != ra.shape[0]:
+        raise TypeError(f"ragged_dot: expected lhs (m, k), rhs (g, k, n) and integer "
+                        f"group_sizes (g,), got lhs {la.str_short()}, rhs {ra.str_short()}, "
+                        f"group_sizes {ga.str_short()}")
+    # membership[i, r]: does row r belong to group i (between the group's cumulative bounds)
+    ends = st.cumsum(group_sizes, 0)
+    starts = ew.sub(ends, group_sizes)
+    rows = np.arange(la.shape[0]).reshape(1, -1)
+    member = ew.logical_and(ew.ge(rows, st.reshape(starts, (-1, 1))),
+                            ew.lt(rows, st.reshape(ends, (-1, 1))))
+    dtype = np.result_type(la.dtype, ra.dtype)
+    grouped = ew.mul(st.reshape(ew.convert_element_type(member, dtype), ga.shape + la.shape[:1]
+                                + (1,)), st.reshape(lhs, (1,) + la.shape))
+    out = st.reduce_sum(st.dot_general(grouped, rhs, (((2,), (1,)), ((0,), (0,)))), (0,))
+    if preferred_element_type is not None:
+        out = ew.convert_element_type(out, np.dtype(preferred_element_type))
+    return out

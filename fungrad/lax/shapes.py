@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
+from fungrad.lax.dtypes import check_same_dtypes
 from fungrad.prims import bits
 from fungrad.prims import elementwise as ew
 from fungrad.prims import slicing
@@ -55,6 +56,7 @@ def pad(operand: Any, padding_value: Any, padding_config: Sequence[tuple[int, in
            [0, 3, 0]])
     """
     name = "pad"
+    check_same_dtypes(name, {"operand": operand, "padding_value": padding_value})
     x_aval = _aval(name, "operand", operand)
     operand = as_array(operand)
     v_aval = _aval(name, "padding_value", padding_value)
@@ -294,9 +296,11 @@ def concatenate(operands: Sequence[Any], dimension: int) -> Any:
     >>> concatenate([np.zeros(2), np.ones(1)], 0)
     array([0., 0., 1.])
     """
-    operands = [as_array(x) for x in operands]
     if not operands:
         raise ValueError("concatenate: needs at least one operand")
+    check_same_dtypes("concatenate", {f"operands[{i}]": x for i, x in enumerate(operands)},
+                      "concatenate")
+    operands = [as_array(x) for x in operands]
     nd = len(operands[0].shape)
     return st.concatenate(operands, _axis("concatenate", dimension, nd))
 
@@ -428,10 +432,11 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]
     >>> dynamic_update_slice(np.zeros(4), np.ones(2), (3,))
     array([0., 0., 1., 1.])
     """
+    check_same_dtypes("dynamic_update_slice", {"operand": operand, "update": update})
     operand, update = as_array(operand), as_array(update)
     starts = [_start("dynamic_update_slice", i) for i in start_indices]
     o, u = get_aval(operand), get_aval(update)
-    if u.dtype != o.dtype:
+    if u.dtype != o.dtype:  # a weak Python scalar update
         update = ew.convert_element_type(update, o.dtype)
     return slicing.dynamic_update_slice(operand, update, starts)
 
@@ -477,6 +482,10 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     >>> select(np.array([True, False]), np.ones(2), np.zeros(2))
     array([1., 0.])
     """
+    check_same_dtypes("select", {"on_true": on_true, "on_false": on_false}, "where")
+    p_aval = _aval("select", "pred", pred)
+    if p_aval.dtype != np.bool_:
+        raise TypeError(f"select: pred must be boolean, got {p_aval.str_short()}")
     return ew.select(pred, on_true, on_false)
 
 
@@ -490,6 +499,7 @@ def select_n(which: Any, *cases: Any) -> Any:
     """
     if not cases:
         raise ValueError("select_n: needs at least one case")
+    check_same_dtypes("select_n", {f"cases[{i}]": c for i, c in enumerate(cases)}, "select")
     aval = get_aval(which)
     if aval.dtype == np.bool_:
         if len(cases) != 2:

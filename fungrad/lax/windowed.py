@@ -27,7 +27,9 @@ from fungrad.lax.shapes import as_array, int_tuple, pad_general
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.conv import dilate_dim, padtype_to_pads
-from fungrad.prims.windowed import window_max, window_min, window_total, windows
+from fungrad.prims.windowed import (
+    pool, window_max, window_min, window_total, windows, windows_overlap,
+)
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["reduce_window", "reduce_window_max", "reduce_window_min", "reduce_window_prod",
@@ -97,6 +99,23 @@ def _window_args(name, aval, window_dimensions, window_strides, padding, base_di
     return dims, strides, pads, base, wdil
 
 
+def _reduce_each_window(monoid: str, w, nd: int, identity):
+    """The monoid over the trailing ``nd`` window axes of the windows ``w``."""
+    dtype = identity.dtype
+    axes = tuple(range(nd, 2 * nd))
+    if 0 in tuple(w.shape[nd:]):
+        return st.broadcast_to(identity, tuple(w.shape[:nd]))
+    if monoid == "add" and dtype.kind in "fc":
+        return window_total(w, nd)
+    if monoid == "add":
+        return st.reduce_sum(w, axes)  # numpy's integer widening
+    if monoid == "mul":
+        return st.reduce_prod(w, axes)
+    if dtype.kind == "b":
+        return (st.reduce_or if monoid == "max" else st.reduce_and)(w, axes)
+    return (window_max if monoid == "max" else window_min)(w, nd)
+
+
 def _reduce_windows(name: str, monoid: str, operand, init, window_dimensions, window_strides,
                     padding, base_dilation, window_dilation):
     operand = as_array(operand)
@@ -118,23 +137,14 @@ def _reduce_windows(name: str, monoid: str, operand, init, window_dimensions, wi
     # padding and dilation holes take no part (the identity); the init joins once, after
     x = pad_general(operand, identity,
                     tuple((lo, hi, b - 1) for (lo, hi), b in zip(pads, base)))
-    w = windows(x, window_dimensions=dims, window_strides=strides, window_dilation=wdil)
-    nd = aval.ndim
-    out_shape = tuple(w.shape[:nd])
-    taps = math.prod(dims)
-    axes = tuple(range(nd, 2 * nd))
-    if taps == 0:
-        reduced = st.broadcast_to(identity, out_shape)
-    elif monoid == "add" and dtype.kind in "fc":
-        reduced = window_total(w, nd)
-    elif monoid == "add":
-        reduced = st.reduce_sum(w, axes)  # numpy's integer widening
-    elif monoid == "mul":
-        reduced = st.reduce_prod(w, axes)
-    elif dtype.kind == "b":
-        reduced = (st.reduce_or if monoid == "max" else st.reduce_and)(w, axes)
+    if monoid in ("max", "min") and dtype.kind != "b" and 0 not in dims and \
+            not windows_overlap(dims, strides, wdil):
+        # windows apart (pooling layers): no windows-shaped arrays at all
+        reduced = pool(x, monoid, window_dimensions=dims, window_strides=strides,
+                       window_dilation=wdil)
     else:
-        reduced = (window_max if monoid == "max" else window_min)(w, nd)
+        w = windows(x, window_dimensions=dims, window_strides=strides, window_dilation=wdil)
+        reduced = _reduce_each_window(monoid, w, aval.ndim, identity)
     concrete_identity = not isinstance(init, Tracer) and \
         np.array_equal(np.asarray(init), identity)
     if concrete_identity:

@@ -21,6 +21,7 @@ from fungrad.api import stop_gradient
 from fungrad.core import Tracer
 from fungrad.custom_derivatives import custom_jvp
 from fungrad.prims import elementwise as ew
+from fungrad.prims import masking
 
 # ---------------------------------------------------------------------------------------------
 # Piecewise-linear activations
@@ -46,6 +47,8 @@ def relu(x):
     array([0., 0., 1.])
     """
     x = fnp.asarray(x)
+    if fnp.result_type(x).kind == "f":  # one maximum; the derivative keeps g where x > 0
+        return masking.relu(x)
     # x <= 0 (not x > 0) picks the zero, so a NaN stays NaN as in max(x, 0)
     return fnp.where(fnp.less_equal(x, 0), fnp.zeros((), fnp.result_type(x)), x)
 
@@ -399,13 +402,20 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
             where = fnp.broadcast_to(where, fnp.shape(a))
         if fnp.result_type(a).kind not in "fc":
             a = fnp.astype(a, fnp.result_type(a, b, 1.0))
-    m = _shift(a, axis, where)
+    complex_input = fnp.result_type(a).kind == "c"
+    m = _shift(fnp.real(a) if complex_input else a, axis, where)  # complex: the largest real part
     m = fnp.where(fnp.isfinite(m), m, 0.0)
     terms = fnp.exp(a - m)
     if b is not None:
         terms = terms * b
     total = _masked_sum(terms, axis, where)
-    sign = fnp.sign(total)
+    if complex_input:  # the principal logarithm; the sign is the phase total / |total|
+        if not return_sign:
+            return _drop_axes(fnp.log(total) + m, axis, keepdims)
+        magnitude = fnp.abs(total)
+        sign = total / fnp.where(magnitude == 0, 1.0, magnitude)
+    else:
+        sign = fnp.sign(total)
     out = _drop_axes(fnp.log(fnp.abs(total)) + m, axis, keepdims)
     if return_sign:
         return out, _drop_axes(sign, axis, keepdims)

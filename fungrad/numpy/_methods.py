@@ -15,9 +15,9 @@ from fungrad.numpy.shapes import ravel, reshape, squeeze, swapaxes, transpose
 from fungrad.numpy.sorting import argsort, sort
 from fungrad.numpy.statistics import mean, std, var
 from fungrad.numpy.complex_functions import conjugate, imag, real
-from fungrad.numpy.ufuncs import absolute, add, bitwise_and, bitwise_or, bitwise_xor, clip, \
-    divide, equal, floor_divide, greater, greater_equal, invert, less, less_equal, \
-    mod, multiply, negative, not_equal, positive, power, round, subtract
+from fungrad.numpy.ufuncs import _positive, _power, add, bitwise_and, bitwise_or, bitwise_xor, \
+    clip, divide, equal, floor_divide, greater, greater_equal, less, less_equal, mod, \
+    multiply, not_equal, round, subtract
 from fungrad.prims import elementwise as ew
 
 
@@ -42,6 +42,17 @@ def _operator(prim, fallback, swapped: bool = False):
                 return bind(prim, self, other)
             return fallback(self, other)
     return op
+
+
+def _weak_operator(fn, fallback, swapped: bool = False):
+    """A Tracer operator that keeps Python-scalar operands weak, as Python's own operators do
+    (``-s``, ``s ** 2``, ``s // 2`` of a traced Python float stay Python-float-like), where the
+    numpy function of the same name gives numpy's strong result."""
+    if swapped:
+        return lambda self, other: fn(other, self) if type(other) in _DIRECT_OPERANDS \
+            else fallback(other, self)
+    return lambda self, other: fn(self, other) if type(other) in _DIRECT_OPERANDS \
+        else fallback(self, other)
 
 
 def _method(fn):
@@ -77,13 +88,20 @@ _TRACER_METHODS = {
     "__mul__": _operator(ew.mul_p, multiply),
     "__rmul__": _operator(ew.mul_p, multiply, True),
     "__truediv__": _operator(ew.div_p, divide),
-    "__rtruediv__": _operator(ew.div_p, divide, True), "__floordiv__": floor_divide,
-    "__rfloordiv__": _swap(floor_divide), "__mod__": mod, "__rmod__": _swap(mod),
-    "__pow__": power, "__rpow__": _swap(power), "__matmul__": matmul,
-    "__rmatmul__": _swap(matmul), "__neg__": negative, "__pos__": positive,
-    "__abs__": absolute, "__invert__": invert, "__and__": bitwise_and,
-    "__rand__": _swap(bitwise_and), "__or__": bitwise_or, "__ror__": _swap(bitwise_or),
-    "__xor__": bitwise_xor, "__rxor__": _swap(bitwise_xor),
+    "__rtruediv__": _operator(ew.div_p, divide, True),
+    "__floordiv__": _weak_operator(ew.floor_divide, floor_divide),
+    "__rfloordiv__": _weak_operator(ew.floor_divide, floor_divide, True),
+    "__mod__": _weak_operator(ew.mod, mod), "__rmod__": _weak_operator(ew.mod, mod, True),
+    "__pow__": _power, "__rpow__": _swap(_power), "__matmul__": matmul,
+    "__rmatmul__": _swap(matmul), "__neg__": lambda self: ew.neg(self),
+    "__pos__": _positive, "__abs__": lambda self: ew.absolute(self),
+    "__invert__": lambda self: ew.bitwise_not(self),
+    "__and__": _weak_operator(ew.bitwise_and, bitwise_and),
+    "__rand__": _weak_operator(ew.bitwise_and, bitwise_and, True),
+    "__or__": _weak_operator(ew.bitwise_or, bitwise_or),
+    "__ror__": _weak_operator(ew.bitwise_or, bitwise_or, True),
+    "__xor__": _weak_operator(ew.bitwise_xor, bitwise_xor),
+    "__rxor__": _weak_operator(ew.bitwise_xor, bitwise_xor, True),
     "__eq__": _operator(ew.eq_p, equal), "__ne__": _operator(ew.ne_p, not_equal),
     "__lt__": _operator(ew.lt_p, less), "__le__": _operator(ew.le_p, less_equal),
     "__gt__": _operator(ew.gt_p, greater), "__ge__": _operator(ew.ge_p, greater_equal),

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import Tracer, get_aval
+from fungrad.core import Tracer, eager_result, get_aval
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
@@ -30,6 +30,24 @@ def _arr(x):
         from fungrad.numpy.creation import array  # creation is built on this module
         return array(x)
     return np.asarray(x)
+
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def _strong(x):
+    """A result as numpy gives it: a function of Python scalars alone returns a strongly
+    typed numpy value (``np.sin(2.0)`` is ``np.float64``, so ``np.sin(2.0) * x_f32`` is
+    float64), where Python's own operators keep them weak (``(2.0 + 1.0) * x_f32`` is
+    float32). Primitives keep weak inputs weak; the numpy functions end with this."""
+    t = type(x)
+    if t is Tracer:
+        return ew.convert_element_type(x, x.aval.dtype) if x.aval.weak_type else x
+    if t in _PY_SCALARS:
+        return eager_result(np.asarray(x))
+    if t is tuple or t is list:
+        return t(_strong(v) for v in x)
+    return x
 
 
 def _numeric(x, func: str, arg: str):
@@ -105,7 +123,7 @@ def _describe(a, b) -> str:
     return f"{get_aval(a).str_short()} and {get_aval(b).str_short()}"
 
 
-def _strong(x):
+def _strong_operand(x):
     """An operand of numpy's (non-ufunc) linear algebra: Python scalars become arrays there,
     so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
     x = _arr(x)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _numeric, _shape
+from fungrad.numpy._util import _arr, _dtype, _numeric, _shape, _strong
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.sorting import sort
 from fungrad.prims import complex as cx
@@ -62,8 +62,8 @@ def conjugate(x, /):
     """
     x = _numeric(x, "conjugate", "x")
     if _is_complex(x):
-        return cx.conj(x)
-    return ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x
+        return _strong(cx.conj(x))
+    return _strong(ew.convert_element_type(x, np.int8) if _dtype(x) == np.bool_ else x)
 
 
 conj = conjugate
@@ -85,7 +85,7 @@ def angle(z, deg: bool = False):
             z = astype(z, np.float64)
         # 0 or pi (a +0.0 numerator: atan2(-0.0, -1) would be -pi), zero derivative
         out = ew.arctan2(st.zeros(_shape(z), _dtype(z)), z)
-    return ew.mul(out, 180.0 / np.pi) if deg else out
+    return _strong(ew.mul(out, 180.0 / np.pi) if deg else out)
 
 
 def real_if_close(a, tol=100):
@@ -100,11 +100,11 @@ def real_if_close(a, tol=100):
     """
     a = _arr(a)
     if not _is_complex(a):
-        return a
+        return _strong(a)
     threshold = tol * np.finfo(_dtype(a)).eps if tol > 1 else tol
     small = st.reduce_and(ew.lt(ew.absolute(cx.imag(a)), threshold),
                           tuple(range(len(_shape(a)))))
-    return cx.real(a) if bool(small) else a
+    return _strong(cx.real(a) if bool(small) else a)
 
 
 def iscomplex(x):

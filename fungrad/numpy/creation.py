@@ -10,7 +10,7 @@ from numpy import float64
 
 from fungrad.array import wrap  # eager results are immutable fungrad Arrays
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _traced
+from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _strong, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.joining import stack
@@ -35,10 +35,10 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):  # noqa: A002
         if dtype is not None:
             out = astype(out, dtype)
     else:
-        return wrap(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin))
+        return _strong(wrap(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)))
     while _ndim(out) < ndmin:
         out = expand_dims(out, 0)
-    return out
+    return _strong(out)
 
 
 def _contains_tracer(obj) -> bool:
@@ -59,8 +59,8 @@ def asarray(a, dtype=None):
     dtype('int64')
     """
     if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and _contains_tracer(a)):
-        return array(a, dtype)
-    return wrap(np.asarray(a, dtype=dtype))
+        return _strong(array(a, dtype))
+    return _strong(wrap(np.asarray(a, dtype=dtype)))
 
 
 def zeros(shape, dtype=float64):
@@ -175,6 +175,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     if not _traced(start, stop):
         out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
         return (wrap(out[0]), out[1]) if retstep else wrap(out)
+    num = operator.index(num)
+    if num < 0:  # numpy's check, which the traced path would otherwise skip
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
     if axis != 0 or retstep:
         raise NotImplementedError("fungrad.numpy.linspace with traced endpoints supports "
                                   "axis=0 and retstep=False only")
@@ -324,7 +327,7 @@ def copy(a, order=None):
     array([1., 2.])
     """
     a = _arr(a)
-    return a if isinstance(a, Tracer) else np.array(a, copy=True)
+    return _strong(a if isinstance(a, Tracer) else np.array(a, copy=True))
 
 
 def fromfunction(function, shape, *, dtype=float64, **kwargs):

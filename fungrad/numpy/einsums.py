@@ -11,7 +11,7 @@ import string
 
 import numpy as np
 
-from fungrad.numpy._util import _shape, _strong, _traced
+from fungrad.numpy._util import _shape, _strong_operand, _traced
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.shapes import broadcast_to
 from fungrad.prims import structural as st
@@ -107,7 +107,7 @@ def _expand_ellipsis(spec: str, ops: list) -> tuple[str, list]:
 def _normalize(subscripts, operands):
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists((subscripts,) + tuple(operands))
-    ops = [_strong(x) for x in operands]
+    ops = [_strong_operand(x) for x in operands]
     spec = subscripts.replace(" ", "")
     if "." in spec:
         spec, ops = _expand_ellipsis(spec, ops)

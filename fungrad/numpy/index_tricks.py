@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _dtype, _ndim, _shape
+from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _strong
 from fungrad.numpy.creation import arange, diag, linspace
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.joining import concatenate, stack
@@ -350,12 +350,12 @@ def unravel_index(indices, shape):
                         f"{get_aval(idx).str_short()}")
     shape = tuple(operator.index(d) for d in ((shape,) if np.ndim(shape) == 0 else shape))
     if not isinstance(idx, Tracer):
-        return np.unravel_index(idx, shape)
+        return _strong(np.unravel_index(idx, shape))
     out = []
     for k, d in enumerate(shape):
         stride = int(np.prod(shape[k + 1:], dtype=np.int64))
         out.append(ew.mod(ew.floor_divide(idx, stride), d))
-    return tuple(out)
+    return _strong(tuple(out))
 
 
 def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C"):

@@ -6,14 +6,15 @@ import builtins
 
 import numpy as np
 
-from fungrad.core import Tracer
-from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape, _slice_along, _traced
+from fungrad.core import Tracer, get_aval
+from fungrad.numpy._util import _arr, _axis, _dtype, _ndim, _shape, _slice_along, _strong, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
 from fungrad.numpy.shapes import atleast_1d, atleast_2d, atleast_3d, broadcast_to, \
     expand_dims, moveaxis, ravel, reshape, squeeze
 from fungrad.prims import structural as st
+from fungrad.prims.rules import probe_value
 from fungrad.prims.structural import FungradIndexError
 
 
@@ -32,6 +33,8 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
     if not arrays:
         raise ValueError("need at least one array to concatenate")
     if axis is None:
+        if dtype is None:  # numpy promotes Python scalars weakly here: [x_f32, 1.5] is f32
+            dtype = np.result_type(*[probe_value(get_aval(a)) for a in arrays])
         arrays = [ravel(a) for a in arrays]
         axis = 0
     if builtins.any(_ndim(a) == 0 for a in arrays):
@@ -317,7 +320,7 @@ def block(arrays):
             raise TypeError("fungrad.numpy.block: tuples cannot be blocks")
         else:
             joined[k] = lift(node)
-    return joined[0]
+    return _strong(joined[0])
 
 
 def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = False):

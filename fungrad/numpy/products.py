@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from fungrad.numpy._util import _arr, _axis, _describe, _ndim, _not_supported, _shape, _size, \
-    _strong, _traced
+    _strong, _strong_operand, _traced
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import concatenate
@@ -29,7 +29,7 @@ def dot(a, b, out=None):
     array([3., 4.])
     """
     _not_supported("dot", "out", out)
-    a, b = _strong(a), _strong(b)
+    a, b = _strong_operand(a), _strong_operand(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return ew.mul(a, b)
@@ -109,7 +109,7 @@ def inner(a, b, /):
     >>> inner(np.ones((2, 3)), np.ones((4, 3))).shape
     (2, 4)
     """
-    a, b = _strong(a), _strong(b)
+    a, b = _strong_operand(a), _strong_operand(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return ew.mul(a, b)
@@ -137,7 +137,7 @@ def tensordot(a, b, axes=2):
     >>> tensordot(np.ones((2, 3)), np.ones((3, 2)), axes=([0, 1], [1, 0]))
     np.float64(6.0)
     """
-    a, b = _strong(a), _strong(b)
+    a, b = _strong_operand(a), _strong_operand(b)
     na, nb = _ndim(a), _ndim(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
@@ -183,7 +183,7 @@ def kron(a, b):
     sb = (1,) * (nd - _ndim(b)) + _shape(b)
     a2 = reshape(a, tuple(x for d in sa for x in (d, 1)))
     b2 = reshape(b, tuple(x for d in sb for x in (1, d)))
-    return reshape(ew.mul(a2, b2), tuple(x * y for x, y in zip(sa, sb)))
+    return _strong(reshape(ew.mul(a2, b2), tuple(x * y for x, y in zip(sa, sb))))
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):

@@ -6,7 +6,7 @@ import numpy as np
 from fungrad.core import numpy_result
 
 from fungrad.core import get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _traced
+from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _strong, _traced
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
@@ -82,12 +82,12 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     k %= 4
     a0, a1 = axes
     if k == 0:
-        return m
+        return _strong(m)
     if k == 2:
-        return flip(flip(m, a0), a1)
+        return _strong(flip(flip(m, a0), a1))
     if k == 1:
-        return swapaxes(flip(m, a1), a0, a1)
-    return flip(swapaxes(m, a0, a1), a1)
+        return _strong(swapaxes(flip(m, a1), a0, a1))
+    return _strong(flip(swapaxes(m, a0, a1), a1))
 
 
 def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
@@ -100,7 +100,7 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     a = _arr(array)
     nd = _ndim(a)
     if nd == 0:  # numpy: a 0-d array has no axes to pad, so it comes back as it is
-        return a if _traced(a) else numpy_result(a)
+        return _strong(a if _traced(a) else numpy_result(a))
     try:  # numpy's rule: n, (n,), (before, after), ((b0, a0), (b1, a1), ...), ((n0,), (n1,))
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
     except ValueError:
@@ -115,12 +115,12 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
         if kwargs:
             raise TypeError(f"fungrad.numpy.pad: unexpected arguments {sorted(kwargs)}")
         if not _traced(a, value):
-            return numpy_result(np.pad(a, widths, mode="constant", constant_values=value))
-        return st.pad(a, astype(_arr(value), _dtype(a)), [tuple(w) for w in widths])
+            return _strong(numpy_result(np.pad(a, widths, mode="constant", constant_values=value)))
+        return _strong(st.pad(a, astype(_arr(value), _dtype(a)), [tuple(w) for w in widths]))
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise NotImplementedError(f"fungrad.numpy.pad: mode={mode!r} is not supported")
     for ax, (lo, hi) in enumerate(widths):
         if lo or hi:
             idx = np.pad(np.arange(_shape(a)[ax]), (int(lo), int(hi)), mode=mode, **kwargs)
             a = take(a, idx, ax)
-    return a
+    return _strong(a)

@@ -7,7 +7,8 @@ import builtins
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _keep, _ndim, _not_supported, _shape
+from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _keep, _ndim, _not_supported, _shape, \
+    _strong
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.shapes import ravel, reshape
 from fungrad.prims import elementwise as ew
@@ -35,7 +36,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     res = st.reduce_sum(a, axes, keepdims)
     if initial is not None:
         res = ew.add(res, initial)
-    return res
+    return _strong(res)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
@@ -54,7 +55,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
     res = st.reduce_prod(a, axes, keepdims)
     if initial is not None:
         res = ew.mul(res, initial)
-    return res
+    return _strong(res)
 
 
 def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
@@ -82,7 +83,7 @@ def max(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None
     >>> max(np.array([1.0, 3.0, 2.0]))
     np.float64(3.0)
     """
-    return _extremum("max", st.reduce_max, a, axis, out, keepdims, initial, where)
+    return _strong(_extremum("max", st.reduce_max, a, axis, out, keepdims, initial, where))
 
 
 def min(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):  # noqa
@@ -91,7 +92,7 @@ def min(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None
     >>> min(np.array([1.0, 3.0, 2.0]))
     np.float64(1.0)
     """
-    return _extremum("min", st.reduce_min, a, axis, out, keepdims, initial, where)
+    return _strong(_extremum("min", st.reduce_min, a, axis, out, keepdims, initial, where))
 
 
 amax = max
@@ -140,7 +141,7 @@ def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     _not_supported("all", "where", where)
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "all")
-    return st.reduce_and(a, axes, keepdims)
+    return _strong(st.reduce_and(a, axes, keepdims))
 
 
 def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
@@ -155,7 +156,7 @@ def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     _not_supported("any", "where", where)
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "any")
-    return st.reduce_or(a, axes, keepdims)
+    return _strong(st.reduce_or(a, axes, keepdims))
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):
@@ -213,4 +214,4 @@ def ptp(a, axis=None, out=None, keepdims: bool = False):
     array([3., 7.])
     """
     _not_supported("ptp", "out", out)
-    return ew.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
+    return _strong(ew.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims)))

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _ndim, _shape, _size
+from fungrad.numpy._util import _arr, _axes, _axis, _ndim, _shape, _size, _strong
 from fungrad.prims import structural as st
 
 
@@ -67,7 +67,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
     if int(np.prod(shape, dtype=np.int64)) != n:
         raise ValueError(f"cannot reshape array {get_aval(a).str_short()} of size {n} into "
                          f"shape {shape}")
-    return st.reshape(a, shape)
+    return _strong(st.reshape(a, shape))
 
 
 def ravel(a, order: str = "C"):
@@ -78,7 +78,7 @@ def ravel(a, order: str = "C"):
     >>> ravel(np.array([[1, 2], [3, 4]]))
     array([1, 2, 3, 4])
     """
-    return reshape(a, (-1,), order)
+    return _strong(reshape(a, (-1,), order))
 
 
 def transpose(a, axes=None):
@@ -97,7 +97,7 @@ def transpose(a, axes=None):
     if sorted(axes) != list(range(nd)):
         raise ValueError(f"fungrad.numpy.transpose: axes {axes} don't match array "
                          f"{get_aval(a).str_short()}")
-    return st.transpose(a, axes)
+    return _strong(st.transpose(a, axes))
 
 
 def permute_dims(a, axes=None):
@@ -106,7 +106,7 @@ def permute_dims(a, axes=None):
     >>> permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
     (4, 2, 3)
     """
-    return transpose(a, axes)
+    return _strong(transpose(a, axes))
 
 
 def matrix_transpose(x, /):
@@ -115,7 +115,7 @@ def matrix_transpose(x, /):
     >>> matrix_transpose(np.ones((5, 2, 3))).shape
     (5, 3, 2)
     """
-    return swapaxes(x, -1, -2)
+    return _strong(swapaxes(x, -1, -2))
 
 
 def moveaxis(a, source, destination):
@@ -135,7 +135,7 @@ def moveaxis(a, source, destination):
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return st.transpose(a, order)
+    return _strong(st.transpose(a, order))
 
 
 def swapaxes(a, axis1: int, axis2: int):
@@ -149,7 +149,7 @@ def swapaxes(a, axis1: int, axis2: int):
     perm = list(range(nd))
     i, j = _axis(axis1, nd, "swapaxes"), _axis(axis2, nd, "swapaxes")
     perm[i], perm[j] = perm[j], perm[i]
-    return st.transpose(a, perm)
+    return _strong(st.transpose(a, perm))
 
 
 def expand_dims(a, axis):
@@ -167,7 +167,7 @@ def expand_dims(a, axis):
     shape = list(_shape(a))
     for x in axes:
         shape.insert(x, 1)
-    return st.reshape(a, tuple(shape))
+    return _strong(st.reshape(a, tuple(shape)))
 
 
 def squeeze(a, axis=None):
@@ -188,7 +188,7 @@ def squeeze(a, axis=None):
             if s[x] != 1:
                 raise ValueError("cannot select an axis to squeeze out which has size not "
                                  f"equal to one (axis {x} of {get_aval(a).str_short()})")
-    return st.reshape(a, tuple(d for i, d in enumerate(s) if i not in axes))
+    return _strong(st.reshape(a, tuple(d for i, d in enumerate(s) if i not in axes)))
 
 
 def broadcast_to(array, shape):  # noqa: A002
@@ -210,8 +210,8 @@ def broadcast_to(array, shape):  # noqa: A002
         raise ValueError(f"fungrad.numpy.broadcast_to: cannot broadcast "
                          f"{get_aval(x).str_short()} to shape {shape}")
     if not isinstance(x, Tracer):
-        return np.broadcast_to(x, shape)
-    return st.broadcast_to(x, shape)
+        return _strong(np.broadcast_to(x, shape))
+    return _strong(st.broadcast_to(x, shape))
 
 
 def broadcast_arrays(*args):
@@ -226,7 +226,7 @@ def broadcast_arrays(*args):
     """
     arrays = [_arr(a) for a in args]
     shape = np.broadcast_shapes(*[_shape(a) for a in arrays])
-    return [broadcast_to(a, shape) for a in arrays]
+    return _strong([broadcast_to(a, shape) for a in arrays])
 
 
 def atleast_1d(*arys):
@@ -236,7 +236,7 @@ def atleast_1d(*arys):
     array([1.])
     """
     res = [reshape(a, (1,)) if _ndim(_arr(a)) == 0 else _arr(a) for a in arys]
-    return res[0] if len(res) == 1 else res
+    return _strong(res[0] if len(res) == 1 else res)
 
 
 def atleast_2d(*arys):
@@ -251,7 +251,7 @@ def atleast_2d(*arys):
         nd = _ndim(a)
         res.append(reshape(a, (1, 1)) if nd == 0 else reshape(a, (1,) + _shape(a))
                    if nd == 1 else a)
-    return res[0] if len(res) == 1 else res
+    return _strong(res[0] if len(res) == 1 else res)
 
 
 def atleast_3d(*arys):
@@ -271,7 +271,7 @@ def atleast_3d(*arys):
         elif len(s) == 2:
             a = reshape(a, s + (1,))
         res.append(a)
-    return res[0] if len(res) == 1 else res
+    return _strong(res[0] if len(res) == 1 else res)
 
 
 def rollaxis(a, axis: int, start: int = 0):
@@ -291,7 +291,7 @@ def rollaxis(a, axis: int, start: int = 0):
     start = start + nd if start < 0 else start
     if axis < start:
         start -= 1
-    return moveaxis(a, axis, start)
+    return _strong(moveaxis(a, axis, start))
 
 
 def broadcast_shapes(*shapes) -> tuple:

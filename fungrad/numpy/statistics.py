@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from fungrad.numpy._util import _arr, _axes, _dtype, _ndim, _not_supported, _shape
+from fungrad.numpy._util import _arr, _axes, _dtype, _ndim, _not_supported, _shape, _strong
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import diagonal
@@ -37,7 +37,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
         a = astype(a, np.float64)
     axes = _axes(axis, _ndim(a), "mean")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
-    return ew.div(st.reduce_sum(a, axes, keepdims), float(n) if n else np.nan)
+    return _strong(ew.div(st.reduce_sum(a, axes, keepdims), float(n) if n else np.nan))
 
 
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
@@ -69,8 +69,8 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
         squares = ew.add(ew.square(cx.real(centered)), ew.square(cx.imag(centered)))
     else:
         squares = ew.square(centered)
-    return ew.div(st.reduce_sum(squares, axes, keepdims),
-                  float(builtins.max(n - ddof, 0)))
+    return _strong(ew.div(st.reduce_sum(squares, axes, keepdims),
+                  float(builtins.max(n - ddof, 0))))
 
 
 def _mean_keep(a, axes):
@@ -88,7 +88,7 @@ def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     >>> fungrad.grad(std)(np.array([1.0, 3.0]))
     array([-0.5,  0.5])
     """
-    return ew.sqrt(var(a, axis, dtype, out, ddof, keepdims, where, mean, correction))
+    return _strong(ew.sqrt(var(a, axis, dtype, out, ddof, keepdims, where, mean, correction)))
 
 
 def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
@@ -103,10 +103,10 @@ def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool =
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         if not returned:
-            return avg
+            return _strong(avg)
         n = int(np.prod([_shape(a)[i] for i in _axes(axis, _ndim(a), "average")],
                         dtype=np.int64))
-        return avg, np.full(_shape(avg), n, _dtype(avg))[()]
+        return _strong((avg, np.full(_shape(avg), n, _dtype(avg))[()]))
     w = _arr(weights)
     if _dtype(a).kind in "biu":
         a = astype(a, np.float64)
@@ -126,7 +126,7 @@ def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool =
         if _shape(w) != _shape(a) else w
     total = st.reduce_sum(w_full, axes, keepdims)
     avg = ew.div(st.reduce_sum(ew.mul(a, w), axes, keepdims), total)
-    return (avg, ew.add(total, np.zeros((), _dtype(avg)))) if returned else avg
+    return _strong((avg, ew.add(total, np.zeros((), _dtype(avg)))) if returned else avg)
 
 
 def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,

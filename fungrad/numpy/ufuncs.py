@@ -15,19 +15,44 @@ import numpy as np
 from numpy import inf, nan, pi  # noqa: F401  (the examples use them)
 
 from fungrad.core import Tracer, bind, get_aval
-from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric
+from fungrad.numpy._util import _arr, _dtype, _float_result, _not_supported, _numeric, _strong
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, sum  # noqa: F401  (sum: the examples use it)
+from fungrad.prims import complex as cx
 from fungrad.prims import elementwise as ew
 from fungrad.prims import numeric as nu
 from fungrad.prims.rules import probe_value
 
 
+_REAL, _INTEGER = "biuf", "biu"  # the operand kinds of numpy's real-only, integer-only ufuncs
+_EXPECTED = {_REAL: "a real (floating, integer or boolean) array; for complex numbers take "
+                    "real(), imag() or abs() first",
+             _INTEGER: "an integer or boolean array"}
+
+
+def _require_kinds(name: str, kinds: str, xs: tuple, names: tuple = ()) -> None:
+    """fungrad's TypeError (the same eagerly, traced and under jit) where numpy's ``name``
+    has no loop for an operand's kind, e.g. ``floor`` of a complex number: it names the
+    function, the argument, its shape and dtype, and what was expected."""
+    names = names or (("x",) if len(xs) == 1 else tuple(f"x{i + 1}" for i in range(len(xs))))
+    for arg, x in zip(names, xs):
+        aval = get_aval(x)
+        if aval.dtype.kind not in kinds:
+            what = "complex numbers" if aval.dtype.kind == "c" else f"{aval.dtype.name} values"
+            raise TypeError(f"fungrad.numpy.{name}: argument {arg} is {aval.str_short()} "
+                            f"(dtype {aval.dtype.name}), but {name} is not defined for {what} "
+                            f"(nor is numpy's); expected {_EXPECTED[kinds]}")
+
+
 def _unary(name: str, fn: Callable, *, differentiable: bool = True,
-           example: str | None = None) -> Callable[[Any], Any]:
-    """The numpy function ``name``: the primitive function ``fn`` on one operand."""
+           example: str | None = None, kinds: str | None = None) -> Callable[[Any], Any]:
+    """The numpy function ``name``: the primitive function ``fn`` on one operand (of the
+    dtype ``kinds`` only, if given)."""
     def f(x, /):
-        return fn(_arr(x))
+        x = _arr(x)
+        if kinds is not None:
+            _require_kinds(name, kinds, (x,))
+        return _strong(fn(x))
     x = example or ("0.5" if differentiable else "2.5")
     what = "elementwise and differentiable" if differentiable else \
         "elementwise; its derivative is zero"
@@ -36,10 +61,15 @@ def _unary(name: str, fn: Callable, *, differentiable: bool = True,
     return f
 
 
-def _binary(name: str, fn: Callable, *, differentiable: bool = True) -> Callable[[Any, Any], Any]:
-    """The numpy function ``name``: the primitive function ``fn`` on two broadcast operands."""
+def _binary(name: str, fn: Callable, *, differentiable: bool = True,
+            kinds: str | None = None) -> Callable[[Any, Any], Any]:
+    """The numpy function ``name``: the primitive function ``fn`` on two broadcast operands
+    (of the dtype ``kinds`` only, if given)."""
     def f(x1, x2, /):
-        return fn(_arr(x1), _arr(x2))
+        x1, x2 = _arr(x1), _arr(x2)
+        if kinds is not None:
+            _require_kinds(name, kinds, (x1, x2))
+        return _strong(fn(x1, x2))
     what, x = ("elementwise with broadcasting, differentiable in both arguments", "3.0, 2.0") \
         if differentiable else ("elementwise with broadcasting; its derivative is zero", "3, 2")
     f.__name__ = f.__qualname__ = name
@@ -55,7 +85,7 @@ log10 = _unary("log10", ew.log10)
 log1p = _unary("log1p", ew.log1p)
 expm1 = _unary("expm1", ew.expm1)
 sqrt = _unary("sqrt", ew.sqrt)
-cbrt = _unary("cbrt", ew.cbrt)
+cbrt = _unary("cbrt", ew.cbrt, kinds=_REAL)
 square = _unary("square", ew.square)
 reciprocal = _unary("reciprocal", ew.reciprocal)
 sin = _unary("sin", ew.sin)
@@ -76,16 +106,17 @@ negative = _unary("negative", ew.neg)
 sinc = _unary("sinc", ew.sinc)
 
 sign = _unary("sign", ew.sign, differentiable=False)
-floor = _unary("floor", ew.floor, differentiable=False)
-ceil = _unary("ceil", ew.ceil, differentiable=False)
+floor = _unary("floor", ew.floor, differentiable=False, kinds=_REAL)
+ceil = _unary("ceil", ew.ceil, differentiable=False, kinds=_REAL)
 rint = _unary("rint", ew.rint, differentiable=False)
-trunc = _unary("trunc", ew.trunc, differentiable=False)
+trunc = _unary("trunc", ew.trunc, differentiable=False, kinds=_REAL)
 isfinite = _unary("isfinite", ew.isfinite, differentiable=False)
 isnan = _unary("isnan", ew.isnan, differentiable=False)
 isinf = _unary("isinf", ew.isinf, differentiable=False)
 logical_not = _unary("logical_not", ew.logical_not, differentiable=False, example="True")
-invert = _unary("invert", ew.bitwise_not, differentiable=False, example="2")
-bitwise_not = _unary("bitwise_not", ew.bitwise_not, differentiable=False, example="2")
+invert = _unary("invert", ew.bitwise_not, differentiable=False, example="2", kinds=_INTEGER)
+bitwise_not = _unary("bitwise_not", ew.bitwise_not, differentiable=False, example="2",
+                     kinds=_INTEGER)
 
 add = _binary("add", ew.add)
 subtract = _binary("subtract", ew.sub)
@@ -94,15 +125,15 @@ divide = _binary("divide", ew.div)
 true_divide = _binary("true_divide", ew.div)
 maximum = _binary("maximum", ew.maximum)
 minimum = _binary("minimum", ew.minimum)
-arctan2 = _binary("arctan2", ew.arctan2)
-hypot = _binary("hypot", ew.hypot)
-logaddexp = _binary("logaddexp", ew.logaddexp)
-logaddexp2 = _binary("logaddexp2", ew.logaddexp2)
-fmod = _binary("fmod", ew.fmod)
-mod = _binary("mod", ew.mod)
-remainder = _binary("remainder", ew.mod)
+arctan2 = _binary("arctan2", ew.arctan2, kinds=_REAL)
+hypot = _binary("hypot", ew.hypot, kinds=_REAL)
+logaddexp = _binary("logaddexp", ew.logaddexp, kinds=_REAL)
+logaddexp2 = _binary("logaddexp2", ew.logaddexp2, kinds=_REAL)
+fmod = _binary("fmod", ew.fmod, kinds=_REAL)
+mod = _binary("mod", ew.mod, kinds=_REAL)
+remainder = _binary("remainder", ew.mod, kinds=_REAL)
 
-floor_divide = _binary("floor_divide", ew.floor_divide, differentiable=False)
+floor_divide = _binary("floor_divide", ew.floor_divide, differentiable=False, kinds=_REAL)
 equal = _binary("equal", ew.eq, differentiable=False)
 not_equal = _binary("not_equal", ew.ne, differentiable=False)
 less = _binary("less", ew.lt, differentiable=False)
@@ -112,9 +143,9 @@ greater_equal = _binary("greater_equal", ew.ge, differentiable=False)
 logical_and = _binary("logical_and", ew.logical_and, differentiable=False)
 logical_or = _binary("logical_or", ew.logical_or, differentiable=False)
 logical_xor = _binary("logical_xor", ew.logical_xor, differentiable=False)
-bitwise_and = _binary("bitwise_and", ew.bitwise_and, differentiable=False)
-bitwise_or = _binary("bitwise_or", ew.bitwise_or, differentiable=False)
-bitwise_xor = _binary("bitwise_xor", ew.bitwise_xor, differentiable=False)
+bitwise_and = _binary("bitwise_and", ew.bitwise_and, differentiable=False, kinds=_INTEGER)
+bitwise_or = _binary("bitwise_or", ew.bitwise_or, differentiable=False, kinds=_INTEGER)
+bitwise_xor = _binary("bitwise_xor", ew.bitwise_xor, differentiable=False, kinds=_INTEGER)
 
 # numpy 2's array-API names: the same functions under their new names
 acos = _unary("acos", ew.arccos)
@@ -123,19 +154,23 @@ atan = _unary("atan", ew.arctan)
 acosh = _unary("acosh", ew.arccosh, example="1.5")
 asinh = _unary("asinh", ew.arcsinh)
 atanh = _unary("atanh", ew.arctanh)
-atan2 = _binary("atan2", ew.arctan2)
-bitwise_invert = _unary("bitwise_invert", ew.bitwise_not, differentiable=False, example="2")
+atan2 = _binary("atan2", ew.arctan2, kinds=_REAL)
+bitwise_invert = _unary("bitwise_invert", ew.bitwise_not, differentiable=False, example="2",
+                        kinds=_INTEGER)
 
 # bits and integers (fungrad.prims.numeric): integer or step results, zero derivatives
-gcd = _binary("gcd", nu.gcd, differentiable=False)
-lcm = _binary("lcm", nu.lcm, differentiable=False)
-left_shift = _binary("left_shift", nu.left_shift, differentiable=False)
-right_shift = _binary("right_shift", nu.right_shift, differentiable=False)
-bitwise_left_shift = _binary("bitwise_left_shift", nu.left_shift, differentiable=False)
-bitwise_right_shift = _binary("bitwise_right_shift", nu.right_shift, differentiable=False)
-bitwise_count = _unary("bitwise_count", nu.bitwise_count, differentiable=False, example="7")
-signbit = _unary("signbit", nu.signbit, differentiable=False, example="-2.5")
-spacing = _unary("spacing", nu.spacing, differentiable=False)
+gcd = _binary("gcd", nu.gcd, differentiable=False, kinds=_INTEGER)
+lcm = _binary("lcm", nu.lcm, differentiable=False, kinds=_INTEGER)
+left_shift = _binary("left_shift", nu.left_shift, differentiable=False, kinds=_INTEGER)
+right_shift = _binary("right_shift", nu.right_shift, differentiable=False, kinds=_INTEGER)
+bitwise_left_shift = _binary("bitwise_left_shift", nu.left_shift, differentiable=False,
+                             kinds=_INTEGER)
+bitwise_right_shift = _binary("bitwise_right_shift", nu.right_shift, differentiable=False,
+                              kinds=_INTEGER)
+bitwise_count = _unary("bitwise_count", nu.bitwise_count, differentiable=False, example="7",
+                       kinds=_INTEGER)
+signbit = _unary("signbit", nu.signbit, differentiable=False, example="-2.5", kinds=_REAL)
+spacing = _unary("spacing", nu.spacing, differentiable=False, kinds=_REAL)
 
 
 def positive(x, /):
@@ -144,6 +179,11 @@ def positive(x, /):
     >>> positive(-1.0)
     np.float64(-1.0)
     """
+    return _strong(_positive(x))
+
+
+def _positive(x):
+    """``+x``, weakly typed for a Python scalar (the unary ``+`` operator's form)."""
     x = _arr(x)
     if _dtype(x) == np.bool_:  # as numpy: no unary + on booleans (add would give an int)
         raise TypeError("fungrad.numpy.positive does not support boolean operands (got "
@@ -160,7 +200,9 @@ def fabs(x, /):
     >>> fungrad.grad(lambda x: sum(fabs(x)))(np.array([-3.0, 2.0]))
     array([-1.,  1.])
     """
-    return ew.absolute(_float_result(_arr(x), np.fabs))
+    x = _arr(x)
+    _require_kinds("fabs", _REAL, (x,))
+    return _strong(ew.absolute(_float_result(x, np.fabs)))
 
 
 def power(x1, x2, /):
@@ -170,6 +212,11 @@ def power(x1, x2, /):
     >>> power(2.0, 3)
     np.float64(8.0)
     """
+    return _strong(_power(x1, x2))
+
+
+def _power(x1, x2):
+    """``x1 ** x2``, weakly typed for Python-scalar operands (the ``**`` operator's form)."""
     x1, x2 = _arr(x1), _arr(x2)
     if type(x2) is int and isinstance(x1, Tracer) and _dtype(x1).kind in "fc":
         return ew.integer_pow(x1, x2)
@@ -180,15 +227,19 @@ pow = power  # noqa: A001  (numpy 2 has both names)
 
 
 def float_power(x1, x2, /):
-    """numpy.float_power: power computed in float64.
+    """numpy.float_power: power computed in float64 (complex128 if an operand is complex).
 
     >>> float_power(2, 3)
     np.float64(8.0)
+    >>> float_power(2, 1j)
+    np.complex128(0.7692389013639721+0.6389612763136348j)
     >>> import fungrad
     >>> fungrad.grad(float_power)(2.0, 3.0)  # d/dx x**3 at 2
     np.float64(12.0)
     """
-    return ew.power(astype(_arr(x1), np.float64), astype(_arr(x2), np.float64))
+    x1, x2 = _arr(x1), _arr(x2)
+    dtype = np.complex128 if "c" in (_dtype(x1).kind, _dtype(x2).kind) else np.float64
+    return ew.power(astype(x1, dtype), astype(x2, dtype))
 
 
 def fmax(x1, x2, /):
@@ -219,7 +270,9 @@ def deg2rad(x, /):
     >>> deg2rad(np.array([0, 90, 180])) / pi
     array([0. , 0.5, 1. ])
     """
-    return ew.mul(_float_result(_arr(x), np.deg2rad), math.pi / 180.0)
+    x = _arr(x)
+    _require_kinds("deg2rad", _REAL, (x,))
+    return _strong(ew.mul(_float_result(x, np.deg2rad), math.pi / 180.0))
 
 
 radians = deg2rad
@@ -234,7 +287,9 @@ def rad2deg(x, /):
     >>> fungrad.grad(rad2deg)(1.0) == 180.0 / pi
     np.True_
     """
-    return ew.mul(_float_result(_arr(x), np.rad2deg), 180.0 / math.pi)
+    x = _arr(x)
+    _require_kinds("rad2deg", _REAL, (x,))
+    return _strong(ew.mul(_float_result(x, np.rad2deg), 180.0 / math.pi))
 
 
 degrees = rad2deg
@@ -255,18 +310,18 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
     a = _arr(a)
     kind = _dtype(a).kind
     if kind in "iu" and decimals >= 0:  # integers stay integers, as in numpy
-        return a
+        return _strong(a)
     if decimals == 0:
-        return ew.rint(a)
+        return _strong(ew.rint(a))
     if kind == "b":
         raise TypeError(f"fungrad.numpy.round: decimals={decimals} is not supported for "
                         "boolean arrays (numpy cannot cast the result back to bool)")
     if decimals > 0:
         scale = 10.0 ** decimals
-        return ew.div(ew.rint(ew.mul(a, scale)), scale)
+        return _strong(ew.div(ew.rint(ew.mul(a, scale)), scale))
     scale = 10.0 ** -decimals  # as numpy: divide by an exact power of ten, then multiply
     out = ew.mul(ew.rint(ew.div(a, scale)), scale)
-    return ew.convert_element_type(out, _dtype(a)) if kind in "iu" else out
+    return _strong(ew.convert_element_type(out, _dtype(a)) if kind in "iu" else out)
 
 
 around = round
@@ -301,7 +356,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
         a = ew.maximum(a, _arr(lo))
     if hi is not None:
         a = ew.minimum(a, _arr(hi))
-    return a
+    return _strong(a)
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
@@ -356,7 +411,9 @@ def copysign(x1, x2, /):
     >>> fungrad.grad(lambda x: copysign(x, -1.0))(2.0)
     np.float64(-1.0)
     """
-    (x1, x2), dtype = _in_result_dtype(np.copysign, _arr(x1), _arr(x2))
+    x1, x2 = _arr(x1), _arr(x2)
+    _require_kinds("copysign", _REAL, (x1, x2))
+    (x1, x2), dtype = _in_result_dtype(np.copysign, x1, x2)
     magnitude = ew.absolute(x1)
     return ew.select(nu.signbit(x2), ew.neg(magnitude), magnitude)
 
@@ -368,7 +425,9 @@ def heaviside(x1, x2, /):
     >>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)
     array([0. , 0.5, 1. ])
     """
-    (x1, x2), dtype = _in_result_dtype(np.heaviside, _arr(x1), _arr(x2))
+    x1, x2 = _arr(x1), _arr(x2)
+    _require_kinds("heaviside", _REAL, (x1, x2))
+    (x1, x2), dtype = _in_result_dtype(np.heaviside, x1, x2)
     zero, one = np.zeros((), dtype), np.ones((), dtype)
     return ew.select(ew.lt(x1, 0), zero, ew.select(ew.gt(x1, 0), one, x2))
 
@@ -380,9 +439,8 @@ def ldexp(x1, x2, /):
     array([4. , 1.5])
     """
     x1, x2 = _arr(x1), _arr(x2)
-    if _dtype(x2).kind not in "biu":
-        raise TypeError(f"fungrad.numpy.ldexp: x2 must be integers, got "
-                        f"{get_aval(x2).str_short()}")
+    _require_kinds("ldexp", _REAL, (x1,))
+    _require_kinds("ldexp", _INTEGER, (x2,), ("x2",))
     (x1,), dtype = _in_result_dtype(lambda a: np.ldexp(a, 0), x1)
     return ew.mul(x1, ew.exp2(ew.convert_element_type(x2, dtype)))
 
@@ -394,7 +452,9 @@ def frexp(x, /):
     >>> frexp(np.array([8.0, 0.75]))
     (array([0.5 , 0.75]), array([4, 0], dtype=int32))
     """
-    (x,), dtype = _in_result_dtype(lambda a: np.frexp(a)[0], _arr(x))
+    x = _arr(x)
+    _require_kinds("frexp", _REAL, (x,))
+    (x,), dtype = _in_result_dtype(lambda a: np.frexp(a)[0], x)
     exponent = nu.frexp_exponent(x)
     # inf and nan come back unchanged, as numpy returns them
     scale = ew.select(isfinite(x), ew.exp2(ew.neg(ew.convert_element_type(exponent, dtype))),
@@ -409,10 +469,12 @@ def modf(x, /):
     >>> modf(np.array([2.5, -1.25]))
     (array([ 0.5 , -0.25]), array([ 2., -1.]))
     """
-    (x,), dtype = _in_result_dtype(lambda a: np.modf(a)[0], _arr(x))
+    x = _arr(x)
+    _require_kinds("modf", _REAL, (x,))
+    (x,), dtype = _in_result_dtype(lambda a: np.modf(a)[0], x)
     whole = ew.trunc(x)
     frac = ew.select(ew.isinf(x), copysign(np.zeros((), dtype), x), ew.sub(x, whole))
-    return frac, whole
+    return _strong((frac, whole))
 
 
 def divmod(x1, x2, /):  # noqa: A001
@@ -421,6 +483,8 @@ def divmod(x1, x2, /):  # noqa: A001
     >>> divmod(np.array([7, -7]), 3)
     (array([ 2, -3]), array([1, 2]))
     """
+    x1, x2 = _arr(x1), _arr(x2)
+    _require_kinds("divmod", _REAL, (x1, x2))
     return floor_divide(x1, x2), mod(x1, x2)
 
 
@@ -431,7 +495,8 @@ def isneginf(x, /):
     array([ True, False, False])
     """
     x = _arr(x)
-    return ew.logical_and(ew.isinf(x), nu.signbit(x))
+    _require_kinds("isneginf", _REAL, (x,))
+    return _strong(ew.logical_and(ew.isinf(x), nu.signbit(x)))
 
 
 def isposinf(x, /):
@@ -441,7 +506,8 @@ def isposinf(x, /):
     array([False,  True, False])
     """
     x = _arr(x)
-    return ew.logical_and(ew.isinf(x), ew.logical_not(nu.signbit(x)))
+    _require_kinds("isposinf", _REAL, (x,))
+    return _strong(ew.logical_and(ew.isinf(x), ew.logical_not(nu.signbit(x))))
 
 
 def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
@@ -454,6 +520,10 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
     x = _arr(x)
     if _dtype(x).kind not in "fc":
         return x
+    if _dtype(x).kind == "c":  # as numpy: the real and imaginary parts each on their own
+        parts = [nan_to_num(part, nan=nan, posinf=posinf, neginf=neginf)
+                 for part in (cx.real(x), cx.imag(x))]
+        return cx.make_complex(*parts)
     info = np.finfo(_dtype(x))
     big = np.asarray(info.max if posinf is None else posinf, _dtype(x))
     small = np.asarray(info.min if neginf is None else neginf, _dtype(x))
@@ -468,7 +538,9 @@ def nextafter(x1, x2, /):
     >>> nextafter(1.0, 2.0) - 1.0 == np.finfo(np.float64).eps
     np.True_
     """
-    (x1, x2), _ = _in_result_dtype(np.nextafter, _arr(x1), _arr(x2))
+    x1, x2 = _arr(x1), _arr(x2)
+    _require_kinds("nextafter", _REAL, (x1, x2))
+    (x1, x2), _ = _in_result_dtype(np.nextafter, x1, x2)
     out = nu.nextafter(x1, x2)
     step = bind(ew.stop_gradient_p, ew.sub(out, x1))  # exact: the two are one ulp apart
     return ew.select(ew.logical_and(isfinite(x1), isfinite(out)), ew.add(x1, step), out)

@@ -138,12 +138,13 @@ def _bitcast_abstract(aval, *, new_dtype):
 
 
 def _bitcast_impl(x, *, new_dtype):
+    shape = np.shape(x)  # (ascontiguousarray makes a 0-d array 1-d)
     x = np.ascontiguousarray(x)
-    _bitcast_abstract(value_aval(x), new_dtype=new_dtype)  # eager calls check too
+    _bitcast_abstract(value_aval(x.reshape(shape)), new_dtype=new_dtype)  # eager calls too
     old, new = x.dtype.itemsize, new_dtype.itemsize
     if old >= new:
-        return x.view(new_dtype).reshape(x.shape + (() if old == new else (old // new,)))
-    return x.view(new_dtype).reshape(x.shape[:-1])
+        return x.view(new_dtype).reshape(shape + (() if old == new else (old // new,)))
+    return x.view(new_dtype).reshape(shape[:-1])
 
 
 bitcast_convert_type_p = primitive("bitcast_convert_type", _bitcast_impl, _bitcast_abstract,

@@ -5,9 +5,13 @@ layout (``dimension_numbers``), strides, explicit padding (negative too), input 
 kernel ("rhs") dilation, feature groups (depthwise convolutions) and batch groups (which the
 kernel's gradient of a grouped convolution needs).
 
-The numpy implementation is an im2col: the padded input's windows, a strided view from
-``sliding_window_view``, are copied once into a patch matrix and contracted with the kernel
-by one batched ``matmul`` (BLAS); no Python loop touches a pixel. The derivatives are
+The numpy implementation is an im2col: the padded input's windows, a strided view, are
+copied once into a patch matrix and contracted with the kernel by one ``matmul`` (BLAS); no
+Python loop touches a pixel. An ungrouped convolution is planned once per shapes, dtypes
+and params (``im2col_plan``, which ``jit`` calls directly): the patch matrix is laid out in
+the order that copies fastest from the operand's own layout and the product lands in the
+output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Grouped
+convolutions take the general path (``_conv_general``). The derivatives are
 convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
@@ -16,11 +20,12 @@ output's cotangent (batch and feature roles exchanged). So derivatives of every 
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from fungrad.core import ShapedArray, bind
 from fungrad.prims.rules import defjvp, defvjp, primitive, probe_value
@@ -196,9 +201,19 @@ def _dilate_and_pad(x: np.ndarray, lhs_dilation, padding) -> np.ndarray:
     return out[(slice(None), slice(None)) + crop]
 
 
-def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
-               dimension_numbers, feature_group_count, batch_group_count,
-               precision=None, preferred_element_type=None):
+def _conv_impl(lhs, rhs, **params):
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+    if plan is not None:
+        return plan(lhs, rhs)
+    return _conv_general(lhs, rhs, **params)
+
+
+def _conv_general(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
+                  dimension_numbers, feature_group_count, batch_group_count,
+                  precision=None, preferred_element_type=None):
+    """Every convolution, groups included: both operands moved to the canonical layout,
+    windows copied into one patch matrix per group and contracted by a batched matmul."""
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
     params = dict(window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
                   rhs_dilation=rhs_dilation, dimension_numbers=dimension_numbers,
@@ -262,6 +277,231 @@ def _contract(views: np.ndarray, w: np.ndarray, groups: int, batch_groups: int) 
     out = np.matmul(patches, w_groups.transpose(0, 1, 3, 2))    # (B, G, Nb*L, Og)
     out = out.reshape(b, g, nb, positions, og)
     return out.transpose(2, 0, 1, 4, 3).reshape(nb, o, positions)
+
+
+
+# ----------------------------------------------------------------------------- planned im2col
+# An ungrouped convolution is one matrix product: the patch matrix (the windows of the padded
+# input, one row per output position) times the kernel as a matrix. Its axes take five roles:
+# the kept ones, b (batch) and p (output positions), the contracted ones, f (input features)
+# and k (kernel taps), and the kernel's own, o (output features). The plan below is made once
+# per shapes, dtypes and params: it lays the patch matrix out in the order that copies fastest
+# from wherever the operand keeps its axes (the channels of NHWC innermost, the image rows of
+# NCHW) and makes the product land in the output's own layout, so neither operand is
+# transposed to a canonical layout and back.
+
+def _coalesced_run(axes) -> tuple:
+    """(elements per contiguous run, whether the run has unit stride) when copying a strided
+    view of these (size, stride) axes in row-major order."""
+    axes = [(n, s) for n, s in axes if n != 1]
+    if not axes:
+        return 1, True
+    run, inner = axes[-1]
+    unit = inner == 1
+    for n, s in reversed(axes[:-1]):
+        if s != inner * run:
+            break
+        run *= n
+    return run, unit
+
+
+def _copy_cost(axes) -> float:
+    """A rough cost (in element copies) of copying a strided view of these axes into a
+    contiguous array: every element, slower off unit stride, plus a fixed cost per run."""
+    size = math.prod(n for n, _ in axes)
+    run, unit = _coalesced_run(axes)
+    return size * (1.0 if unit else 2.0) + 10.0 * size / run
+
+
+def _c_strides(shape) -> list:
+    strides, step = [0] * len(shape), 1
+    for axis in range(len(shape) - 1, -1, -1):
+        strides[axis] = step
+        step *= shape[axis]
+    return strides
+
+
+@functools.lru_cache(maxsize=512)
+def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, padding,
+                lhs_dilation, rhs_dilation, dimension_numbers, feature_group_count,
+                batch_group_count, precision=None, preferred_element_type=None):
+    """The function computing this ungrouped convolution (its operands' shapes and dtypes and
+    its params fixed) as one patch copy and one matrix product; None for feature or batch
+    groups (the general path). Raises the shape rule's errors.
+
+    >>> dn = conv_dimension_numbers((2, 5, 5, 3), (3, 3, 3, 4), ('NHWC', 'HWIO', 'NHWC'))
+    >>> run = im2col_plan((2, 5, 5, 3), (3, 3, 3, 4), np.dtype('float32'),
+    ...                   np.dtype('float32'), window_strides=(1, 1), padding=((1, 1), (1, 1)),
+    ...                   lhs_dilation=(1, 1), rhs_dilation=(1, 1), dimension_numbers=dn,
+    ...                   feature_group_count=1, batch_group_count=1)
+    >>> y = run(np.ones((2, 5, 5, 3), np.float32), np.ones((3, 3, 3, 4), np.float32))
+    >>> y.shape, y.dtype, y[0, 0, 0, 0], y[0, 2, 2, 0]
+    ((2, 5, 5, 4), dtype('float32'), np.float32(12.0), np.float32(27.0))
+    """
+    if feature_group_count != 1 or batch_group_count != 1:
+        return None
+    params = dict(window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
+                  rhs_dilation=rhs_dilation, dimension_numbers=dimension_numbers,
+                  feature_group_count=1, batch_group_count=1,
+                  preferred_element_type=preferred_element_type)
+    out_aval = _conv_abstract(ShapedArray(tuple(lhs_shape), lhs_dtype),
+                              ShapedArray(tuple(rhs_shape), rhs_dtype), **params)
+    dtype, out_shape = out_aval.dtype, out_aval.shape
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    nd, nsp = len(lhs_shape), len(lhs_shape) - 2
+    kernel = tuple(rhs_shape[a] for a in rhs_spec[2:])
+    if 0 in out_shape or 0 in kernel or lhs_shape[lhs_spec[1]] == 0:
+        return lambda lhs, rhs: np.zeros(out_shape, dtype)
+
+    # the input padded and dilated in its own layout (holes and padding zero, negative
+    # padding cropping)
+    grown, interior, crop = list(lhs_shape), [slice(None)] * nd, [slice(None)] * nd
+    for i, axis in enumerate(lhs_spec[2:]):
+        (lo, hi), d = padding[i], dilate_dim(lhs_shape[axis], lhs_dilation[i])
+        grown[axis] = max(lo, 0) + d + max(hi, 0)
+        interior[axis] = slice(max(lo, 0), max(lo, 0) + d, lhs_dilation[i])
+        crop[axis] = slice(-min(lo, 0), grown[axis] + min(hi, 0))
+    needs_pad = any(d != 1 for d in lhs_dilation) or any(p != (0, 0) for p in padding)
+    cropped = needs_pad and any(lo < 0 or hi < 0 for lo, hi in padding)
+    grown, interior, crop = tuple(grown), tuple(interior), tuple(crop)
+
+    # each role: (size, operand axis, stride multiplier); the patch view is made of them
+    out_sp = tuple(out_shape[a] for a in out_spec[2:])
+    roles = {"b": (lhs_shape[lhs_spec[0]], lhs_spec[0], 1),
+             "f": (lhs_shape[lhs_spec[1]], lhs_spec[1], 1)}
+    for i, axis in enumerate(lhs_spec[2:]):
+        roles[f"p{i}"] = (out_sp[i], axis, window_strides[i])
+        roles[f"k{i}"] = (kernel[i], axis, rhs_dilation[i])
+    sizes = {r: n for r, (n, _, _) in roles.items()}
+    sizes["o"] = rhs_shape[rhs_spec[0]]
+    source = _c_strides(grown)
+    stride = {r: source[axis] * step for r, (_, axis, step) in roles.items()}
+
+    def by_source(names):  # outermost first, as the operand holds them
+        return sorted(names, key=lambda r: (sizes[r] != 1, -stride[r]))
+
+    out_roles = [""] * nd
+    out_roles[out_spec[0]], out_roles[out_spec[1]] = "b", "o"
+    for i, axis in enumerate(out_spec[2:]):
+        out_roles[axis] = f"p{i}"
+    split = out_roles.index("o")
+    kept_out = [r for r in out_roles if r != "o"]
+    kept_src = by_source(["b"] + [f"p{i}" for i in range(nsp)])
+    contracted = by_source(["f"] + [f"k{i}" for i in range(nsp)])
+    # candidates (before, after): the patch matrix is [before][contracted][after]
+    candidates = [(kept_out, []), (kept_src, []), ([], kept_out), ([], kept_src)]
+    if 0 < split < nd - 1:
+        candidates.append((out_roles[:split], out_roles[split + 1:]))
+    w_roles = {"o": rhs_spec[0], "f": rhs_spec[1],
+               **{f"k{i}": a for i, a in enumerate(rhs_spec[2:])}}
+    w_strides = _c_strides(rhs_shape)
+    out_size = math.prod(out_shape)
+
+    taps = [f"k{i}" for i in range(nsp)]
+
+    def w_cost(w_order):
+        """A copy of the kernel unless its matrix is a strided view already."""
+        w_axes = [(sizes[r], w_strides[w_roles[r]]) for r in w_order]
+        run, unit = _coalesced_run(w_axes[:-1] if w_order[-1] == "o" else w_axes[1:])
+        if unit and run == math.prod(n for n, _ in w_axes) // sizes["o"]:
+            return 0.0
+        return _copy_cost(w_axes)
+
+    def cost(before, after):
+        if before == "split":  # one product per input feature, summed
+            total = _copy_cost([(sizes[r], stride[r]) for r in ["f"] + after + taps])
+            total += w_cost(taps + ["o"]) + sizes["f"] * (1000.0 + out_size)
+            return total + (0.0 if after + ["o"] == out_roles else 2.0 * out_size)
+        axes = [(sizes[r], stride[r]) for r in before + contracted + after]
+        total = _copy_cost(axes)
+        if before and after:  # one product per row of ``before``
+            total += 1000.0 * math.prod(sizes[r] for r in before)
+        total += w_cost(contracted + ["o"] if not after else ["o"] + contracted)
+        result = before + ["o"] + after
+        if result != out_roles:
+            total += 2.0 * out_size  # a layout the next operation copies from
+        return total
+
+    # or, when the input features are many (a kernel's gradient: they are the batch), one
+    # product per feature over [f][kept][taps] and the kernel's [f][taps][o], then a sum
+    candidates += [("split", kept_out), ("split", kept_src)]
+    before, after = min(candidates, key=lambda c: cost(*c))
+    if before == "split":
+        return _split_plan(after, taps, sizes, roles, w_roles, out_roles, needs_pad, grown,
+                           interior, crop, cropped, dtype)
+    order = before + contracted + after
+    view_shape = tuple(sizes[r] for r in order)
+    view_axes = tuple((roles[r][1], roles[r][2]) for r in order)
+    n_before = math.prod(sizes[r] for r in before)
+    n_contracted = math.prod(sizes[r] for r in contracted)
+    n_after = math.prod(sizes[r] for r in after)
+    result = before + ["o"] + after
+    result_shape = tuple(sizes[r] for r in result)
+    to_out = tuple(result.index(r) for r in out_roles)
+    if not after:
+        patch_shape, w_order = (n_before, n_contracted), contracted + ["o"]
+    elif not before:
+        patch_shape, w_order = (n_contracted, n_after), ["o"] + contracted
+    else:
+        patch_shape, w_order = (n_before, n_contracted, n_after), ["o"] + contracted
+    w_perm = tuple(w_roles[r] for r in w_order)
+    w_shape = (n_contracted, sizes["o"]) if not after else (sizes["o"], n_contracted)
+    kernel_on_right = not after
+
+    pad = (needs_pad, grown, interior, crop, cropped, dtype)
+
+    def run(lhs, rhs):
+        x = _padded(lhs, *pad)
+        st = x.strides
+        view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
+                          writeable=False)
+        patches = view.reshape(patch_shape)
+        w = rhs if rhs.dtype == dtype else rhs.astype(dtype)
+        w = w.transpose(w_perm).reshape(w_shape)
+        out = np.matmul(patches, w) if kernel_on_right else np.matmul(w, patches)
+        return out.reshape(result_shape).transpose(to_out)
+
+    run.layout = (tuple(before), tuple(contracted), tuple(after))  # for tests and tuning
+    return run
+
+
+def _padded(x, needs_pad, grown, interior, crop, cropped, dtype):
+    """The input in the plan's dtype, padded and dilated in its own layout."""
+    x = x if x.dtype == dtype else x.astype(dtype)
+    if not needs_pad:
+        return x
+    padded = np.zeros(grown, dtype)
+    padded[interior] = x
+    return padded[crop] if cropped else padded
+
+
+def _split_plan(kept, taps, sizes, roles, w_roles, out_roles, *pad):
+    """The plan with one product per input feature: patches [f][kept][taps] times the
+    kernel's [f][taps][o] (a strided view when the kernel is a cotangent laid out
+    (f, o, taps...), so nothing of it is copied), summed over f."""
+    order = ["f"] + kept + taps
+    view_shape = tuple(sizes[r] for r in order)
+    view_axes = tuple((roles[r][1], roles[r][2]) for r in order)
+    n_kept, n_taps = math.prod(sizes[r] for r in kept), math.prod(sizes[r] for r in taps)
+    patch_shape = (sizes["f"], n_kept, n_taps)
+    w_perm = tuple(w_roles[r] for r in ["f"] + taps + ["o"])
+    w_shape = (sizes["f"], n_taps, sizes["o"])
+    result = kept + ["o"]
+    result_shape = tuple(sizes[r] for r in result)
+    to_out = tuple(result.index(r) for r in out_roles)
+
+    def run(lhs, rhs):
+        x = _padded(lhs, *pad)
+        st = x.strides
+        view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
+                          writeable=False)
+        w = rhs if rhs.dtype == pad[-1] else rhs.astype(pad[-1])
+        out = np.add.reduce(np.matmul(view.reshape(patch_shape),
+                                      w.transpose(w_perm).reshape(w_shape)), axis=0)
+        return out.reshape(result_shape).transpose(to_out)
+
+    run.layout = ("split", ("f",) + tuple(taps), tuple(kept))
+    return run
 
 
 conv_general_dilated_p = primitive("conv_general_dilated", _conv_impl, _conv_abstract)
@@ -400,3 +640,14 @@ def _conv_batch(args, batched, size, **params):
 
 
 conv_general_dilated_p.batch = _conv_batch
+
+
+def _conv_emit(avals, **params):
+    """Under jit, the plan made once when compiling: the call costs one patch copy and one
+    matrix product, nothing of the planning."""
+    lhs, rhs = avals
+    plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+    return None if plan is None else ("{conv}({0}, {1})", {"conv": plan})
+
+
+conv_general_dilated_p.emit = _conv_emit

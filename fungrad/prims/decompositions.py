@@ -7,15 +7,21 @@ The derivative rules are the standard results, in the forms JAX uses:
 * cholesky: ``dL = L Phi(L^-1 dA L^-H)`` (Murray 2016), ``Phi`` the lower triangle with its
   diagonal halved;
 * qr: ``dQ = Q (dO - Y) + dA R^-1``, ``dR = (Y - dO) R`` with ``Y = Q^H dA R^-1`` and ``dO``
-  the skew-Hermitian part of ``Y``'s strict lower triangle (Walter and Lehmann 2018);
+  the skew-Hermitian part of ``Y``'s strict lower triangle (Walter and Lehmann 2018); in
+  mode 'complete' on a tall matrix the extra Householder columns follow the thin part
+  (arXiv 2409.13374);
 * eigh and svd: Giles 2008, with ``F_ij = 1 / (w_j - w_i)`` (``1 / (s_j^2 - s_i^2)``);
 * eig (eigenvalues only, as JAX): ``dw = diag(V^-1 dA V)``;
+* lu: ``dL = L tril(X, -1)``, ``dU = triu(X) U`` with ``X = L^-1 P dA U^-1`` (de Hoog,
+  Anderssen and Lukas), rectangular factors padded square with the identity, as JAX;
 * expm: its Frechet derivative, the corner of ``expm([[A, dA], [0, A]])``.
 
 Every reverse rule is the transpose of its forward rule (see ``fungrad.prims.linalg`` for the
 complex convention), written with fungrad operations, so higher derivatives follow.
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,8 +48,16 @@ def _batch_shape(aval: ShapedArray) -> tuple:
 
 
 def _skew_phi(x):
-    """``Phi``: the lower triangle with its diagonal halved."""
-    return sub(tril(x), mul(mul(x, eye_like(x)), 0.5))
+    """``Phi``: the lower triangle with its diagonal halved (one product with a constant
+    mask: the reverse pass of cholesky runs it on every n x n cotangent)."""
+    return mul(x, _phi_mask(_shape(x)[-1], np.dtype(_dtype(x))))
+
+
+@lru_cache(maxsize=64)
+def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
+    mask = (np.tril(np.ones((n, n))) - 0.5 * np.eye(n)).astype(dtype)
+    mask.flags.writeable = False
+    return mask
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,12 +167,29 @@ def _qr_square_or_tall_adjoint(q, r, gq, gr):
     return solve_right(r, g_dx_rinv, lower=False, transpose_a=True, conjugate_a=True)
 
 
-def _qr_check_differentiable(a, full_matrices):
+def _qr_complete_extension(q, n):
+    """For a tall ``a`` (m > n) in mode 'complete': the pieces of the derivative of the
+    ``p = m - n`` extra columns ``q_mp`` of LAPACK's Householder ``q``, which the thin part
+    ``q_mn`` determines (arXiv 2409.13374, eqs. 32-33, the derivation JAX follows):
+    ``Z = q_pn (q_nn - I)^-1`` and ``W = q_mn + q_mp Z``, so that
+    ``dq_mp = dq_mn Z^H - W (dq_pn - Z dq_nn)^H``. (Undefined where ``q_nn - I`` is
+    singular, as in JAX.)"""
+    nd = len(_shape(q))
+    m = _shape(q)[-1]
+    q_mn, q_mp = slice_axis(q, nd - 1, 0, n), slice_axis(q, nd - 1, n, m)
+    q_nn, q_pn = slice_axis(q_mn, nd - 2, 0, n), slice_axis(q_mn, nd - 2, n, m)
+    z_h = solve(hermitian(sub(q_nn, eye_like(q_nn))), hermitian(q_pn))
+    w = add(q_mn, matmul(q_mp, hermitian(z_h)))
+    return q_mn, z_h, w
+
+
+def _qr_thin_parts(a, q, r, full_matrices):
+    """``(q, r)`` of the reduced decomposition, whatever the mode."""
     m, n = _shape(a)[-2:]
-    if full_matrices and m > n:
-        raise NotImplementedError("the derivative of qr with full_matrices=True (mode="
-                                  "'complete') is implemented only for matrices with no more "
-                                  f"rows than columns; got {_shape(a)}")
+    if not (full_matrices and m > n):
+        return q, r
+    nd = len(_shape(a))
+    return slice_axis(q, nd - 1, 0, n), slice_axis(r, nd - 2, 0, n)
 
 
 def _qr_jvp(primals, tangents, full_matrices):
@@ -167,13 +198,20 @@ def _qr_jvp(primals, tangents, full_matrices):
     t = tangents[0]
     if t is None:
         return [q, r], [None, None]
-    _qr_check_differentiable(a, full_matrices)
     m, n = _shape(a)[-2:]
+    nd = len(_shape(a))
     if m >= n:
-        dq, dr = _qr_square_or_tall_jvp(q, r, t)
+        q_mn, r_nn = _qr_thin_parts(a, q, r, full_matrices)
+        dq, dr = _qr_square_or_tall_jvp(q_mn, r_nn, t)
+        if full_matrices and m > n:
+            _, z_h, w = _qr_complete_extension(q, n)
+            dq_nn, dq_pn = slice_axis(dq, nd - 2, 0, n), slice_axis(dq, nd - 2, n, m)
+            d = sub(dq_pn, matmul(hermitian(z_h), dq_nn))
+            dq_mp = sub(matmul(dq, z_h), matmul(w, hermitian(d)))
+            dq = concatenate([dq, dq_mp], nd - 1)
+            dr = concatenate([dr, mul(slice_axis(r, nd - 2, n, m), 0.0)], nd - 2)
         return [q, r], [dq, dr]
     # wide: a = [x y] with x square, q r1 = x and r2 = q^H y
-    nd = len(_shape(a))
     x_dot, y_dot = slice_axis(t, nd - 1, 0, m), slice_axis(t, nd - 1, m, n)
     r1, y = slice_axis(r, nd - 1, 0, m), slice_axis(a, nd - 1, m, n)
     dq, dr1 = _qr_square_or_tall_jvp(q, r1, x_dot)
@@ -183,12 +221,20 @@ def _qr_jvp(primals, tangents, full_matrices):
 
 def _qr_vjp(cts, primals, ans, needs, full_matrices):
     a, = primals
-    _qr_check_differentiable(a, full_matrices)
     q, r = ans
     m, n = _shape(a)[-2:]
     nd = len(_shape(a))
 
     def adjoint(gq, gr):
+        if m > n and full_matrices:
+            # adjoint of the extra columns' map (see _qr_complete_extension), onto dq_mn
+            q_mn, z_h, w = _qr_complete_extension(q, n)
+            g_mn, g_mp = slice_axis(gq, nd - 1, 0, n), slice_axis(gq, nd - 1, n, m)
+            k = neg(matmul(hermitian(g_mp), w))  # the cotangent of dq_pn - Z dq_nn
+            g_rows = concatenate([neg(matmul(z_h, k)), k], nd - 2)
+            gq = add(add(g_mn, matmul(g_mp, hermitian(z_h))), g_rows)
+            return _qr_square_or_tall_adjoint(q_mn, slice_axis(r, nd - 2, 0, n), gq,
+                                              slice_axis(gr, nd - 2, 0, n))
         if m >= n:
             return _qr_square_or_tall_adjoint(q, r, gq, gr)
         r1, y = slice_axis(r, nd - 1, 0, m), slice_axis(a, nd - 1, m, n)
@@ -594,16 +640,23 @@ def permutation_matrix(perm, dtype):
     return convert_element_type(hot, dtype)
 
 
-def _lu_square(a):
-    m, n = _shape(a)[-2:]
-    if m != n:
-        raise NotImplementedError(f"the derivative of lu is implemented for square matrices; "
-                                  f"got {_shape(a)}")
-
-
 def _lu_factors(lu_):
-    l = add(tril(lu_, -1), eye_like(lu_))
-    return l, triu(lu_)
+    """``(l, u)`` from the packed factors of an m x n matrix, both made square and invertible
+    as the derivative needs: ``l`` (m x m) unit lower triangular with the identity in its
+    columns past min(m, n), ``u`` (n x n) upper triangular with the identity in its rows
+    past min(m, n) (JAX's padding: ``l u`` keeps the packed product)."""
+    shape = _shape(lu_)
+    nd, (m, n) = len(shape), shape[-2:]
+    k = min(m, n)
+    dtype = _dtype(lu_)
+    l = tril(slice_axis(lu_, nd - 1, 0, k), -1)
+    if m > k:
+        l = concatenate([l, np.zeros(shape[:-2] + (m, m - k), dtype)], nd - 1)
+    u = triu(slice_axis(lu_, nd - 2, 0, k))
+    if n > k:
+        u = concatenate([u, np.zeros(shape[:-2] + (n - k, n), dtype)], nd - 2)
+        u = add(u, np.diag(np.arange(n) >= k).astype(dtype))
+    return add(l, np.eye(m, dtype=dtype)), u
 
 
 def _lu_jvp(primals, tangents):
@@ -612,9 +665,9 @@ def _lu_jvp(primals, tangents):
     t = tangents[0]
     if t is None:
         return outs, [None, None, None]
-    _lu_square(a)
     lu_, _, perm = outs
     l, u = _lu_factors(lu_)
+    # dA = P^T (dL U + L dU): with X = L^-1 P dA U^-1, dL = L tril(X, -1), dU = triu(X) U
     pa_dot = matmul(permutation_matrix(perm, _dtype(a)), t)
     x = triangular_solve(l, pa_dot, lower=True, unit_diagonal=True)
     x = solve_right(u, x, lower=False)
@@ -623,7 +676,6 @@ def _lu_jvp(primals, tangents):
 
 def _lu_vjp(cts, primals, ans, needs):
     a, = primals
-    _lu_square(a)
     lu_, _, perm = ans
     l, u = _lu_factors(lu_)
     g = cts[0]

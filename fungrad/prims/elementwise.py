@@ -69,7 +69,9 @@ def _elementwise_simplify(inputs, params, ctx, out_aval):
         new = list(inputs) if new is None else new
         source = eqn.inputs[0]
         shapes = [source.aval.shape] + [y.aval.shape for j, y in enumerate(new) if j != i]
-        if source.aval.dtype == x.aval.dtype and np.broadcast_shapes(*shapes) == out_aval.shape:
+        # (a weak source would promote differently than the strong broadcast array did)
+        if source.aval.dtype == x.aval.dtype and not source.aval.weak_type \
+                and np.broadcast_shapes(*shapes) == out_aval.shape:
             new[i] = source
     return None if new is None or all(a is b for a, b in zip(new, inputs)) else (new, params)
 
@@ -331,8 +333,17 @@ defjvp(rem_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, trunc(div(
 defvjp(rem_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, trunc(div(x, y)))))
 defjvp(mod_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, floor(div(x, y)))))
 defvjp(mod_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y)))))
-defjvp(hypot_p, lambda t, ans, x, y: mul(t, div(x, ans)), lambda t, ans, x, y: mul(t, div(y, ans)))
-defvjp(hypot_p, lambda g, ans, x, y: mul(g, div(x, ans)), lambda g, ans, x, y: mul(g, div(y, ans)))
+def _hypot_partial(x, ans):
+    """d hypot / dx = x / hypot, and 1/2 at the origin, where JAX's (max(|x|, |y|) with abs'(0)
+    = 1 and a tie split evenly) gives 1/2 for each argument: hypot(x, x)'(0) = 1, as abs'(0)."""
+    at_origin = eq(ans, 0)
+    return select(at_origin, mul(ans, 0) + 0.5, div(x, select(at_origin, ans + 1, ans)))
+
+
+defjvp(hypot_p, lambda t, ans, x, y: mul(t, _hypot_partial(x, ans)),
+       lambda t, ans, x, y: mul(t, _hypot_partial(y, ans)))
+defvjp(hypot_p, lambda g, ans, x, y: mul(g, _hypot_partial(x, ans)),
+       lambda g, ans, x, y: mul(g, _hypot_partial(y, ans)))
 defjvp(logaddexp_p, lambda t, ans, x, y: mul(t, exp(sub(x, ans))),
        lambda t, ans, x, y: mul(t, exp(sub(y, ans))))
 defvjp(logaddexp_p, lambda g, ans, x, y: mul(g, exp(sub(x, ans))),
@@ -356,6 +367,7 @@ def _integer_pow_abstract(aval, y):
 
 
 integer_pow_p = primitive("integer_pow", _integer_pow_impl, _integer_pow_abstract)
+integer_pow_p.weak_propagating = True  # ``s ** 2`` of a Python float is a Python float
 
 
 def integer_pow(x, y: int):

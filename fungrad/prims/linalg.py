@@ -337,32 +337,75 @@ def _triangular_solve_abstract(a, b, lower, transpose_a, conjugate_a, unit_diago
     return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
 
 
+_TRIANGULAR_BLOCK = 32  # diagonal blocks this size are inverted; the rest is matmul
+
+
+def _substitute(m, r, lower):
+    """``m^-1 r`` for a stack of small triangular blocks by plain substitution, which gives
+    LAPACK's infs and NaNs where a block is exactly singular."""
+    x = np.empty(r.shape, np.result_type(m.dtype, r.dtype))
+    k = m.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(k) if lower else range(k - 1, -1, -1)):
+            done = slice(0, i) if lower else slice(i + 1, k)
+            x[..., i, :] = (r[..., i, :] - (m[..., i:i + 1, done] @ x[..., done, :])[..., 0, :]) \
+                / m[..., i, i, None]
+    return x
+
+
+def _diagonal_blocks(m, lower, unit_diagonal, starts, dtype):
+    """The triangles of the diagonal blocks of a stack of matrices, as one stack in the
+    result's ``dtype`` (the last one padded with the identity), ready for one batched
+    inverse."""
+    n = m.shape[-1]
+    size = min(_TRIANGULAR_BLOCK, n)
+    d = np.zeros(m.shape[:-2] + (len(starts), size, size), dtype)
+    for i, s in enumerate(starts):
+        w = min(s + size, n) - s
+        d[..., i, :w, :w] = m[..., s:s + w, s:s + w]
+        d[..., i, range(w, size), range(w, size)] = 1
+    d = np.tril(d) if lower else np.triu(d)
+    if unit_diagonal:
+        d[..., range(size), range(size)] = 1
+    return d
+
+
+def _block_substitution(m, b, out, lower, unit_diagonal):
+    """Solve ``m x = b`` into ``out`` for a stack of triangular ``m`` (reading only the
+    ``lower`` or upper triangle) by block substitution: numpy has no trsm, so the diagonal
+    blocks are inverted at once (one batched call) and the rest is matrix products, about
+    as fast as LAPACK's trsm at the sizes that matter, without scipy. The off-diagonal
+    blocks are read in place: a copy of the triangle would cost page faults."""
+    n = m.shape[-1]
+    starts = list(range(0, n, _TRIANGULAR_BLOCK))
+    blocks = _diagonal_blocks(m, lower, unit_diagonal, starts, out.dtype)
+    try:
+        inverses = np.linalg.inv(blocks)
+    except np.linalg.LinAlgError:  # an exactly singular block: substitute, as LAPACK does
+        inverses = None
+    for i in (range(len(starts)) if lower else range(len(starts) - 1, -1, -1)):
+        s = starts[i]
+        e = min(s + _TRIANGULAR_BLOCK, n)
+        done = slice(0, s) if lower else slice(e, n)
+        r = b[..., s:e, :]
+        if (s if lower else n - e):
+            r = r - m[..., s:e, done] @ out[..., done, :]
+        w = e - s
+        out[..., s:e, :] = (inverses[..., i, :w, :w] @ r if inverses is not None else
+                            _substitute(blocks[..., i, :w, :w], r, lower))
+
+
 def _triangular_solve_impl(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
     a, b = np.asarray(a), np.asarray(b)
     dtype = np.result_type(a.dtype, b.dtype)
-    if conjugate_a and not transpose_a:
-        a, conjugate_a = np.conj(a), False
-    trans = (2 if conjugate_a else 1) if transpose_a else 0
-    try:  # LAPACK's trsm when scipy is there: a third of an LU solve's work
-        from scipy.linalg import solve_triangular
-    except ImportError:
-        solve_triangular = None
+    conjugate_a = conjugate_a and a.dtype.kind == "c"
+    if conjugate_a:  # conj(m) x = b is m conj(x) = conj(b)
+        b = np.conj(b)
     out = np.empty(b.shape, dtype)
-    flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
-    for i in range(flat_a.shape[0]):
-        if solve_triangular is not None:
-            ai, t, low = flat_a[i], trans, lower
-            if t < 2 and ai.flags.c_contiguous:  # LAPACK wants Fortran order: a^T is that
-                ai, t, low = ai.T, 1 - t, not low
-            flat_out[i] = solve_triangular(ai, flat_b[i], trans=t, lower=low,
-                                           unit_diagonal=unit_diagonal, check_finite=False)
-            continue
-        m = np.tril(flat_a[i]) if lower else np.triu(flat_a[i])
-        if unit_diagonal:
-            np.fill_diagonal(m, 1)
-        m = m if trans == 0 else (m.T if trans == 1 else m.conj().T)
-        flat_out[i] = np.linalg.solve(m, flat_b[i]) if m.size else flat_b[i]
-    return out
+    if b.size:
+        m = np.swapaxes(a, -1, -2) if transpose_a else a
+        _block_substitution(m, b, out, lower != transpose_a, unit_diagonal)
+    return np.conj(out, out=out) if conjugate_a else out
 
 
 triangular_solve_p = primitive("triangular_solve", _triangular_solve_impl,

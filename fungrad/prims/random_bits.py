@@ -33,7 +33,86 @@ _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)  # Threefish's key-schedule constant
 # Hash this many counters at a time: the working set of one block stays in cache, which
 # makes the twenty passes over it several times faster than passes over a large array.
-_BLOCK = 1 << 16
+_BLOCK = 1 << 15
+
+
+# ---------------------------------------------------------------------------- typed keys
+
+class KeyAval(ShapedArray):
+    """The aval of typed keys' data: ``uint32[*shape, 2]`` to every rule, printed as JAX
+    prints typed keys, ``key<fry>[*shape]``.
+
+    >>> KeyAval((3, 2), np.uint32)
+    key<fry>[3]
+    """
+
+    __slots__ = ()
+
+    def str_short(self) -> str:
+        return f"key<fry>[{','.join(map(str, self.shape[:-1]))}]"
+
+    __repr__ = str_short
+
+
+class KeyData(np.ndarray):
+    """Typed keys' data on its way into a trace: a ``uint32[..., 2]`` array whose aval is
+    a ``KeyAval``; numpy operations on it give plain arrays.
+
+    >>> from fungrad.core import get_aval
+    >>> get_aval(np.zeros(2, np.uint32).view(KeyData))
+    key<fry>[]
+    """
+
+    @staticmethod
+    def fungrad_aval(x):
+        return KeyAval(x.shape, x.dtype)
+
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        obj = obj.view(np.ndarray)
+        return obj[()] if return_scalar else obj
+
+
+def _keyed(aval, shape, dtype=_U32):
+    """An output aval that stays a typed key's when the input key was typed."""
+    return (KeyAval if isinstance(aval, KeyAval) else ShapedArray)(shape, dtype)
+
+
+def _wrap_abstract(aval):
+    _check_key_data("random_wrap", aval)
+    return KeyAval(aval.shape, aval.dtype)
+
+
+def _unwrap_abstract(aval):
+    _check_key_data("random_unwrap", aval)
+    return ShapedArray(aval.shape, aval.dtype)
+
+
+# typed keys from key data and back: the data unchanged, only the aval says "key"
+random_wrap_p = primitive("random_wrap", lambda data: np.asarray(data, _U32).view(KeyData),
+                          _wrap_abstract, nondiff=True)
+random_unwrap_p = primitive("random_unwrap",
+                            lambda keys: np.asarray(keys, _U32).view(np.ndarray),
+                            _unwrap_abstract, nondiff=True)
+
+
+def random_wrap(data):
+    """Typed key data (aval ``key<fry>[...]``) from ``uint32[..., 2]`` key data.
+
+    >>> random_wrap(np.array([0, 7], np.uint32)).dtype
+    dtype('uint32')
+    """
+    _wrap_abstract(get_aval(data))
+    return bind(random_wrap_p, data)
+
+
+def random_unwrap(keys):
+    """Plain ``uint32[..., 2]`` key data from typed key data.
+
+    >>> random_unwrap(random_wrap(np.array([0, 7], np.uint32)))
+    array([0, 7], dtype=uint32)
+    """
+    _unwrap_abstract(get_aval(keys))
+    return bind(random_unwrap_p, keys)
 
 
 # ---------------------------------------------------------------------------- threefry2x32
@@ -126,10 +205,32 @@ def _iota_2x32(shape: tuple):
     return (counts >> np.uint64(32)).astype(_U32), counts.astype(_U32)
 
 
+def _hash_iota_blocks(key, n: int):
+    """For one key (``uint32[2]``), the threefry words of the counters ``0 .. n-1``, a block
+    at a time: yields ``(block slice, x0, x1)``. The counters are made inside the block and
+    the two buffers are reused, so a large draw touches its memory once, in cache."""
+    k0, k1 = (np.uint32(w) for w in np.asarray(key, _U32).reshape(2))
+    k2 = k0 ^ k1 ^ _PARITY
+    x0, x1, tmp = (np.empty(min(n, _BLOCK), _U32) for _ in range(3))
+    for start in range(0, n, _BLOCK):
+        size = min(_BLOCK, n - start)
+        a, b, t = x0[:size], x1[:size], tmp[:size]
+        a.fill(0)  # the high words of counters below 2**32
+        b[:] = np.arange(start, start + size, dtype=_U32)
+        _hash_block(k0, k1, k2, a, b, t)
+        yield slice(start, start + size), a, b
+
+
 def _hash_counters(keys, shape: tuple):
     """Both threefry words for every counter of ``shape``, under every key of ``keys``
     (``uint32[*batch, 2]``): two arrays of shape ``batch + shape``."""
     keys = np.asarray(keys, _U32)
+    n = math.prod(shape)
+    if keys.shape == (2,) and n <= 2 ** 32:  # one key: hash the counters block by block
+        y0, y1 = np.empty(n, _U32), np.empty(n, _U32)
+        for block, x0, x1 in _hash_iota_blocks(keys, n):
+            y0[block], y1[block] = x0, x1
+        return y0.reshape(shape), y1.reshape(shape)
     expand = keys.shape[:-1] + (1,) * len(shape)
     hi, lo = _iota_2x32(shape)
     return _threefry2x32_impl(keys[..., 0].reshape(expand), keys[..., 1].reshape(expand),
@@ -171,6 +272,8 @@ def _seed_abstract(aval):
 
 random_seed_p = primitive("random_seed", _seed_impl, _seed_abstract, nondiff=True)
 _keys_batch(random_seed_p)
+_keys_batch(random_wrap_p)
+_keys_batch(random_unwrap_p)
 
 
 def random_seed(seeds):
@@ -186,14 +289,19 @@ def random_seed(seeds):
 
 # ---------------------------------------------------------------------------- random_split
 
+def _as_typed_as(keys, out):
+    """``out`` as typed key data when the input ``keys`` were (a trace's values carry it)."""
+    return out.view(KeyData) if isinstance(keys, KeyData) else out
+
+
 def _split_impl(keys, shape):
     b0, b1 = _hash_counters(keys, shape)
-    return np.stack([b0, b1], axis=-1)
+    return _as_typed_as(keys, np.stack([b0, b1], axis=-1))
 
 
 def _split_abstract(aval, shape):
     _check_key_data("random_split", aval)
-    return ShapedArray(aval.shape[:-1] + tuple(shape) + (2,), _U32)
+    return _keyed(aval, aval.shape[:-1] + tuple(shape) + (2,))
 
 
 random_split_p = primitive("random_split", _split_impl, _split_abstract, nondiff=True)
@@ -215,10 +323,10 @@ def random_split(keys, shape: tuple):
 
 def _fold_in_impl(keys, msgs):
     # JAX: threefry_2x32(key, threefry_seed(msg)), the hash of the counter pair (0, msg)
-    keys = np.asarray(keys, _U32)
+    typed, keys = keys, np.asarray(keys, _U32)
     msgs = np.asarray(msgs).astype(_U32)
     b0, b1 = _threefry2x32_impl(keys[..., 0], keys[..., 1], np.zeros((), _U32), msgs)
-    return np.stack([b0, b1], axis=-1)
+    return _as_typed_as(typed, np.stack([b0, b1], axis=-1))
 
 
 def _fold_in_abstract(key_aval, msg_aval):
@@ -230,7 +338,7 @@ def _fold_in_abstract(key_aval, msg_aval):
     except ValueError:
         raise ValueError(f"random_fold_in: keys {key_aval.str_short()} and data "
                          f"{msg_aval.str_short()} do not broadcast together") from None
-    return ShapedArray(shape + (2,), _U32)
+    return _keyed(key_aval, shape + (2,))
 
 
 random_fold_in_p = primitive("random_fold_in", _fold_in_impl, _fold_in_abstract, nondiff=True)
@@ -271,6 +379,20 @@ _UINTS = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: _U32, 64: np.dtype
 
 
 def _bits_impl(keys, bit_width, shape):
+    keys = np.asarray(keys, _U32)
+    n = math.prod(shape)
+    if keys.shape == (2,) and n <= 2 ** 32:  # one key: each block straight into the output
+        out = np.empty(n, _UINTS[bit_width])
+        if bit_width == 64:  # both words, high then low, into the halves of each uint64
+            halves = out.view(_U32).reshape(n, 2)
+            high, low = (1, 0) if np.little_endian else (0, 1)
+        for block, x0, x1 in _hash_iota_blocks(keys, n):
+            if bit_width == 64:
+                halves[block, high], halves[block, low] = x0, x1
+            else:
+                x0 ^= x1
+                out[block] = x0  # (narrower widths keep the low bits, as JAX's convert)
+        return out.reshape(shape)
     b0, b1 = _hash_counters(keys, shape)
     if bit_width == 64:  # both words, high then low
         out = b0.astype(np.uint64)

@@ -28,6 +28,7 @@ import numpy as np
 from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import exp, mul, neg, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
+from fungrad.prims import xla_float32
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -195,7 +196,10 @@ def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
     """erf_inv of a flat float32/float64 chunk into ``out``: the central polynomial for all,
     then each tail polynomial only where it applies (a million-sample draw has few tails)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = -np.log1p(-(x * x))
+        if x.dtype == np.float32:  # XLA's float32 log1p, so normal samples are JAX's bits
+            w = -xla_float32.log1p32(-(x * x))
+        else:
+            w = -np.log1p(-(x * x))
         if x.dtype == np.float32:
             horner, branches = _horner_fma32, ((5.0, _ERF_INV32_TAIL, 3.0),)
             p = horner(w - np.float32(2.5), _ERF_INV32_CENTRAL)
@@ -274,25 +278,36 @@ def _probe(a):
     return a if type(a) in (bool, int, float) else np.empty((0,), np.asarray(a).dtype)
 
 
-def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False):
-    """An elementwise primitive computed by ``scipy.special.<scipy_name>``, with numpy's
+def _refuse_complex(name: str, operands) -> None:
+    """``operands``: (dtype, shape) pairs, from arrays (eager) or abstract values (traced)."""
+    for position, (dtype, shape) in enumerate(operands):
+        if np.dtype(dtype).kind == "c":
+            raise TypeError(f"{name} is defined for real inputs only (as in JAX), got operand "
+                            f"{position} of type {np.dtype(dtype).name}{list(shape)}")
+
+
+def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = False, *,
+                    compute=None, complex_ok: bool = False):
+    """An elementwise primitive computed by ``scipy.special.<scipy_name>`` (or by
+    ``compute``, a float64 numpy function of the broadcast operands), with numpy's
     broadcasting and dtype promotion (float32 stays float32, even where scipy's ufunc only
-    has a float64 loop)."""
+    has a float64 loop). Complex operands raise a TypeError naming the function unless
+    ``complex_ok`` (where JAX accepts them too)."""
     from fungrad.prims.elementwise import elementwise_abstract_eval
     scipy_name = scipy_name or name
     result_rule = elementwise_abstract_eval(name, _float_result)
 
     def impl(*args):
         dtype = np.asarray(_float_result(*[_probe(a) for a in args])).dtype
+        if not complex_ok:
+            _refuse_complex(name, [(np.asarray(a).dtype, np.shape(a)) for a in args])
         with np.errstate(all="ignore"):
-            out = _scipy_function(scipy_name)(*args)
+            out = (compute or _scipy_function(scipy_name))(*args)
         return out.astype(dtype, copy=False) if out.dtype != dtype else out
 
     def abstract_eval(*avals):
-        for a in avals:
-            if a.dtype.kind == "c":
-                raise TypeError(f"{name} is defined for real inputs only, got "
-                                f"{a.str_short()}")
+        if not complex_ok:
+            _refuse_complex(name, [(a.dtype, a.shape) for a in avals])
         return result_rule(*avals)
 
     prim = primitive(name, impl, abstract_eval, nondiff=nondiff)
@@ -301,23 +316,31 @@ def scipy_primitive(name: str, scipy_name: str | None = None, nondiff: bool = Fa
     return prim
 
 
-def not_differentiable(function: str, argument: str):
+def not_differentiable(function: str, argument: str, what: str = ""):
     """A derivative rule that refuses, as JAX defines none for this argument."""
     def rule(*args, **params):
         raise TypeError(f"{function} is not differentiable with respect to its argument "
-                        f"{argument!r} (JAX defines no derivative there either); pass it as a "
-                        f"constant, e.g. through fungrad.lax.stop_gradient")
+                        f"{argument!r}{what} (JAX defines no derivative there either); pass "
+                        f"it as a constant, e.g. through fungrad.lax.stop_gradient")
     return rule
 
 
-def unary_derivative(prim, derivative) -> None:
-    """jvp and vjp of a unary primitive from ``derivative(ans, x) -> f'(x)``."""
-    defjvp(prim, lambda t, ans, x: mul(t, derivative(ans, x)))
-    defvjp(prim, lambda g, ans, x: mul(g, derivative(ans, x)))
+def partial_derivatives(prim, *partials) -> None:
+    """jvp and vjp of an elementwise primitive from its partial derivatives, one
+    ``partial(ans, *args)`` per argument (a ``not_differentiable`` rule refuses there)."""
+    defjvp(prim, *[_times(d) for d in partials])
+    defvjp(prim, *[_times(d) for d in partials])
+
+
+def _times(partial):
+    return lambda t, ans, *args: mul(t, partial(ans, *args))
 
 
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
     add, div, eq, log, select, sign, sub,
+)
+from fungrad.prims.incomplete_shapes import (  # noqa: E402
+    betainc_shape_derivatives, igamma_shape_derivatives,
 )
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -325,10 +348,52 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 # gamma family: d gammaln = digamma, d digamma = polygamma(1, .), d polygamma(n, .) =
 # polygamma(n + 1, .); the order n is not differentiable (as in JAX)
 gammaln_p = scipy_primitive("gammaln")
-digamma_p = scipy_primitive("digamma", "psi")
-polygamma_p = scipy_primitive("polygamma")
-unary_derivative(gammaln_p, lambda ans, x: bind(digamma_p, x))
-unary_derivative(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
+_BERNOULLI_EVEN = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)  # B_2 .. B_14
+
+
+def _trigamma_complex(z: np.ndarray) -> np.ndarray:
+    """polygamma(1, z) for complex z, which scipy.special lacks (its zeta is real only):
+    reflect to Re z >= 1/2 (``psi1(z) + psi1(1 - z) = pi^2 / sin^2(pi z)``), recur up to
+    Re z >= 15 (``psi1(z) = psi1(z + 1) + 1/z^2``), then the asymptotic series
+    ``1/z + 1/(2 z^2) + sum_k B_2k / z^(2k+1)``, whose next term is below 1e-17 there."""
+    z = np.asarray(z, np.complex128)
+    reflect = z.real < 0.5
+    w = np.where(reflect, 1.0 - z, z)
+    total = np.zeros_like(w)
+    for _ in range(15):
+        low = w.real < 15
+        total += np.where(low, 1.0 / (w * w), 0.0)
+        w = np.where(low, w + 1.0, w)
+    inverse = 1.0 / w
+    inverse_squared = inverse * inverse
+    power = inverse * inverse_squared
+    series = inverse + inverse_squared / 2.0
+    for b in _BERNOULLI_EVEN:
+        series = series + b * power
+        power = power * inverse_squared
+    value = total + series
+    return np.where(reflect, (np.pi / np.sin(np.pi * z)) ** 2 - value, value)
+
+
+def _polygamma(n, x):
+    """scipy's polygamma for real x; for complex x (reached only as the derivative of a complex
+    gamma, loggamma or digamma) order 1 only, the one scipy cannot give."""
+    if np.iscomplexobj(x):
+        if not np.all(np.asarray(n) == 1):
+            raise TypeError("polygamma: complex arguments are supported for order n = 1 only "
+                            "(the second derivative of gamma and loggamma); higher orders of "
+                            "complex gamma, loggamma and digamma are not available")
+        return _trigamma_complex(np.broadcast_to(x, np.broadcast_shapes(np.shape(n),
+                                                                        np.shape(x))))
+    return _scipy_function("polygamma")(n, x)
+
+
+# complex arguments: accepted as the derivatives of complex gamma and loggamma need them (the
+# public digamma and polygamma refuse them, as JAX's do)
+digamma_p = scipy_primitive("digamma", "psi", complex_ok=True)
+polygamma_p = scipy_primitive("polygamma", compute=_polygamma, complex_ok=True)
+partial_derivatives(gammaln_p, lambda ans, x: bind(digamma_p, x))
+partial_derivatives(digamma_p, lambda ans, x: bind(polygamma_p, 1.0, x))
 defjvp(polygamma_p, not_differentiable("polygamma", "n"),
        lambda t, ans, n, x: mul(t, bind(polygamma_p, add(n, 1.0), x)))
 defvjp(polygamma_p, not_differentiable("polygamma", "n"),
@@ -345,13 +410,13 @@ def _log_normal_density(x):
     return sub(mul(square(x), -0.5), _LOG_SQRT_2PI)
 
 
-unary_derivative(ndtr_p, lambda ans, x: exp(_log_normal_density(x)))
-unary_derivative(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), ans)))
-unary_derivative(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
+partial_derivatives(ndtr_p, lambda ans, x: exp(_log_normal_density(x)))
+partial_derivatives(log_ndtr_p, lambda ans, x: exp(sub(_log_normal_density(x), ans)))
+partial_derivatives(ndtri_p, lambda ans, x: exp(neg(_log_normal_density(ans))))
 
 # scaled complementary error function: erfcx(x) = exp(x^2) erfc(x)
-erfcx_p = scipy_primitive("erfcx")
-unary_derivative(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
+erfcx_p = scipy_primitive("erfcx", complex_ok=True)  # complex too, as in JAX
+partial_derivatives(erfcx_p, lambda ans, x: sub(mul(mul(x, 2.0), ans), _TWO_OVER_SQRT_PI))
 
 # modified Bessel functions of orders 0 and 1, plain and scaled by exp(-|x|):
 # i0' = i1, i1' = i0 - i1/x (1/2 at 0), i0e' = i1e - sign(x) i0e, i1e' = i0e - i1e (sign + 1/x)
@@ -365,14 +430,14 @@ def _over_x(f_ans, x):
     return select(zero, 0.5, div(f_ans, select(zero, 1.0, x)))
 
 
-unary_derivative(i0_p, lambda ans, x: bind(i1_p, x))
-unary_derivative(i1_p, lambda ans, x: sub(bind(i0_p, x), _over_x(ans, x)))
-unary_derivative(i0e_p, lambda ans, x: sub(bind(i1e_p, x), mul(sign(x), ans)))
-unary_derivative(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x)),
+partial_derivatives(i0_p, lambda ans, x: bind(i1_p, x))
+partial_derivatives(i1_p, lambda ans, x: sub(bind(i0_p, x), _over_x(ans, x)))
+partial_derivatives(i0e_p, lambda ans, x: sub(bind(i1e_p, x), mul(sign(x), ans)))
+partial_derivatives(i1e_p, lambda ans, x: sub(sub(bind(i0e_p, x), _over_x(ans, x)),
                                            mul(sign(x), ans)))
 
-# regularized incomplete gamma and beta functions: differentiable in x (JAX also has the
-# derivative in a for gammainc; fungrad refuses it rather than approximate it)
+# regularized incomplete gamma and beta functions: differentiable in x (closed forms, every
+# order) and in the shapes a, b (to second order, below)
 gammainc_p = scipy_primitive("gammainc")
 gammaincc_p = scipy_primitive("gammaincc")
 betainc_p = scipy_primitive("betainc")
@@ -390,26 +455,107 @@ def _beta_density(a, b, x):
     return exp(sub(add(mul(sub(a, 1.0), log(x)), mul(sub(b, 1.0), log1p(neg(x)))), log_beta))
 
 
-defjvp(gammainc_p, not_differentiable("gammainc", "a"),
-       lambda t, ans, a, x: mul(t, _gamma_density(a, x)))
-defvjp(gammainc_p, not_differentiable("gammainc", "a"),
-       lambda g, ans, a, x: mul(g, _gamma_density(a, x)))
-defjvp(gammaincc_p, not_differentiable("gammaincc", "a"),
-       lambda t, ans, a, x: neg(mul(t, _gamma_density(a, x))))
-defvjp(gammaincc_p, not_differentiable("gammaincc", "a"),
-       lambda g, ans, a, x: neg(mul(g, _gamma_density(a, x))))
-defjvp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-       lambda t, ans, a, b, x: mul(t, _beta_density(a, b, x)))
-defvjp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-       lambda g, ans, a, b, x: mul(g, _beta_density(a, b, x)))
+# the shapes a, b: no closed form; prims/incomplete_shapes carries the first and second
+# derivatives through the series and continued fractions (as XLA's igamma_grad_a does the
+# first). Their x-derivatives are closed forms again (the shape derivatives of the density),
+# so every mixed derivative of second order works; a third order in the shapes refuses.
+_last_kernel_call: dict = {}  # kernel -> (its inputs, its outputs): the latest call only
+
+
+def _shape_kernel(kernel, index: int):
+    """Output ``index`` of ``kernel(*flat_float64_arrays, special)`` on broadcast inputs.
+    A gradient in (a, b) and a Hessian ask one kernel for several of its outputs at the same
+    point: the latest call's outputs are kept, so they are computed once."""
+    def impl(*args):
+        arrays = np.broadcast_arrays(*[np.asarray(a, np.float64) for a in args])
+        shape = arrays[0].shape
+        flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+        key = tuple(a.tobytes() for a in flat)
+        cached = _last_kernel_call.get(kernel)
+        if cached is None or cached[0] != key:
+            with np.errstate(all="ignore"):
+                cached = (key, kernel(*flat, _scipy_function))
+            _last_kernel_call[kernel] = cached
+        return cached[1][index].reshape(shape).copy()
+    return impl
+
+
+def _shape_primitive(name: str, kernel, index: int):
+    return scipy_primitive(name, compute=_shape_kernel(kernel, index))
+
+
+igamma_grad_a_p = _shape_primitive("igamma_grad_a", igamma_shape_derivatives, 0)
+igamma_grad_aa_p = _shape_primitive("igamma_grad_aa", igamma_shape_derivatives, 1)
+betainc_grad_a_p = _shape_primitive("betainc_grad_a", betainc_shape_derivatives, 0)
+betainc_grad_b_p = _shape_primitive("betainc_grad_b", betainc_shape_derivatives, 1)
+betainc_grad_aa_p = _shape_primitive("betainc_grad_aa", betainc_shape_derivatives, 2)
+betainc_grad_ab_p = _shape_primitive("betainc_grad_ab", betainc_shape_derivatives, 3)
+betainc_grad_bb_p = _shape_primitive("betainc_grad_bb", betainc_shape_derivatives, 4)
+
+
+def _trigamma(x):
+    return bind(polygamma_p, 1.0, x)
+
+
+def _d_log_gamma_density(a, x):
+    return sub(log(x), bind(digamma_p, a))
+
+
+partial_derivatives(gammainc_p, lambda ans, a, x: bind(igamma_grad_a_p, a, x),
+                    lambda ans, a, x: _gamma_density(a, x))
+partial_derivatives(gammaincc_p, lambda ans, a, x: neg(bind(igamma_grad_a_p, a, x)),
+                    lambda ans, a, x: neg(_gamma_density(a, x)))
+partial_derivatives(igamma_grad_a_p, lambda ans, a, x: bind(igamma_grad_aa_p, a, x),
+                    lambda ans, a, x: mul(_gamma_density(a, x), _d_log_gamma_density(a, x)))
+partial_derivatives(
+    igamma_grad_aa_p, not_differentiable("gammainc", "a", " a third time"),
+    lambda ans, a, x: mul(_gamma_density(a, x),
+                          sub(square(_d_log_gamma_density(a, x)), _trigamma(a))))
+
+
+def _d_log_beta_density(a, b, x):
+    """The gradient (in a, b) of the log of the beta density."""
+    from fungrad.prims.elementwise import log1p
+    shared = bind(digamma_p, add(a, b))
+    return (add(sub(log(x), bind(digamma_p, a)), shared),
+            add(sub(log1p(neg(x)), bind(digamma_p, b)), shared))
+
+
+def _beta_density_derivative(i: int, j: int | None = None):
+    """d/dx of dI/d(shape i) (j None) or of d2I/d(shape i)d(shape j): the density's own
+    derivatives in the shapes, ``density * (l_i)`` or ``density * (l_i l_j + l_ij)``."""
+    def partial(ans, a, b, x):
+        gradient = _d_log_beta_density(a, b, x)
+        if j is None:
+            return mul(_beta_density(a, b, x), gradient[i])
+        shared = _trigamma(add(a, b))
+        own = (sub(shared, _trigamma(a)), shared, sub(shared, _trigamma(b)))[i + j]
+        return mul(_beta_density(a, b, x), add(mul(gradient[i], gradient[j]), own))
+    return partial
+
+
+partial_derivatives(betainc_p, lambda ans, a, b, x: bind(betainc_grad_a_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_b_p, a, b, x),
+                    lambda ans, a, b, x: _beta_density(a, b, x))
+partial_derivatives(betainc_grad_a_p, lambda ans, a, b, x: bind(betainc_grad_aa_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_ab_p, a, b, x),
+                    _beta_density_derivative(0))
+partial_derivatives(betainc_grad_b_p, lambda ans, a, b, x: bind(betainc_grad_ab_p, a, b, x),
+                    lambda ans, a, b, x: bind(betainc_grad_bb_p, a, b, x),
+                    _beta_density_derivative(1))
+for _prim, (_i, _j) in ((betainc_grad_aa_p, (0, 0)), (betainc_grad_ab_p, (0, 1)),
+                        (betainc_grad_bb_p, (1, 1))):
+    partial_derivatives(_prim, not_differentiable("betainc", "a", " a third time"),
+                        not_differentiable("betainc", "b", " a third time"),
+                        _beta_density_derivative(_i, _j))
 
 # Gamma itself and its sign, log-gamma of positive reals, Hurwitz zeta, exponential integrals,
 # Spence's dilogarithm and Pochhammer's symbol
-gamma_p = scipy_primitive("gamma")
+gamma_p = scipy_primitive("gamma", complex_ok=True)  # complex too, as in JAX
 gammasgn_p = scipy_primitive("gammasgn", nondiff=True)  # piecewise constant
-loggamma_p = scipy_primitive("loggamma")
-unary_derivative(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
-unary_derivative(loggamma_p, lambda ans, x: bind(digamma_p, x))
+loggamma_p = scipy_primitive("loggamma", complex_ok=True)
+partial_derivatives(gamma_p, lambda ans, x: mul(ans, bind(digamma_p, x)))
+partial_derivatives(loggamma_p, lambda ans, x: bind(digamma_p, x))
 
 zeta_p = scipy_primitive("zeta")
 defjvp(zeta_p, not_differentiable("zeta", "x"),
@@ -418,8 +564,8 @@ defvjp(zeta_p, not_differentiable("zeta", "x"),
        lambda g, ans, x, q: neg(mul(g, mul(x, bind(zeta_p, add(x, 1.0), q)))))
 
 exp1_p, expi_p, expn_p = scipy_primitive("exp1"), scipy_primitive("expi"), scipy_primitive("expn")
-unary_derivative(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
-unary_derivative(expi_p, lambda ans, x: div(exp(x), x))
+partial_derivatives(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
+partial_derivatives(expi_p, lambda ans, x: div(exp(x), x))
 
 
 def _d_expn(n, x):
@@ -442,7 +588,7 @@ def _d_spence(ans, x):
     return select(one, -1.0, div(log(safe), sub(1.0, safe)))
 
 
-unary_derivative(spence_p, _d_spence)
+partial_derivatives(spence_p, _d_spence)
 
 poch_p = scipy_primitive("poch")
 

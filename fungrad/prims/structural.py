@@ -228,12 +228,13 @@ reduce_and_p = _reduction("reduce_and", np.all, nondiff=True)
 reduce_or_p = _reduction("reduce_or", np.any, nondiff=True)
 
 
-def _reducer(prim):
+def _reducer(prim, keeps_dtype: bool = True):
     def reduce(x, axes, keepdims: bool = False):
         """The reduction over ``axes``; ``keepdims`` keeps them as size-1 axes (numpy's
         keepdims: one equation instead of a reduction and a reshape)."""
         axes = tuple(sorted(int(a) for a in axes))
-        if not axes and _dtype_of(x).kind in "fc" and not isinstance(x, (int, float)):
+        if not axes and keeps_dtype and _dtype_of(x).kind in "fc" \
+                and not isinstance(x, (int, float)):
             return x  # reducing over no axes is the identity (numpy keeps float dtypes)
         if keepdims:
             return bind(prim, x, axes=axes, keepdims=True)
@@ -261,8 +262,8 @@ reduce_sum = _reducer(reduce_sum_p)
 reduce_max = _reducer(reduce_max_p)
 reduce_min = _reducer(reduce_min_p)
 reduce_prod = _reducer(reduce_prod_p)
-reduce_and = _reducer(reduce_and_p)
-reduce_or = _reducer(reduce_or_p)
+reduce_and = _reducer(reduce_and_p, keeps_dtype=False)  # booleans out
+reduce_or = _reducer(reduce_or_p, keeps_dtype=False)
 
 
 def expand_reduced(g, x_shape, axes):
@@ -629,6 +630,8 @@ def _indexed_shape(x_aval, idx_avals, indexer) -> tuple:
 
 
 def _gather_impl(x, *idx, indexer):
+    if type(x) in (bool, int, float, complex):  # a weak Python scalar: index numpy's form
+        x = np.asarray(x)
     try:
         return x[indexer.to_numpy(idx)]
     except IndexError as e:

@@ -21,9 +21,10 @@ import itertools
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from fungrad.core import ShapedArray, bind, value_aval
+from fungrad.prims.masking import keep_array
 from fungrad.prims.rules import deflinear, primitive
 from fungrad.prims.structural import reshape
 
@@ -65,6 +66,28 @@ def _windows_impl(x, *, window_dimensions, window_strides, window_dilation):
 
 
 windows_p = primitive("windows", _windows_impl, _windows_abstract)
+
+
+def _windows_emit(avals, *, window_dimensions, window_strides, window_dilation):
+    """Under jit, the view made directly: window ``k`` of position ``i`` along an axis is
+    element ``i * stride + k * dilation``, so each axis gives two strides of the view."""
+    shape = _windows_abstract(avals[0], window_dimensions=window_dimensions,
+                              window_strides=window_strides,
+                              window_dilation=window_dilation).shape
+    if 0 in shape:
+        return None
+    steps = tuple(window_strides) + tuple(window_dilation)
+    nd = len(window_dimensions)
+
+    def view(x):
+        x = np.asarray(x)
+        st = x.strides
+        return as_strided(x, shape, tuple(st[i % nd] * k for i, k in enumerate(steps)),
+                          writeable=False)
+    return "{view}({0})", {"view": view}
+
+
+windows_p.emit = _windows_emit
 
 
 def windows(x, *, window_dimensions, window_strides, window_dilation):
@@ -212,7 +235,7 @@ def _chooser(name: str, which: str):
     prim = primitive(name, impl, abstract_eval)
 
     def jvp(primals, tangents, *, nd):
-        from fungrad.prims.elementwise import select
+        from fungrad.prims.masking import keep
         from fungrad.prims.structural import reduce_sum
         w, = primals
         t, = tangents
@@ -220,16 +243,16 @@ def _chooser(name: str, which: str):
         if t is None:
             return ans, None
         n = len(w.shape)
-        return ans, reduce_sum(select(first_extremum_mask(w, ans, nd), t, 0.0),
+        return ans, reduce_sum(keep(first_extremum_mask(w, ans, nd), t),
                                tuple(range(n - nd, n)))
 
     def vjp(g, primals, ans, needs, *, nd):
-        from fungrad.prims.elementwise import select
+        from fungrad.prims.masking import keep
         w, = primals
         if not needs[0]:
             return [None]
         g = reshape(g, tuple(g.shape) + (1,) * nd)
-        return [select(first_extremum_mask(w, ans, nd), g, 0.0)]
+        return [keep(first_extremum_mask(w, ans, nd), g)]
 
     prim.jvp, prim.vjp = jvp, vjp
     prim.batch = lambda args, batched, size, nd: (bind(prim, args[0], nd=nd), True)
@@ -275,3 +298,156 @@ def window_max(w, nd: int):
 def window_min(w, nd: int):
     """The minimum over the trailing ``nd`` window axes of ``w``."""
     return bind(window_min_p, w, nd=int(nd))
+
+
+# ----------------------------------------------------------------------------- pooling
+# Max (min) pooling over windows that do not overlap -- a stride at least each window's span,
+# what pooling layers use -- as three primitives on the (padded) operand itself, as JAX's
+# reduce_window_max, select_and_gather_add and select_and_scatter_add: the pool folds one
+# strided slice per window offset; its derivatives find the first extremal element of each
+# window offset by offset and move the tangent from there (gather) or the cotangent to there
+# (scatter). Each of those two is linear in what it moves and the other's transpose, so
+# derivatives of every order are these again, and no windows-shaped array is ever made.
+
+def windows_overlap(window_dimensions, window_strides, window_dilation) -> bool:
+    """Do neighbouring windows share elements along some axis?"""
+    return any(s < 1 + r * (k - 1) for k, s, r in zip(window_dimensions, window_strides,
+                                                        window_dilation))
+
+
+def _offset_slices(out_shape, window_dimensions, window_strides, window_dilation):
+    """For each window offset (row-major), the strided slice of the operand holding that
+    element of every window."""
+    for k in itertools.product(*(range(d) for d in window_dimensions)):
+        yield tuple(slice(i * r, i * r + (o - 1) * s + 1, s)
+                    for i, r, o, s in zip(k, window_dilation, out_shape, window_strides))
+
+
+def _first_hits(x, ans, params):
+    """(slice, mask) per window offset: where that offset holds its window's first extremum
+    ``ans`` (NaN matching NaN)."""
+    found = None
+    nan = np.isnan(ans) if ans.dtype.kind in "fc" else None
+    if nan is not None and not nan.any():
+        nan = None
+    slices = list(_offset_slices(ans.shape, **params))
+    for j, where in enumerate(slices):
+        tap = x[where]
+        hit = tap == ans
+        if nan is not None:
+            hit |= nan & np.isnan(tap)
+        if found is not None:
+            np.greater(hit, found, out=hit)  # hit and not found: one pass
+        if j + 1 < len(slices):
+            found = hit.copy() if found is None else np.logical_or(found, hit, out=found)
+        yield where, hit
+
+
+def _pool_abstract(aval, *, window_dimensions, window_strides, window_dilation, which):
+    _check(f"reduce_window_{which}", aval, window_dimensions, window_strides, window_dilation)
+    if 0 in window_dimensions:
+        raise ValueError(f"reduce_window_{which}: windows must not be empty, got "
+                         f"{window_dimensions}")
+    return ShapedArray(window_positions(aval.shape, window_dimensions, window_strides,
+                                        window_dilation), aval.dtype)
+
+
+def _pool_impl(x, *, which, **params):
+    x = np.asarray(x)
+    out_shape = _pool_abstract(value_aval(x), which=which, **params).shape
+    if 0 in out_shape:
+        return np.zeros(out_shape, x.dtype)
+    ufunc = np.maximum if which == "max" else np.minimum
+    slices = _offset_slices(out_shape, **params)
+    acc = np.array(x[next(slices)], copy=True)
+    for where in slices:
+        ufunc(acc, x[where], out=acc)
+    return acc
+
+
+pool_p = primitive("pool", _pool_impl, _pool_abstract)
+
+
+def _gather_impl(t, x, ans, *, which, **params):
+    t, x, ans = np.asarray(t), np.asarray(x), np.asarray(ans)
+    out = np.zeros(ans.shape, t.dtype)
+    if out.size:
+        for where, hit in _first_hits(x, ans, params):
+            out += keep_array(hit, t[where])  # one hit per window: the sum is exact
+    return out
+
+
+def _scatter_impl(g, x, ans, *, which, **params):
+    g, x, ans = np.asarray(g), np.asarray(x), np.asarray(ans)
+    out = np.zeros(x.shape, g.dtype)
+    if g.size:
+        for where, hit in _first_hits(x, ans, params):
+            keep_array(hit, g, out=out[where])  # windows apart: each element written once
+    return out
+
+
+pool_gather_p = primitive("pool_gather", _gather_impl,
+                          lambda t, x, ans, **params: ShapedArray(ans.shape, t.dtype))
+pool_scatter_p = primitive("pool_scatter", _scatter_impl,
+                           lambda g, x, ans, **params: ShapedArray(x.shape, g.dtype))
+
+
+def pool(x, which: str, *, window_dimensions, window_strides, window_dilation):
+    """The max (``which='max'``) or min of every window of ``x`` (no padding: pad first);
+    the windows must not overlap."""
+    params = dict(window_dimensions=tuple(window_dimensions),
+                  window_strides=tuple(window_strides), window_dilation=tuple(window_dilation))
+    if windows_overlap(**params):
+        raise ValueError(f"pool: windows {params} overlap; use windows and window_{which}")
+    return bind(pool_p, x, which=which, **params)
+
+
+def _pool_jvp(primals, tangents, **params):
+    x, = primals
+    ans = bind(pool_p, x, **params)
+    t, = tangents
+    return ans, None if t is None else bind(pool_gather_p, t, x, ans, **params)
+
+
+def _pool_vjp(g, primals, ans, needs, **params):
+    return [bind(pool_scatter_p, g, primals[0], ans, **params) if needs[0] else None]
+
+
+def _moved_jvp(prim, transpose):
+    """Rules of gather and scatter: linear in the moved operand (the first), the position
+    operands (x, ans) without derivatives."""
+    def jvp(primals, tangents, **params):
+        t, x, ans = primals
+        out = bind(prim, t, x, ans, **params)
+        return out, None if tangents[0] is None else bind(prim, tangents[0], x, ans, **params)
+
+    def vjp(g, primals, out, needs, **params):
+        _, x, ans = primals
+        return [bind(transpose, g, x, ans, **params) if needs[0] else None, None, None]
+    return jvp, vjp
+
+
+pool_p.jvp, pool_p.vjp = _pool_jvp, _pool_vjp
+pool_gather_p.jvp, pool_gather_p.vjp = _moved_jvp(pool_gather_p, pool_scatter_p)
+pool_scatter_p.jvp, pool_scatter_p.vjp = _moved_jvp(pool_scatter_p, pool_gather_p)
+
+
+def _with_batch_window(params):
+    """The params with the batch axis as one more axis of windows of one."""
+    return {k: ((1,) + v if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+def _batch_pool(args, batched, size, **params):
+    return bind(pool_p, args[0], **_with_batch_window(params)), True
+
+
+def _batch_moved(prim):
+    def batch(args, batched, size, **params):
+        args = [a if b else _lead(a, size) for a, b in zip(args, batched)]
+        return bind(prim, *args, **_with_batch_window(params)), True
+    return batch
+
+
+pool_p.batch = _batch_pool
+pool_gather_p.batch = _batch_moved(pool_gather_p)
+pool_scatter_p.batch = _batch_moved(pool_scatter_p)

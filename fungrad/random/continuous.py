@@ -1,8 +1,7 @@
 """Continuous samplers: uniform floats from random bits, then transforms of them.
 
 ``uniform`` keeps the top ``nmant`` bits of a word as the mantissa of a float in [1, 2) and
-subtracts 1 -- JAX's construction, here written as ``(bits >> (nbits - nmant)) * 2**-nmant``,
-the same value exactly. Every other sampler here is JAX's transform of uniform (or normal)
+subtracts 1 -- JAX's construction (a shift, an or, a bitcast and a subtraction). Every other sampler here is JAX's transform of uniform (or normal)
 samples: inverse CDFs (exponential, laplace, logistic, gumbel, cauchy, weibull, rayleigh),
 ``normal = sqrt(2) erf_inv(u)``, and short compositions. Being compositions of primitives,
 they trace, batch and differentiate: ``mu + sigma * normal(key)`` has gradients in mu and
@@ -24,11 +23,27 @@ from fungrad.core import get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
 from fungrad.prims import numeric
+from fungrad.prims.bits import bitcast_convert_type
+from fungrad.prims import xla_float32
 from fungrad.random.keys import canonical_shape, check_key
 
 __all__ = ["uniform", "normal", "truncated_normal", "exponential", "laplace", "logistic",
            "gumbel", "cauchy", "lognormal", "pareto", "weibull_min", "rayleigh", "wald",
            "maxwell", "double_sided_maxwell", "triangular"]
+
+
+def _rounded_as_jax(xla_version, numpy_version):
+    """The function as JAX rounds it: float32 through XLA's algorithm (numpy's float32
+    log is up to 4 ulp off, and elsewhere than XLA's), other dtypes through numpy's."""
+    def function(x):
+        return xla_version(x) if get_aval(x).dtype == np.float32 else numpy_version(x)
+    function.__name__ = numpy_version.__name__
+    return function
+
+
+log = _rounded_as_jax(xla_float32.xla_log, fnp.log)
+log1p = _rounded_as_jax(xla_float32.xla_log1p, fnp.log1p)
+exp = _rounded_as_jax(xla_float32.xla_exp, fnp.exp)
 
 
 def float_dtype(name: str, dtype) -> np.dtype:
@@ -79,13 +94,20 @@ def prepare(name: str, key, dtype, shape, *params):
     return data, float_dtype(name, dtype), result_shape(name, shape, *params)
 
 
+def unit_floats(data, shape: tuple, dtype: np.dtype):
+    """Uniform [0, 1) samples from key data, as JAX makes them: the top ``nmant`` bits of
+    a word as the mantissa of a float in [1, 2), less 1."""
+    info = np.finfo(dtype)
+    uint = np.dtype(f"uint{info.bits}")
+    bits = rb.random_bits(data, info.bits, shape)
+    one = np.array(1, dtype).view(uint)  # the exponent (and zero mantissa) of 1.0
+    in_one_two = fnp.bitwise_or(fnp.right_shift(bits, uint.type(info.bits - info.nmant)), one)
+    return fnp.subtract(bitcast_convert_type(in_one_two, dtype), dtype.type(1))
+
+
 def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval) from key data: JAX's ``_uniform``."""
-    info = np.finfo(dtype)
-    nbits, nmant = info.bits, info.nmant
-    bits = rb.random_bits(data, nbits, shape)
-    mantissa = fnp.floor_divide(bits, 2 ** (nbits - nmant))  # bits >> (nbits - nmant)
-    floats = fnp.multiply(fnp.astype(mantissa, dtype), dtype.type(2.0 ** -nmant))
+    floats = unit_floats(data, shape, dtype)
     if _is_value(minval, 0.0) and _is_value(maxval, 1.0):
         return floats  # floats * 1 + 0, exactly
     minval, maxval = cast(minval, dtype), cast(maxval, dtype)
@@ -215,7 +237,7 @@ def exponential(key, shape: Sequence[int] = (), dtype=None) -> Any:
     array([0.54207056, 0.24372319])
     """
     u, _ = _unit("exponential", key, shape, dtype)
-    return -fnp.log1p(-u)
+    return -log1p(-u)
 
 
 def laplace(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -227,7 +249,7 @@ def laplace(key, shape: Sequence[int] = (), dtype=None) -> Any:
     """
     dt = float_dtype("laplace", dtype)
     u, _ = _unit("laplace", key, shape, dt, -1.0 + np.finfo(dt).epsneg, 1.0)
-    return fnp.sign(u) * fnp.log1p(-fnp.abs(u))
+    return fnp.sign(u) * log1p(-fnp.abs(u))
 
 
 def logistic(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -239,7 +261,7 @@ def logistic(key, shape: Sequence[int] = (), dtype=None) -> Any:
     """
     dt = float_dtype("logistic", dtype)
     u, _ = _unit("logistic", key, shape, dt, np.finfo(dt).tiny, 1.0)
-    return fnp.log(u) - fnp.log1p(-u)
+    return log(u) - log1p(-u)
 
 
 def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None) -> Any:
@@ -262,14 +284,14 @@ def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None) 
 def gumbel_floats(data, shape: tuple, dtype: np.dtype, mode: str = "low"):
     info = np.finfo(dtype)
     if mode == "low":
-        return -fnp.log(-fnp.log(uniform_floats(data, shape, dtype, info.tiny, 1.0)))
+        return -log(-log(uniform_floats(data, shape, dtype, info.tiny, 1.0)))
     if mode == "highest" and dtype == np.float32:
         raise NotImplementedError("gumbel: mode='highest' in float32 is not implemented; "
                                   "use mode='high'")
     both = uniform_floats(data, (2,) + shape, dtype, 0.0, 1.0)
     high, low = both[0], both[1]
     x = fnp.where(high >= 0.5, high, high + dtype.type(2.0 ** -info.nmant) * low + info.tiny)
-    return -fnp.log(-fnp.log1p(-x))
+    return -log(-log1p(-x))
 
 
 def cauchy(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -292,7 +314,7 @@ def lognormal(key, sigma=1.0, shape: Sequence[int] | None = None, dtype=None) ->
     array([0.90219818, 0.67544544])
     """
     data, dtype, shape = prepare("lognormal", key, dtype, shape, sigma)
-    return fnp.exp(normal_floats(data, shape, dtype) * cast(sigma, dtype))
+    return exp(normal_floats(data, shape, dtype) * cast(sigma, dtype))
 
 
 def pareto(key, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -303,8 +325,8 @@ def pareto(key, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     array([1.31132133, 1.12959775])
     """
     data, dtype, shape = prepare("pareto", key, dtype, shape, b)
-    e = -fnp.log1p(-uniform_floats(data, shape, dtype))
-    return fnp.exp(e / cast(b, dtype))
+    e = -log1p(-uniform_floats(data, shape, dtype))
+    return exp(e / cast(b, dtype))
 
 
 def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -316,7 +338,7 @@ def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None
     """
     data, dtype, shape = prepare("weibull_min", key, dtype, shape, scale, concentration)
     u = uniform_floats(data, shape, dtype)
-    return fnp.power(-fnp.log1p(-u), 1.0 / cast(concentration, dtype)) * cast(scale, dtype)
+    return fnp.power(-log1p(-u), 1.0 / cast(concentration, dtype)) * cast(scale, dtype)
 
 
 def rayleigh(key, scale=1.0, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -329,7 +351,7 @@ def rayleigh(key, scale=1.0, shape: Sequence[int] | None = None, dtype=None) -> 
     data, dtype, shape = prepare("rayleigh", key, dtype, shape, scale)
     u = uniform_floats(data, shape, dtype)
     scale = fnp.broadcast_to(cast(scale, dtype), shape)
-    return scale * fnp.sqrt(fnp.log(u) * dtype.type(-2))
+    return scale * fnp.sqrt(log(u) * dtype.type(-2))
 
 
 def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -346,8 +368,9 @@ def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
     z = uniform_floats(k2, shape, dtype)
     y = v * v
     mean_sq = mean * mean
-    sqrt_term = fnp.sqrt(4 * mean * y + mean_sq * (y * y))
-    x = mean + mean_sq * y / 2 - mean / 2 * sqrt_term
+    # XLA's CPU code fuses a product into each sum here (FMAs); so does fungrad, for its bits
+    sqrt_term = fnp.sqrt(fused_multiply_add(4 * mean, y, mean_sq * (y * y)))
+    x = fused_multiply_add(-(mean / 2), sqrt_term, mean + mean_sq * y / 2)
     return fnp.where(z <= mean / (mean + x), x, mean_sq / x)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims import random_bits as rb
+from fungrad.prims import xla_float32
 from fungrad.prims.rules import primitive
 from fungrad.random.continuous import result_shape
 from fungrad.random.discrete import _check_probability, _int_dtype
@@ -36,8 +37,17 @@ def _uniforms(key, shape, dtype):
 
 
 def _next(key, num=2):
-    keys = rb._split_impl(key, (num,))
-    return [keys[i] for i in range(num)]
+    """``num`` new keys from each key of ``key`` (``uint32[*batch, 2]``)."""
+    keys = np.asarray(rb._split_impl(key, (num,)))
+    return [keys[..., i, :] for i in range(num)]
+
+
+def _live(done, batch: tuple, shape: tuple):
+    """Which draws a rejection round may still change: those of the keys (the batch of a
+    vmap) whose draws are not all done -- a batched ``while_loop`` freezes each example
+    when its own loop would stop, so vmap gives the loop-of-calls' values."""
+    per_key = ~np.all(done.reshape(batch + (-1,)), axis=-1)
+    return per_key.reshape(batch + (1,) * (len(shape) - len(batch)))
 
 
 # ---------------------------------------------------------------------------- poisson
@@ -45,10 +55,12 @@ def _next(key, num=2):
 def _poisson_knuth(key, lam, shape):
     k = np.zeros(shape, np.int64)
     log_prod = np.zeros(shape, np.float32)
-    while np.any(log_prod > -lam):
+    batch = np.shape(key)[:-1]
+    while np.any(log_prod > -lam):  # (done draws stay done: no freezing needed)
         key, subkey = _next(key)
         k = np.where(log_prod > -lam, k + 1, k)
-        log_prod = log_prod + np.log(_uniforms(subkey, shape, np.dtype(np.float32)))
+        u = _uniforms(subkey, shape[len(batch):], np.dtype(np.float32))
+        log_prod = log_prod + xla_float32.log32(u)
     return k - 1
 
 
@@ -61,17 +73,19 @@ def _poisson_rejection(key, lam, shape):
     v_r = f32(0.9277) - f32(3.6224) / (b - f32(2))
     k_out = np.full(shape, -1, np.float32)
     accepted = np.zeros(shape, bool)
+    batch = np.shape(key)[:-1]
     while not np.all(accepted):
+        live = _live(accepted, batch, shape)
         key, k0, k1 = _next(key, 3)
-        u = _uniforms(k0, shape, np.dtype(f32)) - f32(0.5)
-        v = _uniforms(k1, shape, np.dtype(f32))
+        u = _uniforms(k0, shape[len(batch):], np.dtype(f32)) - f32(0.5)
+        v = _uniforms(k1, shape[len(batch):], np.dtype(f32))
         u_shifted = f32(0.5) - np.abs(u)
         k = np.floor((f32(2) * a / u_shifted + b) * u + lam + f32(0.43))
         s = np.log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
         t = -lam + k * log_lam - _lgamma(k + 1).astype(f32)
         accept1 = (u_shifted >= f32(0.07)) & (v <= v_r)
         reject = (k < 0) | ((u_shifted < f32(0.013)) & (v > u_shifted))
-        accept = accept1 | (~reject & (s <= t))
+        accept = (accept1 | (~reject & (s <= t))) & live
         k_out = np.where(accept, k, k_out)
         accepted |= accept
     return k_out.astype(np.int64)
@@ -92,6 +106,20 @@ def _poisson_impl(key, lam, dtype):
 random_poisson_p = primitive(
     "random_poisson", _poisson_impl,
     lambda key, lam, dtype: ShapedArray(lam.shape, dtype), nondiff=True)
+
+
+def _batch_count_sampler(prim):
+    """vmap of a count sampler: the keys and parameters with the batch axis in front (an
+    unbatched one broadcast), then the impl's rejection loops run once over the whole
+    batch, each example frozen when its own loop ends: the loop-of-calls' values."""
+    def batch(args, batched, size, **params):
+        key, *values = args
+        shape = get_aval(values[0]).shape[1:] if batched[1] else get_aval(values[0]).shape
+        key = key if batched[0] else fnp.broadcast_to(key, (size,) + get_aval(key).shape)
+        values = [v if b else fnp.broadcast_to(v, (size,) + shape)
+                  for v, b in zip(values, batched[1:])]
+        return bind(prim, key, *values, **params), True
+    prim.batch = batch
 
 
 def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None) -> Any:
@@ -134,10 +162,11 @@ def _binomial_inversion(key, count, prob, shape):
     log1minusprob = np.log1p(-prob)
     num_geom = np.zeros(shape, prob.dtype)
     geom_sum = np.zeros(shape, prob.dtype)
-    while np.any(geom_sum <= count):
+    batch = np.shape(key)[:-1]
+    while np.any(geom_sum <= count):  # (done draws stay done: no freezing needed)
         subkey, key = _next(key)
         num_geom = np.where(geom_sum <= count, num_geom + 1, num_geom)
-        u = _uniforms(subkey, shape, prob.dtype)
+        u = _uniforms(subkey, shape[len(batch):], prob.dtype)
         geom_sum = geom_sum + np.ceil(np.log(u) / log1minusprob)
     return num_geom - 1
 
@@ -154,10 +183,12 @@ def _btrs(key, count, prob, shape):
     m = np.floor((count + 1) * prob)
     k_out = np.full(shape, -1, prob.dtype)
     accepted = np.zeros(shape, bool)
+    batch = np.shape(key)[:-1]
     while not np.all(accepted):
+        live = _live(accepted, batch, shape)
         key, k0, k1 = _next(key, 3)
-        u = _uniforms(k0, shape, prob.dtype) - dt(0.5)
-        v = _uniforms(k1, shape, prob.dtype)
+        u = _uniforms(k0, shape[len(batch):], prob.dtype) - dt(0.5)
+        v = _uniforms(k1, shape[len(batch):], prob.dtype)
         us = dt(0.5) - np.abs(u)
         accept1 = (us >= dt(0.07)) & (v <= v_r)
         k = np.floor((2 * a / us + b) * u + c)
@@ -168,7 +199,7 @@ def _btrs(key, count, prob, shape):
               + (k + dt(0.5)) * np.log(r * (count - k + 1) / (k + 1))
               + _stirling_tail(m) + _stirling_tail(count - m)
               - _stirling_tail(k) - _stirling_tail(count - k))
-        accept = accept1 | (~reject & (v <= ub))
+        accept = (accept1 | (~reject & (v <= ub))) & live
         k_out = np.where(accept, k, k_out)
         accepted |= accept
     return k_out
@@ -205,6 +236,8 @@ def _binomial_impl(key, count, prob):
 
 random_binomial_p = primitive("random_binomial", _binomial_impl,
                               lambda key, n, p: ShapedArray(p.shape, p.dtype), nondiff=True)
+_batch_count_sampler(random_poisson_p)
+_batch_count_sampler(random_binomial_p)
 
 
 def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None) -> Any:

@@ -23,11 +23,12 @@ import fungrad.numpy as fnp
 from fungrad.core import ShapedArray, bind, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
+from fungrad.prims import xla_float32
 from fungrad.prims.elementwise import div, exp, mul
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims.structural import broadcast_to
 from fungrad.random.continuous import (
-    cast, float_dtype, normal_floats, prepare, result_shape, shape_of,
+    cast, exp as jax_exp, float_dtype, normal_floats, prepare, result_shape, shape_of,
 )
 from fungrad.random.keys import canonical_shape, check_key
 
@@ -59,6 +60,10 @@ def _gamma_one_each(keys, alpha, log_space: bool):
     """JAX's ``_gamma_one`` for every (key, alpha) pair at once: keys ``(n, 2)``, alpha
     ``(n,)``; rejected proposals are redrawn for the elements that need them only."""
     dtype = alpha.dtype
+    if dtype == np.float32:  # JAX's float32 rounding: XLA's log, and its fused multiply-adds
+        log, log1p, fma = xla_float32.log32, xla_float32.log1p32, xla_float32.fma32
+    else:
+        log, log1p, fma = np.log, np.log1p, lambda a, b, c: a * b + c
     one, third = dtype.type(1), dtype.type(1 / 3)
     boost = alpha >= one
     shifted = np.where(boost, alpha, alpha + one)
@@ -78,24 +83,25 @@ def _gamma_one_each(keys, alpha, log_space: bool):
                 x_key_r, sub = _split(x_key[redo], 2)
                 x_key[redo] = x_key_r
                 x[redo] = _normal(sub, dtype)
-                v[redo] = one + x[redo] * c[todo[redo]]
+                v[redo] = fma(x[redo], c[todo[redo]], one)
                 redo = redo[v[redo] <= 0]
             X = x * x
             V_t = v * v * v
             U = _unit(u_key, dtype)
             dd = d[todo]
             reject = (U >= one - dtype.type(0.0331) * (X * X)) & \
-                (np.log(U) >= X * dtype.type(0.5) + dd * (one - V_t + np.log(V_t)))
+                (log(U) >= X * dtype.type(0.5) + dd * (one - V_t + log(V_t)))
             V[todo] = V_t
             todo = todo[reject]
         if log_space:
             u = _unit(subkey, dtype)
-            log_samples = np.log1p(-u)  # -exponential
+            log_samples = log1p(-u)  # -exponential
             log_boost = np.where(boost | (log_samples == 0), dtype.type(0),
                                  log_samples * (one / alpha))
-            return np.log(d) + np.log(V) + log_boost
+            return log(d) + log(V) + log_boost
         samples = one - _unit(subkey, dtype)
-        boosted = np.where(boost, one, np.power(samples, one / alpha))
+        power = np.power(samples, one / alpha, dtype=np.float64).astype(dtype)  # as powf
+        boosted = np.where(boost, one, power)
         return d * V * boosted
 
 
@@ -262,7 +268,7 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None) -> Any:
     log_a = bind(random_gamma_p, k_a, a, log_space=True)
     log_b = bind(random_gamma_p, k_b, b, log_space=True)
     log_max = fnp.maximum(log_a, log_b)
-    ga, gb = fnp.exp(log_a - log_max), fnp.exp(log_b - log_max)
+    ga, gb = jax_exp(log_a - log_max), jax_exp(log_b - log_max)
     return ga / (ga + gb)
 
 
@@ -285,7 +291,7 @@ def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None) -> Any
     log_g = bind(random_gamma_p, data, fnp.broadcast_to(cast(alpha, dtype), full),
                  log_space=True)
     log_g = log_g - fnp.max(log_g, axis=-1, keepdims=True)
-    e = fnp.exp(log_g)
+    e = jax_exp(log_g)
     return e / fnp.sum(e, axis=-1, keepdims=True)
 
 
@@ -298,7 +304,7 @@ def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None) -> Any:
     """
     dtype = float_dtype("chisquare", dtype)
     df = cast(df, dtype)
-    return fnp.exp(loggamma(key, df / 2, shape, dtype)) * 2
+    return jax_exp(loggamma(key, df / 2, shape, dtype)) * 2
 
 
 def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None) -> Any:

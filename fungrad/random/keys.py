@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from fungrad.array import Array
 from fungrad.core import Tracer, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.tree_util import register_pytree_node
@@ -126,8 +127,20 @@ class PRNGKeyArray:
         return f"Array({self.shape}, dtype={self.dtype}) overlaying:\n{body}"
 
 
-register_pytree_node(PRNGKeyArray, lambda k: ((k._data,), None),
-                     lambda _, children: PRNGKeyArray(children[0]))
+def _flatten_key(keys: PRNGKeyArray):
+    # a trace started on typed keys sees key<fry> avals (its jaxpr prints them, as JAX's)
+    data = keys._data
+    if type(data) is np.ndarray or type(data) is Array:
+        data = data.view(rb.KeyData)
+    return (data,), None
+
+
+def _unflatten_key(_, children) -> PRNGKeyArray:
+    data = children[0]
+    return PRNGKeyArray(data.view(np.ndarray) if isinstance(data, rb.KeyData) else data)
+
+
+register_pytree_node(PRNGKeyArray, _flatten_key, _unflatten_key)
 
 
 # ---------------------------------------------------------------------------- checking
@@ -236,7 +249,7 @@ def key(seed, *, impl: str | None = None) -> PRNGKeyArray:
     [0 0]
     """
     _check_impl("key", impl)
-    return PRNGKeyArray(_seed_data("key", seed))
+    return PRNGKeyArray(rb.random_wrap(_seed_data("key", seed)))
 
 
 def _check_impl(name: str, impl) -> None:
@@ -251,8 +264,8 @@ def key_data(keys) -> Any:
     >>> key_data(key(7))
     array([0, 7], dtype=uint32)
     """
-    data, _ = check_key("key_data", keys, allow_batched=True)
-    return data
+    data, typed = check_key("key_data", keys, allow_batched=True)
+    return rb.random_unwrap(data) if typed else data
 
 
 def wrap_key_data(key_bits_array, *, impl: str | None = None) -> PRNGKeyArray:
@@ -267,7 +280,7 @@ def wrap_key_data(key_bits_array, *, impl: str | None = None) -> PRNGKeyArray:
     if isinstance(key_bits_array, (list, tuple)):
         key_bits_array = np.asarray(key_bits_array, np.uint32)
     data, _ = check_key("wrap_key_data", key_bits_array, allow_batched=True)
-    return PRNGKeyArray(data)
+    return PRNGKeyArray(rb.random_wrap(data))
 
 
 def key_impl(keys) -> str:

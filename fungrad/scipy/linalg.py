@@ -1,8 +1,9 @@
 """``fungrad.scipy.linalg``: jax.scipy.linalg on fungrad -- factorizations and solves from
 LAPACK (numpy's and scipy's), with fungrad's shape rules, derivatives and batching.
 
-scipy is needed by ``lu``, ``lu_factor`` and ``expm`` (the LAPACK routines numpy lacks), and
-makes ``solve_triangular`` faster; it is imported only when one of them runs.
+scipy is needed by ``lu``, ``lu_factor``, ``expm`` and the matrix forms (the LAPACK routines
+numpy lacks); it is imported only when one of them runs. ``solve_triangular`` is numpy's
+(block substitution in matrix products), so the derivatives of ``cholesky`` need no scipy.
 
 >>> import numpy as np
 >>> from fungrad.scipy import linalg
@@ -141,7 +142,7 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
 
 def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True):
     """scipy.linalg.lu: ``(p, l, u)`` with ``a = p @ l @ u``, or ``(p @ l, u)`` with
-    ``permute_l``. Differentiable for square matrices.
+    ``permute_l``. Differentiable for every shape, as in JAX.
 
     >>> p, l, u = lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> p
@@ -156,7 +157,8 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
     l_part = st.slice_axis(packed, nd - 1, 0, k)
     l = fnp.add(la.tril(l_part, -1), np.eye(m, k, dtype=get_aval(a).dtype))
     u = la.triu(st.slice_axis(packed, nd - 2, 0, k))
-    p = fnp.matrix_transpose(dec.permutation_matrix(perm, get_aval(a).dtype))
+    # a real permutation matrix, also for complex a (as scipy's and JAX's)
+    p = fnp.matrix_transpose(dec.permutation_matrix(perm, np.finfo(get_aval(a).dtype).dtype))
     if permute_l:
         return fnp.matmul(p, l), u
     return p, l, u
@@ -164,13 +166,13 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
 
 def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
     """scipy.linalg.lu_factor: ``(lu, piv)``, the packed factors and LAPACK's (0-based) row
-    swaps, for ``lu_solve``.
+    swaps, for ``lu_solve``. Any m x n matrix, as in scipy and JAX.
 
     >>> lu_, piv = lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> piv
     array([1, 1], dtype=int32)
     """
-    a = _square("lu_factor", a)
+    a = nla._matrix("lu_factor", a)
     packed, piv, _ = dec.lu(a)
     return packed, piv
 
@@ -252,14 +254,29 @@ def eigh(a, b=None, lower: bool = True, eigvals_only: bool = False,
          overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,  # noqa: A002
          check_finite: bool = True, subset_by_index=None, subset_by_value=None, driver=None):
     """scipy.linalg.eigh for the standard problem (``b=None``, as JAX): ``(w, v)`` or ``w``,
-    reading the ``lower`` (or upper) triangle, no symmetrization (as JAX's).
+    reading the ``lower`` (or upper) triangle, no symmetrization (as JAX's); differentiable
+    (see ``fungrad.numpy.linalg.eigh``).
+
+    The generalized problem ``a v = w b v`` (a ``b``, or ``type`` other than 1) raises
+    NotImplementedError, as ``jax.scipy.linalg.eigh`` does; it reduces to this one with
+    ``l = cholesky(b, lower=True)``, ``c = solve_triangular(l, solve_triangular(l, a,
+    lower=True).conj().T, lower=True)``, ``w, y = eigh(c)``, ``v = solve_triangular(l, y,
+    lower=True, trans='C')``, all differentiable.
 
     >>> eigh(np.array([[2.0, 1.0], [1.0, 2.0]]), eigvals_only=True)
     array([1., 3.])
     """
-    if b is not None or subset_by_index is not None or subset_by_value is not None:
-        raise NotImplementedError("fungrad.scipy.linalg.eigh: only the standard problem "
-                                  "(b=None, all eigenvalues) is implemented, as in JAX")
+    if b is not None:
+        raise NotImplementedError("fungrad.scipy.linalg.eigh: only the b=None case of eigh is "
+                                  "implemented, as in JAX; reduce a generalized problem with "
+                                  "cholesky(b) and solve_triangular (see the docstring)")
+    if type != 1:
+        raise NotImplementedError(f"fungrad.scipy.linalg.eigh: only the type=1 case of eigh "
+                                  f"is implemented, as in JAX; got type={type!r}")
+    if subset_by_index is not None or subset_by_value is not None:
+        raise NotImplementedError("fungrad.scipy.linalg.eigh: only all eigenvalues "
+                                  "(subset_by_index=None, subset_by_value=None) are "
+                                  "implemented, as in JAX")
     a = _square("eigh", a)
     if eigvals_only:
         return dec.eigh(a, lower=lower, eigvals_only=True)[0]

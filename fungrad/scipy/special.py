@@ -15,6 +15,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad import nn
 from fungrad.core import bind
+from fungrad.numpy._util import _strong
 from fungrad.prims import special as _prims
 from fungrad.prims.elementwise import logistic as _logistic
 
@@ -34,6 +35,17 @@ def _operands(*args):
     return out if len(out) != 1 else out[0]
 
 
+def _require_real(function: str, **operands) -> None:
+    """A TypeError naming the function and the argument for complex operands, where JAX
+    defines the function for real inputs only (never a silent complex answer)."""
+    for name, value in operands.items():
+        value = fnp.asarray(value)
+        if value.dtype.kind == "c":
+            raise TypeError(f"fungrad.scipy.special.{function}: {name} must be real (JAX "
+                            f"defines {function} for real inputs only), got "
+                            f"{value.dtype.name}{list(value.shape)}")
+
+
 def _log(a):
     """log, keeping a Python scalar a (weak) Python float."""
     if type(a) in (bool, int, float):
@@ -42,13 +54,21 @@ def _log(a):
     return fnp.log(a)
 
 
+def _log_of_complement(p, complement):
+    """``log p`` for a probability p, as ``log1p(-complement)`` where the complement is below
+    1/2 (p is then near 1, and log p would round away its digits)."""
+    small = complement < 0.5
+    return fnp.where(small, fnp.log1p(-fnp.where(small, complement, 0.0)),
+                     fnp.log(fnp.where(small, 1.0, p)))
+
+
 def erf(x):
     """The error function.
 
     >>> float(erf(1.0))
     0.8427007929497149
     """
-    return _prims.erf(x)
+    return _strong(_prims.erf(x))
 
 
 def erfc(x):
@@ -57,7 +77,7 @@ def erfc(x):
     >>> float(erfc(1.0))
     0.15729920705028513
     """
-    return _prims.erfc(x)
+    return _strong(_prims.erfc(x))
 
 
 def erfinv(x):
@@ -66,7 +86,8 @@ def erfinv(x):
     >>> float(erfinv(0.0))
     0.0
     """
-    return _prims.erf_inv(x)
+    _require_real("erfinv", x=x)
+    return _strong(_prims.erf_inv(x))
 
 
 def erfcx(x):
@@ -75,7 +96,7 @@ def erfcx(x):
     >>> float(erfcx(0.0))
     1.0
     """
-    return bind(_prims.erfcx_p, x)
+    return _strong(bind(_prims.erfcx_p, x))
 
 
 def gammaln(x):
@@ -84,7 +105,7 @@ def gammaln(x):
     >>> float(gammaln(5.0))  # log(4!)
     3.1780538303479458
     """
-    return bind(_prims.gammaln_p, x)
+    return _strong(bind(_prims.gammaln_p, x))
 
 
 def digamma(x):
@@ -93,7 +114,8 @@ def digamma(x):
     >>> round(float(digamma(1.0)), 12)  # minus Euler's constant
     -0.577215664902
     """
-    return bind(_prims.digamma_p, x)
+    _require_real("digamma", x=x)
+    return _strong(bind(_prims.digamma_p, x))
 
 
 def polygamma(n, x):
@@ -102,6 +124,7 @@ def polygamma(n, x):
     >>> round(float(polygamma(1, 1.0)), 12)  # pi^2 / 6
     1.644934066848
     """
+    _require_real("polygamma", n=n, x=x)
     return bind(_prims.polygamma_p, fnp.asarray(n, dtype=fnp.result_type(x, 0.0)), x)
 
 
@@ -111,6 +134,7 @@ def multigammaln(a, d: int):
     >>> round(float(multigammaln(3.0, 1)), 12) == round(float(gammaln(3.0)), 12)
     True
     """
+    _require_real("multigammaln", a=a)
     d = int(d)
     constant = d * (d - 1) / 4 * np.log(np.pi)
     terms = [gammaln(_operands(a) - j / 2) for j in range(d)]
@@ -123,7 +147,8 @@ def betaln(a, b):
     >>> round(float(betaln(2.0, 3.0)), 12)  # log(1/12)
     -2.484906649788
     """
-    return gammaln(a) + gammaln(b) - gammaln(_operands(a) + b)
+    _require_real("betaln", a=a, b=b)
+    return _strong(gammaln(a) + gammaln(b) - gammaln(_operands(a) + b))
 
 
 def beta(a, b):
@@ -132,6 +157,7 @@ def beta(a, b):
     >>> round(float(beta(2.0, 3.0)), 12)
     0.083333333333
     """
+    _require_real("beta", a=a, b=b)
     return fnp.exp(betaln(a, b))
 
 
@@ -141,7 +167,7 @@ def betainc(a, b, x):
     >>> float(betainc(1.0, 1.0, 0.25))
     0.25
     """
-    return bind(_prims.betainc_p, a, b, x)
+    return _strong(bind(_prims.betainc_p, a, b, x))
 
 
 def gammainc(a, x):
@@ -150,7 +176,7 @@ def gammainc(a, x):
     >>> round(float(gammainc(1.0, 1.0)), 12)  # 1 - exp(-1)
     0.632120558829
     """
-    return bind(_prims.gammainc_p, a, x)
+    return _strong(bind(_prims.gammainc_p, a, x))
 
 
 def gammaincc(a, x):
@@ -159,7 +185,7 @@ def gammaincc(a, x):
     >>> round(float(gammaincc(1.0, 1.0)), 12)  # exp(-1)
     0.367879441171
     """
-    return bind(_prims.gammaincc_p, a, x)
+    return _strong(bind(_prims.gammaincc_p, a, x))
 
 
 def xlogy(x, y):
@@ -190,6 +216,7 @@ def entr(x):
     >>> float(entr(1.0))
     -0.0
     """
+    _require_real("entr", x=x)
     x = fnp.asarray(x)
     return fnp.where(x < 0, -np.inf, -xlogy(x, x))
 
@@ -200,6 +227,7 @@ def rel_entr(x, y):
     >>> float(rel_entr(1.0, 1.0))
     0.0
     """
+    _require_real("rel_entr", x=x, y=y)
     x, y = _operands(x, y)
     both_positive = (x > 0) & (y > 0)
     safe_y = fnp.where(both_positive, y, 1.0)
@@ -214,6 +242,7 @@ def kl_div(x, y):
     >>> float(kl_div(1.0, 1.0))
     0.0
     """
+    _require_real("kl_div", x=x, y=y)
     x, y = _operands(x, y)
     return rel_entr(x, y) - x + y
 
@@ -243,7 +272,7 @@ def ndtr(x):
     >>> float(ndtr(0.0))
     0.5
     """
-    return bind(_prims.ndtr_p, x)
+    return _strong(bind(_prims.ndtr_p, x))
 
 
 def log_ndtr(x):
@@ -252,7 +281,7 @@ def log_ndtr(x):
     >>> round(float(log_ndtr(-40.0)), 6)
     -804.608442
     """
-    return bind(_prims.log_ndtr_p, x)
+    return _strong(bind(_prims.log_ndtr_p, x))
 
 
 def ndtri(p):
@@ -261,7 +290,7 @@ def ndtri(p):
     >>> float(ndtri(0.5))
     0.0
     """
-    return bind(_prims.ndtri_p, p)
+    return _strong(bind(_prims.ndtri_p, p))
 
 
 def i0(x):
@@ -270,7 +299,7 @@ def i0(x):
     >>> float(i0(0.0))
     1.0
     """
-    return bind(_prims.i0_p, x)
+    return _strong(bind(_prims.i0_p, x))
 
 
 def i0e(x):
@@ -279,7 +308,7 @@ def i0e(x):
     >>> float(i0e(0.0))
     1.0
     """
-    return bind(_prims.i0e_p, x)
+    return _strong(bind(_prims.i0e_p, x))
 
 
 def i1(x):
@@ -288,7 +317,7 @@ def i1(x):
     >>> float(i1(0.0))
     0.0
     """
-    return bind(_prims.i1_p, x)
+    return _strong(bind(_prims.i1_p, x))
 
 
 def i1e(x):
@@ -297,49 +326,21 @@ def i1e(x):
     >>> float(i1e(0.0))
     0.0
     """
-    return bind(_prims.i1e_p, x)
+    return _strong(bind(_prims.i1e_p, x))
 
 
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
               where=None):
     """``log(sum(b * exp(a)))`` along ``axis``, stably; ``return_sign`` gives ``(log|s|,
-    sign(s))`` for weights of either sign; ``where`` selects the entries summed.
+    sign(s))`` for weights of either sign; ``where`` selects the entries summed; complex
+    ``a`` gives the principal logarithm (and its phase as the sign). It is
+    ``fungrad.nn.logsumexp``, as JAX's two are one function.
 
     >>> float(logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)[1])
     -1.0
     """
-    if b is None and not return_sign and where is None:
-        return nn.logsumexp(a, axis=axis, keepdims=keepdims)
-    a = fnp.asarray(a)
-    if b is not None:
-        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        # entries with weight 0 do not count, even when a is inf there
-        a = fnp.where(b == 0, -np.inf, a)
-    if where is not None:
-        a = fnp.where(where, a, -np.inf)
-    # the shift is a constant: its derivative cancels, so stop it (as nn.logsumexp does)
-    shift = _stop_gradient(fnp.max(a, axis=axis, keepdims=True))
-    shift = fnp.where(fnp.isfinite(shift), shift, 0.0)
-    terms = fnp.exp(a - shift)
-    if b is not None:
-        terms = terms * b
-    total = fnp.sum(terms, axis=axis, keepdims=True)
-    sign = fnp.sign(total)
-    out = fnp.log(fnp.abs(total)) + shift
-    if not keepdims:
-        out = fnp.squeeze(out, axis) if axis is not None else fnp.reshape(out, ())
-        sign = fnp.squeeze(sign, axis) if axis is not None else fnp.reshape(sign, ())
-    if return_sign:
-        return out, sign
-    if b is not None:  # a negative total has no real logarithm
-        out = fnp.where(sign < 0, np.nan, out)
-    return out
-
-
-def _stop_gradient(x):
-    """``fungrad.lax.stop_gradient``, imported late (fungrad.api sits above this layer)."""
-    from fungrad.api import stop_gradient
-    return stop_gradient(x)
+    return nn.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                        where=where)
 
 
 def softmax(x, axis=None):
@@ -359,7 +360,7 @@ def log_softmax(x, axis=None):
     array([[-0.69314718, -0.69314718]])
     """
     x = fnp.asarray(x)
-    return x - nn.logsumexp(x, axis=axis, keepdims=True)
+    return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 def gamma(x):
@@ -368,7 +369,7 @@ def gamma(x):
     >>> float(gamma(5.0))
     24.0
     """
-    return bind(_prims.gamma_p, x)
+    return _strong(bind(_prims.gamma_p, x))
 
 
 def gammasgn(x):
@@ -377,16 +378,17 @@ def gammasgn(x):
     >>> float(gammasgn(-0.5))
     -1.0
     """
-    return bind(_prims.gammasgn_p, x)
+    return _strong(bind(_prims.gammasgn_p, x))
 
 
 def loggamma(x):
-    """The principal branch of log-gamma, for real x (nan for x < 0, as scipy's real case).
+    """The principal branch of log-gamma: for real x (nan for x < 0, as scipy's real case) and
+    for complex x (continuous off the negative real axis), as JAX's.
 
     >>> round(float(loggamma(3.0)), 12)  # log 2
     0.69314718056
     """
-    return bind(_prims.loggamma_p, x)
+    return _strong(bind(_prims.loggamma_p, x))
 
 
 def zeta(x, q=None):
@@ -396,7 +398,7 @@ def zeta(x, q=None):
     >>> round(float(zeta(2.0)), 12)  # pi^2 / 6
     1.644934066848
     """
-    return bind(_prims.zeta_p, x, 1.0 if q is None else q)
+    return _strong(bind(_prims.zeta_p, x, 1.0 if q is None else q))
 
 
 def factorial(n, exact: bool = False):
@@ -407,6 +409,7 @@ def factorial(n, exact: bool = False):
     """
     if exact:
         raise ValueError("factorial: exact=True is not supported (as in JAX)")
+    _require_real("factorial", n=n)
     n = _operands(n)
     return fnp.where(fnp.asarray(n) < 0, 0.0, fnp.exp(gammaln(fnp.maximum(n, 0) + 1.0)))
 
@@ -419,6 +422,7 @@ def comb(N, k, exact: bool = False, repetition: bool = False):
     """
     if exact:
         raise ValueError("comb: exact=True is not supported (as in JAX)")
+    _require_real("comb", N=N, k=k)
     N, k = _operands(N, k)
     if repetition:
         N = N + k - 1.0
@@ -435,7 +439,7 @@ def poch(z, m):
     >>> float(poch(3.0, 2.0))
     12.0
     """
-    return bind(_prims.poch_p, z, m)
+    return _strong(bind(_prims.poch_p, z, m))
 
 
 def expn(n, x):
@@ -453,7 +457,7 @@ def exp1(x):
     >>> round(float(exp1(1.0)), 12)
     0.219383934396
     """
-    return bind(_prims.exp1_p, x)
+    return _strong(bind(_prims.exp1_p, x))
 
 
 def expi(x):
@@ -462,7 +466,7 @@ def expi(x):
     >>> round(float(expi(1.0)), 12)
     1.895117816356
     """
-    return bind(_prims.expi_p, x)
+    return _strong(bind(_prims.expi_p, x))
 
 
 def spence(x):
@@ -471,7 +475,7 @@ def spence(x):
     >>> float(spence(1.0))
     0.0
     """
-    return bind(_prims.spence_p, x)
+    return _strong(bind(_prims.spence_p, x))
 
 
 def bernoulli(n: int):

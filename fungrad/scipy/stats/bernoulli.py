@@ -45,3 +45,17 @@ def cdf(k, p, loc=0):
     k, p, loc = _operands(k, p, loc)
     x = fnp.asarray(k - loc)
     return fnp.where(x < 0, 0.0, fnp.where(x < 1, 1.0 - fnp.asarray(p), 1.0))
+
+
+def ppf(q, p):
+    """The smallest k in {0, 1} with ``cdf(k) >= q``: 0 for ``q <= 1 - p``, else 1; nan
+    outside [0, 1].
+
+    >>> float(ppf(0.5, 0.25)), float(ppf(0.9, 0.25))
+    (0.0, 1.0)
+    """
+    q, p = _operands(q, p)
+    q, p = fnp.asarray(q), fnp.asarray(p)
+    valid = (q >= 0) & (q <= 1) & (p >= 0) & (p <= 1)
+    dtype = fnp.result_type(q, p, 0.0)  # float32 stays float32
+    return fnp.where(valid, fnp.where(q <= 1.0 - p, 0.0, 1.0), np.nan).astype(dtype)

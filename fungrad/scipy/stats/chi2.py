@@ -38,3 +38,33 @@ def cdf(x, df, loc=0, scale=1):
     """
     x, df, loc, scale = _operands(x, df, loc, scale)
     return gamma.cdf(x, df / 2.0, loc, scale * 2.0)
+
+
+def logcdf(x, df, loc=0, scale=1):
+    """``gamma.logcdf(x, df/2, loc, 2 scale)``.
+
+    >>> round(float(logcdf(2.0, 2.0)), 12)
+    -0.458675145387
+    """
+    x, df, loc, scale = _operands(x, df, loc, scale)
+    return gamma.logcdf(x, df / 2.0, loc, scale * 2.0)
+
+
+def sf(x, df, loc=0, scale=1):
+    """``gammaincc(df/2, (x - loc)/(2 scale))``.
+
+    >>> round(float(sf(2.0, 2.0)), 12)
+    0.367879441171
+    """
+    x, df, loc, scale = _operands(x, df, loc, scale)
+    return gamma.sf(x, df / 2.0, loc, scale * 2.0)
+
+
+def logsf(x, df, loc=0, scale=1):
+    """``gamma.logsf(x, df/2, loc, 2 scale)``, accurate far in the right tail.
+
+    >>> round(float(logsf(100.0, 2.0)), 9)
+    -50.0
+    """
+    x, df, loc, scale = _operands(x, df, loc, scale)
+    return gamma.logsf(x, df / 2.0, loc, scale * 2.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad import nn
 from fungrad.scipy.special import _log, _operands
 
 
@@ -53,10 +54,37 @@ def sf(x, loc=0, scale=1):
     return fnp.exp(-fnp.maximum((x - loc) / scale, 0.0))
 
 
+def logcdf(x, loc=0, scale=1):
+    """``log(1 - exp(-z))`` on ``x >= loc``, -inf below (``nn.log1mexp``: accurate near loc
+    and far in the right tail).
+
+    >>> round(float(logcdf(1e-10)), 6)  # log(1e-10): no cancellation near loc
+    -23.025851
+    """
+    x, loc, scale = _operands(x, loc, scale)
+    z = (x - loc) / scale
+    inside = z > 0
+    outside = fnp.where(fnp.isnan(z), z, -np.inf)
+    return fnp.where(inside, nn.log1mexp(fnp.where(inside, z, 1.0)), outside)
+
+
+def logsf(x, loc=0, scale=1):
+    """``-(x - loc)/scale`` on ``x >= loc``, 0 below.
+
+    >>> float(logsf(3.0))
+    -3.0
+    """
+    x, loc, scale = _operands(x, loc, scale)
+    return -fnp.maximum((x - loc) / scale, 0.0)
+
+
 def ppf(q, loc=0, scale=1):
-    """The quantile function ``loc - scale * log1p(-q)``.
+    """The quantile function ``loc - scale * log1p(-q)``, nan outside [0, 1].
 
     >>> float(ppf(0.0))
     0.0
     """
-    return _operands(loc) - _operands(scale) * fnp.log1p(-fnp.asarray(q))
+    q, loc, scale = _operands(q, loc, scale)
+    q = fnp.asarray(q)
+    inside = (q >= 0) & (q <= 1)
+    return fnp.where(inside, loc - scale * fnp.log1p(-fnp.where(inside, q, 0.0)), np.nan)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.scipy.special import _log, _operands
+from fungrad.scipy.special import _log, _log_of_complement, _operands
 from fungrad.scipy import special
 
 
@@ -23,7 +23,7 @@ def logpdf(x, a, loc=0, scale=1):
     inside = z >= 0
     safe_z = fnp.where(inside, z, 1.0)
     value = special.xlogy(a - 1.0, safe_z) - safe_z - special.gammaln(a) - _log(scale)
-    return fnp.where(inside, value, -np.inf)
+    return fnp.where(inside, value, fnp.where(fnp.isnan(z), z, -np.inf))
 
 
 def pdf(x, a, loc=0, scale=1):
@@ -36,7 +36,8 @@ def pdf(x, a, loc=0, scale=1):
 
 
 def cdf(x, a, loc=0, scale=1):
-    """``gammainc(a, (x - loc)/scale)`` (differentiable in x, loc and scale, not in a).
+    """``gammainc(a, (x - loc)/scale)``, differentiable in x, loc, scale and (to second
+    order) in the shape a.
 
     >>> round(float(cdf(1.0, 1.0)), 12)
     0.632120558829
@@ -53,3 +54,23 @@ def sf(x, a, loc=0, scale=1):
     """
     x, loc, scale = _operands(x, loc, scale)
     return special.gammaincc(a, fnp.maximum((x - loc) / scale, 0.0))
+
+
+def logcdf(x, a, loc=0, scale=1):
+    """``log cdf`` (-inf below loc), as ``log1p(-sf)`` where sf is the small one.
+
+    >>> round(float(logcdf(1.0, 1.0)), 12)  # log(1 - 1/e)
+    -0.458675145387
+    """
+    return _log_of_complement(cdf(x, a, loc, scale), sf(x, a, loc, scale))
+
+
+def logsf(x, a, loc=0, scale=1):
+    """``log sf``, from ``gammaincc`` (accurate far in the right tail, where cdf is 1), and
+    as ``log1p(-cdf)`` where cdf is the small one.
+
+    >>> round(float(logsf(50.0, 1.0)), 9)
+    -50.0
+    """
+    return _log_of_complement(sf(x, a, loc, scale), cdf(x, a, loc, scale))
+

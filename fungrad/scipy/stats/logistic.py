@@ -58,3 +58,13 @@ def ppf(q, loc=0, scale=1):
     """
     loc, scale = _operands(loc, scale)
     return loc + scale * special.logit(q)
+
+
+def isf(q, loc=0, scale=1):
+    """The inverse survival function ``loc - scale * logit(q)``.
+
+    >>> float(isf(0.5, loc=2.0))
+    2.0
+    """
+    loc, scale = _operands(loc, scale)
+    return loc - scale * special.logit(q)

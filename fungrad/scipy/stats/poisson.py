@@ -45,3 +45,31 @@ def cdf(k, mu, loc=0):
     k, mu, loc = _operands(k, mu, loc)
     x = fnp.floor(k - loc)
     return fnp.where(x < 0, 0.0, special.gammaincc(fnp.maximum(x, 0.0) + 1.0, mu))
+
+
+_ENTROPY_TERMS = 540  # k = 0..539 holds all but ~1e-30 of the mass for every mu < 300
+
+
+def entropy(mu, loc=0):
+    """The entropy ``-sum_k pmf(k) log pmf(k)`` (loc does not change it): the sum itself for
+    mu < 300, above that the asymptotic series ``log(2 pi e mu)/2 - 1/(12 mu) - 1/(24 mu^2)
+    - 19/(360 mu^3)`` (within 2e-11 there); 0 at mu = 0. Differentiable in mu.
+
+    >>> round(float(entropy(1.0)), 12)
+    1.304842242256
+    """
+    mu, loc = _operands(mu, loc)
+    mu = fnp.asarray(mu + 0.0 * loc)  # broadcast as the result must
+    small = mu < 300
+    mu_small = fnp.where(small, mu, 1.0)
+    k = fnp.arange(_ENTROPY_TERMS, dtype=mu.dtype).reshape((-1,) + (1,) * mu.ndim)
+    # -p log p from log p: no 1/p (which overflows where p is subnormal) in the derivative;
+    # terms with p below 1e-304 contribute nothing
+    log_p = logpmf(k, mu_small)
+    kept = log_p > -700.0
+    safe = fnp.where(kept, log_p, 0.0)
+    summed = fnp.sum(fnp.where(kept, -fnp.exp(safe) * safe, 0.0), axis=0)
+    mu_large = fnp.where(small, 300.0, mu)
+    series = (0.5 * fnp.log(2 * np.pi * np.e * mu_large) - 1.0 / (12.0 * mu_large)
+              - 1.0 / (24.0 * mu_large ** 2) - 19.0 / (360.0 * mu_large ** 3))
+    return fnp.where(small, summed, series)

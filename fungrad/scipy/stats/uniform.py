@@ -19,7 +19,7 @@ def logpdf(x, loc=0, scale=1):
     """
     x, loc, scale = _operands(x, loc, scale)
     inside = (x >= loc) & (x <= loc + scale)
-    return fnp.where(inside, -_log(scale) + 0.0 * x, -np.inf)
+    return fnp.where(inside, -_log(scale) + 0.0 * x, fnp.where(fnp.isnan(x), x, -np.inf))
 
 
 def pdf(x, loc=0, scale=1):
