@@ -112,3 +112,33 @@ def check_jit_vmap(fn, specs, dtype):
             full[i] = b[k]
         for o, t in zip(leaves(batched), leaves(fn(np, *full))):
             assert_same_as_numpy(np.asarray(o)[k], t)
+
+
+def table_tests(table, *, eager_only=(), nondiff=()):
+    """The standard tests of a table, for a test module to bind at its top level:
+
+        test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE, ...)
+
+    values against numpy for every row (float32 and float64); the traced IR, ``jit`` and
+    ``vmap`` for the rows not in ``eager_only``; derivatives (and float32 cotangents) for
+    the rows not in ``nondiff``. numpy's floating-point warnings are silenced: the cases
+    with infinities and NaNs are there on purpose."""
+    @pytest.mark.parametrize("dtype", FLOATS)
+    @pytest.mark.parametrize("fn,specs", table_params(table))
+    def test_values(fn, specs, dtype):
+        with np.errstate(all="ignore"):
+            check_value(fn, specs, dtype)
+
+    @pytest.mark.parametrize("dtype", FLOATS)
+    @pytest.mark.parametrize("fn,specs", table_params(table, skip=eager_only))
+    def test_trace_jit_vmap(fn, specs, dtype):
+        with np.errstate(all="ignore"):
+            check_trace(fn, specs, dtype)
+            check_jit_vmap(fn, specs, dtype)
+
+    @pytest.mark.parametrize("fn,specs", table_params(table, skip=set(nondiff)))
+    def test_derivatives(fn, specs):
+        check_derivatives(fn, specs)
+        check_float32_grad_dtype(fn, specs)
+
+    return test_values, test_trace_jit_vmap, test_derivatives

@@ -153,17 +153,18 @@ def test_special_functions(f, ref, makers, diff):
 
 
 def test_special_refuses_derivatives_jax_lacks():
-    with pytest.raises(TypeError, match="gammainc is not differentiable with respect to its "
-                                        "argument 'a'"):
-        fungrad.grad(lambda a: lax.igamma(a, 1.0))(2.0)
+    # igamma is differentiable in a (fungrad.scipy's shape derivative), zeta in x is not
+    d = fungrad.grad(lambda a: lax.igamma(a, 1.0))(2.0)
+    h = 1e-6
+    assert np.isclose(d, (lax.igamma(2.0 + h, 1.0) - lax.igamma(2.0 - h, 1.0)) / (2 * h))
     with pytest.raises(TypeError, match="zeta is not differentiable"):
         fungrad.grad(lambda x: lax.zeta(x, 1.5))(3.0)
 
 
 def test_eager_calls_check_dtypes_too():
     # an eager call runs the numpy impl directly: the lax function checks first
-    with pytest.raises(TypeError, match=r"gammaln is defined for real inputs only, got "
-                                        r"c128\[\]"):
+    with pytest.raises(TypeError, match=r"gammaln is defined for real inputs only.*"
+                                        r"complex128\[\]"):
         lax.lgamma(1 + 1j)
     with pytest.raises(TypeError, match=r"select: pred must be boolean, got i64\[2\]"):
         lax.select(np.array([1, 0]), np.ones(2), np.zeros(2))

@@ -10,10 +10,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 
 def _fill_diagonal(m, a, v, wrap=False):
@@ -70,18 +67,7 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_trace_jit_vmap(fn, specs, dtype):
-    check_value(fn, specs, dtype)
-    check_trace(fn, specs, dtype)
-    check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE)
 
 
 def test_grids_and_index_expressions():

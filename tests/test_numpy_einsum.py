@@ -7,10 +7,7 @@ import pytest
 
 import fungrad
 import fungrad.numpy as fnp
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 TABLE = [
     ("explicit", lambda m, a, b: m.einsum("ij,jk->ik", a, b), [((2, 3), (3, 4))]),
@@ -36,18 +33,7 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_trace_jit_vmap(fn, specs, dtype):
-    check_value(fn, specs, dtype)
-    check_trace(fn, specs, dtype)
-    check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip={"trace_diag"}))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE, nondiff={"trace_diag"})
 
 
 def test_integer_operands():

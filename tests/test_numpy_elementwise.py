@@ -518,8 +518,18 @@ def test_where_values():
     like_numpy(fnp.where, np.where, c, 1, 2)
     like_numpy(fnp.where, np.where, np.ones((2, 1), bool), np.ones(3), np.ones((4, 1, 1)))
     like_numpy(fnp.where, np.where, np.ones(2, bool), np.ones(3), 0.0)  # ValueError
-    with pytest.raises(NotImplementedError):
-        fnp.where(c)
+    # one argument: numpy's nonzero, and JAX's size=/fill_value= under tracing
+    for cond in (c, np.array([[0, 2], [3, 0]]), np.zeros(0)):
+        for ours, theirs in zip(fnp.where(cond), np.where(cond)):
+            assert_same_as_numpy(ours, theirs)
+    jitted = fungrad.jit(lambda c: fnp.where(c, size=3, fill_value=-1))(np.array([0, 5, 0, 7]))
+    assert_same_as_numpy(jitted[0], np.array([1, 3, -1]))
+    with pytest.raises(ValueError, match="both x and y"):
+        fnp.where(c, 1.0)
+    with pytest.raises(ValueError, match="one-argument"):
+        fnp.where(c, 1.0, 2.0, size=2)
+    with pytest.raises(TypeError, match="size="):
+        fungrad.jit(fnp.where)(c)
 
 
 def test_where_traces_and_derivatives():

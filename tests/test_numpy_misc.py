@@ -11,10 +11,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 TABLE = [
     ("logspace", lambda m, a, b: m.logspace(a, b, 5), [((), ()), ((2,), (2,))]),
@@ -30,18 +27,7 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_trace_jit_vmap(fn, specs, dtype):
-    check_value(fn, specs, dtype)
-    check_trace(fn, specs, dtype)
-    check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE)
 
 
 def test_equality_predicates_eager_and_traced():
@@ -110,3 +96,63 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="vecmat: needs a vector and a matrix"):
         fnp.vecmat(np.ones(3), np.ones(3))
     assert_same_as_numpy(fnp.logspace(0, 1, 2), np.logspace(0, 1, 2))
+
+
+BITS = np.random.default_rng(2).integers(0, 2, (3, 11))
+
+
+@pytest.mark.parametrize("a", [BITS.astype(bool), BITS * 3 - 1, BITS[0].astype(np.uint8),
+                               np.zeros((2, 0), bool), np.array(1)], ids=range(5))
+def test_packbits_like_numpy(a):
+    for axis in [None] + list(range(a.ndim)):
+        for order in ("big", "little"):
+            expected = np.packbits(a, axis=axis, bitorder=order)
+            assert_same_as_numpy(fnp.packbits(a, axis, order), expected)
+            assert_same_as_numpy(fungrad.jit(lambda a: fnp.packbits(a, axis, order))(a),
+                                 expected)
+
+
+def test_unpackbits_like_numpy():
+    packed = np.packbits(BITS, axis=1)
+    for a in (packed, packed[0], np.uint8(7), np.zeros(0, np.uint8)):
+        for axis in [None] + list(range(np.ndim(a))):
+            # numpy pads an empty input with uninitialised bytes: a positive count there
+            # compares against zeros
+            counts = (None, 0, 3, -2, 20) if np.size(a) else (None, 0)
+            for count in counts:
+                for order in ("big", "little"):
+                    expected = np.unpackbits(a, axis=axis, count=count, bitorder=order)
+                    assert_same_as_numpy(fnp.unpackbits(a, axis, count, order), expected)
+    assert_same_as_numpy(fnp.unpackbits(np.zeros(0, np.uint8), count=3), np.zeros(3, np.uint8))
+    round_trip = fungrad.vmap(lambda b: fnp.unpackbits(fnp.packbits(b), count=11))(BITS)
+    assert_same_as_numpy(round_trip, BITS.astype(np.uint8))
+    with pytest.raises(TypeError, match=r"packbits: expected an array of integer or boolean "
+                                        r"data type, got f64\[2\]"):
+        fnp.packbits(np.ones(2))
+    with pytest.raises(TypeError, match=r"unpackbits: expected an input array of unsigned "
+                                        r"byte data type \(uint8\), got i64\[2\]"):
+        fnp.unpackbits(np.ones(2, np.int64))
+    with pytest.raises(ValueError, match="unpackbits: -count .9. is larger than"):
+        fnp.unpackbits(np.ones(1, np.uint8), count=-9)
+    with pytest.raises(ValueError, match="bitorder must be 'big' or 'little'"):
+        fnp.packbits(BITS, bitorder="middle")
+
+
+def test_text_files_and_dlpack(tmp_path):
+    a = np.array([[1.0, 2.5], [3.0, -4.0]])
+    assert fnp.array_repr(a) == np.array_repr(a)
+    assert fnp.array_str(a, precision=1) == np.array_str(a, precision=1)
+    assert fnp.array_repr(fungrad.jit(lambda x: x * 2)(a)) == np.array_repr(a * 2)
+    with pytest.raises(TypeError, match=r"array_str: cannot print a traced array f64\[2,2\]"):
+        fungrad.jit(lambda x: fnp.array_str(x) and x)(a)
+    path = tmp_path / "a.bin"
+    a.tofile(path)
+    loaded = fnp.fromfile(path).reshape(2, 2)
+    assert_same_as_numpy(loaded, a)
+    assert isinstance(fnp.fromfile(path), fungrad.Array)
+    shared = fnp.from_dlpack(a)
+    assert_same_as_numpy(shared, a)
+    assert isinstance(shared, fungrad.Array) and np.shares_memory(shared, a)
+    with pytest.raises(ValueError, match="from_dlpack: fungrad runs on the CPU only"):
+        fnp.from_dlpack(a, device="gpu")
+    assert fnp.ComplexWarning is np.exceptions.ComplexWarning

@@ -8,10 +8,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_derivatives, assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 X8 = np.linspace(-1.0, 2.0, 8)
 
@@ -41,18 +38,7 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_trace_jit_vmap(fn, specs, dtype):
-    check_value(fn, specs, dtype)
-    check_trace(fn, specs, dtype)
-    check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE)
 
 
 def test_polydiv_remainder_and_trim():
@@ -119,3 +105,39 @@ def test_bad_inputs():
     with pytest.raises(NotImplementedError, match="eigenvalues"):
         fnp.poly(np.eye(2))
     assert fnp.polyval([1.0, 2.0], 2.0) == 4.0
+
+
+def test_roots():
+    rng = np.random.default_rng(5)
+    jitted_roots = fungrad.jit(fnp.roots)
+    for p in [np.array([1.0, -3.0, 2.0]), rng.normal(size=6), np.array([0.0, 0.0, 1.0, 2.0, 0.0]),
+              np.array([2.0, 0.0, 1.0]), np.array([3.0]), np.array([0.0, 0.0]), np.array([2, 1]),
+              rng.normal(size=5).astype(np.float32), np.array([1.0 + 1j, 2.0, -1j])]:
+        ours, theirs = fnp.roots(p), np.roots(p)
+        expected = theirs.astype(np.result_type(theirs, np.complex64))  # JAX: always complex
+        assert_same_as_numpy(np.sort_complex(ours), np.sort_complex(expected),
+                             rtol=1e-5 if p.dtype == np.float32 else 1e-10, atol=1e-12)
+        jitted = jitted_roots(p)  # strip_zeros reads the zeros through guards: one jit
+        assert_same_as_numpy(np.sort_complex(jitted), np.sort_complex(ours))  # retraces
+    # traceable form: a NaN per leading zero, placed last
+    p = np.array([0.0, 1.0, -6.0, 11.0, -6.0])
+    ours = fungrad.jit(lambda p: fnp.roots(p, strip_zeros=False))(p)
+    assert np.isnan(ours[-1]) and np.allclose(np.sort_complex(ours[:3]), [1.0, 2.0, 3.0])
+    batched = fungrad.vmap(lambda p: fnp.roots(p, strip_zeros=False))(
+        np.array([[1.0, -3.0, 2.0], [0.0, 1.0, -4.0]]))
+    assert np.allclose(np.sort_complex(batched[0]), [1.0, 2.0])
+    assert batched[1, 0] == 4.0 and np.isnan(batched[1, 1])
+    # first-order derivatives (those of eigvals, as in JAX); the roots here are simple
+    check = lambda p: fnp.real(fnp.sum(fnp.roots(p) ** 2))  # noqa: E731
+    assert_derivatives(check, (np.array([1.0, -3.0, 2.5, 0.3]),), order=1)
+    assert_derivatives(lambda p: fnp.abs(fnp.roots(p, strip_zeros=False)),
+                       (np.array([2.0, -3.0, 2.5, 0.3]),), order=1)
+    # sum of the roots is -p1/p0 for any p
+    g = fungrad.grad(lambda p: fnp.real(fnp.sum(fnp.roots(p))))(np.array([2.0, 3.0, 1.0]))
+    assert_same_as_numpy(g, np.array([3.0 / 4.0, -0.5, 0.0]), atol=1e-15)
+    with pytest.raises(ValueError, match=r"roots: p must be 1-D, got f64\[2,2\]"):
+        fnp.roots(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="roots: p must be an array or a number"):
+        fnp.roots("x")
+    with pytest.raises(TypeError, match="boolean conversion of traced array"):
+        fungrad.make_jaxpr(fnp.roots)(fungrad.ShapeDtypeStruct((3,), np.float64))

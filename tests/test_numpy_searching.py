@@ -8,10 +8,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_derivatives, assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 SORTED = np.array([-1.5, -0.5, -0.5, 0.25, 1.0, 1.75])
 XP = np.array([-2.0, -1.0, 0.5, 1.0, 2.5])
@@ -73,23 +70,8 @@ NONDIFF = {"searchsorted", "searchsorted_right", "searchsorted_ties", "searchsor
 EAGER_ONLY = {"nonzero", "flatnonzero", "argwhere"}
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_matches_numpy(fn, specs, dtype):
-    check_value(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=EAGER_ONLY))
-def test_trace_jit_vmap(fn, specs, dtype):
-    check_trace(fn, specs, dtype)
-    check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=NONDIFF))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(
+    TABLE, eager_only=EAGER_ONLY, nondiff=NONDIFF)
 
 
 def _numpy_padded(x, size, fill):

@@ -8,10 +8,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_derivatives, assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 Q = np.array([0.1, 0.5, 0.95])
 ISNAN = np.array([False, True, False, False, True, False])  # where NaNs go in
@@ -65,19 +62,7 @@ TABLE = [
 NONDIFF = {"nanargmax", "nanargmin"}
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_value_trace_jit_vmap(fn, specs, dtype):
-    with np.errstate(all="ignore"):
-        check_value(fn, specs, dtype)
-        check_trace(fn, specs, dtype)
-        check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=NONDIFF))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(TABLE, nondiff=NONDIFF)
 
 
 def test_quantile_derivative_in_q():

@@ -8,10 +8,7 @@ import pytest
 import fungrad
 import fungrad.numpy as fnp
 from helpers import assert_derivatives, assert_same_as_numpy
-from numpy_table import (
-    FLOATS, check_derivatives, check_float32_grad_dtype, check_jit_vmap, check_trace,
-    check_value, table_params,
-)
+from numpy_table import table_tests
 
 E = np.array([2, -1, 0, 3])
 WITH_INF = np.array([1.5, -np.inf, np.inf, np.nan, -0.0, 2.0])
@@ -31,19 +28,8 @@ TABLE = [
 NONDIFF = {"divmod", "isposinf", "isneginf"}
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn,specs", table_params(TABLE))
-def test_values_trace_jit_vmap(fn, specs, dtype):
-    with np.errstate(all="ignore"):
-        check_value(fn, specs, dtype)
-        check_trace(fn, specs, dtype)
-        check_jit_vmap(fn, specs, dtype)
-
-
-@pytest.mark.parametrize("fn,specs", table_params(TABLE, skip=NONDIFF | {"nan_to_num_inf"}))
-def test_derivatives(fn, specs):
-    check_derivatives(fn, specs)
-    check_float32_grad_dtype(fn, specs)
+test_values, test_trace_jit_vmap, test_derivatives = table_tests(
+    TABLE, nondiff=NONDIFF | {"nan_to_num_inf"})
 
 
 def test_nan_to_num_derivative_is_one_where_finite():

@@ -5,8 +5,12 @@ numpy 2's NEP 50 promotion, float32 stays float32). Inside a transform, the same
 primitives into the IR. The functions are thin compositions of the primitives in
 ``fungrad.prims``: shape normalization, axis handling, numpy's argument conventions. They live
 in one module per concept (``ufuncs``, ``creation``, ``shapes``, ``joining``, ``rearranging``,
-``indexing``, ``sorting``, ``reductions``, ``statistics``, ``products``, ``dtypes``,
-``complex_functions``) and are all re-exported here; ``linalg`` and ``fft`` are namespaces.
+``indexing``, ``updating`` (place, put), ``sorting``, ``searching``, ``reductions``,
+``nanfunctions``, ``statistics``, ``quantiles``, ``histograms``, ``differences``, ``products``,
+``einsums``, ``polynomial``, ``sets``, ``index_tricks``, ``packing`` (packbits),
+``window_functions`` (and i0), ``vectorizing``, ``ufunc_objects`` (ufunc, frompyfunc),
+``npyio``, ``dtypes``, ``complex_functions``) and are all re-exported here; ``linalg`` and
+``fft`` are namespaces.
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
 >>> fnp.sum(fnp.tanh(np.zeros(3)))
@@ -20,12 +24,13 @@ derivative everywhere, as in JAX.
 """
 from fungrad.array import Array as ndarray  # noqa: F401  (jnp.ndarray is fungrad.Array)
 from fungrad.numpy.dtypes import (  # noqa: F401,A004
-    astype, bool, bool_, can_cast, cdouble, character, complex128, complex64, complex_,
-    complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible, float16, float32,
-    float64, float_, floating, generic, get_printoptions, iinfo, inexact, inf, int16, int32,
-    int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable, nan, newaxis, number,
-    object_, pi, printoptions, promote_types, result_type, set_printoptions, signedinteger,
-    single, uint, uint16, uint32, uint64, uint8, unsignedinteger,
+    ComplexWarning, astype, bool, bool_, can_cast, cdouble, character, complex128, complex64,
+    complex_, complexfloating, csingle, double, dtype, e, euler_gamma, finfo, flexible,
+    float16, float32, float64, float_, floating, generic, get_printoptions, iinfo, inexact,
+    inf, int16, int32, int64, int8, int_, integer, isdtype, isscalar, issubdtype, iterable,
+    nan, newaxis, number, object_, pi, printoptions, promote_types, result_type,
+    set_printoptions, signedinteger, single, uint, uint16, uint32, uint64, uint8,
+    unsignedinteger,
 )
 from fungrad.numpy.ufuncs import (  # noqa: F401,A004
     abs, absolute, acos, acosh, add, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
@@ -84,10 +89,10 @@ from fungrad.numpy.einsums import (  # noqa: F401,A004
 )
 from fungrad.numpy.searching import (  # noqa: F401,A004
     argwhere, bincount, choose, compress, digitize, extract, flatnonzero, nonzero,
-    searchsorted, select,
+    piecewise, searchsorted, select,
 )
 from fungrad.numpy.differences import (  # noqa: F401,A004
-    diff, ediff1d, gradient, interp, trapezoid,
+    diff, ediff1d, gradient, interp, trapezoid, unwrap,
 )
 from fungrad.numpy.quantiles import (  # noqa: F401,A004
     median, nanmedian, nanpercentile, nanquantile, percentile, quantile,
@@ -98,22 +103,37 @@ from fungrad.numpy.nanfunctions import (  # noqa: F401,A004
 )
 from fungrad.numpy.index_tricks import (  # noqa: F401,A004
     c_, diag_indices, diag_indices_from, diagflat, fill_diagonal, index_exp, indices, ix_,
-    meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices, tril_indices_from,
-    triu_indices, triu_indices_from, unravel_index, vander,
+    mask_indices, meshgrid, mgrid, ogrid, r_, ravel_multi_index, s_, tril_indices,
+    tril_indices_from, triu_indices, triu_indices_from, unravel_index, vander,
 )
 from fungrad.numpy.polynomial import (  # noqa: F401,A004
     convolve, correlate, poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
-    polyval, trim_zeros,
+    polyval, roots, trim_zeros,
 )
 from fungrad.numpy.sets import (  # noqa: F401,A004
     intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
     unique_inverse, unique_values,
 )
+from fungrad.numpy.histograms import (  # noqa: F401,A004
+    histogram, histogram2d, histogram_bin_edges, histogramdd,
+)
+from fungrad.numpy.packing import (  # noqa: F401
+    packbits, unpackbits,
+)
+from fungrad.numpy.window_functions import (  # noqa: F401
+    bartlett, blackman, hamming, hanning, i0, kaiser,
+)
+from fungrad.numpy.updating import (  # noqa: F401
+    place, put,
+)
 from fungrad.numpy.npyio import (  # noqa: F401,A004
-    load, save, savez,
+    array_repr, array_str, from_dlpack, fromfile, load, save, savez,
 )
 from fungrad.numpy.vectorizing import (  # noqa: F401,A004
     apply_along_axis, apply_over_axes, vectorize,
+)
+from fungrad.numpy.ufunc_objects import (  # noqa: F401
+    frompyfunc, ufunc,
 )
 
 # Tracer operators and array methods (x + y, x.sum(), x.at[...]) are installed on import

@@ -1,4 +1,5 @@
-"""Differences, integrals and interpolation: diff, ediff1d, gradient, trapezoid, interp.
+"""Differences, integrals and interpolation: diff, ediff1d, gradient, trapezoid, interp,
+unwrap.
 All are differentiable compositions of slices and arithmetic."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _slic
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.reductions import sum
+from fungrad.numpy.reductions import cumsum, sum
 from fungrad.numpy.searching import searchsorted
 from fungrad.numpy.shapes import broadcast_to, ravel, reshape
 from fungrad.numpy.sorting import argsort
@@ -224,3 +225,41 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     out = ew.select(ew.lt(x, take(xp, 0)), lo, out)
     out = ew.select(ew.gt(x, take(xp, n - 1)), hi, out)
     return out
+
+
+def unwrap(p, discont=None, axis: int = -1, period=2 * np.pi):
+    """numpy.unwrap: ``p`` with every jump between neighbours along ``axis`` larger than
+    ``discont`` (default and at least ``period / 2``) taken back by a whole number of
+    periods. The result is inexact (integers become float64, as in JAX); its
+    derivative is the identity's, since the corrections are piecewise constant.
+
+    >>> unwrap(np.array([0.0, 3.0, 6.5, 1.0]), period=4.0)
+    array([ 0. , -1. , -1.5, -3. ])
+    >>> unwrap(np.array([0.0, 6.0, 0.5]))
+    array([ 0.        , -0.28318531,  0.5       ])
+    """
+    p = _arr(p)
+    if _dtype(p).kind == "c":
+        raise TypeError(f"fungrad.numpy.unwrap: p must be real, got {get_aval(p).str_short()}")
+    if _dtype(p).kind != "f":
+        p = astype(p, np.float64)
+    if _ndim(p) == 0:
+        raise ValueError("fungrad.numpy.unwrap requires input that is at least one "
+                         "dimensional")
+    axis = _axis(axis, _ndim(p), "unwrap")
+    if _shape(p)[axis] == 0:
+        return p
+    scalar = isinstance(period, (int, float)) and isinstance(discont, (int, float, type(None)))
+    half = period / 2 if scalar else ew.div(_arr(period), 2)  # Python numbers stay weak
+    if discont is None:
+        discont = half
+    else:
+        discont = max(discont, half) if scalar else ew.maximum(_arr(discont), half)
+    dd = diff(p, axis=axis)
+    wrapped = ew.sub(ew.mod(ew.add(dd, half), period), half)
+    # a jump of exactly half a period keeps its sign
+    wrapped = ew.select(ew.logical_and(ew.eq(wrapped, ew.neg(half)), ew.gt(dd, 0)), half,
+                        wrapped)
+    correction = ew.select(ew.lt(ew.absolute(dd), discont), 0.0, ew.sub(wrapped, dd))
+    first = ew.mul(_slice_along(p, axis, 0, 1), 0.0)  # the first element stays
+    return ew.add(p, concatenate([first, cumsum(correction, axis)], axis))

@@ -19,6 +19,7 @@ from numpy import (  # noqa: F401
     complexfloating, unsignedinteger, object_, promote_types, can_cast, isdtype,
 )
 from numpy import get_printoptions, printoptions, set_printoptions  # noqa: F401
+from numpy.exceptions import ComplexWarning  # noqa: F401  (JAX re-exports numpy's)
 
 # numpy 1's names, which JAX keeps (numpy 2 dropped them): the default float and complex
 float_ = float64

@@ -10,9 +10,10 @@ import numpy as np
 
 from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _arr, _dtype, _ndim, _shape, _strong
-from fungrad.numpy.creation import arange, diag, linspace
+from fungrad.numpy.creation import arange, diag, linspace, ones, triu  # noqa: F401
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.joining import concatenate, stack
+from fungrad.numpy.searching import nonzero
 from fungrad.numpy.shapes import broadcast_to, ravel, reshape, swapaxes
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
@@ -210,6 +211,16 @@ def triu_indices(n: int, k: int = 0, m: int | None = None):
     (array([0, 0, 1]), array([1, 2, 2]))
     """
     return np.triu_indices(n, k, m)
+
+
+def mask_indices(n: int, mask_func, k: int = 0, *, size: int | None = None):
+    """numpy.mask_indices: the indices where ``mask_func(ones((n, n)), k)`` is nonzero (for
+    example ``triu`` gives the upper triangle's). ``size`` as in ``nonzero``.
+
+    >>> mask_indices(3, triu, 1)
+    (array([0, 0, 1]), array([1, 2, 2]))
+    """
+    return nonzero(mask_func(ones((operator.index(n),) * 2, np.int64), k), size=size)
 
 
 def _matrix_shape(arr, func: str) -> tuple:

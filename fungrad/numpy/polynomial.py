@@ -1,6 +1,7 @@
 """Convolution and polynomials (coefficients highest power first, as numpy's poly*
 functions): convolve, correlate, polyval, polyadd, polysub, polymul, polydiv, polyder,
-polyint, poly, polyfit, trim_zeros. All differentiable in the coefficients and points."""
+polyint, poly, polyfit, roots, trim_zeros. All differentiable in the coefficients and points
+(roots where they are simple)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,10 @@ from fungrad.numpy.joining import concatenate
 from fungrad.numpy.einsums import einsum
 from fungrad.numpy.products import dot
 from fungrad.numpy.shapes import atleast_1d, ravel, reshape
+from fungrad.prims import decompositions as dec
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
+from fungrad.prims.structural import ARRAY, Indexer
 
 _MODES = ("full", "same", "valid")
 
@@ -306,3 +309,62 @@ def trim_zeros(filt, trim: str = "fb"):
     lo = nz[0] if "f" in trim.lower() else 0
     hi = nz[-1] + 1 if "b" in trim.lower() else a.size
     return a[lo:hi]
+
+
+def _companion_roots(p):
+    """The eigenvalues of the companion matrix of ``p`` (``p[0]`` nonzero), complex."""
+    n = _shape(p)[0]
+    if n < 2:
+        return np.zeros(0, np.result_type(_dtype(p), np.complex64))
+    first_row = ew.neg(ew.div(_slice_along(p, 0, 1, n), take(p, 0)))
+    below = np.eye(n - 2, n - 1, dtype=_dtype(p)) if n > 2 else np.zeros((0, 1), _dtype(p))
+    companion = st.concatenate([reshape(first_row, (1, n - 1)), below], 0)
+    return dec.eig(companion, compute_vectors=False)[0]
+
+
+def roots(p, *, strip_zeros: bool = True):
+    """numpy.roots: the roots of the polynomial with coefficients ``p`` (highest power
+    first), as the eigenvalues of its companion matrix; always complex, as in JAX.
+    ``strip_zeros`` drops leading zeros first, which needs ``p``'s values (under ``jit``
+    each pattern of zeros is its own trace); with ``strip_zeros=False`` each leading zero
+    gives a NaN root at the end instead, as in JAX. Differentiable (first order, as
+    ``linalg.eigvals`` and JAX's) where the roots are simple.
+
+    >>> roots(np.array([1.0, -3.0, 2.0]))
+    array([2.+0.j, 1.+0.j])
+    >>> roots(np.array([0.0, 1.0, -3.0, 2.0]), strip_zeros=False)
+    array([ 1. +0.j,  2. +0.j, nan+nanj])
+    """
+    p = atleast_1d(_numeric(p, "roots", "p"))
+    if _ndim(p) != 1:
+        raise ValueError(f"fungrad.numpy.roots: p must be 1-D, got {get_aval(p).str_short()}")
+    if _dtype(p).kind in "biu":
+        p = astype(p, np.float64)
+    n = _shape(p)[0]
+    if strip_zeros:
+        # the result's length depends on the zeros: Python asks for them (a traced p with
+        # values records guards, so jit retraces when they change; a shapes-only trace
+        # raises and says so)
+        zero = [bool(ew.eq(take(p, i), 0)) for i in range(n)]
+        if all(zero):
+            return np.zeros(0, np.result_type(_dtype(p), np.complex64))
+        first, last = zero.index(False), n - 1 - zero[::-1].index(False)
+        # trailing zeros are roots at 0 exactly: appended, as numpy does
+        found = _companion_roots(_slice_along(p, 0, first, last + 1))
+        return st.concatenate([found, np.zeros(n - 1 - last, _dtype(found))], 0)
+    # x^z q(x) with z leading zeros rolled to the end: the same roots as q, and z zeros;
+    # z of the roots nearest 0 become NaN (any zero root is as good as another) and go last
+    leading = st.argmin(ew.eq(p, 0), 0) if n else 0
+    leading = ew.select(st.reduce_and(ew.eq(p, 0), (0,), False), n, leading) if n else 0
+    found = _companion_roots(st.gather(p, ew.mod(ew.add(np.arange(n), leading), n),
+                                       indexer=Indexer([ARRAY]))) if n else \
+        _companion_roots(p)
+    m = _shape(found)[0]
+    if m == 0:
+        return found
+    rank = st.argsort(st.argsort(ew.absolute(found), 0), 0)
+    spurious = ew.lt(rank, leading)
+    order = st.argsort(astype(spurious, np.int8), 0)
+    kept = st.gather(found, order, indexer=Indexer([ARRAY]))
+    return ew.select(ew.lt(np.arange(m), ew.sub(m, leading)), kept,
+                     np.asarray(complex(np.nan, np.nan), _dtype(found)))

@@ -15,6 +15,21 @@ from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
 
+def _operand(name, a, dtype, out):
+    """The array a reduction works on, cast to ``dtype`` first (``out=`` is refused)."""
+    _not_supported(name, "out", out)
+    a = _arr(a)
+    return a if dtype is None else astype(a, dtype)
+
+
+def _accumulate_all(name, prim_fn, combine, a, axis, dtype, out, keepdims, initial, where):
+    """sum, prod, all and any: ``initial`` joins the result with ``combine``."""
+    _not_supported(name, "where", where)
+    a = _operand(name, a, dtype, out)
+    res = prim_fn(a, _axes(axis, _ndim(a), name), keepdims)
+    return _strong(res if initial is None else combine(res, initial))
+
+
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
         where=None):  # noqa: A001
     """numpy.sum.
@@ -27,16 +42,8 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     >>> fungrad.grad(lambda x: sum(x * x))(np.array([1.0, 2.0]))
     array([2., 4.])
     """
-    _not_supported("sum", "out", out)
-    _not_supported("sum", "where", where)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    axes = _axes(axis, _ndim(a), "sum")
-    res = st.reduce_sum(a, axes, keepdims)
-    if initial is not None:
-        res = ew.add(res, initial)
-    return _strong(res)
+    return _accumulate_all("sum", st.reduce_sum, ew.add, a, axis, dtype, out, keepdims,
+                           initial, where)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
@@ -46,16 +53,8 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
     >>> prod(np.array([2.0, 3.0]))
     np.float64(6.0)
     """
-    _not_supported("prod", "out", out)
-    _not_supported("prod", "where", where)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    axes = _axes(axis, _ndim(a), "prod")
-    res = st.reduce_prod(a, axes, keepdims)
-    if initial is not None:
-        res = ew.mul(res, initial)
-    return _strong(res)
+    return _accumulate_all("prod", st.reduce_prod, ew.mul, a, axis, dtype, out, keepdims,
+                           initial, where)
 
 
 def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
@@ -137,11 +136,8 @@ def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     >>> all(np.array([[True, False], [True, True]]), axis=1)
     array([False,  True])
     """
-    _not_supported("all", "out", out)
-    _not_supported("all", "where", where)
-    a = _arr(a)
-    axes = _axes(axis, _ndim(a), "all")
-    return _strong(st.reduce_and(a, axes, keepdims))
+    return _accumulate_all("all", st.reduce_and, None, a, axis, None, out, keepdims, None,
+                           where)
 
 
 def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
@@ -152,11 +148,8 @@ def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa:
     >>> any(np.zeros((2, 2)), axis=0)
     array([False, False])
     """
-    _not_supported("any", "out", out)
-    _not_supported("any", "where", where)
-    a = _arr(a)
-    axes = _axes(axis, _ndim(a), "any")
-    return _strong(st.reduce_or(a, axes, keepdims))
+    return _accumulate_all("any", st.reduce_or, None, a, axis, None, out, keepdims, None,
+                           where)
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):
@@ -170,6 +163,14 @@ def count_nonzero(a, axis=None, *, keepdims: bool = False):
     return sum(astype(ew.ne(_arr(a), 0), np.int64), axis=axis, keepdims=keepdims)
 
 
+def _running(name, prim_fn, a, axis, dtype, out):
+    """cumsum and cumprod: along ``axis`` (of the flattened ``a`` when None)."""
+    a = _operand(name, a, dtype, out)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return prim_fn(a, _axis(axis, _ndim(a), name))
+
+
 def cumsum(a, axis=None, dtype=None, out=None):
     """numpy.cumsum (also ``cumulative_sum``).
 
@@ -179,13 +180,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     >>> fungrad.grad(lambda x: sum(cumsum(x)))(np.ones(3))
     array([3., 2., 1.])
     """
-    _not_supported("cumsum", "out", out)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    if axis is None:
-        a, axis = ravel(a), 0
-    return st.cumsum(a, _axis(axis, _ndim(a), "cumsum"))
+    return _running("cumsum", st.cumsum, a, axis, dtype, out)
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
@@ -194,13 +189,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     >>> cumprod(np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
     """
-    _not_supported("cumprod", "out", out)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    if axis is None:
-        a, axis = ravel(a), 0
-    return st.cumprod(a, _axis(axis, _ndim(a), "cumprod"))
+    return _running("cumprod", st.cumprod, a, axis, dtype, out)
 
 
 cumulative_sum = cumsum

@@ -1,5 +1,5 @@
 """Searching sorted arrays and finding elements: searchsorted, digitize, nonzero, argwhere,
-flatnonzero, and choosing among arrays: select, choose, compress, extract.
+flatnonzero, and choosing among arrays: select, piecewise, choose, compress, extract.
 
 Functions whose numpy result has a data-dependent shape (nonzero, argwhere, flatnonzero,
 compress and extract with a traced condition) take JAX's ``size=`` / ``fill_value=``
@@ -182,6 +182,45 @@ def select(condlist, choicelist, default=0):
         out = ew.select(c, astype(x, dtype), out)
     shape = np.broadcast_shapes(*[_shape(c) for c in conds + choices + [_arr(default)]])
     return broadcast_to(out, shape)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """numpy.piecewise: ``funclist[i](x, *args, **kw)`` where ``condlist[i]`` holds (the last
+    true condition wins), a constant where ``funclist[i]`` is not callable; one extra entry
+    in ``funclist`` is the value where no condition holds (else 0). The result has ``x``'s
+    dtype. As in JAX every function is evaluated on all of ``x`` (so one that gives NaN
+    where its condition is false still spoils the derivative there, as with ``where``).
+    Differentiable in ``x``.
+
+    >>> x = np.array([-2.0, 0.5, 3.0])
+    >>> piecewise(x, [x < 0, x > 1], [lambda x: -x, lambda x: x * 10, 7.0])
+    array([ 2.,  7., 30.])
+    """
+    x = _arr(x)
+    if isinstance(condlist, (bool, np.bool_)) or (
+            isinstance(condlist, (np.ndarray, Tracer)) and _ndim(condlist) == _ndim(x)) or (
+            isinstance(condlist, (list, tuple)) and condlist and _ndim(x) and
+            not isinstance(condlist[0], (list, tuple, np.ndarray, Tracer))):
+        condlist = [condlist]  # one condition, as numpy reads it
+    conds = [_arr(c) for c in condlist]
+    for c in conds:
+        if _dtype(c) != np.bool_ or _shape(c) != _shape(x):
+            raise ValueError(f"fungrad.numpy.piecewise: every condition must be a boolean "
+                             f"array of x's shape {_shape(x)}, got {get_aval(c).str_short()}")
+    funcs = list(funclist)
+    if len(funcs) not in (len(conds), len(conds) + 1):
+        raise ValueError(f"fungrad.numpy.piecewise: with {len(conds)} condition(s) funclist "
+                         f"must have {len(conds)} or {len(conds) + 1} entries, got "
+                         f"{len(funcs)}")
+
+    def value(f):
+        out = f(x, *args, **kw) if callable(f) else f
+        return broadcast_to(astype(_arr(out), _dtype(x)), _shape(x))
+
+    out = value(funcs[-1]) if len(funcs) > len(conds) else np.zeros(_shape(x), _dtype(x))
+    for c, f in zip(conds, funcs):
+        out = ew.select(c, value(f), out)
+    return out
 
 
 def choose(a, choices, mode: str = "raise"):

@@ -1,14 +1,16 @@
-"""Sorting: sort (differentiable through its permutation), argsort, lexsort, partition,
-argpartition."""
+"""Sorting: sort (differentiable through its permutation), argsort, lexsort, and the partial
+sorts partition and argpartition (a selection primitive, in JAX's output order)."""
 from __future__ import annotations
 
 import builtins
 
 import numpy as np  # noqa: F401  (the examples use it)
 
+from fungrad.core import Tracer
 from fungrad.numpy._util import _arr, _axis, _ndim, _not_supported, _shape
 from fungrad.numpy.indexing import take, take_along_axis
-from fungrad.numpy.shapes import ravel
+from fungrad.numpy.shapes import moveaxis, ravel
+from fungrad.prims import ordering
 from fungrad.prims import structural as st
 
 
@@ -57,32 +59,51 @@ def lexsort(keys, axis: int = -1):
     return perm
 
 
-def partition(a, kth: int, axis: int = -1):
-    """numpy.partition: the kth element in its sorted place, smaller ones before it and
-    larger ones after. fungrad returns the fully sorted array, which is such a partition
-    (numpy's order within the two parts is unspecified); differentiable like ``sort``.
-
-    >>> partition(np.array([3.0, 1.0, 4.0, 1.5]), 1)[1]
-    np.float64(1.5)
-    """
+def _kth(a, kth, axis, func: str):
+    """``a`` with ``axis`` moved last (flattened when None), and ``kth`` made non-negative."""
     a = _arr(a)
-    n = _shape(a)[_axis(axis, _ndim(a), "partition")] if _ndim(a) else 0
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, _ndim(a), func)
+    n = _shape(a)[axis]
+    if isinstance(kth, Tracer) or isinstance(kth, (bool, np.bool_)) or not isinstance(
+            kth, (int, np.integer)):
+        raise TypeError(f"fungrad.numpy.{func}: kth must be a concrete integer (as in JAX), "
+                        f"got {kth!r}")
     if not -n <= kth < n:
-        raise ValueError(f"fungrad.numpy.partition: kth {kth} is out of bounds for an axis "
-                         f"of length {n}")
-    return sort(a, axis)
+        raise ValueError(f"fungrad.numpy.{func}: kth {kth} is out of bounds for an axis of "
+                         f"length {n}")
+    return moveaxis(a, axis, -1), int(kth) % n, axis
 
 
-def argpartition(a, kth: int, axis: int = -1):
-    """numpy.argpartition: indices that partition ``a`` (here: the sorting order, a valid
-    partition for every kth).
+def partition(a, kth: int, axis: int | None = -1):
+    """numpy.partition with JAX's order: along ``axis``, the ``kth + 1`` smallest elements
+    first, sorted (so the kth smallest is at index ``kth``), then the others, largest first.
+    Any numpy partition has the kth element in place and no larger one before it; JAX's
+    also fixes the order within the parts. The bottom part is found by a selection
+    (``O(n + k log k)``), then the top part is sorted, as that order asks. NaNs go last.
+    Differentiable: the derivative follows the elements.
 
-    >>> argpartition(np.array([3.0, 1.0, 4.0, 1.5]), 1)[1]
-    np.int64(3)
+    >>> partition(np.array([6, 8, 4, 3, 1, 9, 7, 5, 2, 3]), 4)  # JAX's documented example
+    array([1, 2, 3, 3, 4, 9, 8, 7, 6, 5])
     """
-    a = _arr(a)
-    n = _shape(a)[_axis(axis, _ndim(a), "argpartition")] if _ndim(a) else 0
-    if not -n <= kth < n:
-        raise ValueError(f"fungrad.numpy.argpartition: kth {kth} is out of bounds for an "
-                         f"axis of length {n}")
-    return argsort(a, axis)
+    moved, k, axis = _kth(a, kth, axis, "partition")
+    perm = ordering.argpartition(moved, k)
+    n = _shape(moved)[-1]
+    bottom = take_along_axis(moved, st.slice_axis(perm, _ndim(perm) - 1, 0, k + 1), -1)
+    top = take_along_axis(moved, st.slice_axis(perm, _ndim(perm) - 1, k + 1, n), -1)
+    top = st.rev(sort(top, -1), (_ndim(top) - 1,))  # largest first, as JAX's top_k
+    return moveaxis(st.concatenate([bottom, top], _ndim(top) - 1), -1, axis)
+
+
+def argpartition(a, kth: int, axis: int | None = -1):
+    """numpy.argpartition with JAX's order: indices of the ``kth + 1`` smallest elements
+    along ``axis``, ordered by value (ties by position), then the indices of the others in
+    increasing order. (Unlike ``partition``'s top part, which is sorted, as in JAX.) Zero
+    derivative.
+
+    >>> argpartition(np.array([6, 8, 4, 3, 1, 9, 7, 5, 2, 3]), 4)  # JAX's documented example
+    array([4, 8, 3, 9, 2, 0, 1, 5, 6, 7])
+    """
+    moved, k, axis = _kth(a, kth, axis, "argpartition")
+    return moveaxis(ordering.argpartition(moved, k), -1, axis)

@@ -327,15 +327,24 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
 around = round
 
 
-def where(condition, x=None, y=None, /):
-    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
+def where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=None):
+    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y. With the
+    condition alone it is ``nonzero(condition, size=size, fill_value=fill_value)`` (JAX's
+    ``size=`` makes it work under tracing).
 
     >>> where(np.array([True, False]), 1.0, 2.0)
     array([1., 2.])
+    >>> where(np.array([0, 3, 0, 4]), size=3, fill_value=-1)
+    (array([ 1,  3, -1]),)
     """
+    if x is None and y is None:
+        from fungrad.numpy.searching import nonzero  # searching is built on this module
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
-        raise NotImplementedError("fungrad.numpy.where(condition) with one argument returns "
-                                  "data-dependent shapes; use where(condition, x, y)")
+        raise ValueError("fungrad.numpy.where: give both x and y, or neither")
+    if size is not None or fill_value is not None:
+        raise ValueError("fungrad.numpy.where: size and fill_value apply only to the "
+                         "one-argument form where(condition)")
     c = _arr(condition)
     if _dtype(c) != np.bool_:
         c = ew.ne(c, 0)

@@ -93,3 +93,46 @@ def running_extremum_index(x, axis: int, reverse: bool, which: str):
     """Where the running max (``which='max'``) or min along ``axis`` was last attained."""
     return bind(running_extremum_index_p, x, axis=int(axis), reverse=bool(reverse),
                 which=which)
+
+
+def _argpartition_abstract(aval, *, kth):
+    if aval.ndim == 0 or not 0 <= kth < aval.shape[-1]:
+        raise ValueError(f"argpartition: kth {kth} is out of bounds for the last axis of "
+                         f"{aval.str_short()}")
+    return ShapedArray(aval.shape, np.int64)
+
+
+def _argpartition_impl(x, *, kth):
+    """Along the last axis: the indices of the ``kth + 1`` smallest elements, ordered by
+    value (ties by index), then the others in index order (NaNs count as largest). A
+    selection, ``O(n + k log k)``: only the bottom part is sorted."""
+    x = np.asarray(x)
+    n = x.shape[-1]
+    pivot = np.partition(x, kth, axis=-1)[..., kth:kth + 1]  # the kth smallest
+    below, tie = x < pivot, x == pivot
+    if x.dtype.kind in "fc":
+        nan_x, nan_pivot = np.isnan(x), np.isnan(pivot)
+        below = below | (nan_pivot & ~nan_x)
+        tie = tie | (nan_x & nan_pivot)
+    # of the elements equal to the pivot, the first ones (by index) fill the bottom part
+    need = kth + 1 - below.sum(axis=-1, keepdims=True)
+    bottom = below | (tie & (np.cumsum(tie, axis=-1) <= need))
+    lead = x.shape[:-1]
+    rows = bottom.reshape(-1, n)
+    low = np.nonzero(rows)[1].reshape(*lead, kth + 1)  # index order, kth + 1 per row
+    high = np.nonzero(~rows)[1].reshape(*lead, n - kth - 1)
+    by_value = np.argsort(np.take_along_axis(x, low, -1), axis=-1, kind="stable")
+    return np.concatenate([np.take_along_axis(low, by_value, -1), high], -1)
+
+
+argpartition_p = primitive("argpartition", _argpartition_impl, _argpartition_abstract,
+                           nondiff=True)
+# it works on the last axis, so a leading batch axis needs nothing
+argpartition_p.batch = lambda args, batched, size, kth: (
+    bind(argpartition_p, *args, kth=kth), True)
+
+
+def argpartition(x, kth: int):
+    """JAX's argpartition along the last axis: the ``kth + 1`` smallest first, sorted
+    (ties by index), then the rest in index order."""
+    return bind(argpartition_p, x, kth=int(kth))
