@@ -329,8 +329,9 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     [array([2., 2.])]
     """
     if tracking_source() or _flags["debug_nans"] or current_trace_level() or any(
-            type(env[v]) is Tracer for v in jaxpr.invars) or any(
-            type(ct) is Tracer for ct in out_cts):
+            type(env[v]) is Tracer for v in jaxpr.invars) or not all(
+            ct is None or type(ct) is np.ndarray or isinstance(ct, np.generic)
+            for ct in out_cts):  # (a Python scalar cotangent is weak: the rules decide)
         return backward_pass(jaxpr, env, differentiated, out_cts)
     key, order = structure_key(jaxpr, differentiated, out_cts)
     if key is None:
@@ -348,4 +349,7 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
             del _compiled_backwards[next(iter(_compiled_backwards))]
     if compiled is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
-    return compiled(order, env, out_cts)
+    try:
+        return compiled(order, env, out_cts)
+    except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
+        return backward_pass(jaxpr, env, differentiated, out_cts)

@@ -239,6 +239,15 @@ def test_compiled_backward_reads_this_calls_closure_and_literals():
         np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(a * c))(x), np.full(3, c))
 
 
+def test_python_scalar_cotangents_of_a_reused_pullback(general_path):
+    _, pullback = fungrad.vjp(lambda x: x * (1 + 2j), 2.0)
+    for ct in (np.complex128(1.0), np.complex128(1.0), 1.0 + 0j, np.complex128(2.0), 1j):
+        fast = pullback(ct)
+        with general_path():
+            slow = pullback(ct)
+        _assert_same(fast, slow)
+
+
 def test_compiled_backward_keeps_the_sign_of_a_zero_literal():
     for c in (0.0, 0.0, 0.0, -0.0, 0.0, -0.0):
         g = fungrad.grad(lambda a: a * c)(1.5)
