@@ -34,6 +34,11 @@ class Backend:
     value_and_grad: Callable  # loss -> fn(params, data) -> (loss, grads)
     hvp: Callable  # (f, x, v) -> Hessian of scalar f at x times v, forward-over-reverse
     jit: Optional[Callable] = None  # fn -> compiled fn, where the library has one
+    grad: Optional[Callable] = None  # loss -> fn(params, data) -> grads (argnums 0)
+    vmap: Optional[Callable] = None  # (fn, in_axes) -> batched fn, JAX's convention
+    jacrev: Optional[Callable] = None  # f -> x -> reverse-mode Jacobian
+    lax: Any = None  # namespace with scan(f, init, xs) -> (carry, ys)
+    checkpoint: Optional[Callable] = None  # fn -> rematerialized fn
     make_jaxpr: Optional[Callable] = None
     # Whether `jit` accepts Python `while` / `if` on traced array values.
     # jax.jit refuses them (it traces abstract values); fungrad's jit is
@@ -64,6 +69,9 @@ def _jaxlike(name, version, module, np, nn, jit_allows_python_control_flow,
         # a missing transform makes only the rows that need it report ERROR.
         jit=getattr(module, "jit", None), make_jaxpr=getattr(module, "make_jaxpr", None),
         jit_allows_python_control_flow=jit_allows_python_control_flow,
+        grad=module.grad, vmap=getattr(module, "vmap", None),
+        jacrev=getattr(module, "jacrev", None), lax=getattr(module, "lax", None),
+        checkpoint=getattr(module, "checkpoint", None),
         prepare=prepare, sync=sync,
     )
 
@@ -94,6 +102,15 @@ def _load_jax():
                     prepare=prepare, sync=jax.block_until_ready)
 
 
+def python_scan(f, init, xs):
+    """lax.scan as a Python loop over the leading axis, for libraries without one (their
+    eager autodiff unrolls it, as theirs would); the stacked outputs are not needed."""
+    carry = init
+    for x in xs:
+        carry, _ = f(carry, x)
+    return carry, None
+
+
 # --------------------------------------------------------------------------
 # autograd: numpy-like, no nn module and no jit.
 # --------------------------------------------------------------------------
@@ -121,6 +138,10 @@ def _load_autograd():
     return Backend(
         name="autograd", version=package_version("autograd") or "?", np=anp, nn=nn,
         value_and_grad=autograd.value_and_grad, hvp=hvp,
+        grad=autograd.grad, jacrev=autograd.jacobian,
+        # no checkpoint: autograd.checkpoint inside the 1,000-step loop ran for minutes and
+        # grew the process past 3 GB here, so its row is n/a
+        lax=types.SimpleNamespace(scan=python_scan),
     )
 
 
@@ -132,6 +153,7 @@ def _load_autograd():
 def _load_torch():
     import torch
     import torch.func
+    import torch.utils.checkpoint
 
     torch.set_num_threads(1)
     try:
@@ -163,9 +185,18 @@ def _load_torch():
     def hvp(f, x, v):
         return torch.func.jvp(torch.func.grad(f), (x,), (v,))[1]
 
+    def torch_vmap(fn, in_axes=0):
+        return torch.func.vmap(fn, in_dims=in_axes)
+
+    def checkpoint(fn):
+        # recompute the step's activations in the backward pass, as jax.checkpoint does
+        return lambda *args: torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False)
+
     return Backend(
         name="torch", version=torch.__version__, np=torch, nn=nn,
         value_and_grad=value_and_grad, hvp=hvp,
+        grad=torch.func.grad, vmap=torch_vmap, jacrev=torch.func.jacrev,
+        lax=types.SimpleNamespace(scan=python_scan), checkpoint=checkpoint,
         prepare=prepare,
     )
 

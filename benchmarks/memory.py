@@ -1,6 +1,7 @@
-"""Peak memory of one value_and_grad call of the 784-256-10 MLP (float64).
+"""Peak memory of one call of a workload's transform: the 784-256-10 MLP's value_and_grad
+(float64) and the 1,000-step scan RNN's, without and with checkpoint.
 
-    python benchmarks/memory.py
+    python benchmarks/memory.py [--only NAME,...]
 
 Measured with tracemalloc, which sees numpy's array buffers (numpy reports
 them to it) and Python objects, so it covers the numpy floor, fungrad and
@@ -15,6 +16,7 @@ the call, including the returned loss and gradients.
 
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
+import argparse
 import functools
 import gc
 import tracemalloc
@@ -23,7 +25,7 @@ from backends import load_backends
 from harness import compare, environment, markdown_table, print_environment, tolerance, tree_flatten
 from workloads import WORKLOADS, implementations
 
-WORKLOAD = "mlp_784_256_10_f64"
+DEFAULT_WORKLOADS = ("mlp_784_256_10_f64", "scan_rnn_1000", "scan_rnn_1000_checkpoint")
 # Libraries whose arrays are numpy arrays, so tracemalloc sees all they allocate.
 MEASURABLE = ("numpy", "fungrad eager", "fungrad jit", "autograd")
 
@@ -46,13 +48,8 @@ def megabytes(n_bytes):
     return f"{n_bytes / 2**20:.2f}"
 
 
-def main():
-    backends, notes = load_backends(["fungrad", "autograd"])
-    print_environment(environment(backends.values()))
-    for note in notes:
-        print(f"note: {note}")
-
-    workload = next(w for w in WORKLOADS if w.name == WORKLOAD)
+def measure(workload, backends):
+    """Print the peak-memory table of every measurable implementation on `workload`."""
     params, data = workload.make_inputs()
     input_bytes = sum(a.nbytes for a in tree_flatten((params, data))[0])
     reference = workload.numpy_impl(params, data)
@@ -60,7 +57,11 @@ def main():
 
     rows, floor = [], None
     for impl in implementations(backends):
-        if impl.name not in MEASURABLE:
+        if impl.name not in MEASURABLE or not impl.applies(workload):
+            continue
+        reason = impl.skip_reason(workload)
+        if reason:
+            rows.append([impl.name, reason, ""])
             continue
         try:
             p, d = impl.prepare(params, data, workload)
@@ -79,10 +80,30 @@ def main():
         floor = floor or peak
         rows.append([impl.name, megabytes(peak), f"{peak / floor:.2f}x"])
 
-    print(f"\n## Peak memory of one value_and_grad call: {workload.description}, float64\n")
+    print(f"\n## Peak memory of one {workload.transform} call: {workload.name} "
+          f"({workload.description})\n")
     print(f"inputs (params + data): {megabytes(input_bytes)} MB, not counted; "
-          f"loss + gradients: {megabytes(output_bytes)} MB, counted\n")
+          f"outputs: {megabytes(output_bytes)} MB, counted\n")
     print(markdown_table(["impl", "peak MB", "ratio to numpy"], rows))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(DEFAULT_WORKLOADS),
+                        help="comma-separated workload names (default: %(default)s)")
+    args = parser.parse_args(argv)
+    by_name = {w.name: w for w in WORKLOADS}
+    wanted = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}")
+
+    backends, notes = load_backends(["fungrad", "autograd"])
+    print_environment(environment(backends.values()))
+    for note in notes:
+        print(f"note: {note}")
+    for name in wanted:
+        measure(by_name[name], backends)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def bench_workload(workload, impls, repeat, target):
     params, data = workload.make_inputs()
     rtol = tolerance(workload.dtype)
     rows, timed, reference = [], [], None  # timed: (Candidate, its row) pairs
-    for impl in impls:
+    for impl in [i for i in impls if i.applies(workload)]:
         row = {"workload": workload.name, "impl": impl.name, "status": "ok",
                "detail": "", "median_s": None, "ratio": None, "first_call_s": None}
         rows.append(row)

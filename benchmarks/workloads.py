@@ -36,8 +36,14 @@ class Workload:
     numpy_impl: Callable  # (params, data) -> output, hand-written
     make_loss: Callable  # (np, nn) -> loss(params, data) -> scalar
     # "value_and_grad": output is (loss, grads w.r.t. params);
-    # "hvp": params is W1 and data is (v, other params, batch); output is H v.
+    # "hvp": params is W1 and data is (v, other params, batch); output is H v;
+    # "per_example_grad": vmap(grad(loss), in_axes=(None, 0)): one gradient per example of
+    #   the batch `data`, stacked on a leading axis;
+    # "jacrev": the reverse-mode Jacobian of loss(params, data) w.r.t. params.
     transform: str = "value_and_grad"
+    # Backend attributes make_loss takes as keywords besides (np, nn), e.g. ("lax",); a
+    # library without one of them gets an n/a row.
+    needs: tuple = ()
     # The loss branches on array values in Python (`while`, `if`), which a
     # tracing jit such as jax.jit refuses.
     python_control_flow: bool = False
@@ -53,11 +59,25 @@ class Impl:
     name: str
     backend: Optional[Backend] = None
     jit: bool = False
+    # A Python loop of grad over the examples instead of vmap: a row of the
+    # per-example workloads only.
+    loop: bool = False
+
+    def applies(self, workload):
+        """Does this impl have a row for `workload` at all?"""
+        return not self.loop or workload.transform == "per_example_grad"
 
     def skip_reason(self, workload):
         """Why this impl cannot run `workload` by design, or None."""
+        if self.backend is None:
+            return None
         if self.jit and workload.python_control_flow and not self.backend.jit_allows_python_control_flow:
             return NO_PYTHON_CONTROL_FLOW
+        needed = workload.needs + {"per_example_grad": ("vmap",) if not self.loop else (),
+                                   "jacrev": ("jacrev",)}.get(workload.transform, ())
+        missing = [n for n in needed if getattr(self.backend, n) is None]
+        if missing:
+            return f"n/a (no {', '.join(missing)})"
         return None
 
     def prepare(self, params, data, workload):
@@ -77,9 +97,15 @@ class Impl:
         backend = self.backend
         if self.jit and backend.jit is None:
             raise NotImplementedError(f"{backend.name} has no jit")
-        loss = workload.make_loss(backend.np, backend.nn)
+        loss = workload.make_loss(backend.np, backend.nn,
+                                  **{n: getattr(backend, n) for n in workload.needs})
         if workload.transform == "value_and_grad":
             fn = backend.value_and_grad(loss)
+        elif workload.transform == "per_example_grad":
+            fn = (per_example_loop(backend, backend.grad(loss)) if self.loop
+                  else backend.vmap(backend.grad(loss), in_axes=(None, 0)))
+        elif workload.transform == "jacrev":
+            fn = backend.jacrev(loss)
         else:
             def fn(w1, data):
                 v, rest, batch = data
@@ -88,6 +114,14 @@ class Impl:
 
     def sync(self, out):
         return out if self.backend is None else self.backend.sync(out)
+
+
+def per_example_loop(backend, grad_fn):
+    """Per-example gradients by a Python loop over the batch, stacked like vmap's."""
+    def fn(params, data):
+        grads = [grad_fn(params, example) for example in zip(*data)]
+        return {k: backend.np.stack([g[k] for g in grads]) for k in grads[0]}
+    return fn
 
 
 def implementations(backends):
@@ -100,6 +134,8 @@ def implementations(backends):
     for lib, rows in modes.items():
         if lib in backends:
             impls += [Impl(name, backends[lib], jit) for name, jit in rows]
+    if "fungrad" in backends:
+        impls.append(Impl("fungrad grad loop", backends["fungrad"], loop=True))
     return impls
 
 
@@ -335,6 +371,64 @@ def tutorial_numpy(a, data):
 
 
 # --------------------------------------------------------------------------
+# Per-example gradients of the MLP (one gradient per example, as DP-SGD's
+# clipping needs): vmap(grad(loss of one example)).
+# --------------------------------------------------------------------------
+
+def per_example_numpy(params, data):
+    """The gradient of each example's loss, batched by hand (outer products by einsum)."""
+    x, y = data
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    z = h @ params["W2"] + params["b2"]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    dz = e / e.sum(axis=1, keepdims=True) - y  # one example's loss: no 1/n
+    da = (dz @ params["W2"].T) * (1 - h * h)
+    return {"W1": np.einsum("bi,bj->bij", x, da), "b1": da,
+            "W2": np.einsum("bi,bj->bij", h, dz), "b2": dz}
+
+
+# --------------------------------------------------------------------------
+# A tanh RNN over 1,000 steps as one lax.scan (libraries without scan run
+# it as a Python loop), optionally with each step rematerialized.
+# --------------------------------------------------------------------------
+
+def scan_rnn_inputs(steps=1000):
+    params, (xs, h0) = rnn_inputs(steps=steps)
+    return params, (np.stack(xs), h0)
+
+
+def scan_rnn_loss(np, nn, lax, checkpoint=None):
+    def loss(params, data):
+        xs, h0 = data
+
+        def step(h, x):
+            return np.tanh(x @ params["Wx"] + h @ params["Wh"] + params["b"]), None
+        h, _ = lax.scan(checkpoint(step) if checkpoint else step, h0, xs)
+        return np.mean((h @ params["Wo"]) ** 2)
+    return loss
+
+
+# --------------------------------------------------------------------------
+# The Jacobian of f(x) = tanh(W x) * x, 100 -> 100, in reverse mode.
+# --------------------------------------------------------------------------
+
+def jacrev_inputs(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=n), rng.normal(size=(n, n)) / np.sqrt(n)
+
+
+def jacrev_loss(np, nn):
+    def f(x, w):
+        return np.tanh(w @ x) * x
+    return f
+
+
+def jacrev_numpy(x, w):
+    t = np.tanh(w @ x)
+    return (x * (1 - t * t))[:, None] * w + np.diag(t)
+
+
+# --------------------------------------------------------------------------
 # The list run.py iterates over.
 # --------------------------------------------------------------------------
 
@@ -389,6 +483,44 @@ WORKLOADS = [
         make_loss=mlp_loss,
         transform="hvp",
     ),
+    Workload(
+        name="per_example_grad_256",
+        description="per-example gradients, vmap(grad) of a 784-128-10 tanh MLP's loss on each "
+                    "of 256 examples, float32",
+        dtype=np.float32,
+        make_inputs=functools.partial(mlp_inputs, 784, 128, 10, 256, np.float32),
+        numpy_impl=per_example_numpy,
+        make_loss=mlp_loss,
+        transform="per_example_grad",
+    ),
+    Workload(
+        name="scan_rnn_1000",
+        description="tanh RNN as one lax.scan over 1,000 steps, hidden 64, input 32, batch 16",
+        dtype=np.float64,
+        make_inputs=scan_rnn_inputs,
+        numpy_impl=rnn_numpy,
+        make_loss=scan_rnn_loss,
+        needs=("lax",),
+    ),
+    Workload(
+        name="scan_rnn_1000_checkpoint",
+        description="the same scan with its step under checkpoint (recomputed in the backward "
+                    "pass)",
+        dtype=np.float64,
+        make_inputs=scan_rnn_inputs,
+        numpy_impl=rnn_numpy,
+        make_loss=scan_rnn_loss,
+        needs=("lax", "checkpoint"),
+    ),
+    Workload(
+        name="jacrev_100",
+        description="jacrev of f(x) = tanh(W x) * x, 100 -> 100",
+        dtype=np.float64,
+        make_inputs=jacrev_inputs,
+        numpy_impl=jacrev_numpy,
+        make_loss=jacrev_loss,
+        transform="jacrev",
+    ),
 ]
 
 
@@ -424,6 +556,15 @@ def selftest(rtol=1e-6, eps=1e-5):
     rng = np.random.default_rng(123)
     results = []
     for w in WORKLOADS:
+        if w.transform == "per_example_grad":  # against the checked batch gradient, per example
+            params, (x, y) = w.make_inputs()
+            params = {k: v.astype(np.float64) for k, v in params.items()}
+            x, y = x.astype(np.float64), y.astype(np.float64)
+            batched = w.numpy_impl(params, (x, y))
+            err = max(np.max(np.abs(batched[k][i] - g)) / np.max(np.abs(g))
+                      for i in range(3) for k, g in mlp_numpy(params, (x[i:i + 1], y[i:i + 1]))[1].items())
+            results.append((w.name, bool(err <= rtol), f"rel err to per-example mlp_numpy {err:.1e}"))
+            continue
         if w.dtype != np.float64:
             continue  # the float32 variants run the same code
         params, data = w.make_inputs()
@@ -437,6 +578,11 @@ def selftest(rtol=1e-6, eps=1e-5):
                         zip(tree_flatten(grads)[0], tree_flatten(direction)[0], strict=True))
             loss_only = functools.partial(_numpy_loss, w.numpy_impl, data=data)
             approx = float(_finite_difference(loss_only, params, direction, eps)[0])
+        elif w.transform == "jacrev":
+            direction = rng.normal(size=params.shape)
+            exact = w.numpy_impl(params, data) @ direction
+            approx = _finite_difference(lambda x: [jacrev_loss(np, None)(x, data)], params,
+                                        direction, eps)[0]
         else:
             v, rest, batch = data
             grad_w1 = functools.partial(_numpy_grad_w1, rest=rest, batch=batch)

@@ -3,37 +3,19 @@
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
 >>> fungrad.grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
 array([2., 4.])
-"""
-from fungrad.core import (  # noqa: F401
-    ClosedJaxpr, ConcretizationTypeError, Jaxpr, ShapeDtypeStruct, ShapedArray,
-    TracerArrayConversionError, TracerBoolConversionError, UnexpectedTracerError, check_jaxpr,
-)
-from fungrad.interpreter import eval_jaxpr  # noqa: F401
-from fungrad.api import (  # noqa: F401
-    closure_convert, ensure_compile_time_eval, eval_shape, float0, grad, hessian, jacfwd,
-    jacobian, jacrev, jvp, linear_transpose, linearize, make_jaxpr, named_call, named_scope,
-    stop_gradient, value_and_grad, vjp,
-)
-from fungrad.jit import jit  # noqa: F401
-from fungrad.vmap import vmap  # noqa: F401
-from fungrad.custom_derivatives import (  # noqa: F401
-    checkpoint, custom_gradient, custom_jvp, custom_vjp, remat,
-)
-from fungrad import numpy, nn, tree_util, lax, tree, flatten_util, debug  # noqa: F401,E402
-from fungrad.debug import pure_callback  # noqa: F401,E402
-from fungrad import ad_checkpoint  # noqa: F401,E402
-from fungrad.ad_checkpoint import checkpoint_policies  # noqa: F401,E402
-from fungrad.array import (  # noqa: F401,E402
-    Array, Device, block_until_ready, default_backend, device_count, device_get, device_put,
-    devices, local_device_count, local_devices,
-)
-from fungrad import array as _array  # noqa: E402
 
-# Array indexing by traced values and .at[] are fungrad.numpy's
-_array.register(getitem=numpy.indexing._getitem, at=numpy.indexing._IndexUpdateHelper)
-# the Config object shadows its module's name, as jax.config does
-from fungrad.config import config, disable_jit  # noqa: F401,E402
-from fungrad import random  # noqa: F401,E402
+The public names are loaded on first use (``fungrad/_namespace.py`` imports them): ``import
+fungrad`` stays as cheap as ``import numpy`` however large the package grows, and nothing of
+it (nor scipy) is imported until something is used.
+"""
+import importlib as _importlib
+import sys as _sys
+import types as _types
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time _namespace provides it
+    from fungrad._namespace import *  # noqa: F401,F403
+    from fungrad._namespace import config, jit, jvp, vjp, vmap  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -45,7 +27,7 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "linear_transpose", "jacfwd",
     "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape",
     "stop_gradient", "closure_convert", "ensure_compile_time_eval", "disable_jit",
-    "named_scope", "named_call",
+    "named_call", "named_scope",
     # user-defined derivatives and rematerialization
     "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
     # callbacks, configuration
@@ -57,3 +39,48 @@ __all__ = [
     # namespaces
     "numpy", "nn", "lax", "random", "tree_util", "tree", "flatten_util", "debug", "ad_checkpoint",
 ]
+
+# Public names that are also submodule names: importing the submodule (fungrad.jit, the
+# module) must not replace the public object (fungrad.jit, the function) on the package.
+_SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap"})
+
+
+# The namespaces among the public names: each is imported on its own when first used.
+_SUBPACKAGES = frozenset({"numpy", "nn", "lax", "random", "tree_util", "tree", "flatten_util",
+                          "debug", "ad_checkpoint"})
+_loading = [False]
+
+
+def _load():
+    """Import the whole public namespace and bind it on the package."""
+    _loading[0] = True
+    try:
+        from fungrad import _namespace
+    finally:
+        _loading[0] = False
+    package = _sys.modules[__name__]
+    for name in __all__:
+        _types.ModuleType.__setattr__(package, name, getattr(_namespace, name))
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    if name in __all__ and not _loading[0]:  # (while loading, the import system is asking)
+        _load()
+        return globals()[name]
+    raise AttributeError(f"module 'fungrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_types.ModuleType):
+    def __setattr__(self, name, value):
+        if name in _SHADOWED_BY_SUBMODULES and isinstance(value, _types.ModuleType):
+            return  # the import system binding a submodule: the public object keeps the name
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

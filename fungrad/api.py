@@ -24,7 +24,7 @@ from fungrad.passes import dce_closed, simplify as simplify_pass
 from fungrad.prims.elementwise import stop_gradient_p
 from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_unflatten
-from fungrad.vjp import backward_pass, forward_env, read_outputs
+from fungrad.vjp import backward_pass, eager_backward_pass, forward_env, read_outputs
 
 __all__ = ["make_jaxpr", "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd",
            "jacrev", "jacobian", "hessian", "stop_gradient", "float0", "eval_shape",
@@ -238,7 +238,7 @@ class _Backward:
 
     def __call__(self, env: dict, ct_leaves: list) -> list:
         with internal_evaluation():
-            in_cts = backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
+            in_cts = eager_backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
                                    [plain(c) for c in ct_leaves] + [None] * self.n_pad)
         return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
                 else numpy_result(ct) for ct, a in zip(in_cts, self.in_avals)]

@@ -22,11 +22,13 @@ A tiny example::
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sys
 import threading
 from contextlib import contextmanager
+from importlib import import_module as _import_module
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -65,12 +67,13 @@ class ShapedArray:
     f64[3,4]
     """
 
-    __slots__ = ("shape", "dtype", "weak_type")
+    __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
     def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
         self.shape = tuple(shape)
         self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
+        self._hash = None
 
     @property
     def ndim(self) -> int:
@@ -114,7 +117,10 @@ class ShapedArray:
                 and self.dtype == other.dtype and self.weak_type == other.weak_type)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
+        h = self._hash
+        if h is None:  # computed once: structure keys hash every aval of a trace
+            h = self._hash = hash((self.shape, self.dtype, self.weak_type))
+        return h
 
 
 class ShapeDtypeStruct:
@@ -896,6 +902,33 @@ class internal_evaluation:
         update_eager_mode()
 
 
+class collector_paused:
+    """Pause Python's cyclic garbage collector while fungrad builds an IR from an IR (the
+    transforms, simplification, code generation): that allocates many objects that all live
+    on and form no garbage cycles, and each of the collector's full collections, which come
+    geometrically often, walks every live object, adding a cost per equation that grows with
+    the program. The user's code never runs paused: tracing it keeps the collector on.
+
+    >>> import gc
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        if self.was_enabled:
+            gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+
+
 def current_trace_level() -> int:
     return len(_state.stack)
 
@@ -1436,3 +1469,9 @@ def check_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
         for x in jx.outvars:
             if isinstance(x, Var) and id(x) not in defined:
                 raise ValueError(f"check_jaxpr: output {x} is not defined")
+
+
+# The runtime flags are set from the environment when fungrad.config is imported: whatever
+# part of fungrad is imported first, that happens with its core.
+# (By name: ``from fungrad import config`` would ask the package for its Config object.)
+_import_module("fungrad.config")

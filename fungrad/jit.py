@@ -36,8 +36,8 @@ from typing_extensions import ParamSpec
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, Tracer, _guard_holds, _var_names, copy_name,
-    current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
+    ClosedJaxpr, GuardFailure, Literal, Tracer, _guard_holds, _var_names, collector_paused,
+    copy_name, current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
 )
 from fungrad.array import Array
 from fungrad.core import _config as _flags
@@ -135,13 +135,14 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     >>> fn(np.zeros(2))
     [array([0., 0.])]
     """
-    plain_source, plain_ns = _generate(closed, scalar=False)
-    plain = _define(plain_source, plain_ns)
-    if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
-        return plain
-    fast_source, fast_ns = _generate(closed, scalar=True)
-    fast_ns["_plain"] = plain
-    return _define(fast_source, fast_ns)
+    with collector_paused():
+        plain_source, plain_ns = _generate(closed, scalar=False)
+        plain = _define(plain_source, plain_ns)
+        if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
+            return plain
+        fast_source, fast_ns = _generate(closed, scalar=True)
+        fast_ns["_plain"] = plain
+        return _define(fast_source, fast_ns)
 
 
 def _define(source: str, namespace: dict) -> Callable:

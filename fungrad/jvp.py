@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, replay_source, trace_to_jaxpr,
-    tracking_source,
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, collector_paused, replay_source,
+    trace_to_jaxpr, tracking_source,
 )
 from fungrad.interpreter import _weak, last_uses
 from fungrad.prims.elementwise import cast_derivative
@@ -129,5 +129,6 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool],
         return list(outs) + [t for t in touts if t is not None]
 
     in_avals = [v.aval for v in jaxpr.invars] + tangent_avals
-    new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="jvp")
+    with collector_paused():
+        new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="jvp")
     return new, out_nonzero

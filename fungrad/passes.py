@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, collector_paused
 
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
@@ -141,6 +141,11 @@ def simplify(closed: ClosedJaxpr, fold_constants: bool = True) -> ClosedJaxpr:
     >>> print(simplify(fungrad.make_jaxpr(f)(np.zeros(2))))
     { lambda ; a:f64[2]. let b:f64[2] = sin a; c:f64[2] = add b b in (c,) }
     """
+    with collector_paused():
+        return _simplify(closed, fold_constants)
+
+
+def _simplify(closed: ClosedJaxpr, fold_constants: bool) -> ClosedJaxpr:
     jaxpr = closed.jaxpr
     known = dict(zip(jaxpr.constvars, closed.consts))  # constvar -> value
     subst: dict = {}

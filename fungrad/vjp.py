@@ -8,12 +8,16 @@ are never computed: dead-code elimination by construction.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Sequence
 
+import numpy as np
+
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Literal, ShapedArray, inherit_names, replay_source, trace_mark,
-    trace_to_jaxpr, tracking_source,
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, Tracer, collector_paused, current_trace_level,
+    get_aval, inherit_names, replay_source, trace_mark, trace_to_jaxpr, tracking_source,
 )
+from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr_env, replay_known
 from fungrad.prims.elementwise import add, cast_derivative
 from fungrad.prims.rules import is_float
@@ -146,5 +150,209 @@ def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxp
                 for ct, a in zip(result, diff_avals)]
 
     in_avals = [v.aval for v in jaxpr.invars] + [v.aval.strip_weak() for v in jaxpr.outvars]
-    new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
+    with collector_paused():
+        new, _ = trace_to_jaxpr(fun, in_avals, abstract=True, description="vjp")
     return new
+
+
+# ---------------------------------------------------------------------------------------------
+# Eager backward passes, compiled by the forward trace's structure
+# ---------------------------------------------------------------------------------------------
+#
+# An eager ``grad`` traces the function afresh on every call (Python control flow and closures
+# may change), but the backward pass depends on the trace only through its structure: the
+# primitives (and their vjp rules, which a test may swap), their params and literals, and the
+# avals. The second time a structure is seen,
+# its backward pass is traced once into a jaxpr of (residual values, output cotangents) ->
+# input cotangents and compiled as ``jit`` compiles; later calls with that structure run the
+# compiled code on the recorded values instead of interpreting each vjp rule again.
+
+#: How many compiled backward passes are kept (the oldest dropped first).
+MAX_COMPILED_BACKWARDS = 128
+_PLAIN_PARAM_TYPES = (bool, int, float, complex, str, type(None), np.dtype, type)
+_compiled_backwards: dict = {}  # key -> _CompiledBackward, or None: it cannot be compiled
+_seen_once: OrderedDict = OrderedDict()  # keys met once, not compiled yet
+
+
+def _plain_param(p) -> bool:
+    """A param the key can hold by value: no functions or jaxprs (whose rules may run the
+    user's code, which must run on every call) and nothing mutable."""
+    if type(p) is tuple:
+        return all(_plain_param(q) for q in p)
+    return isinstance(p, _PLAIN_PARAM_TYPES)
+
+
+def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequence[Any]):
+    """``(key, variables in numbering order)`` for the forward trace ``jaxpr``, or
+    ``(None, None)`` where it holds something the key cannot capture by value.
+
+    >>> import numpy as np, fungrad.numpy as fnp
+    >>> def f(x):
+    ...     return [fnp.sin(x) * 2.0]
+    >>> a, _ = trace_to_jaxpr(f, [np.ones(2)])
+    >>> b, _ = trace_to_jaxpr(f, [np.zeros(2)])
+    >>> structure_key(a.jaxpr, [True], [None])[0] == structure_key(b.jaxpr, [True], [None])[0]
+    True
+    """
+    number: dict = {}
+    order: list = []
+    for v in jaxpr.constvars:
+        number[v] = len(order)
+        order.append(v)
+    for v in jaxpr.invars:
+        number[v] = len(order)
+        order.append(v)
+    parts = [tuple(v.aval for v in order), len(jaxpr.constvars), tuple(differentiated),
+             tuple(None if ct is None else get_aval(ct) for ct in out_cts)]
+    append = parts.append
+    try:
+        for eqn in jaxpr.eqns:
+            params = eqn.params
+            if params:
+                for p in params.values():
+                    if not _plain_param(p):
+                        return None, None
+                params = tuple(params.items())
+            else:
+                params = ()
+            ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
+                         for x in eqn.inputs])
+            outvars = eqn.outvars
+            if len(outvars) == 1:
+                v = outvars[0]
+                number[v] = len(order)
+                order.append(v)
+                append((eqn.primitive, eqn.primitive.vjp, params, ins, v.aval))
+                continue
+            outs = []
+            for v in outvars:
+                number[v] = len(order)
+                order.append(v)
+                outs.append(v.aval)
+            append((eqn.primitive, eqn.primitive.vjp, params, ins, tuple(outs)))
+        append(tuple([number[x] if type(x) is not Literal else _literal_key(x)
+                      for x in jaxpr.outvars]))
+        key = _Key(tuple(parts))
+    except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
+        return None, None
+    return key, order
+
+
+def _literal_key(lit: Literal):
+    """A literal by value; a zero by its text too, since -0.0 == 0.0 but x * -0.0 and
+    x * 0.0 have cotangents of opposite sign."""
+    val = lit.val
+    return (val, lit.aval) if val else (repr(val), lit.aval)
+
+
+class _Key:
+    """A structure key hashed once (a tuple rehashes every element at each lookup)."""
+
+    __slots__ = ("parts", "hash")
+
+    def __init__(self, parts: tuple):
+        self.parts = parts
+        self.hash = hash(parts)
+
+    def __hash__(self):
+        return self.hash
+
+    def __eq__(self, other):
+        return self.hash == other.hash and self.parts == other.parts
+
+
+class _CompiledBackward:
+    """One structure's backward pass: compiled code and which values it reads."""
+
+    __slots__ = ("fn", "residuals", "nonzero", "avals")
+
+    def __init__(self, fn, residuals: list, nonzero: list, avals: list):
+        self.fn, self.residuals, self.nonzero, self.avals = fn, residuals, nonzero, avals
+
+    def __call__(self, order: list, env: dict, out_cts: Sequence[Any]) -> list:
+        outs = iter(self.fn(*[env[order[i]] for i in self.residuals],
+                            *[ct for ct in out_cts if ct is not None]))
+        result = []
+        for nz, aval in zip(self.nonzero, self.avals):
+            if not nz:
+                result.append(None)
+                continue
+            ct = next(outs)
+            if type(ct) is not np.ndarray and not isinstance(ct, np.generic):
+                ct = np.asarray(ct, aval.dtype)[()]  # a Python scalar of the float path
+            result.append(ct)
+        return result
+
+
+def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
+                      out_cts: Sequence[Any]):
+    """Trace the backward pass of ``jaxpr`` abstractly and compile it; None if its rules
+    need concrete values (they then keep running eagerly)."""
+    from fungrad.jit import compile_jaxpr  # jit sits above this module
+    from fungrad.passes import dce
+
+    n = len(order)
+    ct_where = [i for i, ct in enumerate(out_cts) if ct is not None]
+    nonzero: list = []
+
+    def fun(*args):
+        env = dict(zip(order, args[:n]))
+        cts = [None] * len(out_cts)
+        for i, ct in zip(ct_where, args[n:]):
+            cts[i] = ct
+        in_cts = backward_pass(jaxpr, env, differentiated, cts)
+        nonzero[:] = [ct is not None for ct in in_cts]
+        return [ct for ct in in_cts if ct is not None]
+
+    avals = [v.aval for v in order] + [get_aval(out_cts[i]).strip_weak() for i in ct_where]
+    try:
+        with collector_paused():
+            closed, _ = trace_to_jaxpr(fun, avals, abstract=True, description="backward pass")
+            back = dce(closed.jaxpr)
+            read = {x for e in back.eqns for x in e.inputs if type(x) is not Literal}
+            read.update(x for x in back.outvars if type(x) is not Literal)
+            residuals = [i for i, v in enumerate(back.invars[:n]) if v in read]
+            pruned = Jaxpr(back.constvars, [back.invars[i] for i in residuals]
+                           + back.invars[n:], back.eqns, back.outvars)
+            fn = compile_jaxpr(ClosedJaxpr(pruned, closed.consts))
+    except (TypeError, ValueError, NotImplementedError):  # e.g. a rule reading a value
+        return None
+    return _CompiledBackward(fn, residuals, nonzero, [v.aval for v in jaxpr.invars])
+
+
+def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
+                        out_cts: Sequence[Any]) -> list:
+    """``backward_pass`` for an eager (outermost, concrete) ``grad``/``vjp``: the same
+    cotangents, from compiled code once the forward trace's structure has been seen before.
+
+    >>> import numpy as np, fungrad.numpy as fnp
+    >>> closed, _, env = trace_to_jaxpr(lambda x: [fnp.sin(x) * 2.0], [np.zeros(2)],
+    ...                                 keep_values=True)
+    >>> eager_backward_pass(closed.jaxpr, dict(env), [True], [np.ones(2)])
+    [array([2., 2.])]
+    """
+    if tracking_source() or _flags["debug_nans"] or current_trace_level() or any(
+            type(env[v]) is Tracer for v in jaxpr.invars) or not all(
+            ct is None or type(ct) is np.ndarray or isinstance(ct, np.generic)
+            for ct in out_cts):  # (a Python scalar cotangent is weak: the rules decide)
+        return backward_pass(jaxpr, env, differentiated, out_cts)
+    key, order = structure_key(jaxpr, differentiated, out_cts)
+    if key is None:
+        return backward_pass(jaxpr, env, differentiated, out_cts)
+    compiled = _compiled_backwards.get(key, False)
+    if compiled is False:  # not compiled yet: the second sighting compiles
+        if _seen_once.pop(key, None) is None:
+            _seen_once[key] = True
+            if len(_seen_once) > MAX_COMPILED_BACKWARDS:
+                _seen_once.popitem(last=False)
+            return backward_pass(jaxpr, env, differentiated, out_cts)
+        compiled = _compile_backward(jaxpr, order, differentiated, out_cts)
+        _compiled_backwards[key] = compiled
+        if len(_compiled_backwards) > MAX_COMPILED_BACKWARDS:  # the oldest goes first
+            del _compiled_backwards[next(iter(_compiled_backwards))]
+    if compiled is None:
+        return backward_pass(jaxpr, env, differentiated, out_cts)
+    try:
+        return compiled(order, env, out_cts)
+    except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
+        return backward_pass(jaxpr, env, differentiated, out_cts)

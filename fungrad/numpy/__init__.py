@@ -143,3 +143,7 @@ from fungrad.numpy._util import _arr  # noqa: F401  (fungrad.numpy.linalg uses i
 # numpy.linalg last: it is written with the functions above
 from fungrad.numpy import linalg  # noqa: E402,F401
 from fungrad.numpy import fft  # noqa: E402,F401
+
+# Array indexing by traced values and .at[] are this namespace's
+from fungrad import array as _array_module  # noqa: E402
+_array_module.register(getitem=indexing._getitem, at=indexing._IndexUpdateHelper)

@@ -1,0 +1,320 @@
+"""The performance paths of issue 15: the lazy package namespace and the paused collector.
+
+Each is checked against the general path it stands in for: the lazily bound names are the
+very objects the modules define, and IR transforms give the same IR with the collector
+paused as with it running.
+"""
+import gc
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fungrad
+import fungrad.numpy as fnp
+from fungrad.core import ShapedArray, collector_paused, trace_to_jaxpr
+from fungrad.jit import compile_jaxpr
+from fungrad.jvp import jvp_jaxpr
+from fungrad.passes import simplify
+from fungrad.vjp import vjp_jaxpr
+
+
+def run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter from the repository root; returns its stdout."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+# ----------------------------------------------------------------------------- lazy namespace
+
+def test_import_fungrad_loads_nothing_until_a_name_is_used():
+    out = run_python(
+        "import sys, fungrad\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fungrad')), 'scipy' in sys.modules)\n"
+        "fungrad.grad\n"
+        "print('fungrad.api' in sys.modules, 'fungrad.numpy' in sys.modules, "
+        "'scipy' in sys.modules)")
+    first, second = out.splitlines()
+    assert first == "['fungrad'] False"
+    assert second == "True True False"
+
+
+def test_submodule_import_does_not_shadow_the_public_name():
+    # importing the module fungrad.<name> first used to be harmless only because the
+    # package's own import rebound the name afterwards; the lazy package must keep it bound
+    names = ["jit", "jvp", "vjp", "vmap", "config"]
+    out = run_python("".join(f"import fungrad.{n}\n" for n in names) +
+                     "import fungrad\n" +
+                     "".join(f"print(type(fungrad.{n}).__name__)\n" for n in names))
+    assert out.split() == ["function"] * 4 + ["Config"]
+
+
+def test_lazy_names_are_the_defining_modules_objects():
+    from fungrad import api, custom_derivatives
+    fungrad.grad  # noqa: B018  (loads the namespace)
+    modules = {n: sys.modules[f"fungrad.{n}"] for n in ("jit", "vmap", "config")}
+    assert fungrad.grad is api.grad and fungrad.jvp is api.jvp and fungrad.vjp is api.vjp
+    assert fungrad.jit is modules["jit"].jit and fungrad.vmap is modules["vmap"].vmap
+    assert fungrad.config is modules["config"].config
+    assert fungrad.checkpoint is custom_derivatives.checkpoint
+    assert fungrad.numpy is fnp
+    assert set(fungrad.__all__) <= set(dir(fungrad))
+
+
+def test_unknown_attribute_is_a_clear_attribute_error():
+    with pytest.raises(AttributeError, match="module 'fungrad' has no attribute 'gradd'"):
+        fungrad.gradd  # noqa: B018
+    assert fungrad.grad(lambda x: x * x)(3.0) == 6.0  # and the next use works
+
+
+def test_indexing_helpers_are_wired_with_fungrad_numpy_alone():
+    out = run_python("import fungrad.numpy as fnp\n"
+                     "x = fnp.arange(3.0)\n"
+                     "print(x.at[1].set(7.0).tolist())")
+    assert out == "[0.0, 7.0, 2.0]"
+
+
+def test_config_flags_from_the_environment_apply_whatever_is_imported_first():
+    code = ("import fungrad.numpy as fnp\n"
+            "try:\n"
+            "    fnp.log(fnp.array([-1.0]))\n"
+            "    print('no error')\n"
+            "except FloatingPointError:\n"
+            "    print('FloatingPointError')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**__import__("os").environ, "JAX_DEBUG_NANS": "1"},
+                          cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    assert done.stdout.strip() == "FloatingPointError", done.stderr
+
+
+# ----------------------------------------------------------------------------- paused collector
+
+def test_collector_paused_restores_the_collector_state():
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
+
+
+def _chain(x):
+    for i in range(30):
+        x = fnp.sin(x) * 1.5 + 0.1 if i % 2 else fnp.tanh(x) * x
+    return [x]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_transforms_under_paused_collector_match_the_collected_path(dtype):
+    spec = [ShapedArray((3,), dtype)]
+    closed, _ = trace_to_jaxpr(_chain, spec, abstract=True)
+    x = np.linspace(0.1, 0.7, 3).astype(dtype)
+    ct = np.ones(3, dtype)
+    results = []
+    for paused in (False, True):
+        gc.enable() if not paused else None
+        back = vjp_jaxpr(closed, [True])
+        fwd, nonzero = jvp_jaxpr(closed, [True])
+        simple = simplify(back)
+        fn = compile_jaxpr(back)
+        results.append((str(back), str(fwd), nonzero, str(simple),
+                        fn(x, ct)[0], fungrad.eval_jaxpr(back.jaxpr, back.consts, x, ct)[0]))
+        assert gc.isenabled()
+    (b0, f0, n0, s0, c0, e0), (b1, f1, n1, s1, c1, e1) = results
+    assert (b0, f0, n0, s0) == (b1, f1, n1, s1)
+    assert c0.dtype == e0.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(c0, e0, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    np.testing.assert_array_equal(c0, c1)
+
+
+def test_bad_input_to_a_paused_transform_raises_and_resumes_the_collector():
+    closed, _ = trace_to_jaxpr(lambda x: [fnp.sin(x)], [ShapedArray((2,), np.float64)],
+                               abstract=True)
+    fn = compile_jaxpr(vjp_jaxpr(closed, [True]))
+    with pytest.raises((TypeError, ValueError)):
+        fn(np.ones(2))  # one argument short: the cotangent is missing
+    assert gc.isenabled()
+    np.testing.assert_allclose(fn(np.zeros(2), np.ones(2))[0], np.ones(2))
+
+
+# ----------------------------------------------------------------------------- compiled backward
+
+vjp_module = sys.modules["fungrad.vjp"]
+
+
+@pytest.fixture
+def general_path(monkeypatch):
+    """A context in which eager grad interprets every vjp rule (the general path); the
+    compiled passes start from an empty cache, so that what a test compiles is seen."""
+    from collections import OrderedDict
+    from contextlib import contextmanager
+
+    from fungrad import api
+
+    monkeypatch.setattr(vjp_module, "_compiled_backwards", {})
+    monkeypatch.setattr(vjp_module, "_seen_once", OrderedDict())
+
+    @contextmanager
+    def general():
+        with monkeypatch.context() as m:
+            m.setattr(api, "eager_backward_pass", vjp_module.backward_pass)
+            yield
+    return general
+
+
+def _fast_and_general(general, fn, *args, calls=3):
+    """fn(*args) from the compiled backward pass (after enough calls to compile it) and from
+    the general one; asserts the compiled one was really used."""
+    before = sum(c is not None for c in vjp_module._compiled_backwards.values())
+    fast = [fn(*args) for _ in range(calls)][-1]
+    compiled = sum(c is not None for c in vjp_module._compiled_backwards.values())
+    with general():
+        slow = fn(*args)
+    return fast, slow, compiled > before
+
+
+def _assert_same(fast, slow, rtol=1e-13):
+    fast_leaves, slow_leaves = fungrad.tree_util.tree_leaves(fast), \
+        fungrad.tree_util.tree_leaves(slow)
+    assert len(fast_leaves) == len(slow_leaves)
+    for a, b in zip(fast_leaves, slow_leaves):
+        assert type(a) is type(b)
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+
+
+def _chain_loss(x):
+    for i in range(12):
+        x = (fnp.sin(x) * 3.0, fnp.cos(x) + 0.1, fnp.tanh(x) * 0.5, fnp.exp(x) - 1.0)[i % 4]
+    return fnp.sum(x)
+
+
+@pytest.mark.parametrize("x", [0.3, np.float64(0.3), np.float32(0.3), np.linspace(0.1, 0.5, 4),
+                               np.linspace(0.1, 0.5, 4).astype(np.float32), np.zeros((0, 3))])
+def test_compiled_backward_matches_general_path(general_path, x):
+    fast, slow, used = _fast_and_general(general_path, fungrad.value_and_grad(_chain_loss), x)
+    assert used
+    _assert_same(fast, slow, rtol=1e-6 if np.asarray(x).dtype == np.float32 else 1e-13)
+
+
+def _mlp_loss(params, batch):
+    x, y = batch
+    h = fnp.tanh(x @ params["W1"] + params["b1"])  # b1 broadcasts over the batch
+    logits = h @ params["W2"] + params["b2"]
+    return -fnp.mean(fnp.sum(y * fungrad.nn.log_softmax(logits), axis=-1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_backward_of_an_mlp_with_broadcasting(general_path, dtype):
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.normal(size=(5, 7)), "b1": rng.normal(size=7),
+              "W2": rng.normal(size=(7, 3)), "b2": rng.normal(size=3)}
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    batch = (rng.normal(size=(4, 5)).astype(dtype), np.eye(3, dtype=dtype)[[0, 2, 1, 0]])
+    fast, slow, used = _fast_and_general(general_path, fungrad.value_and_grad(_mlp_loss),
+                                         params, batch)
+    assert used
+    _assert_same(fast, slow, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_compiled_backward_reads_this_calls_closure_and_literals():
+    # the same structure with other closed-over arrays: the compiled pass must use today's
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3)
+    for _ in range(4):
+        w = rng.normal(size=3)
+        g = fungrad.grad(lambda a: fnp.sum(fnp.sin(a * w)))(x)
+        np.testing.assert_allclose(g, w * np.cos(x * w), rtol=1e-13)
+    for c in (2.0, 3.0, 2.0, 5.0):  # a literal is part of the structure
+        np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(a * c))(x), np.full(3, c))
+
+
+def test_python_scalar_cotangents_of_a_reused_pullback(general_path):
+    _, pullback = fungrad.vjp(lambda x: x * (1 + 2j), 2.0)
+    for ct in (np.complex128(1.0), np.complex128(1.0), 1.0 + 0j, np.complex128(2.0), 1j):
+        fast = pullback(ct)
+        with general_path():
+            slow = pullback(ct)
+        _assert_same(fast, slow)
+
+
+def test_compiled_backward_keeps_the_sign_of_a_zero_literal():
+    for c in (0.0, 0.0, 0.0, -0.0, 0.0, -0.0):
+        g = fungrad.grad(lambda a: a * c)(1.5)
+        assert g == 0.0 and np.signbit(g) == np.signbit(c)
+
+
+def test_compiled_backward_follows_python_control_flow():
+    def f(x):
+        return fnp.sum(fnp.sin(x)) if fnp.sum(x) > 0 else fnp.sum(x ** 3)
+    for sign in (1, 1, -1, 1, -1, -1):
+        x = sign * np.array([0.5, 1.5])
+        expected = np.cos(x) if sign > 0 else 3 * x ** 2
+        np.testing.assert_allclose(fungrad.grad(f)(x), expected, rtol=1e-13)
+
+
+def test_user_backward_rules_run_on_every_call():
+    calls = []
+
+    @fungrad.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    def f_fwd(x):
+        return fnp.sin(x), fnp.cos(x)
+
+    def f_bwd(cos_x, g):
+        calls.append(1)
+        return (2.0 * cos_x * g,)
+
+    f.defvjp(f_fwd, f_bwd)
+    for _ in range(3):
+        assert fungrad.grad(lambda x: f(x) * 1.0)(0.0) == 2.0
+    assert len(calls) == 3
+
+
+def test_bad_input_errors_are_the_general_paths(general_path):
+    vg = fungrad.value_and_grad(lambda x: fnp.sum(fnp.sin(x)))
+    for _ in range(3):
+        vg(np.ones(2))
+    with general_path():
+        with pytest.raises(TypeError) as general:
+            vg(np.ones(2, np.int64))
+    with pytest.raises(TypeError) as fast:
+        vg(np.ones(2, np.int64))
+    assert str(fast.value) == str(general.value)
+    with pytest.raises(TypeError, match="Gradient only defined for scalar-output"):
+        fungrad.grad(lambda x: fnp.sin(x))(np.ones(2))
+    np.testing.assert_allclose(vg(np.zeros(2))[1], np.ones(2))  # and the next call works
+
+
+def test_debug_nans_and_nested_transforms_take_the_general_path():
+    # the forward pass is finite, its backward pass makes 0 * inf = nan in sqrt's rule
+    f = fungrad.grad(lambda x: fnp.sum(fnp.sqrt(x) * 0.0))
+    for _ in range(3):  # compiled by now, where NaNs are not checked
+        assert np.isnan(f(np.zeros(2))).all()
+    with _debug_nans():
+        with pytest.raises(FloatingPointError, match="nan"):
+            f(np.zeros(2))
+    hess = fungrad.grad(lambda x: fnp.sum(fungrad.grad(lambda y: fnp.sum(fnp.sin(y) ** 2))(x)))
+    x = np.array([0.3, 0.7])
+    for _ in range(3):
+        np.testing.assert_allclose(hess(x), 2 * np.cos(2 * x), rtol=1e-13)
+
+
+class _debug_nans:
+    def __enter__(self):
+        fungrad.config.update("jax_debug_nans", True)
+
+    def __exit__(self, *exc):
+        fungrad.config.update("jax_debug_nans", False)
