@@ -500,6 +500,8 @@ class Jitted(Generic[P, R]):
             self._cache.move_to_end(key)
         if not kwargs and not static_pos:
             leaves = []
+            if len(self._fast) >= 4 * self.max_signatures:  # a shortcut only: keep it bounded
+                self._fast.clear()
             try:
                 self._fast[_signature(args, leaves)] = key
             except _Unusual:
