@@ -44,6 +44,7 @@ from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
 from fungrad.passes import simplify
 from fungrad.traceback_util import filter_exception, register_boundary
+from fungrad.tree_util import _registry as _pytree_registry
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
@@ -333,6 +334,14 @@ def _signature(x, leaves: list):
     if isinstance(x, np.generic):
         leaves.append(x)
         return (t, x.dtype)
+    node = _pytree_registry.get(t)
+    if node is not None:  # a registered pytree (an optimizer's state, a namedtuple...)
+        children, aux = node.to_iterable(x)
+        try:
+            hash(aux)
+        except TypeError:
+            raise _Unusual from None
+        return (t, aux) + tuple([_signature(c, leaves) for c in children])
     raise _Unusual
 
 

@@ -465,3 +465,25 @@ def test_converted_value_guards_reuse_variants():
     assert jn.trace_count == 2
     assert_same_as_numpy(jn(np.float64(2.5)), np.float64(5.0))
     assert jn.trace_count == 3
+
+
+def test_fast_path_takes_registered_pytrees_and_keys_them_by_structure():
+    from collections import namedtuple
+
+    from fungrad.example_libraries import optimizers
+    Pair = namedtuple("Pair", ["a", "b"])
+    f = fungrad.jit(lambda p, s: p.a * s + p.b)
+    x = np.arange(3.0)
+    assert np.array_equal(f(Pair(x, 1.0), 2.0), 2 * x + 1)  # traced: the slow path
+    assert len(f._fast) == 1
+    assert np.array_equal(f(Pair(x + 1, 2.0), 3.0), 3 * (x + 1) + 2)  # the fast path
+    init, update, get_params = optimizers.sgd(0.5)
+    step = fungrad.jit(lambda i, state: update(i, {"w": 1.0}, state))
+    state = init({"w": np.ones(2)})
+    for i in range(3):
+        state = step(i, state)
+    assert np.allclose(get_params(state)["w"], 1.0 - 3 * 0.5)
+    other = init((np.ones(2),))  # another structure (aux data): traced anew, not confused
+    with pytest.raises(TypeError, match="did not match the parameter tree"):
+        step(0, other)  # a new aux: traced again, where update sees the mismatch
+    assert np.allclose(get_params(step(3, state))["w"], -1.0)
