@@ -22,8 +22,8 @@ W, X = np.linspace(-1.0, 1.0, 12).reshape(4, 3), np.linspace(0.0, 2.0, 8).reshap
 
 def _growth_per_call(fn, calls: int = 2000) -> float:
     """Bytes still allocated per call after ``calls`` calls (after a warm-up that fills the
-    caches, so what is measured is what each further call leaves behind; reference cycles
-    are collected first, so what counts is what stays reachable)."""
+    caches, so what is measured is what each further call leaves behind). A full collection
+    first empties Python's free lists, which tracemalloc would otherwise count."""
     for _ in range(50):
         fn()
     tracemalloc.start()
