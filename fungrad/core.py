@@ -315,7 +315,7 @@ class Jaxpr:
     >>> print(fungrad.make_jaxpr(lambda x: fnp.cos(x) * x)(0.5))
     { lambda ; a:f64[]. let
         b:f64[] = cos a
-        c:f64[] = convert_element_type[new_dtype=float64] b
+        c:f64[] = convert_element_type[new_dtype=float64 weak_type=False] b
         d:f64[] = mul c a
       in (d,) }
     """

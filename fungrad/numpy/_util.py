@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import Tracer, _internal_depth, eager_result, get_aval
+from fungrad.core import Tracer, _internal_depth, bind, eager_result, get_aval
 from fungrad.array import wrap
 from fungrad.traceback_util import in_module_of
 from fungrad.prims import elementwise as ew
@@ -74,7 +74,9 @@ def _strong(x):
     float32). Primitives keep weak inputs weak; the numpy functions end with this."""
     t = type(x)
     if t is Tracer:
-        return ew.convert_element_type(x, x.aval.dtype) if x.aval.weak_type else x
+        # weak_type=False spelled out, as JAX prints it: the cast changes only the weak flag
+        return bind(ew.convert_element_type_p, x, new_dtype=x.aval.dtype, weak_type=False) \
+            if x.aval.weak_type else x
     if t in _PY_SCALARS:
         return eager_result(np.asarray(x))
     if t is tuple or t is list:
