@@ -661,6 +661,8 @@ def bind(prim: Primitive, *args, **params):
             # unbatched values, a backward pass) must give each value the dtype it was traced
             # with, so a Python-scalar result stays a Python scalar beside float32 arrays
             out = prim.impl(*args, **params)
+            if _config["debug_nans"]:
+                check_nans(prim, out)
             return out.item() if type(out) in _WEAK_RESULT_TYPES else out
         if _eager_mode[0] == 1:  # fungrad evaluating for itself: plain numpy, nothing more
             return prim.impl(*args, **params)

@@ -260,3 +260,13 @@ def test_norm_axis_out_of_range_raises():
         fnp.linalg.norm(np.ones((2, 3, 4)), axis=4)
     with pytest.raises(ValueError, match="out of bounds"):
         fnp.linalg.norm(np.arange(3.0), axis=1)
+
+
+def test_debug_nans_sees_functions_of_python_scalars():
+    fungrad.config.update("jax_debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="nan"), np.errstate(invalid="ignore"):
+            fnp.log(-1.0)
+    finally:
+        fungrad.config.update("jax_debug_nans", False)
+    assert np.isclose(fnp.log(2.0), np.log(2.0))
