@@ -160,12 +160,7 @@ def _describe(a, b) -> str:
 def _strong_operand(x):
     """An operand of numpy's (non-ufunc) linear algebra: Python scalars become arrays there,
     so they promote strongly (``dot(x_f32, 2.0)`` is float64), unlike in ufuncs."""
-    x = _arr(x)
-    if type(x) in (bool, int, float, complex):
-        return np.asarray(x)
-    if isinstance(x, Tracer) and x.aval.weak_type:  # a Python-scalar argument, traced
-        return ew.convert_element_type(x, x.aval.dtype)
-    return x
+    return _strong(_arr(x))
 
 
 def _slice_along(a, axis: int, start: int, stop: int):
