@@ -8,6 +8,7 @@ from fungrad.core import Tracer
 from fungrad.numpy._util import _array_results, _arr, _axes, _dtype, _ndim, _shape
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import all, argmax, argmin, cumprod, cumsum, max, min, prod, sum
+from fungrad.numpy.statistics import _mean_operand
 from fungrad.prims import elementwise as ew
 
 
@@ -133,11 +134,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=No
     >>> nanmean(np.array([1.0, np.nan, 3.0]))
     np.float64(2.0)
     """
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif _dtype(a).kind in "biu":
-        a = astype(a, np.float64)
+    a = _mean_operand(a, dtype)
     filled, ok = _replace_nan(a, 0)
     total = sum(filled, axis, None, out, keepdims, None, where)
     return _as_numpy_scalar(ew.div(total, astype(_count(ok, a, axis, keepdims), _dtype(total))))
@@ -153,11 +150,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = F
     """
     if correction is not None:
         ddof = correction
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif _dtype(a).kind in "biu":
-        a = astype(a, np.float64)
+    a = _mean_operand(a, dtype)
     m = nanmean(a, axis, keepdims=True)
     filled, ok = _replace_nan(a, 0)
     centered = ew.sub(filled, m)

@@ -17,6 +17,15 @@ from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
 
+def _mean_operand(a, dtype):
+    """The operand of a mean (or variance): cast to ``dtype`` if given, else integers and
+    booleans to float64, the dtype numpy averages them in."""
+    a = _arr(a)
+    if dtype is not None:
+        return astype(a, dtype)
+    return astype(a, np.float64) if _dtype(a).kind in "biu" else a
+
+
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None):
     """numpy.mean (integers average in float64).
 
@@ -30,11 +39,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
     """
     _not_supported("mean", "out", out)
     _not_supported("mean", "where", where)
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif _dtype(a).kind in "biu":
-        a = astype(a, np.float64)
+    a = _mean_operand(a, dtype)
     axes = _axes(axis, _ndim(a), "mean")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
     return _strong(ew.div(st.reduce_sum(a, axes, keepdims), float(n) if n else np.nan))
@@ -57,11 +62,7 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     _not_supported("var", "mean", mean)
     if correction is not None:
         ddof = correction
-    a = _arr(a)
-    if dtype is not None:
-        a = astype(a, dtype)
-    elif _dtype(a).kind in "biu":
-        a = astype(a, np.float64)
+    a = _mean_operand(a, dtype)
     axes = _axes(axis, _ndim(a), "var")
     n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
     centered = ew.sub(a, _mean_keep(a, axes))
