@@ -30,7 +30,10 @@ _DIRECT_OPERANDS = {Tracer, np.ndarray, float, int, bool, np.float64, np.float32
 
 def _operator(prim, fallback, swapped: bool = False):
     """A Tracer operator: straight to the primitive for the usual operands (the hot path of
-    traced arithmetic), through the numpy function for anything else (lists, ...)."""
+    traced arithmetic), through the numpy function for anything else (lists, ...). The
+    primitive keeps Python-scalar operands weak, as Python's own operators do (``s // 2`` of
+    a traced Python float stays Python-float-like), where the numpy function of the same
+    name gives numpy's strong result."""
     if swapped:
         def op(self, other):
             if type(other) in _DIRECT_OPERANDS:
@@ -42,17 +45,6 @@ def _operator(prim, fallback, swapped: bool = False):
                 return bind(prim, self, other)
             return fallback(self, other)
     return op
-
-
-def _weak_operator(fn, fallback, swapped: bool = False):
-    """A Tracer operator that keeps Python-scalar operands weak, as Python's own operators do
-    (``-s``, ``s ** 2``, ``s // 2`` of a traced Python float stay Python-float-like), where the
-    numpy function of the same name gives numpy's strong result."""
-    if swapped:
-        return lambda self, other: fn(other, self) if type(other) in _DIRECT_OPERANDS \
-            else fallback(other, self)
-    return lambda self, other: fn(self, other) if type(other) in _DIRECT_OPERANDS \
-        else fallback(self, other)
 
 
 def _method(fn):
@@ -89,19 +81,19 @@ _TRACER_METHODS = {
     "__rmul__": _operator(ew.mul_p, multiply, True),
     "__truediv__": _operator(ew.div_p, divide),
     "__rtruediv__": _operator(ew.div_p, divide, True),
-    "__floordiv__": _weak_operator(ew.floor_divide, floor_divide),
-    "__rfloordiv__": _weak_operator(ew.floor_divide, floor_divide, True),
-    "__mod__": _weak_operator(ew.mod, mod), "__rmod__": _weak_operator(ew.mod, mod, True),
+    "__floordiv__": _operator(ew.floor_divide_p, floor_divide),
+    "__rfloordiv__": _operator(ew.floor_divide_p, floor_divide, True),
+    "__mod__": _operator(ew.mod_p, mod), "__rmod__": _operator(ew.mod_p, mod, True),
     "__pow__": _power, "__rpow__": _swap(_power), "__matmul__": matmul,
     "__rmatmul__": _swap(matmul), "__neg__": lambda self: ew.neg(self),
     "__pos__": _positive, "__abs__": lambda self: ew.absolute(self),
     "__invert__": lambda self: ew.bitwise_not(self),
-    "__and__": _weak_operator(ew.bitwise_and, bitwise_and),
-    "__rand__": _weak_operator(ew.bitwise_and, bitwise_and, True),
-    "__or__": _weak_operator(ew.bitwise_or, bitwise_or),
-    "__ror__": _weak_operator(ew.bitwise_or, bitwise_or, True),
-    "__xor__": _weak_operator(ew.bitwise_xor, bitwise_xor),
-    "__rxor__": _weak_operator(ew.bitwise_xor, bitwise_xor, True),
+    "__and__": _operator(ew.and_p, bitwise_and),
+    "__rand__": _operator(ew.and_p, bitwise_and, True),
+    "__or__": _operator(ew.or_p, bitwise_or),
+    "__ror__": _operator(ew.or_p, bitwise_or, True),
+    "__xor__": _operator(ew.xor_p, bitwise_xor),
+    "__rxor__": _operator(ew.xor_p, bitwise_xor, True),
     "__eq__": _operator(ew.eq_p, equal), "__ne__": _operator(ew.ne_p, not_equal),
     "__lt__": _operator(ew.lt_p, less), "__le__": _operator(ew.le_p, less_equal),
     "__gt__": _operator(ew.gt_p, greater), "__ge__": _operator(ew.ge_p, greater_equal),
