@@ -43,9 +43,9 @@ def _reference(prog: Program):
         return prog.run(*prog.inputs, ours=False)
 
 
-def _finite_and_tame(value) -> bool:
+def _finite_and_tame(value, bound: float = 1e4) -> bool:
     v = np.asarray(value, np.float64)
-    return v.size > 0 and bool(np.all(np.isfinite(v))) and float(np.max(np.abs(v))) < 1e4
+    return v.size > 0 and bool(np.all(np.isfinite(v))) and float(np.max(np.abs(v))) < bound
 
 
 def _differentiable_here(prog: Program) -> bool:
@@ -56,13 +56,8 @@ def _differentiable_here(prog: Program) -> bool:
         return False
     with np.errstate(all="ignore"):
         pool = prog.values(*prog.inputs, ours=False)
-    if not _finite_and_tame(pool[-1]):
-        return False
-    for v in pool:
-        a = np.asarray(v, np.float64)
-        if a.size and not (np.all(np.isfinite(a)) and float(np.max(np.abs(a))) < 1e8):
-            return False
-    return True
+    return _finite_and_tame(pool[-1]) and all(
+        _finite_and_tame(v, bound=1e8) for v in pool if np.size(v))
 
 
 def check_values(prog: Program):
