@@ -201,7 +201,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     array([[-2., -3.,  1.],
            [ 3.,  0.,  0.]])
     >>> cross(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
-    array(-2.)
+    np.float64(-2.0)
     """
     if axis is not None:
         axisa = axisb = axisc = axis
