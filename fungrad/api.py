@@ -440,6 +440,19 @@ def _batched_map(flat_fn: Callable, batch: list, n: int, out_avals: list) -> lis
     return vmap(lambda *leaves: flat_fn(list(leaves)))(*batch)
 
 
+def _jacobian_inputs(what: str, fun: Callable, args: tuple, kwargs: dict, argnums,
+                     holomorphic: bool):
+    """What a Jacobian differentiates: ``(single, dyn, f, flat_in, in_tree)``, ``f`` being
+    ``fun`` of the arguments ``dyn = args[argnums]`` alone (the others held fixed), with the
+    leaves of ``dyn``; holomorphic differentiation takes complex inputs only."""
+    single, nums = _split_argnums(what, fun, args, argnums)
+    dyn = tuple(args[n] for n in nums)
+    flat_in, in_tree = tree_flatten(dyn)
+    if holomorphic:
+        _check_complex(what, "inputs", flat_in)
+    return single, dyn, _partial(fun, args, nums, kwargs), flat_in, in_tree
+
+
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False):
     """The Jacobian by forward mode: the JVP pushed through ``vmap`` over the standard basis
@@ -457,13 +470,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
-        single, nums = _split_argnums("jacfwd", fun, args, argnums)
-        dyn = tuple(args[n] for n in nums)
-        f = _partial(fun, args, nums, kwargs)
-        flat_in, in_tree = tree_flatten(dyn)
-        if holomorphic:
-            _check_complex("jacfwd", "inputs", flat_in)
-        else:
+        single, dyn, f, flat_in, in_tree = _jacobian_inputs("jacfwd", fun, args, kwargs,
+                                                            argnums, holomorphic)
+        if not holomorphic:
             for x in flat_in:
                 dtype = get_aval(x).dtype
                 if dtype.kind != "f":
@@ -514,13 +523,9 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
-        single, nums = _split_argnums("jacrev", fun, args, argnums)
-        dyn = tuple(args[n] for n in nums)
-        f = _partial(fun, args, nums, kwargs)
-        flat_in, in_tree = tree_flatten(dyn)
-        if holomorphic:
-            _check_complex("jacrev", "inputs", flat_in)
-        elif not allow_int:
+        single, dyn, f, flat_in, in_tree = _jacobian_inputs("jacrev", fun, args, kwargs,
+                                                            argnums, holomorphic)
+        if not holomorphic and not allow_int:
             _check_inexact_inputs("jacrev", flat_in)
         if has_aux:
             out, pullback, aux = vjp(f, *dyn, has_aux=True)
