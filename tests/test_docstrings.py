@@ -16,7 +16,7 @@ import pytest
 # ``fungrad.passes`` importing ``Jaxpr``, are checked where they are defined).
 MODULES = [
     "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.nn", "fungrad.tree_util",
-    "fungrad.api",
+    "fungrad.api", "fungrad.staging", "fungrad.name_stack",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
     "fungrad.traceback_util",
