@@ -360,19 +360,19 @@ random_fold_in_p = primitive("random_fold_in", _fold_in_impl, _fold_in_abstract,
 
 
 def _fold_in_batch(args, batched, size):
+    # the primitive broadcasts keys (less their last axis) against data, right-aligned:
+    # give a batched operand of lower example rank unit axes after its batch axis, so the
+    # batch axes line up (an unbatched operand lines up with the examples by itself)
     keys, msgs = args
-    key_rank = get_aval(keys).ndim - 1 - batched[0]
-    msg_rank = get_aval(msgs).ndim - batched[1]
-    if batched[0] and batched[1] and key_rank == msg_rank:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    shapes = [get_aval(keys).shape[:-1], get_aval(msgs).shape]
+    ranks = [len(s) - b for s, b in zip(shapes, batched)]
+    rank = max(ranks)
+    if batched[0] and ranks[0] < rank:
+        shape = get_aval(keys).shape
+        keys = reshape(keys, shape[:1] + (1,) * (rank - ranks[0]) + shape[1:])
+    if batched[1] and ranks[1] < rank:
+        msgs = reshape(msgs, shapes[1][:1] + (1,) * (rank - ranks[1]) + shapes[1][1:])
     return bind(random_fold_in_p, keys, msgs), True
-    if batched[0] and not batched[1] and msg_rank == 0:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
-    return bind(random_fold_in_p, keys, msgs), True
-    if batched[1] and not batched[0] and key_rank == 0:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
-    return bind(random_fold_in_p, keys, msgs), True
-    return None  # other rank combinations: the loop fallback
 
 
 random_fold_in_p.batch = _fold_in_batch
