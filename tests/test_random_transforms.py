@@ -57,6 +57,18 @@ def test_vmap_of_samplers_with_keys_and_parameters():
     np.testing.assert_array_equal(perms, np.stack([random.permutation(k, 6) for k in keys]))
 
 
+def test_nested_vmap_of_fold_in_over_keys_and_data_is_the_outer_product():
+    """The outer vmap batches keys against data the inner one batched: the batch axes
+    must not line up with the data's (they did, silently giving 4 keys for 16)."""
+    keys = random.split(random.PRNGKey(0), 4)
+    data = np.arange(4, dtype=np.uint32) + 7
+    got = fungrad.vmap(fungrad.vmap(random.fold_in, (None, 0)), (0, None))(keys, data)
+    want = [[random.fold_in(k, d) for d in data] for k in keys]
+    np.testing.assert_array_equal(got, np.array(want))
+    got = fungrad.vmap(fungrad.vmap(random.fold_in, (0, None)), (None, 0))(keys, data)
+    np.testing.assert_array_equal(got, np.array(want).transpose(1, 0, 2))
+
+
 @pytest.mark.parametrize("make_key", [random.PRNGKey, random.key], ids=["raw", "typed"])
 def test_keys_as_scan_and_fori_loop_carries(make_key):
     def step(k, _):

@@ -117,21 +117,32 @@ def random_unwrap(keys):
 
 # ---------------------------------------------------------------------------- threefry2x32
 
-def _hash_block(k0, k1, k2, x0, x1, tmp):
-    """Threefry-2x32 in place on one block of counters ``x0, x1`` (uint32, equal shapes)."""
-    ks = (k0, k1, k2)
-    x0 += k0
-    x1 += k1
-    for i in range(5):
-        for r in _ROTATIONS[i % 2]:
-            x0 += x1
-            np.left_shift(x1, r, out=tmp)   # rotate x1 left by r ...
-            x1 >>= 32 - r
-            x1 |= tmp                       # ... then mix it with x0
-            x1 ^= x0
-        x0 += ks[(i + 1) % 3]
-        x1 += ks[(i + 2) % 3]
-        x1 += np.uint32(i + 1)
+def _injections(k0, k1):
+    """The key injections after each group of four rounds, as (add to x0, add to x1) pairs:
+    the keys rotate through ``k0, k1, k2 = k0 ^ k1 ^ parity`` and the group's number is
+    folded into the second word's addition (uint32 wrap-around), one pass instead of two."""
+    ks = (k0, k1, k0 ^ k1 ^ _PARITY)
+    return [(ks[(i + 1) % 3], np.add(ks[(i + 2) % 3], np.uint32(i + 1))) for i in range(5)]
+
+
+# each group's four rotations as (r, 32 - r): numpy scalars, converted once
+_SHIFTS = [[(np.uint32(r), np.uint32(32 - r)) for r in _ROTATIONS[i % 2]] for i in range(5)]
+
+
+def _hash_block(x0, x1, tmp, injections):
+    """Threefry-2x32's twenty rounds in place on one block of counters ``x0, x1`` (uint32,
+    equal shapes) that already hold the first key injection (``x0 + k0, x1 + k1``)."""
+    add, xor, shl, shr, bit_or = np.add, np.bitwise_xor, np.left_shift, np.right_shift, \
+        np.bitwise_or
+    for shifts, (a, b) in zip(_SHIFTS, injections):
+        for r, back in shifts:
+            add(x0, x1, out=x0)
+            shl(x1, r, out=tmp)     # rotate x1 left by r ...
+            shr(x1, back, out=x1)
+            bit_or(x1, tmp, out=x1)
+            xor(x1, x0, out=x1)     # ... then mix it with x0
+        add(x0, a, out=x0)
+        add(x1, b, out=x1)
 
 
 def _threefry2x32_impl(k0, k1, x0, x1):
@@ -147,10 +158,11 @@ def _threefry2x32_impl(k0, k1, x0, x1):
         keys = [np.ascontiguousarray(np.broadcast_to(k, shape)).reshape(-1) for k in (k0, k1)]
     for start in range(0, max(n, 1), _BLOCK):
         block = slice(start, min(start + _BLOCK, n))
-        ks = [k if np.ndim(k) == 0 else k[block] for k in keys]
-        k2 = ks[0] ^ ks[1] ^ _PARITY
+        k0, k1 = (k if np.ndim(k) == 0 else k[block] for k in keys)
         a, b = y0[block], y1[block]
-        _hash_block(ks[0], ks[1], k2, a, b, np.empty_like(a))
+        a += k0
+        b += k1
+        _hash_block(a, b, np.empty_like(a), _injections(k0, k1))
     return [y0.reshape(shape), y1.reshape(shape)]
 
 
@@ -210,14 +222,17 @@ def _hash_iota_blocks(key, n: int):
     at a time: yields ``(block slice, x0, x1)``. The counters are made inside the block and
     the two buffers are reused, so a large draw touches its memory once, in cache."""
     k0, k1 = (np.uint32(w) for w in np.asarray(key, _U32).reshape(2))
-    k2 = k0 ^ k1 ^ _PARITY
-    x0, x1, tmp = (np.empty(min(n, _BLOCK), _U32) for _ in range(3))
+    injections = _injections(k0, k1)
+    size = min(n, _BLOCK)
+    x0, x1, tmp = (np.empty(size, _U32) for _ in range(3))
+    counts = np.arange(size, dtype=_U32)
     for start in range(0, n, _BLOCK):
         size = min(_BLOCK, n - start)
         a, b, t = x0[:size], x1[:size], tmp[:size]
-        a.fill(0)  # the high words of counters below 2**32
-        b[:] = np.arange(start, start + size, dtype=_U32)
-        _hash_block(k0, k1, k2, a, b, t)
+        # the first key injection, made with the counters: (0 + k0, start + i + k1)
+        a.fill(k0)  # (the high words of counters below 2**32 are zero)
+        np.add(counts[:size], np.uint32((start + int(k1)) & 0xFFFFFFFF), out=b)
+        _hash_block(a, b, t, injections)
         yield slice(start, start + size), a, b
 
 
@@ -345,19 +360,19 @@ random_fold_in_p = primitive("random_fold_in", _fold_in_impl, _fold_in_abstract,
 
 
 def _fold_in_batch(args, batched, size):
+    # the primitive broadcasts keys (less their last axis) against data, right-aligned:
+    # give a batched operand of lower example rank unit axes after its batch axis, so the
+    # batch axes line up (an unbatched operand lines up with the examples by itself)
     keys, msgs = args
-    key_rank = get_aval(keys).ndim - 1 - batched[0]
-    msg_rank = get_aval(msgs).ndim - batched[1]
-    if batched[0] and batched[1] and key_rank == msg_rank:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
+    shapes = [get_aval(keys).shape[:-1], get_aval(msgs).shape]
+    ranks = [len(s) - b for s, b in zip(shapes, batched)]
+    rank = max(ranks)
+    if batched[0] and ranks[0] < rank:
+        shape = get_aval(keys).shape
+        keys = reshape(keys, shape[:1] + (1,) * (rank - ranks[0]) + shape[1:])
+    if batched[1] and ranks[1] < rank:
+        msgs = reshape(msgs, shapes[1][:1] + (1,) * (rank - ranks[1]) + shapes[1][1:])
     return bind(random_fold_in_p, keys, msgs), True
-    if batched[0] and not batched[1] and msg_rank == 0:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
-    return bind(random_fold_in_p, keys, msgs), True
-    if batched[1] and not batched[0] and key_rank == 0:
-        _fold_in_abstract(get_aval(keys), get_aval(msgs))
-    return bind(random_fold_in_p, keys, msgs), True
-    return None  # other rank combinations: the loop fallback
 
 
 random_fold_in_p.batch = _fold_in_batch

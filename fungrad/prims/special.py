@@ -69,17 +69,8 @@ def _horner(x, coefficients):
     return p
 
 
-def _horner_fma32(x, coefficients):
-    """float32 Horner with fused multiply-adds, as XLA's CPU code contracts ``p * x + c``."""
-    p = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        p = _fma32(p, x, np.float32(c))
-    return p
-
-
-def _fma32(a, b, c):
-    """float32 fused multiply-add: the product of two float32 numbers is exact in float64."""
-    return (a.astype(np.float64) * b + c).astype(np.float32)
+# float32 Horner and multiply-adds fused as XLA's CPU code contracts ``p * x + c``
+_horner_fma32, _fma32 = xla_float32.horner32, xla_float32.fma32
 
 
 # ----------------------------------------------------------------------------- erf

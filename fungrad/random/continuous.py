@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.core import get_aval
+from fungrad.core import Tracer, eager_result, get_aval
 from fungrad.prims import random_bits as rb
 from fungrad.prims import special
 from fungrad.prims import numeric
@@ -97,24 +97,49 @@ def prepare(name: str, key, dtype, shape, *params):
 def unit_floats(data, shape: tuple, dtype: np.dtype):
     """Uniform [0, 1) samples from key data, as JAX makes them: the top ``nmant`` bits of
     a word as the mantissa of a float in [1, 2), less 1."""
+    if not isinstance(data, Tracer):
+        return eager_result(_unit_floats_now(data, shape, dtype))
     info = np.finfo(dtype)
     uint = np.dtype(f"uint{info.bits}")
-    bits = rb.random_bits(data, info.bits, shape)
     one = np.array(1, dtype).view(uint)  # the exponent (and zero mantissa) of 1.0
+    bits = rb.random_bits(data, info.bits, shape)
     in_one_two = fnp.bitwise_or(fnp.right_shift(bits, uint.type(info.bits - info.nmant)), one)
     return fnp.subtract(bitcast_convert_type(in_one_two, dtype), dtype.type(1))
 
 
+def _unit_floats_now(data, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """``unit_floats`` of concrete key data, computed now: the same steps in place on the
+    freshly drawn bits (a new array of the draw's size would be new memory to fault in, for
+    each step), the bitcast a view. A writable numpy array."""
+    info = np.finfo(dtype)
+    uint = np.dtype(f"uint{info.bits}")
+    words = rb.random_bits_p.impl(data, bit_width=info.bits, shape=shape)
+    words >>= uint.type(info.bits - info.nmant)
+    words |= np.array(1, dtype).view(uint)
+    floats = words.view(dtype)
+    floats -= dtype.type(1)
+    return floats
+
+
 def uniform_floats(data, shape: tuple, dtype: np.dtype, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval) from key data: JAX's ``_uniform``."""
-    floats = unit_floats(data, shape, dtype)
     if _is_value(minval, 0.0) and _is_value(maxval, 1.0):
-        return floats  # floats * 1 + 0, exactly
+        return unit_floats(data, shape, dtype)  # floats * 1 + 0, exactly
     minval, maxval = cast(minval, dtype), cast(maxval, dtype)
     span = maxval - minval
     if _is_power_of_two(span):  # floats * span is exact: one rounding either way
-        return fnp.maximum(minval, floats * span + minval)
+        if not isinstance(data, Tracer) and _is_scalar_constant(minval):
+            samples = _unit_floats_now(data, shape, dtype)  # eagerly: in place again
+            samples *= span
+            samples += minval
+            return eager_result(np.maximum(samples, minval, out=samples))
+        return fnp.maximum(minval, unit_floats(data, shape, dtype) * span + minval)
+    floats = unit_floats(data, shape, dtype)
     return fnp.maximum(minval, fused_multiply_add(floats, span, minval))
+
+
+def _is_scalar_constant(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) and np.ndim(x) == 0
 
 
 def _is_power_of_two(x) -> bool:
@@ -176,9 +201,18 @@ def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0.0, maxval=1.0) 
 
 
 def normal_floats(data, shape: tuple, dtype: np.dtype):
+    sqrt2 = dtype.type(math.sqrt(2))
+    u = _symmetric_uniform(data, shape, dtype)
+    if not isinstance(u, Tracer):  # eagerly, in place on erf_inv's fresh result
+        x = special.erf_inv_p.impl(u)
+        return eager_result(np.multiply(x, sqrt2, out=x))
+    return fnp.multiply(sqrt2, special.erf_inv(u))
+
+
+def _symmetric_uniform(data, shape: tuple, dtype: np.dtype):
+    """Uniform samples in (-1, 1), whose erf_inv times sqrt(2) is normal."""
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
-    u = uniform_floats(data, shape, dtype, lo, np.array(1.0, dtype))
-    return fnp.multiply(dtype.type(math.sqrt(2)), special.erf_inv(u))
+    return uniform_floats(data, shape, dtype, lo, np.array(1.0, dtype))
 
 
 def normal(key, shape: Sequence[int] = (), dtype=None) -> Any:
@@ -364,12 +398,22 @@ def wald(key, mean, shape: Sequence[int] | None = None, dtype=None) -> Any:
     data, dtype, shape = prepare("wald", key, dtype, shape, mean)
     k1, k2 = _two_keys(data)
     mean = fnp.broadcast_to(cast(mean, dtype), shape)
-    v = normal_floats(k1, shape, dtype)
     z = uniform_floats(k2, shape, dtype)
-    y = v * v
     mean_sq = mean * mean
     # XLA's CPU code fuses a product into each sum here (FMAs); so does fungrad, for its bits
-    sqrt_term = fnp.sqrt(fused_multiply_add(4 * mean, y, mean_sq * (y * y)))
+    if math.prod(shape) == 1:
+        # In a one-element draw XLA's simplifier also moves the constant of the normal
+        # sample v = sqrt(2) e out of its powers: y = v^2 = e^2 * rounded(sqrt(2)^2), and
+        # y^2 = (e^2)^2 * rounded(sqrt(2)^4). These roundings cancel in x, so follow them.
+        e_sq = fnp.square(special.erf_inv(_symmetric_uniform(k1, shape, dtype)))
+        two = dtype.type(math.sqrt(2)) * dtype.type(math.sqrt(2))
+        y = e_sq * two
+        y_sq_mean_sq = mean_sq * ((e_sq * e_sq) * (two * two))
+        sqrt_term = fnp.sqrt(fused_multiply_add(mean * e_sq, 4 * two, y_sq_mean_sq))
+    else:
+        v = normal_floats(k1, shape, dtype)
+        y = v * v
+        sqrt_term = fnp.sqrt(fused_multiply_add(4 * mean, y, mean_sq * (y * y)))
     x = fused_multiply_add(-(mean / 2), sqrt_term, mean + mean_sq * y / 2)
     return fnp.where(z <= mean / (mean + x), x, mean_sq / x)
 

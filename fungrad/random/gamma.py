@@ -68,6 +68,9 @@ def _gamma_one_each(keys, alpha, log_space: bool):
     boost = alpha >= one
     shifted = np.where(boost, alpha, alpha + one)
     d = shifted - third
+    # correctly rounded; XLA computes (1/3) * rsqrt(d) with the CPU's approximate rsqrt
+    # instruction plus Newton steps, which can land an ulp away (the values differ
+    # between CPU makes), and then float32 samples differ from JAX's by a few ulp
     c = third / np.sqrt(d)
     key, subkey = _split(keys, 2)
     V = np.ones_like(alpha)
