@@ -360,11 +360,17 @@ def _diagonal_blocks(m, lower, unit_diagonal, starts, dtype):
     n = m.shape[-1]
     size = min(_TRIANGULAR_BLOCK, n)
     d = np.zeros(m.shape[:-2] + (len(starts), size, size), dtype)
-    for i, s in enumerate(starts):
-        w = min(s + size, n) - s
-        d[..., i, :w, :w] = m[..., s:s + w, s:s + w]
-        d[..., i, range(w, size), range(w, size)] = 1
-    d = np.tril(d) if lower else np.triu(d)
+    full = n // size  # the whole blocks, read at once through a strided view of the diagonal
+    row, col = m.strides[-2], m.strides[-1]
+    d[..., :full, :, :] = np.lib.stride_tricks.as_strided(
+        m, m.shape[:-2] + (full, size, size), m.strides[:-2] + (size * (row + col), row, col),
+        writeable=False)
+    if full < len(starts):
+        s = starts[-1]
+        w = n - s
+        d[..., -1, :w, :w] = m[..., s:, s:]
+        d[..., -1, range(w, size), range(w, size)] = 1
+    d *= _tri_mask(size, size, 0, lower, np.dtype(dtype))
     if unit_diagonal:
         d[..., range(size), range(size)] = 1
     return d
