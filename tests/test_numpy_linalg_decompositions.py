@@ -480,3 +480,29 @@ def test_cholesky_cotangent_derivatives_and_vmap():
     np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent)(ls, gs), want, rtol=1e-12)
     np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent, (None, 0))(ls[0], gs),
                                np.stack([cholesky_cotangent(ls[0], b) for b in gs]), rtol=1e-12)
+
+
+def test_exactly_singular_inv_and_solve_give_jaxs_infs():
+    # numpy.linalg raises LinAlgError; JAX returns LAPACK's getrf/trsm infs and NaNs (values
+    # of JAX 0.10.2 on these inputs), and so a singular matrix no longer stops a whole stack
+    sing = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with np.errstate(all="ignore"):
+        jax_inv = np.array([[-np.inf, np.inf], [np.inf, -np.inf]])
+        for f in (L.inv, fungrad.jit(L.inv), lambda a: L.matrix_power(a, -1)):
+            np.testing.assert_array_equal(f(sing), jax_inv)
+        np.testing.assert_array_equal(L.inv(np.zeros((2, 2))),
+                                      np.array([[np.nan, np.nan], [np.nan, np.inf]]))
+        np.testing.assert_array_equal(L.solve(sing, np.ones(2)), [-np.inf, np.inf])
+        stack = np.stack([sing, np.eye(2)])
+        for f in (L.inv, fungrad.vmap(L.inv)):
+            got = f(stack)
+            np.testing.assert_array_equal(got[0], jax_inv)
+            np.testing.assert_array_equal(got[1], np.eye(2))
+        np.testing.assert_array_equal(L.solve(stack, np.ones((2, 2, 1)))[1], np.ones((2, 1)))
+        assert L.inv(sing.astype(np.complex64)).dtype == np.complex64
+        # cond: numpy's and JAX's inf for a singular matrix in every norm
+        for p in (None, 1, -1, np.inf, -np.inf, "fro", 2, -2):
+            want = np.linalg.cond(sing, p)  # inf, or ~1e16 (~1e-17 for -2) through the svd
+            got = fungrad.jit(lambda a: L.cond(a, p))(sing)
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+            np.testing.assert_allclose(L.cond(np.zeros((2, 2)), p), np.inf)

@@ -187,7 +187,61 @@ def _inv_abstract(a):
     return a.strip_weak()
 
 
-inv_p = primitive("inv", np.linalg.inv, _inv_abstract)
+def _pivoted_lu(a: np.ndarray):
+    """LAPACK's getf2 in numpy, for one exactly singular matrix (numpy.linalg raises there):
+    row pivoting on the largest modulus, a zero pivot left in place, as getrf leaves it."""
+    lu = np.array(a)
+    n = lu.shape[0]
+    order = np.arange(n)
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(lu[j:, j])))
+        if p != j:
+            lu[[j, p]] = lu[[p, j]]
+            order[[j, p]] = order[[p, j]]
+        if lu[j, j] != 0:
+            lu[j + 1:, j] /= lu[j, j]
+        lu[j + 1:, j + 1:] -= np.outer(lu[j + 1:, j], lu[j, j + 1:])
+    return lu, order
+
+
+def _singular_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b`` as JAX computes it for a singular ``a``: getrf's factors and triangular
+    substitution, so the infs and NaNs are LAPACK's."""
+    lu, order = _pivoted_lu(a)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = _triangular_solve_impl(lu, b[order], True, False, False, True)
+        return _triangular_solve_impl(lu, y, False, False, False, False)
+
+
+def _per_matrix(solve_one, fallback, a, b):
+    """numpy.linalg's stacked call, or, where some matrix is exactly singular (numpy raises),
+    one matrix at a time with JAX's infs and NaNs for the singular ones."""
+    try:
+        return solve_one(a, b)
+    except np.linalg.LinAlgError:
+        pass
+    a, b = np.asarray(a), np.asarray(b)
+    out = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
+                   np.result_type(a.dtype, b.dtype))
+    flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
+    for i in range(flat_out.shape[0]):
+        try:
+            flat_out[i] = solve_one(flat_a[i], flat_b[i])
+        except np.linalg.LinAlgError:
+            flat_out[i] = fallback(flat_a[i], flat_b[i])
+    return out
+
+
+def _inv_impl(a):
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        a = np.asarray(a)
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return _per_matrix(lambda m, b: np.linalg.inv(m), _singular_solve, a, eye)
+
+
+inv_p = primitive("inv", _inv_impl, _inv_abstract)
 
 
 def inv(a):
@@ -224,7 +278,17 @@ def _solve_abstract(a, b):
     return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
 
 
-solve_p = primitive("solve", np.linalg.solve, _solve_abstract)
+def _solve_impl(a, b):
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        a, b = np.asarray(a), np.asarray(b)
+        if b.ndim == 1:  # one matrix, one vector
+            return _per_matrix(np.linalg.solve, _singular_solve, a, b[:, None])[:, 0]
+        return _per_matrix(np.linalg.solve, _singular_solve, a, b)
+
+
+solve_p = primitive("solve", _solve_impl, _solve_abstract)
 
 
 def solve(a, b):
