@@ -149,26 +149,26 @@ def _cholesky_cotangent_impl(l, g):
         x = _triangular_solve_impl(l, p, True, True, False, False)
         x = _triangular_solve_impl(l, np.swapaxes(x, -1, -2), True, True, True, False)
         return np.swapaxes(x, -1, -2)
-    # P = Phi(L^T G): column block j needs rows s: of L^T, and so rows s: of G only
-    p = np.zeros(l.shape, dtype)
+    # P = Phi(L^T G): column block j needs rows s: of L^T, and so rows s: of G only. The two
+    # solves then run in P's buffer (each block is read before it is overwritten): one
+    # n x n allocation, not three, as large fresh arrays cost page faults.
+    x = np.zeros(l.shape, dtype)
     for s, e in zip(starts, ends):
-        p[..., s:, s:e] = lt[..., s:, s:] @ g[..., s:, s:e]
-    p *= _phi_mask(n, dtype)
+        x[..., s:, s:e] = lt[..., s:, s:] @ g[..., s:, s:e]
+    x *= _phi_mask(n, dtype)
     # Y conj(L) = P, column blocks from the right; Y is lower triangular like P
     lc = np.conj(l) if dtype.kind == "c" else l
     inverses_c = np.conj(inverses) if dtype.kind == "c" else inverses
-    y = np.zeros(l.shape, dtype)
     for j in range(len(starts) - 1, -1, -1):
         s, e = starts[j], ends[j]
-        r = p[..., s:, s:e].copy()
+        r = x[..., s:, s:e].copy()
         if e < n:
-            r[..., e - s:, :] -= y[..., e:, e:] @ lc[..., e:, s:e]
-        y[..., s:, s:e] = r @ inverses_c[..., j, :e - s, :e - s]
+            r[..., e - s:, :] -= x[..., e:, e:] @ lc[..., e:, s:e]
+        x[..., s:, s:e] = r @ inverses_c[..., j, :e - s, :e - s]
     # L^T X = Y, row blocks from the bottom
-    x = np.empty(l.shape, dtype)
     for j in range(len(starts) - 1, -1, -1):
         s, e = starts[j], ends[j]
-        r = y[..., s:e, :]
+        r = x[..., s:e, :]
         if e < n:
             r = r - lt[..., s:e, e:] @ x[..., e:, :]
         x[..., s:e, :] = np.swapaxes(inverses[..., j, :e - s, :e - s], -1, -2) @ r
