@@ -192,7 +192,9 @@ def peak_live(jaxpr) -> int:
 # ---------------------------------------------------------------------------------------------
 
 def main() -> None:
-    rng = np.random.default_rng(0)
+    # Random inputs come from explicit keys: one key per draw, split off a root key, so
+    # every draw is reproducible on its own (no hidden generator state).
+    key_a, key_w, key_b, key_x = fungrad.random.split(fungrad.random.key(0), 4)
 
     section(1, "A gradient: 2 x.x has gradient 4x")
     explain("""
@@ -240,7 +242,7 @@ def main() -> None:
         the path that was taken, and the guards say when it is valid. On that path f(a) is
         k * a for a constant k, hence the derivative df/da is f(a) / a.
     """)
-    for a in (float(rng.standard_normal()), -150.0):
+    for a in (float(fungrad.random.normal(key_a)), -150.0):
         say("a", a, digits=None)
         say("f(a)", f(a))
         say("grad(f)(a)", grad(f)(a))
@@ -265,8 +267,8 @@ def main() -> None:
         (sum), its gradient with respect to (W, b) is a pair shaped like (W, b): each row
         of dW is x (a linear layer's weight gradient is its input) and db is all ones.
     """)
-    W = rng.standard_normal((2, 3))
-    b = rng.standard_normal(2)
+    W = fungrad.random.normal(key_w, (2, 3))
+    b = fungrad.random.normal(key_b, (2,))
     dW, db = grad(linear, argnums=(0, 1))(W, b)
     say("x", X)
     say("dW.shape", dW.shape)
@@ -296,7 +298,7 @@ def main() -> None:
         y.backward(gradient=v)). vjp returns the output and a pullback function; the IR of
         the pullback alone is the backward pass.
     """)
-    x3r = rng.standard_normal(3)
+    x3r = fungrad.random.normal(key_x, (3,))
     y, pullback = vjp(double, x3r)
     v = np.array([1.0, 0.0, 0.0])
     say("v", v)

@@ -28,25 +28,28 @@ SIZE, CLASSES = 12, 4
 CLASS_NAMES = ("horizontal", "vertical", "diagonal", "anti-diagonal")
 
 
-def strokes(n: int, rng: np.random.Generator):
-    """``n`` images (NHWC, float64) and their labels 0..3, in equal numbers."""
-    labels = np.arange(n) % CLASSES
-    rng.shuffle(labels)
-    images = 0.45 * rng.standard_normal((n, SIZE, SIZE))
-    for image, label in zip(images, labels):
-        length = rng.integers(5, 9)
-        brightness = rng.uniform(1.0, 2.0)
-        r, c = rng.integers(0, SIZE - length + 1, size=2)
+def strokes(n: int, key):
+    """``n`` images (NHWC, float64) and their labels 0..3, in equal numbers, drawn from ``key``."""
+    k_order, k_noise, k_length, k_bright, k_start, k_line = random.split(key, 6)
+    labels = np.asarray(random.permutation(k_order, np.arange(n) % CLASSES))
+    images = 0.45 * np.asarray(random.normal(k_noise, (n, SIZE, SIZE)))
+    lengths = np.asarray(random.randint(k_length, (n,), 5, 9))
+    brightness = np.asarray(random.uniform(k_bright, (n,), minval=1.0, maxval=2.0))
+    # each stroke's start leaves room for its length: maxval broadcasts against the shape
+    starts = np.asarray(random.randint(k_start, (n, 2), 0, SIZE - lengths[:, None] + 1))
+    lines = np.asarray(random.randint(k_line, (n,), 0, SIZE))  # the row or column of a bar
+    for image, label, length, bright, (r, c), line in zip(
+            images, labels, lengths, brightness, starts, lines):
         steps = np.arange(length)
         if label == 0:
-            rows, cols = np.full(length, rng.integers(SIZE)), c + steps
+            rows, cols = np.full(length, line), c + steps
         elif label == 1:
-            rows, cols = r + steps, np.full(length, rng.integers(SIZE))
+            rows, cols = r + steps, np.full(length, line)
         elif label == 2:
             rows, cols = r + steps, c + steps
         else:
             rows, cols = r + steps, c + length - 1 - steps
-        image[rows, cols] += brightness
+        image[rows, cols] += bright
     return images[..., None], labels
 
 
@@ -87,12 +90,13 @@ def progress(epoch: int, done: int, total: int) -> None:
 def main() -> None:
     n_train, n_test, epochs, goal = (768, 256, 4, 0.90) if SMALL else (2048, 512, 6, 0.95)
     batch = 32
-    rng = np.random.default_rng(0)
-    train_x, train_y = strokes(n_train, rng)
-    test_x, test_y = strokes(n_test, rng)
+    key = random.key(0)
+    key, train_key, test_key, init_key = random.split(key, 4)
+    train_x, train_y = strokes(n_train, train_key)
+    test_x, test_y = strokes(n_test, test_key)
 
     init_fun, apply_fun = network()
-    _, params = init_fun(random.key(0), (-1, SIZE, SIZE, 1))
+    _, params = init_fun(init_key, (-1, SIZE, SIZE, 1))
     opt_init, opt_update, get_params = optimizers.adam(1e-2)
     opt_state = opt_init(params)
     step = make_train_step(apply_fun, opt_update, get_params)
@@ -105,7 +109,8 @@ def main() -> None:
     i = 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        order = rng.permutation(n_train)
+        key, order_key = random.split(key)  # a fresh shuffle each epoch
+        order = np.asarray(random.permutation(order_key, n_train))
         losses = []
         for b in range(batches):
             idx = order[b * batch:(b + 1) * batch]

@@ -51,9 +51,8 @@ def paths_and_guards() -> None:
 def jit_variants() -> None:
     print("== 2. jit keeps one compiled variant per control path")
     grad_f = fungrad.jit(fungrad.grad(lambda a: tutorial(a).sum()))
-    rng = np.random.default_rng(0)
     calls = 100 if SMALL else 1000
-    inputs = rng.standard_normal(calls)
+    inputs = fungrad.random.normal(fungrad.random.key(0), (calls,))
     worst = max(abs(grad_f(a) - tutorial(a) / a) for a in inputs)
     print(f"{calls} calls, {grad_f.trace_count} traces (one per distinct path), "
           f"max |grad - f(a)/a| = {worst:.1e}")

@@ -29,9 +29,9 @@ SMALL = os.environ.get("FUNGRAD_EXAMPLE_SMALL") == "1"
 
 def make_data(n: int, seed: int = 0):
     """Noisy samples of a smooth function on [-3, 3]."""
-    rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(-3.0, 3.0, n))
-    y = np.sin(2.0 * x) + 0.3 * x + 0.1 * rng.standard_normal(n)
+    key_x, key_noise = fungrad.random.split(fungrad.random.key(seed))
+    x = fnp.sort(fungrad.random.uniform(key_x, (n,), minval=-3.0, maxval=3.0))
+    y = fnp.sin(2.0 * x) + 0.3 * x + 0.1 * fungrad.random.normal(key_noise, (n,))
     return x, y
 
 

@@ -27,11 +27,12 @@ SMALL = os.environ.get("FUNGRAD_EXAMPLE_SMALL") == "1"
 SIDE, LATENT = 8, 2
 
 
-def bars(n: int, rng: np.random.Generator) -> np.ndarray:
+def bars(n: int, key) -> np.ndarray:
     """``n`` flattened 8x8 images, each one full-length bar (row or column), in {0, 1}."""
+    where_key, vertical_key = random.split(key)
     images = np.zeros((n, SIDE, SIDE))
-    where = rng.integers(0, SIDE, n)
-    vertical = rng.random(n) < 0.5
+    where = np.asarray(random.randint(where_key, (n,), 0, SIDE))
+    vertical = np.asarray(random.bernoulli(vertical_key, 0.5, (n,)))
     images[~vertical, where[~vertical], :] = 1.0
     images[vertical, :, where[vertical]] = 1.0
     return images.reshape(n, SIDE * SIDE)
@@ -71,12 +72,10 @@ def reconstruction_error(params, x) -> float:
 
 def main() -> None:
     n, epochs, batch = (512, 10, 32) if SMALL else (2048, 15, 32)
-    rng = np.random.default_rng(0)
-    data = bars(n, rng)
-    test = bars(256, rng)
-
     key = random.key(0)
-    key, enc_key, dec_key = random.split(key, 3)
+    key, data_key, test_key, enc_key, dec_key = random.split(key, 5)
+    data = bars(n, data_key)
+    test = bars(256, test_key)
     _, enc_params = encoder_init(enc_key, (-1, SIDE * SIDE))
     _, dec_params = decoder_init(dec_key, (-1, LATENT))
     opt_init, opt_update, get_params = optimizers.adam(1e-2)
@@ -94,7 +93,8 @@ def main() -> None:
           f"reconstruction error {reconstruction_error(params, test):.4f}")
     i = 0
     for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
+        key, order_key = random.split(key)  # a fresh shuffle each epoch
+        order = np.asarray(random.permutation(order_key, n))
         for start in range(0, n, batch):
             key, step_key = random.split(key)  # a fresh key for every step's noise
             opt_state, _ = step(i, opt_state, data[order[start:start + batch]], step_key)

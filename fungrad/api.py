@@ -1,13 +1,18 @@
-"""The public transforms: ``make_jaxpr``, ``grad``, ``value_and_grad``, ``vjp``, ``jvp``,
-``linearize``, ``jacfwd``, ``jacrev``, ``hessian`` and ``stop_gradient``.
+"""The differentiation transforms: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``,
+``linearize``, ``jacfwd``, ``jacrev``, ``hessian``, ``linear_transpose`` and
+``stop_gradient``; and, as the one place the public API is imported from, the staging
+functions of ``fungrad.staging`` (``make_jaxpr``, ``eval_shape``, ``closure_convert``,
+``ensure_compile_time_eval``) and the names of ``fungrad.name_stack`` (``named_scope``,
+``named_call``). How a user's function is flattened and its arguments checked is
+``fungrad.api_util``.
 
-Each one is the same three stages: trace the function (with the concrete inputs, so Python
-control flow runs), transform the IR (``jvp_eval`` / ``backward_pass``), evaluate. Like JAX
-without ``jit``, they retrace on every call, so they are always correct for the inputs given.
+Each transform is the same three stages: trace the function (with the concrete inputs, so
+Python control flow runs), transform the IR (``jvp_eval`` / ``backward_pass``), evaluate.
+Like JAX without ``jit``, they retrace on every call, so they are always correct for the
+inputs given.
 """
 from __future__ import annotations
 
-import inspect
 from functools import wraps
 from typing import Any, Callable, Literal, Sequence, TypeVar, overload
 
@@ -15,13 +20,18 @@ from typing_extensions import ParamSpec
 
 import numpy as np
 
+from fungrad.api_util import (
+    _FlatFun, _arg_names, _check_complex, _check_inexact_inputs, _flatten_args,
+    _numpy_leaves, _partial, _real_outputs_only, _split_argnums,
+)
 from fungrad.core import (
-    ShapeDtypeStruct, ShapedArray, Tracer, bind, copy_name, current_trace_level, get_aval,
+    ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
     internal_evaluation, numpy_result, plain, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
-from fungrad.passes import dce_closed, simplify as simplify_pass
+from fungrad.name_stack import named_call, named_scope
 from fungrad.prims.elementwise import stop_gradient_p
+from fungrad.staging import closure_convert, ensure_compile_time_eval, eval_shape, make_jaxpr
 from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import Partial, PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from fungrad.vjp import backward_pass, eager_backward_pass, forward_env, read_outputs
@@ -37,149 +47,6 @@ A = TypeVar("A")
 
 #: The dtype of the (empty) gradient of an integer input, as in JAX.
 float0 = np.dtype([("float0", np.void, 0)])
-
-
-# ---------------------------------------------------------------------------------------------
-# Flattening functions and naming their arguments
-# ---------------------------------------------------------------------------------------------
-
-class _FlatFun:
-    """``fun`` as a function of flat leaves returning flat leaves; remembers the output tree
-    (and, with ``has_aux``, the aux tree, whose leaves are appended to the outputs)."""
-
-    def __init__(self, fun: Callable, in_tree: PyTreeDef, has_aux: bool = False,
-                 what: str = "function"):
-        self.fun = fun
-        self.in_tree = in_tree
-        self.has_aux = has_aux
-        self.what = what
-        self.out_tree: PyTreeDef | None = None
-        self.aux_tree: PyTreeDef | None = None
-        self.num_out = 0
-        self.__name__ = getattr(fun, "__name__", "function")
-
-    def __call__(self, *flat_args):
-        out = self.fun(*tree_unflatten(self.in_tree, flat_args))
-        if self.has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{self.what} with has_aux=True requires the function to "
-                                "return a pair (output, aux), got "
-                                f"{type(out).__name__}")
-            out, aux = out
-            aux_leaves, self.aux_tree = tree_flatten(aux)
-        else:
-            aux_leaves = []
-        out_leaves, self.out_tree = tree_flatten(out)
-        for leaf in out_leaves:
-            _check_leaf(leaf, f"{self.what}: the output of {self.__name__}")
-        self.num_out = len(out_leaves)
-        return out_leaves + aux_leaves
-
-
-def _numpy_leaves(leaves: Sequence[Any]) -> list:
-    return [numpy_result(x) for x in leaves]
-
-
-def _check_leaf(x: Any, where: str) -> None:
-    try:
-        get_aval(x)
-    except TypeError:
-        raise TypeError(f"{where} contains a value of type {type(x).__name__} ({x!r:.60}); "
-                        "expected numpy arrays, numpy scalars or Python scalars (in tuples, "
-                        "lists, dicts or registered pytrees).") from None
-
-
-def _arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]):
-    """Readable names for the flat leaves of ``args[positions]``, for error messages; lazy
-    (a function), since only an error needs them."""
-    return lambda: _find_arg_names(fun, args, positions)
-
-
-def _find_arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]) -> list[str]:
-    try:
-        params = list(inspect.signature(fun).parameters)
-    except (TypeError, ValueError):
-        params = []
-    names = []
-    for i in positions:
-        base = params[i] if i < len(params) else f"args[{i}]"
-        leaves = tree_flatten(args[i])[0]
-        names.extend([base] if len(leaves) == 1 else [f"{base}[{j}]" for j in range(len(leaves))])
-    return names
-
-
-def _flatten_args(what: str, args: tuple) -> tuple[list, PyTreeDef]:
-    flat, tree = tree_flatten(args)
-    for i, x in enumerate(flat):
-        _check_leaf(x, f"{what}: argument leaf {i}")
-    return flat, tree
-
-
-def _split_argnums(what: str, fun: Callable, args: tuple, argnums):
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    for n in nums:
-        if not isinstance(n, int) or not -len(args) <= n < len(args):
-            raise ValueError(f"{what}: argnums={argnums!r} is out of range for a call with "
-                             f"{len(args)} positional argument(s)")
-    nums = tuple(n % len(args) for n in nums)
-    return single, nums
-
-
-def _partial(fun: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
-    """``fun`` as a function of ``args[nums]`` only (the others and kwargs held fixed)."""
-    if len(nums) == len(args) and not kwargs:
-        return fun
-
-    def partial_fun(*dyn):
-        full = list(args)
-        for n, x in zip(nums, dyn):
-            full[n] = x
-        return fun(*full, **kwargs)
-    partial_fun.__name__ = getattr(fun, "__name__", "function")
-    return partial_fun
-
-
-# ---------------------------------------------------------------------------------------------
-# make_jaxpr
-# ---------------------------------------------------------------------------------------------
-
-def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
-               return_shape: bool = False, *, abstract: bool = False, dce: bool = True,
-               simplify: bool = True):
-    """A function returning the ``ClosedJaxpr`` (printable IR) of ``fun`` at the given
-    arguments. Arguments may be arrays or ``ShapeDtypeStruct`` specs; with arrays, tracing
-    is concrete and Python control flow is recorded as guards. ``dce`` removes equations
-    whose results are never used (guards always stay); ``simplify`` also applies the
-    algebraic clean-ups, constant folding and common-subexpression elimination of
-    ``fungrad.passes.simplify`` (what ``jit`` compiles).
-
-    >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> print(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.ones(3)))
-    { lambda ; a:f64[3]. let b:f64[3] = sin a; c:f64[3] = mul b 2.0 in (c,) }
-    """
-    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-
-    @api_boundary
-    @wraps(fun, updated=())
-    def make(*args, **kwargs):
-        dyn_nums = tuple(i for i in range(len(args)) if i not in static)
-        dyn = tuple(args[i] for i in dyn_nums)
-        flat, in_tree = _flatten_args("make_jaxpr", dyn)
-        flat_fun = _FlatFun(_partial(fun, args, dyn_nums, kwargs), in_tree,
-                            what="make_jaxpr")
-        closed, _ = trace_to_jaxpr(flat_fun, flat, abstract=abstract,
-                                   description=f"{flat_fun.__name__} for make_jaxpr",
-                                   arg_names=_arg_names(fun, args, dyn_nums))
-        if simplify and dce:
-            closed = simplify_pass(closed)
-        elif dce:
-            closed = dce_closed(closed)
-        if return_shape:
-            shapes = [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals]
-            return closed, tree_unflatten(flat_fun.out_tree, shapes)
-        return closed
-    return make
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,18 +146,6 @@ def _long_type(aval) -> str:
     """``float64[3]``: the dtype spelled out, as JAX's vjp message does (``int64[]`` against
     ``float64[]`` says plainly that an int was given where a float was expected)."""
     return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
-
-
-def _check_inexact_inputs(what: str, flat: Sequence[Any]) -> None:
-    """Differentiating with respect to an integer or boolean input is a mistake (JAX's
-    TypeError), unless ``allow_int`` asks for its float0 zero."""
-    for x in flat:
-        dtype = get_aval(x).dtype
-        if dtype.kind not in "fc":
-            raise TypeError(
-                f"{what} requires real- or complex-valued inputs (input dtype that is a "
-                f"sub-dtype of np.inexact), but got {dtype.name}. If you want to use "
-                "Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
 
 
 @overload
@@ -417,21 +272,26 @@ def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     return grad_fun
 
 
-def _check_complex(what: str, which: str, leaves: Sequence[Any]) -> None:
-    """holomorphic=True differentiates complex functions of complex inputs only."""
-    for x in leaves:
-        dtype = get_aval(x).dtype
-        if dtype.kind != "c":
-            raise TypeError(f"{what} with holomorphic=True requires {which} with complex "
-                            f"dtype, but got {dtype.name}.")
+@api_boundary
+def linear_transpose(fun: Callable, *primals: Any, reduce_axes: tuple = ()) -> Callable:
+    """The transpose of a function ``fun`` promised to be linear, at inputs shaped like
+    ``primals`` (arrays or ``ShapeDtypeStruct``): ``transpose(ct)`` returns a tuple with one
+    cotangent per primal. (Evaluated as ``fun``'s pullback, which for a linear function is
+    the same at every point.)
 
-
-def _real_outputs_only(what: str, dtype: np.dtype) -> None:
-    raise TypeError(f"{what} requires real-valued outputs (output dtype that is a sub-dtype "
-                    f"of np.floating), but got {dtype.name}. For holomorphic "
-                    "differentiation, pass holomorphic=True. For differentiation of "
-                    "non-holomorphic functions involving complex outputs, use fungrad.vjp "
-                    "directly.")
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> t = fungrad.linear_transpose(lambda x: 2.0 * fnp.cumsum(x), np.zeros(3))
+    >>> t(np.array([1.0, 0.0, 0.0]))
+    (array([2., 0., 0.]),)
+    """
+    zeros = tree_map(lambda p: np.zeros(get_aval(p).shape, get_aval(p).dtype), primals)
+    flat, _ = tree_flatten(zeros)
+    for i, x in enumerate(flat):
+        if get_aval(x).dtype.kind not in "fc":
+            raise TypeError(f"linear_transpose: primal leaf {i} is {get_aval(x).str_short()}; "
+                            "a linear function's inputs must be floating point")
+    _, pullback = vjp(fun, *zeros)
+    return pullback
 
 
 # ---------------------------------------------------------------------------------------------
@@ -580,6 +440,19 @@ def _batched_map(flat_fn: Callable, batch: list, n: int, out_avals: list) -> lis
     return vmap(lambda *leaves: flat_fn(list(leaves)))(*batch)
 
 
+def _jacobian_inputs(what: str, fun: Callable, args: tuple, kwargs: dict, argnums,
+                     holomorphic: bool):
+    """What a Jacobian differentiates: ``(single, dyn, f, flat_in, in_tree)``, ``f`` being
+    ``fun`` of the arguments ``dyn = args[argnums]`` alone (the others held fixed), with the
+    leaves of ``dyn``; holomorphic differentiation takes complex inputs only."""
+    single, nums = _split_argnums(what, fun, args, argnums)
+    dyn = tuple(args[n] for n in nums)
+    flat_in, in_tree = tree_flatten(dyn)
+    if holomorphic:
+        _check_complex(what, "inputs", flat_in)
+    return single, dyn, _partial(fun, args, nums, kwargs), flat_in, in_tree
+
+
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False):
     """The Jacobian by forward mode: the JVP pushed through ``vmap`` over the standard basis
@@ -597,13 +470,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
-        single, nums = _split_argnums("jacfwd", fun, args, argnums)
-        dyn = tuple(args[n] for n in nums)
-        f = _partial(fun, args, nums, kwargs)
-        flat_in, in_tree = tree_flatten(dyn)
-        if holomorphic:
-            _check_complex("jacfwd", "inputs", flat_in)
-        else:
+        single, dyn, f, flat_in, in_tree = _jacobian_inputs("jacfwd", fun, args, kwargs,
+                                                            argnums, holomorphic)
+        if not holomorphic:
             for x in flat_in:
                 dtype = get_aval(x).dtype
                 if dtype.kind != "f":
@@ -654,13 +523,9 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @api_boundary
     @wraps(fun, updated=())
     def jac_fun(*args, **kwargs):
-        single, nums = _split_argnums("jacrev", fun, args, argnums)
-        dyn = tuple(args[n] for n in nums)
-        f = _partial(fun, args, nums, kwargs)
-        flat_in, in_tree = tree_flatten(dyn)
-        if holomorphic:
-            _check_complex("jacrev", "inputs", flat_in)
-        elif not allow_int:
+        single, dyn, f, flat_in, in_tree = _jacobian_inputs("jacrev", fun, args, kwargs,
+                                                            argnums, holomorphic)
+        if not holomorphic and not allow_int:
             _check_inexact_inputs("jacrev", flat_in)
         if has_aux:
             out, pullback, aux = vjp(f, *dyn, has_aux=True)
@@ -720,193 +585,3 @@ def stop_gradient(x: Any) -> Any:
         return bind(stop_gradient_p, x)
     return tree_map(lambda leaf: bind(stop_gradient_p, leaf) if isinstance(leaf, Tracer)
                     else leaf, x)
-
-
-
-# ---------------------------------------------------------------------------------------------
-# Shapes, transposition, closures
-# ---------------------------------------------------------------------------------------------
-
-@api_boundary
-def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
-    """The shapes and dtypes ``fun(*args, **kwargs)`` would return, as a pytree of
-    ``ShapeDtypeStruct``, traced abstractly (nothing is computed). Arguments may be arrays
-    or ``ShapeDtypeStruct`` specs.
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> fungrad.eval_shape(lambda x, y: {"z": fnp.dot(x, y)},
-    ...                    fungrad.ShapeDtypeStruct((2, 3), "float32"), np.ones((3, 4)))
-    {'z': ShapeDtypeStruct(shape=(2, 4), dtype=float64)}
-    """
-    _, shapes = make_jaxpr(lambda *a: fun(*a, **kwargs), return_shape=True,
-                           abstract=True)(*args)
-    return shapes
-
-
-@api_boundary
-def linear_transpose(fun: Callable, *primals: Any, reduce_axes: tuple = ()) -> Callable:
-    """The transpose of a function ``fun`` promised to be linear, at inputs shaped like
-    ``primals`` (arrays or ``ShapeDtypeStruct``): ``transpose(ct)`` returns a tuple with one
-    cotangent per primal. (Evaluated as ``fun``'s pullback, which for a linear function is
-    the same at every point.)
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> t = fungrad.linear_transpose(lambda x: 2.0 * fnp.cumsum(x), np.zeros(3))
-    >>> t(np.array([1.0, 0.0, 0.0]))
-    (array([2., 0., 0.]),)
-    """
-    zeros = tree_map(lambda p: np.zeros(get_aval(p).shape, get_aval(p).dtype), primals)
-    flat, _ = tree_flatten(zeros)
-    for i, x in enumerate(flat):
-        if get_aval(x).dtype.kind not in "fc":
-            raise TypeError(f"linear_transpose: primal leaf {i} is {get_aval(x).str_short()}; "
-                            "a linear function's inputs must be floating point")
-    _, pullback = vjp(fun, *zeros)
-    return pullback
-
-
-def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
-    """Hoist the arrays ``fun`` closes over into explicit arguments: returns
-    ``(converted, consts)`` with ``converted(*args, *consts) == fun(*args)``. Useful with
-    ``custom_vjp``, whose rules must see every differentiated value as an argument.
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> w = np.array([1.0, 2.0])
-    >>> converted, consts = fungrad.closure_convert(lambda x: fnp.sum(w * x), np.ones(2))
-    >>> consts, converted(np.ones(2), *consts)
-    ([array([1., 2.])], np.float64(3.0))
-    """
-    closed, out_shape = make_jaxpr(fun, return_shape=True, simplify=False)(*example_args)
-    in_tree = tree_flatten(example_args)[1]
-    out_tree = tree_flatten(out_shape)[1]
-    n_consts = len(closed.consts)
-
-    def converted(*args_and_consts):
-        args, consts = args_and_consts[:len(args_and_consts) - n_consts], \
-            args_and_consts[len(args_and_consts) - n_consts:]
-        flat, tree = tree_flatten(tuple(args))
-        if tree != in_tree:
-            raise TypeError(f"closure_convert: the converted function takes arguments shaped "
-                            f"like {in_tree} followed by {n_consts} constants; got {tree}")
-        from fungrad.interpreter import eval_jaxpr
-        outs = eval_jaxpr(closed.jaxpr, list(consts), *flat)
-        return tree_unflatten(out_tree, _numpy_leaves(outs))
-
-    copy_name(converted, fun)
-    return converted, list(closed.consts)
-
-
-class ensure_compile_time_eval:
-    """Compute on concrete values while tracing, as JAX's context manager does. fungrad
-    already evaluates eagerly everything that does not depend on a traced input (and traces
-    ``jit`` with concrete values), so inside the block nothing changes: it is accepted so
-    that JAX code runs.
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> @fungrad.jit
-    ... def f(x):
-    ...     with fungrad.ensure_compile_time_eval():
-    ...         table = fnp.arange(3.0) * 2.0  # computed now, a constant of the IR
-    ...     return x + table
-    >>> f(1.0)
-    array([1., 3., 5.])
-    """
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Names in the IR
-# ---------------------------------------------------------------------------------------------
-
-class named_scope:
-    """Within the block, every equation traced gets ``name`` on its name stack (nested scopes
-    join as ``outer/inner``), shown by ``pretty_print(name_stack=True)`` as JAX shows it.
-    Nothing is done per operation: on exit the scope names the equations recorded since its
-    entry (in every active trace, and inside their sub-jaxprs); eagerly it does nothing.
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> def f(x):
-    ...     with fungrad.named_scope("layer1"):
-    ...         y = fnp.sin(x)
-    ...         with fungrad.named_scope("inner"):
-    ...             y = y * 2.0
-    ...     return fnp.cos(y)
-    >>> print(fungrad.make_jaxpr(f)(np.float64(1.0)).pretty_print(name_stack=True))
-    { lambda ; a:f64[]. let
-        b:f64[] = sin a     # [layer1]
-        c:f64[] = mul b 2.0 # [layer1/inner]
-        d:f64[] = cos c     # []
-      in (d,) }
-    """
-
-    def __init__(self, name: str):
-        if not isinstance(name, str):
-            raise TypeError(f"named_scope: the name must be a string, got "
-                            f"{type(name).__name__} {name!r:.60}")
-        self.name = name
-        self._entries: list = []  # per (re-)entry: (trace, equations it had) for each trace
-
-    def __enter__(self) -> None:
-        from fungrad.core import _state
-        self._entries.append([(trace, len(trace.eqns)) for trace in _state.stack])
-
-    def __exit__(self, *exc: Any) -> None:
-        for trace, start in self._entries.pop():
-            _name_equations(trace.eqns[start:], self.name)
-
-    def __call__(self, fun: Callable) -> Callable:
-        """As a decorator: ``fun`` runs inside the scope.
-
-        >>> import fungrad, fungrad.numpy as fnp
-        >>> @fungrad.named_scope("block")
-        ... def f(x):
-        ...     return fnp.exp(x)
-        >>> print(fungrad.make_jaxpr(f)(np.float64(0.0)).pretty_print(name_stack=True))
-        { lambda ; a:f64[]. let
-            b:f64[] = exp a # [block]
-          in (b,) }
-        """
-        @wraps(fun)
-        def scoped(*args, **kwargs):
-            with self:
-                return fun(*args, **kwargs)
-        return scoped
-
-
-def _name_equations(eqns: list, name: str) -> None:
-    """Prefix ``name`` to the name stack of ``eqns`` and of the equations of their
-    sub-jaxprs (cond branches, loop bodies), iteratively."""
-    from fungrad.core import ClosedJaxpr, Jaxpr
-    todo = [list(eqns)]
-    while todo:
-        for eqn in todo.pop():
-            eqn.name_stack = name if not eqn.name_stack else f"{name}/{eqn.name_stack}"
-            for value in eqn.params.values():
-                for sub in (value if isinstance(value, tuple) else (value,)):
-                    if isinstance(sub, (ClosedJaxpr, Jaxpr)):
-                        todo.append((sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub).eqns)
-
-
-def named_call(fun: Callable[P, R], *, name: str | None = None) -> Callable[P, R]:
-    """``fun`` run inside ``named_scope(name)`` (``fun.__name__`` if no name is given), so
-    the equations it traces carry that name.
-
-    >>> import fungrad, fungrad.numpy as fnp
-    >>> def softplus(x):
-    ...     return fnp.log1p(fnp.exp(x))
-    >>> f = fungrad.named_call(softplus)
-    >>> print(fungrad.make_jaxpr(lambda x: f(x) * 3.0)(np.float64(0.0)).pretty_print(name_stack=True))
-    { lambda ; a:f64[]. let
-        b:f64[] = exp a     # [softplus]
-        c:f64[] = log1p b   # [softplus]
-        d:f64[] = mul c 3.0 # []
-      in (d,) }
-    >>> float(f(0.0))
-    0.6931471805599453
-    """
-    return named_scope(name if name is not None else getattr(fun, "__name__", "fun"))(fun)

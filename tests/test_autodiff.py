@@ -545,3 +545,25 @@ def test_check_grads_catches_a_wrong_rule(monkeypatch):
 
     check_grads(fnp.sin, (x,), order=2)  # restored
     _assert_next_call_works()
+
+
+def test_sign_of_complex_input_has_the_tangential_derivative():
+    # sign(z) = z/|z| moves along the unit circle as z does: JAX (and autograd) give 0 here,
+    # which finite differences contradict; on the reals sign stays flat (derivative 0).
+    z = np.array([-0.4 - 0.08j, 1 + 2j, 0.3j])
+    h = 1e-7
+    for direction in (1.0, 1j):
+        expected = (np.sign(z + h * direction) - np.sign(z - h * direction)) / (2 * h)
+        _, tangent = fungrad.jvp(fnp.sign, (z,), (np.full(3, direction, complex),))
+        np.testing.assert_allclose(tangent, expected, rtol=1e-6)
+    for fun in (fnp.sign, fungrad.jit(fnp.sign), lambda z: fnp.abs(fnp.sign(z) * z ** 2)):
+        check_grads(fun, (z,), order=2, modes=("fwd", "rev"))
+    loss = lambda z: fnp.real(fnp.sign(z) * fnp.conj(z + 1.0))
+    batched = fungrad.vmap(fungrad.grad(loss))(z)
+    np.testing.assert_allclose(batched, [fungrad.grad(loss)(w) for w in z], rtol=1e-14)
+    assert fungrad.jvp(fnp.sign, (0j,), (1 + 0j,))[1] == 0  # 0 at the origin, not NaN
+    x = np.array([-2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(fungrad.grad(lambda x: fnp.sign(x).sum())(x), 0.0)
+    # the real path records no derivative work
+    assert [e.primitive.name for e in fungrad.make_jaxpr(
+        fungrad.grad(lambda x: (fnp.sign(x) * x).sum()))(x).eqns] == ["sign"]

@@ -16,7 +16,7 @@ import pytest
 # ``fungrad.passes`` importing ``Jaxpr``, are checked where they are defined).
 MODULES = [
     "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.nn", "fungrad.tree_util",
-    "fungrad.api",
+    "fungrad.api", "fungrad.staging", "fungrad.name_stack",
     "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
     "fungrad.traceback_util",
@@ -47,17 +47,15 @@ CORE_API = [
 # carry a docstring at all. They are listed by name (and checked to be numpy's very objects,
 # below) so that a fungrad function can never slip through as "a numpy re-export".
 NUMPY_REEXPORTS = {
-    # dtypes and dtype classes
-    "bool_", "complex64", "complex128", "dtype", "float16", "float32", "float64", "int8",
-    "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "floating", "integer",
-    "inexact", "number", "signedinteger",
+    # dtypes and abstract dtype classes (the concrete scalar types, fnp.float32 and the
+    # rest, are fungrad's own: see fungrad/numpy/scalar_types.py)
+    "dtype", "floating", "integer", "inexact", "number", "signedinteger",
     # constants
     "e", "euler_gamma", "inf", "nan", "newaxis", "pi",
     # dtype utilities (no arrays involved, nothing to trace)
     "iinfo", "finfo", "result_type", "issubdtype", "promote_types", "can_cast", "isdtype",
     # more dtype names and abstract dtype classes
-    "bool", "int_", "uint", "double", "single", "cdouble", "csingle", "character", "flexible",
-    "generic", "complexfloating", "unsignedinteger", "object_",
+    "character", "flexible", "generic", "complexfloating", "unsignedinteger", "object_",
     # print options (numpy prints fungrad's arrays)
     "get_printoptions", "printoptions", "set_printoptions",
 }
@@ -148,3 +146,17 @@ def test_numpy_reexports_are_numpys_own_objects():
     reexported = {n for n, obj in vars(fnp).items() if not n.startswith("_")
                   and not inspect.ismodule(obj) and getattr(np, n, object()) is obj}
     assert reexported == NUMPY_REEXPORTS
+
+
+def test_scalar_types_stand_for_numpys():
+    # fnp.float32 and the rest cast (traced values too) and are numpy's types wherever a
+    # type or dtype is asked for
+    import fungrad.numpy as fnp
+    from fungrad.numpy.scalar_types import ScalarType
+    names = ["bool_", "bool", "complex64", "complex128", "float16", "float32", "float64",
+             "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "int_",
+             "uint", "double", "single", "cdouble", "csingle"]
+    for name in names:
+        ours, numpys = getattr(fnp, name), getattr(np, name)
+        assert isinstance(ours, ScalarType) and ours == numpys and hash(ours) == hash(numpys)
+        assert np.dtype(ours) == np.dtype(numpys) and isinstance(numpys(0), ours)

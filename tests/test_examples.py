@@ -19,6 +19,8 @@ import time
 import numpy as np
 import pytest
 
+import fungrad
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 
@@ -462,7 +464,7 @@ def test_control_flow():
     assert "at a=-1.5 fails a guard" in part1
 
     # 2. jit traces once per distinct path among the inputs
-    inputs = np.random.default_rng(0).standard_normal(100)
+    inputs = np.asarray(fungrad.random.normal(fungrad.random.key(0), (100,)))
     paths = {_tutorial_f(a)[1:] for a in inputs}
     stats = re.search(r"(\d+) calls, (\d+) traces .* max \|grad - f\(a\)/a\| = (\S+)", part2)
     assert (int(stats[1]), int(stats[2])) == (100, len(paths))

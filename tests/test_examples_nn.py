@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 
+import fungrad
+
 from test_examples import import_example, run_example
 
 
@@ -29,7 +31,7 @@ def test_cnn_classifier():
 
 def test_cnn_classifier_data_and_network():
     module = import_example("cnn_classifier.py")
-    images, labels = module.strokes(40, np.random.default_rng(1))
+    images, labels = module.strokes(40, fungrad.random.key(1))
     assert images.shape == (40, 12, 12, 1) and np.bincount(labels).tolist() == [10] * 4
     # each image's brightest line runs in its class's direction: a horizontal bar makes its
     # row's sum stand out, a vertical bar its column's
@@ -63,7 +65,7 @@ def test_vae():
 
 def test_vae_pieces_against_numpy():
     module = import_example("vae.py")
-    data = module.bars(20, np.random.default_rng(2))
+    data = module.bars(20, fungrad.random.key(2))
     assert data.shape == (20, 64) and np.all(data.sum(axis=1) == 8)
     mean, logvar = np.array([[0.5, -1.0]]), np.array([[0.2, -0.3]])
     np.testing.assert_allclose(module.gaussian_kl(mean, logvar),

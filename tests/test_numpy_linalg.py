@@ -3,6 +3,8 @@ and dtypes against numpy, traced IR, derivatives against finite differences (tab
 described in ``numpy_table.py``); shape errors under tracing."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,13 @@ def neg_det(a):
     order = np.arange(b.shape[-2])
     order[[0, 1]] = [1, 0]
     return b[..., order, :]
+
+
+def _quiet(fun, *args, **kwargs):
+    """numpy 2 warns that 2-vector cross products are deprecated; fungrad (as JAX) keeps them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return fun(*args, **kwargs)
 
 
 PRODUCTS = [
@@ -113,7 +122,15 @@ PRODUCTS = [
     ("kron", lambda m, a, b: m.kron(a, b), [((2,), (3,)), ((2, 2), (2, 3)), ((2,), (2, 3)),
                                             ((2, 1, 2), (3, 2)), ((), (3,))]),
     ("cross", lambda m, a, b: m.cross(a, b), [((3,), (3,)), ((4, 3), (3,)),
-                                              ((2, 1, 3), (4, 3))]),
+                                              ((2, 1, 3), (4, 3)), ((0, 3), (3,))]),
+    ("cross_axes", lambda m, a, b: m.cross(a, b, axisa=0, axisb=1, axisc=0),
+     [((3, 4), (4, 3)), ((3, 2, 1), (2, 3))]),
+    ("cross_axis", lambda m, a, b: m.cross(a, b, axis=0), [((3, 2), (3, 1)), ((3,), (3,))]),
+    # 2-vectors (numpy 2 deprecates them but computes them; JAX keeps them): the missing
+    # third component is 0, and two 2-vectors give the scalar z-component
+    ("cross_2d", lambda m, a, b: _quiet(m.cross, a, b), [((2,), (2,)), ((4, 2), (2,))]),
+    ("cross_2d_3d", lambda m, a, b: _quiet(m.cross, a, b, axisc=0), [((4, 2), (4, 3)),
+                                                                     ((3,), (2,))]),
     # fungrad.numpy.linalg
     ("norm", lambda m, x: m.linalg.norm(x), [((),), ((4,),), ((2, 3),), ((2, 3, 4),)]),
     ("norm_empty", lambda m, x: m.linalg.norm(x), [((0,),), ((2, 0),)]),
@@ -280,7 +297,8 @@ def test_mismatched_shapes_under_tracing_name_both_shapes(call, shapes):
 @pytest.mark.parametrize("call", [
     lambda a: fnp.matmul(a, 2.0), lambda a: fnp.linalg.inv(a[:, :2]),
     lambda a: fnp.linalg.det(a[0]), lambda a: fnp.linalg.solve(a, a[:2]),
-    lambda a: fnp.cross(a[:, :2], a), lambda a: fnp.diag(a[None]),
+    lambda a: fnp.cross(a[:, :1], a), lambda a: fnp.cross(a[0, 0], a),
+    lambda a: fnp.cross(a, a, axisa=2), lambda a: fnp.diag(a[None]),
     lambda a: fnp.einsum("ij->k", a), lambda a: fnp.einsum("ijk", a),
 ])
 def test_linalg_bad_arguments_raise(call):

@@ -56,8 +56,9 @@ def test_scalar_and_iterable():
 
 
 def test_dtype_names_and_rules():
-    assert fnp.float_ is np.float64 and fnp.complex_ is np.complex128
-    assert fnp.int_ is np.int64 and fnp.bool is np.bool_
+    assert fnp.float_ is fnp.float64 == np.float64
+    assert fnp.complex_ is fnp.complex128 == np.complex128
+    assert fnp.int_ is fnp.int64 == np.int64 and fnp.bool is fnp.bool_ == np.bool_
     assert fnp.promote_types(np.float32, np.int64) == np.float64
     assert fnp.can_cast(np.int32, np.float64) and not fnp.can_cast(np.float64, np.int32)
     assert fnp.isdtype(np.float32, "real floating")

@@ -10,20 +10,23 @@ from fungrad.core import Tracer, get_aval
 from fungrad.numpy._util import _array_results, _arr
 from fungrad.prims import elementwise as ew
 
-# dtypes and constants, so ``fnp.float32`` and ``fnp.pi`` work as in numpy
+# dtype objects, abstract scalar types and constants, so ``fnp.pi`` and ``fnp.floating``
+# work as in numpy
 from numpy import (  # noqa: F401
-    bool_, complex64, complex128, dtype, e, euler_gamma, float16, float32, float64, inf,
-    int8, int16, int32, int64, nan, newaxis, pi, uint8, uint16, uint32, uint64, iinfo, finfo,
+    dtype, e, euler_gamma, inf, nan, newaxis, pi, iinfo, finfo,
     result_type, issubdtype, floating, integer, inexact, number, signedinteger,
-    bool, int_, uint, double, single, cdouble, csingle, character, flexible, generic,
+    character, flexible, generic,
     complexfloating, unsignedinteger, object_, promote_types, can_cast, isdtype,
 )
 from numpy import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from numpy.exceptions import ComplexWarning  # noqa: F401  (JAX re-exports numpy's)
 
-# numpy 1's names, which JAX keeps (numpy 2 dropped them): the default float and complex
-float_ = float64
-complex_ = complex128
+# the concrete scalar types are JAX's kind: ``fnp.float32(x)`` casts traced values too
+from fungrad.numpy.scalar_types import (  # noqa: F401
+    bool_, complex64, complex128, complex_, float16, float32, float64, float_, int8, int16,
+    int32, int64, uint8, uint16, uint32, uint64, int_, uint, double, single, cdouble, csingle,
+)
+bool = bool_  # noqa: A001  (numpy 2's name for numpy.bool_)
 
 
 @_array_results

@@ -3,7 +3,7 @@ and the sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``), with ``...`` for
 dimensions; and einsum_path.
 
 Everything is normalized here to explicit single-letter labels; the ``einsum`` primitive
-(fungrad.prims.structural) then contracts, with its own derivative rules.
+(fungrad.prims.contractions) then contracts, with its own derivative rules.
 """
 from __future__ import annotations
 

@@ -10,11 +10,12 @@ from fungrad.numpy._util import (
     _arr, _array_results, _axis, _describe, _ndim, _not_supported, _shape, _size, _strong,
     _strong_operand, _traced,
 )
+from fungrad.core import get_aval
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.reductions import sum
-from fungrad.numpy.shapes import broadcast_to, expand_dims, ravel, reshape, squeeze
+from fungrad.numpy.shapes import broadcast_to, expand_dims, moveaxis, ravel, reshape, squeeze
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
@@ -190,22 +191,54 @@ def kron(a, b):
 
 @_array_results
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """numpy.cross for 3-vectors along the last axis.
+    """numpy.cross: the cross product of 3-vectors (or 2-vectors, whose missing third
+    component is 0) along ``axisa`` of ``a`` and ``axisb`` of ``b``, placed on ``axisc``;
+    ``axis`` sets all three. Two 2-vectors give the scalar z-component.
 
     >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
     array([0., 0., 1.])
+    >>> cross(np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0]]), np.array([0.0, 1.0, 3.0]), axisa=0)
+    array([[-2., -3.,  1.],
+           [ 3.,  0.,  0.]])
+    >>> cross(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(-2.0)
     """
-    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
-        raise NotImplementedError("fungrad.numpy.cross supports the last axis only")
+    if axis is not None:
+        axisa = axisb = axisc = axis
     a, b = _arr(a), _arr(b)
-    if _shape(a)[-1] != 3 or _shape(b)[-1] != 3:
-        raise ValueError(f"cross: expected 3-vectors, got {_describe(a, b)}")
-    ax = [take(a, [i], -1) for i in range(3)]
-    bx = [take(b, [i], -1) for i in range(3)]
-    parts = [ew.sub(ew.mul(ax[1], bx[2]), ew.mul(ax[2], bx[1])),
-             ew.sub(ew.mul(ax[2], bx[0]), ew.mul(ax[0], bx[2])),
-             ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))]
-    return concatenate(parts, -1)
+    for name, x, ax in (("a", a, axisa), ("b", b, axisb)):
+        if _ndim(x) == 0:
+            raise ValueError(f"fungrad.numpy.cross: argument {name} must have at least one "
+                             f"dimension, got {get_aval(x).str_short()}")
+        _axis(ax, _ndim(x), "cross")
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if _shape(a)[-1] not in (2, 3) or _shape(b)[-1] not in (2, 3):
+        raise ValueError(f"fungrad.numpy.cross: incompatible dimensions for cross product "
+                         f"(dimension must be 2 or 3), got vectors of {_shape(a)[-1]} and "
+                         f"{_shape(b)[-1]} along axisa={axisa}, axisb={axisb}")
+    ax = [take(a, i, -1) for i in range(_shape(a)[-1])]
+    bx = [take(b, i, -1) for i in range(_shape(b)[-1])]
+    if len(ax) == len(bx) == 2:
+        return ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))
+    # a missing third component is zero: its products drop out of the formula
+    a2, b2 = (ax[2] if len(ax) == 3 else None), (bx[2] if len(bx) == 3 else None)
+
+    def minus(p, q):
+        return p if q is None else (ew.neg(q) if p is None else ew.sub(p, q))
+
+    def times(p, q):
+        return None if p is None or q is None else ew.mul(p, q)
+
+    z = ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))
+    x = minus(times(ax[1], b2), times(a2, bx[1]))
+    y = minus(times(a2, bx[0]), times(ax[0], b2))
+    out = _stack_last([x, y, z], _shape(z))
+    return moveaxis(out, -1, _axis(axisc, _ndim(out), "cross"))
+
+
+def _stack_last(parts, shape):
+    """The same-shaped ``parts`` stacked along a new last axis."""
+    return concatenate([reshape(broadcast_to(p, shape), shape + (1,)) for p in parts], -1)
 
 
 def matvec(x1, x2, /):

@@ -113,7 +113,7 @@ logical_not_p, logical_not = elementwise("logical_not", np.logical_not, nondiff=
 is_finite_p, isfinite = elementwise("is_finite", np.isfinite, nondiff=True)
 isnan_p, isnan = elementwise("isnan", np.isnan, nondiff=True)
 isinf_p, isinf = elementwise("isinf", np.isinf, nondiff=True)
-sign_p, sign = elementwise("sign", np.sign, nondiff=True)
+sign_p, sign = elementwise("sign", np.sign)  # derivative: zero for real x, see _sign_jvp
 floor_p, floor = elementwise("floor", np.floor, nondiff=True)
 ceil_p, ceil = elementwise("ceil", np.ceil, nondiff=True)
 round_p, rint = elementwise("round", np.rint, nondiff=True)
@@ -276,6 +276,36 @@ def _abs_vjp(g, ans, x):
 
 defjvp(abs_p, _abs_jvp)
 defvjp(abs_p, _abs_vjp)
+
+
+# sign(z) = z / |z| is piecewise constant on the reals, but on the complex plane it moves
+# along the unit circle: ds = (dz - s Re(conj(s) dz)) / |z|, the tangential part of dz over
+# |z| (JAX gives 0 here, which finite differences contradict). At z == 0 it is 0.
+def _inverse_magnitude(x):
+    """1 / |x|, and 0 where x == 0."""
+    magnitude = absolute(x)
+    zero = eq(magnitude, 0)
+    return select(zero, 0.0, reciprocal(select(zero, 1.0, magnitude)))
+
+
+def _sign_jvp(t, ans, x):
+    if get_aval(x).dtype.kind != "c":
+        return None
+    from fungrad.prims.complex import conj, real
+    inverse = _inverse_magnitude(x)
+    return mul(sub(t, mul(ans, real(mul(conj(ans), t)))), inverse)
+
+
+def _sign_vjp(g, ans, x):
+    if get_aval(x).dtype.kind != "c":
+        return None
+    from fungrad.prims.complex import conj, real
+    inverse = _inverse_magnitude(x)
+    return mul(sub(g, mul(conj(ans), real(mul(ans, g)))), inverse)
+
+
+defjvp(sign_p, _sign_jvp)
+defvjp(sign_p, _sign_vjp)
 
 
 def _sinc_derivative(ans, x):
