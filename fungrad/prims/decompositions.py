@@ -31,7 +31,7 @@ from fungrad.prims.elementwise import (
 )
 from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
-    hermitian, inv, matmul, matrices, matrix_transpose, real, scale_columns,
+    hermitian, inv, matmul, matrices, matrix_transpose, per_matrix, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
     _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _shape, _tri_mask, _triangular_solve_impl,
 )
@@ -65,19 +65,9 @@ def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def _cholesky_impl(a):
-    try:
-        return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
-        a = np.asarray(a)
-        out = np.empty(a.shape, a.dtype)
-        flat, flat_out = flat_stack(a), flat_stack(out)
-        for i in range(flat.shape[0]):
-            try:
-                flat_out[i] = np.linalg.cholesky(flat[i])
-            except np.linalg.LinAlgError:
-                flat_out[i] = np.nan
-        return out
+    # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
+    a = np.asarray(a)
+    return per_matrix(np.linalg.cholesky, lambda m: np.nan, a.shape, a.dtype, a)
 
 
 def _cholesky_abstract(a):

@@ -213,32 +213,29 @@ def _singular_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return _triangular_solve_impl(lu, y, False, False, False, False)
 
 
-def _per_matrix(solve_one, fallback, a, b):
-    """numpy.linalg's stacked call, or, where some matrix is exactly singular (numpy raises),
-    one matrix at a time with JAX's infs and NaNs for the singular ones."""
+def per_matrix(call, fallback, out_shape: tuple, dtype, *operands) -> np.ndarray:
+    """``call(*operands)``, numpy.linalg's stacked call; where some matrix makes numpy raise
+    (singular, not positive definite), one matrix at a time instead, with
+    ``fallback(*items)`` (JAX's infs or NaNs) for the ones it refuses."""
     try:
-        return solve_one(a, b)
+        return call(*operands)
     except np.linalg.LinAlgError:
         pass
-    a, b = np.asarray(a), np.asarray(b)
-    out = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:],
-                   np.result_type(a.dtype, b.dtype))
-    flat_a, flat_b, flat_out = flat_stack(a), flat_stack(b), flat_stack(out)
+    out = np.empty(out_shape, dtype)
+    flats, flat_out = [flat_stack(np.asarray(x)) for x in operands], flat_stack(out)
     for i in range(flat_out.shape[0]):
+        items = [f[i] for f in flats]
         try:
-            flat_out[i] = solve_one(flat_a[i], flat_b[i])
+            flat_out[i] = call(*items)
         except np.linalg.LinAlgError:
-            flat_out[i] = fallback(flat_a[i], flat_b[i])
+            flat_out[i] = fallback(*items)
     return out
 
 
 def _inv_impl(a):
-    try:
-        return np.linalg.inv(a)
-    except np.linalg.LinAlgError:
-        a = np.asarray(a)
-        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-        return _per_matrix(lambda m, b: np.linalg.inv(m), _singular_solve, a, eye)
+    a = np.asarray(a)
+    eye = np.eye(a.shape[-1], dtype=a.dtype)
+    return per_matrix(np.linalg.inv, lambda m: _singular_solve(m, eye), a.shape, a.dtype, a)
 
 
 inv_p = primitive("inv", _inv_impl, _inv_abstract)
@@ -279,13 +276,12 @@ def _solve_abstract(a, b):
 
 
 def _solve_impl(a, b):
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        a, b = np.asarray(a), np.asarray(b)
-        if b.ndim == 1:  # one matrix, one vector
-            return _per_matrix(np.linalg.solve, _singular_solve, a, b[:, None])[:, 0]
-        return _per_matrix(np.linalg.solve, _singular_solve, a, b)
+    a, b = np.asarray(a), np.asarray(b)
+    vector = b.ndim == 1  # one matrix, one vector
+    b = b[:, None] if vector else b
+    x = per_matrix(np.linalg.solve, _singular_solve, b.shape, np.result_type(a.dtype, b.dtype),
+                   a, b)
+    return x[:, 0] if vector else x
 
 
 solve_p = primitive("solve", _solve_impl, _solve_abstract)
