@@ -10,11 +10,13 @@ fungrad and JAX run side by side, both jitted (and eagerly for fungrad), one BLA
 timed round-robin. Gradients are checked against each other before timing.
 
 cholesky is the hard case: its forward call is LAPACK's potrf alone (n^3/3 flops, run at
-high efficiency), while its reverse rule (Murray 2016) needs a product L^H Lbar and two
-triangular solves, about 4 n^3 flops even in BLAS-3 form (numpy has no trsm: fungrad's
-triangular_solve is block substitution in matrix products, within ~1.3x of LAPACK's). So
-its ratio is bounded near 6-7x however lean the rule; JAX's ratio is lower mostly because
-its forward call costs more, so compare the absolute value_and_grad times too.
+high efficiency), while its reverse rule (Murray 2016) needs L^H Lbar and two triangular
+solves. fungrad's rule is one primitive, cholesky_cotangent, which uses the triangular
+shapes (the lower triangle of L^T Lbar only, a triangular right-hand side in the first solve):
+about 2.3 n^3 flops, still ~7x potrf's, in numpy's matrix products and block substitution
+(numpy has no trsm). So its ratio is bounded near 5x however lean the rule; JAX's ratio is
+lower mostly because its forward call costs more, so compare the absolute value_and_grad
+times too.
 """
 
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)

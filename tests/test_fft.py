@@ -101,6 +101,18 @@ def test_jit_and_vmap(name):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_jit_and_vmap_in_single_precision(name):
+    fn, shape, complex_ok = CASES[name]
+    f = lambda a: fn(fnp, a)  # noqa: E731
+    for dtype in _inputs(name, [np.float32, np.complex64]):
+        a = data((2,) + shape, dtype, seed=4)
+        batched = fungrad.vmap(f)(a)
+        for k in range(2):
+            assert_same_as_numpy(np.asarray(batched)[k], fn(np, a[k]), rtol=2e-5, atol=1e-5)
+        assert_same_as_numpy(fungrad.jit(f)(a[0]), fn(np, a[0]), rtol=2e-5, atol=1e-5)
+
+
 def test_float32_stays_single_precision():
     x = data((4,), np.float32)
     assert ffft.rfft(x).dtype == np.complex64 and ffft.fft(x).dtype == np.complex64

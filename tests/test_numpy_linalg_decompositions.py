@@ -432,3 +432,77 @@ def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix(a):
 def test_det_second_derivatives_at_the_identity():
     with np.errstate(all="ignore"):  # the SVD branch, not taken, divides by gaps of 0
         assert_derivatives(L.det, (np.eye(3),))
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky's reverse rule, one primitive exploiting the triangular factors
+# ---------------------------------------------------------------------------------------------
+
+def _cholesky_cotangent_reference(l, g):
+    """``L^-T Phi(L^T G) conj(L)^-1`` by plain numpy solves."""
+    n = l.shape[-1]
+    phi = np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
+    lt = np.swapaxes(l, -1, -2)
+    return np.swapaxes(np.linalg.solve(np.conj(lt), np.swapaxes(
+        np.linalg.solve(lt, (lt @ g) * phi), -1, -2)), -1, -2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("shape", [(1, 1), (5, 5), (2, 40, 40), (0, 0)])
+def test_cholesky_cotangent_values(shape, dtype):
+    from fungrad.prims.decompositions import cholesky_cotangent
+    rng = np.random.default_rng(60)
+    z = rng.normal(size=shape) + (1j * rng.normal(size=shape) if np.dtype(dtype).kind == "c"
+                                  else 0)
+    a = z @ np.conj(np.swapaxes(z, -1, -2)) + shape[-1] * np.eye(shape[-1])
+    l = np.linalg.cholesky(a).astype(dtype)
+    g = rng.normal(size=shape).astype(dtype)
+    want = _cholesky_cotangent_reference(l.astype(np.complex128), g.astype(np.complex128))
+    single = np.dtype(dtype) in (np.float32, np.complex64)
+    for got in (cholesky_cotangent(l, g), fungrad.jit(cholesky_cotangent)(l, g),
+                cholesky_cotangent(l + np.triu(np.ones(shape, dtype), 1), g)):  # upper unread
+        assert got.dtype == dtype and got.shape == shape
+        np.testing.assert_allclose(got, want, rtol=1e-4 if single else 1e-10,
+                                   atol=1e-5 if single else 1e-12)
+
+
+def test_cholesky_cotangent_derivatives_and_vmap():
+    from fungrad.prims.decompositions import cholesky_cotangent
+    rng = np.random.default_rng(61)
+    for kind in ("real", "complex"):
+        z = rng.normal(size=(3, 3)) + (1j * rng.normal(size=(3, 3)) if kind == "complex" else 0)
+        l = np.linalg.cholesky(z @ np.conj(z.T) + 3 * np.eye(3))
+        g = rng.normal(size=(3, 3)) * (1 - 0.5j if kind == "complex" else 1)
+        assert_derivatives(cholesky_cotangent, (l, g))
+    ls = np.linalg.cholesky(spd(3, seed=62, batch=(2,)))
+    gs = rng.normal(size=(2, 3, 3))
+    want = np.stack([cholesky_cotangent(a, b) for a, b in zip(ls, gs)])
+    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent)(ls, gs), want, rtol=1e-12)
+    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent, (None, 0))(ls[0], gs),
+                               np.stack([cholesky_cotangent(ls[0], b) for b in gs]), rtol=1e-12)
+
+
+def test_exactly_singular_inv_and_solve_give_jaxs_infs():
+    # numpy.linalg raises LinAlgError; JAX returns LAPACK's getrf/trsm infs and NaNs (values
+    # of JAX 0.10.2 on these inputs), and so a singular matrix no longer stops a whole stack
+    sing = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with np.errstate(all="ignore"):
+        jax_inv = np.array([[-np.inf, np.inf], [np.inf, -np.inf]])
+        for f in (L.inv, fungrad.jit(L.inv), lambda a: L.matrix_power(a, -1)):
+            np.testing.assert_array_equal(f(sing), jax_inv)
+        np.testing.assert_array_equal(L.inv(np.zeros((2, 2))),
+                                      np.array([[np.nan, np.nan], [np.nan, np.inf]]))
+        np.testing.assert_array_equal(L.solve(sing, np.ones(2)), [-np.inf, np.inf])
+        stack = np.stack([sing, np.eye(2)])
+        for f in (L.inv, fungrad.vmap(L.inv)):
+            got = f(stack)
+            np.testing.assert_array_equal(got[0], jax_inv)
+            np.testing.assert_array_equal(got[1], np.eye(2))
+        np.testing.assert_array_equal(L.solve(stack, np.ones((2, 2, 1)))[1], np.ones((2, 1)))
+        assert L.inv(sing.astype(np.complex64)).dtype == np.complex64
+        # cond: numpy's and JAX's inf for a singular matrix in every norm
+        for p in (None, 1, -1, np.inf, -np.inf, "fro", 2, -2):
+            want = np.linalg.cond(sing, p)  # inf, or ~1e16 (~1e-17 for -2) through the svd
+            got = fungrad.jit(lambda a: L.cond(a, p))(sing)
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+            np.testing.assert_allclose(L.cond(np.zeros((2, 2)), p), np.inf)

@@ -141,3 +141,30 @@ def test_roots():
         fnp.roots("x")
     with pytest.raises(TypeError, match="boolean conversion of traced array"):
         fungrad.make_jaxpr(fnp.roots)(fungrad.ShapeDtypeStruct((3,), np.float64))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_nan_and_inf_reach_only_numpys_outputs_under_jit(mode):
+    # the traced path sums products inside the overlap only: 0 * nan in the padding spread a
+    # NaN to every output under jit while eager (numpy) kept them local
+    a = np.array([1.0, np.nan, 3.0, 4.0, 5.0, 2.0])
+    v = np.array([1.0, np.inf, 2.0])
+    with np.errstate(invalid="ignore"):
+        for x, y in ((a, v), (v, a), (a, np.array([0.5, -1.0]))):
+            for name in ("convolve", "correlate"):
+                want = getattr(np, name)(x, y, mode)
+                jitted = fungrad.jit(getattr(fnp, name), static_argnums=2)
+                assert_same_as_numpy(jitted(x, y, mode), want)
+                assert_same_as_numpy(getattr(fnp, name)(x, y, mode), want)
+
+
+def test_correlate_conjugates_a_complex_v():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(5) + 1j * rng.standard_normal(5)
+    v = rng.standard_normal(3) - 1j * rng.standard_normal(3)
+    for x, y in ((a, v), (v, a), (a.real, v), (a, v.real), (a.astype(np.complex64), v.real)):
+        for mode in ("full", "same", "valid"):
+            want = np.correlate(x, y, mode)
+            assert_same_as_numpy(fnp.correlate(x, y, mode), want)
+            assert_same_as_numpy(fungrad.jit(fnp.correlate, static_argnums=2)(x, y, mode), want)
+    assert_derivatives(lambda a, v: fnp.correlate(a, v, "full"), (a, v))

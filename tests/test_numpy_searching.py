@@ -182,3 +182,19 @@ def test_put_along_axis(axis):
                        (a, np.array(1.5)))
     with pytest.raises(NotImplementedError, match="inplace=False"):
         fnp.put_along_axis(a, idx, 1.0, axis)
+
+
+def test_interp_refuses_complex_points_as_numpy_does():
+    # numpy raises for complex x or xp (only fp may be complex); fungrad used to drop the
+    # imaginary part and answer
+    with pytest.raises(TypeError):
+        np.interp(0.5j, [0.0, 1.0], [0.0, 1.0])
+    with pytest.raises(TypeError, match=r"interp: x must be real, got c128\[\]"):
+        fnp.interp(0.5j, XP, XP)
+    with pytest.raises(TypeError, match=r"interp: xp must be real, got c64\[5\]"):
+        fnp.interp(0.5, XP.astype(np.complex64), XP)
+    with pytest.raises(TypeError, match="interp: x must be real"):
+        fungrad.jit(fnp.interp)(np.array([0.5j]), XP, XP)
+    fp = np.cos(XP) + 1j * np.sin(XP)  # complex values are fine
+    assert_same_as_numpy(fnp.interp(np.array([0.1, 0.7]), XP, fp),
+                         np.interp(np.array([0.1, 0.7]), XP, fp))

@@ -197,6 +197,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
                          f"got {get_aval(xp).str_short()} and {get_aval(fp).str_short()}")
     if _shape(xp)[0] == 0:
         raise ValueError("fungrad.numpy.interp: array of sample points is empty")
+    for name, arg in (("x", x), ("xp", xp)):
+        if _dtype(arg).kind == "c":  # numpy refuses too; only fp may be complex
+            raise TypeError(f"fungrad.numpy.interp: {name} must be real, got "
+                            f"{get_aval(arg).str_short()}")
     # numpy computes in float64 (complex fp stays complex)
     dtype = np.complex128 if _dtype(fp).kind == "c" else np.float64
     x, xp, fp = astype(x, np.float64), astype(xp, np.float64), astype(fp, dtype)

@@ -15,6 +15,7 @@ from fungrad.numpy.joining import concatenate
 from fungrad.numpy.einsums import einsum
 from fungrad.numpy.products import dot
 from fungrad.numpy.shapes import atleast_1d, ravel, reshape
+from fungrad.prims import complex as cx
 from fungrad.prims import decompositions as dec
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
@@ -50,13 +51,18 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
     n, m = _shape(a)[0], _shape(v)[0]
     if not isinstance(a, Tracer) and not isinstance(v, Tracer):
         return np.convolve(a, v, mode)
-    # full[k] = sum_i a[i] v[k - i]: one gather of the zero-padded v, then a contraction
+    # full[k] = sum_i a[i] v[k - i]: one gather of the zero-padded v, then the products
+    # summed where k - i is a real index of v. The products outside are dropped by a select,
+    # not multiplied by the padding's zeros, so a NaN or inf in a reaches only the outputs it
+    # reaches in numpy (0 * nan would spread it to all of them).
     zero = np.zeros((), np.result_type(_dtype(v), _dtype(a)))
     vpad = st.pad(astype(v, zero.dtype), zero, [(n - 1, n - 1)])
     k = np.arange(n + m - 1)[:, None]
     i = np.arange(n)[None, :]
     windows = take(vpad, k + (n - 1) - i)
-    full = einsum("ki,i->k", windows, astype(a, zero.dtype))
+    products = ew.mul(windows, astype(a, zero.dtype))
+    inside = (k - i >= 0) & (k - i < m)
+    full = astype(st.reduce_sum(ew.select(inside, products, zero), (1,)), zero.dtype)
     lo, hi = min(n, m), max(n, m)
     if mode == "same":
         start = (lo - 1) // 2
@@ -68,7 +74,7 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
 
 @_array_results
 def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
-    """numpy.correlate for real arrays: ``c[k] = sum_n a[n + k] * v[n]``.
+    """numpy.correlate: ``c[k] = sum_n a[n + k] * conj(v[n])``.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     array([3.5])
@@ -76,15 +82,14 @@ def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_ty
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
     a, v = _vector(a, "correlate", "a"), _vector(v, "correlate", "v")
-    if _dtype(a).kind == "c" or _dtype(v).kind == "c":
-        raise NotImplementedError("fungrad.numpy.correlate of complex arrays is not supported")
     if mode not in _MODES:
         raise ValueError(f"fungrad.numpy.correlate: mode must be one of {_MODES}, got "
                          f"{mode!r}")
     if not isinstance(a, Tracer) and not isinstance(v, Tracer):
         return np.correlate(a, v, mode)
     n, m = _shape(a)[0], _shape(v)[0]
-    full = convolve(a, st.rev(v, (0,)), "full")
+    full = convolve(a, cx.conj(st.rev(v, (0,))) if _dtype(v).kind == "c" else st.rev(v, (0,)),
+                    "full")
     if mode == "full":
         return full
     lo, hi = min(n, m), max(n, m)

@@ -31,9 +31,9 @@ from fungrad.prims.elementwise import (
 )
 from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
-    hermitian, inv, matmul, matrices, matrix_transpose, real, scale_columns,
+    hermitian, inv, matmul, matrices, matrix_transpose, per_matrix, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
-    _dtype, _shape,
+    _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _shape, _tri_mask, _triangular_solve_impl,
 )
 from fungrad.prims.rules import primitive
 from fungrad.prims.structural import _prod_others, concatenate, reduce_sum, reshape, slice_axis
@@ -65,19 +65,9 @@ def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def _cholesky_impl(a):
-    try:
-        return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
-        a = np.asarray(a)
-        out = np.empty(a.shape, a.dtype)
-        flat, flat_out = flat_stack(a), flat_stack(out)
-        for i in range(flat.shape[0]):
-            try:
-                flat_out[i] = np.linalg.cholesky(flat[i])
-            except np.linalg.LinAlgError:
-                flat_out[i] = np.nan
-        return out
+    # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
+    a = np.asarray(a)
+    return per_matrix(np.linalg.cholesky, lambda m: np.nan, a.shape, a.dtype, a)
 
 
 def _cholesky_abstract(a):
@@ -107,16 +97,124 @@ def _cholesky_jvp(primals, tangents):
 
 
 def _cholesky_vjp(g, primals, ans, needs):
-    l = ans
     # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1
-    p = _skew_phi(matmul(matrix_transpose(l), g))
-    s = triangular_solve(l, p, lower=True, transpose_a=True)
-    return [solve_right(l, s, lower=True, conjugate_a=True)]
+    return [cholesky_cotangent(ans, g)]
 
 
 cholesky_p.jvp = _cholesky_jvp
 cholesky_p.vjp = _cholesky_vjp
 batch_stacked(cholesky_p, (2,))
+
+
+# The reverse rule of cholesky as one primitive: h(L, G) = L^-T Phi(L^T G) conj(L)^-1. Three
+# matrix operations in general form cost 4 n^3 flops; knowing which factors are triangular
+# halves that: only the lower triangle of L^T G is needed (Phi keeps no more), and
+# Y = Phi(.) conj(L)^-1 is lower triangular, so its solve skips the zero blocks. Only the
+# solve X = L^-T Y is a full one. The rules below are h's own derivatives, written with
+# fungrad operations, so the cholesky's higher derivatives go through them.
+
+def _cholesky_cotangent_abstract(l, g):
+    square_matrices("cholesky_cotangent", l, "l")
+    if g.shape != l.shape:
+        raise ValueError(f"cholesky_cotangent: g {g.str_short()} must have the shape of l "
+                         f"{l.str_short()}")
+    return ShapedArray(l.shape, np.result_type(l.dtype, g.dtype))
+
+
+def _cholesky_cotangent_impl(l, g):
+    l, g = np.asarray(l), np.asarray(g)
+    dtype = np.result_type(l.dtype, g.dtype)
+    n = l.shape[-1]
+    if not l.size:
+        return np.zeros(l.shape, dtype)
+    l = l * _tri_mask(n, n, 0, True, dtype)  # only the lower triangle is read
+    lt = np.swapaxes(l, -1, -2)
+    size = _TRIANGULAR_BLOCK
+    starts = list(range(0, n, size))
+    ends = [min(s + size, n) for s in starts]
+    try:
+        inverses = np.linalg.inv(_diagonal_blocks(l, True, False, starts, dtype))
+    except np.linalg.LinAlgError:  # an exactly singular factor: the general solves
+        p = np.asarray(l.swapaxes(-1, -2) @ g) * _phi_mask(n, dtype)
+        x = _triangular_solve_impl(l, p, True, True, False, False)
+        x = _triangular_solve_impl(l, np.swapaxes(x, -1, -2), True, True, True, False)
+        return np.swapaxes(x, -1, -2)
+    # P = Phi(L^T G): column block j needs rows s: of L^T, and so rows s: of G only. The two
+    # solves then run in P's buffer (each block is read before it is overwritten): one
+    # n x n allocation, not three, as large fresh arrays cost page faults.
+    x = np.zeros(l.shape, dtype)
+    for s, e in zip(starts, ends):
+        x[..., s:, s:e] = lt[..., s:, s:] @ g[..., s:, s:e]
+    x *= _phi_mask(n, dtype)
+    # Y conj(L) = P, column blocks from the right; Y is lower triangular like P
+    lc = np.conj(l) if dtype.kind == "c" else l
+    inverses_c = np.conj(inverses) if dtype.kind == "c" else inverses
+    for j in range(len(starts) - 1, -1, -1):
+        s, e = starts[j], ends[j]
+        r = x[..., s:, s:e].copy()
+        if e < n:
+            r[..., e - s:, :] -= x[..., e:, e:] @ lc[..., e:, s:e]
+        x[..., s:, s:e] = r @ inverses_c[..., j, :e - s, :e - s]
+    # L^T X = Y, row blocks from the bottom
+    for j in range(len(starts) - 1, -1, -1):
+        s, e = starts[j], ends[j]
+        r = x[..., s:e, :]
+        if e < n:
+            r = r - lt[..., s:e, e:] @ x[..., e:, :]
+        x[..., s:e, :] = np.swapaxes(inverses[..., j, :e - s, :e - s], -1, -2) @ r
+    return x
+
+
+cholesky_cotangent_p = primitive("cholesky_cotangent", _cholesky_cotangent_impl,
+                                 _cholesky_cotangent_abstract)
+
+
+def cholesky_cotangent(l, g):
+    """``L^-T Phi(L^T G) conj(L)^-1``: the cotangent of cholesky's input given its factor
+    ``l`` (only its lower triangle is read) and the factor's cotangent ``g``."""
+    return bind(cholesky_cotangent_p, l, g)
+
+
+def _lower_inv_t(l, b):
+    return triangular_solve(l, b, lower=True, transpose_a=True)  # L^-T b
+
+
+def _cholesky_cotangent_jvp(primals, tangents):
+    l, g = primals
+    dl, dg = tangents
+    h = cholesky_cotangent(l, g)
+    out = None if dg is None else cholesky_cotangent(l, dg)
+    if dl is not None:
+        # d h = -L^-T dL^T h - h conj(dL) conj(L)^-1 + h(L, L^-T dL^T G)
+        dl = tril(dl)
+        dlt = matrix_transpose(dl)
+        through_g = cholesky_cotangent(l, _lower_inv_t(l, matmul(dlt, g)))
+        left = _lower_inv_t(l, matmul(dlt, h))
+        right = solve_right(l, matmul(h, conj(dl)), lower=True, conjugate_a=True)
+        part = sub(through_g, add(left, right))
+        out = part if out is None else add(out, part)
+    return h, out
+
+
+def _cholesky_cotangent_vjp(c, primals, ans, needs):
+    l, g = primals
+    # Q = Phi(L^-1 C conj(L)^-T) is shared: G's cotangent is L Q, and the transposes of the
+    # three terms of the tangent give L's
+    q = triangular_solve(l, c, lower=True)
+    q = _skew_phi(solve_right(l, q, lower=True, transpose_a=True, conjugate_a=True))
+    ct_g = matmul(tril(l), q) if needs[1] else None
+    ct_l = None
+    if needs[0]:
+        left = solve_right(l, matmul(ans, matrix_transpose(c)), lower=True, transpose_a=True)
+        right = conj(solve_right(l, matmul(matrix_transpose(ans), c), lower=True,
+                                 transpose_a=True, conjugate_a=True))
+        ct_l = tril(sub(matmul(g, matrix_transpose(q)), add(left, right)))
+    return [ct_l, ct_g]
+
+
+cholesky_cotangent_p.jvp = _cholesky_cotangent_jvp
+cholesky_cotangent_p.vjp = _cholesky_cotangent_vjp
+batch_stacked(cholesky_cotangent_p, (2, 2))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -187,7 +187,58 @@ def _inv_abstract(a):
     return a.strip_weak()
 
 
-inv_p = primitive("inv", np.linalg.inv, _inv_abstract)
+def _pivoted_lu(a: np.ndarray):
+    """LAPACK's getf2 in numpy, for one exactly singular matrix (numpy.linalg raises there):
+    row pivoting on the largest modulus, a zero pivot left in place, as getrf leaves it."""
+    lu = np.array(a)
+    n = lu.shape[0]
+    order = np.arange(n)
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(lu[j:, j])))
+        if p != j:
+            lu[[j, p]] = lu[[p, j]]
+            order[[j, p]] = order[[p, j]]
+        if lu[j, j] != 0:
+            lu[j + 1:, j] /= lu[j, j]
+        lu[j + 1:, j + 1:] -= np.outer(lu[j + 1:, j], lu[j, j + 1:])
+    return lu, order
+
+
+def _singular_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b`` as JAX computes it for a singular ``a``: getrf's factors and triangular
+    substitution, so the infs and NaNs are LAPACK's."""
+    lu, order = _pivoted_lu(a)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = _triangular_solve_impl(lu, b[order], True, False, False, True)
+        return _triangular_solve_impl(lu, y, False, False, False, False)
+
+
+def per_matrix(call, fallback, out_shape: tuple, dtype, *operands) -> np.ndarray:
+    """``call(*operands)``, numpy.linalg's stacked call; where some matrix makes numpy raise
+    (singular, not positive definite), one matrix at a time instead, with
+    ``fallback(*items)`` (JAX's infs or NaNs) for the ones it refuses."""
+    try:
+        return call(*operands)
+    except np.linalg.LinAlgError:
+        pass
+    out = np.empty(out_shape, dtype)
+    flats, flat_out = [flat_stack(np.asarray(x)) for x in operands], flat_stack(out)
+    for i in range(flat_out.shape[0]):
+        items = [f[i] for f in flats]
+        try:
+            flat_out[i] = call(*items)
+        except np.linalg.LinAlgError:
+            flat_out[i] = fallback(*items)
+    return out
+
+
+def _inv_impl(a):
+    a = np.asarray(a)
+    eye = np.eye(a.shape[-1], dtype=a.dtype)
+    return per_matrix(np.linalg.inv, lambda m: _singular_solve(m, eye), a.shape, a.dtype, a)
+
+
+inv_p = primitive("inv", _inv_impl, _inv_abstract)
 
 
 def inv(a):
@@ -224,7 +275,16 @@ def _solve_abstract(a, b):
     return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
 
 
-solve_p = primitive("solve", np.linalg.solve, _solve_abstract)
+def _solve_impl(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    vector = b.ndim == 1  # one matrix, one vector
+    b = b[:, None] if vector else b
+    x = per_matrix(np.linalg.solve, _singular_solve, b.shape, np.result_type(a.dtype, b.dtype),
+                   a, b)
+    return x[:, 0] if vector else x
+
+
+solve_p = primitive("solve", _solve_impl, _solve_abstract)
 
 
 def solve(a, b):
@@ -360,11 +420,17 @@ def _diagonal_blocks(m, lower, unit_diagonal, starts, dtype):
     n = m.shape[-1]
     size = min(_TRIANGULAR_BLOCK, n)
     d = np.zeros(m.shape[:-2] + (len(starts), size, size), dtype)
-    for i, s in enumerate(starts):
-        w = min(s + size, n) - s
-        d[..., i, :w, :w] = m[..., s:s + w, s:s + w]
-        d[..., i, range(w, size), range(w, size)] = 1
-    d = np.tril(d) if lower else np.triu(d)
+    full = n // size  # the whole blocks, read at once through a strided view of the diagonal
+    row, col = m.strides[-2], m.strides[-1]
+    d[..., :full, :, :] = np.lib.stride_tricks.as_strided(
+        m, m.shape[:-2] + (full, size, size), m.strides[:-2] + (size * (row + col), row, col),
+        writeable=False)
+    if full < len(starts):
+        s = starts[-1]
+        w = n - s
+        d[..., -1, :w, :w] = m[..., s:, s:]
+        d[..., -1, range(w, size), range(w, size)] = 1
+    d *= _tri_mask(size, size, 0, lower, np.dtype(dtype))
     if unit_diagonal:
         d[..., range(size), range(size)] = 1
     return d

@@ -212,10 +212,15 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False,
 def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
           debug=None, check_finite: bool = True, assume_a: str = "gen",
           transposed: bool = False):
-    """scipy.linalg.solve: ``a x = b``; ``assume_a`` 'gen', 'sym' and 'her' use LU, 'pos'
-    Cholesky (reading the ``lower`` or upper triangle).
+    """scipy.linalg.solve: ``a x = b``; ``assume_a`` 'gen' uses LU, 'sym' and 'her' LU on
+    the matrix completed from its ``lower`` (or upper) triangle, 'pos' Cholesky of that
+    triangle. As in scipy, the other triangle is never read (JAX reads all of ``a`` for
+    'sym' and 'her': the same answer for a symmetric or Hermitian ``a``).
 
     >>> solve(np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([3.0, 3.0]), assume_a="pos")
+    array([1., 1.])
+    >>> solve(np.array([[2.0, 0.0], [1.0, 2.0]]), np.array([3.0, 3.0]), assume_a="sym",
+    ...       lower=True)
     array([1., 1.])
     """
     if assume_a not in ("gen", "general", "sym", "symmetric", "her", "hermitian", "pos",
@@ -227,6 +232,16 @@ def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: boo
         a = fnp.matrix_transpose(a)
     if assume_a in ("pos", "positive definite"):
         return cho_solve(cho_factor(a, lower=lower), b)
+    if assume_a in ("sym", "symmetric", "her", "hermitian"):
+        # the named triangle and its (conjugate) mirror: the matrix scipy's sysv/hesv solve
+        # (hesv takes the diagonal as real)
+        strict = la.tril(a, -1) if lower else la.triu(a, 1)
+        mirror = fnp.matrix_transpose(strict)
+        diagonal = fnp.multiply(a, la.eye_like(a))
+        if assume_a in ("her", "hermitian") and get_aval(a).dtype.kind == "c":
+            mirror = fnp.conj(mirror)
+            diagonal = fnp.real(diagonal).astype(get_aval(a).dtype)
+        a = fnp.add(fnp.add(strict, mirror), diagonal)
     a, b, vector = _rhs("solve", a, b)
     return _unvector(la.solve(a, b), vector)
 

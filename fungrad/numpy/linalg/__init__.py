@@ -506,9 +506,16 @@ def cond(x, p=None):
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = s[..., 0], s[..., -1]
-        return ew.div(small, big) if p == -2 else ew.div(big, small)
-    la.square_matrices("cond", get_aval(x), "x")
-    return ew.mul(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
+        r = ew.div(small, big) if p == -2 else ew.div(big, small)
+    else:
+        la.square_matrices("cond", get_aval(x), "x")
+        r = ew.mul(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
+    # as numpy and JAX: a singular matrix's NaN (0/0, inf*0) is an infinite condition
+    # number, unless x itself holds a NaN
+    nd = len(get_aval(x).shape)
+    finite_input = ew.bitwise_not(st.reduce_or(ew.isnan(x), (nd - 2, nd - 1)))
+    return ew.select(ew.logical_and(ew.isnan(r), finite_input),
+                     np.array(np.inf, get_aval(r).dtype), r)
 
 
 def tensorinv(a, ind: int = 2):
