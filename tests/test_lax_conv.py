@@ -285,17 +285,24 @@ PLAN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", range(len(PLAN_CASES)))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
-def test_planned_im2col_matches_the_general_path(case, dtype):
-    from fungrad.prims.conv import _conv_general, _conv_impl, im2col_plan
-    lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil = PLAN_CASES[case]
+def _plan_case(case, dtype):
+    """(params, lhs, rhs) of an ungrouped convolution ``case`` of PLAN_CASES' form."""
+    lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil = case
     dn = lax.conv_dimension_numbers(lhs_shape, rhs_shape, layouts)
     params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
                   rhs_dilation=rhs_dil, dimension_numbers=dn, feature_group_count=1,
                   batch_group_count=1)
-    lhs = (rand(lhs_shape) * 3).astype(dtype)
-    rhs = (rand(rhs_shape, seed=1) * 3).astype(dtype)
+    lhs, rhs = rand(lhs_shape) * 3, rand(rhs_shape, seed=1) * 3
+    return params, lhs.astype(dtype), rhs.astype(dtype)
+
+
+@pytest.mark.parametrize("case", range(len(PLAN_CASES)))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_planned_im2col_matches_the_general_path(case, dtype):
+    from fungrad.prims.conv import _conv_general, _conv_impl, im2col_plan
+    params, lhs, rhs = _plan_case(PLAN_CASES[case], dtype)
+    lhs_shape, _, _, strides, padding, lhs_dil, rhs_dil = PLAN_CASES[case]
+    dn = params["dimension_numbers"]
     if dtype == np.complex128:
         lhs = lhs + 1j * rand(lhs_shape, seed=2)
     assert im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params) is not None
@@ -398,13 +405,8 @@ BY_ROW_CASES = [  # layouts planned as one product per image
 def test_products_by_row_match_the_general_path(products_by_row, dtype):
     from fungrad.prims.conv import _conv_general, im2col_plan
     rows = 0
-    for lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil in BY_ROW_CASES:
-        dn = lax.conv_dimension_numbers(lhs_shape, rhs_shape, layouts)
-        params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
-                      rhs_dilation=rhs_dil, dimension_numbers=dn, feature_group_count=1,
-                      batch_group_count=1)
-        lhs = (rand(lhs_shape) * 3).astype(dtype)
-        rhs = (rand(rhs_shape, seed=1) * 3).astype(dtype)
+    for case in BY_ROW_CASES:
+        params, lhs, rhs = _plan_case(case, dtype)
         plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
         rows += plan.by_row
         for a, b in [(lhs, rhs), (lhs, rhs[::-1, ::-1])]:  # a reversed kernel too
