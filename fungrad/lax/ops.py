@@ -6,9 +6,9 @@ with Python scalars weakly typed (``lax.mul(x_f32, 2.0)`` is float32; ``lax.mul(
 the Python float ``6.0``, so ``lax.sin(2.0) * x_f32`` stays float32 eagerly, traced and under
 ``jit`` alike, where fungrad.numpy returns numpy's strong float64). Shapes broadcast as in
 lax: operands of one rank (size-1 axes stretch) or scalars, so ``lax.add(x[3], y[2, 3])`` is
-a TypeError where ``fungrad.numpy.add`` broadcasts. Where lax's meaning differs from numpy's, lax's is kept: ``div`` of integers rounds
-toward zero, ``rem`` takes the dividend's sign, ``round`` rounds halves away from zero by
-default.
+a TypeError where ``fungrad.numpy.add`` broadcasts. Where lax's meaning differs from numpy's,
+lax's is kept: ``div`` of integers rounds toward zero, ``rem`` takes the dividend's sign,
+``round`` rounds halves away from zero by default.
 
 >>> import numpy as np
 >>> from fungrad import lax

@@ -3,9 +3,10 @@ functions and the regularized incomplete gamma and beta functions.
 
 Each is one of fungrad's special-function primitives (``fungrad/prims/special.py``, whose
 values come from scipy.special, imported only when one is first evaluated), with lax's names
-and lax's same-dtype and same-rank rules for the operands. Derivatives are those of the primitives: in every
-argument JAX differentiates, except the first argument of ``igamma``/``igammac``, which
-fungrad refuses with a clear error; ``igamma_grad_a`` computes that derivative as a function.
+and lax's same-dtype and same-rank rules for the operands. Derivatives are those of the
+primitives: in every argument JAX differentiates, except the first argument of
+``igamma``/``igammac``, which fungrad refuses with a clear error; ``igamma_grad_a`` computes
+that derivative as a function.
 
 >>> import numpy as np
 >>> float(lgamma(5.0)), float(igamma(1.0, 1.0))

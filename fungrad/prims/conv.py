@@ -10,10 +10,10 @@ copied once into a patch matrix and contracted with the kernel by one ``matmul``
 Python loop touches a pixel. An ungrouped convolution is planned once per shapes, dtypes
 and params (``im2col_plan``, which ``jit`` calls directly): the patch matrix is laid out in
 the order that copies fastest from the operand's own layout and the product lands in the
-output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Where the product is one per
-image, each image's patches are copied into a buffer the product reads from the cache. Grouped
-convolutions take the general path (``_conv_general``). The derivatives are
-convolutions again, as in JAX: the convolution is linear in each operand, the input's
+output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Where the
+product is one per image, each image's patches are copied into a buffer the product reads
+from the cache. Grouped convolutions take the general path (``_conv_general``). The
+derivatives are convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
 output's cotangent (batch and feature roles exchanged). So derivatives of every order, and
