@@ -285,17 +285,24 @@ PLAN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", range(len(PLAN_CASES)))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
-def test_planned_im2col_matches_the_general_path(case, dtype):
-    from fungrad.prims.conv import _conv_general, _conv_impl, im2col_plan
-    lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil = PLAN_CASES[case]
+def _plan_case(case, dtype):
+    """(params, lhs, rhs) of an ungrouped convolution ``case`` of PLAN_CASES' form."""
+    lhs_shape, rhs_shape, layouts, strides, padding, lhs_dil, rhs_dil = case
     dn = lax.conv_dimension_numbers(lhs_shape, rhs_shape, layouts)
     params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
                   rhs_dilation=rhs_dil, dimension_numbers=dn, feature_group_count=1,
                   batch_group_count=1)
-    lhs = (rand(lhs_shape) * 3).astype(dtype)
-    rhs = (rand(rhs_shape, seed=1) * 3).astype(dtype)
+    lhs, rhs = rand(lhs_shape) * 3, rand(rhs_shape, seed=1) * 3
+    return params, lhs.astype(dtype), rhs.astype(dtype)
+
+
+@pytest.mark.parametrize("case", range(len(PLAN_CASES)))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_planned_im2col_matches_the_general_path(case, dtype):
+    from fungrad.prims.conv import _conv_general, _conv_impl, im2col_plan
+    params, lhs, rhs = _plan_case(PLAN_CASES[case], dtype)
+    lhs_shape, _, _, strides, padding, lhs_dil, rhs_dil = PLAN_CASES[case]
+    dn = params["dimension_numbers"]
     if dtype == np.complex128:
         lhs = lhs + 1j * rand(lhs_shape, seed=2)
     assert im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params) is not None
@@ -371,3 +378,75 @@ def test_planned_kernel_gradient_sums_one_product_per_feature(dtype):
     assert_same_as_numpy(plan(x, g), expected, **tol)
     assert_same_as_numpy(plan(x[:, :, ::-1], np.asfortranarray(g)),
                          _conv_general(x[:, :, ::-1], np.asfortranarray(g), **params), **tol)
+
+
+@pytest.fixture
+def products_by_row(monkeypatch):
+    """Plans made while this fixture is active multiply every image (or, in a kernel's
+    gradient, every feature) from its own in-cache patch buffer, however small."""
+    from fungrad.prims import conv
+    monkeypatch.setattr(conv, "ROW_IN_CACHE", 1)
+    conv.im2col_plan.cache_clear()
+    yield
+    conv.im2col_plan.cache_clear()
+
+
+BY_ROW_CASES = [  # layouts planned as one product per image
+    ((3, 2, 12, 12), (4, 2, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)),
+    ((2, 3, 20, 16), (4, 3, 3, 2), None, (2, 1), ((1, 0), (0, 1)), (1, 1), (1, 2)),
+    ((2, 3, 12, 10), (4, 3, 2, 2), None, (1, 1), ((1, 1), (0, 1)), (2, 1), (1, 1)),
+    ((2, 2, 6, 8, 7), (4, 2, 2, 2, 2), None, (1, 1, 1), ((0, 0), (1, 1), (0, 1)), (1, 1, 1),
+     (1, 1, 1)),
+    ((2, 3, 14, 13), (5, 3, 3, 3), None, (1, 1), ((-1, 1), (1, 1)), (1, 1), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_products_by_row_match_the_general_path(products_by_row, dtype):
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    rows = 0
+    for case in BY_ROW_CASES:
+        params, lhs, rhs = _plan_case(case, dtype)
+        plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+        rows += plan.by_row
+        for a, b in [(lhs, rhs), (lhs, rhs[::-1, ::-1])]:  # a reversed kernel too
+            expected = _conv_general(a, b, **params)
+            tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 \
+                else {}
+            out = plan(a, b)
+            assert out.dtype == expected.dtype
+            assert_same_as_numpy(out, expected, **tol)
+    assert rows == len(BY_ROW_CASES)
+
+
+def test_products_by_row_under_transforms(products_by_row):
+    """A NCHW layer whose forward, input cotangent and kernel cotangent (the per-feature
+    sum) all run by row: values and derivatives against the general path's, jit and vmap."""
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    x, w = rand((3, 2, 12, 12)), rand((4, 2, 3, 3), seed=1)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME")  # noqa: E731
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), dimension_numbers=lax.conv_dimension_numbers(
+                      x.shape, w.shape, None), feature_group_count=1, batch_group_count=1)
+    assert im2col_plan(x.shape, w.shape, x.dtype, w.dtype, **params).by_row
+    kernel_grad = im2col_plan(x.shape, (3, 4, 12, 12), x.dtype, x.dtype, **dict(
+        params, dimension_numbers=lax.ConvDimensionNumbers((1, 0, 2, 3), (1, 0, 2, 3),
+                                                           (1, 0, 2, 3))))
+    assert kernel_grad.layout[0] == "split" and kernel_grad.by_row
+    assert_same_as_numpy(fungrad.jit(f)(x, w), _conv_general(x, w, **params))
+    assert_derivatives(f, (x[:1, :, :5, :6], w))
+    loss = lambda x, w: fungrad.numpy.sum(f(x, w) ** 2)  # noqa: E731
+    gx, gw = fungrad.jit(fungrad.grad(loss, argnums=(0, 1)))(x, w)
+    # the kernel's gradient as numpy's correlation sum: 2 y[n,o,h,w] x_pad[n,c,i+h,j+w]
+    y = _conv_general(x, w, **params)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (12, 12), axis=(2, 3))
+    assert_same_as_numpy(gw, np.einsum("nohw,ncijhw->ocij", 2 * y, windows))
+    # and the input's: 2 y convolved with the flipped, transposed kernel
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    assert_same_as_numpy(gx, _conv_general(2 * y, flipped, **params))
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    assert fungrad.jit(f)(x32, w32).dtype == np.float32
+    assert fungrad.jit(fungrad.grad(loss, argnums=1))(x32, w32).dtype == np.float32
+    assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([x, -x]), w),
+                         np.stack([f(x, w), f(-x, w)]))

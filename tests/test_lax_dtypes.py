@@ -82,7 +82,7 @@ def test_other_same_dtype_functions():
     # with weak scalars, the same calls work and keep the array's dtype
     assert lax.clamp(0.0, F32, 1.0).dtype == np.float32
     assert lax.pad(F32, 0.0, [(1, 1, 0)]).dtype == np.float32
-    assert lax.select(np.ones(3, bool), F32, 0.0).dtype == np.float32
+    assert lax.select(True, np.float32(1.0), 0.0).dtype == np.float32  # shapes (): JAX's rule
     assert lax.dynamic_update_slice(F32, np.ones(1, np.float32), (0,)).dtype == np.float32
     assert lax.scatter_sub(F32, np.array([[0]]), np.ones(1, np.float32), dn).dtype == np.float32
 

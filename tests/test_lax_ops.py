@@ -65,7 +65,9 @@ def test_unary(f, ref, make, diff):
 
 @pytest.mark.parametrize("f,ref,make,diff", BINARY, ids=[b[0].__name__ for b in BINARY])
 def test_binary(f, ref, make, diff):
-    for xs, ys in [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((0, 3), (3,))]:
+    # lax broadcasts scalars and size-1 axes, never a missing leading axis
+    for xs, ys in [((), ()), ((3,), (3,)), ((2, 3), ()), ((), (3,)), ((2, 3), (1, 3)),
+                   ((2, 1), (1, 3)), ((0, 3), (1, 3))]:
         x, y = make(xs), make(ys, seed=1)
         assert_same_as_numpy(f(x, y), ref(x, y))
     x, y = make((2, 3)), make((2, 3), seed=1)
@@ -75,7 +77,8 @@ def test_binary(f, ref, make, diff):
                          ref(x.astype(np.float32), y.astype(np.float32)), rtol=2e-6)
     if diff:
         assert_derivatives(f, (make((3,)), make((3,), seed=1)))
-        assert_derivatives(f, (make((2, 3)), make((3,), seed=1)))
+        assert_derivatives(f, (make((2, 3)), make((1, 3), seed=1)))
+        assert_derivatives(f, (make((2, 3)), make((), seed=1)))
 
 
 def test_integer_division_and_remainder_follow_c():

@@ -1,10 +1,14 @@
-"""lax's dtype rule: operands of one dtype.
+"""lax's operand rules: operands of one dtype, and of one rank.
 
 ``jax.lax`` does no type promotion: ``lax.add(x_f32, y_f64)`` is a TypeError, and the numpy
 functions (``fungrad.numpy.add``) are the ones that promote. fungrad keeps that rule, with
 numpy's (NEP 50) weak Python scalars: a Python ``bool``/``int``/``float``/``complex`` (or a
 value computed only from such) takes the dtype of the other operands where that changes no
 kind, so ``lax.mul(x_f32, 2.0)`` stays float32, while ``lax.add(x_i32, 2.5)`` is refused.
+
+Shapes follow lax too, not numpy: the operands of an elementwise operation have one rank
+(``lax.add(x[3], y[2, 3])`` is a TypeError; numpy would prepend axes), their sizes agreeing
+or 1, and a scalar (rank 0) goes with any shape.
 
 >>> import numpy as np
 >>> dtype(np.ones(2, np.float32)), dtype(1.0)
@@ -83,6 +87,57 @@ def check_same_dtypes(name: str, operands: dict, numpy_name: str | None = None) 
            "promotion on inputs.)") if numpy_name else ""
     raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got "
                     f"{', '.join(a.dtype.name for a in avals)} ({described}).{tip}")
+
+
+def check_same_ranks(name: str, operands: dict) -> None:
+    """Raise JAX's TypeError unless the operands ``{argument name: value}`` broadcast as lax
+    broadcasts them: scalars (rank 0) with anything, the rest of one rank, each axis of one
+    size or 1 (numpy's rule without its new leading axes).
+
+    >>> import numpy as np
+    >>> check_same_ranks("add", {"x": np.ones((1, 3)), "y": np.ones((2, 3)), "z": 2.0})
+    >>> check_same_ranks("add", {"x": np.ones(3), "y": np.ones((2, 3))})
+    Traceback (most recent call last):
+    ...
+    TypeError: lax.add: arrays must have the same number of dimensions, got {1, 2} (x: f64[3], y: f64[2,3]). (Tip: fungrad.numpy functions broadcast as numpy does.)
+    """
+    avals = operand_avals(name, operands)
+    shaped = [(arg, a) for arg, a in zip(operands, avals) if a.ndim]
+    if not shaped:
+        return
+    described = ", ".join(f"{arg}: {a.str_short()}" for arg, a in zip(operands, avals))
+    ranks = {a.ndim for _, a in shaped}
+    if len(ranks) > 1:
+        raise TypeError(f"lax.{name}: arrays must have the same number of dimensions, got "
+                        f"{{{', '.join(str(r) for r in sorted(ranks))}}} ({described}). (Tip: "
+                        "fungrad.numpy functions broadcast as numpy does.)")
+    for sizes in zip(*(a.shape for _, a in shaped)):
+        if len(set(sizes) - {1}) > 1:
+            raise TypeError(f"lax.{name} got incompatible shapes for broadcasting: "
+                            f"{', '.join(str(a.shape) for _, a in shaped)} ({described}).")
+
+
+def check_same_shapes(name: str, operands: dict, scalars: dict | None = None) -> None:
+    """Raise JAX's TypeError unless the ``operands`` all have one shape and each of the
+    ``scalars`` (both ``{argument name: value}``) has it too or is a scalar (``select``'s and
+    ``clamp``'s rule: no broadcasting of size-1 axes).
+
+    >>> import numpy as np
+    >>> check_same_shapes("select", {"on_true": np.ones(2), "on_false": np.ones((1, 2))})
+    Traceback (most recent call last):
+    ...
+    TypeError: lax.select: on_true and on_false must have the same shape, got f64[2] and f64[1,2]
+    """
+    avals = operand_avals(name, operands)
+    first = avals[0]
+    for arg, a in zip(list(operands)[1:], avals[1:]):
+        if a.shape != first.shape:
+            raise TypeError(f"lax.{name}: {next(iter(operands))} and {arg} must have the same "
+                            f"shape, got {first.str_short()} and {a.str_short()}")
+    for arg, a in zip(scalars or {}, operand_avals(name, scalars or {})):
+        if a.ndim and a.shape != first.shape:
+            raise TypeError(f"lax.{name}: {arg} must be a scalar or have the shape of "
+                            f"{next(iter(operands))} {first.shape}, got {a.str_short()}")
 
 
 def check_abstract(prim: Any, *avals: Any, **params: Any) -> None:

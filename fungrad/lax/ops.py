@@ -5,9 +5,10 @@ As in JAX, lax does no type promotion: the operands of a binary operation share 
 with Python scalars weakly typed (``lax.mul(x_f32, 2.0)`` is float32; ``lax.mul(2.0, 3.0)`` is
 the Python float ``6.0``, so ``lax.sin(2.0) * x_f32`` stays float32 eagerly, traced and under
 ``jit`` alike, where fungrad.numpy returns numpy's strong float64). Shapes broadcast as in
-numpy. Where lax's meaning differs from numpy's, lax's is kept: ``div`` of integers rounds
-toward zero, ``rem`` takes the dividend's sign, ``round`` rounds halves away from zero by
-default.
+lax: operands of one rank (size-1 axes stretch) or scalars, so ``lax.add(x[3], y[2, 3])`` is
+a TypeError where ``fungrad.numpy.add`` broadcasts. Where lax's meaning differs from numpy's,
+lax's is kept: ``div`` of integers rounds toward zero, ``rem`` takes the dividend's sign,
+``round`` rounds halves away from zero by default.
 
 >>> import numpy as np
 >>> from fungrad import lax
@@ -22,7 +23,8 @@ from typing import Any, Callable
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
+from fungrad.lax.dtypes import (check_abstract, check_same_dtypes, check_same_ranks,
+                                 check_same_shapes, operand_avals)
 from fungrad.prims import bits
 from fungrad.prims import complex as cplx
 from fungrad.prims import precision
@@ -52,6 +54,7 @@ def same_dtype_binary(name: str, compute: Callable, numpy_name: str | None, doc:
     follow numpy's weak promotion themselves."""
     def binary(x: Array, y: Array) -> Array:
         check_same_dtypes(name, {"x": x, "y": y}, numpy_name)
+        check_same_ranks(name, {"x": x, "y": y})
         if integers_only:
             check_integers(name, x, y)
         if cast_weak:
@@ -110,6 +113,7 @@ def div(x: Array, y: Array) -> Array:
     (array([-3,  3]), 0.25)
     """
     check_same_dtypes("div", {"x": x, "y": y}, "divide")
+    check_same_ranks("div", {"x": x, "y": y})
     xd, yd = get_aval(x).dtype, get_aval(y).dtype
     if xd.kind in "iub" and yd.kind in "iub":
         q = ew.floor_divide(x, y)
@@ -138,6 +142,7 @@ def pow(x: Array, y: Array) -> Array:  # noqa: A001
     (8.0, array([8. , 0.5], dtype=float32))
     """
     xa, ya = operand_avals("pow", {"x": x, "y": y})
+    check_same_ranks("pow", {"x": x, "y": y})
     if xa.dtype.kind not in "fc" or ya.dtype.kind not in "iufc":
         raise TypeError(f"lax.pow: x must have a float or complex dtype and y a float, complex "
                         f"or integer one, got x: {xa.str_short()}, y: {ya.str_short()}")
@@ -228,6 +233,7 @@ def clamp(min: Array, x: Array, max: Array) -> Array:  # noqa: A002
     array([0. , 0.5, 1. ])
     """
     check_same_dtypes("clamp", {"min": min, "x": x, "max": max})
+    check_same_shapes("clamp", {"x": x}, {"min": min, "max": max})
     return ew.minimum(ew.maximum(x, min), max)
 
 
@@ -292,6 +298,7 @@ def nextafter(x1: Array, x2: Array) -> Array:
     True
     """
     check_same_dtypes("nextafter", {"x1": x1, "x2": x2}, "nextafter")
+    check_same_ranks("nextafter", {"x1": x1, "x2": x2})
     return bits.nextafter(x1, x2)
 
 
@@ -642,6 +649,7 @@ def complex(x: Array, y: Array) -> Array:  # noqa: A001
     """
     xa, ya = operand_avals("complex", {"x": x, "y": y})
     check_same_dtypes("complex", {"x": x, "y": y})
+    check_same_ranks("complex", {"x": x, "y": y})
     if xa.weak_type != ya.weak_type:  # a Python scalar part takes the other part's dtype
         x, y = (ew.convert_element_type(x, ya.dtype) if xa.weak_type else x,
                 ew.convert_element_type(y, xa.dtype) if ya.weak_type else y)

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.lax.dtypes import check_same_dtypes
+from fungrad.lax.dtypes import check_same_dtypes, check_same_shapes
 from fungrad.prims import bits
 from fungrad.prims import elementwise as ew
 from fungrad.prims import slicing
@@ -483,6 +483,7 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     array([1., 0.])
     """
     check_same_dtypes("select", {"on_true": on_true, "on_false": on_false}, "where")
+    check_same_shapes("select", {"on_true": on_true, "on_false": on_false}, {"pred": pred})
     p_aval = _aval("select", "pred", pred)
     if p_aval.dtype != np.bool_:
         raise TypeError(f"select: pred must be boolean, got {p_aval.str_short()}")
@@ -500,6 +501,8 @@ def select_n(which: Any, *cases: Any) -> Any:
     if not cases:
         raise ValueError("select_n: needs at least one case")
     check_same_dtypes("select_n", {f"cases[{i}]": c for i, c in enumerate(cases)}, "select")
+    check_same_shapes("select_n", {f"cases[{i}]": c for i, c in enumerate(cases)},
+                      {"which": which})
     aval = get_aval(which)
     if aval.dtype == np.bool_:
         if len(cases) != 2:

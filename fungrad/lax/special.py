@@ -3,9 +3,10 @@ functions and the regularized incomplete gamma and beta functions.
 
 Each is one of fungrad's special-function primitives (``fungrad/prims/special.py``, whose
 values come from scipy.special, imported only when one is first evaluated), with lax's names
-and lax's same-dtype rule for the operands. Derivatives are those of the primitives: in every
-argument JAX differentiates, except the first argument of ``igamma``/``igammac``, which
-fungrad refuses with a clear error; ``igamma_grad_a`` computes that derivative as a function.
+and lax's same-dtype and same-rank rules for the operands. Derivatives are those of the
+primitives: in every argument JAX differentiates, except the first argument of
+``igamma``/``igammac``, which fungrad refuses with a clear error; ``igamma_grad_a`` computes
+that derivative as a function.
 
 >>> import numpy as np
 >>> float(lgamma(5.0)), float(igamma(1.0, 1.0))
@@ -16,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from fungrad.core import bind
-from fungrad.lax.dtypes import check_abstract, check_same_dtypes, operand_avals
+from fungrad.lax.dtypes import (check_abstract, check_same_dtypes, check_same_ranks,
+                                 operand_avals)
 from fungrad.prims import igamma_grad as igg
 from fungrad.prims import special as sp
 
@@ -40,8 +42,9 @@ igamma_grad_a_p = igg.igamma_grad_a_p
 
 
 def _apply(prim, name: str, **operands):
-    """``bind(prim, *operands)``, with the primitive's dtype rule checked first (an eager
-    call runs the numpy impl directly)."""
+    """``bind(prim, *operands)``, with the primitive's dtype rule and lax's rank rule checked
+    first (an eager call runs the numpy impl directly)."""
+    check_same_ranks(name, operands)
     check_abstract(prim, *operand_avals(name, operands))
     return bind(prim, *operands.values())
 

@@ -10,9 +10,10 @@ copied once into a patch matrix and contracted with the kernel by one ``matmul``
 Python loop touches a pixel. An ungrouped convolution is planned once per shapes, dtypes
 and params (``im2col_plan``, which ``jit`` calls directly): the patch matrix is laid out in
 the order that copies fastest from the operand's own layout and the product lands in the
-output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Grouped
-convolutions take the general path (``_conv_general``). The derivatives are
-convolutions again, as in JAX: the convolution is linear in each operand, the input's
+output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Where the
+product is one per image, each image's patches are copied into a buffer the product reads
+from the cache. Grouped convolutions take the general path (``_conv_general``). The
+derivatives are convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
 output's cotangent (batch and feature roles exchanged). So derivatives of every order, and
@@ -449,20 +450,47 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
     kernel_on_right = not after
 
     pad = (needs_pad, grown, interior, crop, cropped, dtype)
+    # one product per row of ``before`` (an image): each row's patches are copied into one
+    # buffer and multiplied while they are in the core's cache, rather than all copied first
+    # and read back from memory (8-10% of a 16 -> 32 channel 28x28 layer); worth its Python
+    # loop only for big rows
+    by_row = bool(before and after) and n_contracted * n_after >= ROW_IN_CACHE
 
     def run(lhs, rhs):
         x = _padded(lhs, *pad)
         st = x.strides
         view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
                           writeable=False)
-        patches = view.reshape(patch_shape)
         w = rhs if rhs.dtype == dtype else rhs.astype(dtype)
         w = w.transpose(w_perm).reshape(w_shape)
-        out = np.matmul(patches, w) if kernel_on_right else np.matmul(w, patches)
+        if by_row:
+            out = _products_by_row(w, view, len(before), (n_contracted, n_after), dtype)
+        else:
+            patches = view.reshape(patch_shape)
+            out = np.matmul(patches, w) if kernel_on_right else np.matmul(w, patches)
         return out.reshape(result_shape).transpose(to_out)
 
     run.layout = (tuple(before), tuple(contracted), tuple(after))  # for tests and tuning
+    run.by_row = by_row
     return run
+
+
+ROW_IN_CACHE = 16384  # patch elements per row from which _products_by_row pays its loop
+
+
+def _products_by_row(w, view, n_lead: int, patch_shape: tuple, dtype) -> np.ndarray:
+    """``w @ patches[i]`` for each index ``i`` of the first ``n_lead`` axes of the patch
+    ``view``, stacked: each row's patches are copied into one reused buffer, which the
+    product reads from the cache."""
+    rows = view.shape[:n_lead]
+    w = np.ascontiguousarray(w)  # a reversed kernel's negative strides would miss BLAS
+    out = np.empty((math.prod(rows), w.shape[0], patch_shape[1]), dtype)
+    buffer = np.empty(view.shape[n_lead:], dtype)
+    matrix = buffer.reshape(patch_shape)
+    for i, index in enumerate(np.ndindex(*rows)):
+        np.copyto(buffer, view[index])
+        np.matmul(w, matrix, out=out[i])
+    return out
 
 
 def _padded(x, needs_pad, grown, interior, crop, cropped, dtype):
@@ -489,6 +517,7 @@ def _split_plan(kept, taps, sizes, roles, w_roles, out_roles, *pad):
     result = kept + ["o"]
     result_shape = tuple(sizes[r] for r in result)
     to_out = tuple(result.index(r) for r in out_roles)
+    by_feature = n_kept * n_taps >= ROW_IN_CACHE
 
     def run(lhs, rhs):
         x = _padded(lhs, *pad)
@@ -496,11 +525,21 @@ def _split_plan(kept, taps, sizes, roles, w_roles, out_roles, *pad):
         view = as_strided(x, view_shape, tuple(st[a] * k for a, k in view_axes),
                           writeable=False)
         w = rhs if rhs.dtype == pad[-1] else rhs.astype(pad[-1])
-        out = np.add.reduce(np.matmul(view.reshape(patch_shape),
-                                      w.transpose(w_perm).reshape(w_shape)), axis=0)
+        w = w.transpose(w_perm).reshape(w_shape)
+        if by_feature:  # as _products_by_row: each feature's patches multiplied in cache
+            out = np.zeros((n_kept, sizes["o"]), pad[-1])
+            term = np.empty_like(out)
+            buffer = np.empty(view_shape[1:], pad[-1])
+            matrix = buffer.reshape(n_kept, n_taps)
+            for f in range(sizes["f"]):
+                np.copyto(buffer, view[f])
+                np.add(out, np.matmul(matrix, w[f], out=term), out=out)
+        else:
+            out = np.add.reduce(np.matmul(view.reshape(patch_shape), w), axis=0)
         return out.reshape(result_shape).transpose(to_out)
 
     run.layout = ("split", ("f",) + tuple(taps), tuple(kept))
+    run.by_row = by_feature
     return run
 
 
