@@ -25,7 +25,7 @@ __all__ = [
     "default_backend", "device_put", "device_get", "block_until_ready",
     # transforms
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "linear_transpose", "jacfwd",
-    "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape",
+    "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape", "typeof",
     "stop_gradient", "closure_convert", "ensure_compile_time_eval", "disable_jit",
     "named_call", "named_scope",
     # user-defined derivatives and rematerialization

@@ -27,3 +27,4 @@ from fungrad.array import (  # noqa: F401,E402
 # the Config object shadows its module's name, as jax.config does
 from fungrad.config import config, disable_jit  # noqa: F401,E402
 from fungrad import random  # noqa: F401,E402
+from fungrad.abstract_types import typeof  # noqa: F401,E402

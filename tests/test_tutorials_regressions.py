@@ -137,3 +137,21 @@ def test_custom_vjp_unread_residuals_are_not_differentiated():
     # a true rule, whose residuals a second order does read
     mul.defvjp(lambda a, x: (a * x, (a, x, a * x)), lambda r, g: (r[1] * g, r[0] * g))
     assert_derivatives(lambda a: mul(a, fnp.sin(a)) * a, (1.5,), modes=("rev",))
+
+
+# --- 101/arrays, 101/transformations, 101/random: jax.typeof ---------------------------------
+
+def test_typeof_is_the_abstract_type_a_transform_sees():
+    from fungrad import ShapedArray
+    x = fnp.arange(9.0).reshape(3, 3)
+    assert fungrad.typeof(x) == ShapedArray((3, 3), np.float64)
+    assert fungrad.typeof(np.float32(1.0)) == ShapedArray((), np.float32)
+    assert fungrad.typeof(2) == ShapedArray((), np.int64, weak_type=True)
+    seen = []
+    fungrad.vmap(lambda v: seen.append(fungrad.typeof(v)) or v * 2)(fnp.arange(3))
+    fungrad.jit(lambda v: seen.append(fungrad.typeof(v)) or v)(np.ones((2, 5), np.float32))
+    assert seen == [ShapedArray((), np.int64), ShapedArray((2, 5), np.float32)]
+    assert repr(fungrad.typeof(fungrad.random.split(fungrad.random.key(42), 4))) == \
+        "key<fry>[4]"
+    with pytest.raises(TypeError, match="typeof: expected an array.*list"):
+        fungrad.typeof([1, 2])
