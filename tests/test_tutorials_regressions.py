@@ -155,3 +155,60 @@ def test_typeof_is_the_abstract_type_a_transform_sees():
         "key<fry>[4]"
     with pytest.raises(TypeError, match="typeof: expected an array.*list"):
         fungrad.typeof([1, 2])
+
+
+# --- 101/arrays: .at[...] modes (JAX's explicit out-of-bounds behaviours) ------------------
+# (values recorded from JAX 0.10.2 in float64 running the same expressions)
+
+def test_at_modes_match_jax():
+    x = fnp.arange(10)
+    np.testing.assert_array_equal(x.at[np.array([1, 11])].get(mode="fill", fill_value=-1),
+                                  [1, -1])
+    np.testing.assert_array_equal(x.at[11].set(5, mode="clip"), [0, 1, 2, 3, 4, 5, 6, 7, 8, 5])
+    np.testing.assert_array_equal(x.at[np.array([-1, -12])].get(mode="clip"), [9, 0])
+    np.testing.assert_array_equal(x.at[11].set(99, mode="drop"), np.arange(10))
+    np.testing.assert_array_equal(x.at[np.array([3, 11, -11, -1])].add(100, mode="drop"),
+                                  [0, 1, 2, 103, 4, 5, 6, 7, 8, 109])
+    assert np.isnan(fnp.ones((2, 3)).at[:, 5].get(mode="fill")).all()
+    assert fnp.arange(3).at[7].get(mode="fill") == np.iinfo(np.int64).min
+    np.testing.assert_array_equal(
+        fnp.ones((2, 3)).at[..., np.array([0, 3])].set(7.0, mode="drop"),
+        [[7.0, 1.0, 1.0], [7.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(x.at[np.array([2, 20])].multiply(3, mode="drop"),
+                                  [0, 1, 6, 3, 4, 5, 6, 7, 8, 9])
+    np.testing.assert_array_equal(x.at[np.array([2, 20])].max(50, mode="clip"),
+                                  [0, 1, 50, 3, 4, 5, 6, 7, 8, 50])
+    with pytest.raises(ValueError, match="mode must be one of"):
+        x.at[3].set(5, mode="bogus")
+    with pytest.raises(IndexError):  # without a mode, out of bounds is an error, not a clamp
+        x.at[11].get()
+
+
+def test_at_modes_under_transforms_and_derivatives():
+    def read(x, i):
+        return fnp.asarray(x).at[i].get(mode="fill", fill_value=0.0) * x[0]
+
+    def write(x, v):
+        return fnp.asarray(x).at[np.array([0, 5, 2])].set(v, mode="drop") ** 2
+
+    x, i = fnp.arange(1.0, 5.0), np.array([1, 9, -1, -7])
+    expected = np.array([2.0, 0.0, 4.0, 0.0])
+    np.testing.assert_array_equal(read(x, i), expected)
+    np.testing.assert_array_equal(jit(read)(x, i), expected)
+    np.testing.assert_array_equal(vmap(read, (None, 0))(x, i), expected)
+    np.testing.assert_array_equal(jit(vmap(read, (None, 0)))(x, i), expected)
+    v = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(write(x, v), [1.0, 4.0, 9.0, 16.0])
+    assert_derivatives(lambda x: read(x, i), (x,))
+    assert_derivatives(lambda x, v: write(x, v), (x, v))
+    np.testing.assert_array_equal(
+        grad(lambda x, v: write(x, v).sum(), (0, 1))(x, v)[0], [0.0, 4.0, 0.0, 8.0])
+
+
+def test_at_divide_of_integers_gives_floats_as_in_jax():
+    # it was cast back to the integers: 3 / 2 became 1 without a word
+    out = fnp.arange(10).at[2:4].divide(2)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [0.0, 1.0, 1.0, 1.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    f32 = fnp.ones(3, np.float32).at[1].divide(2)
+    assert f32.dtype == np.float32 and float(f32[1]) == 0.5
