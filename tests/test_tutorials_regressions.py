@@ -212,3 +212,14 @@ def test_at_divide_of_integers_gives_floats_as_in_jax():
     np.testing.assert_array_equal(out, [0.0, 1.0, 1.0, 1.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     f32 = fnp.ones(3, np.float32).at[1].divide(2)
     assert f32.dtype == np.float32 and float(f32[1]) == 0.5
+
+
+# --- 101/pytrees: dict keys that cannot be sorted ------------------------------------------
+
+def test_unsortable_dict_keys_are_a_clear_value_error():
+    from fungrad import tree_util
+    with pytest.raises(ValueError, match=r"cannot be sorted: \[1, 'y'\]"):
+        tree_util.tree_map(lambda x: x + 1, {1: 7, "y": 42})
+    with pytest.raises(ValueError, match="cannot be sorted"):
+        tree_util.tree_flatten_with_path({1: 7, "y": 42})
+    assert tree_util.tree_map(lambda x: x + 1, {"a": 1, "b": 2}) == {"a": 2, "b": 3}
