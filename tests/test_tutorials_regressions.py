@@ -223,3 +223,41 @@ def test_unsortable_dict_keys_are_a_clear_value_error():
     with pytest.raises(ValueError, match="cannot be sorted"):
         tree_util.tree_flatten_with_path({1: 7, "y": 42})
     assert tree_util.tree_map(lambda x: x + 1, {"a": 1, "b": 2}) == {"a": 2, "b": 3}
+
+
+# --- 301/cookbook: complex cotangents given as Python scalars ------------------------------
+
+def _u(x, y):
+    return x ** 2 + fnp.sin(y)
+
+
+def _nonholomorphic(z):
+    x, y = fnp.real(z), fnp.imag(z)
+    return _u(x, y) + x * y * 1j
+
+
+def test_python_complex_cotangent_reaching_a_real_input_keeps_only_its_real_part():
+    # numpy's dtype compares equal to None, so a Python complex cotangent looked like a
+    # float64 one and reached real(z)'s input whole: the vjp was silently wrong
+    z, w = 1.5 + 0.5j, -0.2 + 1.1j
+    x, y = z.real, z.imag
+    # the bilinear-pairing VJP of f = u + i v, from the real Jacobian (du/dx, du/dy, ...)
+    jac = np.array([[2 * x, np.cos(y)], [y, x]])
+    ct = jac.T @ np.array([w.real, -w.imag])
+    expected = ct[0] - 1j * ct[1]
+    for cotangent in (w, np.complex128(w), fnp.asarray(w)):
+        got, = vjp(_nonholomorphic, z)[1](cotangent)
+        np.testing.assert_allclose(got, expected, rtol=1e-14)
+    got, = vjp(lambda z: fnp.real(z) + fnp.imag(z) * 1j, 1.5 + 0.5j)[1](w)
+    np.testing.assert_allclose(got, w, rtol=1e-15)  # the identity's VJP is the identity
+    got, = jit(lambda z, w: vjp(_nonholomorphic, z)[1](w))(z, w)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    with pytest.raises(ValueError, match="expected float64"):  # a real output: as JAX
+        vjp(lambda z: fnp.real(z) + fnp.imag(z), z)[1](w)
+
+
+def test_python_complex_tangent_of_a_real_input_is_refused_or_projected_like_jax():
+    # jvp keeps a tangent of the primal's own type: a real primal with a complex
+    # tangent is an error in both
+    with pytest.raises((TypeError, ValueError)):
+        fungrad.jvp(fnp.sin, (1.0,), (1j,))
