@@ -261,3 +261,18 @@ def test_python_complex_tangent_of_a_real_input_is_refused_or_projected_like_jax
     # tangent is an error in both
     with pytest.raises((TypeError, ValueError)):
         fungrad.jvp(fnp.sin, (1.0,), (1j,))
+
+
+# --- thinking_in_jax: a traced boolean mask ------------------------------------------------
+
+def test_traced_boolean_mask_is_an_index_error_as_in_jax():
+    def get_negatives(x):
+        return x[x < 0]
+
+    x = np.array([1.0, -2.0, 3.0, -4.0])
+    np.testing.assert_array_equal(get_negatives(fnp.asarray(x)), [-2.0, -4.0])
+    for exc in (IndexError, TypeError):  # JAX's NonConcreteBooleanIndexError is an IndexError
+        with pytest.raises(exc, match="boolean indices must be concrete"):
+            jit(get_negatives)(x)
+    np.testing.assert_array_equal(jit(lambda x: fnp.where(x < 0, x, 0.0))(x),
+                                  [0.0, -2.0, 0.0, -4.0])

@@ -103,6 +103,12 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     return st.gather(moved, rows, cols, indexer=Indexer.from_numpy(items))
 
 
+class NonConcreteBooleanIndexError(IndexError, TypeError):
+    """A boolean mask index whose values are traced: the result's shape would depend on
+    them. An IndexError, as JAX's error of this name is, and a TypeError, as fungrad's
+    errors about traced values are."""
+
+
 def _index_parts(x, idx) -> tuple[Indexer, list]:
     """Split a numpy index into its static part and its index-array operands."""
     if not isinstance(idx, tuple):
@@ -121,7 +127,7 @@ def _index_parts(x, idx) -> tuple[Indexer, list]:
             items.append(int(it))
         elif isinstance(it, Tracer):
             if it.dtype == np.bool_:
-                raise TypeError(
+                raise NonConcreteBooleanIndexError(
                     f"Array boolean indices must be concrete; got a traced mask "
                     f"{it.aval.str_short()}. Its result shape would depend on its values: "
                     "use fungrad.numpy.where(mask, x, 0) instead.")
