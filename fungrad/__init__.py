@@ -31,7 +31,7 @@ __all__ = [
     # user-defined derivatives and rematerialization
     "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
     # callbacks, configuration
-    "pure_callback", "config", "checkpoint_policies",
+    "pure_callback", "effects_barrier", "config", "debug_nans", "checkpoint_policies",
     # the IR and its errors
     "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
     "float0", "ConcretizationTypeError", "TracerArrayConversionError",

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 
 from fungrad import core, traceback_util
 
-__all__ = ["config", "Config", "disable_jit"]
+__all__ = ["config", "Config", "disable_jit", "debug_nans"]
 
 _DEFAULTS: dict[str, bool | str] = {
     "jax_enable_x64": True,
@@ -171,3 +171,26 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
         yield
     finally:
         config.update("jax_disable_jit", old)
+
+
+@contextmanager
+def debug_nans(enable: bool = True) -> Iterator[None]:
+    """Inside the block ``jax_debug_nans`` is ``enable``: a primitive producing a NaN raises
+    FloatingPointError there (``False`` lets NaNs through where the flag is set globally).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> with fungrad.debug_nans(True), np.errstate(invalid="ignore"):
+    ...     try:
+    ...         fnp.log(-1.0)
+    ...     except FloatingPointError:
+    ...         print("caught")
+    caught
+    >>> fungrad.config.jax_debug_nans
+    False
+    """
+    old = config.jax_debug_nans
+    config.update("jax_debug_nans", enable)
+    try:
+        yield
+    finally:
+        config.update("jax_debug_nans", old)

@@ -24,7 +24,7 @@ import numpy as np
 from fungrad.core import Primitive, ShapedArray, bind, get_aval
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["print", "callback", "pure_callback"]
+__all__ = ["print", "callback", "pure_callback", "effects_barrier"]
 
 _builtin_print = print
 
@@ -145,3 +145,13 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     return tree_unflatten(out_tree, outs)
 
 
+def effects_barrier() -> None:
+    """Wait until every effect issued so far (``debug.print``, ``debug.callback``) has run,
+    as ``jax.effects_barrier``. fungrad runs them synchronously, in program order, so each
+    has run by the time its call returns: there is nothing to wait for.
+
+    >>> import fungrad
+    >>> _ = fungrad.jit(lambda x: fungrad.debug.print("x: {}", x) or x)(2.0)
+    x: 2.0
+    >>> fungrad.effects_barrier()
+    """

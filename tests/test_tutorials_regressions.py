@@ -276,3 +276,32 @@ def test_traced_boolean_mask_is_an_index_error_as_in_jax():
             jit(get_negatives)(x)
     np.testing.assert_array_equal(jit(lambda x: fnp.where(x < 0, x, 0.0))(x),
                                   [0.0, -2.0, 0.0, -4.0])
+
+
+# --- 201/debugging: debug_nans as a context manager, effects_barrier ------------------------
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_debug_nans_context_manager_scopes_the_flag():
+    def f(x):
+        return fnp.log(-3 * fnp.square(x))
+
+    assert np.isnan(f(5.0))
+    with fungrad.debug_nans(True):
+        for g in (f, jit(f), grad(f)):
+            with pytest.raises(FloatingPointError, match="log"):
+                g(5.0)
+    assert fungrad.config.jax_debug_nans is False and np.isnan(jit(f)(5.0))
+    fungrad.config.update("jax_debug_nans", True)
+    try:
+        with fungrad.debug_nans(False):  # lets NaNs through where the flag is set globally
+            assert np.isnan(jit(f)(5.0))
+        assert fungrad.config.jax_debug_nans is True
+    finally:
+        fungrad.config.update("jax_debug_nans", False)
+
+
+def test_effects_barrier_after_jitted_prints(capsys):
+    f = jit(lambda x: fungrad.debug.print("x: {}", x) or x * 2)
+    assert float(f(2.0)) == 4.0
+    assert fungrad.effects_barrier() is None
+    assert capsys.readouterr().out == "x: 2.0\n"
