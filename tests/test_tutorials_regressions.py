@@ -305,3 +305,24 @@ def test_effects_barrier_after_jitted_prints(capsys):
     assert float(f(2.0)) == 4.0
     assert fungrad.effects_barrier() is None
     assert capsys.readouterr().out == "x: 2.0\n"
+
+
+# --- Neural_Network_and_Data_Loading: `except TypeError` around a shape mismatch ----------
+
+@pytest.mark.parametrize("product, a, b", [
+    (fnp.dot, (32, 64), (10, 64)),
+    (fnp.matmul, (2, 3), (2, 3)),
+    (fnp.matmul, (2, 2, 3), (3, 3, 4)),
+    (fnp.inner, (2,), (3,)),
+    (fnp.vdot, (2,), (3,)),
+    (lambda a, b: fnp.tensordot(a, b, 1), (2, 3), (2, 3)),
+])
+def test_contraction_shape_mismatch_is_both_numpy_and_jax_error(product, a, b):
+    # numpy raises ValueError, JAX TypeError (the tutorial catches TypeError): both work
+    for exc in (TypeError, ValueError):
+        with pytest.raises(exc, match="not aligned|different sizes|shape-mismatch|broadcast"):
+            product(np.ones(a), np.ones(b))
+    with pytest.raises(TypeError):
+        jit(product)(np.ones(a), np.ones(b))
+    with pytest.raises(TypeError):
+        vmap(lambda x: product(x, np.ones(b)))(np.ones((2,) + a))
