@@ -165,12 +165,8 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
     >>> f.trace_count
     0
     """
-    old = config.jax_disable_jit
-    config.update("jax_disable_jit", disable)
-    try:
+    with _flag_set("jax_disable_jit", disable):
         yield
-    finally:
-        config.update("jax_disable_jit", old)
 
 
 @contextmanager
@@ -188,9 +184,16 @@ def debug_nans(enable: bool = True) -> Iterator[None]:
     >>> fungrad.config.jax_debug_nans
     False
     """
-    old = config.jax_debug_nans
-    config.update("jax_debug_nans", enable)
+    with _flag_set("jax_debug_nans", enable):
+        yield
+
+
+@contextmanager
+def _flag_set(name: str, value: Any) -> Iterator[None]:
+    """``config`` flag ``name`` is ``value`` inside the block, and what it was after it."""
+    old = config.read(name)
+    config.update(name, value)
     try:
         yield
     finally:
-        config.update("jax_debug_nans", old)
+        config.update(name, old)
