@@ -326,3 +326,72 @@ def test_contraction_shape_mismatch_is_both_numpy_and_jax_error(product, a, b):
         jit(product)(np.ones(a), np.ones(b))
     with pytest.raises(TypeError):
         vmap(lambda x: product(x, np.ones(b)))(np.ones((2,) + a))
+
+
+# --- 201/callbacks: ShapeDtypeStruct.like, callbacks get arrays, io_callback ---------------
+
+def test_shape_dtype_struct_like():
+    s = fungrad.ShapeDtypeStruct.like(np.ones((2, 3), np.float32))
+    assert (s.shape, s.dtype) == ((2, 3), np.float32)
+    assert fungrad.ShapeDtypeStruct.like(2.0).shape == ()
+
+
+def test_pure_callback_with_custom_jvp_gets_numpy_arrays():
+    # the tutorial's Bessel function: inside the jvp rule the callback was handed a Python
+    # float (from a literal) and .astype on scipy's result failed
+    import scipy.special
+
+    @fungrad.custom_jvp
+    def jv(v, z):
+        v, z = fnp.asarray(v), fnp.asarray(z).astype(float)
+        return fungrad.pure_callback(
+            lambda v, z: scipy.special.jv(v, z).astype(z.dtype),
+            fungrad.ShapeDtypeStruct(fnp.broadcast_shapes(v.shape, z.shape), z.dtype), v, z,
+            vmap_method="broadcast_all")
+
+    @jv.defjvp
+    def _jv_jvp(primals, tangents):
+        v, z = primals
+        dz = fnp.where(v == 0, -jv(v + 1, z), 0.5 * (jv(v - 1, z) - jv(v + 1, z)))
+        return jv(v, z), tangents[1] * dz
+
+    x = np.linspace(-5.0, 5.0, 11)
+    expected = 0.5 * (scipy.special.jv(0, x) - scipy.special.jv(2, x))
+    np.testing.assert_allclose(grad(lambda z: jv(1, z))(2.0), expected[7], rtol=1e-12)
+    np.testing.assert_allclose(vmap(grad(lambda z: jv(1, z)))(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(jit(vmap(grad(lambda z: jv(1, z))))(x), expected, rtol=1e-12)
+    second = 0.25 * (scipy.special.jv(-1, 2.0) - 2 * scipy.special.jv(1, 2.0)
+                     + scipy.special.jv(3, 2.0))
+    np.testing.assert_allclose(fungrad.hessian(lambda z: jv(1, z))(2.0), second, rtol=1e-12)
+
+
+def test_io_callback_runs_every_call_and_refuses_what_jax_refuses(capsys):
+    from fungrad.experimental import io_callback
+    rng = np.random.default_rng(0)
+
+    def host_random_like(x):
+        print(f"generating {x.dtype}{list(x.shape)}")
+        return rng.uniform(size=x.shape).astype(x.dtype)
+
+    draw = jit(lambda x: io_callback(host_random_like, x, x))
+    a, b = draw(np.zeros(3)), draw(np.zeros(3))
+    assert a.shape == (3,) and (a != b).all()
+    ref = np.random.default_rng(0).uniform(size=6)
+    np.testing.assert_array_equal(np.concatenate([a, b]), ref)
+    assert capsys.readouterr().out == "generating float64[3]\n" * 2
+
+    @jit
+    def unused(x):  # an effect: kept although its result is not used
+        io_callback(lambda: print("hello"), None)
+        return x
+
+    assert float(grad(unused)(1.0)) == 1.0 and float(unused(2.0)) == 2.0
+    assert capsys.readouterr().out == "hello\nhello\n"
+    out = vmap(lambda x: io_callback(host_random_like, x, x))(np.zeros(2))
+    assert out.shape == (2,) and capsys.readouterr().out == "generating float64[]\n" * 2
+    with pytest.raises(ValueError, match="cannot vmap an ordered"):
+        vmap(lambda x: io_callback(host_random_like, x, x, ordered=True))(np.zeros(2))
+    with pytest.raises(ValueError, match="do not support JVP"):
+        grad(lambda x: io_callback(host_random_like, x, x).sum())(np.zeros(2))
+    with pytest.raises(ValueError, match="do not support JVP"):
+        fungrad.jvp(lambda x: io_callback(host_random_like, x, x), (1.0,), (1.0,))
