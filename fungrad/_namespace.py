@@ -17,7 +17,7 @@ from fungrad.custom_derivatives import (  # noqa: F401
     checkpoint, custom_gradient, custom_jvp, custom_vjp, remat,
 )
 from fungrad import numpy, nn, tree_util, lax, tree, flatten_util, debug  # noqa: F401,E402
-from fungrad.debug import pure_callback  # noqa: F401,E402
+from fungrad.debug import effects_barrier, pure_callback  # noqa: F401,E402
 from fungrad import ad_checkpoint  # noqa: F401,E402
 from fungrad.ad_checkpoint import checkpoint_policies  # noqa: F401,E402
 from fungrad.array import (  # noqa: F401,E402
@@ -25,5 +25,6 @@ from fungrad.array import (  # noqa: F401,E402
     devices, local_device_count, local_devices,
 )
 # the Config object shadows its module's name, as jax.config does
-from fungrad.config import config, disable_jit  # noqa: F401,E402
+from fungrad.config import config, debug_nans, disable_jit  # noqa: F401,E402
 from fungrad import random  # noqa: F401,E402
+from fungrad.abstract_types import typeof  # noqa: F401,E402

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 
 from fungrad import core, traceback_util
 
-__all__ = ["config", "Config", "disable_jit"]
+__all__ = ["config", "Config", "disable_jit", "debug_nans"]
 
 _DEFAULTS: dict[str, bool | str] = {
     "jax_enable_x64": True,
@@ -165,9 +165,35 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
     >>> f.trace_count
     0
     """
-    old = config.jax_disable_jit
-    config.update("jax_disable_jit", disable)
+    with _flag_set("jax_disable_jit", disable):
+        yield
+
+
+@contextmanager
+def debug_nans(enable: bool = True) -> Iterator[None]:
+    """Inside the block ``jax_debug_nans`` is ``enable``: a primitive producing a NaN raises
+    FloatingPointError there (``False`` lets NaNs through where the flag is set globally).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> with fungrad.debug_nans(True), np.errstate(invalid="ignore"):
+    ...     try:
+    ...         fnp.log(-1.0)
+    ...     except FloatingPointError:
+    ...         print("caught")
+    caught
+    >>> fungrad.config.jax_debug_nans
+    False
+    """
+    with _flag_set("jax_debug_nans", enable):
+        yield
+
+
+@contextmanager
+def _flag_set(name: str, value: Any) -> Iterator[None]:
+    """``config`` flag ``name`` is ``value`` inside the block, and what it was after it."""
+    old = config.read(name)
+    config.update(name, value)
     try:
         yield
     finally:
-        config.update("jax_disable_jit", old)
+        config.update(name, old)

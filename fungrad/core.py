@@ -141,6 +141,16 @@ class ShapeDtypeStruct:
     def __repr__(self):
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
 
+    @classmethod
+    def like(cls, x: Any) -> "ShapeDtypeStruct":
+        """The shape and dtype of ``x`` (an array, scalar or tracer).
+
+        >>> ShapeDtypeStruct.like(np.ones((2, 3), np.float32))
+        ShapeDtypeStruct(shape=(2, 3), dtype=float32)
+        """
+        aval = get_aval(x)
+        return cls(aval.shape, aval.dtype)
+
 
 _PY_SCALAR_DTYPE = {bool: np.dtype(bool), int: np.dtype(np.int64),
                     float: np.dtype(np.float64), complex: np.dtype(np.complex128)}

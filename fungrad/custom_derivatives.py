@@ -263,7 +263,11 @@ def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, num_res, 
     out_cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
                for c, o in zip(cts[:n_out], outs[:n_out])]
     in_cts = bwd(args, out_cts, list(outs[n_out:]))
-    res_cts = list(cts[n_out:])
+    # the backward pass hands multiple-result rules dense cotangents: residuals nobody read
+    # come as concrete zeros, and differentiating fwd for them would be work for nothing
+    # (or impossible, through a while_loop inside fwd)
+    res_cts = [None if c is None or (not isinstance(c, Tracer) and not np.any(c)) else c
+               for c in cts[n_out:]]
     if any(c is not None for c in res_cts):
         # a higher-order pass differentiates the residuals too: through fwd, by ordinary
         # reverse mode (the custom rule stands for the outputs only)
@@ -333,9 +337,7 @@ class custom_vjp:
                             "defvjp.")
         static, dyn = _split(args, self.nondiff_argnums)
         flat, in_tree = tree_flatten(dyn)
-        if not _any_tracer(flat) or self._in_fwd:
-            # inside its own fwd (``return f(x), res``) the function is just its body: the
-            # outer call's rule already stands for its derivative
+        if not _any_tracer(flat):
             return self.fun(*args)
         n = len(args)
         nondiff = [static[i] for i in self.nondiff_argnums]
@@ -343,11 +345,16 @@ class custom_vjp:
         # fwd is the body (so it runs once, in the forward pass); residuals that are not
         # arrays (a function, a string) cannot be outputs: then the body is the function
         # itself and fwd reruns in the backward pass
-        self._in_fwd = True
-        try:
-            fwd_traced = _trace_fwd(user_fwd, args, self.nondiff_argnums, name)
-        finally:
-            self._in_fwd = False
+        # inside its own fwd (``return f(x), res``) the call keeps its rule, for a higher
+        # order that differentiates fwd, but its body is the function itself (tracing fwd
+        # there would recurse): fwd reruns if that backward pass comes
+        fwd_traced = None
+        if not self._in_fwd:
+            self._in_fwd = True
+            try:
+                fwd_traced = _trace_fwd(user_fwd, args, self.nondiff_argnums, name)
+            finally:
+                self._in_fwd = False
         res_tree = None
         if fwd_traced is not None:
             jaxpr, consts, pair_tree = fwd_traced
@@ -376,11 +383,38 @@ class custom_vjp:
                                 f"cotangent per differentiable argument ({len(primals)}, "
                                 f"structured like {tree_flatten(tuple(primals))[1]}), got "
                                 f"{got}")
-            return tree_flatten(tuple(in_cts))[0]
+            return _flat_cotangents(in_cts, primals, name)
 
         outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=ClosedJaxpr(jaxpr, []),
                     num_consts=len(consts), num_res=num_res, fwd=user_fwd, bwd=flat_bwd)
         return tree_unflatten(out_tree, outs[:len(outs) - num_res])
+
+
+def _flat_cotangents(in_cts: tuple, primals: list, name: str) -> list:
+    """The bwd rule's cotangents as one flat list aligned with the primal leaves.
+
+    A None cotangent stands for zeros of its whole argument (or of the leaf it sits in), as
+    in JAX; it becomes None here, which the reverse pass reads as a symbolic zero. Dropping
+    it in a flatten would shift every later cotangent onto the wrong argument.
+    """
+    flat: list = []
+    for i, (ct, primal) in enumerate(zip(in_cts, primals)):
+        p_leaves, p_tree = tree_flatten(primal)
+        if ct is None:
+            flat.extend([None] * len(p_leaves))
+            continue
+        c_leaves, c_tree = tree_flatten(ct, is_leaf=lambda x: x is None)
+        if c_tree != p_tree:
+            raise TypeError(f"custom_vjp bwd rule of {name} returned a cotangent for argument "
+                            f"{i} structured like {c_tree}, but the argument is structured "
+                            f"like {p_tree}")
+        for c, p in zip(c_leaves, p_leaves):
+            if c is not None and np.shape(c) != np.shape(p):
+                raise ValueError(f"custom_vjp bwd rule of {name} returned a cotangent of "
+                                 f"shape {np.shape(c)} for argument {i}, whose leaf has "
+                                 f"shape {np.shape(p)}")
+        flat.extend(c_leaves)
+    return flat
 
 
 def _trace_fwd(fwd: Callable, args: tuple, nondiff_argnums: Sequence[int], name: str):

@@ -24,7 +24,7 @@ import numpy as np
 from fungrad.core import Primitive, ShapedArray, bind, get_aval
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["print", "callback", "pure_callback"]
+__all__ = ["print", "callback", "pure_callback", "effects_barrier"]
 
 _builtin_print = print
 
@@ -38,9 +38,14 @@ debug_callback_p.effect = True
 debug_callback_p.nondiff = True
 
 
+def _as_arrays(args) -> list:
+    """What a callback is given: numpy arrays, as JAX gives them (a Python scalar reaching
+    the impl from a literal would otherwise arrive as it is)."""
+    return [a if isinstance(a, np.ndarray) else np.asarray(a) for a in args]
+
+
 def _debug_callback_impl(*args, callback, tree):
-    callback(*tree_unflatten(tree, [np.asarray(a) if not isinstance(a, np.ndarray) else a
-                                    for a in args]))
+    callback(*tree_unflatten(tree, _as_arrays(args)))
     return []
 
 
@@ -89,17 +94,17 @@ def print(fmt: str, *args: Any, ordered: bool = False, **kwargs: Any) -> None:  
 pure_callback_p = Primitive("pure_callback", multiple_results=True)
 
 
-def _pure_callback_impl(*args, callback, tree, out_tree, out_avals):
-    out = callback(*tree_unflatten(tree, list(args)))
+def _pure_callback_impl(*args, callback, tree, out_tree, out_avals, name="pure_callback"):
+    out = callback(*tree_unflatten(tree, _as_arrays(args)))
     leaves, got_tree = tree_flatten(out)
     if got_tree != out_tree:
-        raise TypeError(f"pure_callback: the callback returned a {got_tree}, but "
+        raise TypeError(f"{name}: the callback returned a {got_tree}, but "
                         f"result_shape_dtypes declared {out_tree}")
     results = []
     for i, (leaf, aval) in enumerate(zip(leaves, out_avals)):
         arr = np.asarray(leaf)
         if arr.shape != aval.shape:
-            raise ValueError(f"pure_callback: result {i} of the callback has shape {arr.shape}, "
+            raise ValueError(f"{name}: result {i} of the callback has shape {arr.shape}, "
                              f"but result_shape_dtypes declared {aval.str_short()}")
         results.append(arr.astype(aval.dtype, copy=False))
     return results
@@ -145,3 +150,13 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     return tree_unflatten(out_tree, outs)
 
 
+def effects_barrier() -> None:
+    """Wait until every effect issued so far (``debug.print``, ``debug.callback``) has run,
+    as ``jax.effects_barrier``. fungrad runs them synchronously, in program order, so each
+    has run by the time its call returns: there is nothing to wait for.
+
+    >>> import fungrad
+    >>> _ = fungrad.jit(lambda x: fungrad.debug.print("x: {}", x) or x)(2.0)
+    x: 2.0
+    >>> fungrad.effects_barrier()
+    """

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from fungrad.core import (
     ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, collector_paused, replay_source,
     trace_to_jaxpr, tracking_source,
@@ -19,13 +21,27 @@ from fungrad.prims.rules import is_float
 from fungrad.prims.structural import broadcast_to, zeros
 
 
+
+def differs_in_dtype(x, aval: ShapedArray) -> bool:
+    """Whether ``x`` needs a cast to ``aval``'s dtype. A Python scalar has no dtype, and
+    ``getattr(x, "dtype", None) != dtype`` would say it fits a float64 (numpy's dtype compares
+    equal to None): a complex cotangent then reached a real input whole.
+
+    >>> f64 = ShapedArray((), np.float64)
+    >>> differs_in_dtype(1j, f64), differs_in_dtype(np.float64(1.0), f64)
+    (True, False)
+    """
+    dtype = getattr(x, "dtype", None)
+    return dtype is None or dtype != aval.dtype
+
+
 def fit_tangent(t, aval: ShapedArray):
     """Make a rule's tangent match its output's aval (broadcast shape, cast dtype)."""
     if not is_float(aval):
         return None
     if getattr(t, "shape", ()) != aval.shape:
         t = broadcast_to(t, aval.shape)
-    if getattr(t, "dtype", None) != aval.dtype:
+    if differs_in_dtype(t, aval):
         t = cast_derivative(t, aval.dtype)
     return t
 

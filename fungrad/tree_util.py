@@ -208,21 +208,32 @@ _registry[list] = _NodeType(lambda t: (t, None), lambda _, c: list(c), _sequence
 register_pytree_node(type(None), lambda _: ((), None), lambda _, c: None)
 
 
+def _sorted_keys(d) -> list:
+    """A dict's keys in sorted order (a pytree's structure must not depend on insertion
+    order); keys with no order between them are a clear error, as in JAX."""
+    try:
+        return sorted(d)
+    except TypeError as e:
+        raise ValueError(f"pytree flattening sorts a dict's keys, and these cannot be "
+                         f"sorted: {list(d)!r} ({e}). Use keys of one comparable type, or a "
+                         f"collections.OrderedDict to keep insertion order.") from None
+
+
 def _dict_flatten(d):
-    keys = sorted(d)
+    keys = _sorted_keys(d)
     return [d[k] for k in keys], tuple(keys)
 
 
 _registry[dict] = _NodeType(_dict_flatten, lambda keys, c: dict(zip(keys, c)),
-                           lambda d: [DictKey(k) for k in sorted(d)])
+                           lambda d: [DictKey(k) for k in _sorted_keys(d)])
 # an OrderedDict keeps its order; a defaultdict its default factory, as in JAX
 _registry[collections.OrderedDict] = _NodeType(
     lambda d: (list(d.values()), tuple(d)),
     lambda keys, c: collections.OrderedDict(zip(keys, c)), lambda d: [DictKey(k) for k in d])
 _registry[collections.defaultdict] = _NodeType(
-    lambda d: ([d[k] for k in sorted(d)], (d.default_factory, tuple(sorted(d)))),
+    lambda d: ([d[k] for k in _sorted_keys(d)], (d.default_factory, tuple(_sorted_keys(d)))),
     lambda data, c: collections.defaultdict(data[0], zip(data[1], c)),
-    lambda d: [DictKey(k) for k in sorted(d)])
+    lambda d: [DictKey(k) for k in _sorted_keys(d)])
 
 
 def _node_type(x) -> _NodeType | None:

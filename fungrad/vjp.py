@@ -19,6 +19,7 @@ from fungrad.core import (
 )
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr_env, replay_known
+from fungrad.jvp import differs_in_dtype
 from fungrad.prims.elementwise import add, cast_derivative
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import sum_to_shape, zeros
@@ -28,7 +29,7 @@ def fit_cotangent(ct, aval: ShapedArray):
     """Make a rule's cotangent match its input's aval: sum broadcast dims away, cast dtype."""
     if getattr(ct, "shape", ()) != aval.shape:
         ct = sum_to_shape(ct, aval.shape)
-    if getattr(ct, "dtype", None) != aval.dtype:
+    if differs_in_dtype(ct, aval):
         ct = cast_derivative(ct, aval.dtype)
     return ct
 
@@ -107,7 +108,7 @@ def _backward(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool], out_cts: 
                     if need and ct is not None:
                         aval = x.aval
                         if getattr(ct, "shape", None) != aval.shape or \
-                                getattr(ct, "dtype", None) != aval.dtype:
+                                differs_in_dtype(ct, aval):
                             ct = fit_cotangent(ct, aval)
                         old = ct_env.get(x)
                         ct_env[x] = ct if old is None else add(old, ct)

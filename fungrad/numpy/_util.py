@@ -153,6 +153,12 @@ def _keep(out, a_shape, axes, keepdims):
     return out
 
 
+class ContractionShapeError(ValueError, TypeError):
+    """Operands whose contracted dimensions differ (``dot``, ``matmul``, ``tensordot``, ...):
+    a ValueError, as numpy raises, and a TypeError, as JAX's dot_general does, so code
+    written against either catches it."""
+
+
 def _describe(a, b) -> str:
     return f"{get_aval(a).str_short()} and {get_aval(b).str_short()}"
 

@@ -103,6 +103,12 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     return st.gather(moved, rows, cols, indexer=Indexer.from_numpy(items))
 
 
+class NonConcreteBooleanIndexError(IndexError, TypeError):
+    """A boolean mask index whose values are traced: the result's shape would depend on
+    them. An IndexError, as JAX's error of this name is, and a TypeError, as fungrad's
+    errors about traced values are."""
+
+
 def _index_parts(x, idx) -> tuple[Indexer, list]:
     """Split a numpy index into its static part and its index-array operands."""
     if not isinstance(idx, tuple):
@@ -121,7 +127,7 @@ def _index_parts(x, idx) -> tuple[Indexer, list]:
             items.append(int(it))
         elif isinstance(it, Tracer):
             if it.dtype == np.bool_:
-                raise TypeError(
+                raise NonConcreteBooleanIndexError(
                     f"Array boolean indices must be concrete; got a traced mask "
                     f"{it.aval.str_short()}. Its result shape would depend on its values: "
                     "use fungrad.numpy.where(mask, x, 0) instead.")
@@ -162,35 +168,144 @@ def _getitem(x, idx):
     return np.asarray(x)[indexer.to_numpy(arrays)]
 
 
+_MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
+
+
+def _default_fill(dtype):
+    """JAX's fill for out-of-bounds reads: NaN, the most negative integer, the largest
+    unsigned one, True."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "i":
+        return np.iinfo(dtype).min
+    if dtype.kind == "u":
+        return np.iinfo(dtype).max
+    return True
+
+
 class _IndexUpdateRef:
-    """``x.at[idx]``: functional updates, as in JAX (returns a new array)."""
+    """``x.at[idx]``: functional updates, as in JAX (returns a new array).
+
+    Out-of-bounds integer indices raise by default (a clamped or dropped index would be a
+    silent surprise); ``mode='clip'`` clamps them, ``mode='drop'`` (updates) and
+    ``mode='fill'`` (reads, with ``fill_value``) leave them out, as JAX's modes do.
+
+    >>> import fungrad.numpy as fnp
+    >>> x = fnp.arange(5)
+    >>> x.at[np.array([1, 7])].get(mode="fill", fill_value=-1), x.at[7].set(9, mode="clip")
+    (array([ 1, -1]), array([0, 1, 2, 3, 9]))
+    >>> x.at[np.array([0, 7])].add(10, mode="drop")
+    array([10,  1,  2,  3,  4])
+    """
 
     __slots__ = ("x", "idx")
 
     def __init__(self, x, idx):
         self.x, self.idx = x, idx
 
-    def get(self):
-        """``x.at[idx].get()`` is ``x[idx]``."""
-        return _getitem(self.x, self.idx)
+    def _in_bounds(self, mode, func: str):
+        """``(ref, padded_axes)``: a ref whose integer indices are all in bounds under
+        ``mode``: clamped (``clip``), or sent to one extra slot appended to their axis
+        (``drop``/``fill``), which the caller fills or slices off."""
+        if mode not in _MODES:
+            raise ValueError(f"x.at[...].{func}: mode must be one of 'promise_in_bounds', "
+                             f"'clip', 'drop' or 'fill', got {mode!r}")
+        if mode in (None, "promise_in_bounds"):
+            return self, []
+        from fungrad.numpy.ufuncs import clip, where
+        idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
+        shape = _shape(self.x)
 
-    def set(self, values):
+        def width(it):  # how many axes of x an index item consumes
+            if it is None or it is Ellipsis:
+                return 0
+            if not isinstance(it, (slice, Tracer)) and np.asarray(it).dtype == np.bool_:
+                return builtins.max(np.ndim(it), 1)
+            return 1
+
+        explicit = builtins.sum(width(it) for it in idx)
+        items, padded, axis = [], [], 0
+        for it in idx:
+            if it is Ellipsis:
+                axis += len(shape) - explicit
+            integer = not (it is None or it is Ellipsis or isinstance(it, slice)) and \
+                (isinstance(it, Tracer) or np.asarray(it).dtype.kind in "iu")
+            if not integer or axis >= len(shape):
+                items.append(it)
+                axis += width(it)
+                continue
+            n = shape[axis]
+            if not isinstance(it, Tracer) and np.ndim(it) == 0:
+                i = operator.index(it)
+                if mode == "clip":
+                    items.append(builtins.min(builtins.max(i + n if i < 0 else i, 0), n - 1))
+                else:
+                    items.append(i if -n <= i < n else n)
+            else:
+                it = it if isinstance(it, Tracer) else np.asarray(it)
+                wrapped = where(it < 0, it + n, it)
+                if mode == "clip":
+                    items.append(clip(wrapped, 0, n - 1))
+                else:
+                    items.append(where((it < -n) | (it >= n), n, wrapped))
+            if mode != "clip":
+                padded.append(axis)
+            axis += 1
+        return _IndexUpdateRef(self.x, tuple(items)), padded
+
+    def _padded(self, padded, fill):
+        from fungrad.numpy.rearranging import pad
+        widths = [(0, 1 if a in padded else 0) for a in range(len(_shape(self.x)))]
+        return _IndexUpdateRef(pad(_arr(self.x), widths, constant_values=fill), self.idx)
+
+    def _update(self, method: str, mode, *args):
+        """Apply the update ``method`` under ``mode``: out-of-bounds positions land in the
+        padding, which is then cut off."""
+        ref, padded = self._in_bounds(mode, method)
+        if not padded:
+            return getattr(ref, "_" + method)(*args)
+        out = getattr(ref._padded(padded, 0), "_" + method)(*args)
+        return out[tuple(slice(0, n) for n in _shape(self.x))]
+
+    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: str | None = None, fill_value=None):
+        """``x.at[idx].get()`` is ``x[idx]``; ``mode='fill'`` reads ``fill_value`` (NaN,
+        or the dtype's extreme integer, by default) where an index is out of bounds,
+        ``mode='clip'`` the nearest element."""
+        ref, padded = self._in_bounds(mode, "get")
+        if padded:
+            fill = _default_fill(_dtype(self.x)) if fill_value is None else fill_value
+            return _getitem(ref._padded(padded, fill).x, ref.idx)
+        return _getitem(ref.x, ref.idx)
+
+    def set(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: str | None = None):
         """A copy of x with ``x[idx] = values``."""
+        return self._update("set", mode, values)
+
+    def _set(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
         return st.scatter(_arr(self.x), astype(_arr(values), _dtype(self.x)), *arrays,
                           indexer=indexer)
 
-    def add(self, values):
+    def add(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: str | None = None):
         """A copy of x with ``x[idx] += values`` (repeated indices accumulate)."""
+        return self._update("add", mode, values)
+
+    def _add(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
         return st.scatter_add(_arr(self.x), astype(_arr(values), _dtype(self.x)), *arrays,
                               indexer=indexer)
 
-    def subtract(self, values):
+    def subtract(self, values, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] -= values``."""
-        return self.add(negative(values))
+        return self._update("add", mode, negative(values))
 
-    def multiply(self, values):
+    def multiply(self, values, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] *= values`` (repeated indices multiply in every value,
         as in JAX).
 
@@ -198,17 +313,34 @@ class _IndexUpdateRef:
         >>> fnp.zeros(3).at[np.array([1, 1])].add(1.0).at[np.array([1, 1])].multiply(3.0)
         array([ 0., 18.,  0.])
         """
+        return self._update("multiply", mode, values)
+
+    def _multiply(self, values):
         return self._accumulate(multiply, values)
 
-    def divide(self, values):
+    def divide(self, values, *, indices_are_sorted: bool = False,
+               unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] /= values``."""
-        return self.set(divide(self.get(), values))
+        return self._update("divide", mode, values)
 
-    def power(self, values):
+    def _divide(self, values):
+        quotient = divide(self.get(), values)
+        if _dtype(quotient) != _dtype(self.x):  # integers divide to floats, as in JAX:
+            # casting the quotient back would truncate it silently
+            return _IndexUpdateRef(astype(_arr(self.x), _dtype(quotient)), self.idx)._set(
+                quotient)
+        return self._set(quotient)
+
+    def power(self, values, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] **= values``."""
-        return self.set(power(self.get(), values))
+        return self._update("power", mode, values)
 
-    def min(self, values):
+    def _power(self, values):
+        return self._set(power(self.get(), values))
+
+    def min(self, values, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] = minimum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -216,9 +348,13 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([0, 0])].min(np.array([-1.0, -3.0]))
         array([-3.,  0.])
         """
+        return self._update("min", mode, values)
+
+    def _min(self, values):
         return self._accumulate(minimum, values)
 
-    def max(self, values):
+    def max(self, values, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] = maximum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -226,16 +362,23 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([1, 1])].max(np.array([3.0, 2.0]))
         array([0., 3.])
         """
+        return self._update("max", mode, values)
+
+    def _max(self, values):
         return self._accumulate(maximum, values)
 
-    def apply(self, func):
+    def apply(self, func, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None):
         """A copy of x with ``x[idx] = func(x[idx])`` (``func`` elementwise, once per index).
 
         >>> import fungrad.numpy as fnp
         >>> fnp.zeros(3).at[1:].add(4.0).at[1].apply(fnp.sqrt)
         array([0., 2., 4.])
         """
-        return self.set(func(self.get()))
+        return self._update("apply", mode, func)
+
+    def _apply(self, func):
+        return self._set(func(self.get()))
 
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices

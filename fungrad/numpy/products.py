@@ -7,8 +7,8 @@ import builtins
 import numpy as np
 
 from fungrad.numpy._util import (
-    _arr, _array_results, _axis, _describe, _ndim, _not_supported, _shape, _size, _strong,
-    _strong_operand, _traced,
+    ContractionShapeError, _arr, _array_results, _axis, _describe, _ndim, _not_supported,
+    _shape, _size, _strong, _strong_operand, _traced,
 )
 from fungrad.core import get_aval
 from fungrad.numpy.complex_functions import conjugate
@@ -38,8 +38,9 @@ def dot(a, b, out=None):
         return ew.mul(a, b)
     rc = 0 if nb == 1 else nb - 2
     if _shape(a)[-1] != _shape(b)[rc]:
-        raise ValueError(f"dot: shapes {_describe(a, b)} not aligned: {_shape(a)[-1]} "
-                         f"(dim {na - 1}) != {_shape(b)[rc]} (dim {rc})")
+        raise ContractionShapeError(f"dot: shapes {_describe(a, b)} not aligned: "
+                                    f"{_shape(a)[-1]} (dim {na - 1}) != {_shape(b)[rc]} "
+                                    f"(dim {rc})")
     return st.dot_general(a, b, (((na - 1,), (rc,)), ((), ())))
 
 
@@ -57,7 +58,7 @@ def matmul(x1, x2, /):
     ka = _shape(a)[-1]
     kb = _shape(b)[0] if nb == 1 else _shape(b)[-2]
     if ka != kb:
-        raise ValueError(
+        raise ContractionShapeError(
             f"matmul: shapes {_describe(a, b)} are not aligned: the last dimension of the "
             f"first ({ka}) must equal the {'only' if nb == 1 else 'second-to-last'} dimension "
             f"of the second ({kb})")
@@ -69,8 +70,8 @@ def matmul(x1, x2, /):
     try:
         batch = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2])
     except ValueError:
-        raise ValueError(f"matmul: the batch dimensions of {_describe(a, b)} do not "
-                         "broadcast") from None
+        raise ContractionShapeError(f"matmul: the batch dimensions of {_describe(a, b)} do "
+                                    "not broadcast") from None
     a2 = broadcast_to(a2, batch + _shape(a2)[-2:])
     b2 = broadcast_to(b2, batch + _shape(b2)[-2:])
     nbatch = len(batch)
@@ -91,7 +92,7 @@ def vdot(a, b, /):
     """
     a, b = _arr(a), _arr(b)
     if _size(a) != _size(b):
-        raise ValueError(f"vdot: {_describe(a, b)} have different sizes")
+        raise ContractionShapeError(f"vdot: {_describe(a, b)} have different sizes")
     return dot(ravel(conjugate(a)), ravel(b))
 
 
@@ -117,7 +118,8 @@ def inner(a, b, /):
     if na == 0 or nb == 0:
         return ew.mul(a, b)
     if _shape(a)[-1] != _shape(b)[-1]:
-        raise ValueError(f"inner: shapes {_describe(a, b)} not aligned in the last dimension")
+        raise ContractionShapeError(f"inner: shapes {_describe(a, b)} not aligned in the last "
+                                    "dimension")
     return st.dot_general(a, b, (((na - 1,), (nb - 1,)), ((), ())))
 
 
@@ -153,8 +155,8 @@ def tensordot(a, b, axes=2):
     ax_b = tuple(_axis(x, nb, "tensordot") for x in ax_b)
     if len(ax_a) != len(ax_b) or builtins.any(_shape(a)[i] != _shape(b)[j]
                                               for i, j in zip(ax_a, ax_b)):
-        raise ValueError(f"tensordot: shape-mismatch for sum over axes {ax_a} and {ax_b} of "
-                         f"{_describe(a, b)}")
+        raise ContractionShapeError(f"tensordot: shape-mismatch for sum over axes {ax_a} and "
+                                    f"{ax_b} of {_describe(a, b)}")
     return st.dot_general(a, b, ((ax_a, ax_b), ((), ())))
 
 
