@@ -267,6 +267,13 @@ def environment(backends):
         blas = f"{blas.get('name')} {blas.get('version', '')}".strip()
     except Exception:  # the layout of show_config is not a stable API
         blas = "unknown"
+    try:  # the kernel OpenBLAS runs: OPENBLAS_CORETYPE can force an older, slower one
+        import threadpoolctl
+        blas += " kernel " + ",".join(
+            str(info.get("architecture")) for info in threadpoolctl.threadpool_info()
+            if info.get("internal_api") == "openblas")
+    except ImportError:
+        pass
     try:
         pinned = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux: no pinning
@@ -279,7 +286,8 @@ def environment(backends):
         "numpy": np.__version__,
         "blas": blas,
         "threads": {v: os.environ.get(v) for v in
-                    ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "XLA_FLAGS")},
+                    ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "XLA_FLAGS",
+                     "OPENBLAS_CORETYPE")},
     }
     for b in backends:
         env[b.name] = b.version
