@@ -27,10 +27,13 @@ _tracer_type: type = type(None)
 def register_tracer_type(cls: type) -> None:
     """Tell ``get_aval`` which type is a tracer (called once, by ``fungrad.core``).
 
+    >>> import fungrad
     >>> from fungrad.core import Tracer
     >>> register_tracer_type(Tracer)  # what fungrad.core did when it defined Tracer
-    >>> _tracer_type is Tracer
-    True
+    >>> seen = []
+    >>> _ = fungrad.make_jaxpr(lambda x: seen.append(get_aval(x)) or x)(np.ones(2))
+    >>> seen  # a tracer's abstract value is its own
+    [f64[2]]
     """
     global _tracer_type
     _tracer_type = cls
