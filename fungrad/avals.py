@@ -179,6 +179,15 @@ def value_aval(x: Any) -> ShapedArray:
     >>> value_aval(np.float32(1.0)), value_aval(2.0).weak_type
     (f32[], True)
     """
+    t = type(x)
+    if t is np.ndarray:
+        aval = _aval_cache.get((x.shape, x.dtype))
+        if aval is not None:
+            return aval
+    else:
+        aval = _NUMPY_SCALAR_AVALS.get(t)  # numpy's own scalars: the type is the aval
+        if aval is not None:
+            return aval
     if not isinstance(x, (np.ndarray, np.generic)):
         weak = _SCALAR_AVALS.get(type(x))
         if weak is not None:
@@ -196,6 +205,10 @@ def value_aval(x: Any) -> ShapedArray:
 
 
 _aval_cache: dict = {}
+# numpy's scalar types (exactly these types: a subclass may carry its own aval)
+_NUMPY_SCALAR_AVALS = {t: ShapedArray((), np.dtype(t)) for t in (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.float16, np.float32, np.float64, np.complex64, np.complex128)}
 
 
 def numpy_result(x: Any) -> Any:

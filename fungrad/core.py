@@ -167,10 +167,13 @@ def bind(prim: Primitive, *args, **params):
     >>> print(fungrad.make_jaxpr(lambda x: bind(double_p, x))(np.ones(2)))  # a tracer: recorded
     { lambda ; a:f64[2]. let b:f64[2] = double a in (b,) }
     """
-    for a in args:
+    trace = None
+    for a in args:  # the innermost trace among the arguments (``_innermost_trace``, inlined)
         if type(a) is Tracer:
-            break
-    else:  # no tracer at all (the eager path, and every rule of an eager backward pass)
+            t = a._trace
+            if trace is None or t.level > trace.level:
+                trace = t
+    if trace is None:  # no tracer at all (the eager path, every rule of an eager backward pass)
         if prim.weak_propagating and _all_python_scalars(args):
             # weak in, weak out, as when traced: an IR evaluated eagerly (eval_jaxpr, vmap's
             # unbatched values, a backward pass) must give each value the dtype it was traced
@@ -182,7 +185,9 @@ def bind(prim: Primitive, *args, **params):
         if _eager_mode[0] == 1:  # fungrad evaluating for itself: plain numpy, nothing more
             return prim.impl(*args, **params)
         return _eager_apply(prim, args, params)
-    return _innermost_trace(args).process(prim, args, params)
+    if not trace.active:
+        raise UnexpectedTracerError(_leak_message(args))
+    return trace.process(prim, args, params)
 
 
 # numpy scalar types a weak result may hold: those of Python's own scalars
