@@ -45,8 +45,8 @@ from fungrad import avals as _avals
 from fungrad.array import Array, wrap
 # re-exported: fungrad.core names the whole core (avals, IR, errors) as it always has
 from fungrad.avals import (  # noqa: F401
-    _PY_SCALAR_DTYPE, _SCALAR_AVALS, _SHORT_DTYPE, ShapeDtypeStruct, ShapedArray, get_aval,
-    numpy_result, plain, short_dtype_name, value_aval,
+    _NUMPY_SCALAR_AVALS, _PY_SCALAR_DTYPE, _SCALAR_AVALS, _SHORT_DTYPE, ShapeDtypeStruct,
+    ShapedArray, get_aval, numpy_result, plain, short_dtype_name, value_aval,
 )
 from fungrad.errors import (  # noqa: F401
     ConcretizationTypeError, FungradTypeError, GuardFailure, TracerArrayConversionError,
@@ -56,6 +56,7 @@ from fungrad.ir import (  # noqa: F401
     ClosedJaxpr, DropVar, Eqn, Jaxpr, Literal, Var, _Namer, _pp_eqn, _var_names, check_jaxpr,
     pp_jaxpr, pp_literal,
 )
+
 
 def copy_name(wrapper: Any, fun: Any) -> Any:
     """Give ``wrapper`` the name, docstring and module of ``fun`` (what ``functools.wraps``
@@ -286,7 +287,6 @@ def bind_known(prim: Primitive, args: Sequence[Any], params: dict, known: Any):
     if trace is None:
         return known
     return trace.process(prim, args, params, known)
-
 
 
 def _leak_message(args) -> str:
@@ -573,7 +573,9 @@ class JaxprTrace:
         if aval is not None:
             return Literal(x, aval), x
         if isinstance(x, (np.ndarray, np.generic)):
-            aval = ShapedArray(x.shape, x.dtype)
+            # numpy's own types share the cached avals; subclasses (Array) get their own
+            aval = value_aval(x) if type(x) is np.ndarray or type(x) in _NUMPY_SCALAR_AVALS \
+                else ShapedArray(x.shape, x.dtype)
             if x.ndim == 0:
                 x = x[()] if type(x) is Array else x  # literals are numpy values
                 return Literal(x, aval), x
