@@ -375,3 +375,13 @@ def test_params_that_cannot_be_keyed_take_the_general_path():
     assert vjp_module._params_id((("fn", lambda: 0),)) is False
     assert vjp_module._params_id((("table", np.ones(2)),)) is False  # unhashable
     assert vjp_module._params_id((("shape", (2, 3)), ("dtype", np.dtype("float32")))) > 0
+
+
+@pytest.mark.parametrize("const", [np.full(2, 1.5, np.float32), np.float32(2.0), np.int64(3),
+                                   fnp.asarray(np.full(2, 1.5)), fnp.asarray(np.float32(2.0))])
+def test_constants_of_a_trace_get_the_general_aval(const):
+    closed = fungrad.make_jaxpr(lambda x: x * const)(np.ones(2, np.float32))
+    eqn = closed.jaxpr.eqns[-1]
+    assert eqn.inputs[1].aval == ShapedArray(np.shape(const), np.asarray(const).dtype)
+    np.testing.assert_array_equal(closed(np.ones(2, np.float32))[0],
+                                  np.ones(2, np.float32) * np.asarray(const))
