@@ -223,12 +223,16 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     number = {v: i for i, v in enumerate(order)}
     parts = [tuple([v.aval for v in order]), len(jaxpr.constvars), tuple(differentiated),
              tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
-    append, add_var, params_id = parts.append, order.append, _params_id
+    append, add_var, known_ids = parts.append, order.append, _param_ids
+    n = len(order)
     try:
         for eqn in jaxpr.eqns:
             params = eqn.params
             if params:
-                pid = params_id(tuple(params.items()))
+                items = tuple(params.items())
+                pid = known_ids.get(items)  # (raises TypeError on an unhashable param)
+                if pid is None:
+                    pid = _params_id(items)
                 if pid is False:
                     return None, None
             else:
@@ -239,13 +243,15 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
             outvars = eqn.outvars
             if len(outvars) == 1:
                 v = outvars[0]
-                number[v] = len(order)
+                number[v] = n
+                n += 1
                 add_var(v)
                 append((prim, prim.vjp, pid, ins, v.aval))
                 continue
             outs = []
             for v in outvars:
-                number[v] = len(order)
+                number[v] = n
+                n += 1
                 add_var(v)
                 outs.append(v.aval)
             append((prim, prim.vjp, pid, ins, tuple(outs)))
