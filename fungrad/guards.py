@@ -88,6 +88,8 @@ def guard(tracer: Tracer, kind: str):
                 f"derivative through it is meant to be zero.")
     val = tracer.val
     value = _CONVERT[kind](val.item() if hasattr(val, "item") else val)
+    if not tracer._trace.record_guards:  # an IR used only at these values (eager grad)
+        return value
     x = tracer if aval.shape == () else tracer.reshape(())
     kind = "int" if kind == "index" else kind
     if _CONVERSION_KEEPS_VALUE[kind](aval.dtype):
@@ -95,10 +97,8 @@ def guard(tracer: Tracer, kind: str):
     else:  # the path depends on the converted value: int(2.5) and int(2.7) agree
         params = {"expect": value, "kind": kind}
     # recorded directly: the value it checks is the one it was just read from
-    trace = x._trace
-    if trace.record_guards:
-        source = (_state.source or _user_source_info()) if _config["source_info"] else None
-        trace.eqns.append(Eqn(guard_p, [x.ir_var], params, [], source))
+    source = (_state.source or _user_source_info()) if _config["source_info"] else None
+    x._trace.eqns.append(Eqn(guard_p, [x.ir_var], params, [], source))
     return value
 
 

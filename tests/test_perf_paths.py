@@ -385,3 +385,19 @@ def test_constants_of_a_trace_get_the_general_aval(const):
     assert eqn.inputs[1].aval == ShapedArray(np.shape(const), np.asarray(const).dtype)
     np.testing.assert_array_equal(closed(np.ones(2, np.float32))[0],
                                   np.ones(2, np.float32) * np.asarray(const))
+
+
+def test_eager_grad_reads_python_control_flow_without_recording_guards():
+    # eager grad's trace keeps no guards (its IR is used only at these values); jit's does
+    def f(x):
+        s = fnp.sum(x, keepdims=True)  # a size-1 array of shape (1,)
+        return fnp.sum(fnp.sin(x)) if s > 0 else fnp.sum(x ** 3)
+    for sign in (1.0, -1.0):
+        x = sign * np.array([0.5, 1.5])
+        expected = np.cos(x) if sign > 0 else 3 * x ** 2
+        np.testing.assert_allclose(fungrad.grad(f)(x), expected, rtol=1e-13)
+        np.testing.assert_allclose(fungrad.jit(fungrad.grad(f))(x), expected, rtol=1e-13)
+    text = str(fungrad.make_jaxpr(f)(np.array([0.5, 1.5])))
+    assert "guard[expect=True]" in text and "reshape" in text
+    with pytest.raises(TypeError, match="ambiguous"):  # the checks come before the shortcut
+        fungrad.grad(lambda x: fnp.sum(x) if x > 0 else 0.0)(np.ones(2))
