@@ -183,6 +183,31 @@ def _plain_param(p) -> bool:
     return isinstance(p, _PLAIN_PARAM_TYPES)
 
 
+# Each distinct params tuple met in a key gets a number (False: it cannot be keyed by value),
+# so a key holds one int per equation instead of its params: hashing and comparing a key
+# then costs nothing per param. Numbers are never reused (the table may be cleared when it
+# grows, the counter goes on), so a key can never come to mean another structure.
+MAX_PARAM_IDS = 4096
+_param_ids: dict = {}
+_next_param_id = [0]
+
+
+def _params_id(items: tuple):
+    """The number of a params tuple (``tuple(params.items())``), or False if not plain."""
+    try:
+        pid = _param_ids.get(items)
+    except TypeError:  # an unhashable param: not plain
+        return False
+    if pid is None:
+        pid = False
+        if all(_plain_param(v) for _, v in items):
+            pid = _next_param_id[0] = _next_param_id[0] + 1
+        if len(_param_ids) >= MAX_PARAM_IDS:
+            _param_ids.clear()
+        _param_ids[items] = pid
+    return pid
+
+
 def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequence[Any]):
     """``(key, variables in numbering order)`` for the forward trace ``jaxpr``, or
     ``(None, None)`` where it holds something the key cannot capture by value.
@@ -195,42 +220,42 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     >>> structure_key(a.jaxpr, [True], [None])[0] == structure_key(b.jaxpr, [True], [None])[0]
     True
     """
-    number: dict = {}
-    order: list = []
-    for v in jaxpr.constvars:
-        number[v] = len(order)
-        order.append(v)
-    for v in jaxpr.invars:
-        number[v] = len(order)
-        order.append(v)
-    parts = [tuple(v.aval for v in order), len(jaxpr.constvars), tuple(differentiated),
-             tuple(None if ct is None else get_aval(ct) for ct in out_cts)]
-    append = parts.append
+    order: list = [*jaxpr.constvars, *jaxpr.invars]
+    number = {v: i for i, v in enumerate(order)}
+    parts = [tuple([v.aval for v in order]), len(jaxpr.constvars), tuple(differentiated),
+             tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
+    append, add_var, known_ids = parts.append, order.append, _param_ids
+    n = len(order)
     try:
         for eqn in jaxpr.eqns:
             params = eqn.params
             if params:
-                for p in params.values():
-                    if not _plain_param(p):
-                        return None, None
-                params = tuple(params.items())
+                items = tuple(params.items())
+                pid = known_ids.get(items)  # (raises TypeError on an unhashable param)
+                if pid is None:
+                    pid = _params_id(items)
+                if pid is False:
+                    return None, None
             else:
-                params = ()
+                pid = 0
             ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
                          for x in eqn.inputs])
+            prim = eqn.primitive
             outvars = eqn.outvars
             if len(outvars) == 1:
                 v = outvars[0]
-                number[v] = len(order)
-                order.append(v)
-                append((eqn.primitive, eqn.primitive.vjp, params, ins, v.aval))
+                number[v] = n
+                n += 1
+                add_var(v)
+                append((prim, prim.vjp, pid, ins, v.aval))
                 continue
             outs = []
             for v in outvars:
-                number[v] = len(order)
-                order.append(v)
+                number[v] = n
+                n += 1
+                add_var(v)
                 outs.append(v.aval)
-            append((eqn.primitive, eqn.primitive.vjp, params, ins, tuple(outs)))
+            append((prim, prim.vjp, pid, ins, tuple(outs)))
         append(tuple([number[x] if type(x) is not Literal else _literal_key(x)
                       for x in jaxpr.outvars]))
         key = _Key(tuple(parts))

@@ -318,3 +318,86 @@ class _debug_nans:
 
     def __exit__(self, *exc):
         fungrad.config.update("jax_debug_nans", False)
+
+
+# ----------------------------------------------------------------------------- eager round 3
+
+@pytest.mark.parametrize("value", [np.float64(1.5), np.float32(1.5), np.float16(1.5),
+                                   np.int8(3), np.int64(3), np.uint32(3), np.bool_(True),
+                                   np.complex64(1j), np.complex128(1j), np.ones((2, 3)),
+                                   np.ones(0, np.float32), np.array(2.0)])
+def test_value_aval_fast_path_is_the_general_aval(value):
+    from fungrad.avals import value_aval
+    aval = value_aval(value)
+    assert aval == ShapedArray(np.shape(value), np.asarray(value).dtype)  # strong, as before
+    assert value_aval(value) is aval  # one cached aval serves every value of that type
+
+
+def test_value_aval_keeps_its_general_cases():
+    from fungrad.avals import value_aval
+    assert value_aval(2.0) == ShapedArray((), np.float64, weak_type=True)
+    assert value_aval([1, 2]) == ShapedArray((2,), np.int64)  # anything else via np.asarray
+    from fungrad.prims.random_bits import KeyAval, KeyData
+    key_data = np.zeros(2, np.uint32).view(KeyData)  # typed key data has an aval of its own
+    assert type(value_aval(key_data)) is KeyAval
+
+
+def test_structure_keys_number_params_by_value():
+    from fungrad.vjp import structure_key
+
+    def key_of(fn, x):
+        closed, _ = trace_to_jaxpr(lambda a: [fn(a)], [x])
+        return structure_key(closed.jaxpr, [True], [np.float64(1.0)])[0]
+
+    x = np.ones((2, 3))
+    same = [key_of(lambda a: fnp.sum(a, axis=1), x) for _ in range(2)]
+    assert same[0] == same[1] and hash(same[0]) == hash(same[1])
+    assert key_of(lambda a: fnp.sum(a, axis=0), x) != same[0]  # other params, other key
+    assert key_of(lambda a: fnp.sum(a, axis=1) * 2.0, x) != same[0]
+
+
+def test_params_numbers_are_never_reused(monkeypatch):
+    # the table may be cleared when it fills; a number once given keeps its meaning, so a
+    # compiled backward pass can never be found by another structure's key
+    monkeypatch.setattr(vjp_module, "MAX_PARAM_IDS", 2)
+    monkeypatch.setattr(vjp_module, "_param_ids", {})
+    first = vjp_module._params_id((("axes", (0,)),))
+    others = [vjp_module._params_id((("axes", (i,)),)) for i in range(1, 5)]
+    again = vjp_module._params_id((("axes", (0,)),))
+    assert len({first, *others, again}) == 6
+    x = np.linspace(0.1, 0.9, 3)
+    for _ in range(3):  # results stay right however often the table is cleared
+        np.testing.assert_allclose(fungrad.grad(lambda a: fnp.sum(fnp.cumsum(a) ** 2))(x),
+                                   np.cumsum(2 * np.cumsum(x)[::-1])[::-1], rtol=1e-13)
+
+
+def test_params_that_cannot_be_keyed_take_the_general_path():
+    assert vjp_module._params_id((("fn", lambda: 0),)) is False
+    assert vjp_module._params_id((("table", np.ones(2)),)) is False  # unhashable
+    assert vjp_module._params_id((("shape", (2, 3)), ("dtype", np.dtype("float32")))) > 0
+
+
+@pytest.mark.parametrize("const", [np.full(2, 1.5, np.float32), np.float32(2.0), np.int64(3),
+                                   fnp.asarray(np.full(2, 1.5)), fnp.asarray(np.float32(2.0))])
+def test_constants_of_a_trace_get_the_general_aval(const):
+    closed = fungrad.make_jaxpr(lambda x: x * const)(np.ones(2, np.float32))
+    eqn = closed.jaxpr.eqns[-1]
+    assert eqn.inputs[1].aval == ShapedArray(np.shape(const), np.asarray(const).dtype)
+    np.testing.assert_array_equal(closed(np.ones(2, np.float32))[0],
+                                  np.ones(2, np.float32) * np.asarray(const))
+
+
+def test_eager_grad_reads_python_control_flow_without_recording_guards():
+    # eager grad's trace keeps no guards (its IR is used only at these values); jit's does
+    def f(x):
+        s = fnp.sum(x, keepdims=True)  # a size-1 array of shape (1,)
+        return fnp.sum(fnp.sin(x)) if s > 0 else fnp.sum(x ** 3)
+    for sign in (1.0, -1.0):
+        x = sign * np.array([0.5, 1.5])
+        expected = np.cos(x) if sign > 0 else 3 * x ** 2
+        np.testing.assert_allclose(fungrad.grad(f)(x), expected, rtol=1e-13)
+        np.testing.assert_allclose(fungrad.jit(fungrad.grad(f))(x), expected, rtol=1e-13)
+    text = str(fungrad.make_jaxpr(f)(np.array([0.5, 1.5])))
+    assert "guard[expect=True]" in text and "reshape" in text
+    with pytest.raises(TypeError, match="ambiguous"):  # the checks come before the shortcut
+        fungrad.grad(lambda x: fnp.sum(x) if x > 0 else 0.0)(np.ones(2))

@@ -2,8 +2,11 @@
 imports nothing from ``fungrad.numpy``)."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+from fungrad.array import Array
 from fungrad.core import Tracer, bind
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import _getitem, _IndexUpdateHelper, diagonal, take
@@ -47,6 +50,33 @@ def _operator(prim, fallback, swapped: bool = False):
     return op
 
 
+def _divmod(self, other):
+    """``divmod(x, y)``: ``(x // y, x % y)``, as ``numpy.divmod``."""
+    return self // other, self % other
+
+
+def _rdivmod(self, other):
+    return other // self, other % self
+
+
+def _round_operator(self, ndigits=None):
+    """``round(x[, ndigits])`` with numpy's scalar semantics: a 0-d real value rounds (half
+    to even) to a Python int, or with ``ndigits`` to the same dtype; bool and complex have
+    no ``round``. numpy arrays have none either: for them it is JAX's, ``round(x, ndigits or
+    0)`` elementwise. A traced 0-d value gives its int through a guard (Python's int()).
+    """
+    kind = self.dtype.kind
+    if kind not in "iuf":
+        raise TypeError(f"round() of a {self.dtype.name} array of shape {self.shape} is not "
+                        "defined (numpy rounds real numbers only); round the real and "
+                        "imaginary parts, or cast booleans to a number first.")
+    if ndigits is None:
+        if self.ndim:
+            return round(self)
+        return int(self) if kind in "iu" else int(round(self))
+    return round(self, operator.index(ndigits))
+
+
 def _method(fn):
     return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
 
@@ -84,6 +114,7 @@ _TRACER_METHODS = {
     "__floordiv__": _operator(ew.floor_divide_p, floor_divide),
     "__rfloordiv__": _operator(ew.floor_divide_p, floor_divide, True),
     "__mod__": _operator(ew.mod_p, mod), "__rmod__": _operator(ew.mod_p, mod, True),
+    "__divmod__": _divmod, "__rdivmod__": _rdivmod, "__round__": _round_operator,
     "__pow__": _power, "__rpow__": _swap(_power), "__matmul__": matmul,
     "__rmatmul__": _swap(matmul), "__neg__": lambda self: ew.neg(self),
     "__pos__": _positive, "__abs__": lambda self: ew.absolute(self),
@@ -122,6 +153,9 @@ def _install_tracer_methods() -> None:
     Tracer.at = property(lambda self: _IndexUpdateHelper(self))
     Tracer.real = property(lambda self: real(self))
     Tracer.imag = property(lambda self: imag(self))
+    # numpy gives its arrays no round(); fungrad's Array, which stands for numpy's scalars
+    # too (a 0-d result), has numpy scalars' round()
+    Array.__round__ = _round_operator
 
 
 _install_tracer_methods()
