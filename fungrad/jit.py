@@ -42,12 +42,13 @@ from fungrad.core import (
 from fungrad.array import Array
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
+from fungrad.partial_eval import merge_extended_scans
 from fungrad.passes import simplify
 from fungrad.traceback_util import filter_exception, register_boundary
 from fungrad.tree_util import _registry as _pytree_registry
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
+__all__ = ["jit", "Jitted", "compile_jaxpr", "compiled_sub", "run_sub", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
 
 #: How many guarded variants one signature keeps (least recently used dropped first).
 DEFAULT_MAX_VARIANTS = 64
@@ -144,6 +145,54 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
         fast_source, fast_ns = _generate(closed, scalar=True)
         fast_ns["_plain"] = plain
         return _define(fast_source, fast_ns)
+
+
+#: How many compiled sub-jaxprs (loop bodies, branches, checkpointed blocks) are kept.
+MAX_COMPILED_SUBS = 512
+_compiled_subs: OrderedDict = OrderedDict()  # id(closed) -> [closed, compiled fn or None]
+
+
+def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
+    """The compiled form of a sub-jaxpr that an impl (``scan``, ``cond``, ``while``,
+    ``checkpoint``) is about to evaluate ``runs`` times, cached by the jaxpr's identity (a
+    jitted function's IR holds the same sub-jaxpr objects call after call), or None: compiling
+    costs more than interpreting once, so a sub-jaxpr met for the first time and run only
+    once is left to the interpreter; the second time it is compiled.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2))
+    >>> compiled_sub(closed) is None, compiled_sub(closed)(np.zeros(2))
+    (True, [array([0., 0.])])
+    """
+    key = id(closed)
+    entry = _compiled_subs.get(key)
+    if entry is None or entry[0] is not closed:
+        entry = _compiled_subs[key] = [closed, None]
+        while len(_compiled_subs) > MAX_COMPILED_SUBS:
+            _compiled_subs.popitem(last=False)
+        if runs < 4:
+            return None
+    else:
+        _compiled_subs.move_to_end(key)
+    if entry[1] is None:
+        entry[1] = compile_jaxpr(closed)
+    return entry[1]
+
+
+def run_sub(closed: ClosedJaxpr, *args, runs: int = 1) -> list:
+    """Evaluate a sub-jaxpr in an impl: compiled where that pays (``compiled_sub``),
+    interpreted otherwise and under ``jax_debug_nans`` (equation by equation, each result
+    checked).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: fnp.cos(x) + 1.0)(0.0)
+    >>> run_sub(closed, 0.0), run_sub(closed, 0.0)  # interpreted, then compiled
+    ([np.float64(2.0)], [np.float64(2.0)])
+    """
+    fn = None if _flags["debug_nans"] else compiled_sub(closed, runs)
+    if fn is None:
+        return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    return fn(*args)
 
 
 def _define(source: str, namespace: dict) -> Callable:
@@ -263,7 +312,8 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
                 lines.append(f"{pad}{target} = {call}" if outs else f"{pad}{call}")
             elif eqn.outvars[0].aval.weak_type:  # weak scalars are Python scalars
-                lines.append(f"{pad}{outs[0]} = {call}.item()")
+                namespace["_python_scalar"] = _python_scalar
+                lines.append(f"{pad}{outs[0]} = _python_scalar({call})")
             else:
                 lines.append(f"{pad}{outs[0]} = {call}")
         # constants live in the namespace (globals of the function): only locals are freed
@@ -279,6 +329,12 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     else:
         lines = [head] + lines
     return "\n".join(lines), namespace
+
+
+def _python_scalar(value):
+    """A weakly typed value as the interpreter holds it: a Python scalar (an impl may have
+    returned one already)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _identifiers():
@@ -575,7 +631,7 @@ class Jitted(Generic[P, R]):
         closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
                                       arg_names=lambda: self._arg_names(len(flat)))
         self.trace_count += 1
-        closed = simplify(closed)
+        closed = merge_extended_scans(simplify(closed))
         variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
         variants.insert(0, variant)
         del variants[self.max_variants:]
