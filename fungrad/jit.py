@@ -229,13 +229,25 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     counter = itertools.count()
     gen_names = _identifiers()
     python_valued: dict[int, Any] = {}  # strong scalar vars held as Python scalars -> type
+    # Python-scalar expressions read once, written into their reader instead of a variable
+    # (pure float arithmetic: evaluating it later changes nothing; a failure anywhere reruns
+    # the all-numpy version): id(var) -> (expression, nesting depth)
+    pending: dict[int, tuple[str, int]] = {}
+    uses = _use_counts(jaxpr) if scalar else {}
 
     def name_of(v) -> str:
         if type(v) is Literal:
             key = f"_lit{next(counter)}"
             namespace[key] = v.val
             return key
-        return names[id(v)]
+        inline = pending.pop(id(v), None)
+        return inline[0] if inline is not None else names[id(v)]
+
+    def materialize(v) -> None:
+        """Bind a pending expression to a variable (its reader reads it more than once)."""
+        inline = pending.pop(id(v), None)
+        if inline is not None:
+            lines.append(f"{pad}{bind_name(v)} = {inline[0]}")
 
     def numpy_arg(v) -> str:
         """A value for a numpy call: a strong scalar held as a Python one is made numpy
@@ -287,8 +299,16 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
             lines.append(f"{pad}    raise GuardFailure({i})")
         elif form is not None:
             out = eqn.outvars[0]
-            lines.append(f"{pad}{bind_name(out)} = "
-                         + fill(form, [name_of(x) for x in eqn.inputs], i))
+            for k, x in enumerate(eqn.inputs):
+                if form[0].count(f"{{{k}}}") > 1:
+                    materialize(x)
+            depth = 1 + max([pending[id(x)][1] for x in eqn.inputs if id(x) in pending],
+                            default=0)
+            expr = fill(form, [name_of(x) for x in eqn.inputs], i)
+            if uses.get(id(out)) == 1 and depth <= _MAX_INLINE_DEPTH:
+                pending[id(out)] = (expr, depth)
+            else:
+                lines.append(f"{pad}{bind_name(out)} = {expr}")
             if not out.aval.weak_type:
                 python_valued[id(out)] = _PY_SCALAR[out.aval.dtype]
         else:
@@ -317,7 +337,9 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
             else:
                 lines.append(f"{pad}{outs[0]} = {call}")
         # constants live in the namespace (globals of the function): only locals are freed
-        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep]
+        # (0-d values are not worth a del; the scalar form's pending expressions read them)
+        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep
+                   and not (scalar and v.aval.shape == ())]
         if to_free:
             lines.append(f"{pad}del {', '.join(to_free)}")
     lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
@@ -335,6 +357,24 @@ def _python_scalar(value):
     """A weakly typed value as the interpreter holds it: a Python scalar (an impl may have
     returned one already)."""
     return value.item() if hasattr(value, "item") else value
+
+
+#: How deeply Python-scalar expressions nest before one is bound to a variable (Python's
+#: parser limits nesting; a chain of hundreds of operations would exceed it).
+_MAX_INLINE_DEPTH = 12
+
+
+def _use_counts(jaxpr) -> dict:
+    """id(var) -> how many times the equations and the outputs read it."""
+    counts: dict[int, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if type(x) is not Literal:
+                counts[id(x)] = counts.get(id(x), 0) + 1
+    for x in jaxpr.outvars:
+        if type(x) is not Literal:
+            counts[id(x)] = counts.get(id(x), 0) + 1
+    return counts
 
 
 def _identifiers():
@@ -473,7 +513,9 @@ class Jitted(Generic[P, R]):
         self.max_signatures = max_signatures
         self.trace_count = 0
         self._cache: OrderedDict = OrderedDict()
-        self._fast: dict = {}  # fast signature of positional args -> key of self._cache
+        # fast signature of positional args -> the variants list of its self._cache entry
+        # (cleared whenever an entry leaves the cache, so it never holds an evicted list)
+        self._fast: dict = {}
         self._storm_warned = False
         try:
             self._signature = inspect.signature(fun)
@@ -504,8 +546,7 @@ class Jitted(Generic[P, R]):
                 sig = _signature(args, leaves)
             except _Unusual:
                 sig = None
-            key = self._fast.get(sig) if sig is not None else None
-            variants = self._cache.get(key) if key is not None else None
+            variants = self._fast.get(sig) if sig is not None else None
             if variants:
                 for k, variant in enumerate(variants):
                     try:
@@ -561,6 +602,7 @@ class Jitted(Generic[P, R]):
             variants = self._cache[key] = []
             while len(self._cache) > self.max_signatures:
                 self._cache.popitem(last=False)
+                self._fast.clear()
         else:
             self._cache.move_to_end(key)
         if not kwargs and not static_pos:
@@ -568,7 +610,7 @@ class Jitted(Generic[P, R]):
             if len(self._fast) >= 4 * self.max_signatures:  # a shortcut only: keep it bounded
                 self._fast.clear()
             try:
-                self._fast[_signature(args, leaves)] = key
+                self._fast[_signature(args, leaves)] = variants
             except _Unusual:
                 pass
         for k, variant in enumerate(variants):

@@ -215,3 +215,65 @@ def test_merge_leaves_unrelated_scans_alone():
     closed = fungrad.make_jaxpr(f)(np.arange(1.0, 4.0))
     assert merge_extended_scans(closed) is closed
     assert fungrad.jit(f)(np.arange(1.0, 4.0)) == 6.0 + 6.0
+
+
+# ------------------------------------------- Python-scalar code: expressions written inline
+
+def _scalar_chain(x, n=300):
+    ops = (fnp.sin, lambda v: v * 3.0, fnp.cos, lambda v: v + 0.1, fnp.tanh,
+           lambda v: v * v - 0.5, fnp.exp, lambda v: fnp.square(v) + v)
+    for k in range(n):
+        x = ops[k % len(ops)](x)
+    return x
+
+
+def _fast_and_plain(f, *args):
+    closed = fungrad.make_jaxpr(f)(*args)
+    fast = compile_jaxpr(closed)
+    plain = fast.__globals__["_plain"]  # the all-numpy version of the same IR
+    return fast, plain, closed
+
+
+def test_inlined_scalar_expressions_match_the_numpy_version():
+    f = fungrad.value_and_grad(_scalar_chain)
+    fast, plain, closed = _fast_and_plain(f, 0.3)
+    assert "del" not in fast.source and fast.source.count("\n") < len(closed.eqns) // 2
+    for x in (np.float64(0.3), np.float64(-1.2), np.asarray(0.05)):
+        a, b = fast(x), plain(x)
+        ref = eval_jaxpr(closed.jaxpr, closed.consts, x)
+        for u, v, w in zip(a, b, ref):
+            assert type(u) is type(v) is np.float64
+            np.testing.assert_allclose(u, v, rtol=1e-13)
+            np.testing.assert_allclose(u, w, rtol=1e-13)
+
+
+def test_long_single_use_chains_are_cut_into_bounded_expressions():
+    def f(x):
+        for _ in range(2000):  # far beyond what Python's parser can nest
+            x = x * 1.0001 + 0.5
+        return x
+    fast, plain, _ = _fast_and_plain(f, 0.1)
+    assert max(line.count("(") for line in fast.source.splitlines()) < 60
+    np.testing.assert_allclose(fast(np.float64(0.1)), plain(np.float64(0.1)), rtol=1e-13)
+
+
+def test_inlined_scalar_code_falls_back_to_numpys_inf_and_nan():
+    f = lambda x: fnp.log(x * 0.0) + fnp.sqrt(x - 10.0)  # noqa: E731
+    fast, plain, _ = _fast_and_plain(f, 1.0)
+    with np.errstate(all="ignore"):
+        a, b = fast(np.float64(1.0))[0], plain(np.float64(1.0))[0]
+    assert np.isnan(a) and np.isnan(b) and type(a) is type(b)
+    g = fungrad.jit(lambda x: fnp.log(x * 0.0))
+    with np.errstate(all="ignore"):
+        assert g(np.float64(2.0)) == -np.inf
+
+
+def test_inlined_scalars_keep_float32_and_weak_types():
+    # float32 scalars never take the Python-float form (its rounding is float64's)
+    f = fungrad.jit(lambda x: fnp.sin(x * 3.0) * 2.0 + 1.0)
+    y = f(np.float32(0.7))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.sin(np.float32(0.7) * np.float32(3.0)) * np.float32(2.0)
+                                  + np.float32(1.0))
+    with pytest.raises(TypeError):
+        fungrad.jit(lambda x: fnp.sin(x) * 2.0)("a string")
