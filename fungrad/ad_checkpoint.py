@@ -290,6 +290,16 @@ remat_p.impl = lambda *args, jaxpr, num_res, policy, prevent_cse: run_sub(jaxpr,
 remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxpr.out_avals
 
 
+def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
+    """Compiled, the block is a call of its own compiled body (no per-call dispatch)."""
+    from fungrad.jit import compile_jaxpr
+    args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
+    return f"{{body}}({args})", {"body": compile_jaxpr(jaxpr)}
+
+
+remat_p.emit = _remat_emit
+
+
 def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:
     """The intermediates of ``closed`` the policy lets reverse mode keep (floating-point
     results of the equations it accepts; inputs and outputs are kept anyway)."""

@@ -452,6 +452,16 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
     if body is None:
         return functools.partial(_scan_interpreted, jaxpr=jaxpr, length=length,
                                  reverse=reverse, num_consts=num_consts, num_carry=num_carry)
+    loop = _generate_loop(body, jaxpr, length, reverse, num_consts, num_carry)
+    _compiled_loops[key] = (jaxpr, loop)
+    while len(_compiled_loops) > MAX_COMPILED_LOOPS:
+        _compiled_loops.popitem(last=False)
+    return loop
+
+
+def _generate_loop(body: Callable, jaxpr: ClosedJaxpr, length: int, reverse: bool,
+                   num_consts: int, num_carry: int) -> Callable:
+    """The loop of ``_scan_loop`` around the compiled ``body``."""
     n_xs = len(jaxpr.in_avals) - num_consts - num_carry
     y_avals = jaxpr.out_avals[num_carry:]
     consts = [f"c{k}" for k in range(num_consts)]
@@ -474,9 +484,6 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
     exec(compile(source, "<fungrad.scan>", "exec"), namespace)  # noqa: S102
     loop = namespace["scan_loop"]
     loop.source = source
-    _compiled_loops[key] = (jaxpr, loop)
-    while len(_compiled_loops) > MAX_COMPILED_LOOPS:
-        _compiled_loops.popitem(last=False)
     return loop
 
 
@@ -491,6 +498,19 @@ def _scan_abstract(*avals, jaxpr, length, reverse, num_consts, num_carry):
 
 
 scan_p.impl = _scan_impl
+
+
+def _scan_emit(avals, jaxpr, length, reverse, num_consts, num_carry):
+    """Compiled, a scan is a call of its generated loop (see ``_scan_loop``)."""
+    if length < 1:
+        return None
+    from fungrad.jit import compile_jaxpr
+    args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
+    return f"{{loop}}({args})", {"loop": _generate_loop(compile_jaxpr(jaxpr), jaxpr, length,
+                                                        reverse, num_consts, num_carry)}
+
+
+scan_p.emit = _scan_emit
 scan_p.abstract_eval = _scan_abstract
 
 

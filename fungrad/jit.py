@@ -421,6 +421,8 @@ def _signature(x, leaves: list):
         return (x.shape, x.dtype)
     if t is tuple or t is list:
         return (t,) + tuple([_signature(c, leaves) for c in x])
+    if x is None:  # an empty subtree
+        return None
     if t is dict:
         keys = sorted(x)
         return (dict, tuple(keys)) + tuple([_signature(x[k], leaves) for k in keys])

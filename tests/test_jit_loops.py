@@ -277,3 +277,15 @@ def test_inlined_scalars_keep_float32_and_weak_types():
                                   + np.float32(1.0))
     with pytest.raises(TypeError):
         fungrad.jit(lambda x: fnp.sin(x) * 2.0)("a string")
+
+
+@pytest.mark.parametrize("length", [0, 1, 5])
+def test_jitted_scan_loops_match_eager_scans(length):
+    # under jit a scan is a call of its generated loop (the emit rule); eagerly, its impl
+    h0, xs = rand((3,)), rand((length, 3), seed=13)
+    for reverse in (False, True):
+        f = lambda h, xs: lax.scan(_rnn_step, h, xs, reverse=reverse)  # noqa: E731
+        fast, slow = fungrad.jit(f)(h0, xs), f(h0, xs)
+        for a, b in zip(fast, slow):
+            assert a.shape == b.shape and a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
