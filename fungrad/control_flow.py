@@ -433,15 +433,18 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
 
     >>> import numpy as np, fungrad
     >>> body = fungrad.make_jaxpr(lambda c, x: (c + x, c * x))(0.0, 0.0)
-    >>> loop = _scan_loop(body, 3, False, 0, 1)
+    >>> loop = _scan_loop(body, 4, False, 0, 1)
     >>> print(loop.source)
     def scan_loop(k0, x0):
-        y0 = _empty((3,), _dtype_y0)
-        for i in range(3):
+        y0 = _empty((4,), _dtype_y0)
+        for i in range(4):
             k0, y0[i] = _body(k0, x0[i])
         return [k0, y0]
-    >>> loop(np.float64(0.0), np.arange(3.0))
-    [np.float64(3.0), array([0., 0., 2.])]
+    >>> loop(np.float64(0.0), np.arange(4.0))
+    [np.float64(6.0), array([0., 0., 2., 9.])]
+
+    A loop of fewer steps over a body met for the first time is interpreted: compiling
+    would cost more than it saves.
     """
     key = (id(jaxpr), length, reverse, num_consts, num_carry)
     entry = _compiled_loops.get(key)
