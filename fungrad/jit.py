@@ -123,7 +123,11 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     Where values are float64 scalars, the compiled code computes with Python floats and the
     ``math`` module (a numpy call on a 0-d value costs ten times more); should that raise
     (``math.log(0.0)``, ``1.0 / 0.0``), the all-numpy version runs instead, so results keep
-    numpy's semantics (``-inf``, ``inf``, ``nan``).
+    numpy's semantics (``-inf``, ``inf``, ``nan``). Single-use scalar values are written
+    into the expression that reads them.
+
+    A ufunc reading a temporary array for the last time writes its result over it (``out=``),
+    when the temporary was made by a ufunc and only ufuncs read it (so no view shares it).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fn = compile_jaxpr(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2)))
@@ -131,7 +135,7 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     def compiled(a):
         b = _sin(a)
         del a
-        c = _mul(b, _lit0)
+        c = _mul(b, _lit0, out=b)
         del b
         return [c]
     >>> fn(np.zeros(2))
@@ -283,6 +287,7 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     pad = "        " if scalar else "    "
     lines = []
     frees = last_uses(jaxpr)
+    reusable = _reusable_buffers(jaxpr)
     fn_names: dict[tuple, str] = {}
     for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
         prim = eqn.primitive
@@ -327,6 +332,9 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
                     fn_names[fkey] = fname
                     namespace[fname] = fn
                 call = f"{fname}({', '.join(args)})"
+                into = _buffer_to_reuse(eqn, dead, reusable)
+                if into is not None:  # the ufunc writes over an input it is the last to read
+                    call = f"{fname}({', '.join(args)}, out={names[id(into)]})"
             outs = [bind_name(v) for v in eqn.outvars]
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
@@ -357,6 +365,40 @@ def _python_scalar(value):
     """A weakly typed value as the interpreter holds it: a Python scalar (an impl may have
     returned one already)."""
     return value.item() if hasattr(value, "item") else value
+
+
+def _is_ufunc_eqn(eqn) -> bool:
+    """An equation compiled to a plain numpy ufunc call: its result is a fresh array,
+    never a view of an input."""
+    prim = eqn.primitive
+    return (type(prim.impl) is np.ufunc and prim.impl.nout == 1 and not eqn.params
+            and not prim.multiple_results and getattr(prim, "emit", None) is None)
+
+
+def _reusable_buffers(jaxpr) -> set:
+    """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
+    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
+    (so no view of them outlives them), never outputs, inputs or constants."""
+    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
+    read_elsewhere.update(id(x) for x in jaxpr.outvars)
+    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
+            and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
+            and id(e.outvars[0]) not in read_elsewhere}
+
+
+def _buffer_to_reuse(eqn, dead, reusable: set):
+    """The input whose buffer ``eqn`` (a ufunc) can write its result into (numpy's
+    ``out=``: one temporary fewer), or None: one it reads for the last time, of the
+    result's shape and dtype."""
+    if not _is_ufunc_eqn(eqn):
+        return None
+    out = eqn.outvars[0].aval
+    dead_ids = {id(v) for v in dead}
+    for x in eqn.inputs:
+        if type(x) is not Literal and id(x) in reusable and id(x) in dead_ids \
+                and x.aval.shape == out.shape and x.aval.dtype == out.dtype:
+            return x
+    return None
 
 
 #: How deeply Python-scalar expressions nest before one is bound to a variable (Python's

@@ -249,7 +249,7 @@ def test_inlined_scalar_expressions_match_the_numpy_version():
 
 def test_long_single_use_chains_are_cut_into_bounded_expressions():
     def f(x):
-        for _ in range(2000):  # far beyond what Python's parser can nest
+        for _ in range(400):  # 800 nested operations: beyond what Python's parser can nest
             x = x * 1.0001 + 0.5
         return x
     fast, plain, _ = _fast_and_plain(f, 0.1)
@@ -289,3 +289,50 @@ def test_jitted_scan_loops_match_eager_scans(length):
         for a, b in zip(fast, slow):
             assert a.shape == b.shape and a.dtype == b.dtype
             np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------- out=: ufuncs writing over dead temporaries
+
+def _views_and_temporaries(x, y):
+    a = fnp.sin(x) * 2.0           # a temporary, then overwritten by the multiply
+    t = a.T                        # a view of a temporary that outlives it
+    b = fnp.exp(a) + y             # a's last reader: a ufunc, but t still shares a's memory
+    c = (b * 3.0).reshape(-1)      # a ufunc result read by a reshape (a view)
+    d = fnp.tanh(b) - 1.0          # b's last reader
+    e = (d > 0.0) | (d < -0.5)     # bool results: dtype differs, never written over d
+    f = fnp.where(e, d, 0.0) + x.astype(np.float32)
+    return t, c, d, f, x * 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_buffer_reuse_matches_the_interpreter_and_leaves_inputs_alone(dtype):
+    x, y = rand((3, 4), dtype, seed=14), rand((4,), dtype, seed=15)
+    closed = fungrad.make_jaxpr(_views_and_temporaries)(x, y)
+    fn = compile_jaxpr(closed)
+    assert "out=" in fn.source
+    x0, y0 = x.copy(), y.copy()
+    fast = fn(x, y)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+    slow = eval_jaxpr(closed.jaxpr, closed.consts, x, y)
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    # an output is never written over, even by a later call
+    again = fn(x, y)
+    for a, b in zip(fast, again):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_buffer_reuse_under_jit_and_grad_keeps_values_and_errors():
+    def loss(w, x):
+        h = fnp.tanh(x @ w + 1.0)
+        return fnp.sum(h * h - h)
+    w, x = rand((4, 3), seed=16), rand((5, 4), seed=17)
+    g = fungrad.jit(fungrad.value_and_grad(loss))
+    (v1, g1), (v2, g2) = g(w, x), fungrad.value_and_grad(loss)(w, x)
+    np.testing.assert_allclose(v1, v2, rtol=1e-14)
+    np.testing.assert_allclose(g1, g2, rtol=1e-14)
+    with pytest.raises(ValueError, match=r"matmul: shapes f64\[5,3\] and f64\[4,3\]"):
+        g(w, rand((5, 3)))
+    np.testing.assert_allclose(g(w, x)[1], g2, rtol=1e-14)
