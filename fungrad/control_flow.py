@@ -449,7 +449,10 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
     key = (id(jaxpr), length, reverse, num_consts, num_carry)
     entry = _compiled_loops.get(key)
     if entry is not None and entry[0] is jaxpr:
-        _compiled_loops.move_to_end(key)
+        try:
+            _compiled_loops.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: still usable
+            pass
         return entry[1]
     body = compiled_sub(jaxpr, length)
     if body is None:
@@ -458,7 +461,10 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
     loop = _generate_loop(body, jaxpr, length, reverse, num_consts, num_carry)
     _compiled_loops[key] = (jaxpr, loop)
     while len(_compiled_loops) > MAX_COMPILED_LOOPS:
-        _compiled_loops.popitem(last=False)
+        try:
+            _compiled_loops.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            break
     return loop
 
 

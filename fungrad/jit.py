@@ -173,11 +173,17 @@ def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
     if entry is None or entry[0] is not closed:
         entry = _compiled_subs[key] = [closed, None]
         while len(_compiled_subs) > MAX_COMPILED_SUBS:
-            _compiled_subs.popitem(last=False)
+            try:
+                _compiled_subs.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
         if runs < 4:
             return None
     else:
-        _compiled_subs.move_to_end(key)
+        try:
+            _compiled_subs.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: still usable
+            pass
     if entry[1] is None:
         entry[1] = compile_jaxpr(closed)
     return entry[1]

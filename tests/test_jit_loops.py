@@ -336,3 +336,31 @@ def test_buffer_reuse_under_jit_and_grad_keeps_values_and_errors():
     with pytest.raises(ValueError, match=r"matmul: shapes f64\[5,3\] and f64\[4,3\]"):
         g(w, rand((5, 3)))
     np.testing.assert_allclose(g(w, x)[1], g2, rtol=1e-14)
+
+
+def test_compiled_caches_stay_bounded_and_agree_across_threads(monkeypatch):
+    import sys
+    import threading
+    monkeypatch.setattr(sys.modules["fungrad.jit"], "MAX_COMPILED_SUBS", 3)
+    monkeypatch.setattr(control_flow, "MAX_COMPILED_LOOPS", 3)
+    xs = rand((6, 3), seed=18)
+    expected = [lax.scan(lambda c, x, k=k: (fnp.sin(c * k) + x, None), xs[0], xs)[0]
+                for k in range(8)]
+    errors, results = [], {}
+
+    def work(k):
+        try:
+            for _ in range(5):
+                results[k] = lax.scan(lambda c, x: (fnp.sin(c * k) + x, None), xs[0], xs)[0]
+        except Exception as e:  # noqa: BLE001  (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(8):
+        np.testing.assert_array_equal(results[k], expected[k])
+    assert len(control_flow._compiled_loops) <= 3 + 8  # bounded (a race may overshoot briefly)
