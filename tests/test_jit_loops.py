@@ -364,3 +364,26 @@ def test_compiled_caches_stay_bounded_and_agree_across_threads(monkeypatch):
     for k in range(8):
         np.testing.assert_array_equal(results[k], expected[k])
     assert len(control_flow._compiled_loops) <= 3 + 8  # bounded (a race may overshoot briefly)
+
+
+def test_residual_scans_with_integer_carries_nesting_and_vmap():
+    def counted(w):
+        def step(c, _):
+            i, h = c
+            return (i + 1, fnp.sin(h * w) + i), h * 2.0
+        (_, h), ys = lax.scan(step, (np.int64(0), fnp.ones(2)), None, length=5)
+        return fnp.sum(h) + fnp.sum(ys ** 2)
+    check_grads(counted, (np.array([0.3, 0.7]),), order=2, modes=("fwd", "rev"))
+
+    def nested(w, xs):
+        def outer(c, x):
+            inner, _ = lax.scan(lambda d, y: (fnp.tanh(d * w + y), None), c, x)
+            return inner, fnp.sum(inner)
+        h, ys = lax.scan(outer, fnp.zeros(3), xs)
+        return fnp.sum(h) + fnp.sum(ys)
+    xs = rand((3, 4, 3), seed=19)
+    check_grads(nested, (0.5, xs), order=2, modes=("fwd", "rev"))
+    grad = fungrad.grad(nested)
+    np.testing.assert_allclose(fungrad.jit(grad)(0.5, xs), grad(0.5, xs), rtol=1e-13)
+    batched = fungrad.vmap(grad, in_axes=(None, 0))(0.5, np.stack([xs, xs * 0.5]))
+    np.testing.assert_allclose(batched, [grad(0.5, xs), grad(0.5, xs * 0.5)], rtol=1e-13)
