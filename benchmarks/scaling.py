@@ -12,6 +12,8 @@ timed on it separately:
     backward pass into a jaxpr of its own;
   * jvp: the IR -> IR forward-mode transform (`fungrad.jvp.jvp_jaxpr`);
   * compile: jit's code generation (Python source + `compile`) of the vjp jaxpr;
+  * compile scalars: the same on a float64 scalar, where the code is Python-float
+    expressions (single-use values written into their reader);
   * eager grad: `fungrad.grad` of the chain's sum on concrete values, end to end.
 
 Time is divided by the number of equations of the stage's input program, so a stage that is
@@ -75,6 +77,8 @@ def stages(n):
     backward = vjp_jaxpr(closed, [True])
     x = np.linspace(0.1, 0.9, VECTOR)
     grad = fungrad.grad(lambda a: fnp.sum(apply_chain(fnp, a, ops)))
+    scalar, _ = trace_to_jaxpr(chain, [ShapedArray((), np.float64)], abstract=True)
+    scalar_backward = vjp_jaxpr(scalar, [True])
 
     return {
         "trace": (best_time(lambda: trace_to_jaxpr(chain, spec, abstract=True)), n_eqns),
@@ -82,6 +86,8 @@ def stages(n):
         "vjp": (best_time(lambda: vjp_jaxpr(closed, [True])), n_eqns),
         "jvp": (best_time(lambda: jvp_jaxpr(closed, [True])), n_eqns),
         "compile": (best_time(lambda: compile_jaxpr(backward)), len(backward.eqns)),
+        "compile scalars": (best_time(lambda: compile_jaxpr(scalar_backward)),
+                            len(scalar_backward.eqns)),
         "eager grad": (best_time(lambda: grad(x)), n_eqns),
     }
 

@@ -21,7 +21,8 @@ from typing import Any, Callable, Sequence
 from fungrad.core import (
     ClosedJaxpr, DropVar, Jaxpr, Literal, Primitive, Var, bind, trace_to_jaxpr,
 )
-from fungrad.interpreter import eval_jaxpr, eval_jaxpr_env
+from fungrad.interpreter import eval_jaxpr_env
+from fungrad.jit import run_sub
 from fungrad.jvp import jvp_jaxpr
 from fungrad.passes import dce_closed
 from fungrad.prims.rules import batch_elementwise, is_float, primitive
@@ -285,9 +286,18 @@ class checkpoint_policies:
 # ---------------------------------------------------------------------------------------------
 
 remat_p = Primitive("checkpoint", multiple_results=True)
-remat_p.impl = lambda *args, jaxpr, num_res, policy, prevent_cse: \
-    eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+remat_p.impl = lambda *args, jaxpr, num_res, policy, prevent_cse: run_sub(jaxpr, *args)
 remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxpr.out_avals
+
+
+def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
+    """Compiled, the block is a call of its own compiled body (no per-call dispatch)."""
+    from fungrad.jit import compile_jaxpr
+    args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
+    return f"{{body}}({args})", {"body": compile_jaxpr(jaxpr)}
+
+
+remat_p.emit = _remat_emit
 
 
 def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:

@@ -12,6 +12,8 @@ reverse of a ``scan`` is a reversed ``scan`` of the body's vjp.
 """
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -19,8 +21,11 @@ import numpy as np
 from fungrad.core import (
     ClosedJaxpr, Jaxpr, Primitive, ShapedArray, Tracer, Var, bind, get_aval, trace_to_jaxpr,
 )
+from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr
+from fungrad.jit import compiled_sub, run_sub
 from fungrad.jvp import jvp_jaxpr
+from fungrad.partial_eval import split_vjp
 from fungrad.prims.elementwise import add, convert_element_type, ne
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import zeros
@@ -101,7 +106,7 @@ cond_p = Primitive("cond", multiple_results=True)
 
 def _cond_impl(index, *args, branches):
     i = int(np.clip(int(index), 0, len(branches) - 1))
-    return eval_jaxpr(branches[i].jaxpr, branches[i].consts, *args)
+    return run_sub(branches[i], *args)
 
 
 def _cond_abstract(index, *avals, branches):
@@ -265,8 +270,8 @@ def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     cond_consts = args[:cond_nconsts]
     body_consts = args[cond_nconsts:cond_nconsts + body_nconsts]
     carry = list(args[cond_nconsts + body_nconsts:])
-    while eval_jaxpr(cond_jaxpr.jaxpr, cond_jaxpr.consts, *cond_consts, *carry)[0]:
-        carry = eval_jaxpr(body_jaxpr.jaxpr, body_jaxpr.consts, *body_consts, *carry)
+    while run_sub(cond_jaxpr, *cond_consts, *carry, runs=4)[0]:
+        carry = run_sub(body_jaxpr, *body_consts, *carry, runs=4)
     return carry
 
 
@@ -390,6 +395,14 @@ scan_p = Primitive("scan", multiple_results=True)
 
 
 def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
+    if _flags["debug_nans"] or length == 0:  # equation by equation, each result checked
+        return _scan_interpreted(*args, jaxpr=jaxpr, length=length, reverse=reverse,
+                                 num_consts=num_consts, num_carry=num_carry)
+    return _scan_loop(jaxpr, length, reverse, num_consts, num_carry)(*args)
+
+
+def _scan_interpreted(*args, jaxpr, length, reverse, num_consts, num_carry):
+    """The general path: the body interpreted step by step through ``bind``."""
     consts = args[:num_consts]
     carry = list(args[num_consts:num_consts + num_carry])
     xs = args[num_consts + num_carry:]
@@ -407,6 +420,82 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     return list(carry) + stacked
 
 
+#: How many compiled scan loops are kept (the least recently used dropped first).
+MAX_COMPILED_LOOPS = 256
+_compiled_loops: OrderedDict = OrderedDict()  # (id(jaxpr), ...) -> (jaxpr, loop function)
+
+
+def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
+               num_carry: int) -> Callable:
+    """The scan as one generated Python function: the body compiled once (as ``jit``
+    compiles), the loop written out around it, each stacked output allocated once and
+    filled step by step (no list of per-step values, no ``np.stack`` copy at the end).
+
+    >>> import numpy as np, fungrad
+    >>> body = fungrad.make_jaxpr(lambda c, x: (c + x, c * x))(0.0, 0.0)
+    >>> loop = _scan_loop(body, 4, False, 0, 1)
+    >>> print(loop.source)
+    def scan_loop(k0, x0):
+        y0 = _empty((4,), _dtype_y0)
+        for i in range(4):
+            k0, y0[i] = _body(k0, x0[i])
+        return [k0, y0]
+    >>> loop(np.float64(0.0), np.arange(4.0))
+    [np.float64(6.0), array([0., 0., 2., 9.])]
+
+    A loop of fewer steps over a body met for the first time is interpreted: compiling
+    would cost more than it saves.
+    """
+    key = (id(jaxpr), length, reverse, num_consts, num_carry)
+    entry = _compiled_loops.get(key)
+    if entry is not None and entry[0] is jaxpr:
+        try:
+            _compiled_loops.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: still usable
+            pass
+        return entry[1]
+    body = compiled_sub(jaxpr, length)
+    if body is None:
+        return functools.partial(_scan_interpreted, jaxpr=jaxpr, length=length,
+                                 reverse=reverse, num_consts=num_consts, num_carry=num_carry)
+    loop = _generate_loop(body, jaxpr, length, reverse, num_consts, num_carry)
+    _compiled_loops[key] = (jaxpr, loop)
+    while len(_compiled_loops) > MAX_COMPILED_LOOPS:
+        try:
+            _compiled_loops.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            break
+    return loop
+
+
+def _generate_loop(body: Callable, jaxpr: ClosedJaxpr, length: int, reverse: bool,
+                   num_consts: int, num_carry: int) -> Callable:
+    """The loop of ``_scan_loop`` around the compiled ``body``."""
+    n_xs = len(jaxpr.in_avals) - num_consts - num_carry
+    y_avals = jaxpr.out_avals[num_carry:]
+    consts = [f"c{k}" for k in range(num_consts)]
+    carry = [f"k{k}" for k in range(num_carry)]
+    xs = [f"x{k}" for k in range(n_xs)]
+    ys = [f"y{k}" for k in range(len(y_avals))]
+    namespace: dict = {"_body": body, "_empty": np.empty}
+    lines = [f"def scan_loop({', '.join(consts + carry + xs)}):"]
+    for y, a in zip(ys, y_avals):
+        namespace[f"_dtype_{y}"] = a.dtype
+        lines.append(f"    {y} = _empty({(length,) + a.shape!r}, _dtype_{y})")
+    steps = f"range({length - 1}, -1, -1)" if reverse else f"range({length})"
+    targets = carry + [f"{y}[i]" for y in ys]
+    lines.append(f"    for i in {steps}:")
+    call = f"_body({', '.join(consts + carry + [f'{x}[i]' for x in xs])})"
+    assign = f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = " if targets else ""
+    lines.append(f"        {assign}{call}")
+    lines.append(f"    return [{', '.join(carry + ys)}]")
+    source = "\n".join(lines)
+    exec(compile(source, "<fungrad.scan>", "exec"), namespace)  # noqa: S102
+    loop = namespace["scan_loop"]
+    loop.source = source
+    return loop
+
+
 def _scan_abstract(*avals, jaxpr, length, reverse, num_consts, num_carry):
     outs = jaxpr.out_avals
     for a in avals[num_consts + num_carry:]:
@@ -418,6 +507,19 @@ def _scan_abstract(*avals, jaxpr, length, reverse, num_consts, num_carry):
 
 
 scan_p.impl = _scan_impl
+
+
+def _scan_emit(avals, jaxpr, length, reverse, num_consts, num_carry):
+    """Compiled, a scan is a call of its generated loop (see ``_scan_loop``)."""
+    if length < 1:
+        return None
+    from fungrad.jit import compile_jaxpr
+    args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
+    return f"{{loop}}({args})", {"loop": _generate_loop(compile_jaxpr(jaxpr), jaxpr, length,
+                                                        reverse, num_consts, num_carry)}
+
+
+scan_p.emit = _scan_emit
 scan_p.abstract_eval = _scan_abstract
 
 
@@ -523,42 +625,50 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
     nx = len(xs)
     carry_avals = jaxpr.out_avals[:nk]
     y_avals = jaxpr.out_avals[nk:]
-    # 1. forward again, saving the carry that enters every step
-    fwd = jaxpr.jaxpr
-    saving = Jaxpr(fwd.constvars, fwd.invars, fwd.eqns, fwd.outvars + fwd.invars[nc:nc + nk])
-    fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=ClosedJaxpr(saving, jaxpr.consts),
-                   length=length,
-                   reverse=reverse, num_consts=nc, num_carry=nk)
-    saved = fwd_out[nk + len(y_avals):]
-    # 2. backward: a reversed scan of the body's vjp, accumulating the consts' cotangents
     diff_consts = [bool(n) for n in needs[:nc]]
     diff_carry = [is_float(a) for a in carry_avals]
     diff_xs = [bool(n) for n in needs[nc + nk:]]
     body_vjp = vjp_jaxpr(jaxpr, diff_consts + diff_carry + diff_xs)
+    # 1. forward again, keeping per step what the backward pass reads (partial evaluation:
+    # the body's own values and the parts of its derivative that need no cotangent); where
+    # that cannot be done, keep the carry entering every step and recompute the rest
+    split = split_vjp(jaxpr, body_vjp, nc, nk, nx)
+    if split is None:
+        fwd = jaxpr.jaxpr
+        saving = ClosedJaxpr(Jaxpr(fwd.constvars, fwd.invars, fwd.eqns,
+                                   fwd.outvars + fwd.invars[nc:nc + nk]), jaxpr.consts)
+        bwd_part, bwd_consts = body_vjp.jaxpr, body_vjp.consts
+        res_avals = [ShapedArray(a.shape, a.dtype) for a in carry_avals]
+    else:
+        saving, res_avals = split.forward, split.residual_avals
+        bwd_part, bwd_consts = split.backward, split.backward_consts
+    fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=saving, length=length,
+                   reverse=reverse, num_consts=nc, num_carry=nk)
+    saved = fwd_out[nk + len(y_avals):]
+    # 2. backward: a reversed scan of the rest of the body's vjp, accumulating the consts'
+    # cotangents
     const_avals = [get_aval(c).strip_weak() for c, d in zip(consts, diff_consts) if d]
-    n_dc, n_dk = len(const_avals), sum(diff_carry)
+    n_dc, n_dk, n_res = len(const_avals), sum(diff_carry), len(res_avals)
 
     def backward_step(*args):
         it = iter(args)
         cs = [next(it) for _ in range(nc)]
         acc = [next(it) for _ in range(n_dc)]
         ct_carry = [next(it) for _ in range(n_dk)]
-        saved_carry = [next(it) for _ in range(nk)]
+        res = [next(it) for _ in range(n_res)]
         x = [next(it) for _ in range(nx)]
         ct_y = [next(it) for _ in range(len(y_avals))]
         ct_carry_full = iter(ct_carry)
         ct_carry_dense = [next(ct_carry_full) if d else _zeros_for(a)
                           for d, a in zip(diff_carry, carry_avals)]
-        in_cts = eval_jaxpr(body_vjp.jaxpr, body_vjp.consts, *cs, *saved_carry, *x,
-                            *ct_carry_dense, *ct_y)
+        in_cts = eval_jaxpr(bwd_part, bwd_consts, *cs, *res, *x, *ct_carry_dense, *ct_y)
         d_consts, rest = in_cts[:n_dc], in_cts[n_dc:]
         d_carry, d_xs = rest[:n_dk], rest[n_dk:]
         return [add(a, d) for a, d in zip(acc, d_consts)] + list(d_carry) + list(d_xs)
 
-    saved_avals = [ShapedArray(a.shape, a.dtype) for a in carry_avals]
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs]
     ct_carry_avals = [a.strip_weak() for a, d in zip(carry_avals, diff_carry) if d]
-    in_avals = ([get_aval(c) for c in consts] + const_avals + ct_carry_avals + saved_avals
+    in_avals = ([get_aval(c) for c in consts] + const_avals + ct_carry_avals + res_avals
                 + x_avals + [a.strip_weak() for a in y_avals])
     bwd_closed, _ = trace_to_jaxpr(backward_step, in_avals, abstract=True,
                                    description="the backward pass of scan")

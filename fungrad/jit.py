@@ -42,12 +42,13 @@ from fungrad.core import (
 from fungrad.array import Array
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
+from fungrad.partial_eval import merge_extended_scans
 from fungrad.passes import simplify
 from fungrad.traceback_util import filter_exception, register_boundary
 from fungrad.tree_util import _registry as _pytree_registry
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted", "compile_jaxpr", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
+__all__ = ["jit", "Jitted", "compile_jaxpr", "compiled_sub", "run_sub", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
 
 #: How many guarded variants one signature keeps (least recently used dropped first).
 DEFAULT_MAX_VARIANTS = 64
@@ -122,7 +123,11 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     Where values are float64 scalars, the compiled code computes with Python floats and the
     ``math`` module (a numpy call on a 0-d value costs ten times more); should that raise
     (``math.log(0.0)``, ``1.0 / 0.0``), the all-numpy version runs instead, so results keep
-    numpy's semantics (``-inf``, ``inf``, ``nan``).
+    numpy's semantics (``-inf``, ``inf``, ``nan``). Single-use scalar values are written
+    into the expression that reads them.
+
+    A ufunc reading a temporary array for the last time writes its result over it (``out=``),
+    when the temporary was made by a ufunc and only ufuncs read it (so no view shares it).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fn = compile_jaxpr(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2)))
@@ -130,7 +135,7 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     def compiled(a):
         b = _sin(a)
         del a
-        c = _mul(b, _lit0)
+        c = _mul(b, _lit0, out=b)
         del b
         return [c]
     >>> fn(np.zeros(2))
@@ -144,6 +149,60 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
         fast_source, fast_ns = _generate(closed, scalar=True)
         fast_ns["_plain"] = plain
         return _define(fast_source, fast_ns)
+
+
+#: How many compiled sub-jaxprs (loop bodies, branches, checkpointed blocks) are kept.
+MAX_COMPILED_SUBS = 512
+_compiled_subs: OrderedDict = OrderedDict()  # id(closed) -> [closed, compiled fn or None]
+
+
+def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
+    """The compiled form of a sub-jaxpr that an impl (``scan``, ``cond``, ``while``,
+    ``checkpoint``) is about to evaluate ``runs`` times, cached by the jaxpr's identity (a
+    jitted function's IR holds the same sub-jaxpr objects call after call), or None: compiling
+    costs more than interpreting once, so a sub-jaxpr met for the first time and run only
+    once is left to the interpreter; the second time it is compiled.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2))
+    >>> compiled_sub(closed) is None, compiled_sub(closed)(np.zeros(2))
+    (True, [array([0., 0.])])
+    """
+    key = id(closed)
+    entry = _compiled_subs.get(key)
+    if entry is None or entry[0] is not closed:
+        entry = _compiled_subs[key] = [closed, None]
+        while len(_compiled_subs) > MAX_COMPILED_SUBS:
+            try:
+                _compiled_subs.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
+        if runs < 4:
+            return None
+    else:
+        try:
+            _compiled_subs.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile: still usable
+            pass
+    if entry[1] is None:
+        entry[1] = compile_jaxpr(closed)
+    return entry[1]
+
+
+def run_sub(closed: ClosedJaxpr, *args, runs: int = 1) -> list:
+    """Evaluate a sub-jaxpr in an impl: compiled where that pays (``compiled_sub``),
+    interpreted otherwise and under ``jax_debug_nans`` (equation by equation, each result
+    checked).
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> closed = fungrad.make_jaxpr(lambda x: fnp.cos(x) + 1.0)(0.0)
+    >>> run_sub(closed, 0.0), run_sub(closed, 0.0)  # interpreted, then compiled
+    ([np.float64(2.0)], [np.float64(2.0)])
+    """
+    fn = None if _flags["debug_nans"] else compiled_sub(closed, runs)
+    if fn is None:
+        return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    return fn(*args)
 
 
 def _define(source: str, namespace: dict) -> Callable:
@@ -180,13 +239,25 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     counter = itertools.count()
     gen_names = _identifiers()
     python_valued: dict[int, Any] = {}  # strong scalar vars held as Python scalars -> type
+    # Python-scalar expressions read once, written into their reader instead of a variable
+    # (pure float arithmetic: evaluating it later changes nothing; a failure anywhere reruns
+    # the all-numpy version): id(var) -> (expression, nesting depth)
+    pending: dict[int, tuple[str, int]] = {}
+    uses = _use_counts(jaxpr) if scalar else {}
 
     def name_of(v) -> str:
         if type(v) is Literal:
             key = f"_lit{next(counter)}"
             namespace[key] = v.val
             return key
-        return names[id(v)]
+        inline = pending.pop(id(v), None)
+        return inline[0] if inline is not None else names[id(v)]
+
+    def materialize(v) -> None:
+        """Bind a pending expression to a variable (its reader reads it more than once)."""
+        inline = pending.pop(id(v), None)
+        if inline is not None:
+            lines.append(f"{pad}{bind_name(v)} = {inline[0]}")
 
     def numpy_arg(v) -> str:
         """A value for a numpy call: a strong scalar held as a Python one is made numpy
@@ -222,6 +293,7 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     pad = "        " if scalar else "    "
     lines = []
     frees = last_uses(jaxpr)
+    reusable = _reusable_buffers(jaxpr)
     fn_names: dict[tuple, str] = {}
     for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
         prim = eqn.primitive
@@ -238,8 +310,16 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
             lines.append(f"{pad}    raise GuardFailure({i})")
         elif form is not None:
             out = eqn.outvars[0]
-            lines.append(f"{pad}{bind_name(out)} = "
-                         + fill(form, [name_of(x) for x in eqn.inputs], i))
+            for k, x in enumerate(eqn.inputs):
+                if form[0].count(f"{{{k}}}") > 1:
+                    materialize(x)
+            depth = 1 + max([pending[id(x)][1] for x in eqn.inputs if id(x) in pending],
+                            default=0)
+            expr = fill(form, [name_of(x) for x in eqn.inputs], i)
+            if uses.get(id(out)) == 1 and depth <= _MAX_INLINE_DEPTH:
+                pending[id(out)] = (expr, depth)
+            else:
+                lines.append(f"{pad}{bind_name(out)} = {expr}")
             if not out.aval.weak_type:
                 python_valued[id(out)] = _PY_SCALAR[out.aval.dtype]
         else:
@@ -258,16 +338,22 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
                     fn_names[fkey] = fname
                     namespace[fname] = fn
                 call = f"{fname}({', '.join(args)})"
+                into = _buffer_to_reuse(eqn, dead, reusable)
+                if into is not None:  # the ufunc writes over an input it is the last to read
+                    call = f"{fname}({', '.join(args)}, out={names[id(into)]})"
             outs = [bind_name(v) for v in eqn.outvars]
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
                 lines.append(f"{pad}{target} = {call}" if outs else f"{pad}{call}")
             elif eqn.outvars[0].aval.weak_type:  # weak scalars are Python scalars
-                lines.append(f"{pad}{outs[0]} = {call}.item()")
+                namespace["_python_scalar"] = _python_scalar
+                lines.append(f"{pad}{outs[0]} = _python_scalar({call})")
             else:
                 lines.append(f"{pad}{outs[0]} = {call}")
         # constants live in the namespace (globals of the function): only locals are freed
-        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep]
+        # (0-d values are not worth a del; the scalar form's pending expressions read them)
+        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep
+                   and not (scalar and v.aval.shape == ())]
         if to_free:
             lines.append(f"{pad}del {', '.join(to_free)}")
     lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
@@ -279,6 +365,64 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     else:
         lines = [head] + lines
     return "\n".join(lines), namespace
+
+
+def _python_scalar(value):
+    """A weakly typed value as the interpreter holds it: a Python scalar (an impl may have
+    returned one already)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _is_ufunc_eqn(eqn) -> bool:
+    """An equation compiled to a plain numpy ufunc call: its result is a fresh array,
+    never a view of an input."""
+    prim = eqn.primitive
+    return (type(prim.impl) is np.ufunc and prim.impl.nout == 1 and not eqn.params
+            and not prim.multiple_results and getattr(prim, "emit", None) is None)
+
+
+def _reusable_buffers(jaxpr) -> set:
+    """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
+    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
+    (so no view of them outlives them), never outputs, inputs or constants."""
+    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
+    read_elsewhere.update(id(x) for x in jaxpr.outvars)
+    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
+            and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
+            and id(e.outvars[0]) not in read_elsewhere}
+
+
+def _buffer_to_reuse(eqn, dead, reusable: set):
+    """The input whose buffer ``eqn`` (a ufunc) can write its result into (numpy's
+    ``out=``: one temporary fewer), or None: one it reads for the last time, of the
+    result's shape and dtype."""
+    if not _is_ufunc_eqn(eqn):
+        return None
+    out = eqn.outvars[0].aval
+    dead_ids = {id(v) for v in dead}
+    for x in eqn.inputs:
+        if type(x) is not Literal and id(x) in reusable and id(x) in dead_ids \
+                and x.aval.shape == out.shape and x.aval.dtype == out.dtype:
+            return x
+    return None
+
+
+#: How deeply Python-scalar expressions nest before one is bound to a variable (Python's
+#: parser limits nesting; a chain of hundreds of operations would exceed it).
+_MAX_INLINE_DEPTH = 12
+
+
+def _use_counts(jaxpr) -> dict:
+    """id(var) -> how many times the equations and the outputs read it."""
+    counts: dict[int, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if type(x) is not Literal:
+                counts[id(x)] = counts.get(id(x), 0) + 1
+    for x in jaxpr.outvars:
+        if type(x) is not Literal:
+            counts[id(x)] = counts.get(id(x), 0) + 1
+    return counts
 
 
 def _identifiers():
@@ -325,6 +469,8 @@ def _signature(x, leaves: list):
         return (x.shape, x.dtype)
     if t is tuple or t is list:
         return (t,) + tuple([_signature(c, leaves) for c in x])
+    if x is None:  # an empty subtree
+        return None
     if t is dict:
         keys = sorted(x)
         return (dict, tuple(keys)) + tuple([_signature(x[k], leaves) for k in keys])
@@ -417,7 +563,9 @@ class Jitted(Generic[P, R]):
         self.max_signatures = max_signatures
         self.trace_count = 0
         self._cache: OrderedDict = OrderedDict()
-        self._fast: dict = {}  # fast signature of positional args -> key of self._cache
+        # fast signature of positional args -> the variants list of its self._cache entry
+        # (cleared whenever an entry leaves the cache, so it never holds an evicted list)
+        self._fast: dict = {}
         self._storm_warned = False
         try:
             self._signature = inspect.signature(fun)
@@ -448,8 +596,7 @@ class Jitted(Generic[P, R]):
                 sig = _signature(args, leaves)
             except _Unusual:
                 sig = None
-            key = self._fast.get(sig) if sig is not None else None
-            variants = self._cache.get(key) if key is not None else None
+            variants = self._fast.get(sig) if sig is not None else None
             if variants:
                 for k, variant in enumerate(variants):
                     try:
@@ -505,6 +652,7 @@ class Jitted(Generic[P, R]):
             variants = self._cache[key] = []
             while len(self._cache) > self.max_signatures:
                 self._cache.popitem(last=False)
+                self._fast.clear()
         else:
             self._cache.move_to_end(key)
         if not kwargs and not static_pos:
@@ -512,7 +660,7 @@ class Jitted(Generic[P, R]):
             if len(self._fast) >= 4 * self.max_signatures:  # a shortcut only: keep it bounded
                 self._fast.clear()
             try:
-                self._fast[_signature(args, leaves)] = key
+                self._fast[_signature(args, leaves)] = variants
             except _Unusual:
                 pass
         for k, variant in enumerate(variants):
@@ -575,7 +723,7 @@ class Jitted(Generic[P, R]):
         closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
                                       arg_names=lambda: self._arg_names(len(flat)))
         self.trace_count += 1
-        closed = simplify(closed)
+        closed = merge_extended_scans(simplify(closed))
         variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
         variants.insert(0, variant)
         del variants[self.max_variants:]
