@@ -13,8 +13,10 @@ try/except and returns a note for the ones that are missing.
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
+
+import numpy as np
 
 from harness import package_version, tree_flatten, tree_map, tree_replace_leaves
 
@@ -46,6 +48,15 @@ class Backend:
     jit_allows_python_control_flow: bool = False
     prepare: Callable = None  # (params, data, transform) -> native (params, data), untimed
     sync: Callable = _identity  # waits for asynchronous results (jax)
+    # (key, shape, dtype) -> standard normal draws from the library's own generator; key is
+    # a raw threefry key (two uint32), which jax and fungrad use as it is and the others seed
+    # their generators with
+    random_normal: Optional[Callable] = None
+    # () -> the small CNN's loss(params, data) of benchmarks/conv.py in this library
+    cnn_loss: Optional[Callable] = None
+    solve_triangular: Optional[Callable] = None  # (a, b, lower) -> a^-1 b for triangular a
+    # why a transform or capability above is None, for the n/a row of the table
+    missing: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.prepare is None:
@@ -57,10 +68,17 @@ class Backend:
 # --------------------------------------------------------------------------
 
 def _jaxlike(name, version, module, np, nn, jit_allows_python_control_flow,
-             prepare=None, sync=_identity):
+             prepare=None, sync=_identity, solve_triangular=None):
     def hvp(f, x, v):
         # forward-over-reverse: push the tangent v through the gradient.
         return module.jvp(module.grad(f), (x,), (v,))[1]
+
+    def random_normal(key, shape, dtype):
+        return module.random.normal(key, shape, dtype)
+
+    def cnn_loss():
+        import conv  # the network is benchmarks/conv.py's, written once for both
+        return conv.jaxlike_models(module.lax, np, nn)[3]
 
     return Backend(
         name=name, version=version, np=np, nn=nn,
@@ -72,7 +90,8 @@ def _jaxlike(name, version, module, np, nn, jit_allows_python_control_flow,
         grad=module.grad, vmap=getattr(module, "vmap", None),
         jacrev=getattr(module, "jacrev", None), lax=getattr(module, "lax", None),
         checkpoint=getattr(module, "checkpoint", None),
-        prepare=prepare, sync=sync,
+        prepare=prepare, sync=sync, random_normal=random_normal, cnn_loss=cnn_loss,
+        solve_triangular=solve_triangular,
     )
 
 
@@ -80,14 +99,22 @@ def _load_fungrad():
     import fungrad
     import fungrad.nn as fnn
     import fungrad.numpy as fnp
+    import fungrad.random  # noqa: F401  (random_normal)
+
+    def solve_triangular(a, b, lower):
+        import fungrad.scipy.linalg  # lazily: fungrad.scipy imports scipy
+        return fungrad.scipy.linalg.solve_triangular(a, b, lower=lower)
 
     version = getattr(fungrad, "__version__", None) or package_version("fungrad") or "dev"
-    return _jaxlike("fungrad", version, fungrad, fnp, fnn, jit_allows_python_control_flow=True)
+    return _jaxlike("fungrad", version, fungrad, fnp, fnn, jit_allows_python_control_flow=True,
+                    solve_triangular=solve_triangular)
 
 
 def _load_jax():
     import jax
     import jax.numpy as jnp
+    import jax.random  # noqa: F401  (random_normal)
+    import jax.scipy.linalg
 
     # The float64 workloads need real float64; float32 inputs stay float32.
     jax.config.update("jax_enable_x64", True)
@@ -99,7 +126,9 @@ def _load_jax():
 
     version = f"{jax.__version__} (jaxlib {package_version('jaxlib')})"
     return _jaxlike("jax", version, jax, jnp, jax.nn, jit_allows_python_control_flow=False,
-                    prepare=prepare, sync=jax.block_until_ready)
+                    prepare=prepare, sync=jax.block_until_ready,
+                    solve_triangular=lambda a, b, lower: jax.scipy.linalg.solve_triangular(
+                        a, b, lower=lower))
 
 
 def python_scan(f, init, xs):
@@ -135,6 +164,16 @@ def _load_autograd():
         # autograd has forward mode (make_jvp), so forward-over-reverse works.
         return make_jvp(autograd.grad(f))(x)(v)[1]
 
+    def random_normal(key, shape, dtype):
+        # autograd has no generator of its own: the draws are numpy's, as the floor's are
+        # (eps does not depend on the parameters, so nothing is traced through it)
+        return np.random.default_rng(key).standard_normal(shape, dtype)
+
+    try:  # a triangular solve with gradients in both arguments; it needs scipy
+        from autograd.scipy.linalg import solve_triangular
+    except ImportError:
+        solve_triangular = None
+
     return Backend(
         name="autograd", version=package_version("autograd") or "?", np=anp, nn=nn,
         value_and_grad=autograd.value_and_grad, hvp=hvp,
@@ -142,6 +181,8 @@ def _load_autograd():
         # no checkpoint: autograd.checkpoint inside the 1,000-step loop ran for minutes and
         # grew the process past 3 GB here, so its row is n/a
         lax=types.SimpleNamespace(scan=python_scan),
+        random_normal=random_normal, solve_triangular=solve_triangular,
+        missing={"cnn_loss": "autograd has no convolution or window max"},
     )
 
 
@@ -185,6 +226,20 @@ def _load_torch():
     def hvp(f, x, v):
         return torch.func.jvp(torch.func.grad(f), (x,), (v,))[1]
 
+    def random_normal(key, shape, dtype):
+        # torch's own generator (Philox/MT, not threefry), seeded from the key every call
+        generator = torch.Generator().manual_seed(int(key[0]) << 32 | int(key[1]))
+        if not isinstance(dtype, torch.dtype):
+            dtype = torch.from_numpy(np.empty(0, dtype)).dtype
+        return torch.randn(shape, generator=generator, dtype=dtype)
+
+    def cnn_loss():
+        import conv
+        return conv.torch_models(torch)[3]
+
+    def solve_triangular(a, b, lower):
+        return torch.linalg.solve_triangular(a, b, upper=not lower)
+
     def torch_vmap(fn, in_axes=0):
         return torch.func.vmap(fn, in_dims=in_axes)
 
@@ -197,7 +252,8 @@ def _load_torch():
         value_and_grad=value_and_grad, hvp=hvp,
         grad=torch.func.grad, vmap=torch_vmap, jacrev=torch.func.jacrev,
         lax=types.SimpleNamespace(scan=python_scan), checkpoint=checkpoint,
-        prepare=prepare,
+        prepare=prepare, random_normal=random_normal, cnn_loss=cnn_loss,
+        solve_triangular=solve_triangular,
     )
 
 

@@ -18,13 +18,14 @@ central finite differences.
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
 from backends import Backend
-from harness import tree_flatten, tree_replace_leaves
+from harness import tree_flatten, tree_map, tree_replace_leaves
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,19 @@ class Workload:
     # The loss branches on array values in Python (`while`, `if`), which a
     # tracing jit such as jax.jit refuses.
     python_control_flow: bool = False
+    # Tolerance against the numpy floor when it is not the dtype's (tolerance(dtype)): the
+    # random workload's libraries draw from different generators, so their results agree
+    # with numpy's only in distribution, to a statistical tolerance.
+    reference_rtol: Optional[float] = None
+    # Libraries that draw the SAME numbers (fungrad and jax: threefry, one key): each of
+    # their rows is also compared with the first of them at the dtype's tolerance.
+    same_stream: tuple = ()
+    # A float32 workload without a float64 twin in WORKLOADS: the self-test runs its floor
+    # on float64 copies of the inputs (finite differences need float64).
+    float64_selftest: bool = False
+    # The self-test's finite-difference step, where selftest's default is too long (a
+    # piecewise-linear net's step must cross no relu or max-pool kink).
+    fd_step: Optional[float] = None
 
 
 NO_PYTHON_CONTROL_FLOW = "n/a (refuses Python control flow)"
@@ -75,9 +89,10 @@ class Impl:
             return NO_PYTHON_CONTROL_FLOW
         needed = workload.needs + {"per_example_grad": ("vmap",) if not self.loop else (),
                                    "jacrev": ("jacrev",)}.get(workload.transform, ())
-        missing = [n for n in needed if getattr(self.backend, n) is None]
+        missing = [self.backend.missing.get(n, f"no {n}") for n in needed
+                   if getattr(self.backend, n) is None]
         if missing:
-            return f"n/a (no {', '.join(missing)})"
+            return f"n/a ({', '.join(missing)})"
         return None
 
     def prepare(self, params, data, workload):
@@ -429,6 +444,148 @@ def jacrev_numpy(x, w):
 
 
 # --------------------------------------------------------------------------
+# The reparameterization trick: x = mu + sigma * eps with eps ~ N(0, 1) drawn
+# inside the loss from each library's own generator.
+# --------------------------------------------------------------------------
+
+REPARAM_SAMPLES = 100_000
+
+
+def reparam_inputs():
+    """Params {mu, log_sigma} (0-d); data: the raw threefry key of PRNGKey(0)."""
+    params = {"mu": np.asarray(0.5), "log_sigma": np.asarray(np.log(0.8))}
+    return params, np.array([0, 0], np.uint32)
+
+
+def reparam_loss(np, nn, random_normal):
+    def loss(params, key):
+        eps = random_normal(key, (REPARAM_SAMPLES,), params["mu"].dtype)
+        return np.mean((params["mu"] + np.exp(params["log_sigma"]) * eps) ** 2)
+    return loss
+
+
+def reparam_numpy(params, key):
+    eps = np.random.default_rng(key).standard_normal(REPARAM_SAMPLES)
+    sigma_eps = np.exp(params["log_sigma"]) * eps
+    x = params["mu"] + sigma_eps
+    dx = 2 * x / x.size
+    return np.mean(x * x), {"mu": np.sum(dx), "log_sigma": np.sum(dx * sigma_eps)}
+
+
+# --------------------------------------------------------------------------
+# The small CNN of benchmarks/conv.py (NCHW, SAME 3x3 convs, 2x2 max pools):
+# the floor is im2col by sliding_window_view, contractions by tensordot.
+# --------------------------------------------------------------------------
+
+def cnn_inputs(dtype=np.float32):
+    import conv
+    return conv.make_inputs(dtype)[1]
+
+
+def _im2col(x):
+    """(N, C, H, W) -> (N*H*W, C*9): each pixel's zero-padded 3x3 neighbourhood, one row."""
+    n, c, h, w = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * w, c * 9)
+
+
+def _conv_relu_pool(x, w, b):
+    """Forward of SAME conv + bias, relu, 2x2 max pool; returns (out, what backward needs)."""
+    n, _, h, wd = x.shape
+    cols = _im2col(x)
+    a = np.tensordot(cols, w.reshape(len(w), -1), axes=(1, 1)) + b  # (N*H*W, O)
+    r = np.maximum(a, 0).reshape(n, h // 2, 2, wd // 2, 2, len(w))
+    out = r.max(axis=(2, 4))  # (N, H/2, W/2, O)
+    # ties in a block are zeros of the relu, whose gradient the relu mask drops anyway
+    argmax = r == out[:, :, None, :, None]
+    return out.transpose(0, 3, 1, 2), (cols, w, a, argmax)
+
+
+def _conv_relu_pool_grad(dout, saved, input_grad=True):
+    """Backward of _conv_relu_pool: (d input or None, d kernel, d bias)."""
+    cols, w, a, argmax = saved
+    dpool = dout.transpose(0, 2, 3, 1)[:, :, None, :, None]
+    da = (argmax * dpool).reshape(a.shape) * (a > 0)  # (N*H*W, O)
+    dw = np.tensordot(da, cols, axes=(0, 0)).reshape(w.shape)
+    if not input_grad:
+        return None, dw, da.sum(axis=0)
+    # the input's gradient is the SAME convolution of da with the flipped, transposed kernel
+    n, _, h2, w2 = dout.shape
+    da_nchw = da.reshape(n, 2 * h2, 2 * w2, -1).transpose(0, 3, 1, 2)
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(w.shape[1], -1)
+    dx = np.tensordot(_im2col(da_nchw), flipped, axes=(1, 1))
+    return dx.reshape(n, 2 * h2, 2 * w2, -1).transpose(0, 3, 1, 2), dw, da.sum(axis=0)
+
+
+def cnn_numpy(p, data):
+    x, y = data
+    h1, saved1 = _conv_relu_pool(x, p["w1"], p["b1"])
+    h2, saved2 = _conv_relu_pool(h1, p["w2"], p["b2"])
+    flat = h2.reshape(len(x), -1)
+    z = flat @ p["w3"] + p["b3"]
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    loss = -np.sum(y * (z - np.log(s))) / len(x)
+    dz = (e / s - y) / len(x)
+    dh1, dw2, db2 = _conv_relu_pool_grad((dz @ p["w3"].T).reshape(h2.shape), saved2)
+    _, dw1, db1 = _conv_relu_pool_grad(dh1, saved1, input_grad=False)
+    grads = {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "w3": flat.T @ dz, "b3": dz.sum(axis=0)}
+    return loss.astype(x.dtype), grads
+
+
+def cnn_loss(np, nn, cnn_loss):
+    return cnn_loss()
+
+
+# --------------------------------------------------------------------------
+# A Gaussian process's negative log marginal likelihood in its 3 log
+# hyperparameters: squared-exponential kernel plus noise, by Cholesky.
+# --------------------------------------------------------------------------
+
+def gp_inputs(n=200, seed=0):
+    """theta = log (lengthscale, signal variance, noise variance); data (squared distances,
+    targets as a column)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=(n, 2))
+    y = np.sin(x[:, 0]) * np.cos(x[:, 1]) + 0.1 * rng.normal(size=n)
+    sqdist = np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
+    return np.log(np.array([1.0, 0.5, 0.05])), (sqdist, y[:, None])
+
+
+def _gp_kernel(np, theta, sqdist):
+    """(K, its squared-exponential part)."""
+    se = np.exp(theta[1]) * np.exp(-0.5 * sqdist / np.exp(2 * theta[0]))
+    return se + np.exp(theta[2]) * np.eye(sqdist.shape[0], dtype=sqdist.dtype), se
+
+
+def gp_loss(np, nn, solve_triangular):
+    def loss(theta, data):
+        sqdist, y = data
+        chol = np.linalg.cholesky(_gp_kernel(np, theta, sqdist)[0])
+        z = solve_triangular(chol, y, lower=True)
+        return (0.5 * np.sum(z ** 2) + np.sum(np.log(np.diag(chol)))
+                + 0.5 * y.shape[0] * math.log(2 * math.pi))
+    return loss
+
+
+def gp_numpy(theta, data):
+    from scipy.linalg import cho_factor, cho_solve  # lazily: only this floor needs scipy
+    sqdist, y = data
+    k, se = _gp_kernel(np, theta, sqdist)
+    factor = cho_factor(k, lower=True)
+    alpha = cho_solve(factor, y)
+    loss = (0.5 * np.sum(y * alpha) + np.sum(np.log(np.diag(factor[0])))
+            + 0.5 * len(y) * math.log(2 * math.pi))
+    # d loss / d theta_i = 0.5 tr((K^-1 - alpha alpha^T) dK/dtheta_i), all dK symmetric
+    inner = cho_solve(factor, np.eye(len(y))) - alpha @ alpha.T
+    dk = [se * sqdist / np.exp(2 * theta[0]), se]
+    grad = [0.5 * np.sum(inner * d) for d in dk] + [0.5 * np.exp(theta[2]) * np.trace(inner)]
+    return loss, np.array(grad)
+
+
+# --------------------------------------------------------------------------
 # The list run.py iterates over.
 # --------------------------------------------------------------------------
 
@@ -521,6 +678,46 @@ WORKLOADS = [
         make_loss=jacrev_loss,
         transform="jacrev",
     ),
+    Workload(
+        name="reparam_normal_100k",
+        description="mean((mu + exp(log_sigma) * eps) ** 2), eps = 100,000 normal draws inside "
+                    "the loss, grad in (mu, log_sigma)",
+        dtype=np.float64,
+        make_inputs=reparam_inputs,
+        numpy_impl=reparam_numpy,
+        make_loss=reparam_loss,
+        needs=("random_normal",),
+        # Each library draws eps from its own generator (numpy's PCG64 floor and autograd,
+        # torch's, threefry for fungrad and jax), so against the floor the loss and both
+        # gradients agree only in distribution: the sample means of 100,000 draws have
+        # relative standard errors near 0.5 %, so 3 % is a ~6-sigma statistical check.
+        # fungrad and jax share the key and must agree to round-off (same_stream).
+        reference_rtol=0.03,
+        same_stream=("fungrad", "jax"),
+    ),
+    Workload(
+        name="cnn_small_f32",
+        description="benchmarks/conv.py's CNN: conv 1->16, relu, maxpool 2, conv 16->32, relu, "
+                    "maxpool 2, dense 1568->10, softmax cross-entropy; batch 32 of 28x28, float32",
+        dtype=np.float32,
+        make_inputs=cnn_inputs,
+        numpy_impl=cnn_numpy,
+        make_loss=cnn_loss,
+        needs=("cnn_loss",),
+        float64_selftest=True,
+        fd_step=1e-7,
+    ),
+    Workload(
+        name="gp_cholesky_200",
+        description="GP negative log marginal likelihood on 200 points (squared-exponential "
+                    "kernel + noise: cholesky, triangular solve, logdet), grad in 3 log "
+                    "hyperparameters",
+        dtype=np.float64,
+        make_inputs=gp_inputs,
+        numpy_impl=gp_numpy,
+        make_loss=gp_loss,
+        needs=("solve_triangular",),
+    ),
 ]
 
 
@@ -535,6 +732,10 @@ def _finite_difference(fn, x, direction, eps):
         return tree_replace_leaves(x, [a + step * d for a, d in leaves])
     plus, minus = tree_flatten(fn(shifted(eps)))[0], tree_flatten(fn(shifted(-eps)))[0]
     return [(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)]
+
+
+def _to_float64(a):
+    return a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a
 
 
 def _numpy_loss(numpy_impl, params, data):
@@ -565,9 +766,11 @@ def selftest(rtol=1e-6, eps=1e-5):
                       for i in range(3) for k, g in mlp_numpy(params, (x[i:i + 1], y[i:i + 1]))[1].items())
             results.append((w.name, bool(err <= rtol), f"rel err to per-example mlp_numpy {err:.1e}"))
             continue
-        if w.dtype != np.float64:
+        if w.dtype != np.float64 and not w.float64_selftest:
             continue  # the float32 variants run the same code
         params, data = w.make_inputs()
+        if w.float64_selftest:
+            params, data = tree_map(_to_float64, params), tree_map(_to_float64, data)
         if w.transform == "value_and_grad":
             leaves, _ = tree_flatten(params)
             steps = [rng.normal(size=np.shape(a)) for a in leaves]
@@ -577,7 +780,7 @@ def selftest(rtol=1e-6, eps=1e-5):
             exact = sum(float(np.sum(g * d)) for g, d in
                         zip(tree_flatten(grads)[0], tree_flatten(direction)[0], strict=True))
             loss_only = functools.partial(_numpy_loss, w.numpy_impl, data=data)
-            approx = float(_finite_difference(loss_only, params, direction, eps)[0])
+            approx = float(_finite_difference(loss_only, params, direction, w.fd_step or eps)[0])
         elif w.transform == "jacrev":
             direction = rng.normal(size=params.shape)
             exact = w.numpy_impl(params, data) @ direction
