@@ -47,10 +47,14 @@ def _dot_general_impl(x, y, dimension_numbers):
         yn = y.ndim if type(y) is np.ndarray else np.ndim(y)
         if lc == (xn - 1,) and rc == (0,) and xn <= 2 and yn <= 2:
             return np.dot(x, y)
-        if lc == (0,) and rc == (0,) and xn == 2 and yn == 2:
+        if lc == (0,) and rc == (0,) and xn == 2 and 1 <= yn <= 2:
             return np.dot(x.T, y)
         if lc == (1,) and rc == (1,) and xn == 2 and yn == 2:
             return np.dot(x, y.T)
+        if lc == (0,) and rc == (1,) and xn == 2 and yn == 2:  # (y x)^T, as jacrev makes
+            return np.dot(x.T, y.T)
+        if lc == (0,) and rc == (1,) and xn == 1 and yn == 2:
+            return np.dot(y, x)
         return np.tensordot(x, y, (lc, rc))
     x, y = np.asarray(x), np.asarray(y)
     x_free = [d for d in range(x.ndim) if d not in lc and d not in lb]
@@ -77,10 +81,14 @@ def _dot_general_emit(avals, dimension_numbers):
         return None
     if lc == (nx - 1,) and rc == (0,) and 1 <= nx <= 2 and 1 <= ny <= 2:
         return "{dot}({0}, {1})", {"dot": np.dot}
-    if nx == 2 and ny == 2 and lc == (0,) and rc == (0,):
+    if nx == 2 and 1 <= ny <= 2 and lc == (0,) and rc == (0,):
         return "{dot}({0}.T, {1})", {"dot": np.dot}
     if nx == 2 and ny == 2 and lc == (1,) and rc == (1,):
         return "{dot}({0}, {1}.T)", {"dot": np.dot}
+    if nx == 2 and ny == 2 and lc == (0,) and rc == (1,):  # tensordot would copy both
+        return "{dot}({0}.T, {1}.T)", {"dot": np.dot}
+    if nx == 1 and ny == 2 and lc == (0,) and rc == (1,):
+        return "{dot}({1}, {0})", {"dot": np.dot}
     return None
 
 
