@@ -138,6 +138,13 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     >>> f(np.zeros(2))
     array([0., 0.])
     """
+    return bind_callback(pure_callback_p, callback, result_shape_dtypes, args, kwargs)
+
+
+def bind_callback(prim, callback: Callable[..., Any], result_shape_dtypes: Any, args: Any,
+                  kwargs: Any, **params: Any) -> Any:
+    """Bind a host-callback primitive: the flat arguments, the callback taking them back as
+    ``(args, kwargs)``, and the declared result's avals (shared by pure and io callbacks)."""
     out_leaves, out_tree = tree_flatten(result_shape_dtypes)
     out_avals = tuple(ShapedArray(get_aval(s).shape, get_aval(s).dtype) for s in out_leaves)
     leaves, tree = tree_flatten((args, kwargs))
@@ -145,8 +152,8 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     def call(args_, kwargs_):
         return callback(*args_, **kwargs_)
 
-    outs = bind(pure_callback_p, *leaves, callback=call, tree=tree, out_tree=out_tree,
-                out_avals=out_avals)
+    outs = bind(prim, *leaves, callback=call, tree=tree, out_tree=out_tree,
+                out_avals=out_avals, **params)
     return tree_unflatten(out_tree, outs)
 
 

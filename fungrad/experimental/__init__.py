@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fungrad.core import Primitive, ShapedArray, bind, get_aval
-from fungrad.debug import _pure_callback_impl
-from fungrad.tree_util import tree_flatten, tree_unflatten
+from fungrad.core import Primitive, bind
+from fungrad.debug import _pure_callback_impl, bind_callback
 
 __all__ = ["io_callback"]
 
@@ -72,13 +71,5 @@ def io_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args: A
     >>> bool((a != b).all())
     True
     """
-    out_leaves, out_tree = tree_flatten(result_shape_dtypes)
-    out_avals = tuple(ShapedArray(get_aval(s).shape, get_aval(s).dtype) for s in out_leaves)
-    leaves, tree = tree_flatten((args, kwargs))
-
-    def call(args_, kwargs_):
-        return callback(*args_, **kwargs_)
-
-    outs = bind(io_callback_p, *leaves, callback=call, tree=tree, out_tree=out_tree,
-                out_avals=out_avals, ordered=bool(ordered))
-    return tree_unflatten(out_tree, outs)
+    return bind_callback(io_callback_p, callback, result_shape_dtypes, args, kwargs,
+                         ordered=bool(ordered))
