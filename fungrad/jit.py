@@ -195,8 +195,8 @@ def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
 
 def run_sub(closed: ClosedJaxpr, *args, runs: int = 1) -> list:
     """Evaluate a sub-jaxpr in an impl: compiled where that pays (``compiled_sub``),
-    interpreted otherwise and under ``jax_debug_nans`` (equation by equation, each result
-    checked).
+    interpreted otherwise and under ``jax_debug_nans`` / ``jax_debug_infs`` (equation by
+    equation, each result checked).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> closed = fungrad.make_jaxpr(lambda x: fnp.cos(x) + 1.0)(0.0)
