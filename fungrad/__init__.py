@@ -27,11 +27,13 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "linear_transpose", "jacfwd",
     "jacrev", "jacobian", "hessian", "vmap", "jit", "make_jaxpr", "eval_shape", "typeof",
     "stop_gradient", "closure_convert", "ensure_compile_time_eval", "disable_jit",
+    "clear_caches",
     "named_call", "named_scope",
     # user-defined derivatives and rematerialization
     "custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
     # callbacks, configuration
-    "pure_callback", "effects_barrier", "config", "debug_nans", "checkpoint_policies",
+    "pure_callback", "effects_barrier", "config", "debug_nans", "debug_infs",
+    "checkpoint_policies",
     # the IR and its errors
     "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
     "float0", "ConcretizationTypeError", "TracerArrayConversionError",

@@ -11,7 +11,7 @@ from fungrad.api import (  # noqa: F401
     jacobian, jacrev, jvp, linear_transpose, linearize, make_jaxpr, named_call, named_scope,
     stop_gradient, value_and_grad, vjp,
 )
-from fungrad.jit import jit  # noqa: F401
+from fungrad.jit import clear_caches, jit  # noqa: F401
 from fungrad.vmap import vmap  # noqa: F401
 from fungrad.custom_derivatives import (  # noqa: F401
     checkpoint, custom_gradient, custom_jvp, custom_vjp, remat,
@@ -25,6 +25,6 @@ from fungrad.array import (  # noqa: F401,E402
     devices, local_device_count, local_devices,
 )
 # the Config object shadows its module's name, as jax.config does
-from fungrad.config import config, debug_nans, disable_jit  # noqa: F401,E402
+from fungrad.config import config, debug_infs, debug_nans, disable_jit  # noqa: F401,E402
 from fungrad import random  # noqa: F401,E402
 from fungrad.abstract_types import typeof  # noqa: F401,E402

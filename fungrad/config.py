@@ -17,6 +17,8 @@ The flags (each also read from the environment variable of its upper-case name a
 * ``jax_debug_nans`` -- raise ``FloatingPointError`` at the first primitive whose result
   contains a NaN, naming the primitive and the user's line (eagerly, while tracing with
   values, in backward passes; a jitted function runs equation by equation while it is set).
+* ``jax_debug_infs`` -- the same for an inf (``log(0.0)``, ``1.0 / 0.0``), with the same
+  machinery: both flags may be set.
 * ``jax_disable_jit`` -- ``jit`` calls the Python function itself (see ``disable_jit``).
 * ``jax_log_compiles`` / ``jax_explain_cache_misses`` -- log (logger ``fungrad.jit``, level
   WARNING) every trace of a jitted function, with the reason: a new signature (which
@@ -35,11 +37,12 @@ from typing import Any, Iterator
 
 from fungrad import core, traceback_util
 
-__all__ = ["config", "Config", "disable_jit", "debug_nans"]
+__all__ = ["config", "Config", "disable_jit", "debug_nans", "debug_infs"]
 
 _DEFAULTS: dict[str, bool | str] = {
     "jax_enable_x64": True,
     "jax_debug_nans": False,
+    "jax_debug_infs": False,
     "jax_disable_jit": False,
     "jax_log_compiles": False,
     "jax_explain_cache_misses": False,
@@ -47,7 +50,8 @@ _DEFAULTS: dict[str, bool | str] = {
 }
 
 # flags the layers below read on their hot paths, mirrored into core's dictionary
-_CORE_KEYS = {"jax_debug_nans": "debug_nans", "jax_disable_jit": "disable_jit",
+_CORE_KEYS = {"jax_debug_nans": "check_nans", "jax_debug_infs": "check_infs",
+              "jax_disable_jit": "disable_jit",
               "jax_log_compiles": "log_compiles", "jax_explain_cache_misses": "log_compiles"}
 
 
@@ -92,6 +96,9 @@ class Config:
                                  or self._values.get("jax_explain_cache_misses", False))
         elif key is not None:
             core._config[key] = value
+            # the one switch every evaluation path tests: some float check is on
+            core._config["debug_nans"] = bool(core._config["check_nans"]
+                                              or core._config["check_infs"])
             core.update_eager_mode()
 
     def update(self, name: str, value: Any) -> None:
@@ -102,7 +109,7 @@ class Config:
         >>> fungrad.config.update("jax_no_such_flag", True)
         Traceback (most recent call last):
         ...
-        AttributeError: fungrad.config has no flag 'jax_no_such_flag'; known flags: jax_debug_nans, jax_disable_jit, jax_enable_x64, jax_explain_cache_misses, jax_log_compiles, jax_traceback_filtering
+        AttributeError: fungrad.config has no flag 'jax_no_such_flag'; known flags: jax_debug_infs, jax_debug_nans, jax_disable_jit, jax_enable_x64, jax_explain_cache_misses, jax_log_compiles, jax_traceback_filtering
         """
         if name not in _DEFAULTS:
             raise AttributeError(f"fungrad.config has no flag {name!r}; known flags: "
@@ -185,6 +192,25 @@ def debug_nans(enable: bool = True) -> Iterator[None]:
     False
     """
     with _flag_set("jax_debug_nans", enable):
+        yield
+
+
+@contextmanager
+def debug_infs(enable: bool = True) -> Iterator[None]:
+    """Inside the block ``jax_debug_infs`` is ``enable``: a primitive producing an inf raises
+    FloatingPointError there.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> with fungrad.debug_infs(True), np.errstate(divide="ignore"):
+    ...     try:
+    ...         fnp.log(0.0)
+    ...     except FloatingPointError as e:
+    ...         print(str(e).split(" (called")[0])
+    invalid value (inf) encountered in log
+    >>> fungrad.config.jax_debug_infs
+    False
+    """
+    with _flag_set("jax_debug_infs", enable):
         yield
 
 

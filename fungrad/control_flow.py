@@ -13,6 +13,7 @@ reverse of a ``scan`` is a reversed ``scan`` of the body's vjp.
 from __future__ import annotations
 
 import functools
+import operator
 from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
@@ -358,15 +359,23 @@ while_p.vjp = _while_vjp
 
 
 @api_boundary
-def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
+def fori_loop(lower, upper, body_fun: Callable, init_val: Any, *,
+              unroll: int | bool | None = None):
     """``for i in range(lower, upper): val = body_fun(i, val)``. With Python-int bounds it
     is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
+
+    ``unroll`` is accepted as in JAX (validated like ``scan``'s; with traced bounds only
+    ``None``, ``False``, ``True`` or 1): in JAX it is a performance hint for XLA, and fungrad
+    runs the same loop whatever its value, so results never depend on it.
 
     >>> import fungrad
     >>> fungrad.lax.fori_loop(0, 4, lambda i, x: x + i, 0.0)
     np.float64(6.0)
+    >>> fungrad.lax.fori_loop(0, 5, lambda i, x: x * 2, 1.0, unroll=True)
+    np.float64(32.0)
     """
     if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
+        _check_unroll("fori_loop", 1 if unroll is None else unroll)
         lo, hi = int(lower), int(upper)
 
         def step(carry, _):
@@ -382,6 +391,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val: Any):
         i, val = carry
         return i + 1, body_fun(i, val)
 
+    if unroll is not None and unroll is not False and unroll != 1:
+        raise ValueError("Can only use `unroll` in `fori_loop` if the loop bounds are "
+                         f"statically known; got unroll={unroll!r} with traced bounds.")
     start = lower if isinstance(lower, Tracer) else np.int64(lower)
     _, val = while_loop(lambda c: c[0] < upper, body, (start, init_val))
     return val
@@ -523,17 +535,39 @@ scan_p.emit = _scan_emit
 scan_p.abstract_eval = _scan_abstract
 
 
+def _check_unroll(what: str, unroll: Any) -> None:
+    """JAX's check of ``unroll``: a bool or a non-negative int."""
+    if isinstance(unroll, (bool, np.bool_)):
+        return
+    try:
+        unroll = operator.index(unroll)
+    except TypeError:
+        raise TypeError(f"{what}: `unroll` must be a `bool` or a non-negative `int`, got "
+                        f"{type(unroll).__name__} {unroll!r}") from None
+    if unroll < 0:
+        raise ValueError(f"{what}: `unroll` must be a `bool` or a non-negative `int`, got "
+                         f"{unroll}.")
+
+
 @api_boundary
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
-         reverse: bool = False):
+         reverse: bool = False, unroll: int | bool = 1, _split_transpose: bool = False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``, stacking the ``y``s:
     returns ``(final carry, stacked ys)``. Kept in the IR as one ``scan``; reverse mode saves
     the carry of every step.
 
+    ``unroll`` (a bool or a non-negative int, checked as JAX checks it) and
+    ``_split_transpose`` are accepted for JAX compatibility: in JAX they are performance
+    hints for XLA; fungrad runs the same loop whatever their values, so results never depend
+    on them (and the IR does not record them).
+
     >>> import numpy as np, fungrad
     >>> fungrad.lax.scan(lambda c, x: (c * x, c), 1.0, np.array([2.0, 3.0]))
     (np.float64(6.0), array([1., 2.]))
+    >>> fungrad.lax.scan(lambda c, x: (c + x, c + x), 0.0, np.arange(1.0, 5.0), unroll=2)
+    (np.float64(10.0), array([ 1.,  3.,  6., 10.]))
     """
+    _check_unroll("scan", unroll)
     xs_flat, xs_tree = tree_flatten(xs)
     lengths = {get_aval(x).shape[0] for x in xs_flat if get_aval(x).shape}
     if any(get_aval(x).shape == () for x in xs_flat):

@@ -226,19 +226,28 @@ def eager_result(x: Any) -> Any:
 
 
 def check_nans(prim: Primitive, out: Any) -> None:
-    """``jax_debug_nans``: raise FloatingPointError if ``prim`` just produced a NaN."""
+    """``jax_debug_nans`` / ``jax_debug_infs``: raise FloatingPointError if ``prim`` just
+    produced a NaN (an inf), whichever of the two flags is set. (``_config["debug_nans"]`` is
+    the switch that either flag turns on, so every place that checks stays one test.)"""
     for value in (out if prim.multiple_results else [out]):
         if isinstance(value, Tracer):
             value = value.val
         if value is None:
             continue
         arr = np.asarray(value)
-        if arr.dtype.kind in "fc" and np.isnan(arr).any():
-            where = _user_source_info()
-            raise FloatingPointError(
-                f"invalid value (nan) encountered in {prim.name}"
-                + (f" (called from {where})" if where else "")
-                + ". fungrad.config.jax_debug_nans is set; unset it to let NaNs through.")
+        if arr.dtype.kind not in "fc":
+            continue
+        if _config["check_nans"] and np.isnan(arr).any():
+            found, flag, what = "nan", "jax_debug_nans", "NaNs"
+        elif _config["check_infs"] and np.isinf(arr).any():
+            found, flag, what = "inf", "jax_debug_infs", "infs"
+        else:
+            continue
+        where = _user_source_info()
+        raise FloatingPointError(
+            f"invalid value ({found}) encountered in {prim.name}"
+            + (f" (called from {where})" if where else "")
+            + f". fungrad.config.{flag} is set; unset it to let {what} through.")
 
 
 def _innermost_trace(args: Sequence[Any]):
@@ -386,7 +395,9 @@ def current_trace_level() -> int:
 # Where each equation came from: off by default (walking frames costs time per operation).
 # The runtime flags of fungrad.config that this layer reads (config.py sets them).
 _config = {"source_info": False, "debug_nans": False, "disable_jit": False,
-           "log_compiles": False}
+           "log_compiles": False,
+           # what check_nans looks for; "debug_nans" is on when either is
+           "check_nans": False, "check_infs": False}
 
 
 @contextmanager

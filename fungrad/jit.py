@@ -23,20 +23,24 @@ inline; constants and params reach it through its namespace, never pasted into t
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import itertools
 import logging
 import warnings
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Generic, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Sequence, TypeVar, overload
 
 from typing_extensions import ParamSpec
+
+if TYPE_CHECKING:
+    from fungrad.stages import Lowered, Traced
 
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, Literal, Tracer, _guard_holds, _var_names, collector_paused,
+    ClosedJaxpr, GuardFailure, ShapedArray, ShapeDtypeStruct, Literal, Tracer, _guard_holds, _var_names, collector_paused,
     copy_name, current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
 )
 from fungrad.array import Array
@@ -48,7 +52,7 @@ from fungrad.traceback_util import filter_exception, register_boundary
 from fungrad.tree_util import _registry as _pytree_registry
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted", "compile_jaxpr", "compiled_sub", "run_sub", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
+__all__ = ["jit", "Jitted", "clear_caches", "compile_jaxpr", "compiled_sub", "run_sub", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
 
 #: How many guarded variants one signature keeps (least recently used dropped first).
 DEFAULT_MAX_VARIANTS = 64
@@ -191,8 +195,8 @@ def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
 
 def run_sub(closed: ClosedJaxpr, *args, runs: int = 1) -> list:
     """Evaluate a sub-jaxpr in an impl: compiled where that pays (``compiled_sub``),
-    interpreted otherwise and under ``jax_debug_nans`` (equation by equation, each result
-    checked).
+    interpreted otherwise and under ``jax_debug_nans`` / ``jax_debug_infs`` (equation by
+    equation, each result checked).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> closed = fungrad.make_jaxpr(lambda x: fnp.cos(x) + 1.0)(0.0)
@@ -583,6 +587,7 @@ class Jitted(Generic[P, R]):
                                           if 0 <= i < len(named)
                                           and named[i] not in self.static_argnames)
         copy_name(self, fun)
+        _LIVE_JITTED.add(self)
 
     # -- the call ------------------------------------------------------------------------
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -616,16 +621,17 @@ class Jitted(Generic[P, R]):
             filter_exception(e)
             raise
 
-    def _call_slow(self, args, kwargs):
+    def _split(self, args, kwargs) -> tuple:
+        """``(static_pos, dyn_pos, dynamic, flat, in_tree)``: the positions of the static
+        arguments, those of the dynamic ones, the dynamic ``(args, kwargs)`` and its leaves."""
         static_pos = {i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)}
         dyn_pos = tuple(i for i in range(len(args)) if i not in static_pos)
         dyn_kw = tuple(sorted(k for k in kwargs if k not in self.static_argnames))
         dynamic = (tuple(args[i] for i in dyn_pos), {k: kwargs[k] for k in dyn_kw})
         flat, in_tree = tree_flatten(dynamic)
-        if current_trace_level() or any(isinstance(x, Tracer) for x in flat):
-            # inside another transform: jit is transparent, the outer trace records the body
-            # (also when only a closed-over value is traced: a variant must not keep it)
-            return self.fun(*args, **kwargs)
+        return static_pos, dyn_pos, dynamic, flat, in_tree
+
+    def _avals(self, flat, dynamic, dyn_pos) -> list:
         avals = []
         for i, x in enumerate(flat):
             try:
@@ -635,6 +641,15 @@ class Jitted(Generic[P, R]):
                                 f"{self._leaf_path(dynamic, dyn_pos, i)} is "
                                 f"{type(x).__name__} {x!r:.60}, not an array; mark non-array "
                                 "arguments static (static_argnums / static_argnames)") from None
+        return avals
+
+    def _call_slow(self, args, kwargs):
+        static_pos, dyn_pos, dynamic, flat, in_tree = self._split(args, kwargs)
+        if current_trace_level() or any(isinstance(x, Tracer) for x in flat):
+            # inside another transform: jit is transparent, the outer trace records the body
+            # (also when only a closed-over value is traced: a variant must not keep it)
+            return self.fun(*args, **kwargs)
+        avals = self._avals(flat, dynamic, dyn_pos)
         static = tuple((i, args[i]) for i in sorted(static_pos)) + \
             tuple((k, kwargs[k]) for k in sorted(kwargs) if k in self.static_argnames)
         key = (in_tree, tuple(avals), static)
@@ -677,7 +692,7 @@ class Jitted(Generic[P, R]):
             return variant.build(outs)
         if variants:
             self._path_retrace(variants, key)
-        return self._trace_new(variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree)
+        return self._trace_new(variants, args, kwargs, dyn_pos, flat, in_tree)
 
     def _log_new_signature(self, key) -> None:
         if not self._cache:
@@ -707,7 +722,17 @@ class Jitted(Generic[P, R]):
                 "(static_argnums). Set fungrad.config.update('jax_log_compiles', True) to "
                 "see every retrace.", RuntimeWarning, stacklevel=4)
 
-    def _trace_new(self, variants, args, kwargs, dyn_pos, dyn_kw, flat, in_tree):
+    def _trace_new(self, variants, args, kwargs, dyn_pos, flat, in_tree):
+        closed, outs, out_tree = self._trace(args, kwargs, dyn_pos, flat, in_tree)
+        closed = merge_extended_scans(closed)
+        variant = Variant(closed, compile_jaxpr(closed), out_tree)
+        variants.insert(0, variant)
+        del variants[self.max_variants:]
+        return variant.build([x.val if isinstance(x, Tracer) else x for x in outs])
+
+    def _trace(self, args, kwargs, dyn_pos, flat, in_tree, abstract: bool = False):
+        """Trace ``self.fun`` at the call's arguments: ``(simplified IR, raw flat outputs,
+        output tree)``."""
         out_tree_box = []
 
         def flat_fun(*leaves):
@@ -721,13 +746,10 @@ class Jitted(Generic[P, R]):
             return out_leaves
 
         closed, outs = trace_to_jaxpr(flat_fun, flat, description=f"{self.__name__} for jit",
-                                      arg_names=lambda: self._arg_names(len(flat)))
+                                      arg_names=lambda: self._arg_names(len(flat)),
+                                      abstract=abstract)
         self.trace_count += 1
-        closed = merge_extended_scans(simplify(closed))
-        variant = Variant(closed, compile_jaxpr(closed), out_tree_box[0])
-        variants.insert(0, variant)
-        del variants[self.max_variants:]
-        return variant.build([x.val if isinstance(x, Tracer) else x for x in outs])
+        return simplify(closed), outs, out_tree_box[0]
 
     def _leaf_path(self, dynamic, dyn_pos, i: int) -> str:
         """Where flat leaf ``i`` of the dynamic arguments is, e.g. ``args[1]['name']``."""
@@ -746,6 +768,46 @@ class Jitted(Generic[P, R]):
             return []
         names = list(self._signature.parameters)
         return names if len(names) == n else []
+
+    # -- ahead of time: trace, lower, compile (JAX's stages) ---------------------------------
+    def trace(self, *args: P.args, **kwargs: P.kwargs) -> "Traced":
+        """Trace at these arguments (arrays or ``ShapeDtypeStruct`` specs) without running:
+        a ``fungrad.stages.Traced`` with the ``jaxpr``, ``out_info``, ``lower()``. With
+        arrays the trace is concrete, so Python control flow is recorded as guards.
+
+        >>> import fungrad, fungrad.numpy as fnp
+        >>> traced = fungrad.jit(lambda x: fnp.sin(x) * 2.0).trace(np.ones(3))
+        >>> print(traced.jaxpr)
+        { lambda ; a:f64[3]. let b:f64[3] = sin a; c:f64[3] = mul b 2.0 in (c,) }
+        >>> traced.out_info
+        ShapeDtypeStruct(shape=(3,), dtype=float64)
+        """
+        from fungrad.stages import Traced
+        static_pos, dyn_pos, dynamic, flat, in_tree = self._split(args, kwargs)
+        if any(isinstance(x, Tracer) for x in flat):
+            raise TypeError(f"jit({self.__name__}).trace: an argument is a tracer of an outer "
+                            "transform; trace ahead of time outside of transforms")
+        avals = self._avals(flat, dynamic, dyn_pos)
+        abstract = any(isinstance(x, (ShapeDtypeStruct, ShapedArray)) for x in flat)
+        closed, _, out_tree = self._trace(args, kwargs, dyn_pos, flat, in_tree, abstract)
+
+        def call_jitted(dyn_args: tuple, dyn_kwargs: dict):  # the full call, statics put back
+            full = list(args)
+            for i, x in zip(dyn_pos, dyn_args):
+                full[i] = x
+            return self(*full, **{**kwargs, **dyn_kwargs})
+
+        return Traced(self.__name__, closed, in_tree, avals, out_tree, call_jitted)
+
+    def lower(self, *args: P.args, **kwargs: P.kwargs) -> "Lowered":
+        """``trace(*args, **kwargs).lower()``: then ``.compile()`` gives the compiled
+        function of the dynamic arguments.
+
+        >>> import fungrad
+        >>> fungrad.jit(lambda x: x + 1.0).lower(1.0).compile()(3.0)
+        np.float64(4.0)
+        """
+        return self.trace(*args, **kwargs).lower()
 
     # -- inspection -------------------------------------------------------------------------
     def variants(self) -> list[ClosedJaxpr]:
@@ -858,6 +920,31 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
 
 # fun -> {options: Jitted}: the cache lives as long as the function does
 _JITTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# every Jitted alive (however made), for clear_caches
+_LIVE_JITTED: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Forget every compiled thing, as ``jax.clear_caches`` does: the variants of every
+    live jitted function, the compiled sub-jaxprs (loop bodies, branches), the compiled scan
+    loops and the compiled eager backward passes. Later calls trace and compile again.
+
+    >>> import fungrad
+    >>> f = fungrad.jit(lambda x: x * 3.0)
+    >>> _ = f(1.0)
+    >>> fungrad.clear_caches()
+    >>> f.variants(), float(f(2.0)), f.trace_count
+    ([], 6.0, 2)
+    """
+    for jitted in list(_LIVE_JITTED):
+        jitted.clear_cache()
+    _compiled_subs.clear()
+    # modules using this one (import_module: the package's ``vjp`` name is the function)
+    loops = importlib.import_module("fungrad.control_flow")._compiled_loops
+    backward = importlib.import_module("fungrad.vjp")
+    loops.clear()
+    backward._compiled_backwards.clear()
+    backward._seen_once.clear()
 
 
 register_boundary(Jitted.__call__)
