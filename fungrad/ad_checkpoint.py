@@ -22,7 +22,7 @@ from fungrad.core import (
     ClosedJaxpr, DropVar, Jaxpr, Literal, Primitive, Var, bind, trace_to_jaxpr,
 )
 from fungrad.interpreter import eval_jaxpr_env
-from fungrad.jit import run_sub
+from fungrad.codegen import run_sub
 from fungrad.jvp import jvp_jaxpr
 from fungrad.passes import dce_closed
 from fungrad.prims.rules import batch_elementwise, is_float, primitive
@@ -292,7 +292,7 @@ remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxp
 
 def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
     """Compiled, the block is a call of its own compiled body (no per-call dispatch)."""
-    from fungrad.jit import compile_jaxpr
+    from fungrad.codegen import compile_jaxpr
     args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
     return f"{{body}}({args})", {"body": compile_jaxpr(jaxpr)}
 

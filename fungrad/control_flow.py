@@ -24,7 +24,7 @@ from fungrad.core import (
 )
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr
-from fungrad.jit import compiled_sub, run_sub
+from fungrad.codegen import compiled_sub, run_sub
 from fungrad.jvp import jvp_jaxpr
 from fungrad.partial_eval import split_vjp
 from fungrad.prims.elementwise import add, convert_element_type, ne
@@ -525,7 +525,7 @@ def _scan_emit(avals, jaxpr, length, reverse, num_consts, num_carry):
     """Compiled, a scan is a call of its generated loop (see ``_scan_loop``)."""
     if length < 1:
         return None
-    from fungrad.jit import compile_jaxpr
+    from fungrad.codegen import compile_jaxpr
     args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
     return f"{{loop}}({args})", {"loop": _generate_loop(compile_jaxpr(jaxpr), jaxpr, length,
                                                         reverse, num_consts, num_carry)}

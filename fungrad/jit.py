@@ -9,7 +9,8 @@ per path taken, not once per call -- something neither JAX's jit (which refuses 
 nor autograd (which retraces every call) does.
 
 Each variant is compiled into a Python function, one numpy call per equation, guards checked
-inline; constants and params reach it through its namespace, never pasted into the source.
+inline (``fungrad.codegen`` writes it); constants and params reach it through its namespace,
+never pasted into the source.
 
 >>> import numpy as np, fungrad, fungrad.numpy as fnp
 >>> @fungrad.jit
@@ -40,19 +41,22 @@ if TYPE_CHECKING:
 import numpy as np
 
 from fungrad.core import (
-    ClosedJaxpr, GuardFailure, ShapedArray, ShapeDtypeStruct, Literal, Tracer, _guard_holds, _var_names, collector_paused,
+    ClosedJaxpr, GuardFailure, ShapedArray, ShapeDtypeStruct, Tracer,
     copy_name, current_trace_level, get_aval, guard_p, numpy_result, trace_to_jaxpr,
 )
 from fungrad.array import Array
 from fungrad.core import _config as _flags
-from fungrad.interpreter import eval_jaxpr, last_uses
+from fungrad import codegen
+from fungrad.codegen import compile_jaxpr, compiled_sub, run_sub  # noqa: F401  (re-exported)
+from fungrad.interpreter import eval_jaxpr
 from fungrad.partial_eval import merge_extended_scans
 from fungrad.passes import simplify
 from fungrad.traceback_util import filter_exception, register_boundary
 from fungrad.tree_util import _registry as _pytree_registry
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted", "clear_caches", "compile_jaxpr", "compiled_sub", "run_sub", "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
+__all__ = ["jit", "Jitted", "clear_caches", "compile_jaxpr", "compiled_sub", "run_sub",
+           "DEFAULT_MAX_VARIANTS", "DEFAULT_MAX_SIGNATURES"]
 
 #: How many guarded variants one signature keeps (least recently used dropped first).
 DEFAULT_MAX_VARIANTS = 64
@@ -107,333 +111,6 @@ def _guard_summary(variant, guards: list | None = None) -> str:
     parts = [f"guard[{' '.join(f'{k}={v!r}' for k, v in sorted(e.params.items()))}]"
              + (f" at {e.source_info}" if e.source_info else "") for e in guards[:3]]
     return ", ".join(parts) + (", ..." if len(guards) > 3 else "") if parts else "no guards"
-
-
-# ---------------------------------------------------------------------------------------------
-# Code generation
-# ---------------------------------------------------------------------------------------------
-
-def _impl_for(prim, params: dict) -> Callable:
-    """The numpy callable for one equation: the impl itself, or the impl with its params
-    bound. (A primitive may instead offer ``emit(in_avals, **params) -> (template, values)``,
-    a one-call Python expression such as ``"{0}.reshape({shape})"``, or None to use this.)"""
-    return functools.partial(prim.impl, **params) if params else prim.impl
-
-
-def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
-    """Compile ``closed`` into a Python function of its flat inputs returning the flat list of
-    outputs. Guards raise ``GuardFailure``. The generated source is on ``fn.source``.
-
-    Where values are float64 scalars, the compiled code computes with Python floats and the
-    ``math`` module (a numpy call on a 0-d value costs ten times more); should that raise
-    (``math.log(0.0)``, ``1.0 / 0.0``), the all-numpy version runs instead, so results keep
-    numpy's semantics (``-inf``, ``inf``, ``nan``). Single-use scalar values are written
-    into the expression that reads them.
-
-    A ufunc reading a temporary array for the last time writes its result over it (``out=``),
-    when the temporary was made by a ufunc and only ufuncs read it (so no view shares it).
-
-    >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> fn = compile_jaxpr(fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2)))
-    >>> print(fn.source)
-    def compiled(a):
-        b = _sin(a)
-        del a
-        c = _mul(b, _lit0, out=b)
-        del b
-        return [c]
-    >>> fn(np.zeros(2))
-    [array([0., 0.])]
-    """
-    with collector_paused():
-        plain_source, plain_ns = _generate(closed, scalar=False)
-        plain = _define(plain_source, plain_ns)
-        if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
-            return plain
-        fast_source, fast_ns = _generate(closed, scalar=True)
-        fast_ns["_plain"] = plain
-        return _define(fast_source, fast_ns)
-
-
-#: How many compiled sub-jaxprs (loop bodies, branches, checkpointed blocks) are kept.
-MAX_COMPILED_SUBS = 512
-_compiled_subs: OrderedDict = OrderedDict()  # id(closed) -> [closed, compiled fn or None]
-
-
-def compiled_sub(closed: ClosedJaxpr, runs: int = 1) -> Callable | None:
-    """The compiled form of a sub-jaxpr that an impl (``scan``, ``cond``, ``while``,
-    ``checkpoint``) is about to evaluate ``runs`` times, cached by the jaxpr's identity (a
-    jitted function's IR holds the same sub-jaxpr objects call after call), or None: compiling
-    costs more than interpreting once, so a sub-jaxpr met for the first time and run only
-    once is left to the interpreter; the second time it is compiled.
-
-    >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> closed = fungrad.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.zeros(2))
-    >>> compiled_sub(closed) is None, compiled_sub(closed)(np.zeros(2))
-    (True, [array([0., 0.])])
-    """
-    key = id(closed)
-    entry = _compiled_subs.get(key)
-    if entry is None or entry[0] is not closed:
-        entry = _compiled_subs[key] = [closed, None]
-        while len(_compiled_subs) > MAX_COMPILED_SUBS:
-            try:
-                _compiled_subs.popitem(last=False)
-            except KeyError:  # emptied by another thread meanwhile
-                break
-        if runs < 4:
-            return None
-    else:
-        try:
-            _compiled_subs.move_to_end(key)
-        except KeyError:  # another thread dropped it meanwhile: still usable
-            pass
-    if entry[1] is None:
-        entry[1] = compile_jaxpr(closed)
-    return entry[1]
-
-
-def run_sub(closed: ClosedJaxpr, *args, runs: int = 1) -> list:
-    """Evaluate a sub-jaxpr in an impl: compiled where that pays (``compiled_sub``),
-    interpreted otherwise and under ``jax_debug_nans`` / ``jax_debug_infs`` (equation by
-    equation, each result checked).
-
-    >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> closed = fungrad.make_jaxpr(lambda x: fnp.cos(x) + 1.0)(0.0)
-    >>> run_sub(closed, 0.0), run_sub(closed, 0.0)  # interpreted, then compiled
-    ([np.float64(2.0)], [np.float64(2.0)])
-    """
-    fn = None if _flags["debug_nans"] else compiled_sub(closed, runs)
-    if fn is None:
-        return eval_jaxpr(closed.jaxpr, closed.consts, *args)
-    return fn(*args)
-
-
-def _define(source: str, namespace: dict) -> Callable:
-    exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102
-    fn = namespace["compiled"]
-    fn.source = source
-    return fn
-
-
-_SCALAR_IN = (np.dtype(np.float64),)
-_PY_SCALAR = {np.dtype(np.float64): np.float64, np.dtype(np.bool_): np.bool_}
-
-
-def _scalar_form(eqn):
-    """The Python-scalar form of an equation on float64 scalars, or None."""
-    form = getattr(eqn.primitive, "scalar_emit", None)
-    if form is None or eqn.primitive.multiple_results:
-        return None
-    out = eqn.outvars[0].aval
-    if out.shape != () or out.dtype not in _PY_SCALAR:
-        return None
-    for x in eqn.inputs:
-        a = x.aval
-        if a.shape != () or not (a.dtype in _SCALAR_IN or (a.weak_type and a.dtype.kind in "if")):
-            return None
-    return form(**eqn.params)
-
-
-def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
-    """The source and namespace of the compiled function (see ``compile_jaxpr``)."""
-    jaxpr = closed.jaxpr
-    names: dict[int, str] = {}
-    namespace: dict[str, Any] = {"GuardFailure": GuardFailure, "_guard_holds": _guard_holds}
-    counter = itertools.count()
-    gen_names = _identifiers()
-    python_valued: dict[int, Any] = {}  # strong scalar vars held as Python scalars -> type
-    # Python-scalar expressions read once, written into their reader instead of a variable
-    # (pure float arithmetic: evaluating it later changes nothing; a failure anywhere reruns
-    # the all-numpy version): id(var) -> (expression, nesting depth)
-    pending: dict[int, tuple[str, int]] = {}
-    uses = _use_counts(jaxpr) if scalar else {}
-
-    def name_of(v) -> str:
-        if type(v) is Literal:
-            key = f"_lit{next(counter)}"
-            namespace[key] = v.val
-            return key
-        inline = pending.pop(id(v), None)
-        return inline[0] if inline is not None else names[id(v)]
-
-    def materialize(v) -> None:
-        """Bind a pending expression to a variable (its reader reads it more than once)."""
-        inline = pending.pop(id(v), None)
-        if inline is not None:
-            lines.append(f"{pad}{bind_name(v)} = {inline[0]}")
-
-    def numpy_arg(v) -> str:
-        """A value for a numpy call: a strong scalar held as a Python one is made numpy
-        again (numpy would take a Python float as weakly typed)."""
-        to_numpy = python_valued.get(id(v))
-        if to_numpy is None:
-            return name_of(v)
-        key = f"_{to_numpy.__name__}"
-        namespace[key] = to_numpy
-        return f"{key}({name_of(v)})"
-
-    def bind_name(v) -> str:
-        n = next(gen_names)
-        names[id(v)] = n
-        return n
-
-    def fill(form, args: list, i: int) -> str:
-        """A primitive's code template with its inputs' names; the values it needs go in the
-        namespace under names unique to equation ``i``, never into the source text."""
-        template, values = form
-        keys = {}
-        for k, val in values.items():
-            keys[k] = f"_{k}{i}"
-            namespace[keys[k]] = val
-        return template.format(*args, **keys)
-
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        n = bind_name(v)
-        namespace[n] = c
-    const_ids = {id(v) for v in jaxpr.constvars}
-    params = [bind_name(v) for v in jaxpr.invars]
-    keep = set(map(id, jaxpr.invars)) if scalar else set()  # the fallback needs the inputs
-    pad = "        " if scalar else "    "
-    lines = []
-    frees = last_uses(jaxpr)
-    reusable = _reusable_buffers(jaxpr)
-    fn_names: dict[tuple, str] = {}
-    for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
-        prim = eqn.primitive
-        form = _scalar_form(eqn) if scalar else None
-        if prim is guard_p:
-            arg = name_of(eqn.inputs[0])
-            key = f"_expect{i}"
-            namespace[key] = eqn.params["expect"]
-            if "kind" not in eqn.params and isinstance(eqn.params["expect"], bool):
-                lines.append(f"{pad}if {arg} != {key}:")
-            else:
-                namespace[f"_kind{i}"] = eqn.params.get("kind", "value")
-                lines.append(f"{pad}if not _guard_holds({arg}, {key}, _kind{i}):")
-            lines.append(f"{pad}    raise GuardFailure({i})")
-        elif form is not None:
-            out = eqn.outvars[0]
-            for k, x in enumerate(eqn.inputs):
-                if form[0].count(f"{{{k}}}") > 1:
-                    materialize(x)
-            depth = 1 + max([pending[id(x)][1] for x in eqn.inputs if id(x) in pending],
-                            default=0)
-            expr = fill(form, [name_of(x) for x in eqn.inputs], i)
-            if uses.get(id(out)) == 1 and depth <= _MAX_INLINE_DEPTH:
-                pending[id(out)] = (expr, depth)
-            else:
-                lines.append(f"{pad}{bind_name(out)} = {expr}")
-            if not out.aval.weak_type:
-                python_valued[id(out)] = _PY_SCALAR[out.aval.dtype]
-        else:
-            args = [numpy_arg(x) for x in eqn.inputs]
-            emit = getattr(prim, "emit", None)
-            direct = emit([x.aval for x in eqn.inputs], **eqn.params) if emit else None
-            if direct is not None:  # the primitive's own one-call form: x.reshape(shape)
-                call = fill(direct, args, i)
-            else:
-                fn = _impl_for(prim, eqn.params)
-                fkey = (prim.name, id(fn))
-                fname = fn_names.get(fkey)
-                if fname is None:
-                    # a leading underscore keeps them apart from the variables a, b, ..., sin
-                    fname = f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
-                    fn_names[fkey] = fname
-                    namespace[fname] = fn
-                call = f"{fname}({', '.join(args)})"
-                into = _buffer_to_reuse(eqn, dead, reusable)
-                if into is not None:  # the ufunc writes over an input it is the last to read
-                    call = f"{fname}({', '.join(args)}, out={names[id(into)]})"
-            outs = [bind_name(v) for v in eqn.outvars]
-            if prim.multiple_results:
-                target = ", ".join(outs) + ("," if len(outs) == 1 else "")
-                lines.append(f"{pad}{target} = {call}" if outs else f"{pad}{call}")
-            elif eqn.outvars[0].aval.weak_type:  # weak scalars are Python scalars
-                namespace["_python_scalar"] = _python_scalar
-                lines.append(f"{pad}{outs[0]} = _python_scalar({call})")
-            else:
-                lines.append(f"{pad}{outs[0]} = {call}")
-        # constants live in the namespace (globals of the function): only locals are freed
-        # (0-d values are not worth a del; the scalar form's pending expressions read them)
-        to_free = [names[id(v)] for v in dead if id(v) not in const_ids and id(v) not in keep
-                   and not (scalar and v.aval.shape == ())]
-        if to_free:
-            lines.append(f"{pad}del {', '.join(to_free)}")
-    lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
-    head = f"def compiled({', '.join(params)}):"
-    if scalar:
-        lines = [head, "    try:"] + lines + [
-            "    except (ArithmeticError, ValueError):  # numpy's inf/nan semantics instead",
-            f"        return _plain({', '.join(params)})"]
-    else:
-        lines = [head] + lines
-    return "\n".join(lines), namespace
-
-
-def _python_scalar(value):
-    """A weakly typed value as the interpreter holds it: a Python scalar (an impl may have
-    returned one already)."""
-    return value.item() if hasattr(value, "item") else value
-
-
-def _is_ufunc_eqn(eqn) -> bool:
-    """An equation compiled to a plain numpy ufunc call: its result is a fresh array,
-    never a view of an input."""
-    prim = eqn.primitive
-    return (type(prim.impl) is np.ufunc and prim.impl.nout == 1 and not eqn.params
-            and not prim.multiple_results and getattr(prim, "emit", None) is None)
-
-
-def _reusable_buffers(jaxpr) -> set:
-    """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
-    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
-    (so no view of them outlives them), never outputs, inputs or constants."""
-    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
-    read_elsewhere.update(id(x) for x in jaxpr.outvars)
-    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
-            and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
-            and id(e.outvars[0]) not in read_elsewhere}
-
-
-def _buffer_to_reuse(eqn, dead, reusable: set):
-    """The input whose buffer ``eqn`` (a ufunc) can write its result into (numpy's
-    ``out=``: one temporary fewer), or None: one it reads for the last time, of the
-    result's shape and dtype."""
-    if not _is_ufunc_eqn(eqn):
-        return None
-    out = eqn.outvars[0].aval
-    dead_ids = {id(v) for v in dead}
-    for x in eqn.inputs:
-        if type(x) is not Literal and id(x) in reusable and id(x) in dead_ids \
-                and x.aval.shape == out.shape and x.aval.dtype == out.dtype:
-            return x
-    return None
-
-
-#: How deeply Python-scalar expressions nest before one is bound to a variable (Python's
-#: parser limits nesting; a chain of hundreds of operations would exceed it).
-_MAX_INLINE_DEPTH = 12
-
-
-def _use_counts(jaxpr) -> dict:
-    """id(var) -> how many times the equations and the outputs read it."""
-    counts: dict[int, int] = {}
-    for eqn in jaxpr.eqns:
-        for x in eqn.inputs:
-            if type(x) is not Literal:
-                counts[id(x)] = counts.get(id(x), 0) + 1
-    for x in jaxpr.outvars:
-        if type(x) is not Literal:
-            counts[id(x)] = counts.get(id(x), 0) + 1
-    return counts
-
-
-def _identifiers():
-    """The jaxpr printer's names a, b, ..., z, ba, ... minus Python keywords (``as``, ``if``,
-    ``in``, ``is``, ``or``), so the source reads like the printed IR."""
-    import keyword
-    return (name for name in _var_names() if not keyword.iskeyword(name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,8 +392,8 @@ class Jitted(Generic[P, R]):
             warnings.warn(
                 f"jit: {self.__name__} has been traced {RETRACE_STORM} times for the same "
                 f"argument shapes ({_describe_avals(key[1])}): a Python conversion of a traced "
-                f"value ({_guard_summary(variants[0], _value_guards(variants[0]))}) sees a different value on (almost) "
-                "every call, so every call retraces and jit only slows it down. Keep the "
+                f"value ({_guard_summary(variants[0], _value_guards(variants[0]))}) sees a "
+                "different value on (almost) every call, so every call retraces and jit only slows it down. Keep the "
                 "value as an array (no float()/int()/.item()), use lax.cond / "
                 "fungrad.numpy.where for the choice, or mark the argument static "
                 "(static_argnums). Set fungrad.config.update('jax_log_compiles', True) to "
@@ -938,7 +615,7 @@ def clear_caches() -> None:
     """
     for jitted in list(_LIVE_JITTED):
         jitted.clear_cache()
-    _compiled_subs.clear()
+    codegen._compiled_subs.clear()
     # modules using this one (import_module: the package's ``vjp`` name is the function)
     loops = importlib.import_module("fungrad.control_flow")._compiled_loops
     backward = importlib.import_module("fungrad.vjp")

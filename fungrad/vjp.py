@@ -314,7 +314,7 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
                       out_cts: Sequence[Any]):
     """Trace the backward pass of ``jaxpr`` abstractly and compile it; None if its rules
     need concrete values (they then keep running eagerly)."""
-    from fungrad.jit import compile_jaxpr  # jit sits above this module
+    from fungrad.codegen import compile_jaxpr  # codegen sits above this module
     from fungrad.passes import dce
 
     n = len(order)

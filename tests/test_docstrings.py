@@ -17,7 +17,8 @@ import pytest
 MODULES = [
     "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.nn", "fungrad.tree_util",
     "fungrad.api", "fungrad.staging", "fungrad.name_stack",
-    "fungrad.jit", "fungrad.vmap", "fungrad.custom_derivatives", "fungrad.test_util",
+    "fungrad.jit", "fungrad.codegen", "fungrad.vmap", "fungrad.custom_derivatives",
+    "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
     "fungrad.traceback_util",
     "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
