@@ -21,11 +21,13 @@ from fungrad.prims import decompositions as dec
 from fungrad.prims import linalg as la
 from fungrad.prims import matrix_forms as forms
 from fungrad.prims import structural as st
+from fungrad.prims import sylvester as sylv
 
 __all__ = [
     "block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "eigh_tridiagonal",
     "expm", "expm_frechet", "funm", "hessenberg", "hilbert", "inv", "lu", "lu_factor", "lu_solve",
-    "polar", "qr", "rsf2csf", "schur", "solve", "solve_triangular", "sqrtm", "svd", "toeplitz",
+    "polar", "qr", "rsf2csf", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm",
+    "svd", "toeplitz",
 ]
 
 _inexact = nla._inexact
@@ -115,6 +117,42 @@ def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = Tr
 
 _TRANS = {0: (False, False), "N": (False, False), 1: (True, False), "T": (True, False),
           2: (True, True), "C": (True, True)}
+
+
+def solve_sylvester(A, B, C, *, method: str = "schur", tol: float = 1e-8):  # noqa: N803
+    """jax.scipy.linalg.solve_sylvester: X with ``A @ X + X @ B == C``, for stacks whose
+    batch dimensions broadcast (A (..., m, m), B (..., n, n), C (..., m, n)). scipy's
+    Bartels-Stewart solver (LAPACK trsyl) runs for either ``method`` ('eigen' is accepted for
+    JAX's signature and gives the same, accurate, answer). As in JAX, the result is NaN
+    where an eigenvalue of A plus one of B is within ``tol`` of zero (no unique solution).
+    Differentiable in A, B and C (both modes, any order): the derivatives solve Sylvester
+    equations too.
+
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0]]); B = np.array([[5.0, 6.0], [7.0, 8.0]])
+    >>> X = solve_sylvester(A, B, np.array([[6.0, 8.0], [10.0, 12.0]]))
+    >>> bool(np.allclose(X, np.eye(2)))
+    True
+    """
+    if method not in ("schur", "eigen"):
+        raise ValueError(f"solve_sylvester: method must be 'schur' or 'eigen', got {method!r}")
+    a = _square("solve_sylvester", A, "A")
+    b = _square("solve_sylvester", B, "B")
+    c = _inexact(C)
+    sa, sb, sc = get_aval(a).shape, get_aval(b).shape, get_aval(c).shape
+    if len(sc) < 2 or sc[-2:] != (sa[-1], sb[-1]):
+        raise ValueError(f"solve_sylvester: argument C {get_aval(c).str_short()} must be "
+                         f"(..., {sa[-1]}, {sb[-1]}) for A {get_aval(a).str_short()} and B "
+                         f"{get_aval(b).str_short()}")
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2], sc[:-2])
+    except ValueError:
+        raise ValueError(f"solve_sylvester: the stack dimensions of A {get_aval(a).str_short()}, "
+                         f"B {get_aval(b).str_short()} and C {get_aval(c).str_short()} do not "
+                         "broadcast") from None
+    dtype = np.result_type(*(get_aval(x).dtype for x in (a, b, c)))
+    a, b, c = (st.broadcast_to(la.cast(x, dtype), batch + shape[-2:])
+               for x, shape in ((a, sa), (b, sb), (c, sc)))
+    return sylv.sylvester(a, b, c, float(tol))
 
 
 def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = False,
