@@ -13,8 +13,9 @@ from typing import Any, Callable
 from fungrad import tree_util
 from fungrad.tree_util import PyTreeDef
 
-__all__ = ["all", "flatten", "flatten_with_path", "leaves", "leaves_with_path", "map",
-           "map_with_path", "reduce", "structure", "transpose", "unflatten"]
+__all__ = ["all", "broadcast", "flatten", "flatten_with_path", "leaves", "leaves_with_path",
+           "map", "map_with_path", "reduce", "reduce_associative", "static", "structure",
+           "transpose", "unflatten"]
 
 
 def map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None) -> Any:  # noqa: A001
@@ -116,3 +117,33 @@ def map_with_path(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None =
     [1, [4]]
     """
     return tree_util.tree_map_with_path(f, tree, *rest, is_leaf=is_leaf)
+
+
+def broadcast(prefix_tree: Any, full_tree: Any, is_leaf: Callable | None = None) -> Any:
+    """``tree_util.tree_broadcast``.
+
+    >>> broadcast({"a": 1, "b": 2}, {"a": [0, 0], "b": (0,)})
+    {'a': [1, 1], 'b': (2,)}
+    """
+    return tree_util.tree_broadcast(prefix_tree, full_tree, is_leaf)
+
+
+def reduce_associative(operation: Callable, tree: Any, *,
+                       identity: Any = tree_util._NO_INITIAL,
+                       is_leaf: Callable | None = None) -> Any:
+    """``tree_util.tree_reduce_associative``.
+
+    >>> reduce_associative(lambda a, b: a * b, {"a": 2, "b": [3, 4]})
+    24
+    """
+    return tree_util.tree_reduce_associative(operation, tree, identity=identity,
+                                             is_leaf=is_leaf)
+
+
+def static(**kwargs: Any) -> Any:
+    """``tree_util.static``: a dataclass field kept as static aux data.
+
+    >>> static(default="add").metadata["static"]
+    True
+    """
+    return tree_util.static(**kwargs)

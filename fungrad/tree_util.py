@@ -12,14 +12,17 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-from typing import Any, Callable, Hashable, Iterable, NamedTuple
+from typing import Any, Callable, Hashable, Iterable, NamedTuple, TypeVar
 
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
            "tree_structure", "register_pytree_node", "register_dataclass", "treedef_is_leaf",
            "register_pytree_node_class", "register_pytree_with_keys", "register_static",
            "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path", "keystr",
            "DictKey", "SequenceKey", "GetAttrKey", "FlattenedIndexKey", "Partial",
-           "tree_reduce", "tree_transpose", "tree_all", "all_leaves", "treedef_children"]
+           "tree_reduce", "tree_transpose", "tree_all", "all_leaves", "treedef_children",
+           "KeyEntry", "KeyPath", "default_registry", "PyTreeRegistry", "flatten_one_level",
+           "flatten_one_level_with_keys", "is_tree_node", "register_pytree_with_keys_class",
+           "tree_broadcast", "tree_reduce_associative", "treedef_tuple", "static"]
 
 
 class _NodeType(NamedTuple):
@@ -92,6 +95,11 @@ class FlattenedIndexKey:
         return f"[<flat index {self.key}>]"
 
 
+# A key is any of the classes above (or a user's own hashable key); a path is a tuple of them.
+KeyEntry = TypeVar("KeyEntry", bound=Hashable)
+KeyPath = tuple[KeyEntry, ...]
+
+
 def keystr(keys: tuple) -> str:
     """A path as text, as JAX prints it.
 
@@ -154,6 +162,36 @@ def register_pytree_node_class(cls: type) -> type:
     return cls
 
 
+def register_pytree_with_keys_class(cls: type) -> type:
+    """Class decorator: ``cls`` is a pytree with named children through its
+    ``tree_flatten_with_keys(self) -> (((key, child), ...), aux)`` method and
+    ``tree_unflatten(cls, aux, children)`` classmethod (a ``tree_flatten`` method, if it has
+    one, is used where keys are not needed).
+
+    >>> @register_pytree_with_keys_class
+    ... class Special:
+    ...     def __init__(self, x, y): self.x, self.y = x, y
+    ...     def tree_flatten_with_keys(self):
+    ...         return ((GetAttrKey("x"), self.x), (GetAttrKey("y"), self.y)), None
+    ...     @classmethod
+    ...     def tree_unflatten(cls, aux, children): return cls(*children)
+    >>> [(keystr(p), v) for p, v in tree_leaves_with_path(Special(1, [2, 3]))]
+    [('.x', 1), ('.y[0]', 2), ('.y[1]', 3)]
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"register_pytree_with_keys_class: expected a class, got "
+                        f"{type(cls).__name__} {cls!r}")
+    missing = [m for m in ("tree_flatten_with_keys", "tree_unflatten") if not hasattr(cls, m)]
+    if missing:
+        raise TypeError(f"register_pytree_with_keys_class: class {cls.__name__} has no "
+                        f"{' or '.join(missing)} method; it needs tree_flatten_with_keys(self) "
+                        f"and the classmethod tree_unflatten(cls, aux_data, children)")
+    flatten = (lambda x: x.tree_flatten()) if hasattr(cls, "tree_flatten") else None
+    register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
+                              flatten)
+    return cls
+
+
 def register_static(cls: type) -> type:
     """Make instances of ``cls`` empty pytrees: the whole object is static aux data (it must
     be hashable), so ``jit`` treats it as part of the signature.
@@ -170,9 +208,28 @@ def register_static(cls: type) -> type:
     return cls
 
 
+def static(**kwargs: Any) -> Any:
+    """A ``dataclasses.field(**kwargs)`` marked ``metadata["static"] = True``: a field that
+    :func:`register_dataclass` (given no field lists) keeps as static aux data, not a leaf.
+
+    >>> @register_dataclass
+    ... @dataclasses.dataclass
+    ... class Op:
+    ...     x: Any
+    ...     kind: str = static(default="add")
+    >>> tree_flatten(Op(1.0))
+    ([1.0], PyTreeDef(Op(*)))
+    >>> tree_structure(Op(1.0)) == tree_structure(Op(2.0, "mul"))
+    False
+    """
+    metadata = {"static": True, **dict(kwargs.pop("metadata", None) or {})}
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
 def register_dataclass(nodetype: type, data_fields: list[str] | None = None,
                        meta_fields: list[str] | None = None):
     """Register a dataclass: ``data_fields`` are children, ``meta_fields`` static aux data.
+    Given neither, the fields declared with :func:`static` are meta and the others data.
 
     >>> @dataclasses.dataclass
     ... class Params:
@@ -182,7 +239,10 @@ def register_dataclass(nodetype: type, data_fields: list[str] | None = None,
     >>> tree_leaves(Params(w=1.0, name="layer"))
     [1.0]
     """
-    meta_fields = list(meta_fields or [])
+    if meta_fields is None:  # fields declared with ``static()`` are meta, as in JAX
+        meta_fields = ([f.name for f in dataclasses.fields(nodetype)
+                        if f.metadata.get("static", False)] if data_fields is None else [])
+    meta_fields = list(meta_fields)
     if data_fields is None:  # the fields not listed in meta_fields are data
         data_fields = [f.name for f in dataclasses.fields(nodetype)
                        if f.name not in meta_fields]
@@ -221,7 +281,7 @@ def _sorted_keys(d) -> list:
 
 def _dict_flatten(d):
     keys = _sorted_keys(d)
-    return [d[k] for k in keys], tuple(keys)
+    return tuple(d[k] for k in keys), tuple(keys)
 
 
 _registry[dict] = _NodeType(_dict_flatten, lambda keys, c: dict(zip(keys, c)),
@@ -427,11 +487,18 @@ def tree_flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = No
         if node is None:
             pairs.append((path, x))
             continue
-        children = list(node.to_iterable(x)[0])
-        keys = (list(node.keys(x)) if node.keys is not None
-                else [FlattenedIndexKey(i) for i in range(len(children))])
-        todo.extend(reversed([(path + (k,), c) for k, c in zip(keys, children)]))
+        keyed, _ = _keyed_children(node, x)
+        todo.extend(reversed([(path + (k,), c) for k, c in keyed]))
     return pairs, tree_structure(tree, is_leaf)
+
+
+def _keyed_children(node: _NodeType, x: Any) -> tuple[list, Hashable]:
+    """The ``(key, child)`` pairs of the node ``x`` and its aux data."""
+    children, data = node.to_iterable(x)
+    children = list(children)
+    keys = (list(node.keys(x)) if node.keys is not None
+            else [FlattenedIndexKey(i) for i in range(len(children))])
+    return list(zip(keys, children)), data
 
 
 def tree_leaves_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
@@ -528,28 +595,33 @@ def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
     return tree_unflatten(inner_treedef, columns)
 
 
-def _flatten_up_to(treedef: PyTreeDef, tree: Any) -> list:
-    """The subtrees of ``tree`` at the leaves of ``treedef``."""
-    return tree_flatten(tree, is_leaf=_UpTo(treedef, tree))[0]
-
-
-class _UpTo:
-    """An ``is_leaf`` stopping at the depth of ``treedef``'s leaves."""
-
-    def __init__(self, treedef: PyTreeDef, tree: Any):
-        self.stops = set()
-        todo = [(treedef, tree)]
-        while todo:
-            td, x = todo.pop()
-            if td.node_type is None:
-                self.stops.add(id(x))
-                continue
-            children = list(_registry[td.node_type].to_iterable(x)[0]) \
-                if td.node_type in _registry else list(_node_type(x).to_iterable(x)[0])
-            todo.extend(zip(td.children, children))
-
-    def __call__(self, x: Any) -> bool:
-        return id(x) in self.stops
+def _flatten_up_to(treedef: PyTreeDef, tree: Any, who: str = "tree_transpose") -> list:
+    """The subtrees of ``tree`` at the leaves of ``treedef``, which must be a prefix of
+    ``tree``'s structure; else a ValueError naming ``who`` and the path where they part."""
+    subtrees: list = []
+    todo = [((), treedef, tree)]
+    while todo:
+        path, td, x = todo.pop()
+        if td.node_type is None:
+            subtrees.append(x)
+            continue
+        where = f"at key path {keystr(path)!r}" if path else "at the root"
+        if type(x) is not td.node_type:
+            raise ValueError(f"{who}: pytree structure error {where}: the prefix tree has a "
+                             f"{td.node_type.__name__} node but the full tree has "
+                             f"{type(x).__name__} {x!r}")
+        keyed, data = _keyed_children(_registry.get(type(x)) or _node_type(x), x)
+        if len(keyed) != len(td.children):
+            raise ValueError(f"{who}: pytree structure error {where}: the prefix tree's "
+                             f"{td.node_type.__name__} has {len(td.children)} children, the "
+                             f"full tree's has {len(keyed)}")
+        if not _hashable(data) == _hashable(td.node_data):
+            raise ValueError(f"{who}: pytree structure error {where}: the {td.node_type.__name__}"
+                             f" nodes differ in metadata: {td.node_data!r} in the prefix tree,"
+                             f" {data!r} in the full tree")
+        todo.extend(reversed([(path + (k,), c_td, c)
+                              for (k, c), c_td in zip(keyed, td.children)]))
+    return subtrees
 
 
 class Partial(functools.partial):
@@ -585,3 +657,202 @@ def _partial_unflatten(aux, children):
 
 _registry[Partial] = _NodeType(_partial_flatten, _partial_unflatten,
                                lambda p: [GetAttrKey("args"), GetAttrKey("keywords")])
+
+
+# ---------------------------------------------------------------------------------------------
+# One level at a time, prefixes, associative reductions
+# ---------------------------------------------------------------------------------------------
+
+def is_tree_node(typ: type) -> bool:
+    """Is ``typ`` a pytree node type (a built-in container, a namedtuple or a registered
+    class)? As in JAX 0.10 it takes a type, not an instance.
+
+    >>> is_tree_node(dict), is_tree_node(type(None)), is_tree_node(float)
+    (True, True, False)
+    """
+    if not isinstance(typ, type):
+        raise TypeError(f"is_tree_node: expected a type, got {type(typ).__name__} {typ!r}; "
+                        f"pass type(x) to ask about the value x")
+    return typ in _registry or (issubclass(typ, tuple) and hasattr(typ, "_fields"))
+
+
+def _node_of(tree: Any, who: str) -> _NodeType:
+    node = _registry.get(type(tree)) or _node_type(tree)
+    if node is None:
+        raise ValueError(f"{who}: can't tree-flatten type: {type(tree)} (a leaf, not a "
+                         f"built-in container or registered pytree node)")
+    return node
+
+
+def flatten_one_level(tree: Any) -> tuple[Iterable, Hashable]:
+    """The children of the pytree node ``tree`` (not flattened further) and its aux data; a
+    ValueError for a leaf.
+
+    >>> flatten_one_level({"b": {"c": 3}, "a": [1, 2]})
+    (([1, 2], {'c': 3}), ('a', 'b'))
+    """
+    return _node_of(tree, "flatten_one_level").to_iterable(tree)
+
+
+def flatten_one_level_with_keys(tree: Any) -> tuple[list, Hashable]:
+    """``flatten_one_level`` with each child paired with its key.
+
+    >>> flatten_one_level_with_keys([5, 6])
+    ([(SequenceKey(idx=0), 5), (SequenceKey(idx=1), 6)], None)
+    """
+    return _keyed_children(_node_of(tree, "flatten_one_level_with_keys"), tree)
+
+
+def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
+    """The structure of a tuple whose children have the structures ``treedefs``.
+
+    >>> treedef_tuple([tree_structure([1, 2]), tree_structure({"a": 0})])
+    PyTreeDef(([*, *], {'a': *}))
+    """
+    if isinstance(treedefs, PyTreeDef):
+        raise TypeError(f"treedef_tuple: expected an iterable of PyTreeDefs, got the single "
+                        f"{treedefs}; wrap it in a list")
+    treedefs = tuple(treedefs)
+    for i, td in enumerate(treedefs):
+        if not isinstance(td, PyTreeDef):
+            raise TypeError(f"treedef_tuple: element {i} of treedefs is "
+                            f"{type(td).__name__} {td!r}, expected a PyTreeDef")
+    return PyTreeDef(tuple, None, treedefs)
+
+
+def tree_broadcast(prefix_tree: Any, full_tree: Any,
+                   is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """A tree of ``full_tree``'s structure in which every leaf is the leaf of ``prefix_tree``
+    above it (``prefix_tree`` must be a prefix of ``full_tree``; ``is_leaf`` applies to it).
+
+    >>> tree_broadcast((1, 2, 3), (0, {"a": 0, "b": 0}, (0, 0)))
+    (1, {'a': 2, 'b': 2}, (3, 3))
+    """
+    prefix_leaves, prefix_def = tree_flatten(prefix_tree, is_leaf)
+    subtrees = _flatten_up_to(prefix_def, full_tree, "tree_broadcast")
+    leaves = [leaf for leaf, sub in zip(prefix_leaves, subtrees)
+              for _ in range(tree_structure(sub).num_leaves)]
+    return tree_unflatten(tree_structure(full_tree), leaves)
+
+
+_T = TypeVar("_T")
+
+
+def tree_reduce_associative(operation: Callable[[_T, _T], _T], tree: Any, *,
+                            identity: Any = _NO_INITIAL,
+                            is_leaf: Callable[[Any], bool] | None = None) -> _T:
+    """Reduce the leaves of ``tree`` with the associative ``operation`` as a balanced tree
+    (depth log n, the pairing JAX uses); ``identity`` is returned for a tree with no leaves.
+
+    >>> import operator
+    >>> tree_reduce_associative(operator.add, [1, (2, 3), [4, 5, 6]])
+    21
+    >>> tree_reduce_associative(lambda a, b: f"({a}{b})", list("abcde"))
+    '((ab)(c(de)))'
+    """
+    leaves = tree_leaves(tree, is_leaf)
+    if not leaves:
+        if identity is _NO_INITIAL:
+            raise TypeError("tree_reduce_associative: the tree has no leaves; must specify "
+                            "identity for parallel reduction of empty sequence")
+        return identity
+    # each level pairs the halves [:n//2] and [n//2:] of a span, bottom up
+    spans = [(0, len(leaves))]
+    order = []
+    while spans:
+        lo, hi = spans.pop()
+        order.append((lo, hi))
+        if hi - lo > 1:
+            spans.extend([(lo, (lo + hi) // 2), ((lo + hi) // 2, hi)])
+    value = {}
+    for lo, hi in reversed(order):
+        value[lo, hi] = (leaves[lo] if hi - lo == 1 else
+                         operation(value.pop((lo, (lo + hi) // 2)),
+                                   value.pop(((lo + hi) // 2, hi))))
+    return value[0, len(leaves)]
+
+
+class PyTreeRegistry:
+    """The registry of pytree node types: fungrad has one, ``default_registry``, shared by
+    every function here (JAX's has the same methods; a leaf gives ``None`` from the
+    ``flatten_one_level`` methods rather than an error).
+
+    >>> default_registry.is_node(tuple), default_registry.flatten_one_level(1.0)
+    (True, None)
+    """
+
+    def flatten(self, tree: Any, leaf_predicate: Callable[[Any], bool] | None = None):
+        """``tree_flatten``.
+
+        >>> default_registry.flatten({"b": 1, "a": 2})
+        ([2, 1], PyTreeDef({'a': *, 'b': *}))
+        """
+        return tree_flatten(tree, leaf_predicate)
+
+    def flatten_with_path(self, tree: Any):
+        """``tree_flatten_with_path`` (JAX's ``leaf_predicate`` here is not supported).
+
+        >>> default_registry.flatten_with_path([1])
+        ([((SequenceKey(idx=0),), 1)], PyTreeDef([*]))
+        """
+        return tree_flatten_with_path(tree)
+
+    def flatten_one_level(self, tree: Any):
+        """``flatten_one_level``, or None for a leaf.
+
+        >>> default_registry.flatten_one_level((1, 2))
+        ((1, 2), None)
+        """
+        node = _registry.get(type(tree)) or _node_type(tree)
+        return None if node is None else node.to_iterable(tree)
+
+    def flatten_one_level_with_keys(self, tree: Any):
+        """``flatten_one_level_with_keys``, or None for a leaf.
+
+        >>> default_registry.flatten_one_level_with_keys(None)
+        ([], None)
+        """
+        node = _registry.get(type(tree)) or _node_type(tree)
+        return None if node is None else _keyed_children(node, tree)
+
+    def is_node(self, type: type) -> bool:  # noqa: A002 (JAX's parameter name)
+        """``is_tree_node``.
+
+        >>> default_registry.is_node(list)
+        True
+        """
+        return is_tree_node(type)
+
+    def register_node(self, type: type, to_iterable: Callable,  # noqa: A002
+                      from_iterable: Callable, to_iterable_with_keys: Callable | None = None):
+        """``register_pytree_node``, or ``register_pytree_with_keys`` given
+        ``to_iterable_with_keys``.
+
+        >>> class Box:
+        ...     def __init__(self, v): self.v = v
+        >>> default_registry.register_node(Box, lambda b: ((b.v,), None), lambda _, c: Box(*c))
+        >>> tree_leaves(Box(3.0))
+        [3.0]
+        """
+        if to_iterable_with_keys is None:
+            register_pytree_node(type, to_iterable, from_iterable)
+        else:
+            register_pytree_with_keys(type, to_iterable_with_keys, from_iterable, to_iterable)
+
+    def register_dataclass_node(self, type: type, data_fields, meta_fields):  # noqa: A002
+        """``register_dataclass``.
+
+        >>> @dataclasses.dataclass
+        ... class Cell:
+        ...     h: Any
+        >>> default_registry.register_dataclass_node(Cell, ["h"], [])
+        >>> tree_leaves(Cell(h=2.0))
+        [2.0]
+        """
+        register_dataclass(type, list(data_fields), list(meta_fields))
+
+    def __repr__(self) -> str:
+        return f"<fungrad PyTreeRegistry of {len(_registry)} node types>"
+
+
+default_registry = PyTreeRegistry()
