@@ -14,6 +14,10 @@ import dataclasses
 import functools
 from typing import Any, Callable, Hashable, Iterable, NamedTuple, TypeVar
 
+from fungrad.tree_keys import (
+    DictKey, FlattenedIndexKey, GetAttrKey, KeyEntry, KeyPath, SequenceKey, keystr,
+)
+
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
            "tree_structure", "register_pytree_node", "register_dataclass", "treedef_is_leaf",
            "register_pytree_node_class", "register_pytree_with_keys", "register_static",
@@ -33,80 +37,6 @@ class _NodeType(NamedTuple):
 
 
 _registry: dict[type, _NodeType] = {}
-
-
-# ---------------------------------------------------------------------------------------------
-# Keys: how a path names a child
-# ---------------------------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class SequenceKey:
-    """The ``idx``-th element of a tuple or list; prints ``[idx]``.
-
-    >>> str(SequenceKey(2))
-    '[2]'
-    """
-
-    idx: int
-
-    def __str__(self) -> str:
-        return f"[{self.idx!r}]"
-
-
-@dataclasses.dataclass(frozen=True)
-class DictKey:
-    """The entry ``key`` of a dict; prints ``['key']``.
-
-    >>> str(DictKey("w"))
-    "['w']"
-    """
-
-    key: Hashable
-
-    def __str__(self) -> str:
-        return f"[{self.key!r}]"
-
-
-@dataclasses.dataclass(frozen=True)
-class GetAttrKey:
-    """The attribute ``name`` (namedtuples, dataclasses); prints ``.name``.
-
-    >>> str(GetAttrKey("bias"))
-    '.bias'
-    """
-
-    name: str
-
-    def __str__(self) -> str:
-        return f".{self.name}"
-
-
-@dataclasses.dataclass(frozen=True)
-class FlattenedIndexKey:
-    """The ``key``-th child of a node registered without keys; prints ``[<flat index key>]``.
-
-    >>> str(FlattenedIndexKey(1))
-    '[<flat index 1>]'
-    """
-
-    key: int
-
-    def __str__(self) -> str:
-        return f"[<flat index {self.key}>]"
-
-
-# A key is any of the classes above (or a user's own hashable key); a path is a tuple of them.
-KeyEntry = TypeVar("KeyEntry", bound=Hashable)
-KeyPath = tuple[KeyEntry, ...]
-
-
-def keystr(keys: tuple) -> str:
-    """A path as text, as JAX prints it.
-
-    >>> keystr((DictKey("layers"), SequenceKey(0), GetAttrKey("w")))
-    "['layers'][0].w"
-    """
-    return "".join(str(k) for k in keys)
 
 
 def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable):
