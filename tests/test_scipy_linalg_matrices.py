@@ -229,3 +229,53 @@ def test_errors_name_the_problem(call, error, text):
     with pytest.raises(error, match=text):
         call()
     assert_same_as_numpy(L.circulant(np.ones(2)), scipy_linalg.circulant(np.ones(2)))
+
+
+QR_MULTIPLY_CASES = [((m, n), mode, cshape)
+                     for m, n in [(4, 2), (2, 4), (3, 3)]
+                     for mode, cshape in [("left", (min(m, n), 3)), ("left", (min(m, n),)),
+                                          ("right", (2, m)), ("right", (m,))]]
+
+
+@pytest.mark.parametrize("shape,mode,cshape", QR_MULTIPLY_CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_qr_multiply_matches_scipy(shape, mode, cshape, dtype):
+    a, c = rand(shape, seed=3).astype(dtype), rand(cshape, seed=4).astype(dtype)
+    if dtype == np.complex128:
+        a, c = a + 1j * rand(shape, seed=5), c - 1j * rand(cshape, seed=6)
+    for conjugate in (False, True):
+        ours = L.qr_multiply(a, c, mode, conjugate=conjugate)
+        theirs = scipy_linalg.qr_multiply(a, c, mode, conjugate=conjugate)
+        for x, y in zip(ours, theirs):
+            assert_same_as_numpy(x, y, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode,cshape", [("left", (3, 2)), ("right", (4,))])
+def test_qr_multiply_derivatives_jit_and_vmap(mode, cshape):
+    a, c = rand((4, 3), seed=8), rand(cshape, seed=9)
+
+    def f(a, c):
+        return L.qr_multiply(a, c, mode)
+
+    assert_derivatives(f, (a, c))
+    for x, y in zip(fungrad.jit(f)(a, c), f(a, c)):
+        np.testing.assert_allclose(x, y, rtol=1e-13)
+    stack = np.stack([a, a + 0.5 * np.eye(4, 3)])
+    got = fungrad.vmap(f, in_axes=(0, None))(stack, c)
+    for k in range(2):
+        for x, y in zip(got, scipy_linalg.qr_multiply(stack[k], c, mode)):
+            np.testing.assert_allclose(x[k], y, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("call,error,text", [
+    (lambda: L.qr_multiply(np.ones((3, 2)), np.ones(3), "left"), ValueError, r"c f64\[3\]"),
+    (lambda: L.qr_multiply(np.ones((3, 2)), np.ones((2, 2)), "right"), ValueError,
+     r"c f64\[2,2\]"),
+    (lambda: L.qr_multiply(np.ones((3, 2)), np.ones(3), "middle"), ValueError, "argument mode"),
+    (lambda: L.qr_multiply(np.ones(3), np.ones(3)), ValueError, r"f64\[3\]"),
+    (lambda: L.qr_multiply(np.ones((3, 2)), np.ones(3), pivoting=True), NotImplementedError,
+     "pivoting"),
+])
+def test_qr_multiply_errors(call, error, text):
+    with pytest.raises(error, match=text):
+        call()

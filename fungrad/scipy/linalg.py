@@ -30,7 +30,7 @@ __all__ = [
     "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm", "expm_frechet",
     "fiedler", "fiedler_companion", "funm", "hadamard", "hankel", "helmert", "hessenberg",
     "hilbert", "inv", "invhilbert", "invpascal", "leslie", "lu", "lu_factor", "lu_solve", "pascal",
-    "polar", "qr", "rsf2csf", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm",
+    "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm",
     "svd", "toeplitz",
 ]
 
@@ -858,3 +858,35 @@ def invpascal(n: int, kind: str | None = None):
     if n <= 0:
         return fnp.zeros((0, 0))
     return fnp.asarray(np.asarray(scipy.linalg.invpascal(n, kind=kind, exact=True), np.float64))
+
+
+def qr_multiply(a, c, mode: str = "right", pivoting: bool = False, conjugate: bool = False,
+                overwrite_a: bool = False, overwrite_c: bool = False):
+    """scipy.linalg.qr_multiply: ``(Q @ c, R)`` (``mode='left'``) or ``(c @ Q, R)``
+    (``'right'``) with the economic QR of ``a``; ``conj(Q)`` when ``conjugate``. A 1-D ``c`` is a
+    column (left) or a row (right), and the product is raveled back.
+
+    >>> qc, r = qr_multiply(np.array([[3.0], [4.0]]), np.array([1.0, 2.0]))
+    >>> qc, r
+    (array([-2.2]), array([[-5.]]))
+    """
+    if pivoting:
+        raise NotImplementedError("fungrad.scipy.linalg.qr_multiply: pivoting is not "
+                                  "implemented")
+    if mode not in ("left", "right"):
+        raise ValueError(f"qr_multiply: argument mode must be 'left' or 'right', got {mode!r}")
+    a = nla._matrix("qr_multiply", a)
+    c = fnp._arr(c)
+    m, n = get_aval(a).shape[-2:]
+    vector = get_aval(c).ndim == 1
+    rows = min(m, n) if mode == "left" else m      # the length c's contracted axis must have
+    axis = -1 if vector or mode == "right" else -2
+    if get_aval(c).ndim == 0 or get_aval(c).shape[axis] != rows:
+        raise ValueError(f"qr_multiply: argument c {get_aval(c).str_short()} does not fit a "
+                         f"{get_aval(a).str_short()} with mode={mode!r}: expected {rows} "
+                         f"{'rows' if axis == -2 else 'entries along its last axis'}")
+    q, r = dec.qr(a, full_matrices=False)
+    if conjugate:
+        q = la.conj(q)
+    product = fnp.matmul(q, c) if mode == "left" else fnp.matmul(c, q)
+    return product, r
