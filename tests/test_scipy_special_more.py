@@ -160,3 +160,52 @@ def test_float32_derivatives_stay_float32(name):
     g64 = fungrad.grad(lambda v: fnp.sum(fn(*args64[:i], v, *args64[i + 1:])))(args64[i])
     assert g32.dtype == np.float32, name
     np.testing.assert_allclose(g32, g64, rtol=1e-5, atol=1e-6)
+
+
+def test_hyp2f1():
+    domains = [(0.5, 2), (0.5, 2), (1, 3), (-0.8, 0.8)]
+    for shapes in [[(), (), (), ()], [(3, 1), (1, 4), (4,), (3, 4)], [(0,), (), (), ()]]:
+        args = args_for(domains, shapes, seed=3)
+        np.testing.assert_allclose(fs.hyp2f1(*args), ss.hyp2f1(*args), rtol=1e-12)
+        out32 = fs.hyp2f1(*[a.astype(np.float32) for a in args])
+        assert out32.dtype == np.float32
+        np.testing.assert_allclose(out32, ss.hyp2f1(*args), rtol=2e-5)
+    a, b, c, x = args_for(domains, [(3,)] * 4, seed=11)
+    assert_derivatives(lambda v: fs.hyp2f1(a, b, c, v), (x,))
+    assert_derivatives(lambda v: fs.hyp2f1(a[0], b[0], c[0], v), (x[0],))
+    np.testing.assert_allclose(fungrad.jit(fs.hyp2f1)(a, b, c, x), ss.hyp2f1(a, b, c, x),
+                               rtol=1e-12)
+    np.testing.assert_allclose(fungrad.vmap(fs.hyp2f1)(a, b, c, x), ss.hyp2f1(a, b, c, x),
+                               rtol=1e-12)
+    for argnums, argument in ((0, "'a'"), (1, "'b'"), (2, "'c'")):
+        with pytest.raises(TypeError, match=f"hyp2f1 is not differentiable .*{argument}"):
+            fungrad.grad(lambda *v: fnp.sum(fs.hyp2f1(*v)), argnums=argnums)(a, b, c, x)
+    with pytest.raises(TypeError, match="hyp2f1: x must be a real number"):
+        fs.hyp2f1(1.0, 1.0, 2.0, Z)
+
+
+def test_bessel_jn():
+    for shape in [(), (4,), (2, 3), (0,)]:
+        z = rand(shape, np.float64, 2, -6, 6)
+        out = fs.bessel_jn(z, v=3)
+        assert out.shape == (4,) + shape and out.dtype == np.float64
+        np.testing.assert_allclose(out, ss.jv(np.arange(4).reshape((-1,) + (1,) * z.ndim), z),
+                                   rtol=1e-12, atol=1e-15)
+        out32 = fs.bessel_jn(z.astype(np.float32), v=3)
+        assert out32.dtype == np.float32
+        np.testing.assert_allclose(out32, out, rtol=1e-5, atol=1e-6)
+    z = rand((3,), np.float64, 5, -6, 6)
+    assert_derivatives(lambda v: fs.bessel_jn(v, v=2), (z,))
+    assert_derivatives(lambda v: fs.bessel_jn(v, v=0), (z[0],))
+    np.testing.assert_allclose(fungrad.vmap(fungrad.grad(lambda v: fs.bessel_jn(v, v=1)[0]))(z),
+                               -ss.j1(z), rtol=1e-13)  # J_0' = -J_1
+    np.testing.assert_allclose(fungrad.jit(lambda v: fs.bessel_jn(v, v=2))(z),
+                               fs.bessel_jn(z, v=2), rtol=1e-14)
+    np.testing.assert_allclose(fungrad.vmap(lambda v: fs.bessel_jn(v, v=2))(z),
+                               fs.bessel_jn(z, v=2).T, rtol=1e-14)
+    for bad_v in (1.5, -1, True):
+        with pytest.raises(TypeError, match="bessel_jn: v must be a non-negative"):
+            fs.bessel_jn(z, v=bad_v)
+    for bad_z in (np.array([1, 2]), Z, np.array(["a"])):
+        with pytest.raises(TypeError, match="bessel_jn: z must be a real floating-point"):
+            fs.bessel_jn(bad_z, v=1)

@@ -680,3 +680,25 @@ def _wofz_abstract(aval):
 wofz_p = primitive("wofz", _wofz_impl, _wofz_abstract)
 batch_elementwise(wofz_p)
 partial_derivatives(wofz_p, lambda ans, z: add(mul(mul(z, -2.0), ans), 1j * _TWO_OVER_SQRT_PI))
+
+# Bessel functions of the first kind of integer order n (a float array here, so that float32
+# stays float32): d/dx J_n = (J_(n-1) - J_(n+1)) / 2, J_(-1) = -J_1; the order is not
+# differentiable. Gauss's 2F1: d/dx = ab/c 2F1(a+1, b+1; c+1; x), as 1F1 in x only.
+bessel_jn_p = scipy_primitive("bessel_jn", "jv")
+_bessel_order = not_differentiable("bessel_jn", "v", " (an integer order)")
+defjvp(bessel_jn_p, _bessel_order, lambda t, ans, n, x: mul(t, _d_bessel_jn(n, x)))
+defvjp(bessel_jn_p, _bessel_order, lambda g, ans, n, x: mul(g, _d_bessel_jn(n, x)))
+
+
+def _d_bessel_jn(n, x):
+    return mul(sub(bind(bessel_jn_p, sub(n, 1.0), x), bind(bessel_jn_p, add(n, 1.0), x)), 0.5)
+
+
+hyp2f1_p = scipy_primitive("hyp2f1")
+_hyp2f1_shape = " (fungrad differentiates 2F1 in x only)"
+partial_derivatives(
+    hyp2f1_p, not_differentiable("hyp2f1", "a", _hyp2f1_shape),
+    not_differentiable("hyp2f1", "b", _hyp2f1_shape),
+    not_differentiable("hyp2f1", "c", _hyp2f1_shape),
+    lambda ans, a, b, c, x: mul(div(mul(a, b), c),
+                                bind(hyp2f1_p, add(a, 1.0), add(b, 1.0), add(c, 1.0), x)))

@@ -26,6 +26,7 @@ __all__ = [
     "softmax", "log_softmax", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn", "loggamma",
     "zeta", "factorial", "comb", "poch", "expn", "exp1", "expi", "spence", "bernoulli",
     "boxcox", "boxcox1p", "dawsn", "fresnel", "sici", "wofz", "owens_t", "hyp1f1",
+    "bessel_jn", "hyp2f1",
 ]
 
 
@@ -586,3 +587,34 @@ def hyp1f1(a, b, x):
     """
     _require_real_numbers("hyp1f1", a=a, b=b, x=x)
     return _strong(bind(_prims.hyp1f1_p, a, b, x))
+
+
+def bessel_jn(z, *, v: int, n_iter: int = 50):
+    """Bessel functions of the first kind ``J_0(z) .. J_v(z)`` of real float z, stacked on a
+    new leading axis of length ``v + 1`` (scipy's values; ``n_iter``, the iteration count of
+    JAX's own recurrence, is accepted and unused). Differentiable in z, every order.
+
+    >>> [round(float(j), 12) for j in bessel_jn(1.0, v=1)]
+    [0.765197686558, 0.440050585745]
+    """
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise TypeError(f"fungrad.scipy.special.bessel_jn: v must be a non-negative Python "
+                        f"integer (the highest order), got {v!r}")
+    z = fnp.asarray(z)
+    if z.dtype.kind != "f":
+        raise TypeError(f"fungrad.scipy.special.bessel_jn: z must be a real floating-point "
+                        f"array (as in JAX), got {z.dtype.name}{list(z.shape)}")
+    orders = np.arange(int(v) + 1, dtype=z.dtype).reshape((-1,) + (1,) * z.ndim)
+    return bind(_prims.bessel_jn_p, orders, z)
+
+
+def hyp2f1(a, b, c, x):
+    """Gauss's hypergeometric function ``2F1(a, b; c; x)``, real arguments only.
+    Differentiable in x (``ab/c 2F1(a+1, b+1; c+1; x)``, every order). JAX also differentiates
+    its series in a, b and c; fungrad does not: a derivative in a, b or c raises a TypeError.
+
+    >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12)  # -log(1 - x) / x
+    1.38629436112
+    """
+    _require_real_numbers("hyp2f1", a=a, b=b, c=c, x=x)
+    return _strong(bind(_prims.hyp2f1_p, a, b, c, x))
