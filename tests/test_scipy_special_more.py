@@ -209,3 +209,52 @@ def test_bessel_jn():
     for bad_z in (np.array([1, 2]), Z, np.array(["a"])):
         with pytest.raises(TypeError, match="bessel_jn: z must be a real floating-point"):
             fs.bessel_jn(bad_z, v=1)
+
+
+def test_sph_harm_y_values():
+    n, m = np.array([[0], [2], [3]]), np.array([0, 1, -2, 4])  # |m| > n gives 0, as scipy
+    for theta, phi in [(rand((4,), np.float64, 1, 0, np.pi), rand((3, 1), np.float64, 2, 0, 6)),
+                       (0.7, 0.3)]:
+        out = fs.sph_harm_y(n, m, theta, phi)
+        expected = ss.sph_harm_y(n, m, theta, phi)
+        assert out.dtype == np.complex128 and out.shape == expected.shape
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+        out32 = fs.sph_harm_y(n, m, np.float32(theta), np.float32(phi))
+        assert out32.dtype == np.complex64
+        np.testing.assert_allclose(out32, expected, rtol=2e-5, atol=1e-6)
+    assert fs.sph_harm_y(np.zeros(0, int), 0, 0.5, 0.5).shape == (0,)
+    np.testing.assert_allclose(fs.sph_harm_y(np.array([5, 2]), np.array([1, 1]), 0.7, 0.3,
+                                             n_max=3),
+                               ss.sph_harm_y(np.array([3, 2]), 1, 0.7, 0.3), rtol=1e-12)
+
+
+def test_sph_harm_y_derivatives():
+    n, m = np.array([2, 3, 1, 4]), np.array([1, -2, 0, 4])
+    theta, phi = rand((4,), np.float64, 3, 0.2, 3.0), rand((4,), np.float64, 4, 0, 6)
+    assert_derivatives(lambda t, p: fs.sph_harm_y(n, m, t, p), (theta, phi))
+    assert_derivatives(lambda t, p: fs.sph_harm_y(n[1], m[1], t, p), (theta[1], phi[1]))
+    _, gradient = ss.sph_harm_y(n, m, theta, phi, diff_n=1)
+    ones = np.ones(4)
+    for i, tangent in enumerate([(ones, 0 * ones), (0 * ones, ones)]):
+        _, ours = fungrad.jvp(lambda t, p: fs.sph_harm_y(n, m, t, p), (theta, phi), tangent)
+        np.testing.assert_allclose(ours, gradient[..., i], rtol=1e-12, atol=1e-14)
+    f = fungrad.jit(lambda t, p: fs.sph_harm_y(n, m, t, p))
+    np.testing.assert_allclose(f(theta, phi), ss.sph_harm_y(n, m, theta, phi), rtol=1e-12)
+    np.testing.assert_allclose(fungrad.vmap(fs.sph_harm_y)(n, m, theta, phi),
+                               ss.sph_harm_y(n, m, theta, phi), rtol=1e-12)
+    # the public function takes integer n, m only; the primitive refuses their derivatives
+    from fungrad.core import bind
+    from fungrad.prims.special import sph_harm_y_p
+    with pytest.raises(TypeError, match="sph_harm_y is not differentiable .*'n'"):
+        fungrad.jvp(lambda k: bind(sph_harm_y_p, k, m * 1.0, theta, phi), (n * 1.0,), (ones,))
+
+
+def test_sph_harm_y_bad_input():
+    with pytest.raises(TypeError, match="sph_harm_y: n must be an integer array"):
+        fs.sph_harm_y(np.array([1.5]), np.array([0]), 0.5, 0.5)
+    with pytest.raises(TypeError, match="sph_harm_y: theta must be a real number"):
+        fs.sph_harm_y(np.array([1]), np.array([0]), Z, 0.5)
+    with pytest.raises(NotImplementedError, match="diff_n is not supported"):
+        fs.sph_harm_y(np.array([1]), np.array([0]), 0.5, 0.5, diff_n=1)
+    np.testing.assert_allclose(fs.sph_harm_y(np.array([1]), np.array([0]), 0.5, 0.5),
+                               ss.sph_harm_y(1, 0, 0.5, 0.5), rtol=1e-13)

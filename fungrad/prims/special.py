@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
-from fungrad.prims.elementwise import exp, mul, neg, square
+from fungrad.prims.elementwise import exp, mul, neg, sqrt, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims import xla_float32
 
@@ -328,7 +328,7 @@ def _times(partial):
 
 
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
-    absolute, add, cos, div, eq, expm1, log, log1p, lt, select, sign, sin, sinc, sub,
+    absolute, add, cos, div, eq, expm1, log, log1p, lt, maximum, select, sign, sin, sinc, sub,
 )
 from fungrad.prims.incomplete_shapes import (  # noqa: E402
     betainc_shape_derivatives, igamma_shape_derivatives,
@@ -702,3 +702,44 @@ partial_derivatives(
     not_differentiable("hyp2f1", "c", _hyp2f1_shape),
     lambda ans, a, b, c, x: mul(div(mul(a, b), c),
                                 bind(hyp2f1_p, add(a, 1.0), add(b, 1.0), add(c, 1.0), x)))
+
+
+# spherical harmonics Y_n^m(theta, phi), complex; the degree n and order m come as floats of
+# the angles' dtype (whole numbers) so that float32 stays complex64. d/dphi = i m Y and the
+# ladder d/dtheta = (c+ e^(-i phi) Y^(m+1) - c- e^(i phi) Y^(m-1)) / 2, with
+# c+- = sqrt((n -+ m)(n +- m + 1)), which needs no cot(theta) and holds at the poles; scipy
+# gives Y = 0 for |m| > n, where the c's vanish too.
+def _sph_harm_dtype(n, m, theta, phi):
+    return np.multiply(np.add(theta, phi), 1j)
+
+
+def _sph_harm_y_impl(n, m, theta, phi):
+    dtype = np.asarray(_sph_harm_dtype(*[_probe(a) for a in (n, m, theta, phi)])).dtype
+    n, m = np.asarray(n).astype(np.int64), np.asarray(m).astype(np.int64)
+    with np.errstate(all="ignore"):
+        out = np.asarray(_scipy_function("sph_harm_y")(n, m, theta, phi))
+    return out.astype(dtype, copy=False) if out.dtype != dtype else out
+
+
+def _sph_harm_y_abstract(*avals):
+    from fungrad.prims.elementwise import elementwise_abstract_eval
+    _refuse_complex("sph_harm_y", [(a.dtype, a.shape) for a in avals])
+    return elementwise_abstract_eval("sph_harm_y", _sph_harm_dtype)(*avals)
+
+
+sph_harm_y_p = primitive("sph_harm_y", _sph_harm_y_impl, _sph_harm_y_abstract)
+batch_elementwise(sph_harm_y_p)
+
+
+def _sph_harm_d_theta(ans, n, m, theta, phi):
+    # clamped at 0: past |m| = n (reached by a second derivative) the products turn negative
+    up = sqrt(maximum(mul(sub(n, m), add(add(n, m), 1.0)), 0.0))
+    down = sqrt(maximum(mul(add(n, m), add(sub(n, m), 1.0)), 0.0))
+    raised = mul(mul(up, exp(mul(phi, -1j))), bind(sph_harm_y_p, n, add(m, 1.0), theta, phi))
+    lowered = mul(mul(down, exp(mul(phi, 1j))), bind(sph_harm_y_p, n, sub(m, 1.0), theta, phi))
+    return mul(sub(raised, lowered), 0.5)
+
+
+partial_derivatives(sph_harm_y_p, not_differentiable("sph_harm_y", "n", " (an integer degree)"),
+                    not_differentiable("sph_harm_y", "m", " (an integer order)"),
+                    _sph_harm_d_theta, lambda ans, n, m, theta, phi: mul(ans, mul(m, 1j)))

@@ -26,7 +26,7 @@ __all__ = [
     "softmax", "log_softmax", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn", "loggamma",
     "zeta", "factorial", "comb", "poch", "expn", "exp1", "expi", "spence", "bernoulli",
     "boxcox", "boxcox1p", "dawsn", "fresnel", "sici", "wofz", "owens_t", "hyp1f1",
-    "bessel_jn", "hyp2f1",
+    "bessel_jn", "hyp2f1", "sph_harm_y",
 ]
 
 
@@ -618,3 +618,27 @@ def hyp2f1(a, b, c, x):
     """
     _require_real_numbers("hyp2f1", a=a, b=b, c=c, x=x)
     return _strong(bind(_prims.hyp2f1_p, a, b, c, x))
+
+
+def sph_harm_y(n, m, theta, phi, diff_n: int | None = None, n_max: int | None = None):
+    """The spherical harmonics ``Y_n^m(theta, phi)`` (scipy's convention: theta the polar
+    angle, phi the azimuth), complex, broadcast over integer n, m and real theta, phi; 0 for
+    |m| > n. Differentiable in theta and phi (every order), not in n or m. As in JAX, ``n_max``
+    clips n and ``diff_n`` is unsupported (a NotImplementedError).
+
+    >>> complex(sph_harm_y(np.array(0), np.array(0), 0.3, 0.2))  # 1 / (2 sqrt(pi))
+    (0.28209479177387814+0j)
+    """
+    if diff_n is not None:
+        raise NotImplementedError("fungrad.scipy.special.sph_harm_y: diff_n is not supported "
+                                  "(as in JAX); differentiate with fungrad.grad or jacfwd")
+    _require_real_numbers("sph_harm_y", theta=theta, phi=phi)
+    n, m = fnp.asarray(n), fnp.asarray(m)
+    for name, value in (("n", n), ("m", m)):
+        if value.dtype.kind not in "iu":
+            raise TypeError(f"fungrad.scipy.special.sph_harm_y: {name} must be an integer "
+                            f"array, got {value.dtype.name}{list(value.shape)}")
+    if n_max is not None:
+        n = fnp.minimum(n, n_max)
+    real = fnp.result_type(theta, phi, 0.0)
+    return bind(_prims.sph_harm_y_p, n.astype(real), m.astype(real), theta, phi)
