@@ -99,6 +99,10 @@ def test_hyp1f1_refuses_derivatives_in_a_and_b():
         with pytest.raises(TypeError, match=f"hyp1f1 is not differentiable .*{argument}"):
             fungrad.grad(lambda *v: fnp.sum(fs.hyp1f1(*v)), argnums=argnums)(a, b, x)
     np.testing.assert_allclose(fs.hyp1f1(a, b, x), ss.hyp1f1(a, b, x), rtol=1e-13)
+    # JAX's convention 1F1(0; 0; x) = 1 (scipy: inf), with derivative 0 there
+    np.testing.assert_allclose(fs.hyp1f1(np.array([0.0, 1.0]), np.array([0.0, 1.0]), x),
+                               [1.0, np.exp(x[1])], rtol=1e-14)
+    np.testing.assert_array_equal(fungrad.grad(lambda v: fs.hyp1f1(0.0, 0.0, v))(0.7), 0.0)
 
 
 Z = np.array([0.5 + 0.3j, 1.0 - 2.0j, -1.5 + 1.0j, 0.2 + 3.0j])

@@ -328,7 +328,7 @@ def _times(partial):
 
 
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
-    absolute, add, cos, div, eq, expm1, log, log1p, lt, maximum, select, sign, sin, sinc, sub,
+    absolute, add, cos, div, eq, expm1, log, log1p, logical_and, lt, maximum, select, sign, sin, sinc, sub,
 )
 from fungrad.prims.incomplete_shapes import (  # noqa: E402
     betainc_shape_derivatives, igamma_shape_derivatives,
@@ -651,12 +651,24 @@ def _owens_t_da(ans, h, a):
 
 partial_derivatives(owens_t_p, _owens_t_dh, _owens_t_da)
 
-hyp1f1_p = scipy_primitive("hyp1f1")
+def _hyp1f1(a, b, x):
+    # JAX's convention 1F1(0; 0; x) = 1, where scipy gives inf
+    return np.where((np.asarray(a) == 0) & (np.asarray(b) == 0), 1.0,
+                    _scipy_function("hyp1f1")(a, b, x))
+
+
+def _d_hyp1f1_x(ans, a, b, x):
+    # a/b 1F1(a+1; b+1; x), and 0 where a = b = 0 (1F1 = 1 there)
+    both_zero = logical_and(eq(a, 0), eq(b, 0))
+    safe_b = select(both_zero, 1.0, b)
+    return select(both_zero, 0.0,
+                  mul(div(a, safe_b), bind(hyp1f1_p, add(a, 1.0), add(safe_b, 1.0), x)))
+
+
+hyp1f1_p = scipy_primitive("hyp1f1", compute=_hyp1f1)
 _hyp1f1_shape = " (fungrad differentiates 1F1 in x only)"
-partial_derivatives(
-    hyp1f1_p, not_differentiable("hyp1f1", "a", _hyp1f1_shape),
-    not_differentiable("hyp1f1", "b", _hyp1f1_shape),
-    lambda ans, a, b, x: mul(div(a, b), bind(hyp1f1_p, add(a, 1.0), add(b, 1.0), x)))
+partial_derivatives(hyp1f1_p, not_differentiable("hyp1f1", "a", _hyp1f1_shape),
+                    not_differentiable("hyp1f1", "b", _hyp1f1_shape), _d_hyp1f1_x)
 
 
 def _wofz_impl(z):
