@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
-from fungrad.prims.elementwise import exp, mul, neg, square
+from fungrad.prims.elementwise import exp, mul, neg, sqrt, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims import xla_float32
 
@@ -328,7 +328,7 @@ def _times(partial):
 
 
 from fungrad.prims.elementwise import (  # noqa: E402  (the scipy-backed half of the module)
-    add, div, eq, log, select, sign, sub,
+    absolute, add, cos, div, eq, expm1, log, log1p, logical_and, lt, maximum, select, sign, sin, sinc, sub,
 )
 from fungrad.prims.incomplete_shapes import (  # noqa: E402
     betainc_shape_derivatives, igamma_shape_derivatives,
@@ -592,3 +592,166 @@ defjvp(poch_p, lambda t, ans, z, m: mul(t, _poch_dz(ans, z, m)),
        lambda t, ans, z, m: mul(t, mul(ans, bind(digamma_p, add(z, m)))))
 defvjp(poch_p, lambda g, ans, z, m: mul(g, _poch_dz(ans, z, m)),
        lambda g, ans, z, m: mul(g, mul(ans, bind(digamma_p, add(z, m)))))
+
+# Box-Cox transforms, Dawson's integral, the Fresnel, sine and cosine integrals, Faddeeva's
+# function, Owen's T and Kummer's 1F1: values from scipy, derivatives the closed forms
+boxcox_p, boxcox1p_p = scipy_primitive("boxcox"), scipy_primitive("boxcox1p")
+
+
+def _boxcox_dlmbda(ans, log_x, lmbda):
+    """d/dl (x^l - 1)/l = (x^l log x - boxcox) / l, which cancels for small l log x: there its
+    Taylor series ``L^2/2 + l L^3/3 + l^2 L^4/8 + l^3 L^5/30`` (L = log x), whose truncation
+    (like the cancellation on the other side) is near 1e-13 relative at |l L| = 1e-3."""
+    small = lt(absolute(mul(lmbda, log_x)), 1e-3)
+    safe = select(small, 1.0, lmbda)
+    safe_ans = select(small, expm1(log_x), ans)  # boxcox at l = 1 on the discarded branch
+    general = div(sub(mul(exp(mul(safe, log_x)), log_x), safe_ans), safe)
+    term = mul(square(log_x), 0.5)
+    taylor = term
+    for k in (1, 2, 3):  # term_k = l^k L^(k+2) (k+1) / (k+2)!
+        term = mul(term, mul(mul(lmbda, log_x), (k + 1) / (k * (k + 2))))
+        taylor = add(taylor, term)
+    return select(small, taylor, general)
+
+
+partial_derivatives(boxcox_p, lambda ans, x, lmbda: exp(mul(sub(lmbda, 1.0), log(x))),
+                    lambda ans, x, lmbda: _boxcox_dlmbda(ans, log(x), lmbda))
+partial_derivatives(boxcox1p_p, lambda ans, x, lmbda: exp(mul(sub(lmbda, 1.0), log1p(x))),
+                    lambda ans, x, lmbda: _boxcox_dlmbda(ans, log1p(x), lmbda))
+
+dawsn_p = scipy_primitive("dawsn")
+partial_derivatives(dawsn_p, lambda ans, x: sub(1.0, mul(mul(x, 2.0), ans)))
+
+# the two halves of scipy's fresnel and sici, each its own primitive (scipy computes both)
+fresnel_s_p = scipy_primitive("fresnel_s", compute=lambda x: _scipy_function("fresnel")(x)[0])
+fresnel_c_p = scipy_primitive("fresnel_c", compute=lambda x: _scipy_function("fresnel")(x)[1])
+partial_derivatives(fresnel_s_p, lambda ans, x: sin(mul(square(x), math.pi / 2)))
+partial_derivatives(fresnel_c_p, lambda ans, x: cos(mul(square(x), math.pi / 2)))
+
+si_p = scipy_primitive("sici_si", compute=lambda x: _scipy_function("sici")(x)[0])
+ci_p = scipy_primitive("sici_ci", compute=lambda x: _scipy_function("sici")(x)[1])
+partial_derivatives(si_p, lambda ans, x: sinc(mul(x, 1 / math.pi)))  # sin x / x, 1 at 0
+partial_derivatives(ci_p, lambda ans, x: div(cos(x), x))
+
+owens_t_p = scipy_primitive("owens_t")
+_INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
+
+
+def _owens_t_dh(ans, h, a):
+    # -phi(h) erf(a h / sqrt 2) / 2
+    return mul(mul(exp(mul(square(h), -0.5)), -0.5 * _INV_SQRT_2PI),
+               bind(erf_p, mul(mul(a, h), 1 / math.sqrt(2))))
+
+
+def _owens_t_da(ans, h, a):
+    # exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))
+    one_plus = add(square(a), 1.0)
+    return div(exp(mul(mul(square(h), one_plus), -0.5)), mul(one_plus, 2 * math.pi))
+
+
+partial_derivatives(owens_t_p, _owens_t_dh, _owens_t_da)
+
+def _hyp1f1(a, b, x):
+    # JAX's convention 1F1(0; 0; x) = 1, where scipy gives inf
+    return np.where((np.asarray(a) == 0) & (np.asarray(b) == 0), 1.0,
+                    _scipy_function("hyp1f1")(a, b, x))
+
+
+def _d_hyp1f1_x(ans, a, b, x):
+    # a/b 1F1(a+1; b+1; x), and 0 where a = b = 0 (1F1 = 1 there)
+    both_zero = logical_and(eq(a, 0), eq(b, 0))
+    safe_b = select(both_zero, 1.0, b)
+    return select(both_zero, 0.0,
+                  mul(div(a, safe_b), bind(hyp1f1_p, add(a, 1.0), add(safe_b, 1.0), x)))
+
+
+hyp1f1_p = scipy_primitive("hyp1f1", compute=_hyp1f1)
+_hyp1f1_shape = " (fungrad differentiates 1F1 in x only)"
+partial_derivatives(hyp1f1_p, not_differentiable("hyp1f1", "a", _hyp1f1_shape),
+                    not_differentiable("hyp1f1", "b", _hyp1f1_shape), _d_hyp1f1_x)
+
+
+def _wofz_impl(z):
+    z = np.asarray(z)
+    if z.dtype.kind not in "biufc":
+        raise TypeError(f"wofz expects a real or complex numeric array, got "
+                        f"{z.dtype.name}{list(z.shape)}")
+    dtype = np.result_type(z.dtype, 1j)
+    out = np.asarray(_scipy_function("wofz")(z))
+    return out.astype(dtype, copy=False) if out.dtype != dtype else out
+
+
+def _wofz_abstract(aval):
+    if aval.dtype.kind not in "biufc":
+        raise TypeError(f"wofz expects a real or complex numeric array, got {aval.str_short()}")
+    dtype = np.result_type(aval.dtype, 1j)
+    return ShapedArray(aval.shape, dtype, aval.weak_type)
+
+
+# Faddeeva's w(z) = exp(-z^2) erfc(-iz), complex for real z too; w' = -2 z w + 2i/sqrt(pi)
+wofz_p = primitive("wofz", _wofz_impl, _wofz_abstract)
+batch_elementwise(wofz_p)
+partial_derivatives(wofz_p, lambda ans, z: add(mul(mul(z, -2.0), ans), 1j * _TWO_OVER_SQRT_PI))
+
+# Bessel functions of the first kind of integer order n (a float array here, so that float32
+# stays float32): d/dx J_n = (J_(n-1) - J_(n+1)) / 2, J_(-1) = -J_1; the order is not
+# differentiable. Gauss's 2F1: d/dx = ab/c 2F1(a+1, b+1; c+1; x), as 1F1 in x only.
+bessel_jn_p = scipy_primitive("bessel_jn", "jv")
+_bessel_order = not_differentiable("bessel_jn", "v", " (an integer order)")
+defjvp(bessel_jn_p, _bessel_order, lambda t, ans, n, x: mul(t, _d_bessel_jn(n, x)))
+defvjp(bessel_jn_p, _bessel_order, lambda g, ans, n, x: mul(g, _d_bessel_jn(n, x)))
+
+
+def _d_bessel_jn(n, x):
+    return mul(sub(bind(bessel_jn_p, sub(n, 1.0), x), bind(bessel_jn_p, add(n, 1.0), x)), 0.5)
+
+
+hyp2f1_p = scipy_primitive("hyp2f1")
+_hyp2f1_shape = " (fungrad differentiates 2F1 in x only)"
+partial_derivatives(
+    hyp2f1_p, not_differentiable("hyp2f1", "a", _hyp2f1_shape),
+    not_differentiable("hyp2f1", "b", _hyp2f1_shape),
+    not_differentiable("hyp2f1", "c", _hyp2f1_shape),
+    lambda ans, a, b, c, x: mul(div(mul(a, b), c),
+                                bind(hyp2f1_p, add(a, 1.0), add(b, 1.0), add(c, 1.0), x)))
+
+
+# spherical harmonics Y_n^m(theta, phi), complex; the degree n and order m come as floats of
+# the angles' dtype (whole numbers) so that float32 stays complex64. d/dphi = i m Y and the
+# ladder d/dtheta = (c+ e^(-i phi) Y^(m+1) - c- e^(i phi) Y^(m-1)) / 2, with
+# c+- = sqrt((n -+ m)(n +- m + 1)), which needs no cot(theta) and holds at the poles; scipy
+# gives Y = 0 for |m| > n, where the c's vanish too.
+def _sph_harm_dtype(n, m, theta, phi):
+    return np.multiply(np.add(theta, phi), 1j)
+
+
+def _sph_harm_y_impl(n, m, theta, phi):
+    dtype = np.asarray(_sph_harm_dtype(*[_probe(a) for a in (n, m, theta, phi)])).dtype
+    n, m = np.asarray(n).astype(np.int64), np.asarray(m).astype(np.int64)
+    with np.errstate(all="ignore"):
+        out = np.asarray(_scipy_function("sph_harm_y")(n, m, theta, phi))
+    return out.astype(dtype, copy=False) if out.dtype != dtype else out
+
+
+def _sph_harm_y_abstract(*avals):
+    from fungrad.prims.elementwise import elementwise_abstract_eval
+    _refuse_complex("sph_harm_y", [(a.dtype, a.shape) for a in avals])
+    return elementwise_abstract_eval("sph_harm_y", _sph_harm_dtype)(*avals)
+
+
+sph_harm_y_p = primitive("sph_harm_y", _sph_harm_y_impl, _sph_harm_y_abstract)
+batch_elementwise(sph_harm_y_p)
+
+
+def _sph_harm_d_theta(ans, n, m, theta, phi):
+    # clamped at 0: past |m| = n (reached by a second derivative) the products turn negative
+    up = sqrt(maximum(mul(sub(n, m), add(add(n, m), 1.0)), 0.0))
+    down = sqrt(maximum(mul(add(n, m), add(sub(n, m), 1.0)), 0.0))
+    raised = mul(mul(up, exp(mul(phi, -1j))), bind(sph_harm_y_p, n, add(m, 1.0), theta, phi))
+    lowered = mul(mul(down, exp(mul(phi, 1j))), bind(sph_harm_y_p, n, sub(m, 1.0), theta, phi))
+    return mul(sub(raised, lowered), 0.5)
+
+
+partial_derivatives(sph_harm_y_p, not_differentiable("sph_harm_y", "n", " (an integer degree)"),
+                    not_differentiable("sph_harm_y", "m", " (an integer order)"),
+                    _sph_harm_d_theta, lambda ans, n, m, theta, phi: mul(ans, mul(m, 1j)))

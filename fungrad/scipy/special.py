@@ -25,6 +25,8 @@ __all__ = [
     "rel_entr", "kl_div", "expit", "logit", "log_ndtr", "ndtr", "ndtri", "logsumexp",
     "softmax", "log_softmax", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn", "loggamma",
     "zeta", "factorial", "comb", "poch", "expn", "exp1", "expi", "spence", "bernoulli",
+    "boxcox", "boxcox1p", "dawsn", "fresnel", "sici", "wofz", "owens_t", "hyp1f1",
+    "bessel_jn", "hyp2f1", "sph_harm_y",
 ]
 
 
@@ -488,3 +490,155 @@ def bernoulli(n: int):
     if int(n) != n or n < 0:
         raise ValueError(f"bernoulli: n must be a non-negative integer, got {n!r}")
     return fnp.asarray(scipy.special.bernoulli(int(n)))
+
+
+def _require_real_numbers(function: str, **operands) -> None:
+    """A TypeError naming the function and the argument unless each operand is a real number
+    array (boolean, integer or float), where JAX defines the function for real inputs only."""
+    for name, value in operands.items():
+        dtype = np.dtype(value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype)
+        shape = np.shape(value)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"fungrad.scipy.special.{function}: {name} must be a real number "
+                            f"array (JAX defines {function} for real inputs only), got "
+                            f"{dtype.name}{list(shape)}")
+
+
+def boxcox(x, lmbda):
+    """The Box-Cox transform ``(x^lmbda - 1) / lmbda`` (``log x`` at ``lmbda = 0``), nan for
+    x <= 0; differentiable in both arguments (``d/dx = x^(lmbda - 1)``), as in JAX.
+
+    >>> float(boxcox(4.0, 0.5))
+    2.0
+    """
+    _require_real_numbers("boxcox", x=x, lmbda=lmbda)
+    return _strong(bind(_prims.boxcox_p, x, lmbda))
+
+
+def boxcox1p(x, lmbda):
+    """The Box-Cox transform of ``1 + x``, nan for x <= -1; differentiable in both arguments.
+
+    >>> float(boxcox1p(3.0, 0.5))
+    2.0
+    """
+    _require_real_numbers("boxcox1p", x=x, lmbda=lmbda)
+    return _strong(bind(_prims.boxcox1p_p, x, lmbda))
+
+
+def dawsn(x):
+    """Dawson's integral ``exp(-x^2) integral_0^x exp(t^2) dt``; ``dawsn' = 1 - 2 x dawsn``.
+
+    >>> round(float(dawsn(1.0)), 12)
+    0.538079506913
+    """
+    _require_real_numbers("dawsn", x=x)
+    return _strong(bind(_prims.dawsn_p, x))
+
+
+def fresnel(x):
+    """The Fresnel integrals ``(S(x), C(x))``, of ``sin(pi t^2 / 2)`` and ``cos(pi t^2 / 2)``
+    from 0 to x (real x only, as in JAX).
+
+    >>> [round(float(v), 12) for v in fresnel(1.0)]
+    [0.43825914739, 0.779893400377]
+    """
+    _require_real_numbers("fresnel", x=x)
+    return _strong(bind(_prims.fresnel_s_p, x)), _strong(bind(_prims.fresnel_c_p, x))
+
+
+def sici(x):
+    """The sine and cosine integrals ``(Si(x), Ci(x))``, with scipy's values for x < 0
+    (``Ci(-x) = Ci(x)``); ``Si' = sin x / x``, ``Ci' = cos x / x``.
+
+    >>> [round(float(v), 12) for v in sici(1.0)]
+    [0.946083070367, 0.337403922901]
+    """
+    _require_real_numbers("sici", x=x)
+    return _strong(bind(_prims.si_p, x)), _strong(bind(_prims.ci_p, x))
+
+
+def wofz(z):
+    """The Faddeeva function ``exp(-z^2) erfc(-iz)``, complex for real z too (float32 gives
+    complex64); holomorphic, ``w' = -2 z w + 2i/sqrt(pi)``.
+
+    >>> complex(wofz(1.0))
+    (0.36787944117144233+0.6071577058413937j)
+    """
+    return _strong(bind(_prims.wofz_p, z))
+
+
+def owens_t(h, a):
+    """Owen's T function ``T(h, a)``; differentiable in both arguments, as in JAX.
+
+    >>> round(float(owens_t(0.0, 1.0)), 12)  # 1/8 at h = 0, a = 1
+    0.125
+    """
+    _require_real_numbers("owens_t", h=h, a=a)
+    return _strong(bind(_prims.owens_t_p, h, a))
+
+
+def hyp1f1(a, b, x):
+    """Kummer's confluent hypergeometric function ``1F1(a; b; x)``, real arguments only.
+    Differentiable in x (``a/b 1F1(a+1; b+1; x)``, every order). JAX also differentiates its
+    series in a and b; fungrad does not: a derivative in a or b raises a TypeError.
+
+    >>> round(float(hyp1f1(1.0, 1.0, 1.0)), 12)  # e
+    2.718281828459
+    """
+    _require_real_numbers("hyp1f1", a=a, b=b, x=x)
+    return _strong(bind(_prims.hyp1f1_p, a, b, x))
+
+
+def bessel_jn(z, *, v: int, n_iter: int = 50):
+    """Bessel functions of the first kind ``J_0(z) .. J_v(z)`` of real float z, stacked on a
+    new leading axis of length ``v + 1`` (scipy's values; ``n_iter``, the iteration count of
+    JAX's own recurrence, is accepted and unused). Differentiable in z, every order.
+
+    >>> [round(float(j), 12) for j in bessel_jn(1.0, v=1)]
+    [0.765197686558, 0.440050585745]
+    """
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise TypeError(f"fungrad.scipy.special.bessel_jn: v must be a non-negative Python "
+                        f"integer (the highest order), got {v!r}")
+    z = fnp.asarray(z)
+    if z.dtype.kind != "f":
+        raise TypeError(f"fungrad.scipy.special.bessel_jn: z must be a real floating-point "
+                        f"array (as in JAX), got {z.dtype.name}{list(z.shape)}")
+    orders = np.arange(int(v) + 1, dtype=z.dtype).reshape((-1,) + (1,) * z.ndim)
+    return bind(_prims.bessel_jn_p, orders, z)
+
+
+def hyp2f1(a, b, c, x):
+    """Gauss's hypergeometric function ``2F1(a, b; c; x)``, real arguments only.
+    Differentiable in x (``ab/c 2F1(a+1, b+1; c+1; x)``, every order). JAX also differentiates
+    its series in a, b and c; fungrad does not: a derivative in a, b or c raises a TypeError.
+
+    >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12)  # -log(1 - x) / x
+    1.38629436112
+    """
+    _require_real_numbers("hyp2f1", a=a, b=b, c=c, x=x)
+    return _strong(bind(_prims.hyp2f1_p, a, b, c, x))
+
+
+def sph_harm_y(n, m, theta, phi, diff_n: int | None = None, n_max: int | None = None):
+    """The spherical harmonics ``Y_n^m(theta, phi)`` (scipy's convention: theta the polar
+    angle, phi the azimuth), complex, broadcast over integer n, m and real theta, phi; 0 for
+    |m| > n. Differentiable in theta and phi (every order), not in n or m. As in JAX, ``n_max``
+    clips n and ``diff_n`` is unsupported (a NotImplementedError).
+
+    >>> complex(sph_harm_y(np.array(0), np.array(0), 0.3, 0.2))  # 1 / (2 sqrt(pi))
+    (0.28209479177387814+0j)
+    """
+    if diff_n is not None:
+        raise NotImplementedError("fungrad.scipy.special.sph_harm_y: diff_n is not supported "
+                                  "(as in JAX); differentiate with fungrad.grad or jacfwd")
+    _require_real_numbers("sph_harm_y", theta=theta, phi=phi)
+    n, m = fnp.asarray(n), fnp.asarray(m)
+    for name, value in (("n", n), ("m", m)):
+        if value.dtype.kind not in "iu":
+            raise TypeError(f"fungrad.scipy.special.sph_harm_y: {name} must be an integer "
+                            f"array, got {value.dtype.name}{list(value.shape)}")
+    if n_max is not None:
+        n = fnp.minimum(n, n_max)
+    real = fnp.result_type(theta, phi, 0.0)
+    return bind(_prims.sph_harm_y_p, n.astype(real), m.astype(real), theta, phi)
