@@ -13,7 +13,7 @@ from fungrad.numpy._util import (
 from fungrad.core import get_aval
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
-from fungrad.numpy.joining import concatenate
+from fungrad.numpy.joining import stack
 from fungrad.numpy.reductions import sum
 from fungrad.numpy.shapes import broadcast_to, expand_dims, moveaxis, ravel, reshape, squeeze
 from fungrad.prims import elementwise as ew
@@ -234,13 +234,9 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     z = ew.sub(ew.mul(ax[0], bx[1]), ew.mul(ax[1], bx[0]))
     x = minus(times(ax[1], b2), times(a2, bx[1]))
     y = minus(times(a2, bx[0]), times(ax[0], b2))
-    out = _stack_last([x, y, z], _shape(z))
+    # every component is a product of an a-part and a b-part: all share one shape
+    out = stack([x, y, z], -1)
     return moveaxis(out, -1, _axis(axisc, _ndim(out), "cross"))
-
-
-def _stack_last(parts, shape):
-    """The same-shaped ``parts`` stacked along a new last axis."""
-    return concatenate([reshape(broadcast_to(p, shape), shape + (1,)) for p in parts], -1)
 
 
 def matvec(x1, x2, /):

@@ -677,10 +677,7 @@ def cross(x1, x2, /, *, axis: int = -1):
         if aval.ndim == 0 or not -aval.ndim <= axis < aval.ndim or aval.shape[axis] != 3:
             raise ValueError(f"cross: argument {name} must have size 3 along axis {axis}, got "
                              f"{aval.str_short()}")
-    if axis in (-1, get_aval(x1).ndim - 1) and get_aval(x1).ndim == get_aval(x2).ndim:
-        return fnp.cross(x1, x2)
-    out = fnp.cross(fnp.moveaxis(x1, axis, -1), fnp.moveaxis(x2, axis, -1))
-    return fnp.moveaxis(out, -1, axis)
+    return fnp.cross(x1, x2, axis=axis)
 
 
 def trace(x, /, *, offset: int = 0, dtype=None):
