@@ -12,9 +12,10 @@ import numpy as np
 
 from fungrad.core import ShapedArray, bind
 from fungrad.prims import elementwise as ew
-from fungrad.prims.linalg import batch_stacked, flat_stack, inexact, matmul, square_matrices
+from fungrad.prims.linalg import (
+    batch_stacked, flat_stack, inexact, matmul, matrix_transpose, square_matrices,
+)
 from fungrad.prims.rules import defjvp, defvjp, primitive
-from fungrad.prims.shapes import transpose
 
 
 def _solve_one(a, b, c, tol):
@@ -30,8 +31,8 @@ def _solve_one(a, b, c, tol):
 def _sylvester_impl(a, b, c, *, tol):
     a, b, c = np.asarray(a), np.asarray(b), np.asarray(c)
     out = np.empty(c.shape, c.dtype)
-    for i, (ai, bi, ci) in enumerate(zip(flat_stack(a), flat_stack(b), flat_stack(c))):
-        flat_stack(out)[i] = _solve_one(ai, bi, ci, tol)
+    for slot, ai, bi, ci in zip(flat_stack(out), flat_stack(a), flat_stack(b), flat_stack(c)):
+        slot[...] = _solve_one(ai, bi, ci, tol)
     return out
 
 
@@ -58,11 +59,6 @@ def sylvester(a, b, c, tol: float = 1e-8):
     return bind(sylvester_p, a, b, c, tol=tol)
 
 
-def _mT(x):
-    nd = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
-
-
 # tangents: A dX + dX B = dC - dA X - X dB, one Sylvester solve per input's share
 defjvp(sylvester_p,
        lambda t, x, a, b, c, tol: sylvester(a, b, ew.neg(matmul(t, x)), tol),
@@ -71,10 +67,12 @@ defjvp(sylvester_p,
 
 
 def _cotangent_c(g, x, a, b, tol):
-    return sylvester(_mT(a), _mT(b), g, tol)
+    return sylvester(matrix_transpose(a), matrix_transpose(b), g, tol)
 
 
 defvjp(sylvester_p,
-       lambda g, x, a, b, c, tol: ew.neg(matmul(_cotangent_c(g, x, a, b, tol), _mT(x))),
-       lambda g, x, a, b, c, tol: ew.neg(matmul(_mT(x), _cotangent_c(g, x, a, b, tol))),
+       lambda g, x, a, b, c, tol: ew.neg(matmul(_cotangent_c(g, x, a, b, tol),
+                                                matrix_transpose(x))),
+       lambda g, x, a, b, c, tol: ew.neg(matmul(matrix_transpose(x),
+                                                _cotangent_c(g, x, a, b, tol))),
        lambda g, x, a, b, c, tol: _cotangent_c(g, x, a, b, tol))
