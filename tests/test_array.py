@@ -213,6 +213,7 @@ def _sweep_inputs():
         "hanning": (5,), "kaiser": (5, 2.0), "mask_indices": (3, jnp.triu),
         "place": (v, v > 1, np.array([9.0])), "put": (v, np.array([0]), np.array([9.0])),
         "unpackbits": (np.array([3], np.uint8),),
+        "take": (np.arange(3.0), np.array([0, 2])),
     }
     keywords = {"fill_diagonal": {"inplace": False}, "put_along_axis": {"inplace": False},
                 "place": {"inplace": False}, "put": {"inplace": False},

@@ -18,18 +18,48 @@ from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
 
 
-def take(a, indices, axis: int | None = None, mode=None):
-    """numpy.take (integer ``indices``; wrap/clip modes not supported).
+def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
+         unique_indices: bool = False, indices_are_sorted: bool = False, fill_value=None):
+    """numpy.take: ``a``'s elements at integer ``indices`` along ``axis`` (of the flattened
+    ``a`` when None); differentiable in ``a``. Out-of-bounds indices raise by default;
+    ``mode='wrap'`` reduces them modulo the axis length, ``mode='clip'`` clamps them into
+    ``[0, n - 1]`` (a negative index becomes 0, as in numpy) and ``mode='fill'`` reads
+    ``fill_value`` there (NaN for floats), as JAX's modes do.
 
     >>> take(np.array([10.0, 20.0, 30.0]), [2, 0])
     array([30., 10.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [4, -1], mode="wrap")
+    array([20., 30.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], mode="fill", fill_value=0.0)
+    array([ 0., 10.])
     """
-    _not_supported("take", "mode", mode)
+    _not_supported("take", "out", out)
+    if mode not in (None, "promise_in_bounds", "wrap", "clip", "fill"):
+        if mode == "raise":
+            raise NotImplementedError("fungrad.numpy.take: mode='raise' is not supported (as "
+                                      "in JAX); the default mode already raises for concrete "
+                                      "out-of-bounds indices")
+        raise ValueError(f"fungrad.numpy.take: mode must be one of None, "
+                         f"'promise_in_bounds', 'wrap', 'clip' or 'fill', got {mode!r}")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(axis, _ndim(a), "take")
     idx = _arr(indices)
+    if _dtype(idx).kind not in "iu":
+        raise TypeError(f"fungrad.numpy.take: indices must be integers, got "
+                        f"{get_aval(idx).str_short()}")
+    if mode == "fill":  # negative in-bounds indices count from the end, as in x[idx]
+        return _IndexUpdateRef(a, (slice(None),) * axis + (idx,)).get(
+            mode=mode, fill_value=fill_value)
+    if mode in ("wrap", "clip"):
+        n = _shape(a)[axis]
+        if n == 0:
+            raise ValueError(f"fungrad.numpy.take: cannot {mode} indices along an axis of "
+                             f"length 0 (a {get_aval(a).str_short()}, axis {axis})")
+        from fungrad.numpy.ufuncs import clip, remainder
+        # numpy's clip clamps a negative index to 0 (it does not count from the end)
+        idx = remainder(idx, n) if mode == "wrap" else clip(idx, 0, n - 1)
     items = [slice(None)] * axis + [ARRAY]
     return st.gather(a, idx, indexer=Indexer.from_numpy(items))
 
