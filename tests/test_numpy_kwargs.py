@@ -289,3 +289,28 @@ def test_cumulative_derivatives_and_errors():
                          np.cumulative_sum(X, axis=1, include_initial=True))
     with pytest.raises(ValueError, match=r"cumulative_sum: axis must be specified.*f64\[3,4\]"):
         fnp.cumulative_sum(X)
+
+
+# ------------------------------------------------------------------ reshape(order='F')
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (-1,), (2, 2, 6), (24, 1)])
+def test_reshape_fortran_order(shape):
+    x = np.arange(24.0).reshape(2, 3, 4)
+    expected = np.reshape(x, shape, order="F")
+    assert_same_as_numpy(fnp.reshape(x, shape, order="F"), expected)
+    assert_same_as_numpy(fungrad.jit(lambda x: fnp.reshape(x, shape, order="F"))(x), expected)
+    assert_same_as_numpy(fnp.asarray(x).reshape(shape, order="F"), expected)
+    assert_derivatives(lambda x: fnp.reshape(x, shape, order="F") * np.arange(24.0).reshape(
+        expected.shape), (x,))
+
+
+def test_ravel_fortran_order_and_bad_orders():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    assert_same_as_numpy(fnp.ravel(x, order="F"), np.ravel(x, order="F"))
+    assert_same_as_numpy(fungrad.vmap(lambda r: fnp.ravel(r, order="F"))(x),
+                         np.stack([np.ravel(r, order="F") for r in x]))
+    with pytest.raises(ValueError, match="reshape: order must be 'C' or 'F', got 'K'"):
+        fnp.reshape(x, (24,), order="K")
+    with pytest.raises(NotImplementedError, match="order='A' is not supported"):
+        fnp.reshape(x, (24,), order="A")
