@@ -345,6 +345,8 @@ class _IndexUpdateRef:
         """
         return self._update("multiply", mode, values)
 
+    mul = multiply  # JAX's short name for it
+
     def _multiply(self, values):
         return self._accumulate(multiply, values)
 
