@@ -75,7 +75,9 @@ def test_dynamic_slices_with_traced_starts():
     x = rand((4, 5))
     f = lambda x, i, j: lax.dynamic_slice(x, (i, j), (2, 3))  # noqa: E731
     jf = fungrad.jit(f)
-    for i, j in [(0, 0), (1, 2), (3, 4), (-1, 7)]:
+    for i, j in [(0, 0), (1, 2), (3, 4), (-1, 7), (-3, -2), (-9, -5)]:
+        # as in JAX: a negative start counts from the end, then the start is clamped
+        i, j = (i + 4 if i < 0 else i), (j + 5 if j < 0 else j)
         ci, cj = min(max(i, 0), 2), min(max(j, 0), 2)
         assert_same_as_numpy(jf(x, i, j), x[ci:ci + 2, cj:cj + 3])
     assert_derivatives(lambda x: f(x, np.int64(1), np.int64(1)), (x,))
@@ -83,6 +85,13 @@ def test_dynamic_slices_with_traced_starts():
     starts = np.array([0, 1, 2, 5])
     got = fungrad.vmap(lambda i: lax.dynamic_slice_in_dim(x, i, 2))(starts)
     assert_same_as_numpy(got, np.stack([x[min(i, 2):min(i, 2) + 2] for i in starts]))
+    # JAX 0.10.2: vmap(lambda i: dynamic_slice_in_dim(arange(5.), i, 2))([-1, -2, 0, 9])
+    got = fungrad.vmap(lambda i: lax.dynamic_slice_in_dim(np.arange(5.0), i, 2))(
+        np.array([-1, -2, 0, 9]))
+    assert got.tolist() == [[3.0, 4.0], [3.0, 4.0], [0.0, 1.0], [3.0, 4.0]]
+    assert lax.dynamic_index_in_dim(np.arange(5.0), -1, keepdims=False) == 4.0
+    assert lax.dynamic_update_index_in_dim(np.arange(5.0), 9.0, -7, 0).tolist() == \
+        [9.0, 1.0, 2.0, 3.0, 4.0]
     g = fungrad.jit(lambda x, u, i: lax.dynamic_update_slice(x, u, (i, np.int64(0))))
     u = rand((1, 5), seed=2)
     assert_same_as_numpy(g(x, u, 3), _updated(x, (slice(3, 4),), u))

@@ -371,25 +371,42 @@ def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True)
 
 
 # ----------------------------------------------------------------------------- dynamic slices
-def _start(name: str, index):
-    aval = get_aval(index)
-    if aval.shape != () or aval.dtype.kind not in "iu":
-        raise TypeError(f"{name}: start indices must be integer scalars, got "
-                        f"{aval.str_short()}")
-    return index if not isinstance(index, (int, np.integer)) else np.int64(index)
+def _starts(name: str, indices, shape):
+    """The start indices as integer scalars, a negative one counting from the end of its
+    axis as JAX's lax does (the primitive then clamps, as XLA does)."""
+    indices = list(indices)
+    if len(indices) != len(shape):
+        raise TypeError(f"{name}: needs one start index per axis of the operand of shape "
+                        f"{tuple(shape)}, got {len(indices)}")
+    starts = []
+    for index, dim in zip(indices, shape):
+        aval = get_aval(index)
+        if aval.shape != () or aval.dtype.kind not in "iu":
+            raise TypeError(f"{name}: start indices must be integer scalars, got "
+                            f"{aval.str_short()}")
+        if isinstance(index, (int, np.integer)):
+            starts.append(np.int64(index + dim if index < 0 else index))
+        elif aval.dtype.kind == "i":
+            starts.append(ew.select(ew.lt(index, 0), ew.add(index, dim), index))
+        else:
+            starts.append(index)
+    return starts
 
 
 def dynamic_slice(operand: Any, start_indices: Sequence[Any],
                   slice_sizes: Sequence[int]) -> Any:
-    """The block of ``slice_sizes`` at ``start_indices``, which may be traced; each start is
-    clamped so the block lies inside the operand (as XLA does).
+    """The block of ``slice_sizes`` at ``start_indices``, which may be traced; a negative
+    start counts from the end of its axis, and each start is then clamped so the block lies
+    inside the operand (as JAX and XLA do).
 
     >>> import numpy as np
     >>> dynamic_slice(np.arange(6.0).reshape(2, 3), (1, 5), (1, 2))
     array([[4., 5.]])
+    >>> dynamic_slice(np.arange(6.0), (-2,), (2,))
+    array([4., 5.])
     """
     operand = as_array(operand)
-    starts = [_start("dynamic_slice", i) for i in start_indices]
+    starts = _starts("dynamic_slice", start_indices, get_aval(operand).shape)
     return slicing.dynamic_slice(operand, starts, _ints("dynamic_slice", "slice_sizes",
                                                         slice_sizes))
 
@@ -414,10 +431,13 @@ def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int,
 
 def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0,
                          keepdims: bool = True) -> Any:
-    """The (clamped, possibly traced) ``index``-th entry along ``axis``.
+    """The ``index``-th entry along ``axis`` (possibly traced; negative counts from the end,
+    out of range is clamped).
 
     >>> import numpy as np
     >>> dynamic_index_in_dim(np.arange(5.0), 7, keepdims=False)
+    np.float64(4.0)
+    >>> dynamic_index_in_dim(np.arange(5.0), -1, keepdims=False)
     np.float64(4.0)
     """
     out = dynamic_slice_in_dim(operand, index, 1, axis)
@@ -425,8 +445,8 @@ def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0,
 
 
 def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]) -> Any:
-    """``operand`` with ``update`` written at ``start_indices`` (possibly traced, clamped
-    so the update lies inside).
+    """``operand`` with ``update`` written at ``start_indices`` (possibly traced; negative
+    counts from the end, then clamped so the update lies inside).
 
     >>> import numpy as np
     >>> dynamic_update_slice(np.zeros(4), np.ones(2), (3,))
@@ -434,7 +454,7 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]
     """
     check_same_dtypes("dynamic_update_slice", {"operand": operand, "update": update})
     operand, update = as_array(operand), as_array(update)
-    starts = [_start("dynamic_update_slice", i) for i in start_indices]
+    starts = _starts("dynamic_update_slice", start_indices, get_aval(operand).shape)
     o, u = get_aval(operand), get_aval(update)
     if u.dtype != o.dtype:  # a weak Python scalar update
         update = ew.convert_element_type(update, o.dtype)
