@@ -50,12 +50,30 @@ def _accumulate_all(name, prim_fn, identity, a, axis, dtype, out, keepdims, init
     if initial is not None:
         combine = {"sum": ew.add, "prod": ew.mul}[name]
     res = prim_fn(a, _axes(axis, _ndim(a), name), keepdims)
-    return _strong(res if initial is None else combine(res, initial))
+    res = res if initial is None else combine(res, initial)
+    return _strong(_in_dtype(res, dtype))
+
+
+def _in_dtype(res, dtype):
+    """The result in the ``dtype`` asked for: the primitives accumulate small integers in
+    64 bits, and the cast back wraps exactly as numpy's accumulation in ``dtype`` does."""
+    if dtype is None or _dtype(res) == np.dtype(dtype):
+        return res
+    return astype(res, dtype)
+
+
+def _unpromoted(a, dtype, promote_integers: bool):
+    """JAX's ``promote_integers=False``: a small integer sums in its own dtype (numpy, and
+    the default, accumulate it in int64)."""
+    if promote_integers or dtype is not None:
+        return dtype
+    kind = _dtype(_arr(a)).kind
+    return _dtype(_arr(a)) if kind in "iu" else None
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
-        where=None):  # noqa: A001
-    """numpy.sum.
+        where=None, promote_integers: bool = True):  # noqa: A001
+    """numpy.sum (``promote_integers=False`` keeps a small integer dtype, as in JAX).
 
     >>> sum(np.ones((2, 3)), axis=0)
     array([2., 2., 2.])
@@ -65,19 +83,22 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     >>> fungrad.grad(lambda x: sum(x * x))(np.array([1.0, 2.0]))
     array([2., 4.])
     """
-    return _accumulate_all("sum", st.reduce_sum, 0, a, axis, dtype, out, keepdims,
-                           initial, where)
+    return _accumulate_all("sum", st.reduce_sum, 0, a, axis,
+                           _unpromoted(a, dtype, promote_integers), out, keepdims, initial,
+                           where)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
-         where=None):
+         where=None, promote_integers: bool = True):
     """numpy.prod; its gradient is right with zeros in ``a`` (no division).
+    ``promote_integers=False`` keeps a small integer dtype, as in JAX.
 
     >>> prod(np.array([2.0, 3.0]))
     np.float64(6.0)
     """
-    return _accumulate_all("prod", st.reduce_prod, 1, a, axis, dtype, out, keepdims,
-                           initial, where)
+    return _accumulate_all("prod", st.reduce_prod, 1, a, axis,
+                           _unpromoted(a, dtype, promote_integers), out, keepdims, initial,
+                           where)
 
 
 def _extremum(name, prim_fn, a, axis, out, keepdims, initial, where):
@@ -195,7 +216,7 @@ def _running(name, prim_fn, a, axis, dtype, out):
     a = _operand(name, a, dtype, out)
     if axis is None:
         a, axis = ravel(a), 0
-    return prim_fn(a, _axis(axis, _ndim(a), name))
+    return _in_dtype(prim_fn(a, _axis(axis, _ndim(a), name)), dtype)
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -232,7 +253,7 @@ def _cumulative(name, prim_fn, identity, x, axis, dtype, out, include_initial):
                              f"dimension, got {get_aval(x).str_short()}")
         axis = 0
     axis = _axis(axis, _ndim(x), name)
-    res = prim_fn(x, axis)
+    res = _in_dtype(prim_fn(x, axis), dtype)
     if not include_initial:
         return res
     from fungrad.numpy.joining import concatenate
