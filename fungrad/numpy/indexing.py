@@ -64,19 +64,37 @@ def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
     return st.gather(a, idx, indexer=Indexer.from_numpy(items))
 
 
-def take_along_axis(arr, indices, axis: int | None):
-    """numpy.take_along_axis: differentiable in ``arr``.
+def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
+                    fill_value=None, *, wrap_negative_indices: bool = True):
+    """numpy.take_along_axis: differentiable in ``arr``. A negative index counts from the
+    end; out-of-bounds indices raise, unless ``mode='clip'`` (clamp) or ``mode='fill'``
+    (read ``fill_value``, NaN for floats) asks otherwise, as JAX's modes do.
 
     >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
     >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
     array([[1.],
            [2.]])
+    >>> take_along_axis(x, np.array([[5], [-1]]), axis=1, mode="fill", fill_value=0.0)
+    array([[0.],
+           [4.]])
     >>> import fungrad
     >>> fungrad.grad(lambda x: sum(take_along_axis(x, np.array([[1], [1]]), axis=1)))(x)
     array([[0., 1.],
            [0., 1.]])
     """
+    if mode not in _MODES:
+        raise ValueError(f"fungrad.numpy.take_along_axis: mode must be one of None, "
+                         f"'promise_in_bounds', 'clip', 'fill', got {mode!r}")
     a, grids = _along_axis(arr, indices, axis, "take_along_axis")
+    if _dtype(_arr(indices)).kind not in "iu":
+        raise TypeError(f"fungrad.numpy.take_along_axis: indices must be integers, got "
+                        f"{get_aval(_arr(indices)).str_short()}")
+    if not wrap_negative_indices:  # a negative index is then out of bounds
+        from fungrad.numpy.ufuncs import where
+        k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
+        grids[k] = where(grids[k] < 0, _shape(a)[k], grids[k])
+    if mode in ("clip", "fill"):
+        return _IndexUpdateRef(a, tuple(grids)).get(mode=mode, fill_value=fill_value)
     return st.gather(a, *grids, indexer=Indexer([ARRAY] * len(grids)))
 
 
