@@ -3,6 +3,8 @@ setdiff1d, setxor1d. Without ``size`` the result's length depends on the values,
 forms need concrete (non-traced) inputs."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from fungrad.core import Tracer
@@ -106,9 +108,16 @@ def _sized_unique(a, size: int, fill_value, equal_nan: bool, keep):
     return values, index, inverse, counts
 
 
+UniqueAllResult = namedtuple("UniqueAllResult", ["values", "indices", "inverse_indices",
+                                                 "counts"])
+UniqueCountsResult = namedtuple("UniqueCountsResult", ["values", "counts"])
+UniqueInverseResult = namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
+
+
 @_array_results
 def unique_values(x, /, *, size: int | None = None, fill_value=None):
-    """numpy.unique_values (array-API): the sorted unique values.
+    """numpy.unique_values (array-API): the sorted unique values (``size=`` as in
+    ``unique``).
 
     >>> unique_values(np.array([2, 1, 2]))
     array([1, 2])
@@ -117,33 +126,49 @@ def unique_values(x, /, *, size: int | None = None, fill_value=None):
 
 
 @_array_results
-def unique_counts(x, /):
-    """numpy.unique_counts: the unique values and how often each occurs (concrete input).
+def unique_counts(x, /, *, size: int | None = None, fill_value=None):
+    """numpy.unique_counts: the unique values and how often each occurs (``size=`` as in
+    ``unique``, for jit).
 
     >>> unique_counts(np.array([2, 1, 2])).counts
     array([1, 2])
+    >>> unique_counts(np.array([2, 1, 2]), size=3).counts
+    array([1, 2, 0])
     """
-    return np.unique_counts(_concrete(_arr(x), "unique_counts"))
+    if size is None:
+        return np.unique_counts(_concrete(_arr(x), "unique_counts"))
+    values, _, _, counts = _sized_unique(_arr(x), _size_argument(size, "unique_counts"),
+                                         fill_value, True, None)
+    return UniqueCountsResult(values, counts)
 
 
 @_array_results
-def unique_inverse(x, /):
-    """numpy.unique_inverse: the unique values and the indices rebuilding ``x``.
+def unique_inverse(x, /, *, size: int | None = None, fill_value=None):
+    """numpy.unique_inverse: the unique values and the indices rebuilding ``x`` (``size=``
+    as in ``unique``, for jit).
 
     >>> unique_inverse(np.array([2, 1, 2])).inverse_indices
     array([1, 0, 1])
     """
-    return np.unique_inverse(_concrete(_arr(x), "unique_inverse"))
+    if size is None:
+        return np.unique_inverse(_concrete(_arr(x), "unique_inverse"))
+    values, _, inverse, _ = _sized_unique(_arr(x), _size_argument(size, "unique_inverse"),
+                                          fill_value, True, None)
+    return UniqueInverseResult(values, inverse)
 
 
 @_array_results
-def unique_all(x, /):
-    """numpy.unique_all: values, first indices, inverse indices and counts.
+def unique_all(x, /, *, size: int | None = None, fill_value=None):
+    """numpy.unique_all: values, first indices, inverse indices and counts (``size=`` as
+    in ``unique``, for jit).
 
     >>> unique_all(np.array([2, 1, 2])).indices
     array([1, 0])
     """
-    return np.unique_all(_concrete(_arr(x), "unique_all"))
+    if size is None:
+        return np.unique_all(_concrete(_arr(x), "unique_all"))
+    return UniqueAllResult(*_sized_unique(_arr(x), _size_argument(size, "unique_all"),
+                                          fill_value, True, None))
 
 
 def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
@@ -225,11 +250,22 @@ def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
 
 
 @_array_results
-def setxor1d(ar1, ar2, assume_unique: bool = False):
-    """numpy.setxor1d (concrete inputs).
+def setxor1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
+             fill_value=None):
+    """numpy.setxor1d: the sorted unique values in exactly one of the two. With ``size``
+    (JAX's argument, usable under ``jit``): ``size`` slots padded with ``fill_value``
+    (default: the smallest such value).
 
     >>> setxor1d(np.array([1, 2]), np.array([2, 3]))
     array([1, 3])
+    >>> setxor1d(np.array([1, 2]), np.array([2, 3]), size=3, fill_value=0)
+    array([1, 3, 0])
     """
-    return np.setxor1d(_concrete(_arr(ar1), "setxor1d"), _concrete(_arr(ar2), "setxor1d"),
-                       assume_unique)
+    if size is None:
+        return np.setxor1d(_concrete(_arr(ar1), "setxor1d"), _concrete(_arr(ar2), "setxor1d"),
+                           assume_unique)
+    a, b = ravel(_arr(ar1)), ravel(_arr(ar2))
+    values, _, _, _ = _sized_unique(concatenate([a, b]), _size_argument(size, "setxor1d"),
+                                    fill_value, True,
+                                    lambda flat: ew.ne(isin(flat, a), isin(flat, b)))
+    return values
