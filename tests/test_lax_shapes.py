@@ -241,3 +241,23 @@ def test_vmap_over_dynamic_starts_is_one_gather():
     assert_same_as_numpy(fungrad.vmap(h, in_axes=(None, 0, 0))(xs[0], u, starts),
                          np.stack([h(xs[0], b, i) for b, i in zip(u, starts)]))
     assert_derivatives(lambda xs, u: fungrad.vmap(h)(xs, u, starts), (xs, u))
+
+
+def test_allow_negative_indices_and_top_k_axis():
+    x = np.arange(5.0)
+    with pytest.raises(ValueError, match="index -2 is out of bounds for dimension 5 with "
+                                         "allow_negative_indices=False"):
+        lax.dynamic_slice(x, (-2,), (2,), allow_negative_indices=False)
+    # traced and not wrapped: clamped to 0 as XLA clamps
+    f = fungrad.jit(lambda i: lax.dynamic_update_slice(x, np.ones(1), (i,),
+                                                       allow_negative_indices=[False]))
+    assert f(-1).tolist() == [1.0, 1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="needs one flag per axis"):
+        lax.dynamic_slice(x, (1,), (2,), allow_negative_indices=[True, False])
+    # JAX 0.10.2: top_k([[1, 5], [3, 2]], 1, axis=0) -> ([[3, 5]], [[1, 0]])
+    values, index = lax.top_k(np.array([[1.0, 5.0], [3.0, 2.0]]), 1, axis=0)
+    assert values.tolist() == [[3.0, 5.0]] and index.tolist() == [[1, 0]]
+    cube = rand((2, 3, 4))
+    values, index = lax.top_k(cube, 2, axis=1)
+    assert_same_as_numpy(values, -np.sort(-cube, axis=1)[:, :2])
+    assert_derivatives(lambda c: lax.top_k(c, 2, axis=1)[0], (cube,))

@@ -314,3 +314,104 @@ def test_ravel_fortran_order_and_bad_orders():
         fnp.reshape(x, (24,), order="K")
     with pytest.raises(NotImplementedError, match="order='A' is not supported"):
         fnp.reshape(x, (24,), order="A")
+
+
+# ------------------------------------------------------------------ dtype= and promote_integers
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint8, bool, np.float32, None])
+def test_reductions_accumulate_in_the_dtype_asked_for(name, dtype):
+    x = np.array([100, 100, 3], np.int8)  # overflows int8: numpy wraps, so must we
+    assert_same_as_numpy(getattr(fnp, name)(x, dtype=dtype), getattr(np, name)(x, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype, expected", [
+    (np.int8, np.int8), (np.int32, np.int32), (np.uint16, np.uint16), (np.float32, np.float32),
+    (np.bool_, np.int64),  # JAX: the default integer
+])
+def test_promote_integers_false_keeps_small_integers(dtype, expected):
+    x = np.array([1, 2, 3]).astype(dtype)
+    assert fnp.sum(x, promote_integers=False).dtype == expected
+    assert fungrad.jit(lambda x: fnp.prod(x, promote_integers=False))(x).dtype == expected
+    assert fnp.sum(x).dtype == np.sum(x).dtype  # the default is numpy's
+
+
+# ------------------------------------------------------------------ repeat(total_repeat_length=)
+
+
+def test_repeat_with_total_length_matches_jax():
+    x = np.array([1, 2, 3])
+    # JAX 0.10.2: [1 3 3 3 3], [1 3], [1 1 2 2]
+    assert fnp.repeat(x, np.array([1, 0, 2]), total_repeat_length=5).tolist() == [1, 3, 3, 3, 3]
+    assert fnp.repeat(x, np.array([1, 0, 2]), total_repeat_length=2).tolist() == [1, 3]
+    assert fnp.repeat(x, 2, total_repeat_length=4).tolist() == [1, 1, 2, 2]
+    traced = fungrad.jit(lambda x, r: fnp.repeat(x, r, axis=0, total_repeat_length=6))
+    assert_same_as_numpy(traced(X[:3], np.array([3, 2, 1])), np.repeat(X[:3], [3, 2, 1], axis=0))
+    assert_derivatives(lambda x: fnp.repeat(x, np.array([2, 1, 0]), axis=1,
+                                            total_repeat_length=4), (X[:, :3],))
+    with pytest.raises(TypeError, match="traced repeats i64\\[3\\] need total_repeat_length"):
+        fungrad.jit(lambda x, r: fnp.repeat(x, r))(x, np.array([1, 1, 1]))
+    with pytest.raises(ValueError, match="total_repeat_length must be non-negative"):
+        fnp.repeat(x, 1, total_repeat_length=-1)
+
+
+# ------------------------------------------------------------------ take_along_axis modes
+
+
+def test_take_along_axis_modes_match_jax():
+    a = np.arange(6.0).reshape(2, 3)
+    idx = np.array([[0, 5], [-1, 1]])
+    # JAX 0.10.2 values
+    assert fnp.take_along_axis(a, idx, axis=1, mode="clip").tolist() == [[0.0, 2.0],
+                                                                          [5.0, 4.0]]
+    assert fnp.take_along_axis(a, idx, axis=1, mode="fill", fill_value=-9).tolist() == \
+        [[0.0, -9.0], [5.0, 4.0]]
+    no_wrap = fnp.take_along_axis(a, idx, axis=1, mode="fill", wrap_negative_indices=False)
+    assert_same_as_numpy(no_wrap, np.array([[0.0, np.nan], [np.nan, 4.0]]))
+    assert fnp.take_along_axis(a, np.array([1, -1, 7]), axis=None, mode="clip").tolist() == \
+        [1.0, 5.0, 5.0]
+    clipped = fungrad.jit(lambda a, i: fnp.take_along_axis(a, i, axis=1, mode="clip"))
+    assert_same_as_numpy(clipped(a, idx), np.array([[0.0, 2.0], [5.0, 4.0]]))
+    assert_derivatives(lambda a: fnp.take_along_axis(a, idx, axis=1, mode="fill",
+                                                     fill_value=0.0), (a,))
+    with pytest.raises(ValueError, match="take_along_axis: mode must be one of"):
+        fnp.take_along_axis(a, idx, axis=1, mode="wrap")
+    with pytest.raises(TypeError, match="take_along_axis: indices must be integers"):
+        fnp.take_along_axis(a, idx.astype(float), axis=1)
+
+
+# ------------------------------------------------------------------ more sized set functions
+
+
+def test_unique_family_and_setxor1d_with_size():
+    x = np.array([3, 1, 3])
+    # JAX 0.10.2: unique_counts(x, size=3) -> values [1 3 1], counts [1 2 0]
+    counts = fnp.unique_counts(x, size=3)
+    assert counts.values.tolist() == [1, 3, 1] and counts.counts.tolist() == [1, 2, 0]
+    every = fungrad.jit(lambda x: fnp.unique_all(x, size=3))(x)
+    assert every.indices.tolist() == [1, 0, 1] and every.inverse_indices.tolist() == [1, 0, 1]
+    inverse = fnp.unique_inverse(x, size=2)
+    assert inverse.values.tolist() == [1, 3] and inverse.inverse_indices.tolist() == [1, 0, 1]
+    assert fnp.unique_values(x, size=3, fill_value=0).tolist() == [1, 3, 0]
+    # JAX 0.10.2: setxor1d([1, 2, 3], [2, 5], size=5) -> [1 3 5 1 1]
+    assert fnp.setxor1d(np.array([1, 2, 3]), np.array([2, 5]), size=5).tolist() == \
+        [1, 3, 5, 1, 1]
+    xor = fungrad.jit(lambda a, b: fnp.setxor1d(a, b, size=2, fill_value=0))
+    assert xor(np.array([4, 4]), np.array([4])).tolist() == [0, 0]
+
+
+# ------------------------------------------------------------------ accepted JAX keywords
+
+
+def test_accepted_jax_keywords():
+    assert fnp.dstack([np.ones((2, 2)), np.zeros((2, 2))], dtype=np.float32).dtype == \
+        np.float32
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    for method in (None, "lu", "qr"):
+        assert_same_as_numpy(fnp.linalg.slogdet(a, method=method)[1], np.linalg.slogdet(a)[1])
+    with pytest.raises(ValueError, match="slogdet: method must be 'lu' or 'qr'"):
+        fnp.linalg.slogdet(a, method="cholesky")
+    assert fnp.linalg.matrix_rank(a, hermitian=True) == 2
+    bins = np.array([0.0, 1.0, 2.0])
+    assert_same_as_numpy(fnp.digitize(X, bins, method="sort"), np.digitize(X, bins))
