@@ -38,6 +38,15 @@ def test_interpolator_against_scipy_and_jax(method):
             theirs = sci.RegularGridInterpolator(grid, values, method, bounds_error=False,
                                                  fill_value=fill)(xi)
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14, equal_nan=True)
+    # fewer grid axes than value axes, and complex values
+    grid, values, xi = _problem(5, (2, 3))
+    values = values + 1j * _problem(6, (2, 3))[1]
+    for fill in [np.nan, None]:
+        ours = RegularGridInterpolator(grid[:1], values, method, fill_value=fill)(xi[:, :1])
+        theirs = sci.RegularGridInterpolator(grid[:1], values, method, bounds_error=False,
+                                             fill_value=fill)(xi[:, :1])
+        assert ours.dtype == theirs.dtype == np.complex128
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14, equal_nan=True)
     grid = (FIXTURE["rgi_grid0"], FIXTURE["rgi_grid1"])
     for suffix, fill in [("", np.nan), ("_extrapolate", None)]:
         f = RegularGridInterpolator(grid, FIXTURE["rgi_values"], method, fill_value=fill)

@@ -94,6 +94,12 @@ def test_derivatives(mode):
                        (x, rows, cols))
     assert_derivatives(lambda x: map_coordinates(x, [rows, cols], 0, mode), (x,))
     assert_derivatives(lambda x, r: map_coordinates(x, [r], 1, mode), (x[0], np.float64(1.3)))
+    if mode == "constant":  # the fill value counts once per corner outside
+        assert_derivatives(lambda v: map_coordinates(x, [rows, cols], 1, mode, cval=v),
+                           (np.float64(0.7),))
+        np.testing.assert_allclose(
+            fungrad.grad(lambda v: map_coordinates(x, [np.array([-0.25]), np.array([1.5])],
+                                                   1, cval=v).sum())(0.7), 0.25)
 
 
 def test_jit_and_vmap():

@@ -75,6 +75,7 @@ def test_against_scipy():
     r, s = Rotation.from_quat(GENERIC), ScipyRotation.from_quat(GENERIC)
     close(r.as_quat(canonical=True), s.as_quat(canonical=True))
     close(r.as_quat(scalar_first=True), s.as_quat(scalar_first=True))
+    close(r.as_quat(True, True), s.as_quat(True, scalar_first=True))  # JAX: positional too
     close(Rotation.from_quat(r.as_quat(scalar_first=True), scalar_first=True).as_quat(),
           s.as_quat())
     for name in ("as_matrix", "as_rotvec", "as_mrp", "magnitude"):

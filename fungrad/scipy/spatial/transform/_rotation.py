@@ -196,7 +196,7 @@ class Rotation:
 
     # -- representations ---------------------------------------------------------------
 
-    def as_quat(self, canonical: bool = False, *, scalar_first: bool = False):
+    def as_quat(self, canonical: bool = False, scalar_first: bool = False):
         """The quaternions, ``(x, y, z, w)`` (``(w, x, y, z)`` with ``scalar_first``);
         ``canonical`` picks the sign with ``w > 0`` (or the first nonzero entry positive).
 
