@@ -95,6 +95,9 @@ def test_against_scipy():
     # single rotations and stacks
     assert r[0].single and not r.single and len(r) == 12 and len(r[2:5]) == 3
     assert Rotation.identity(4).as_quat().shape == (4, 4)
+    empty = Rotation.from_quat(np.zeros((0, 4)))  # size 0 stacks flow through
+    assert len(empty) == 0 and empty.as_euler("xyz").shape == (0, 3)
+    assert empty.apply(np.ones(3)).shape == (0, 3) and empty.as_matrix().shape == (0, 3, 3)
     close(Rotation.identity().as_matrix(), np.eye(3))
     close(Rotation.from_euler("z", 0.4).as_quat(), FIXTURE["from_euler_z_scalar"])
     close(Rotation.from_euler("xy", [0.4, -1.1]).as_quat(), FIXTURE["from_euler_xy_single"])
@@ -224,8 +227,10 @@ def test_errors():
         len(r[0])
     with pytest.raises(ValueError, match=r"mean: weights must have shape \(3,\)"):
         r.mean(np.ones(2))
-    with pytest.raises(ValueError, match="mean: needs a stack"):
+    with pytest.raises(ValueError, match="mean: needs a non-empty stack"):
         r[0].mean()
+    with pytest.raises(ValueError, match="mean: needs a non-empty stack"):
+        r[:0].mean()
     with pytest.raises(TypeError, match=r"concatenate: rotations\[1\] must be a Rotation"):
         Rotation.concatenate([r, GENERIC])
     with pytest.raises(TypeError, match="Slerp.init: rotations must be a Rotation"):

@@ -300,8 +300,9 @@ class Rotation:
         >>> np.round(r.mean().as_euler("zyx", degrees=True), 6) + 0.0
         array([10.,  0.,  0.])
         """
-        if self.single:
-            raise ValueError(f"{_NAME}.mean: needs a stack of rotations, got a single one")
+        if self.single or self.quat.shape[0] == 0:
+            raise ValueError(f"{_NAME}.mean: needs a non-empty stack of rotations, got quat "
+                             f"{describe(self.quat)}")
         quat = self.quat
         if weights is None:
             weights = fnp.ones(quat.shape[0], quat.dtype)
