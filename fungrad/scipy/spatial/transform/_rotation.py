@@ -95,7 +95,9 @@ class Rotation:
 
     @classmethod
     def from_matrix(cls, matrix) -> "Rotation":
-        """From rotation matrices, shape ``(3, 3)`` or ``(N, 3, 3)``.
+        """From rotation matrices, shape ``(3, 3)`` or ``(N, 3, 3)``, taken to be
+        orthogonal, as JAX takes them (scipy instead finds the rotation nearest to a
+        matrix that is not: orthogonalize such a matrix first).
 
         >>> Rotation.from_matrix(np.eye(3)).as_quat()
         array([0., 0., 0., 1.])
