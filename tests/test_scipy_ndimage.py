@@ -136,5 +136,9 @@ def test_errors():
         map_coordinates(np.array(["a", "b"]), [np.zeros(2)], 1)
     with pytest.raises(ValueError, match="input must not be empty"):
         map_coordinates(np.ones((0, 2)), [np.zeros(2), np.zeros(2)], 1)
-    # and the next call works
+    # and the next call works, traced too
     assert map_coordinates(x, [np.zeros(2), np.zeros(2)], 1).shape == (2,)
+    with pytest.raises(ValueError, match="coordinates must be a sequence"):
+        fungrad.jit(lambda x: map_coordinates(x, [x[0]], 1))(x)
+    np.testing.assert_allclose(fungrad.jit(lambda x: map_coordinates(x, [x[0] - 1, x[1]], 1))(x),
+                               np.ones(4))
