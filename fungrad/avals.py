@@ -175,7 +175,7 @@ def get_aval(x: Any) -> ShapedArray:
     >>> get_aval(1.0), get_aval(1.0).weak_type  # Python scalars are weakly typed
     (ShapedArray(float64[], weak_type=True), True)
     >>> get_aval(ShapeDtypeStruct((4,), "int32"))
-    i32[4]
+    ShapedArray(int32[4])
     """
     if type(x) is np.ndarray or type(x) is Array:
         return value_aval(x)
