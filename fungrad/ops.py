@@ -5,7 +5,9 @@ Each is one scatter into an array of ``num_segments`` rows filled with the reduc
 identity (0 for sums, 1 for products, -inf / the smallest integer for maxima, ...), so a
 segment nobody writes to holds that identity, as in JAX. They are compositions of
 ``fungrad.numpy``'s ``.at[...]`` updates: they differentiate (maxima and minima share the
-derivative among tied winners), jit and vmap as those do.
+derivative among tied winners), jit and vmap as those do. Where the ids themselves are traced
+(a ``jit`` argument, ``vmap`` over ids), products, maxima and minima reduce a masked copy of
+``data`` per segment instead, with the same values.
 
 >>> import numpy as np
 >>> segment_sum(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 1, 2]), num_segments=3)
@@ -17,6 +19,8 @@ import operator
 from typing import Any
 
 import numpy as np
+
+from fungrad.core import Tracer
 
 __all__ = ["segment_sum", "segment_prod", "segment_max", "segment_min"]
 
@@ -66,9 +70,29 @@ def _segment_reduce(name: str, combine: str, data: Any, segment_ids: Any,
         ids = fnp.clip(ids, 0, max(num_segments - 1, 0))  # (not numpy's negative indexing)
     else:  # ids outside [0, num_segments), negative ones too, are dropped
         ids = fnp.where(ids < 0, num_segments, ids)
-    out = fnp.full((num_segments,) + tuple(data.shape[ids.ndim:]),
-                   _identity(name, np.dtype(data.dtype), combine), data.dtype)
+    identity = _identity(name, np.dtype(data.dtype), combine)
+    if combine != "add" and isinstance(ids, Tracer):
+        return _one_hot_reduce(combine, data, ids, num_segments, identity)
+    out = fnp.full((num_segments,) + tuple(data.shape[ids.ndim:]), identity, data.dtype)
     return getattr(out.at[ids], combine)(data, mode="drop")
+
+
+def _one_hot_reduce(combine: str, data: Any, ids: Any, num_segments: int,
+                    identity: Any) -> Any:
+    """The reduction with traced ids: ``.at[...]`` multiply/max/min needs to see repeated
+    indices, so each segment reduces its own masked copy of ``data`` instead (memory
+    ``len(ids) * num_segments``; the derivatives are those of ``prod``/``max``/``min``)."""
+    import fungrad.numpy as fnp
+    rest = data.ndim - ids.ndim
+    # member[k, i...] is True where row i... belongs to segment k
+    member = fnp.arange(num_segments).reshape((num_segments,) + (1,) * ids.ndim) == ids
+    member = member.reshape(member.shape + (1,) * rest)
+    masked = fnp.where(member, data, fnp.asarray(identity, data.dtype))
+    axes = tuple(range(1, ids.ndim + 1))
+    reduce = {"multiply": fnp.prod, "max": fnp.max, "min": fnp.min}[combine]
+    if ids.size == 0:
+        return fnp.full((num_segments,) + tuple(data.shape[ids.ndim:]), identity, data.dtype)
+    return reduce(masked, axis=axes)
 
 
 def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None,
