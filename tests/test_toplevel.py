@@ -97,6 +97,19 @@ def test_segment_max_shares_the_derivative_among_ties():
     np.testing.assert_allclose(g, [0.5, 0.5, 1.0])
 
 
+def test_lax_scatter_max_into_infinities_gives_the_values_not_nans():
+    # the identity a segment maximum starts from is -inf: lax's scatter_max gave NaN there
+    dn = fungrad.lax.ScatterDimensionNumbers((), (0,), (0,))
+    idx = np.array([[0], [2], [0]])
+    out = fungrad.lax.scatter_max(np.full(3, -np.inf), idx, np.array([1.0, 2.0, 5.0]), dn)
+    np.testing.assert_array_equal(out, [5.0, -np.inf, 2.0])
+    out = fungrad.lax.scatter_min(np.full(3, np.inf), idx, np.array([1.0, 2.0, 5.0]), dn)
+    np.testing.assert_array_equal(out, [1.0, np.inf, 2.0])
+    g = fungrad.grad(lambda u: fungrad.lax.scatter_max(np.full(3, -np.inf), idx, u, dn)[
+        np.array([0, 2])].sum())(np.array([1.0, 2.0, 5.0]))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 1.0])
+
+
 def test_segment_errors_name_the_function_and_argument():
     with pytest.raises(TypeError, match="segment_sum: segment_ids must be integers.*float64"):
         ops.segment_sum(np.ones(3), np.ones(3), 2)
@@ -333,7 +346,7 @@ def test_submodules_are_lazy_attributes_and_import_stays_cheap():
         "t = time.perf_counter(); import numpy; t_numpy = time.perf_counter() - t\n"
         "t = time.perf_counter(); import fungrad; t_fungrad = time.perf_counter() - t\n"
         "print(sorted(m for m in sys.modules if m.startswith('fungrad')), 'scipy' in "
-        "sys.modules, t_fungrad < 0.05)\n"
+        "sys.modules, t_fungrad < t_numpy + 0.05)\n"
         "mods = [fungrad.ops, fungrad.image, fungrad.dtypes, fungrad.typing, fungrad.stages,\n"
         "        fungrad.experimental, fungrad.errors, fungrad.version, fungrad.pmap]\n"
         "print('scipy' in sys.modules, fungrad.ops.segment_sum.__module__)\n"
