@@ -262,11 +262,10 @@ def scale_and_translate(image: Any, shape: Sequence[int], spatial_dims: Sequence
     if method is ResizeMethod.NEAREST:
         raise ValueError("fungrad.image.scale_and_translate: nearest neighbor resampling is "
                          "not supported (as in JAX); use resize")
-    dims = [operator.index(d) % image.ndim if -image.ndim <= d < image.ndim else None
-            for d in spatial_dims]
-    if None in dims:
+    if any(not -image.ndim <= operator.index(d) < image.ndim for d in spatial_dims):
         raise ValueError(f"fungrad.image.scale_and_translate: spatial_dims {spatial_dims} "
                          f"out of range for an image of {image.ndim} dimensions")
+    dims = [operator.index(d) % image.ndim for d in spatial_dims]
     scale, translation = fnp.asarray(scale), fnp.asarray(translation)
     if scale.shape != (len(dims),) or translation.shape != (len(dims),):
         raise ValueError(f"fungrad.image.scale_and_translate: scale and translation need one "

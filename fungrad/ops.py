@@ -89,7 +89,7 @@ def _one_hot_reduce(combine: str, data: Any, ids: Any, num_segments: int,
     member = member.reshape(member.shape + (1,) * rest)
     masked = fnp.where(member, data, fnp.asarray(identity, data.dtype))
     axes = tuple(range(1, ids.ndim + 1))
-    reduce = {"multiply": fnp.prod, "max": fnp.max, "min": fnp.min}[combine]
+    reduce = getattr(fnp, {"multiply": "prod", "max": "max", "min": "min"}[combine])
     if ids.size == 0:
         return fnp.full((num_segments,) + tuple(data.shape[ids.ndim:]), identity, data.dtype)
     return reduce(masked, axis=axes)
