@@ -18,7 +18,7 @@ from numpy import finfo, iinfo  # noqa: F401  (JAX's are numpy's, extended to ml
 from fungrad.api import float0
 
 __all__ = ["canonicalize_dtype", "float0", "issubdtype", "result_type", "scalar_type_of",
-           "finfo", "iinfo", "itemsize_bits", "TypePromotionError"]
+           "finfo", "iinfo", "itemsize_bits", "TypePromotionError", "extended", "prng_key"]
 
 _ML_DTYPES = frozenset({
     "bfloat16", "float4_e2m1fn", "float6_e2m3fn", "float6_e3m2fn", "float8_e3m4",
@@ -48,13 +48,43 @@ def canonicalize_dtype(dtype: Any, allow_extended_dtype: bool = False) -> np.dty
         raise TypeError(f"fungrad.dtypes.canonicalize_dtype: {dtype!r} is not a dtype") from None
 
 
+class extended:
+    """The abstract type of the dtypes that are not numpy's: typed PRNG keys (``key<fry>``).
+
+    >>> import fungrad
+    >>> issubdtype(fungrad.random.key(0).dtype, extended), issubdtype(np.float32, extended)
+    (True, False)
+    """
+
+
+class prng_key(extended):
+    """The abstract type of the dtypes of typed PRNG keys (``fungrad.random.key``).
+
+    >>> import fungrad
+    >>> issubdtype(fungrad.random.key(0).dtype, prng_key)
+    True
+    """
+
+
+def _is_key_dtype(dtype: Any) -> bool:
+    if isinstance(dtype, (np.dtype, type, str)) or dtype is None:
+        return False
+    from fungrad.random.keys import KeyDtype  # only asked about a non-numpy dtype
+    return isinstance(dtype, KeyDtype)
+
+
 def issubdtype(a: Any, b: Any) -> bool:
-    """numpy's ``issubdtype``, with fungrad's scalar types (``fnp.float32``) and ``float0``.
+    """numpy's ``issubdtype``, with fungrad's scalar types (``fnp.float32``), ``float0`` and
+    the key dtypes (subtypes of ``prng_key`` and ``extended``, of no numpy type).
 
     >>> import fungrad.numpy as fnp
     >>> issubdtype(fnp.float32, fnp.floating), issubdtype(float0, np.number)
     (True, False)
     """
+    if _is_key_dtype(a):
+        return _is_key_dtype(b) or (isinstance(b, type) and issubclass(b, extended))
+    if isinstance(b, type) and issubclass(b, extended):
+        return False
     if a is float0 or (isinstance(a, np.dtype) and a == float0):
         return b is float0 or (isinstance(b, np.dtype) and b == float0)
     return bool(np.issubdtype(a, b))

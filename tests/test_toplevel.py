@@ -208,6 +208,11 @@ def test_dtypes_answers():
     assert [dtypes.scalar_type_of(v) for v in (True, np.int8(1), 1.0, fnp.ones(2, complex))] \
         == [bool, int, float, complex]
     assert dtypes.itemsize_bits(np.float16) == 16
+    key_dtype = fungrad.random.key(0).dtype
+    assert dtypes.issubdtype(key_dtype, dtypes.prng_key)
+    assert dtypes.issubdtype(key_dtype, dtypes.extended)
+    assert not dtypes.issubdtype(key_dtype, np.number)
+    assert not dtypes.issubdtype(np.uint32, dtypes.prng_key)
     assert dtypes.finfo(np.float32).eps == np.finfo(np.float32).eps
     assert fungrad.grad(lambda x: (x * 2.0).sum())(fnp.ones(2)).dtype == \
         dtypes.canonicalize_dtype(float)
