@@ -192,19 +192,20 @@ class Config:
                           "inputs are float32)", stacklevel=2)
         self._set(name, bool(value))
 
-    def read(self, name: str) -> bool | str:
-        """The value of flag ``name``.
+    def read(self, name: str) -> bool | str | None:
+        """The value of flag ``name`` (None for a string flag that is unset, as in JAX).
 
         >>> import fungrad
-        >>> fungrad.config.read("jax_debug_nans")
-        False
+        >>> fungrad.config.read("jax_debug_nans"), fungrad.config.jax_default_device
+        (False, None)
         """
         try:
-            return self._values[name]
+            value = self._values[name]
         except KeyError:
             raise AttributeError(f"fungrad.config has no flag {name!r}") from None
+        return None if value == "" else value
 
-    def __getattr__(self, name: str) -> bool | str:
+    def __getattr__(self, name: str) -> bool | str | None:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.read(name)
@@ -333,8 +334,7 @@ class State:
         >>> fungrad.numpy_rank_promotion.value, fungrad.default_device.value
         ('allow', None)
         """
-        value = config.read(self.name)
-        return None if value == "" else value
+        return config.read(self.name)
 
     @contextmanager
     def __call__(self, new_val: Any = True) -> Iterator[None]:
