@@ -97,6 +97,24 @@ def test_segment_max_shares_the_derivative_among_ties():
     np.testing.assert_allclose(g, [0.5, 0.5, 1.0])
 
 
+def test_graph_message_passing_as_jax_code_writes_it():
+    # the idiom of JAX graph libraries: gather by senders, segment_sum into receivers
+    import fungrad as jax
+    import fungrad.numpy as jnp
+    senders, receivers = np.array([0, 1, 2, 2, 3]), np.array([1, 2, 0, 3, 3])
+    x, w = rand((4, 3), seed=5), rand((3, 2), seed=6)
+
+    @jax.jit
+    def loss(w, senders, receivers):
+        messages = jnp.tanh(x[senders] @ w)
+        return jnp.sum(jax.ops.segment_sum(messages, receivers, num_segments=4) ** 2)
+
+    expected = np.zeros((4, 2))
+    np.add.at(expected, receivers, np.tanh(x[senders] @ w))
+    np.testing.assert_allclose(loss(w, senders, receivers), np.sum(expected ** 2), rtol=1e-12)
+    assert_derivatives(lambda w: loss(w, senders, receivers), (w,))
+
+
 def test_lax_scatter_max_into_infinities_gives_the_values_not_nans():
     # the identity a segment maximum starts from is -inf: lax's scatter_max gave NaN there
     dn = fungrad.lax.ScatterDimensionNumbers((), (0,), (0,))
@@ -354,12 +372,14 @@ def test_submodules_are_lazy_attributes_and_import_stays_cheap():
         "sys.modules, t_fungrad < t_numpy + 0.05)\n"
         "mods = [fungrad.ops, fungrad.image, fungrad.dtypes, fungrad.typing, fungrad.stages,\n"
         "        fungrad.experimental, fungrad.errors, fungrad.version, fungrad.pmap]\n"
-        "print('scipy' in sys.modules, fungrad.ops.segment_sum.__module__)\n"
+        "import fungrad.pmap\n"  # the module must not shadow the function
+        "print('scipy' in sys.modules, fungrad.ops.segment_sum.__module__, "
+        "type(fungrad.pmap).__name__)\n"
         "fungrad.scipy.special.erf\n"
         "print('scipy' in sys.modules, 'scipy' in dir(fungrad))")
     first, second, third = out.splitlines()
     assert first == "['fungrad'] False True"
-    assert second == "False fungrad.ops"
+    assert second == "False fungrad.ops function"
     assert third == "True True"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
