@@ -102,7 +102,7 @@ def test_graph_message_passing_as_jax_code_writes_it():
     import fungrad as jax
     import fungrad.numpy as jnp
     senders, receivers = np.array([0, 1, 2, 2, 3]), np.array([1, 2, 0, 3, 3])
-    x, w = rand((4, 3), seed=5), rand((3, 2), seed=6)
+    x, w = jnp.asarray(rand((4, 3), seed=5)), rand((3, 2), seed=6)
 
     @jax.jit
     def loss(w, senders, receivers):
