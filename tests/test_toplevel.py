@@ -81,6 +81,7 @@ def test_segment_derivatives_jit_and_vmap(name):
     assert_derivatives(lambda d: fn(d, ids, num_segments=3, mode="clip"), (data,))
     jitted = fungrad.jit(lambda d, i: fn(d, i, num_segments=3))
     np.testing.assert_array_equal(jitted(data, ids), fn(data, ids, num_segments=3))
+    assert_derivatives(lambda d: jitted(d, ids), (data,))  # traced ids: the masked path
     batch = np.stack([data, -data, 2 * data])
     np.testing.assert_array_equal(
         fungrad.vmap(lambda d: fn(d, ids, num_segments=3))(batch),
