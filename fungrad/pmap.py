@@ -3,8 +3,8 @@
 JAX's ``pmap`` runs one copy of the function per device along the mapped axis, so that axis
 can be no longer than the number of devices. fungrad has one device, the CPU, so a mapped
 axis has size 1 (or 0) and the map is a ``vmap`` over it; a longer axis is refused with the
-device count. ``axis_name`` names the mapped axis as in JAX (fungrad has no collectives, so
-nothing reads it).
+device count. ``axis_name`` names the mapped axis for the collectives (``lax.psum`` and the
+rest), as in JAX.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def pmap(fun: Callable, axis_name: Any = None, *, in_axes: Any = 0, out_axes: An
                 full.append(args[i] if i in static_pos else next(it))
             return fun(*full, **kw)
 
-        return vmap(one_copy, in_axes=axes, out_axes=out_axes,
+        return vmap(one_copy, in_axes=axes, out_axes=out_axes, axis_name=axis_name,
                     axis_size=axis_size)(*dynamic, **kwargs)
 
     return mapped

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fungrad.collectives import COLLECTIVES, batching_for, named_axis
 from fungrad.core import Literal, ShapedArray, bind, get_aval, numpy_result, trace_to_jaxpr
 from fungrad.prims.structural import (
     Indexer, broadcast_to, concatenate, gather, reshape, transpose,
@@ -79,7 +80,7 @@ def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Seque
         ins = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
         flags = [type(x) is not Literal and x in benv for x in eqn.inputs]
         prim = eqn.primitive
-        if not any(flags):
+        if not any(flags) and prim not in COLLECTIVES:
             out, out_b = bind(prim, *ins, **eqn.params), False
             if prim.multiple_results:
                 out_b = [False] * len(out)
@@ -175,16 +176,20 @@ def _size_mismatch(fun: Callable, args: tuple, kwargs: dict, axes: list,
             + ";\n".join(lines))
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
-         axis_size: int | None = None) -> Callable:
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None,
+         axis_size: int | None = None, spmd_axis_name: Any = None) -> Callable:
     """Vectorize ``fun`` over axis ``in_axes`` of its arguments (None: not batched), putting
     the batch at ``out_axes`` of its results. Composes with the other transforms:
     ``vmap(grad(f))`` gives per-example gradients, ``jacfwd``-style Jacobians are
-    ``vmap`` of ``jvp``.
+    ``vmap`` of ``jvp``. ``axis_name`` names the mapped axis for the collectives
+    (``lax.psum``, ``pmean``, ``all_gather``, ``axis_index``, ...); ``spmd_axis_name`` is
+    accepted (one device).
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
     >>> fungrad.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
     array([0., 2., 4.])
+    >>> fungrad.vmap(lambda x: x - fungrad.lax.pmean(x, "i"), axis_name="i")(np.arange(3.0))
+    array([-1.,  0.,  1.])
     """
     @api_boundary
     @wraps(fun)
@@ -219,9 +224,19 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         size = sizes.pop()
         out_box = []
 
+        if axis_name is not None:  # the example's number, for axis_index: a hidden input
+            moved.append(np.arange(size, dtype=np.int32))
+            flags.append(True)
+            example_avals.append(ShapedArray((), np.dtype(np.int32)))
+
         def example_fun(*leaves):
-            ex_args, ex_kwargs = tree_unflatten(in_tree, leaves)
-            out = fun(*ex_args, **ex_kwargs)
+            if axis_name is None:
+                ex_args, ex_kwargs = tree_unflatten(in_tree, leaves)
+                out = fun(*ex_args, **ex_kwargs)
+            else:
+                ex_args, ex_kwargs = tree_unflatten(in_tree, leaves[:-1])
+                with named_axis(axis_name, size, leaves[-1]):
+                    out = fun(*ex_args, **ex_kwargs)
             out_leaves, out_tree = tree_flatten(out)
             out_box.append(out_tree)
             return out_leaves
@@ -229,7 +244,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         closed, _ = trace_to_jaxpr(example_fun, example_avals, abstract=True,
                                    description=f"{getattr(fun, '__name__', 'function')} "
                                    "for vmap")
-        outs, out_flags = batch_eval(closed.jaxpr, closed.consts, moved, flags, size)
+        with batching_for(axis_name):
+            outs, out_flags = batch_eval(closed.jaxpr, closed.consts, moved, flags, size)
         out_tree = out_box[0]
         o_axes = _axes_for(out_axes, tree_unflatten(out_tree, outs), "out_axes")
         results = []

@@ -7,6 +7,10 @@
 np.float64(2.0)
 """
 from fungrad.api import stop_gradient  # noqa: F401
+from fungrad.collectives import (  # noqa: F401
+    all_gather, all_gather_p, axis_index, axis_size, pmax, pmax_p, pmean, pmin,
+    pmin_p, psum, psum_p,
+)
 from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 from fungrad.lax.convolution import (  # noqa: F401
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
