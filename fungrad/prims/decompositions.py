@@ -64,13 +64,25 @@ def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
 # cholesky
 # ---------------------------------------------------------------------------------------------
 
-def _cholesky_impl(a):
+def _hermitian_part_np(a):
+    """``(a + a^H) / 2``, as fungrad.numpy.linalg's symmetrization computes it."""
+    ah = np.swapaxes(a, -1, -2)
+    return (a + (np.conj(ah) if a.dtype.kind == "c" else ah)) * 0.5
+
+
+def _hermitian_part(x):
+    return mul(add(x, hermitian(x)), 0.5)
+
+
+def _cholesky_impl(a, symmetrize_input):
     # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
     a = np.asarray(a)
+    if symmetrize_input:
+        a = _hermitian_part_np(a)
     return per_matrix(np.linalg.cholesky, lambda m: np.nan, a.shape, a.dtype, a)
 
 
-def _cholesky_abstract(a):
+def _cholesky_abstract(a, symmetrize_input):
     square_matrices("cholesky", a)
     return a.strip_weak()
 
@@ -78,26 +90,42 @@ def _cholesky_abstract(a):
 cholesky_p = primitive("cholesky", _cholesky_impl, _cholesky_abstract)
 
 
-def cholesky(a):
+def cholesky(a, symmetrize_input: bool = False):
     """Lower Cholesky factor of each (Hermitian positive-definite) matrix of a stack; only
-    the lower triangle of ``a`` is read. Not positive definite: NaNs, as in JAX."""
-    return bind(cholesky_p, a)
+    the lower triangle of ``a`` is read, or with ``symmetrize_input`` that of
+    ``(a + a^H) / 2``. Not positive definite: NaNs, as in JAX.
+
+    The derivative conventions are JAX's: without ``symmetrize_input`` the tangent rule uses
+    the whole of ``da``, so its reverse rule gives ``L^-T Phi(L^T G) conj(L)^-1``; with it,
+    the factor is exactly a function of the Hermitian part, and its cotangent is the
+    Hermitian part of that, which one blocked sweep computes at about a third of the cost.
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
+    array([[2., 0.],
+           [1., 1.]])
+    """
+    return bind(cholesky_p, a, symmetrize_input=bool(symmetrize_input))
 
 
-def _cholesky_jvp(primals, tangents):
+def _cholesky_jvp(primals, tangents, symmetrize_input):
     a, = primals
-    l = cholesky(a)
+    l = cholesky(a, symmetrize_input)
     t = tangents[0]
     if t is None:
         return l, None
+    if symmetrize_input:
+        t = _hermitian_part(t)
     # L^-1 dA L^-H, then L Phi(.)
     tmp = triangular_solve(l, t, lower=True)
     tmp = solve_right(l, tmp, lower=True, transpose_a=True, conjugate_a=True)
     return l, matmul(l, _skew_phi(tmp))
 
 
-def _cholesky_vjp(g, primals, ans, needs):
-    # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1
+def _cholesky_vjp(g, primals, ans, needs, symmetrize_input):
+    # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1, and of its
+    # composition with the Hermitian part: the Hermitian part of that
+    if symmetrize_input:
+        return [cholesky_cotangent_hermitian(ans, g)]
     return [cholesky_cotangent(ans, g)]
 
 
@@ -113,10 +141,10 @@ batch_stacked(cholesky_p, (2,))
 # solve X = L^-T Y is a full one. The rules below are h's own derivatives, written with
 # fungrad operations, so the cholesky's higher derivatives go through them.
 
-def _cholesky_cotangent_abstract(l, g):
-    square_matrices("cholesky_cotangent", l, "l")
+def _cholesky_cotangent_abstract(l, g, name="cholesky_cotangent"):
+    square_matrices(name, l, "l")
     if g.shape != l.shape:
-        raise ValueError(f"cholesky_cotangent: g {g.str_short()} must have the shape of l "
+        raise ValueError(f"{name}: g {g.str_short()} must have the shape of l "
                          f"{l.str_short()}")
     return ShapedArray(l.shape, np.result_type(l.dtype, g.dtype))
 
@@ -215,6 +243,103 @@ def _cholesky_cotangent_vjp(c, primals, ans, needs):
 cholesky_cotangent_p.jvp = _cholesky_cotangent_jvp
 cholesky_cotangent_p.vjp = _cholesky_cotangent_vjp
 batch_stacked(cholesky_cotangent_p, (2, 2))
+
+
+# The reverse rule of the symmetrized cholesky: S(L, G) = (h + h^H) / 2, h as above. With
+# K = conj(L), S = K^-H Q K^-1 where Q is the Hermitian part of Phi(K^H G): the Hermitian
+# cotangent of A = K K^H given K's. Murray (2016) computes it by running the blocked
+# factorization backwards; here in its left-looking form, from the last column block to the
+# first. For the block of columns c = s:e, below it the rows r = e:, with D = K[c, c],
+# C = K[r, c], and S[r, r] already final:
+#
+#     S[r, c] = (G[r, c] / 2 - S[r, r] C) D^-1                (the off-diagonal block)
+#     S[c, c] = Z + Z^H, Z = D^-H Phi(D^H tril(G[c, c] / 2 - S[r, c]^H C)) D^-1
+#
+# The matrix products there are the forward factorization's own, transposed: about
+# 2 n^3 / 3 flops in all, twice potrf's, against 2.3 n^3 for h itself, and in the numpy
+# calls per block that bound it at small n. D^-1 are the diagonal blocks' inverses, one
+# batched call (numpy has no trsm).
+
+def _cholesky_cotangent_hermitian_impl(l, g):
+    l, g = np.asarray(l), np.asarray(g)
+    dtype = np.result_type(l.dtype, g.dtype)
+    n = l.shape[-1]
+    if not l.size:
+        return np.zeros(l.shape, dtype)
+    k = np.conj(l) if dtype.kind == "c" else l.astype(dtype, copy=False)
+    size = _TRIANGULAR_BLOCK
+    starts = list(range(0, n, size))
+    blocks = _diagonal_blocks(k, True, False, starts, dtype)  # their lower triangles
+    try:
+        inverses = np.linalg.inv(blocks)
+    except np.linalg.LinAlgError:  # an exactly singular factor: h's general solves
+        h = _cholesky_cotangent_impl(l, g)
+        return _hermitian_part_np(h)
+    phi = _phi_mask(blocks.shape[-1], dtype)
+    lower = _tri_mask(blocks.shape[-1], blocks.shape[-1], 0, True, dtype)
+    # every entry of s is written before the sweep is done; G / 2 seeds it (S is linear in G)
+    s = np.multiply(g, 0.5, dtype=dtype)
+    for j in range(len(starts) - 1, -1, -1):
+        c0, c1 = starts[j], min(starts[j] + size, n)
+        b = c1 - c0
+        d, d_inv = blocks[..., j, :b, :b], inverses[..., j, :b, :b]
+        rhs = s[..., c0:c1, c0:c1]  # G[c, c] / 2
+        if c1 < n:
+            below = k[..., c1:, c0:c1]
+            t = s[..., c1:, c1:] @ below
+            np.subtract(s[..., c1:, c0:c1], t, out=t)
+            off = t @ d_inv
+            s[..., c1:, c0:c1] = off
+            off_h = _conj_t(off)
+            s[..., c0:c1, c1:] = off_h
+            rhs = rhs - off_h @ below
+        z = (_conj_t(d) @ (rhs * lower[:b, :b])) * phi[:b, :b]
+        z = _conj_t(d_inv) @ z @ d_inv
+        s[..., c0:c1, c0:c1] = z + _conj_t(z)
+    return s
+
+
+def _conj_t(x):
+    xt = np.swapaxes(x, -1, -2)
+    return np.conj(xt) if x.dtype.kind == "c" else xt
+
+
+def _cholesky_cotangent_hermitian_abstract(l, g):
+    return _cholesky_cotangent_abstract(l, g, "cholesky_cotangent_hermitian")
+
+
+cholesky_cotangent_hermitian_p = primitive(
+    "cholesky_cotangent_hermitian", _cholesky_cotangent_hermitian_impl,
+    _cholesky_cotangent_hermitian_abstract)
+
+
+def cholesky_cotangent_hermitian(l, g):
+    """``(h + h^H) / 2`` with ``h = cholesky_cotangent(l, g)``: the cotangent of the
+    symmetrized cholesky's input (only the lower triangle of ``l`` is read).
+
+    >>> l = np.array([[2.0, 0.0], [1.0, 1.0]])
+    >>> cholesky_cotangent_hermitian(l, np.eye(2))
+    array([[ 0.375, -0.25 ],
+           [-0.25 ,  0.5  ]])
+    """
+    return bind(cholesky_cotangent_hermitian_p, l, g)
+
+
+def _cholesky_cotangent_hermitian_jvp(primals, tangents):
+    h, dh = _cholesky_cotangent_jvp(primals, tangents)
+    return _hermitian_part(h), None if dh is None else _hermitian_part(dh)
+
+
+def _cholesky_cotangent_hermitian_vjp(c, primals, ans, needs):
+    # the Hermitian part is its own transpose; h's rule wants h itself only for l's share
+    l, g = primals
+    h = cholesky_cotangent(l, g) if needs[0] else None
+    return _cholesky_cotangent_vjp(_hermitian_part(c), primals, h, needs)
+
+
+cholesky_cotangent_hermitian_p.jvp = _cholesky_cotangent_hermitian_jvp
+cholesky_cotangent_hermitian_p.vjp = _cholesky_cotangent_hermitian_vjp
+batch_stacked(cholesky_cotangent_hermitian_p, (2, 2))
 
 
 # ---------------------------------------------------------------------------------------------
