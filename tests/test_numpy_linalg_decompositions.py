@@ -525,6 +525,20 @@ def test_cholesky_cotangent_hermitian_mixed_dtypes_and_singular_factor():
                                       _hermitian_part(cholesky_cotangent(l, g)))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5, 5), (7, 32, 32), (2, 3, 12, 12)])
+def test_lower_inverses_by_doubling_against_numpy_inv(shape, dtype):
+    from fungrad.prims.decompositions import _lower_inverses
+    rng = np.random.default_rng(70)
+    cplx = np.dtype(dtype).kind == "c"
+    z = rng.normal(size=shape) + (1j * rng.normal(size=shape) if cplx else 0)
+    d = np.linalg.cholesky(z @ np.conj(np.swapaxes(z, -1, -2)) / shape[-1] + np.eye(shape[-1]))
+    got = _lower_inverses(d.astype(dtype))
+    assert got.dtype == dtype and got.shape == shape
+    single = np.dtype(dtype) in (np.float32, np.complex64)
+    np.testing.assert_allclose(got, np.linalg.inv(d), rtol=0, atol=1e-5 if single else 1e-13)
+
+
 def test_cholesky_cotangent_hermitian_derivatives_and_vmap():
     from fungrad.prims.decompositions import cholesky_cotangent_hermitian
     rng = np.random.default_rng(66)

@@ -160,13 +160,13 @@ def _cholesky_cotangent_impl(l, g):
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
     ends = [min(s + size, n) for s in starts]
-    try:
-        inverses = np.linalg.inv(_diagonal_blocks(l, True, False, starts, dtype))
-    except np.linalg.LinAlgError:  # an exactly singular factor: the general solves
+    blocks = _diagonal_blocks(l, True, False, starts, dtype)
+    if not np.all(np.diagonal(blocks, 0, -2, -1)):  # exactly singular: the general solves
         p = np.asarray(l.swapaxes(-1, -2) @ g) * _phi_mask(n, dtype)
         x = _triangular_solve_impl(l, p, True, True, False, False)
         x = _triangular_solve_impl(l, np.swapaxes(x, -1, -2), True, True, True, False)
         return np.swapaxes(x, -1, -2)
+    inverses = _lower_inverses(blocks)
     # P = Phi(L^T G): column block j needs rows s: of L^T, and so rows s: of G only. The two
     # solves then run in P's buffer (each block is read before it is overwritten): one
     # n x n allocation, not three, as large fresh arrays cost page faults.
@@ -270,11 +270,9 @@ def _cholesky_cotangent_hermitian_impl(l, g):
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
     blocks = _diagonal_blocks(k, True, False, starts, dtype)  # their lower triangles
-    try:
-        inverses = np.linalg.inv(blocks)
-    except np.linalg.LinAlgError:  # an exactly singular factor: h's general solves
-        h = _cholesky_cotangent_impl(l, g)
-        return _hermitian_part_np(h)
+    if not np.all(np.diagonal(blocks, 0, -2, -1)):  # exactly singular: h's general solves
+        return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
+    inverses = _lower_inverses(blocks)
     phi = _phi_mask(blocks.shape[-1], dtype)
     lower = _tri_mask(blocks.shape[-1], blocks.shape[-1], 0, True, dtype)
     # every entry of s is written before the sweep is done; G / 2 seeds it (S is linear in G)
@@ -297,6 +295,39 @@ def _cholesky_cotangent_hermitian_impl(l, g):
         z = _conj_t(d_inv) @ z @ d_inv
         s[..., c0:c1, c0:c1] = z + _conj_t(z)
     return s
+
+
+def _lower_inverses(d):
+    """The inverses of a stack of lower triangular matrices with no zero on the diagonal
+    (their upper triangles zero), by doubling: from the diagonal's reciprocals, each step
+    inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
+    [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
+    more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
+    batched matrix products."""
+    m = d.shape[-1]
+    p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
+    neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
+    neg[..., :m, :m] = d
+    neg[..., range(m, p), range(m, p)] = 1
+    np.negative(neg, out=neg)
+    x = np.zeros(neg.shape, d.dtype)
+    flat = neg.shape[:-2] + (p * p,)
+    x.reshape(flat)[..., ::p + 1] = -1 / neg.reshape(flat)[..., ::p + 1]
+    h = 1
+    while h < p:
+        xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
+        np.matmul(xv[..., h:, h:] @ nv[..., h:, :h], xv[..., :h, :h], out=xv[..., h:, :h])
+        h *= 2
+    return x[..., :m, :m]
+
+
+def _block_diagonal_view(x, size):
+    """The diagonal blocks of ``size`` of each matrix of a C-contiguous stack of square
+    matrices, as a writeable view (the ndarray constructor: as_strided costs microseconds
+    more a call)."""
+    p, item = x.shape[-1], x.itemsize
+    return np.ndarray(x.shape[:-2] + (p // size, size, size), x.dtype, buffer=x,
+                      strides=x.strides[:-2] + (size * (p + 1) * item, p * item, item))
 
 
 def _conj_t(x):
