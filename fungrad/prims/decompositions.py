@@ -66,8 +66,8 @@ def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
 
 def _hermitian_part_np(a):
     """``(a + a^H) / 2``, as fungrad.numpy.linalg's symmetrization computes it."""
-    ah = np.swapaxes(a, -1, -2)
-    return (a + (np.conj(ah) if a.dtype.kind == "c" else ah)) * 0.5
+    out = np.add(a, _conj_t(a))
+    return np.multiply(out, 0.5, out=out) if out.dtype.kind in "fc" else out * 0.5
 
 
 def _hermitian_part(x):
@@ -273,27 +273,31 @@ def _cholesky_cotangent_hermitian_impl(l, g):
     if not np.all(np.diagonal(blocks, 0, -2, -1)):  # exactly singular: h's general solves
         return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
     inverses = _lower_inverses(blocks)
-    phi = _phi_mask(blocks.shape[-1], dtype)
-    lower = _tri_mask(blocks.shape[-1], blocks.shape[-1], 0, True, dtype)
+    width = blocks.shape[-1]
+    phi, lower = _phi_mask(width, dtype), _tri_mask(width, width, 0, True, dtype)
+    blocks_h, inverses_h = _conj_t(blocks), _conj_t(inverses)
     # every entry of s is written before the sweep is done; G / 2 seeds it (S is linear in G)
     s = np.multiply(g, 0.5, dtype=dtype)
     for j in range(len(starts) - 1, -1, -1):
         c0, c1 = starts[j], min(starts[j] + size, n)
         b = c1 - c0
-        d, d_inv = blocks[..., j, :b, :b], inverses[..., j, :b, :b]
-        rhs = s[..., c0:c1, c0:c1]  # G[c, c] / 2
+        d_inv = inverses[..., j, :b, :b]
+        diagonal = s[..., c0:c1, c0:c1]  # G[c, c] / 2 so far
         if c1 < n:
-            below = k[..., c1:, c0:c1]
+            below, off = k[..., c1:, c0:c1], s[..., c1:, c0:c1]
             t = s[..., c1:, c1:] @ below
-            np.subtract(s[..., c1:, c0:c1], t, out=t)
-            off = t @ d_inv
-            s[..., c1:, c0:c1] = off
+            np.subtract(off, t, out=t)
+            np.matmul(t, d_inv, out=off)
             off_h = _conj_t(off)
             s[..., c0:c1, c1:] = off_h
-            rhs = rhs - off_h @ below
-        z = (_conj_t(d) @ (rhs * lower[:b, :b])) * phi[:b, :b]
-        z = _conj_t(d_inv) @ z @ d_inv
-        s[..., c0:c1, c0:c1] = z + _conj_t(z)
+            rhs = diagonal - off_h @ below
+            rhs *= lower[:b, :b]
+        else:
+            rhs = diagonal * lower[:b, :b]
+        z = blocks_h[..., j, :b, :b] @ rhs
+        z *= phi[:b, :b]
+        z = inverses_h[..., j, :b, :b] @ z @ d_inv
+        np.add(z, _conj_t(z), out=diagonal)
     return s
 
 
@@ -331,8 +335,9 @@ def _block_diagonal_view(x, size):
 
 
 def _conj_t(x):
-    xt = np.swapaxes(x, -1, -2)
-    return np.conj(xt) if x.dtype.kind == "c" else xt
+    # .mT, not np.swapaxes: the sweep takes a dozen of these, and the function's wrapper
+    # costs more than the view
+    return x.mT.conj() if x.dtype.kind == "c" else x.mT
 
 
 def _cholesky_cotangent_hermitian_abstract(l, g):
