@@ -537,6 +537,8 @@ def test_lower_inverses_by_doubling_against_numpy_inv(shape, dtype):
     assert got.dtype == dtype and got.shape == shape
     single = np.dtype(dtype) in (np.float32, np.complex64)
     np.testing.assert_allclose(got, np.linalg.inv(d), rtol=0, atol=1e-5 if single else 1e-13)
+    d[(0,) * (len(shape) - 2) + (shape[-1] - 1, shape[-1] - 1)] = 0
+    assert _lower_inverses(d.astype(dtype)) is None  # a zero on a diagonal: no inverses
 
 
 def test_cholesky_cotangent_hermitian_derivatives_and_vmap():

@@ -160,13 +160,12 @@ def _cholesky_cotangent_impl(l, g):
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
     ends = [min(s + size, n) for s in starts]
-    blocks = _diagonal_blocks(l, True, False, starts, dtype)
-    if not np.all(np.diagonal(blocks, 0, -2, -1)):  # exactly singular: the general solves
+    inverses = _lower_inverses(_diagonal_blocks(l, True, False, starts, dtype))
+    if inverses is None:  # an exactly singular factor: the general solves
         p = np.asarray(l.swapaxes(-1, -2) @ g) * _phi_mask(n, dtype)
         x = _triangular_solve_impl(l, p, True, True, False, False)
         x = _triangular_solve_impl(l, np.swapaxes(x, -1, -2), True, True, True, False)
         return np.swapaxes(x, -1, -2)
-    inverses = _lower_inverses(blocks)
     # P = Phi(L^T G): column block j needs rows s: of L^T, and so rows s: of G only. The two
     # solves then run in P's buffer (each block is read before it is overwritten): one
     # n x n allocation, not three, as large fresh arrays cost page faults.
@@ -270,9 +269,9 @@ def _cholesky_cotangent_hermitian_impl(l, g):
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
     blocks = _diagonal_blocks(k, True, False, starts, dtype)  # their lower triangles
-    if not np.all(np.diagonal(blocks, 0, -2, -1)):  # exactly singular: h's general solves
-        return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
     inverses = _lower_inverses(blocks)
+    if inverses is None:  # an exactly singular factor: h's general solves
+        return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
     width = blocks.shape[-1]
     phi, lower = _phi_mask(width, dtype), _tri_mask(width, width, 0, True, dtype)
     blocks_h, inverses_h = _conj_t(blocks), _conj_t(inverses)
@@ -302,21 +301,26 @@ def _cholesky_cotangent_hermitian_impl(l, g):
 
 
 def _lower_inverses(d):
-    """The inverses of a stack of lower triangular matrices with no zero on the diagonal
-    (their upper triangles zero), by doubling: from the diagonal's reciprocals, each step
+    """The inverses of a stack of lower triangular matrices (their upper triangles zero),
+    None if a diagonal holds a zero, by doubling: from the diagonal's reciprocals, each step
     inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
     [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
     more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
     batched matrix products."""
     m = d.shape[-1]
     p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
-    neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
-    neg[..., :m, :m] = d
-    neg[..., range(m, p), range(m, p)] = 1
-    np.negative(neg, out=neg)
-    x = np.zeros(neg.shape, d.dtype)
+    if p == m:
+        neg = np.negative(d)
+    else:
+        neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
+        np.negative(d, out=neg[..., :m, :m])
+        neg[..., range(m, p), range(m, p)] = -1
     flat = neg.shape[:-2] + (p * p,)
-    x.reshape(flat)[..., ::p + 1] = -1 / neg.reshape(flat)[..., ::p + 1]
+    diagonal = neg.reshape(flat)[..., ::p + 1]
+    if not diagonal.all():
+        return None
+    x = np.zeros(neg.shape, d.dtype)
+    np.divide(-1, diagonal, out=x.reshape(flat)[..., ::p + 1])
     h = 1
     while h < p:
         xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
