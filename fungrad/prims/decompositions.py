@@ -324,7 +324,8 @@ def _lower_inverses(d):
     h = 1
     while h < p:
         xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
-        np.matmul(xv[..., h:, h:] @ nv[..., h:, :h], xv[..., :h, :h], out=xv[..., h:, :h])
+        product = np.multiply if h == 1 else np.matmul  # 1 x 1 blocks: no BLAS call each
+        product(product(xv[..., h:, h:], nv[..., h:, :h]), xv[..., :h, :h], out=xv[..., h:, :h])
         h *= 2
     return x[..., :m, :m]
 
