@@ -466,20 +466,22 @@ def test_cholesky_cotangent_values(shape, dtype):
                                    atol=1e-5 if single else 1e-12)
 
 
-def test_cholesky_cotangent_derivatives_and_vmap():
-    from fungrad.prims.decompositions import cholesky_cotangent
+@pytest.mark.parametrize("name", ["cholesky_cotangent", "cholesky_cotangent_hermitian"])
+def test_cholesky_cotangents_derivatives_and_vmap(name):
+    from fungrad.prims import decompositions
+    rule = getattr(decompositions, name)
     rng = np.random.default_rng(61)
     for kind in ("real", "complex"):
         z = rng.normal(size=(3, 3)) + (1j * rng.normal(size=(3, 3)) if kind == "complex" else 0)
         l = np.linalg.cholesky(z @ np.conj(z.T) + 3 * np.eye(3))
         g = rng.normal(size=(3, 3)) * (1 - 0.5j if kind == "complex" else 1)
-        assert_derivatives(cholesky_cotangent, (l, g))
+        assert_derivatives(rule, (l, g))
     ls = np.linalg.cholesky(spd(3, seed=62, batch=(2,)))
     gs = rng.normal(size=(2, 3, 3))
-    want = np.stack([cholesky_cotangent(a, b) for a, b in zip(ls, gs)])
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent)(ls, gs), want, rtol=1e-12)
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent, (None, 0))(ls[0], gs),
-                               np.stack([cholesky_cotangent(ls[0], b) for b in gs]), rtol=1e-12)
+    want = np.stack([rule(a, b) for a, b in zip(ls, gs)])
+    np.testing.assert_allclose(fungrad.vmap(rule)(ls, gs), want, rtol=1e-12)
+    np.testing.assert_allclose(fungrad.vmap(rule, (None, 0))(ls[0], gs),
+                               np.stack([rule(ls[0], b) for b in gs]), rtol=1e-12)
 
 
 def _hermitian_part(x):
@@ -539,24 +541,6 @@ def test_lower_inverses_by_doubling_against_numpy_inv(shape, dtype):
     np.testing.assert_allclose(got, np.linalg.inv(d), rtol=0, atol=1e-5 if single else 1e-13)
     d[(0,) * (len(shape) - 2) + (shape[-1] - 1, shape[-1] - 1)] = 0
     assert _lower_inverses(d.astype(dtype)) is None  # a zero on a diagonal: no inverses
-
-
-def test_cholesky_cotangent_hermitian_derivatives_and_vmap():
-    from fungrad.prims.decompositions import cholesky_cotangent_hermitian
-    rng = np.random.default_rng(66)
-    for kind in ("real", "complex"):
-        z = rng.normal(size=(3, 3)) + (1j * rng.normal(size=(3, 3)) if kind == "complex" else 0)
-        l = np.linalg.cholesky(z @ np.conj(z.T) + 3 * np.eye(3))
-        g = rng.normal(size=(3, 3)) * (1 - 0.5j if kind == "complex" else 1)
-        assert_derivatives(cholesky_cotangent_hermitian, (l, g))
-    ls = np.linalg.cholesky(spd(3, seed=67, batch=(2,)))
-    gs = rng.normal(size=(2, 3, 3))
-    want = np.stack([cholesky_cotangent_hermitian(a, b) for a, b in zip(ls, gs)])
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent_hermitian)(ls, gs), want,
-                               rtol=1e-12)
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent_hermitian, (None, 0))(ls[0], gs),
-                               np.stack([cholesky_cotangent_hermitian(ls[0], b) for b in gs]),
-                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["real", "complex"])

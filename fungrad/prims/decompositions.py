@@ -149,10 +149,13 @@ def _cholesky_cotangent_abstract(l, g, name="cholesky_cotangent"):
     return ShapedArray(l.shape, np.result_type(l.dtype, g.dtype))
 
 
-def _cholesky_cotangent_impl(l, g):
+def _cotangent_operands(l, g):
     l, g = np.asarray(l), np.asarray(g)
-    dtype = np.result_type(l.dtype, g.dtype)
-    n = l.shape[-1]
+    return l, g, np.result_type(l.dtype, g.dtype), l.shape[-1]
+
+
+def _cholesky_cotangent_impl(l, g):
+    l, g, dtype, n = _cotangent_operands(l, g)
     if not l.size:
         return np.zeros(l.shape, dtype)
     l = l * _tri_mask(n, n, 0, True, dtype)  # only the lower triangle is read
@@ -260,9 +263,7 @@ batch_stacked(cholesky_cotangent_p, (2, 2))
 # batched call (numpy has no trsm).
 
 def _cholesky_cotangent_hermitian_impl(l, g):
-    l, g = np.asarray(l), np.asarray(g)
-    dtype = np.result_type(l.dtype, g.dtype)
-    n = l.shape[-1]
+    l, g, dtype, n = _cotangent_operands(l, g)
     if not l.size:
         return np.zeros(l.shape, dtype)
     k = np.conj(l) if dtype.kind == "c" else l.astype(dtype, copy=False)
