@@ -9,14 +9,15 @@ allows reverse mode a small constant multiple of the forward cost; the goal is a
 fungrad and JAX run side by side, both jitted (and eagerly for fungrad), one BLAS thread,
 timed round-robin. Gradients are checked against each other before timing.
 
-cholesky is the hard case: its forward call is LAPACK's potrf alone (n^3/3 flops, run at
-high efficiency), while its reverse rule (Murray 2016) needs L^H Lbar and two triangular
-solves. fungrad's rule is one primitive, cholesky_cotangent, which uses the triangular
-shapes (the lower triangle of L^T Lbar only, a triangular right-hand side in the first solve):
-about 2.3 n^3 flops, still ~7x potrf's, in numpy's matrix products and block substitution
-(numpy has no trsm). So its ratio is bounded near 5x however lean the rule; JAX's ratio is
-lower mostly because its forward call costs more, so compare the absolute value_and_grad
-times too.
+cholesky is the hard case: its forward call is LAPACK's potrf alone (n^3/3 flops), with
+the symmetrization (a + a^H) / 2 that JAX does too. fungrad's reverse rule is one
+primitive, cholesky_cotangent_hermitian: the symmetrization is inside the cholesky
+primitive, so the cotangent wanted is Hermitian, and Murray's (2016) blocked reverse sweep
+computes it with the factorization's own products transposed, about 2 n^3 / 3 flops (twice
+potrf's) plus a small unblocked rule per 32-column block, with the diagonal blocks
+inverted by doubling in batched products (numpy has no trsm or trtri). At n=200 it is
+bounded by its ~140 numpy calls more than by flops. JAX's ratio is lower partly because
+its forward call costs more, so compare the absolute value_and_grad times too.
 """
 
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)

@@ -466,20 +466,95 @@ def test_cholesky_cotangent_values(shape, dtype):
                                    atol=1e-5 if single else 1e-12)
 
 
-def test_cholesky_cotangent_derivatives_and_vmap():
-    from fungrad.prims.decompositions import cholesky_cotangent
+@pytest.mark.parametrize("name", ["cholesky_cotangent", "cholesky_cotangent_hermitian"])
+def test_cholesky_cotangents_derivatives_and_vmap(name):
+    from fungrad.prims import decompositions
+    rule = getattr(decompositions, name)
     rng = np.random.default_rng(61)
     for kind in ("real", "complex"):
         z = rng.normal(size=(3, 3)) + (1j * rng.normal(size=(3, 3)) if kind == "complex" else 0)
         l = np.linalg.cholesky(z @ np.conj(z.T) + 3 * np.eye(3))
         g = rng.normal(size=(3, 3)) * (1 - 0.5j if kind == "complex" else 1)
-        assert_derivatives(cholesky_cotangent, (l, g))
+        assert_derivatives(rule, (l, g))
     ls = np.linalg.cholesky(spd(3, seed=62, batch=(2,)))
     gs = rng.normal(size=(2, 3, 3))
-    want = np.stack([cholesky_cotangent(a, b) for a, b in zip(ls, gs)])
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent)(ls, gs), want, rtol=1e-12)
-    np.testing.assert_allclose(fungrad.vmap(cholesky_cotangent, (None, 0))(ls[0], gs),
-                               np.stack([cholesky_cotangent(ls[0], b) for b in gs]), rtol=1e-12)
+    want = np.stack([rule(a, b) for a, b in zip(ls, gs)])
+    np.testing.assert_allclose(fungrad.vmap(rule)(ls, gs), want, rtol=1e-12)
+    np.testing.assert_allclose(fungrad.vmap(rule, (None, 0))(ls[0], gs),
+                               np.stack([rule(ls[0], b) for b in gs]), rtol=1e-12)
+
+
+def _hermitian_part(x):
+    return (x + np.conj(np.swapaxes(x, -1, -2))) / 2
+
+
+# n = 70 and 33 are not multiples of the sweep's block (32), 64 is; 0 and 1 are the edges
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (5, 5), (2, 33, 33), (64, 64), (70, 70),
+                                   (3, 0, 0)])
+def test_cholesky_cotangent_hermitian_is_the_hermitian_part_of_the_formula(shape, dtype):
+    from fungrad.prims.decompositions import cholesky_cotangent_hermitian
+    rng = np.random.default_rng(63)
+    cplx = np.dtype(dtype).kind == "c"
+    z = rng.normal(size=shape) + (1j * rng.normal(size=shape) if cplx else 0)
+    a = z @ np.conj(np.swapaxes(z, -1, -2)) / max(shape[-1], 1) + np.eye(shape[-1])
+    l = np.linalg.cholesky(a).astype(dtype)
+    g = (rng.normal(size=shape) + (1j * rng.normal(size=shape) if cplx else 0)).astype(dtype)
+    wide = np.complex128 if cplx else np.float64
+    want = _hermitian_part(_cholesky_cotangent_reference(l.astype(wide), g.astype(wide)))
+    single = np.dtype(dtype) in (np.float32, np.complex64)
+    upper = np.triu(np.full(shape, 7.0), 1).astype(dtype)
+    for got in (cholesky_cotangent_hermitian(l, g),
+                fungrad.jit(cholesky_cotangent_hermitian)(l, g),
+                cholesky_cotangent_hermitian(l + upper, g)):  # l's upper triangle unread
+        assert got.dtype == dtype and got.shape == shape
+        np.testing.assert_allclose(got, want, rtol=1e-4 if single else 1e-10,
+                                   atol=1e-4 if single else 1e-12)
+
+
+def test_cholesky_cotangent_hermitian_mixed_dtypes_and_singular_factor():
+    from fungrad.prims.decompositions import cholesky_cotangent, cholesky_cotangent_hermitian
+    l = np.linalg.cholesky(spd(40, seed=64))
+    g = rand((40, 40), seed=65)
+    got = cholesky_cotangent_hermitian(l.astype(np.float32), g)  # promotes, as h does
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, _hermitian_part(cholesky_cotangent(l.astype(np.float32), g)),
+                               rtol=1e-10, atol=1e-12)
+    # an exactly singular factor takes h's general solves: the same infs and NaNs
+    l[3, 3] = 0.0
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(cholesky_cotangent_hermitian(l, g),
+                                      _hermitian_part(cholesky_cotangent(l, g)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5, 5), (7, 32, 32), (2, 3, 12, 12)])
+def test_lower_inverses_by_doubling_against_numpy_inv(shape, dtype):
+    from fungrad.prims.decompositions import _lower_inverses
+    rng = np.random.default_rng(70)
+    cplx = np.dtype(dtype).kind == "c"
+    z = rng.normal(size=shape) + (1j * rng.normal(size=shape) if cplx else 0)
+    d = np.linalg.cholesky(z @ np.conj(np.swapaxes(z, -1, -2)) / shape[-1] + np.eye(shape[-1]))
+    got = _lower_inverses(d.astype(dtype))
+    assert got.dtype == dtype and got.shape == shape
+    single = np.dtype(dtype) in (np.float32, np.complex64)
+    np.testing.assert_allclose(got, np.linalg.inv(d), rtol=0, atol=1e-5 if single else 1e-13)
+    d[(0,) * (len(shape) - 2) + (shape[-1] - 1, shape[-1] - 1)] = 0
+    assert _lower_inverses(d.astype(dtype)) is None  # a zero on a diagonal: no inverses
+
+
+@pytest.mark.parametrize("kind", ["real", "complex"])
+def test_symmetrizing_cholesky_primitive_differentiates_its_hermitian_part(kind):
+    # a non-Hermitian input: the value, and so every derivative, is that of (a + a^H) / 2
+    from fungrad.prims.decompositions import cholesky
+    rng = np.random.default_rng(68)
+    z = rng.normal(size=(3, 3)) + (1j * rng.normal(size=(3, 3)) if kind == "complex" else 0)
+    a = spd(3, seed=69) + 0.3 * z
+    np.testing.assert_allclose(cholesky(a, symmetrize_input=True),
+                               np.linalg.cholesky(_hermitian_part(a)), rtol=1e-12)
+    assert_derivatives(lambda a: cholesky(a, symmetrize_input=True), (a,))
+    grad = fungrad.grad(lambda a: fnp.real(fnp.sum(cholesky(a, symmetrize_input=True))))(a)
+    np.testing.assert_allclose(grad, _hermitian_part(grad), atol=1e-12)  # Hermitian
 
 
 def test_exactly_singular_inv_and_solve_give_jaxs_infs():

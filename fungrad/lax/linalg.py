@@ -80,7 +80,7 @@ def cholesky(x: Array, *, symmetrize_input: bool = True) -> Array:
            [2., 1.]])
     """
     x = _matrices("cholesky", x)
-    return dec.cholesky(_symmetrized(x) if symmetrize_input else x)
+    return dec.cholesky(x, symmetrize_input)
 
 
 def eigh(x: Array, *, lower: bool = True, symmetrize_input: bool = True,

@@ -64,13 +64,25 @@ def _phi_mask(n: int, dtype: np.dtype) -> np.ndarray:
 # cholesky
 # ---------------------------------------------------------------------------------------------
 
-def _cholesky_impl(a):
+def _hermitian_part_np(a):
+    """``(a + a^H) / 2``, as fungrad.numpy.linalg's symmetrization computes it."""
+    out = np.add(a, _conj_t(a))
+    return np.multiply(out, 0.5, out=out) if out.dtype.kind in "fc" else out * 0.5
+
+
+def _hermitian_part(x):
+    return mul(add(x, hermitian(x)), 0.5)
+
+
+def _cholesky_impl(a, symmetrize_input):
     # JAX's answer for a matrix that is not positive definite: NaNs, per matrix
     a = np.asarray(a)
+    if symmetrize_input:
+        a = _hermitian_part_np(a)
     return per_matrix(np.linalg.cholesky, lambda m: np.nan, a.shape, a.dtype, a)
 
 
-def _cholesky_abstract(a):
+def _cholesky_abstract(a, symmetrize_input):
     square_matrices("cholesky", a)
     return a.strip_weak()
 
@@ -78,26 +90,42 @@ def _cholesky_abstract(a):
 cholesky_p = primitive("cholesky", _cholesky_impl, _cholesky_abstract)
 
 
-def cholesky(a):
+def cholesky(a, symmetrize_input: bool = False):
     """Lower Cholesky factor of each (Hermitian positive-definite) matrix of a stack; only
-    the lower triangle of ``a`` is read. Not positive definite: NaNs, as in JAX."""
-    return bind(cholesky_p, a)
+    the lower triangle of ``a`` is read, or with ``symmetrize_input`` that of
+    ``(a + a^H) / 2``. Not positive definite: NaNs, as in JAX.
+
+    The derivative conventions are JAX's: without ``symmetrize_input`` the tangent rule uses
+    the whole of ``da``, so its reverse rule gives ``L^-T Phi(L^T G) conj(L)^-1``; with it,
+    the factor is exactly a function of the Hermitian part, and its cotangent is the
+    Hermitian part of that, which one blocked sweep computes at about a third of the cost.
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
+    array([[2., 0.],
+           [1., 1.]])
+    """
+    return bind(cholesky_p, a, symmetrize_input=bool(symmetrize_input))
 
 
-def _cholesky_jvp(primals, tangents):
+def _cholesky_jvp(primals, tangents, symmetrize_input):
     a, = primals
-    l = cholesky(a)
+    l = cholesky(a, symmetrize_input)
     t = tangents[0]
     if t is None:
         return l, None
+    if symmetrize_input:
+        t = _hermitian_part(t)
     # L^-1 dA L^-H, then L Phi(.)
     tmp = triangular_solve(l, t, lower=True)
     tmp = solve_right(l, tmp, lower=True, transpose_a=True, conjugate_a=True)
     return l, matmul(l, _skew_phi(tmp))
 
 
-def _cholesky_vjp(g, primals, ans, needs):
-    # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1
+def _cholesky_vjp(g, primals, ans, needs, symmetrize_input):
+    # transpose of dA -> L Phi(L^-1 dA L^-H): G -> L^-T Phi(L^T G) conj(L)^-1, and of its
+    # composition with the Hermitian part: the Hermitian part of that
+    if symmetrize_input:
+        return [cholesky_cotangent_hermitian(ans, g)]
     return [cholesky_cotangent(ans, g)]
 
 
@@ -113,18 +141,21 @@ batch_stacked(cholesky_p, (2,))
 # solve X = L^-T Y is a full one. The rules below are h's own derivatives, written with
 # fungrad operations, so the cholesky's higher derivatives go through them.
 
-def _cholesky_cotangent_abstract(l, g):
-    square_matrices("cholesky_cotangent", l, "l")
+def _cholesky_cotangent_abstract(l, g, name="cholesky_cotangent"):
+    square_matrices(name, l, "l")
     if g.shape != l.shape:
-        raise ValueError(f"cholesky_cotangent: g {g.str_short()} must have the shape of l "
+        raise ValueError(f"{name}: g {g.str_short()} must have the shape of l "
                          f"{l.str_short()}")
     return ShapedArray(l.shape, np.result_type(l.dtype, g.dtype))
 
 
-def _cholesky_cotangent_impl(l, g):
+def _cotangent_operands(l, g):
     l, g = np.asarray(l), np.asarray(g)
-    dtype = np.result_type(l.dtype, g.dtype)
-    n = l.shape[-1]
+    return l, g, np.result_type(l.dtype, g.dtype), l.shape[-1]
+
+
+def _cholesky_cotangent_impl(l, g):
+    l, g, dtype, n = _cotangent_operands(l, g)
     if not l.size:
         return np.zeros(l.shape, dtype)
     l = l * _tri_mask(n, n, 0, True, dtype)  # only the lower triangle is read
@@ -132,9 +163,8 @@ def _cholesky_cotangent_impl(l, g):
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
     ends = [min(s + size, n) for s in starts]
-    try:
-        inverses = np.linalg.inv(_diagonal_blocks(l, True, False, starts, dtype))
-    except np.linalg.LinAlgError:  # an exactly singular factor: the general solves
+    inverses = _lower_inverses(_diagonal_blocks(l, True, False, starts, dtype))
+    if inverses is None:  # an exactly singular factor: the general solves
         p = np.asarray(l.swapaxes(-1, -2) @ g) * _phi_mask(n, dtype)
         x = _triangular_solve_impl(l, p, True, True, False, False)
         x = _triangular_solve_impl(l, np.swapaxes(x, -1, -2), True, True, True, False)
@@ -215,6 +245,143 @@ def _cholesky_cotangent_vjp(c, primals, ans, needs):
 cholesky_cotangent_p.jvp = _cholesky_cotangent_jvp
 cholesky_cotangent_p.vjp = _cholesky_cotangent_vjp
 batch_stacked(cholesky_cotangent_p, (2, 2))
+
+
+# The reverse rule of the symmetrized cholesky: S(L, G) = (h + h^H) / 2, h as above. With
+# K = conj(L), S = K^-H Q K^-1 where Q is the Hermitian part of Phi(K^H G): the Hermitian
+# cotangent of A = K K^H given K's. Murray (2016) computes it by running the blocked
+# factorization backwards; here in its left-looking form, from the last column block to the
+# first. For the block of columns c = s:e, below it the rows r = e:, with D = K[c, c],
+# C = K[r, c], and S[r, r] already final:
+#
+#     S[r, c] = (G[r, c] / 2 - S[r, r] C) D^-1                (the off-diagonal block)
+#     S[c, c] = Z + Z^H, Z = D^-H Phi(D^H tril(G[c, c] / 2 - S[r, c]^H C)) D^-1
+#
+# The matrix products there are the forward factorization's own, transposed: about
+# 2 n^3 / 3 flops in all, twice potrf's, against 2.3 n^3 for h itself, and in the numpy
+# calls per block that bound it at small n. D^-1 are the diagonal blocks' inverses, one
+# batched call (numpy has no trsm).
+
+def _cholesky_cotangent_hermitian_impl(l, g):
+    l, g, dtype, n = _cotangent_operands(l, g)
+    if not l.size:
+        return np.zeros(l.shape, dtype)
+    k = np.conj(l) if dtype.kind == "c" else l.astype(dtype, copy=False)
+    size = _TRIANGULAR_BLOCK
+    starts = list(range(0, n, size))
+    blocks = _diagonal_blocks(k, True, False, starts, dtype)  # their lower triangles
+    inverses = _lower_inverses(blocks)
+    if inverses is None:  # an exactly singular factor: h's general solves
+        return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
+    width = blocks.shape[-1]
+    phi, lower = _phi_mask(width, dtype), _tri_mask(width, width, 0, True, dtype)
+    blocks_h, inverses_h = _conj_t(blocks), _conj_t(inverses)
+    # every entry of s is written before the sweep is done; G / 2 seeds it (S is linear in G)
+    s = np.multiply(g, 0.5, dtype=dtype)
+    for j in range(len(starts) - 1, -1, -1):
+        c0, c1 = starts[j], min(starts[j] + size, n)
+        b = c1 - c0
+        d_inv = inverses[..., j, :b, :b]
+        diagonal = s[..., c0:c1, c0:c1]  # G[c, c] / 2 so far
+        if c1 < n:
+            below, off = k[..., c1:, c0:c1], s[..., c1:, c0:c1]
+            t = s[..., c1:, c1:] @ below
+            np.subtract(off, t, out=t)
+            np.matmul(t, d_inv, out=off)
+            off_h = _conj_t(off)
+            s[..., c0:c1, c1:] = off_h
+            rhs = diagonal - off_h @ below
+            rhs *= lower[:b, :b]
+        else:
+            rhs = diagonal * lower[:b, :b]
+        z = blocks_h[..., j, :b, :b] @ rhs
+        z *= phi[:b, :b]
+        z = inverses_h[..., j, :b, :b] @ z @ d_inv
+        np.add(z, _conj_t(z), out=diagonal)
+    return s
+
+
+def _lower_inverses(d):
+    """The inverses of a stack of lower triangular matrices (their upper triangles zero),
+    None if a diagonal holds a zero, by doubling: from the diagonal's reciprocals, each step
+    inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
+    [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
+    more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
+    batched matrix products."""
+    m = d.shape[-1]
+    p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
+    if p == m:
+        neg = np.negative(d)
+    else:
+        neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
+        np.negative(d, out=neg[..., :m, :m])
+        neg[..., range(m, p), range(m, p)] = -1
+    flat = neg.shape[:-2] + (p * p,)
+    diagonal = neg.reshape(flat)[..., ::p + 1]
+    if not diagonal.all():
+        return None
+    x = np.zeros(neg.shape, d.dtype)
+    np.divide(-1, diagonal, out=x.reshape(flat)[..., ::p + 1])
+    h = 1
+    while h < p:
+        xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
+        product = np.multiply if h == 1 else np.matmul  # 1 x 1 blocks: no BLAS call each
+        product(product(xv[..., h:, h:], nv[..., h:, :h]), xv[..., :h, :h], out=xv[..., h:, :h])
+        h *= 2
+    return x[..., :m, :m]
+
+
+def _block_diagonal_view(x, size):
+    """The diagonal blocks of ``size`` of each matrix of a C-contiguous stack of square
+    matrices, as a writeable view (the ndarray constructor: as_strided costs microseconds
+    more a call)."""
+    p, item = x.shape[-1], x.itemsize
+    return np.ndarray(x.shape[:-2] + (p // size, size, size), x.dtype, buffer=x,
+                      strides=x.strides[:-2] + (size * (p + 1) * item, p * item, item))
+
+
+def _conj_t(x):
+    # .mT, not np.swapaxes: the sweep takes a dozen of these, and the function's wrapper
+    # costs more than the view
+    return x.mT.conj() if x.dtype.kind == "c" else x.mT
+
+
+def _cholesky_cotangent_hermitian_abstract(l, g):
+    return _cholesky_cotangent_abstract(l, g, "cholesky_cotangent_hermitian")
+
+
+cholesky_cotangent_hermitian_p = primitive(
+    "cholesky_cotangent_hermitian", _cholesky_cotangent_hermitian_impl,
+    _cholesky_cotangent_hermitian_abstract)
+
+
+def cholesky_cotangent_hermitian(l, g):
+    """``(h + h^H) / 2`` with ``h = cholesky_cotangent(l, g)``: the cotangent of the
+    symmetrized cholesky's input (only the lower triangle of ``l`` is read).
+
+    >>> l = np.array([[2.0, 0.0], [1.0, 1.0]])
+    >>> cholesky_cotangent_hermitian(l, np.eye(2))
+    array([[ 0.375, -0.25 ],
+           [-0.25 ,  0.5  ]])
+    """
+    return bind(cholesky_cotangent_hermitian_p, l, g)
+
+
+def _cholesky_cotangent_hermitian_jvp(primals, tangents):
+    h, dh = _cholesky_cotangent_jvp(primals, tangents)
+    return _hermitian_part(h), None if dh is None else _hermitian_part(dh)
+
+
+def _cholesky_cotangent_hermitian_vjp(c, primals, ans, needs):
+    # the Hermitian part is its own transpose; h's rule wants h itself only for l's share
+    l, g = primals
+    h = cholesky_cotangent(l, g) if needs[0] else None
+    return _cholesky_cotangent_vjp(_hermitian_part(c), primals, h, needs)
+
+
+cholesky_cotangent_hermitian_p.jvp = _cholesky_cotangent_hermitian_jvp
+cholesky_cotangent_hermitian_p.vjp = _cholesky_cotangent_hermitian_vjp
+batch_stacked(cholesky_cotangent_hermitian_p, (2, 2))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -140,9 +140,7 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
            [1., 1.]])
     """
     a = _square("cholesky", a)
-    if symmetrize_input:
-        a = _symmetrize(a)
-    l = dec.cholesky(a)
+    l = dec.cholesky(a, symmetrize_input)  # symmetrized inside: its cotangent is Hermitian
     return _h(l) if upper else l
 
 
