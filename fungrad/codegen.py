@@ -305,13 +305,28 @@ def _is_ufunc_eqn(eqn) -> bool:
             and not prim.multiple_results and getattr(prim, "emit", None) is None)
 
 
+#: Primitives whose compiled call always returns newly allocated memory, never an input, a
+#: view of one or a cached array: ``np.dot`` / ``matmul``, ``ufunc.reduce`` (a copy even
+#: over no axes), ``np.power``, the chunked ``erf_inv``, ``random_bits``. Their results may be written over
+#: like a ufunc's, and reading a value through them makes no alias of it.
+_FRESH_RESULTS = frozenset({"dot_general", "reduce_sum", "reduce_max", "reduce_min",
+                            "reduce_prod", "integer_pow", "erf_inv", "random_bits"})
+
+
+def _is_fresh_eqn(eqn) -> bool:
+    """An equation whose single result shares memory with nothing else (see above)."""
+    return _is_ufunc_eqn(eqn) or (eqn.primitive.name in _FRESH_RESULTS
+                                  and not eqn.primitive.multiple_results)
+
+
 def _reusable_buffers(jaxpr) -> set:
     """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
-    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
-    (so no view of them outlives them), never outputs, inputs or constants."""
-    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
+    made fresh (by a ufunc or a ``_FRESH_RESULTS`` primitive: nothing else shares their
+    memory) and read only by such equations (so no view of them outlives them), never
+    outputs, inputs or constants."""
+    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_fresh_eqn(e) for x in e.inputs}
     read_elsewhere.update(id(x) for x in jaxpr.outvars)
-    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
+    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_fresh_eqn(e)
             and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
             and id(e.outvars[0]) not in read_elsewhere}
 

@@ -324,6 +324,42 @@ def test_buffer_reuse_matches_the_interpreter_and_leaves_inputs_alone(dtype):
         np.testing.assert_array_equal(a, b)
 
 
+def _fresh_producers(x, w):
+    h = x @ w
+    a = x @ (w * 3.0) + 1.0        # np.dot: fresh, written over by the add
+    s = fnp.sum(h * h, axis=1, keepdims=True) + 1.0   # a reduction's result written over
+    p = (h ** 2) - s               # integer_pow: fresh
+    v = (x @ (w - 1.0)).reshape(-1)  # a fresh dot read by a reshape (a view): never reused
+    q = x @ (w + 2.0)              # a fresh dot returned, and read by a ufunc
+    e = fungrad.lax.erf_inv(fnp.tanh(p) * 0.5) * 2.0
+    return a, p, v + 1.0, q, fnp.tanh(q), e
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fresh_results_are_reused_like_ufunc_temporaries(dtype):
+    x, w = rand((3, 4), dtype, seed=18), rand((4, 5), dtype, seed=19)
+    closed = fungrad.make_jaxpr(_fresh_producers)(x, w)
+    fn = compile_jaxpr(closed)
+    assert fn.source.count("out=") >= 5
+    x0, w0 = x.copy(), w.copy()
+    fast = fn(x, w)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(w, w0)
+    slow = eval_jaxpr(closed.jaxpr, closed.consts, x, w)
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype == dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(fast) for b in fast[i + 1:])
+    # under jit and grad the same numbers, and a bad shape is still the general error
+    f = fungrad.jit(lambda x, w: sum(fnp.sum(o) for o in _fresh_producers(x, w)))
+    np.testing.assert_allclose(fungrad.grad(f)(x, w),
+                               fungrad.grad(lambda x, w: sum(fnp.sum(o) for o in
+                                                             _fresh_producers(x, w)))(x, w),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+    with pytest.raises(ValueError, match="matmul"):
+        f(x, rand((3, 5), dtype))
+
+
 def test_buffer_reuse_under_jit_and_grad_keeps_values_and_errors():
     def loss(w, x):
         h = fnp.tanh(x @ w + 1.0)
