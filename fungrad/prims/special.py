@@ -29,6 +29,7 @@ from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import exp, mul, neg, sqrt, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims import xla_float32
+from fungrad.prims.random_bits import _block_size
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -180,7 +181,9 @@ _ERF_INV64_TAIL = (
     1.0103004648645343977, 4.8499064014085844221)
 
 
-_ERF_INV_CHUNK = 1 << 15  # elements per pass: the Horner steps then run in cache
+# elements per pass at most, in equal chunks: the Horner steps and their four temporaries
+# then run in cache (level 2), and no short last chunk pays the calls of a full one
+_ERF_INV_CHUNK = 1 << 14
 
 
 def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
@@ -213,8 +216,9 @@ def _erf_inv_impl(x):
         return _erf_inv_impl(x.astype(np.float32)).astype(x.dtype)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty(flat.size, x.dtype)
-    for start in range(0, flat.size, _ERF_INV_CHUNK):
-        stop = start + _ERF_INV_CHUNK
+    step = _block_size(flat.size, _ERF_INV_CHUNK)
+    for start in range(0, flat.size, step):
+        stop = start + step
         _erf_inv_chunk(flat[start:stop], out[start:stop])
     return out.reshape(x.shape)
 
