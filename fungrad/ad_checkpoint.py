@@ -292,9 +292,9 @@ remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxp
 
 def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
     """Compiled, the block is a call of its own compiled body (no per-call dispatch)."""
-    from fungrad.codegen import compile_jaxpr
+    from fungrad.codegen import compiled_sub  # compiled once per block, however often met
     args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
-    return f"{{body}}({args})", {"body": compile_jaxpr(jaxpr)}
+    return f"{{body}}({args})", {"body": compiled_sub(jaxpr, runs=4)}
 
 
 remat_p.emit = _remat_emit
