@@ -298,6 +298,8 @@ def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
 
 
 remat_p.emit = _remat_emit
+# compiled code runs the block's equations in place of the call (fungrad.passes.inline_calls)
+remat_p.call_jaxpr = lambda params: params["jaxpr"]
 
 
 def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:

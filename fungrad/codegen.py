@@ -28,6 +28,7 @@ from fungrad.core import (
 )
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
+from fungrad.passes import inline_calls
 
 __all__ = ["compile_jaxpr", "compiled_sub", "run_sub"]
 
@@ -66,6 +67,7 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     [array([0., 0.])]
     """
     with collector_paused():
+        closed = inline_calls(closed)  # checkpoint blocks: their equations, not a call
         plain_source, plain_ns = _generate(closed, scalar=False)
         plain = _define(plain_source, plain_ns)
         if not any(_scalar_form(e) for e in closed.jaxpr.eqns):

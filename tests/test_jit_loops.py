@@ -445,3 +445,47 @@ def test_residual_scans_with_integer_carries_nesting_and_vmap():
     np.testing.assert_allclose(fungrad.jit(grad)(0.5, xs), grad(0.5, xs), rtol=1e-13)
     batched = fungrad.vmap(grad, in_axes=(None, 0))(0.5, np.stack([xs, xs * 0.5]))
     np.testing.assert_allclose(batched, [grad(0.5, xs), grad(0.5, xs * 0.5)], rtol=1e-13)
+
+
+# ----------------------------------------------- checkpoint blocks inlined in compiled code
+
+def _nested_blocks(x, w):
+    inner = fungrad.checkpoint(lambda h: (fnp.tanh(h @ w), h))   # a constant-free block
+    outer = fungrad.checkpoint(lambda h: inner(h * 2.0)[0] + w[0])  # nests the other
+    a, same = inner(x)      # an output that is the block's input
+    b = outer(a)
+    c, _ = inner(b)         # the same block again, one output unused
+    return c * 3.0, same, b
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_inlined_checkpoint_blocks_match_the_interpreter(dtype):
+    from fungrad.passes import inline_calls
+    x, w = rand((2, 3), dtype, seed=20), rand((3, 3), dtype, seed=21)
+    closed = fungrad.make_jaxpr(_nested_blocks)(x, w)
+    assert "checkpoint" in [e.primitive.name for e in closed.eqns]
+    flat = inline_calls(closed)
+    assert "checkpoint" not in [e.primitive.name for e in flat.eqns]
+    names = [v for e in flat.eqns for v in e.outvars]
+    assert len({id(v) for v in names}) == len(names)  # still single-assignment
+    fn = compile_jaxpr(closed)
+    assert "checkpoint" not in fn.source
+    for got, want in zip(fn(x, w), eval_jaxpr(closed.jaxpr, closed.consts, x, w)):
+        assert got.dtype == want.dtype == dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    # jitted gradients (the backward pass recomputes the blocks) are the eager ones
+    loss = lambda x, w: sum(fnp.sum(o ** 2) for o in _nested_blocks(x, w))
+    g = fungrad.jit(fungrad.grad(loss, argnums=(0, 1)))
+    for got, want in zip(g(x, w), fungrad.grad(loss, argnums=(0, 1))(x, w)):
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-13)
+    with pytest.raises(ValueError, match="matmul"):
+        g(x, rand((4, 3), dtype))
+
+
+def test_blocks_whose_types_differ_from_the_call_stay_calls():
+    from fungrad.passes import inline_calls
+    closed = fungrad.make_jaxpr(fungrad.checkpoint(lambda x: fnp.sin(x) * 2.0))(1.0)
+    assert inline_calls(closed) is closed  # a weak Python float entering a strong block
+    fn = compile_jaxpr(closed)
+    assert fn(1.0) == eval_jaxpr(closed.jaxpr, closed.consts, 1.0)
