@@ -321,16 +321,35 @@ def _is_fresh_eqn(eqn) -> bool:
                                   and not eqn.primitive.multiple_results)
 
 
+#: Primitives whose compiled call returns a view of its input (or a copy), never one whose
+#: elements alias each other (as a broadcast's do): the view of a fresh array nothing else
+#: reads may be written over like the array itself.
+_VIEWS_OR_COPIES = frozenset({"reshape", "transpose", "bitcast_convert_type"})
+
+
 def _reusable_buffers(jaxpr) -> set:
     """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
     made fresh (by a ufunc or a ``_FRESH_RESULTS`` primitive: nothing else shares their
-    memory) and read only by such equations (so no view of them outlives them), never
+    memory), or a view (``_VIEWS_OR_COPIES``) of such an array that nothing else reads,
+    and read only by fresh-result equations (so no view of them outlives them); never
     outputs, inputs or constants."""
+    readers: dict = {}
+    for e in jaxpr.eqns:
+        for x in e.inputs:
+            readers[id(x)] = readers.get(id(x), 0) + 1
+    outputs = {id(x) for x in jaxpr.outvars}
+    fresh = set()  # ids of variables sharing memory with no live value
+    for e in jaxpr.eqns:
+        if _is_fresh_eqn(e):
+            fresh.add(id(e.outvars[0]))
+        elif e.primitive.name in _VIEWS_OR_COPIES and len(e.inputs) == 1:
+            x = e.inputs[0]
+            if id(x) in fresh and readers[id(x)] == 1 and id(x) not in outputs:
+                fresh.add(id(e.outvars[0]))
     read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_fresh_eqn(e) for x in e.inputs}
-    read_elsewhere.update(id(x) for x in jaxpr.outvars)
-    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_fresh_eqn(e)
-            and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
-            and id(e.outvars[0]) not in read_elsewhere}
+    read_elsewhere |= outputs
+    return {id(v) for e in jaxpr.eqns for v in e.outvars[:1] if id(v) in fresh
+            and v.aval.shape and not v.aval.weak_type and id(v) not in read_elsewhere}
 
 
 def _buffer_to_reuse(eqn, dead, reusable: set):

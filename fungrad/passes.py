@@ -237,11 +237,13 @@ def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
     if not any(_called(e) is not None for e in jaxpr.eqns):
         return closed
     constvars, consts = list(jaxpr.constvars), list(closed.consts)
-    subst: dict = {}  # id(var) -> the atom that now holds its value
+    # var -> the atom that now holds its value; keyed by the variables themselves, never by
+    # id(): a nested block's outputs are dropped once read, and a new variable may get its id
+    subst: dict = {}
 
     def read(x):
-        while type(x) is not Literal and id(x) in subst:  # an inner block's output: chained
-            x = subst[id(x)]
+        while type(x) is not Literal and x in subst:  # an inner block's output: chained
+            x = subst[x]
         return x
 
     todo = list(reversed(jaxpr.eqns))  # a stack: an inlined block's equations are pushed
@@ -257,23 +259,23 @@ def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
             eqns.append(eqn)
             continue
         inner = sub.jaxpr
-        names: dict = {}  # id(inner var) -> the outer atom: a constant, an input, a fresh var
+        names: dict = {}  # inner var -> the outer atom: a constant, an input, a fresh var
         for v, c in zip(inner.constvars, sub.consts):
-            names[id(v)] = fresh = Var(v.aval)
+            names[v] = fresh = Var(v.aval)
             constvars.append(fresh)
             consts.append(c)
-        names.update((id(v), x) for v, x in zip(inner.invars, inputs))
+        names.update(zip(inner.invars, inputs))
 
         def rename(x):
-            return x if type(x) is Literal else names[id(x)]
+            return x if type(x) is Literal else names[x]
 
         block = []
         for e in inner.eqns:
             outs = [o if isinstance(o, DropVar) else Var(o.aval) for o in e.outvars]
-            names.update((id(o), n) for o, n in zip(e.outvars, outs))
+            names.update(zip(e.outvars, outs))
             block.append(Eqn(e.primitive, [rename(x) for x in e.inputs], e.params, outs,
                              e.source_info, e.name_stack))
-        subst.update((id(o), rename(x)) for o, x in zip(eqn.outvars, inner.outvars)
+        subst.update((o, rename(x)) for o, x in zip(eqn.outvars, inner.outvars)
                      if not isinstance(o, DropVar))
         todo.extend(reversed(block))
     return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, [read(x) for x in jaxpr.outvars]),

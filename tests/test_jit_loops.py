@@ -382,6 +382,37 @@ def test_fresh_results_are_reused_like_ufunc_temporaries(dtype):
         f(x, rand((3, 5), dtype))
 
 
+def _views_of_fresh_arrays(x):
+    a = (fnp.sin(x) * 2.0).reshape(-1) + 1.0    # a view nothing else reads: written over
+    b = fnp.exp(x)
+    c = b.T * 3.0                               # b is read again below: c is a new array
+    bits = fungrad.lax.bitcast_convert_type(fnp.abs(x) + 1.0, np.int64 if x.dtype ==
+                                            np.float64 else np.int32)
+    d = fnp.right_shift(bits, 3)                # the view of a dead temporary, written over
+    return a, c, b, d, fnp.broadcast_to(x[0] * 2.0, x.shape) + 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_views_of_dead_temporaries_are_written_over(dtype):
+    x = rand((3, 4), dtype, seed=22)
+    closed = fungrad.make_jaxpr(_views_of_fresh_arrays)(x)
+    fn = compile_jaxpr(closed)
+    source = fn.source
+    x0 = x.copy()
+    fast = fn(x)
+    np.testing.assert_array_equal(x, x0)
+    for got, want in zip(fast, eval_jaxpr(closed.jaxpr, closed.consts, x)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(fast) for b in fast[i + 1:])
+    lines = source.splitlines()
+    assert any("_right_shift" in line and "out=" in line for line in lines)  # bitcast view
+    reshaped = [line.split(" = ")[0].strip() for line in lines if ".reshape(" in line]
+    transposed = [line.split(" = ")[0].strip() for line in lines if ".transpose(" in line]
+    assert any(f"out={reshaped[0]})" in line for line in lines)  # its base was dead
+    assert not any(f"out={transposed[0]})" in line for line in lines)  # its base is returned
+
+
 def test_buffer_reuse_under_jit_and_grad_keeps_values_and_errors():
     def loss(w, x):
         h = fnp.tanh(x @ w + 1.0)
