@@ -292,12 +292,14 @@ remat_p.abstract_eval = lambda *avals, jaxpr, num_res, policy, prevent_cse: jaxp
 
 def _remat_emit(avals, jaxpr, num_res, policy, prevent_cse):
     """Compiled, the block is a call of its own compiled body (no per-call dispatch)."""
-    from fungrad.codegen import compile_jaxpr
+    from fungrad.codegen import compiled_sub  # compiled once per block, however often met
     args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
-    return f"{{body}}({args})", {"body": compile_jaxpr(jaxpr)}
+    return f"{{body}}({args})", {"body": compiled_sub(jaxpr, runs=4)}
 
 
 remat_p.emit = _remat_emit
+# compiled code runs the block's equations in place of the call (fungrad.passes.inline_calls)
+remat_p.call_jaxpr = lambda params: params["jaxpr"]
 
 
 def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:

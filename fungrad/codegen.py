@@ -28,6 +28,7 @@ from fungrad.core import (
 )
 from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr, last_uses
+from fungrad.passes import inline_calls
 
 __all__ = ["compile_jaxpr", "compiled_sub", "run_sub"]
 
@@ -66,6 +67,7 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     [array([0., 0.])]
     """
     with collector_paused():
+        closed = inline_calls(closed)  # checkpoint blocks: their equations, not a call
         plain_source, plain_ns = _generate(closed, scalar=False)
         plain = _define(plain_source, plain_ns)
         if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
@@ -305,15 +307,49 @@ def _is_ufunc_eqn(eqn) -> bool:
             and not prim.multiple_results and getattr(prim, "emit", None) is None)
 
 
+#: Primitives whose compiled call always returns newly allocated memory, never an input, a
+#: view of one or a cached array: ``np.dot`` / ``matmul``, ``ufunc.reduce`` (a copy even
+#: over no axes), ``np.power``, the chunked ``erf_inv``, ``random_bits``. Their results may be written over
+#: like a ufunc's, and reading a value through them makes no alias of it.
+_FRESH_RESULTS = frozenset({"dot_general", "reduce_sum", "reduce_max", "reduce_min",
+                            "reduce_prod", "integer_pow", "erf_inv", "random_bits"})
+
+
+def _is_fresh_eqn(eqn) -> bool:
+    """An equation whose single result shares memory with nothing else (see above)."""
+    return _is_ufunc_eqn(eqn) or (eqn.primitive.name in _FRESH_RESULTS
+                                  and not eqn.primitive.multiple_results)
+
+
+#: Primitives whose compiled call returns a view of its input (or a copy), never one whose
+#: elements alias each other (as a broadcast's do): the view of a fresh array nothing else
+#: reads may be written over like the array itself.
+_VIEWS_OR_COPIES = frozenset({"reshape", "transpose", "bitcast_convert_type"})
+
+
 def _reusable_buffers(jaxpr) -> set:
     """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
-    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
-    (so no view of them outlives them), never outputs, inputs or constants."""
-    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
-    read_elsewhere.update(id(x) for x in jaxpr.outvars)
-    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
-            and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
-            and id(e.outvars[0]) not in read_elsewhere}
+    made fresh (by a ufunc or a ``_FRESH_RESULTS`` primitive: nothing else shares their
+    memory), or a view (``_VIEWS_OR_COPIES``) of such an array that nothing else reads,
+    and read only by fresh-result equations (so no view of them outlives them); never
+    outputs, inputs or constants."""
+    readers: dict = {}
+    for e in jaxpr.eqns:
+        for x in e.inputs:
+            readers[id(x)] = readers.get(id(x), 0) + 1
+    outputs = {id(x) for x in jaxpr.outvars}
+    fresh = set()  # ids of variables sharing memory with no live value
+    for e in jaxpr.eqns:
+        if _is_fresh_eqn(e):
+            fresh.add(id(e.outvars[0]))
+        elif e.primitive.name in _VIEWS_OR_COPIES and len(e.inputs) == 1:
+            x = e.inputs[0]
+            if id(x) in fresh and readers[id(x)] == 1 and id(x) not in outputs:
+                fresh.add(id(e.outvars[0]))
+    read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_fresh_eqn(e) for x in e.inputs}
+    read_elsewhere |= outputs
+    return {id(v) for e in jaxpr.eqns for v in e.outvars[:1] if id(v) in fresh
+            and v.aval.shape and not v.aval.weak_type and id(v) not in read_elsewhere}
 
 
 def _buffer_to_reuse(eqn, dead, reusable: set):

@@ -438,7 +438,7 @@ _compiled_loops: OrderedDict = OrderedDict()  # (id(jaxpr), ...) -> (jaxpr, loop
 
 
 def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
-               num_carry: int) -> Callable:
+               num_carry: int, compile_now: bool = False) -> Callable:
     """The scan as one generated Python function: the body compiled once (as ``jit``
     compiles), the loop written out around it, each stacked output allocated once and
     filled step by step (no list of per-step values, no ``np.stack`` copy at the end).
@@ -456,7 +456,9 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
     [np.float64(6.0), array([0., 0., 2., 9.])]
 
     A loop of fewer steps over a body met for the first time is interpreted: compiling
-    would cost more than it saves.
+    would cost more than it saves (unless ``compile_now``, as ``jit`` asks). Loops and
+    bodies are cached by the body's identity, so a jitted function's scans are compiled
+    once, whether first met when tracing or when compiling.
     """
     key = (id(jaxpr), length, reverse, num_consts, num_carry)
     entry = _compiled_loops.get(key)
@@ -466,7 +468,7 @@ def _scan_loop(jaxpr: ClosedJaxpr, length: int, reverse: bool, num_consts: int,
         except KeyError:  # another thread dropped it meanwhile: still usable
             pass
         return entry[1]
-    body = compiled_sub(jaxpr, length)
+    body = compiled_sub(jaxpr, 4 if compile_now else length)
     if body is None:
         return functools.partial(_scan_interpreted, jaxpr=jaxpr, length=length,
                                  reverse=reverse, num_consts=num_consts, num_carry=num_carry)
@@ -525,10 +527,9 @@ def _scan_emit(avals, jaxpr, length, reverse, num_consts, num_carry):
     """Compiled, a scan is a call of its generated loop (see ``_scan_loop``)."""
     if length < 1:
         return None
-    from fungrad.codegen import compile_jaxpr
     args = ", ".join(f"{{{k}}}" for k in range(len(avals)))
-    return f"{{loop}}({args})", {"loop": _generate_loop(compile_jaxpr(jaxpr), jaxpr, length,
-                                                        reverse, num_consts, num_carry)}
+    return f"{{loop}}({args})", {"loop": _scan_loop(jaxpr, length, reverse, num_consts,
+                                                    num_carry, compile_now=True)}
 
 
 scan_p.emit = _scan_emit

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, collector_paused
+from fungrad.core import ClosedJaxpr, DropVar, Eqn, Jaxpr, Literal, Var, collector_paused
 
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
@@ -200,3 +200,83 @@ def _simplify(closed: ClosedJaxpr, fold_constants: bool) -> ClosedJaxpr:
     constvars = list(jaxpr.constvars) + [c for c, _ in new_consts]
     consts = list(closed.consts) + [val for _, val in new_consts]
     return dce_closed(ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, outvars), consts))
+
+
+# ---------------------------------------------------------------------------------------------
+# inline_calls: the equations of called sub-jaxprs in place of the call
+# ---------------------------------------------------------------------------------------------
+
+def _called(eqn):
+    """The sub-jaxpr ``eqn`` evaluates on its inputs, as its primitive's ``call_jaxpr(params)``
+    says (``checkpoint``), when its avals are the call's own; else None."""
+    rule = getattr(eqn.primitive, "call_jaxpr", None)
+    sub = rule(eqn.params) if rule is not None else None
+    if sub is None or len(sub.jaxpr.invars) != len(eqn.inputs) or any(
+            v.aval != x.aval or v.aval.weak_type != x.aval.weak_type
+            for v, x in zip(sub.jaxpr.invars, eqn.inputs)):
+        return None
+    return sub
+
+
+def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """``closed`` with each call of a sub-jaxpr (a ``checkpoint`` block: in code that is only
+    run, never differentiated again, it merely groups equations) replaced by the sub-jaxpr's
+    equations, on fresh variables (a block inlined twice stays single-assignment); calls
+    inside inlined blocks too. Compiled, the block then costs no function call, and its
+    temporaries join the caller's buffer reuse. ``closed`` itself when it has none.
+
+    >>> import numpy as np, fungrad, fungrad.numpy as fnp
+    >>> f = fungrad.checkpoint(lambda x: fnp.sin(x) * 2.0)
+    >>> closed = fungrad.make_jaxpr(f)(np.ones(2))
+    >>> [e.primitive.name for e in closed.eqns]
+    ['checkpoint']
+    >>> print(inline_calls(closed))
+    { lambda ; a:f64[2]. let b:f64[2] = sin a; c:f64[2] = mul b 2.0 in (c,) }
+    """
+    jaxpr = closed.jaxpr
+    if not any(_called(e) is not None for e in jaxpr.eqns):
+        return closed
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    # var -> the atom that now holds its value; keyed by the variables themselves, never by
+    # id(): a nested block's outputs are dropped once read, and a new variable may get its id
+    subst: dict = {}
+
+    def read(x):
+        while type(x) is not Literal and x in subst:  # an inner block's output: chained
+            x = subst[x]
+        return x
+
+    todo = list(reversed(jaxpr.eqns))  # a stack: an inlined block's equations are pushed
+    eqns: list = []
+    while todo:
+        eqn = todo.pop()
+        inputs = [read(x) for x in eqn.inputs]
+        sub = _called(eqn)
+        if sub is None:
+            if any(a is not b for a, b in zip(inputs, eqn.inputs)):
+                eqn = Eqn(eqn.primitive, inputs, eqn.params, eqn.outvars, eqn.source_info,
+                          eqn.name_stack)
+            eqns.append(eqn)
+            continue
+        inner = sub.jaxpr
+        names: dict = {}  # inner var -> the outer atom: a constant, an input, a fresh var
+        for v, c in zip(inner.constvars, sub.consts):
+            names[v] = fresh = Var(v.aval)
+            constvars.append(fresh)
+            consts.append(c)
+        names.update(zip(inner.invars, inputs))
+
+        def rename(x):
+            return x if type(x) is Literal else names[x]
+
+        block = []
+        for e in inner.eqns:
+            outs = [o if isinstance(o, DropVar) else Var(o.aval) for o in e.outvars]
+            names.update(zip(e.outvars, outs))
+            block.append(Eqn(e.primitive, [rename(x) for x in e.inputs], e.params, outs,
+                             e.source_info, e.name_stack))
+        subst.update((o, rename(x)) for o, x in zip(eqn.outvars, inner.outvars)
+                     if not isinstance(o, DropVar))
+        todo.extend(reversed(block))
+    return ClosedJaxpr(Jaxpr(constvars, jaxpr.invars, eqns, [read(x) for x in jaxpr.outvars]),
+                       consts)

@@ -179,6 +179,28 @@ def test_checkpoint_in_a_scan_keeps_only_the_carries():
     assert len(stacked_remat) == 1  # the carry entering every step, nothing else
 
 
+def test_jit_compiles_each_scan_body_and_checkpoint_block_once(monkeypatch):
+    """Tracing runs the scans compiled (cached by body); compiling the jitted IR reuses those
+    loops and bodies instead of compiling them again: same values as eager, fewer compiles."""
+    from fungrad import codegen
+    w, xs = rand((3, 3), seed=11), rand((6, 3), seed=12)
+    loss = lambda w, xs: _loss(w, xs, fungrad.checkpoint)
+    compiled = []
+    real = codegen.compile_jaxpr
+    monkeypatch.setattr(codegen, "compile_jaxpr", lambda c: compiled.append(c) or real(c))
+    g = fungrad.jit(fungrad.value_and_grad(loss))
+    (v1, g1), (v2, g2) = g(w, xs), g(w, xs)
+    bodies = [c for c in compiled if c is not compiled[-1]]
+    assert len({id(c) for c in bodies}) == len(bodies)  # none compiled twice
+    v, grad = fungrad.value_and_grad(loss)(w, xs)
+    for a, b in ((v1, v), (v2, v), (g1, grad), (g2, grad)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    with pytest.raises(TypeError, match="scan: the carry"):
+        g(w, rand((6, 3, 3), seed=13))
+    np.testing.assert_allclose(g(w, xs)[1], grad, rtol=1e-13)  # and the next call works
+
+
 def test_weak_residuals_fall_back_to_recomputing():
     # the body's weak index (fori_loop) is read by the derivative: it cannot be stacked
     # faithfully, so the backward loop recomputes the forward pass; values are unchanged
@@ -293,6 +315,21 @@ def test_jitted_scan_loops_match_eager_scans(length):
 
 # ----------------------------------------------- out=: ufuncs writing over dead temporaries
 
+def _compiled_against_interpreter(fun, *args):
+    """Compile ``fun``'s IR, run it on ``args`` and check it against the interpreter (values,
+    dtypes, shapes) and that no input was written over: returns the function and outputs."""
+    closed = fungrad.make_jaxpr(fun)(*args)
+    fn = compile_jaxpr(closed)
+    saved = [a.copy() for a in args]
+    fast = fn(*args)
+    for a, a0 in zip(args, saved):
+        np.testing.assert_array_equal(a, a0)
+    for a, b in zip(fast, eval_jaxpr(closed.jaxpr, closed.consts, *args)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    return fn, fast
+
+
 def _views_and_temporaries(x, y):
     a = fnp.sin(x) * 2.0           # a temporary, then overwritten by the multiply
     t = a.T                        # a view of a temporary that outlives it
@@ -307,21 +344,64 @@ def _views_and_temporaries(x, y):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_buffer_reuse_matches_the_interpreter_and_leaves_inputs_alone(dtype):
     x, y = rand((3, 4), dtype, seed=14), rand((4,), dtype, seed=15)
-    closed = fungrad.make_jaxpr(_views_and_temporaries)(x, y)
-    fn = compile_jaxpr(closed)
+    fn, fast = _compiled_against_interpreter(_views_and_temporaries, x, y)
     assert "out=" in fn.source
-    x0, y0 = x.copy(), y.copy()
-    fast = fn(x, y)
-    np.testing.assert_array_equal(x, x0)
-    np.testing.assert_array_equal(y, y0)
-    slow = eval_jaxpr(closed.jaxpr, closed.consts, x, y)
-    for a, b in zip(fast, slow):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a, b)
     # an output is never written over, even by a later call
     again = fn(x, y)
     for a, b in zip(fast, again):
         np.testing.assert_array_equal(a, b)
+
+
+def _fresh_producers(x, w):
+    h = x @ w
+    a = x @ (w * 3.0) + 1.0        # np.dot: fresh, written over by the add
+    s = fnp.sum(h * h, axis=1, keepdims=True) + 1.0   # a reduction's result written over
+    p = (h ** 2) - s               # integer_pow: fresh
+    v = (x @ (w - 1.0)).reshape(-1)  # a fresh dot read by a reshape (a view): never reused
+    q = x @ (w + 2.0)              # a fresh dot returned, and read by a ufunc
+    e = fungrad.lax.erf_inv(fnp.tanh(p) * 0.5) * 2.0
+    return a, p, v + 1.0, q, fnp.tanh(q), e
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fresh_results_are_reused_like_ufunc_temporaries(dtype):
+    x, w = rand((3, 4), dtype, seed=18), rand((4, 5), dtype, seed=19)
+    fn, fast = _compiled_against_interpreter(_fresh_producers, x, w)
+    assert fn.source.count("out=") >= 5
+    assert all(a.dtype == dtype for a in fast)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(fast) for b in fast[i + 1:])
+    # under jit and grad the same numbers, and a bad shape is still the general error
+    f = fungrad.jit(lambda x, w: sum(fnp.sum(o) for o in _fresh_producers(x, w)))
+    np.testing.assert_allclose(fungrad.grad(f)(x, w),
+                               fungrad.grad(lambda x, w: sum(fnp.sum(o) for o in
+                                                             _fresh_producers(x, w)))(x, w),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+    with pytest.raises(ValueError, match="matmul"):
+        f(x, rand((3, 5), dtype))
+
+
+def _views_of_fresh_arrays(x):
+    a = (fnp.sin(x) * 2.0).reshape(-1) + 1.0    # a view nothing else reads: written over
+    b = fnp.exp(x)
+    c = b.T * 3.0                               # b is read again below: c is a new array
+    bits = fungrad.lax.bitcast_convert_type(fnp.abs(x) + 1.0, np.int64 if x.dtype ==
+                                            np.float64 else np.int32)
+    d = fnp.right_shift(bits, 3)                # the view of a dead temporary, written over
+    return a, c, b, d, fnp.broadcast_to(x[0] * 2.0, x.shape) + 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_views_of_dead_temporaries_are_written_over(dtype):
+    x = rand((3, 4), dtype, seed=22)
+    fn, fast = _compiled_against_interpreter(_views_of_fresh_arrays, x)
+    source = fn.source
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(fast) for b in fast[i + 1:])
+    lines = source.splitlines()
+    assert any("_right_shift" in line and "out=" in line for line in lines)  # bitcast view
+    reshaped = [line.split(" = ")[0].strip() for line in lines if ".reshape(" in line]
+    transposed = [line.split(" = ")[0].strip() for line in lines if ".transpose(" in line]
+    assert any(f"out={reshaped[0]})" in line for line in lines)  # its base was dead
+    assert not any(f"out={transposed[0]})" in line for line in lines)  # its base is returned
 
 
 def test_buffer_reuse_under_jit_and_grad_keeps_values_and_errors():
@@ -387,3 +467,47 @@ def test_residual_scans_with_integer_carries_nesting_and_vmap():
     np.testing.assert_allclose(fungrad.jit(grad)(0.5, xs), grad(0.5, xs), rtol=1e-13)
     batched = fungrad.vmap(grad, in_axes=(None, 0))(0.5, np.stack([xs, xs * 0.5]))
     np.testing.assert_allclose(batched, [grad(0.5, xs), grad(0.5, xs * 0.5)], rtol=1e-13)
+
+
+# ----------------------------------------------- checkpoint blocks inlined in compiled code
+
+def _nested_blocks(x, w):
+    inner = fungrad.checkpoint(lambda h: (fnp.tanh(h @ w), h))   # a constant-free block
+    outer = fungrad.checkpoint(lambda h: inner(h * 2.0)[0] + w[0])  # nests the other
+    a, same = inner(x)      # an output that is the block's input
+    b = outer(a)
+    c, _ = inner(b)         # the same block again, one output unused
+    return c * 3.0, same, b
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_inlined_checkpoint_blocks_match_the_interpreter(dtype):
+    from fungrad.passes import inline_calls
+    x, w = rand((2, 3), dtype, seed=20), rand((3, 3), dtype, seed=21)
+    closed = fungrad.make_jaxpr(_nested_blocks)(x, w)
+    assert "checkpoint" in [e.primitive.name for e in closed.eqns]
+    flat = inline_calls(closed)
+    assert "checkpoint" not in [e.primitive.name for e in flat.eqns]
+    names = [v for e in flat.eqns for v in e.outvars]
+    assert len({id(v) for v in names}) == len(names)  # still single-assignment
+    fn = compile_jaxpr(closed)
+    assert "checkpoint" not in fn.source
+    for got, want in zip(fn(x, w), eval_jaxpr(closed.jaxpr, closed.consts, x, w)):
+        assert got.dtype == want.dtype == dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    # jitted gradients (the backward pass recomputes the blocks) are the eager ones
+    loss = lambda x, w: sum(fnp.sum(o ** 2) for o in _nested_blocks(x, w))
+    g = fungrad.jit(fungrad.grad(loss, argnums=(0, 1)))
+    for got, want in zip(g(x, w), fungrad.grad(loss, argnums=(0, 1))(x, w)):
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-13)
+    with pytest.raises(ValueError, match="matmul"):
+        g(x, rand((4, 3), dtype))
+
+
+def test_blocks_whose_types_differ_from_the_call_stay_calls():
+    from fungrad.passes import inline_calls
+    closed = fungrad.make_jaxpr(fungrad.checkpoint(lambda x: fnp.sin(x) * 2.0))(1.0)
+    assert inline_calls(closed) is closed  # a weak Python float entering a strong block
+    fn = compile_jaxpr(closed)
+    assert fn(1.0) == eval_jaxpr(closed.jaxpr, closed.consts, 1.0)

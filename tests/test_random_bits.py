@@ -67,3 +67,28 @@ def test_key_primitives_refuse_bad_key_data_eagerly():
                  lambda: rb.random_seed(np.float64(1.0))):
         with pytest.raises(TypeError):
             call()
+
+
+@pytest.mark.parametrize("n", [1, 7, 32768, 32769, 100_000])
+def test_equal_blocks_give_the_bits_and_normals_of_one_pass(n, monkeypatch):
+    """Bits and erf_inv are computed in equal blocks (random_bits._block_size): the same
+    values as one pass over the whole array, for sizes on and across block boundaries."""
+    import fungrad.prims.random_bits as rb
+    import fungrad.prims.special as special
+    size = rb._block_size(n)
+    assert size <= rb._BLOCK and -(-n // size) == -(-n // rb._BLOCK)  # no more blocks
+    key = np.array([3, 17], U)
+    counters = np.arange(n, dtype=U)
+    u = np.linspace(-1.0, 1.0, n)
+
+    def compute():
+        return ([rb.random_bits_p.impl(key, bit_width=w, shape=(n,)) for w in (32, 64)]
+                + threefry2x32(U(3), U(17), counters, counters[::-1].copy())
+                + [special._erf_inv_impl(u.astype(d)) for d in (np.float64, np.float32)])
+
+    blocked = compute()
+    monkeypatch.setattr(rb, "_BLOCK", 1 << 30)
+    monkeypatch.setattr(special, "_ERF_INV_CHUNK", 1 << 30)
+    for a, b in zip(blocked, compute()):
+        assert a.dtype == b.dtype and a.shape == b.shape == (n,)
+        np.testing.assert_array_equal(a, b)

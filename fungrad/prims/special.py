@@ -29,6 +29,7 @@ from fungrad.core import ShapedArray, bind
 from fungrad.prims.elementwise import exp, mul, neg, sqrt, square
 from fungrad.prims.rules import batch_elementwise, defjvp, defvjp, primitive
 from fungrad.prims import xla_float32
+from fungrad.prims.random_bits import _block_size
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -62,8 +63,9 @@ def _as_float(name: str, x) -> np.ndarray:
 def _horner(x, coefficients):
     """``c[0] x^(n-1) + ... + c[n-1]`` in x's dtype, highest degree first (as XLA evaluates)."""
     dtype = x.dtype
-    p = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
+    p = np.multiply(x, dtype.type(coefficients[0]))  # (c0 * x + c1: the first step)
+    p += dtype.type(coefficients[1])
+    for c in coefficients[2:]:
         p *= x
         p += dtype.type(c)
     return p
@@ -180,17 +182,23 @@ _ERF_INV64_TAIL = (
     1.0103004648645343977, 4.8499064014085844221)
 
 
-_ERF_INV_CHUNK = 1 << 15  # elements per pass: the Horner steps then run in cache
+# elements per pass at most, in equal chunks: the Horner steps then run in cache, and no
+# short last chunk pays the numpy calls of a full one
+_ERF_INV_CHUNK = 1 << 15
 
 
 def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
     """erf_inv of a flat float32/float64 chunk into ``out``: the central polynomial for all,
-    then each tail polynomial only where it applies (a million-sample draw has few tails)."""
+    then each tail polynomial only where it applies (a million-sample draw has few tails),
+    each tail looked for inside the one before (``w`` past 16 is past 6.25)."""
     with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.multiply(x, x)
+        np.negative(w, out=w)
         if x.dtype == np.float32:  # XLA's float32 log1p, so normal samples are JAX's bits
-            w = -xla_float32.log1p32(-(x * x))
+            w = xla_float32.log1p32(w)
         else:
-            w = -np.log1p(-(x * x))
+            np.log1p(w, out=w)
+        np.negative(w, out=w)
         if x.dtype == np.float32:
             horner, branches = _horner_fma32, ((5.0, _ERF_INV32_TAIL, 3.0),)
             p = horner(w - np.float32(2.5), _ERF_INV32_CENTRAL)
@@ -198,13 +206,18 @@ def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
             horner = _horner
             branches = ((6.25, _ERF_INV64_MIDDLE, 3.25), (16.0, _ERF_INV64_TAIL, 5.0))
             p = horner(w - 3.125, _ERF_INV64_CENTRAL)
+        tail = None  # indices of the chunk still in play
         for threshold, coefficients, shift in branches:
-            tail = np.flatnonzero(~(w < threshold))  # NaN w (|x| > 1) goes here too
-            if tail.size:
-                p[tail] = horner(np.sqrt(w[tail]) - w.dtype.type(shift), coefficients)
+            wt = w if tail is None else w[tail]
+            inside = np.flatnonzero(~(wt < threshold))  # NaN w (|x| > 1) goes on too
+            tail = inside if tail is None else tail[inside]
+            if not tail.size:
+                break
+            p[tail] = horner(np.sqrt(w[tail]) - w.dtype.type(shift), coefficients)
         np.multiply(p, x, out=out)
-        ends = np.flatnonzero(np.abs(x) == 1)
-        out[ends] = x[ends] * np.inf
+        if tail.size:  # +-1 (w = inf, past every threshold): +-inf
+            ends = tail[np.abs(x[tail]) == 1]
+            out[ends] = x[ends] * np.inf
 
 
 def _erf_inv_impl(x):
@@ -213,8 +226,9 @@ def _erf_inv_impl(x):
         return _erf_inv_impl(x.astype(np.float32)).astype(x.dtype)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty(flat.size, x.dtype)
-    for start in range(0, flat.size, _ERF_INV_CHUNK):
-        stop = start + _ERF_INV_CHUNK
+    step = _block_size(flat.size, _ERF_INV_CHUNK)
+    for start in range(0, flat.size, step):
+        stop = start + step
         _erf_inv_chunk(flat[start:stop], out[start:stop])
     return out.reshape(x.shape)
 
