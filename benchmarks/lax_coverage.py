@@ -11,17 +11,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # name -> why fungrad does not have it
-_COLLECTIVES = ("multi-device collective over a named axis: fungrad has no named axes (no pmap or "
-                "shard_map, and vmap takes no axis_name), so there is no axis to reduce over "
-                "(JAX itself raises an unbound-axis NameError outside one)")
+_COLLECTIVES = ("a collective that moves slices between examples (permutes, scatters, "
+                "sends) or marks device placement: fungrad's named-axis collectives under "
+                "vmap(axis_name=) are the reductions (psum, pmean, pmax, pmin), all_gather, "
+                "axis_index and axis_size")
 _INTERNAL = "a primitive for a JAX-internal rule or lowering, not an operation of its own"
 _XLA = "XLA/compiler machinery with no meaning for numpy"
 LEFT_OUT = {
     **{n: _COLLECTIVES for n in (
-        "all_gather", "all_gather_p", "all_to_all", "all_to_all_p", "axis_index",
-        "axis_index_p", "axis_size", "pbroadcast", "pcast", "pmax", "pmax_p", "pmean", "pmin",
-        "pmin_p", "ppermute", "ppermute_p", "precv", "psend", "pshuffle", "psum", "psum_p",
-        "psum_scatter", "pswapaxes", "ragged_all_to_all", "ragged_all_to_all_p")},
+        "all_to_all", "all_to_all_p", "pbroadcast", "pcast", "ppermute", "ppermute_p", "precv",
+        "psend", "pshuffle", "psum_scatter", "pswapaxes", "ragged_all_to_all",
+        "ragged_all_to_all_p")},
+    "axis_index_p": ("fungrad's axis_index is no primitive: vmap(axis_name=) feeds each example "
+                     "its number as a hidden input, and axis_index returns that"),
     **{n: _INTERNAL for n in (
         "select_and_gather_add_p", "select_and_scatter_add_p", "select_and_scatter_p",
         "eq_to_p", "le_to_p", "lt_to_p", "dce_sink", "dce_sink_p", "copy_p", "device_put_p",
