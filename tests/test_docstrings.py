@@ -24,7 +24,7 @@ MODULES = [
     "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
     "fungrad.example_libraries.stax",
     "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",
-    "fungrad.scipy.optimize", "fungrad.scipy.linalg",
+    "fungrad.scipy.optimize", "fungrad.scipy.linalg", "fungrad.scipy.fft",
 ] + [f"fungrad.scipy.stats.{family}" for family in (
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
     "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",

@@ -1,9 +1,11 @@
-"""``fungrad.scipy.signal``: ``convolve``, ``correlate``, ``convolve2d``, ``correlate2d``
-(modes ``full``, ``same``, ``valid``), as in ``jax.scipy.signal``, for real inputs.
+"""``fungrad.scipy.signal``, as in ``jax.scipy.signal``: convolutions (``convolve``,
+``correlate``, ``convolve2d``, ``correlate2d`` for real inputs, ``fftconvolve``), ``detrend``,
+and spectral analysis (``stft``, ``istft``, ``csd``, ``welch``, in ``_spectral.py``).
 
-Written as a composition of fungrad operations, so it is differentiable in both operands: the
-full convolution gathers, for every output position, the input entries each kernel entry
-meets (masked outside the input), then contracts with the kernel.
+Everything is a composition of fungrad operations, so it is differentiable in every array
+argument: the direct convolution gathers, for every output position, the input entries each
+kernel entry meets (masked outside the input), then contracts with the kernel;
+``fftconvolve`` multiplies spectra.
 
 >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
 array([0. , 1. , 2.5, 4. , 1.5])
@@ -13,6 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 import fungrad.numpy as fnp
+
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend",
+           "stft", "istft", "csd", "welch"]
 
 _MODES = ("full", "same", "valid")
 
@@ -133,3 +138,86 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=
             in1.shape != in2.shape:
         return _flipped(_convolve("correlate2d", in2, _flipped(in1), mode, ndim=2))
     return _convolve("correlate2d", in1, _flipped(in2), mode, ndim=2, late_same=True)
+
+
+def _conv_axes(in1, in2, axes) -> tuple:
+    """``fftconvolve``'s axes: all by default; the others must agree in size (JAX maps over
+    them)."""
+    ndim = in1.ndim
+    if axes is None:
+        return tuple(range(ndim))
+    if isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    out = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < ndim:
+            raise ValueError(f"fftconvolve: axis {ax!r} is not an axis of inputs of shapes "
+                             f"{in1.shape} and {in2.shape}")
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"fftconvolve: repeated axes {tuple(out)}")
+    for d in range(ndim):
+        if d not in out and in1.shape[d] != in2.shape[d]:
+            raise ValueError(f"fftconvolve: the axes not convolved must have the same size, got "
+                             f"shapes {in1.shape} and {in2.shape} with axes={tuple(out)}")
+    return tuple(out)
+
+
+def fftconvolve(in1, in2, mode: str = "full", axes=None):
+    """Convolution of two N-dimensional arrays through the FFT (``scipy.signal.fftconvolve``):
+    the product of their spectra, zero-padded to the full size, transformed back, then cut
+    to ``mode``. ``axes`` convolves along those axes only; along the others the inputs must
+    have the same size and are paired entry by entry (as in JAX).
+
+    >>> import numpy as np
+    >>> fftconvolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])).round(12) + 0.0
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> fftconvolve(np.array([1.0, 2.0, 3.0, 2.0, 1.0]), np.ones(3), mode="valid").round(12)
+    array([6., 7., 6.])
+    """
+    in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
+    for arg, x in (("in1", in1), ("in2", in2)):
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"fftconvolve: {arg} must be numeric, got shape {x.shape} "
+                            f"({x.dtype})")
+    dtype = np.result_type(in1.dtype, in2.dtype, np.float16)
+    dtype = np.dtype(np.float64) if dtype.kind in "biu" else dtype
+    in1, in2 = in1.astype(dtype), in2.astype(dtype)
+    if in1.ndim != in2.ndim:
+        raise ValueError(f"fftconvolve: in1 and in2 must have the same number of dimensions, "
+                         f"got shapes {in1.shape} and {in2.shape}")
+    if mode not in _MODES:
+        raise ValueError(f"fftconvolve: mode must be one of {_MODES}, got {mode!r}")
+    if in1.size == 0 or in2.size == 0:
+        raise ValueError(f"fftconvolve: inputs must not be empty, got shapes {in1.shape} and "
+                         f"{in2.shape}")
+    if in1.ndim == 0:
+        return in1 * in2
+    axes = _conv_axes(in1, in2, axes)
+    shape1 = [in1.shape[d] for d in axes]
+    shape2 = [in2.shape[d] for d in axes]
+    if mode == "valid":
+        if all(a <= b for a, b in zip(shape1, shape2)) and shape1 != shape2:
+            in1, in2, shape1, shape2 = in2, in1, shape2, shape1
+        elif not all(a >= b for a, b in zip(shape1, shape2)):
+            raise ValueError(f"fftconvolve: in mode 'valid' one input must be at least as "
+                             f"large as the other in every convolved dimension, got shapes "
+                             f"{in1.shape} and {in2.shape}")
+    full = [a + b - 1 for a, b in zip(shape1, shape2)]
+    if all(a == 1 or b == 1 for a, b in zip(shape1, shape2)):
+        conv = in1 * in2  # no overlap to sum over: the full convolution is a product
+    elif dtype.kind == "c":
+        conv = fnp.fft.ifftn(fnp.fft.fftn(in1, full, axes) * fnp.fft.fftn(in2, full, axes),
+                             full, axes)
+    else:
+        conv = fnp.fft.irfftn(fnp.fft.rfftn(in1, full, axes) * fnp.fft.rfftn(in2, full, axes),
+                              full, axes)
+    sizes = {"full": full, "same": shape1, "valid": [a - b + 1 for a, b in zip(shape1, shape2)]}
+    index = [slice(None)] * in1.ndim
+    for d, length, size in zip(axes, full, sizes[mode]):
+        start = (length - size) // 2
+        index[d] = slice(start, start + size)
+    return conv[tuple(index)]
+
+
+from fungrad.scipy._spectral import csd, detrend, istft, stft, welch  # noqa: E402,F401
