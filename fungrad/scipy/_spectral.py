@@ -312,23 +312,12 @@ def _median_bias(n: int) -> float:
     return 1.0 + float(np.sum(1.0 / (even + 1) - 1.0 / even))
 
 
-def csd(x, y, fs=1.0, window="hann", nperseg: int | None = None,
-        noverlap: int | None = None, nfft: int | None = None, detrend="constant",
-        return_onesided: bool = True, scaling: str = "density", axis: int = -1,
-        average: str = "mean"):
-    """The cross power spectral density of ``x`` and ``y`` by Welch's method
-    (``scipy.signal.csd``): ``conj(X) Y`` over windowed segments, averaged. Returns
-    ``(f, Pxy)``. ``y=None`` gives the power spectral density of ``x``. As in JAX,
-    ``nperseg`` defaults to the signal's length.
-
-    >>> import numpy as np
-    >>> f, pxy = csd(np.array([1.0, -1.0] * 4), np.array([1.0, -1.0] * 4), nperseg=4)
-    >>> pxy.round(12)
-    array([0.        +0.j, 1.33333333+0.j, 2.66666667+0.j])
-    """
+def _welch_average(func: str, x, y, fs, window, nperseg, noverlap, nfft, detrend,
+                   return_onesided, scaling, axis, average):
+    """The periodograms of ``_spectral_helper`` averaged over the segments."""
     if average not in _AVERAGES:
-        raise ValueError(f"csd: average must be 'mean' or 'median', got {average!r}")
-    freqs, _, pxy = _spectral_helper("csd", x, y, fs, window, nperseg, noverlap, nfft,
+        raise ValueError(f"{func}: average must be 'mean' or 'median', got {average!r}")
+    freqs, _, pxy = _spectral_helper(func, x, y, fs, window, nperseg, noverlap, nfft,
                                      detrend, return_onesided, scaling, axis, mode="psd")
     if y is not None and pxy.dtype.kind != "c":
         pxy = lax.complex(pxy, fnp.zeros_like(pxy))
@@ -348,6 +337,24 @@ def csd(x, y, fs=1.0, window="hann", nperseg: int | None = None,
     return freqs, pxy
 
 
+def csd(x, y, fs=1.0, window="hann", nperseg: int | None = None,
+        noverlap: int | None = None, nfft: int | None = None, detrend="constant",
+        return_onesided: bool = True, scaling: str = "density", axis: int = -1,
+        average: str = "mean"):
+    """The cross power spectral density of ``x`` and ``y`` by Welch's method
+    (``scipy.signal.csd``): ``conj(X) Y`` over windowed segments, averaged. Returns
+    ``(f, Pxy)``. ``y=None`` gives the power spectral density of ``x``. As in JAX,
+    ``nperseg`` defaults to the signal's length.
+
+    >>> import numpy as np
+    >>> f, pxy = csd(np.array([1.0, -1.0] * 4), np.array([1.0, -1.0] * 4), nperseg=4)
+    >>> pxy.round(12)
+    array([0.        +0.j, 1.33333333+0.j, 2.66666667+0.j])
+    """
+    return _welch_average("csd", x, y, fs, window, nperseg, noverlap, nfft, detrend,
+                          return_onesided, scaling, axis, average)
+
+
 def welch(x, fs=1.0, window="hann", nperseg: int | None = None, noverlap: int | None = None,
           nfft: int | None = None, detrend="constant", return_onesided: bool = True,
           scaling: str = "density", axis: int = -1, average: str = "mean"):
@@ -360,11 +367,8 @@ def welch(x, fs=1.0, window="hann", nperseg: int | None = None, noverlap: int | 
     >>> pxx.round(12)
     array([0., 2., 0.])
     """
-    if average not in _AVERAGES:
-        raise ValueError(f"welch: average must be 'mean' or 'median', got {average!r}")
-    freqs, pxx = csd(x, None, fs=fs, window=window, nperseg=nperseg, noverlap=noverlap,
-                     nfft=nfft, detrend=detrend, return_onesided=return_onesided,
-                     scaling=scaling, axis=axis, average=average)
+    freqs, pxx = _welch_average("welch", x, None, fs, window, nperseg, noverlap, nfft, detrend,
+                                return_onesided, scaling, axis, average)
     return freqs, fnp.real(pxx)
 
 

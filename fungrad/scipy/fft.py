@@ -150,6 +150,17 @@ def _idct_axis(x, axis: int, ortho: bool):
     return fnp.take(reordered, np.argsort(_interleaving(n)), axis=axis)
 
 
+def _along_axes(func: str, one_axis, x, type, s, axes, norm):
+    """``one_axis`` (the DCT-II or its inverse) along each of ``axes``, after cutting or
+    zero-padding ``x`` there to the lengths ``s``."""
+    _check_type_and_norm(func, type, norm)
+    x = _operand(func, x)
+    axes, lengths = _axes_and_lengths(func, x, s, axes)
+    for axis, n in zip(axes, lengths):
+        x = one_axis(_resize(func, x, n, axis), axis, norm == "ortho")
+    return x
+
+
 def dct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
     """The discrete cosine transform of ``x`` along ``axis`` (``scipy.fft.dct``): for the
     type-2 DCT, ``y[k] = 2 sum_n x[n] cos(pi k (2n + 1) / 2N)``.
@@ -163,10 +174,7 @@ def dct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None
     >>> dct(np.array([1.0, 1.0, 1.0, 1.0]), norm="ortho")
     array([2., 0., 0., 0.])
     """
-    _check_type_and_norm("dct", type, norm)
-    x = _operand("dct", x)
-    axis = _axis("dct", x, axis)
-    return _dct_axis(_resize("dct", x, n, axis), axis, norm == "ortho")
+    return _along_axes("dct", _dct_axis, x, type, (n,), (axis,), norm)
 
 
 def idct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -177,10 +185,7 @@ def idct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | Non
     >>> idct(np.array([8.0, 0.0, 0.0, 0.0]))
     array([1., 1., 1., 1.])
     """
-    _check_type_and_norm("idct", type, norm)
-    x = _operand("idct", x)
-    axis = _axis("idct", x, axis)
-    return _idct_axis(_resize("idct", x, n, axis), axis, norm == "ortho")
+    return _along_axes("idct", _idct_axis, x, type, (n,), (axis,), norm)
 
 
 def _axes_and_lengths(func: str, x, s, axes):
@@ -220,12 +225,7 @@ def dctn(x, type: int = 2, s: Sequence[int] | None = None, axes: Sequence[int] |
     array([[16.,  0.],
            [ 0.,  0.]])
     """
-    _check_type_and_norm("dctn", type, norm)
-    x = _operand("dctn", x)
-    axes, lengths = _axes_and_lengths("dctn", x, s, axes)
-    for axis, n in zip(axes, lengths):
-        x = _dct_axis(_resize("dctn", x, n, axis), axis, norm == "ortho")
-    return x
+    return _along_axes("dctn", _dct_axis, x, type, s, axes, norm)
 
 
 def idctn(x, type: int = 2, s: Sequence[int] | None = None,
@@ -238,9 +238,4 @@ def idctn(x, type: int = 2, s: Sequence[int] | None = None,
     array([[1., 1.],
            [1., 1.]])
     """
-    _check_type_and_norm("idctn", type, norm)
-    x = _operand("idctn", x)
-    axes, lengths = _axes_and_lengths("idctn", x, s, axes)
-    for axis, n in zip(axes, lengths):
-        x = _idct_axis(_resize("idctn", x, n, axis), axis, norm == "ortho")
-    return x
+    return _along_axes("idctn", _idct_axis, x, type, s, axes, norm)

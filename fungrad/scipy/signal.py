@@ -78,8 +78,15 @@ def _crop(full, in1, in2, mode: str, late_same: bool = False):
     return full[tuple(index)]
 
 
-def _convolve(name, in1, in2, mode, ndim=None, late_same=False):
+_METHODS = ("auto", "direct", "fft")
+
+
+def _convolve(name, in1, in2, mode, ndim=None, late_same=False, method="auto"):
+    if method not in _METHODS:
+        raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     in1, in2 = _check(name, in1, in2, mode, ndim)
+    if method == "fft":  # the same centering rules, so the same result up to rounding
+        return fftconvolve(in1, in2, mode)
     return _crop(_full(in1, in2), in1, in2, mode, late_same)
 
 
@@ -88,16 +95,20 @@ def _flipped(x):
     return x[(slice(None, None, -1),) * x.ndim]
 
 
-def convolve(in1, in2, mode: str = "full", method: str = "auto"):
-    """N-dimensional convolution (1-D and 2-D here) of ``in1`` with ``in2``.
+def convolve(in1, in2, mode: str = "full", method: str = "auto", precision=None):
+    """N-dimensional convolution (1-D and 2-D here) of ``in1`` with ``in2``: direct
+    (``method`` ``'auto'`` or ``'direct'``) or through the FFT (``'fft'``). ``precision`` is
+    accepted for JAX's signature; numpy computes at the inputs' precision.
 
     >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0]), mode="valid")
     array([3., 5.])
+    >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0]), method="fft").round(12)
+    array([1., 3., 5., 3.])
     """
-    return _convolve("convolve", in1, in2, mode)
+    return _convolve("convolve", in1, in2, mode, method=method)
 
 
-def correlate(in1, in2, mode: str = "full", method: str = "auto"):
+def correlate(in1, in2, mode: str = "full", method: str = "auto", precision=None):
     """Cross-correlation: ``convolve(in1, in2 reversed)``.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0]), mode="valid")
@@ -106,11 +117,12 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto"):
     in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
     if mode == "valid" and all(a < b for a, b in zip(in1.shape, in2.shape)):
         # scipy swaps the operands here, which reverses the result
-        return _flipped(_convolve("correlate", in2, _flipped(in1), mode))
-    return _convolve("correlate", in1, _flipped(in2), mode)
+        return _flipped(_convolve("correlate", in2, _flipped(in1), mode, method=method))
+    return _convolve("correlate", in1, _flipped(in2), mode, method=method)
 
 
-def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0):
+def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0,
+               precision=None):
     """2-D convolution (zero ``fill`` boundary only).
 
     >>> convolve2d(np.ones((2, 2)), np.ones((2, 2)))
@@ -124,7 +136,8 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0
     return _convolve("convolve2d", in1, in2, mode, ndim=2)
 
 
-def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0):
+def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0,
+                precision=None):
     """2-D cross-correlation (zero ``fill`` boundary only).
 
     >>> correlate2d(np.eye(2), np.array([[1.0, 0.0], [0.0, 0.0]]), mode="valid")
