@@ -60,3 +60,23 @@ def test_errors():
         fs.convolve(np.ones((3, 2)), np.ones((2, 3)), mode="valid")
     with pytest.raises(NotImplementedError, match="boundary='fill'"):
         fs.convolve2d(np.ones((3, 3)), np.ones((2, 2)), boundary="wrap")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_complex_against_scipy(mode):
+    for i, (a, b) in enumerate(PAIRS_1D + PAIRS_2D):
+        x = rand(a, np.float64, i) + 1j * rand(a, np.float64, 10 + i)
+        y = rand(b, np.float64, 50 + i) - 0.5j * rand(b, np.float64, 60 + i)
+        names = ["convolve", "correlate"] + (["convolve2d", "correlate2d"] if x.ndim == 2
+                                             else [])
+        for name in names:
+            for p, q in ((x, y), (x.real, y), (x, y.real)):
+                np.testing.assert_allclose(getattr(fs, name)(p, q, mode),
+                                           getattr(ss, name)(p, q, mode), rtol=1e-12,
+                                           atol=1e-14, err_msg=f"{name} {a} {b}")
+    x64 = rand((4,), np.float64, 3).astype(np.complex64)
+    assert fs.correlate(x64, x64.real).dtype == np.complex64
+    x, y = rand((5,), np.float64, 1), rand((3,), np.float64, 2)
+    assert_derivatives(lambda a, b: fs.correlate(a * (1 + 1j), b, mode), (x, y))
+    assert_derivatives(lambda a, b: fs.correlate2d(a, b * 1j, mode), (x.reshape(5, 1),
+                                                                      y.reshape(3, 1)))

@@ -1,5 +1,5 @@
 """``fungrad.scipy.signal``, as in ``jax.scipy.signal``: convolutions (``convolve``,
-``correlate``, ``convolve2d``, ``correlate2d`` for real inputs, ``fftconvolve``), ``detrend``,
+``correlate``, ``convolve2d``, ``correlate2d``, real or complex, ``fftconvolve``), ``detrend``,
 and spectral analysis (``stft``, ``istft``, ``csd``, ``welch``, in ``_spectral.py``).
 
 Everything is a composition of fungrad operations, so it is differentiable in every array
@@ -35,8 +35,9 @@ def _check(name: str, in1, in2, mode: str, ndim: int | None):
     if in1.ndim not in (1, 2):
         raise NotImplementedError(f"{name}: only 1-D and 2-D inputs are supported, got shape "
                                   f"{in1.shape}")
-    if in1.dtype.kind == "c" or in2.dtype.kind == "c":
-        raise NotImplementedError(f"{name}: complex inputs are not supported")
+    for arg, x in (("in1", in1), ("in2", in2)):
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{name}: {arg} must be numeric, got shape {x.shape} ({x.dtype})")
     if in1.size == 0 or in2.size == 0:
         raise ValueError(f"{name}: inputs must not be empty, got shapes {in1.shape} and "
                          f"{in2.shape}")
@@ -90,6 +91,10 @@ def _convolve(name, in1, in2, mode, ndim=None, late_same=False, method="auto"):
     return _crop(_full(in1, in2), in1, in2, mode, late_same)
 
 
+def _conj(x):
+    return fnp.conj(x) if x.dtype.kind == "c" else x
+
+
 def _flipped(x):
     x = fnp.asarray(x)
     return x[(slice(None, None, -1),) * x.ndim]
@@ -109,16 +114,16 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto", precision=None)
 
 
 def correlate(in1, in2, mode: str = "full", method: str = "auto", precision=None):
-    """Cross-correlation: ``convolve(in1, in2 reversed)``.
+    """Cross-correlation: ``convolve(in1, conj(in2) reversed)``.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0]), mode="valid")
     array([1., 2.])
     """
     in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
     if mode == "valid" and all(a < b for a, b in zip(in1.shape, in2.shape)):
-        # scipy swaps the operands here, which reverses the result
-        return _flipped(_convolve("correlate", in2, _flipped(in1), mode, method=method))
-    return _convolve("correlate", in1, _flipped(in2), mode, method=method)
+        # scipy swaps the operands here: corr(in1, in2) is corr(in2, in1) conjugated, reversed
+        return _flipped(_convolve("correlate", _conj(in2), _flipped(in1), mode, method=method))
+    return _convolve("correlate", in1, _flipped(_conj(in2)), mode, method=method)
 
 
 def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0,
@@ -149,8 +154,9 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=
     in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
     if mode == "valid" and all(a <= b for a, b in zip(in1.shape, in2.shape)) and \
             in1.shape != in2.shape:
-        return _flipped(_convolve("correlate2d", in2, _flipped(in1), mode, ndim=2))
-    return _convolve("correlate2d", in1, _flipped(in2), mode, ndim=2, late_same=True)
+        # scipy swaps the operands here (reversing, but not conjugating, the result)
+        return _flipped(_convolve("correlate2d", in2, _flipped(_conj(in1)), mode, ndim=2))
+    return _convolve("correlate2d", in1, _flipped(_conj(in2)), mode, ndim=2, late_same=True)
 
 
 def _conv_axes(in1, in2, axes) -> tuple:
