@@ -1,5 +1,5 @@
-"""``fungrad.scipy.signal``: convolve/correlate (1-D and 2-D) and convolve2d/correlate2d in
-every mode against scipy.signal, odd and even sizes, either operand larger; float32 kept;
+"""``fungrad.scipy.signal``: convolve/correlate (1-D to 4-D, real and complex) and
+convolve2d/correlate2d in every mode against scipy.signal, odd and even sizes, either operand larger; float32 kept;
 derivatives in both operands; jit and vmap; errors."""
 from __future__ import annotations
 
@@ -80,3 +80,17 @@ def test_complex_against_scipy(mode):
     assert_derivatives(lambda a, b: fs.correlate(a * (1 + 1j), b, mode), (x, y))
     assert_derivatives(lambda a, b: fs.correlate2d(a, b * 1j, mode), (x.reshape(5, 1),
                                                                       y.reshape(3, 1)))
+
+
+def test_three_and_four_dimensions():
+    for a, b in [((3, 4, 2), (2, 2, 2)), ((2, 2, 1), (3, 3, 3)), ((4, 3, 2, 2), (2, 1, 2, 1))]:
+        x, y = rand(a, np.float64, 1), rand(b, np.float64, 2)
+        for mode in MODES:
+            for name in ("convolve", "correlate"):
+                np.testing.assert_allclose(getattr(fs, name)(x, y, mode),
+                                           getattr(ss, name)(x, y, mode), rtol=1e-12,
+                                           atol=1e-14, err_msg=f"{name} {a} {b} {mode}")
+    x, y = rand((3, 2, 2), np.float64, 3), rand((2, 1, 2), np.float64, 4)
+    assert_derivatives(lambda p, q: fs.convolve(p, q, "same"), (x, y))
+    with pytest.raises(ValueError, match="convolve: inputs must have at least one dimension"):
+        fs.convolve(1.0, 2.0)

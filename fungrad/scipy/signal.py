@@ -32,9 +32,9 @@ def _check(name: str, in1, in2, mode: str, ndim: int | None):
     if in1.ndim != in2.ndim:
         raise ValueError(f"{name}: in1 and in2 must have the same number of dimensions, got "
                          f"shapes {in1.shape} and {in2.shape}")
-    if in1.ndim not in (1, 2):
-        raise NotImplementedError(f"{name}: only 1-D and 2-D inputs are supported, got shape "
-                                  f"{in1.shape}")
+    if in1.ndim == 0:
+        raise ValueError(f"{name}: inputs must have at least one dimension, got shapes "
+                         f"{in1.shape} ({in1.dtype}) and {in2.shape} ({in2.dtype})")
     for arg, x in (("in1", in1), ("in2", in2)):
         if x.dtype.kind not in "biufc":
             raise TypeError(f"{name}: {arg} must be numeric, got shape {x.shape} ({x.dtype})")
@@ -101,7 +101,7 @@ def _flipped(x):
 
 
 def convolve(in1, in2, mode: str = "full", method: str = "auto", precision=None):
-    """N-dimensional convolution (1-D and 2-D here) of ``in1`` with ``in2``: direct
+    """N-dimensional convolution of ``in1`` with ``in2``: direct
     (``method`` ``'auto'`` or ``'direct'``) or through the FFT (``'fft'``). ``precision`` is
     accepted for JAX's signature; numpy computes at the inputs' precision.
 
