@@ -34,6 +34,16 @@ __all__ = [
     # callbacks, configuration
     "pure_callback", "effects_barrier", "config", "debug_nans", "debug_infs",
     "checkpoint_policies",
+    # JAX's flags as functions: with fungrad.numpy_rank_promotion("raise"): ...
+    "enable_x64", "numpy_rank_promotion", "numpy_dtype_promotion", "check_tracer_leaks",
+    "checking_leaks", "enable_checks", "log_compiles", "explain_cache_misses",
+    "debug_key_reuse", "threefry_partitionable", "default_matmul_precision", "default_device",
+    "default_prng_impl", "softmax_custom_jvp", "transfer_guard",
+    "transfer_guard_host_to_device", "transfer_guard_device_to_host",
+    "transfer_guard_device_to_device",
+    # one process, one device
+    "pmap", "process_index", "process_count", "process_indices", "host_id", "host_count",
+    "host_ids", "print_environment_info",
     # the IR and its errors
     "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
     "float0", "ConcretizationTypeError", "TracerArrayConversionError",
@@ -44,7 +54,14 @@ __all__ = [
 
 # Public names that are also submodule names: importing the submodule (fungrad.jit, the
 # module) must not replace the public object (fungrad.jit, the function) on the package.
-_SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap"})
+_SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap", "pmap"})
+
+# JAX's other namespaces, reachable as attributes (``fungrad.scipy.special``) but imported
+# only when used: not in ``__all__``, so loading the public names never imports them (nor
+# scipy)
+_LAZY_SUBMODULES = frozenset({"scipy", "stages", "experimental", "dtypes", "image", "ops",
+                              "typing", "errors", "custom_derivatives", "version", "core",
+                              "api_util", "test_util"})
 
 
 # The namespaces among the public names: each is imported on its own when first used.
@@ -66,7 +83,7 @@ def _load():
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES:
+    if name in _SUBPACKAGES or name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"{__name__}.{name}")
     if name in __all__ and not _loading[0]:  # (while loading, the import system is asking)
         _load()
@@ -75,7 +92,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _LAZY_SUBMODULES)
 
 
 class _Package(_types.ModuleType):

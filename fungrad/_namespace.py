@@ -26,5 +26,17 @@ from fungrad.array import (  # noqa: F401,E402
 )
 # the Config object shadows its module's name, as jax.config does
 from fungrad.config import config, debug_infs, debug_nans, disable_jit  # noqa: F401,E402
+from fungrad.config import (  # noqa: F401,E402
+    check_tracer_leaks, checking_leaks, debug_key_reuse, default_device,
+    default_matmul_precision, default_prng_impl, enable_checks, enable_x64,
+    explain_cache_misses, log_compiles, numpy_dtype_promotion, numpy_rank_promotion,
+    softmax_custom_jvp, threefry_partitionable, transfer_guard, transfer_guard_device_to_device,
+    transfer_guard_device_to_host, transfer_guard_host_to_device,
+)
+from fungrad.pmap import pmap  # noqa: F401,E402
+from fungrad.processes import (  # noqa: F401,E402
+    host_count, host_id, host_ids, print_environment_info, process_count, process_index,
+    process_indices,
+)
 from fungrad import random  # noqa: F401,E402
 from fungrad.abstract_types import typeof  # noqa: F401,E402

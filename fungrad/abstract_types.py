@@ -16,7 +16,7 @@ class KeyType:
     """The abstract type of an array of typed PRNG keys: its shape and key dtype.
 
     >>> import fungrad
-    >>> typeof(fungrad.random.split(fungrad.random.key(0), 3))
+    >>> print(typeof(fungrad.random.split(fungrad.random.key(0), 3)))
     key<fry>[3]
     """
 
@@ -34,8 +34,11 @@ class KeyType:
         """
         return len(self.shape)
 
-    def __repr__(self) -> str:
+    def __str__(self) -> str:
         return f"{self.dtype}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self) -> str:  # as JAX prints it
+        return f"ShapedArray({self})"
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, KeyType) and (self.shape, str(self.dtype)) == \
@@ -52,10 +55,12 @@ def typeof(x: Any) -> ShapedArray | KeyType:
     Inside a transform it is the type the function sees, e.g. one example's under ``vmap``.
 
     >>> import numpy as np, fungrad, fungrad.numpy as fnp
-    >>> typeof(fnp.ones((3, 3))), typeof(1.0), typeof(np.int32(2))
-    (f64[3,3], f64[], i32[])
+    >>> print(typeof(fnp.ones((3, 3))), typeof(1.0), typeof(np.int32(2)))
+    float64[3,3] ~float64[] int32[]
+    >>> typeof(fnp.ones((3, 3)))
+    ShapedArray(float64[3,3])
     >>> fungrad.vmap(lambda v: print(typeof(v)) or v)(fnp.arange(3.0))
-    f64[]
+    float64[]
     array([0., 1., 2.])
     """
     dtype = getattr(x, "dtype", None)

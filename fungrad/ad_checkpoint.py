@@ -60,7 +60,7 @@ def saved_residuals(fun: Callable, *args: Any, **kwargs: Any) -> list[tuple[Any,
     >>> import numpy as np, fungrad.numpy as fnp
     >>> [(a, why) for a, why in saved_residuals(lambda x: fnp.sum(fnp.sin(x) ** 2),
     ...                                         np.ones(3))]
-    [(f64[3], 'from the argument x'), (f64[3], 'output of sin'), (f64[3], 'output of integer_pow')]
+    [(ShapedArray(float64[3]), 'from the argument x'), (ShapedArray(float64[3]), 'output of sin'), (ShapedArray(float64[3]), 'output of integer_pow')]
     """
     import inspect
 

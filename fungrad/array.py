@@ -221,6 +221,70 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
         """
         return wrap(np.ndarray.copy(self, order))
 
+    def clone(self) -> "Array":
+        """A copy (JAX's name for it).
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.ones(2)).clone()
+        array([1., 1.])
+        """
+        return self.copy()
+
+    @property
+    def weak_type(self) -> bool:
+        """False: a concrete array has a definite dtype (Python scalars are the weak ones).
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.ones(2)).weak_type
+        False
+        """
+        return False
+
+    @property
+    def aval(self) -> Any:
+        """The abstract value: shape and dtype, as a tracer of this array would have.
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.ones((2, 3))).aval.shape
+        (2, 3)
+        """
+        from fungrad.avals import ShapedArray
+        return ShapedArray(self.shape, self.dtype)
+
+    def ptp(self, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
+        """The range, max - min, along ``axis`` (numpy.ptp as a method, as in JAX).
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.array([3.0, -1.0, 2.0])).ptp()
+        np.float64(4.0)
+        """
+        from fungrad.numpy import ptp
+        return ptp(self, axis=axis, out=out, keepdims=keepdims)
+
+    def sort(self, axis: int | None = -1, *, kind: Any = None, order: Any = None,  # type: ignore[override]
+             stable: bool = True, descending: bool = False) -> "Array":
+        """A sorted copy, as JAX's ``Array.sort`` returns (numpy's sorts in place, which an
+        immutable array cannot).
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.array([3.0, 1.0, 2.0])).sort()
+        array([1., 2., 3.])
+        """
+        if not _immutable(self):  # a writeable copy numpy made (np.sort): numpy's in-place
+            return np.ndarray.sort(self, axis, kind, order)  # type: ignore[func-returns-value]
+        from fungrad.numpy import sort
+        return sort(self, axis, kind, order, stable=stable, descending=descending)
+
+    def nonzero(self, *, size: int | None = None, fill_value: Any = None) -> Any:  # type: ignore[override]
+        """The indices of the nonzero elements, with JAX's ``size``/``fill_value``.
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.array([0.0, 2.0, 3.0])).nonzero(size=3, fill_value=-1)
+        (array([ 1,  2, -1]),)
+        """
+        from fungrad.numpy import nonzero
+        return nonzero(self, size=size, fill_value=fill_value)
+
     def __copy__(self) -> "Array":
         return self.copy()
 

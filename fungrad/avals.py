@@ -1,6 +1,6 @@
 """Abstract values: what tracing knows about an array without its contents.
 
-* ``ShapedArray(shape, dtype, weak_type)`` -- the abstract value, printed ``f64[3,4]``;
+* ``ShapedArray(shape, dtype, weak_type)`` -- the abstract value, printed ``float64[3,4]`` (``f64[3,4]`` in jaxprs);
   ``weak_type`` marks a Python scalar's value, which adopts the dtype it meets (NEP 50).
 * ``ShapeDtypeStruct`` -- a shape and dtype standing in for an argument.
 * ``get_aval`` / ``value_aval`` -- the abstract value of any value fungrad accepts.
@@ -8,7 +8,7 @@
   ``fungrad.Array`` the user receives, the plain ndarray fungrad computes with.
 
 >>> get_aval(np.ones((2, 3), np.float32)), get_aval(1.0).weak_type
-(f32[2,3], True)
+(ShapedArray(float32[2,3]), True)
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def register_tracer_type(cls: type) -> None:
     >>> seen = []
     >>> _ = fungrad.make_jaxpr(lambda x: seen.append(get_aval(x)) or x)(np.ones(2))
     >>> seen  # a tracer's abstract value is its own
-    [f64[2]]
+    [ShapedArray(float64[2])]
     """
     global _tracer_type
     _tracer_type = cls
@@ -63,7 +63,11 @@ class ShapedArray:
     the dtype of the array it meets (``x_f32 * 2.0`` stays float32).
 
     >>> ShapedArray((3, 4), np.float64)
-    f64[3,4]
+    ShapedArray(float64[3,4])
+    >>> print(ShapedArray((3, 4), np.float64)), print(ShapedArray((), np.float32, weak_type=True))
+    float64[3,4]
+    ~float32[]
+    (None, None)
     """
 
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
@@ -93,14 +97,21 @@ class ShapedArray:
         return math.prod(self.shape)
 
     def str_short(self) -> str:
-        """The type as jaxprs print it (also the ``repr``).
+        """The type as jaxprs print it, with short dtype names.
 
         >>> ShapedArray((2, 3), np.float32).str_short()
         'f32[2,3]'
         """
         return f"{short_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
 
-    __repr__ = str_short
+    def __str__(self) -> str:
+        # JAX's str: full dtype names, ``~`` marking a weak type (jaxprs keep the short form)
+        weak = "~" if self.weak_type else ""
+        return f"{weak}{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self) -> str:
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.dtype.name}[{','.join(map(str, self.shape))}]{weak})"
 
     def strip_weak(self) -> "ShapedArray":
         """The same shape and dtype, strongly typed.
@@ -160,11 +171,11 @@ def get_aval(x: Any) -> ShapedArray:
     """The abstract value of a tracer, a numpy array/scalar or a Python scalar.
 
     >>> get_aval(np.ones((2, 3), np.float32))
-    f32[2,3]
+    ShapedArray(float32[2,3])
     >>> get_aval(1.0), get_aval(1.0).weak_type  # Python scalars are weakly typed
-    (f64[], True)
+    (ShapedArray(float64[], weak_type=True), True)
     >>> get_aval(ShapeDtypeStruct((4,), "int32"))
-    i32[4]
+    ShapedArray(int32[4])
     """
     if type(x) is np.ndarray or type(x) is Array:
         return value_aval(x)
@@ -187,7 +198,7 @@ def value_aval(x: Any) -> ShapedArray:
     strongly typed; a Python scalar is weakly typed (only a weak cast returns one).
 
     >>> value_aval(np.float32(1.0)), value_aval(2.0).weak_type
-    (f32[], True)
+    (ShapedArray(float32[]), True)
     """
     t = type(x)
     if t is np.ndarray:

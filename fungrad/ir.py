@@ -73,7 +73,7 @@ class Jaxpr:
     >>> len(jaxpr.invars), len(jaxpr.eqns), len(jaxpr.outvars)
     (1, 2, 1)
     >>> jaxpr.eqns[0].primitive, jaxpr.eqns[0].outvars[0].aval
-    (cos, f64[])
+    (cos, ShapedArray(float64[]))
 
     A Python float argument is weakly typed, as numpy sees it (``x * 0.5`` keeps a float32
     ``x`` float32); a numpy function of it returns numpy's strong float64, and the IR says
@@ -153,7 +153,7 @@ class ClosedJaxpr:
 
         >>> import fungrad, fungrad.numpy as fnp
         >>> fungrad.make_jaxpr(fnp.dot)(np.ones((2, 3)), np.ones(3)).in_avals
-        [f64[2,3], f64[3]]
+        [ShapedArray(float64[2,3]), ShapedArray(float64[3])]
         """
         return [v.aval for v in self.jaxpr.invars]
 
@@ -163,7 +163,7 @@ class ClosedJaxpr:
 
         >>> import fungrad, fungrad.numpy as fnp
         >>> fungrad.make_jaxpr(fnp.dot)(np.ones((2, 3)), np.ones(3)).out_avals
-        [f64[2]]
+        [ShapedArray(float64[2])]
         """
         return [v.aval for v in self.jaxpr.outvars]
 

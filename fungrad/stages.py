@@ -49,7 +49,7 @@ class ArgInfo:
 
     def __repr__(self) -> str:
         weak = ", weak_type=True" if self.aval.weak_type else ""
-        return f"ArgInfo({self.aval}{weak}, donated={self.donated})"
+        return f"ArgInfo({self.aval.str_short()}{weak}, donated={self.donated})"
 
 
 def _shape_struct(aval: ShapedArray) -> ShapeDtypeStruct:

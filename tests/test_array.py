@@ -213,6 +213,7 @@ def _sweep_inputs():
         "hanning": (5,), "kaiser": (5, 2.0), "mask_indices": (3, jnp.triu),
         "place": (v, v > 1, np.array([9.0])), "put": (v, np.array([0]), np.array([9.0])),
         "unpackbits": (np.array([3], np.uint8),),
+        "take": (np.arange(3.0), np.array([0, 2])),
     }
     keywords = {"fill_diagonal": {"inplace": False}, "put_along_axis": {"inplace": False},
                 "place": {"inplace": False}, "put": {"inplace": False},
@@ -254,3 +255,31 @@ def test_every_fungrad_numpy_function_returns_fungrad_arrays():
             failed.append(name)
     assert failed == [] and plain == []
     assert tried > 300  # the sweep reached (nearly) the whole namespace
+
+
+def test_jax_array_methods_on_arrays_and_tracers():
+    x = np.array([3.0, -1.0, 2.0, 5.0])
+    keep = np.array([True, False, True, False])
+
+    def methods(t):
+        return (t.ptp(), t.argpartition(1)[:1], t.sort().searchsorted(2.5), t.compress(keep),
+                t.nonzero(size=2)[0], t.clone(), t.itemsize, t.nbytes)
+
+    expected = (6.0, [1], 2, [3.0, 2.0], [0, 1], x, 8, 32)
+    for got in (jax.jit(methods)(x), methods(jnp.asarray(x))):  # tracer, then Array
+        for value, want in zip(got, expected):
+            np.testing.assert_array_equal(np.asarray(value), np.asarray(want))
+    assert jax.grad(lambda t: t.ptp())(x).tolist() == [0.0, -1.0, 0.0, 1.0]
+    shifted = jax.jit(lambda i: (i << 2, 1 << i, i >> 1))(np.array([1, 2]))
+    assert [s.tolist() for s in shifted] == [[4, 8], [2, 4], [0, 1]]
+    chosen = jax.jit(lambda t: t.choose([np.arange(3.0), np.arange(3.0) * 10]))
+    assert chosen(np.array([0, 1, 1])).tolist() == [0.0, 10.0, 20.0]
+    assert jax.grad(lambda t: t.sum() if 5.0 in t else 0.0)(x).tolist() == [1.0] * 4
+    assert jax.grad(lambda t: t.sum() if 7.0 in t else 0.0)(x).tolist() == [0.0] * 4
+    assert jnp.ones(3).at[1].mul(2.0).tolist() == [1.0, 2.0, 1.0]
+    held = jnp.asarray(x)
+    assert held.sort().tolist() == [-1.0, 2.0, 3.0, 5.0] and held.tolist() == x.tolist()
+    assert np.sort(held).tolist() == [-1.0, 2.0, 3.0, 5.0]  # numpy's in-place sort of a copy
+    concrete = jax.device_put(np.ones((2, 3)))
+    assert concrete.aval.shape == (2, 3) and concrete.aval.dtype == np.float64
+    assert concrete.weak_type is False

@@ -33,10 +33,14 @@ def _names(n):
     ((), np.bool_, "bool[]"),
     ((1, 0, 5), np.int32, "i32[1,0,5]"),
 ])
-def test_shaped_array_prints_short_form(shape, dtype, text):
+def test_shaped_array_prints_as_jax_does(shape, dtype, text):
     aval = ShapedArray(shape, dtype)
-    assert repr(aval) == text
-    assert str(aval) == text
+    assert aval.str_short() == text  # jaxprs print the short dtype names, as JAX's do
+    long_name = np.dtype(dtype).name
+    assert str(aval) == long_name + text[text.index("["):]  # JAX's str: float64[3,4]
+    assert repr(aval) == f"ShapedArray({aval})"
+    weak = ShapedArray(shape, dtype, weak_type=True)
+    assert (str(weak), repr(weak)) == ("~" + str(aval), f"ShapedArray({aval}, weak_type=True)")
     assert aval.shape == shape and aval.dtype == np.dtype(dtype)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pickle
 
 import numpy as np
 import pytest
@@ -24,7 +25,9 @@ MODULES = [
     "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
     "fungrad.example_libraries.stax",
     "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",
-    "fungrad.scipy.optimize", "fungrad.scipy.linalg", "fungrad.scipy.fft",
+    "fungrad.scipy.optimize", "fungrad.scipy.linalg", "fungrad.scipy.ndimage",
+    "fungrad.scipy.interpolate", "fungrad.scipy.cluster.vq",
+    "fungrad.scipy.spatial.transform", "fungrad.scipy.fft",
 ] + [f"fungrad.scipy.stats.{family}" for family in (
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
     "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
@@ -161,3 +164,7 @@ def test_scalar_types_stand_for_numpys():
         ours, numpys = getattr(fnp, name), getattr(np, name)
         assert isinstance(ours, ScalarType) and ours == numpys and hash(ours) == hash(numpys)
         assert np.dtype(ours) == np.dtype(numpys) and isinstance(numpys(0), ours)
+        # classes, as JAX's are: issubclass answers (False, as JAX's does), pickling keeps them
+        assert isinstance(ours, type) and not issubclass(ours, np.generic)
+        assert not issubclass(numpys, ours) and ours != np.complex256
+        assert pickle.loads(pickle.dumps(ours)) is ours

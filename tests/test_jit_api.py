@@ -75,7 +75,7 @@ def test_compile_with_static_args_takes_dynamic_args_only():
 def test_compiled_rejects_other_types_and_works_after():
     compiled = jax.jit(lambda x: x * 2).lower(jnp.ones(3)).compile()
     _raises_as_jax(JAX["compiled_wrong_shape"], lambda: compiled(jnp.ones(4)))
-    with pytest.raises(TypeError, match=r"compiled with f64\[3\] and called with f64\[4\]"):
+    with pytest.raises(TypeError, match=r"compiled with float64\[3\] and called with float64\[4\]"):
         compiled(np.ones(4))
     with pytest.raises(TypeError, match="not an array"):
         compiled("x")

@@ -75,7 +75,9 @@ def test_dynamic_slices_with_traced_starts():
     x = rand((4, 5))
     f = lambda x, i, j: lax.dynamic_slice(x, (i, j), (2, 3))  # noqa: E731
     jf = fungrad.jit(f)
-    for i, j in [(0, 0), (1, 2), (3, 4), (-1, 7)]:
+    for i, j in [(0, 0), (1, 2), (3, 4), (-1, 7), (-3, -2), (-9, -5)]:
+        # as in JAX: a negative start counts from the end, then the start is clamped
+        i, j = (i + 4 if i < 0 else i), (j + 5 if j < 0 else j)
         ci, cj = min(max(i, 0), 2), min(max(j, 0), 2)
         assert_same_as_numpy(jf(x, i, j), x[ci:ci + 2, cj:cj + 3])
     assert_derivatives(lambda x: f(x, np.int64(1), np.int64(1)), (x,))
@@ -83,6 +85,13 @@ def test_dynamic_slices_with_traced_starts():
     starts = np.array([0, 1, 2, 5])
     got = fungrad.vmap(lambda i: lax.dynamic_slice_in_dim(x, i, 2))(starts)
     assert_same_as_numpy(got, np.stack([x[min(i, 2):min(i, 2) + 2] for i in starts]))
+    # JAX 0.10.2: vmap(lambda i: dynamic_slice_in_dim(arange(5.), i, 2))([-1, -2, 0, 9])
+    got = fungrad.vmap(lambda i: lax.dynamic_slice_in_dim(np.arange(5.0), i, 2))(
+        np.array([-1, -2, 0, 9]))
+    assert got.tolist() == [[3.0, 4.0], [3.0, 4.0], [0.0, 1.0], [3.0, 4.0]]
+    assert lax.dynamic_index_in_dim(np.arange(5.0), -1, keepdims=False) == 4.0
+    assert lax.dynamic_update_index_in_dim(np.arange(5.0), 9.0, -7, 0).tolist() == \
+        [9.0, 1.0, 2.0, 3.0, 4.0]
     g = fungrad.jit(lambda x, u, i: lax.dynamic_update_slice(x, u, (i, np.int64(0))))
     u = rand((1, 5), seed=2)
     assert_same_as_numpy(g(x, u, 3), _updated(x, (slice(3, 4),), u))
@@ -232,3 +241,23 @@ def test_vmap_over_dynamic_starts_is_one_gather():
     assert_same_as_numpy(fungrad.vmap(h, in_axes=(None, 0, 0))(xs[0], u, starts),
                          np.stack([h(xs[0], b, i) for b, i in zip(u, starts)]))
     assert_derivatives(lambda xs, u: fungrad.vmap(h)(xs, u, starts), (xs, u))
+
+
+def test_allow_negative_indices_and_top_k_axis():
+    x = np.arange(5.0)
+    with pytest.raises(ValueError, match="index -2 is out of bounds for dimension 5 with "
+                                         "allow_negative_indices=False"):
+        lax.dynamic_slice(x, (-2,), (2,), allow_negative_indices=False)
+    # traced and not wrapped: clamped to 0 as XLA clamps
+    f = fungrad.jit(lambda i: lax.dynamic_update_slice(x, np.ones(1), (i,),
+                                                       allow_negative_indices=[False]))
+    assert f(-1).tolist() == [1.0, 1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="needs one flag per axis"):
+        lax.dynamic_slice(x, (1,), (2,), allow_negative_indices=[True, False])
+    # JAX 0.10.2: top_k([[1, 5], [3, 2]], 1, axis=0) -> ([[3, 5]], [[1, 0]])
+    values, index = lax.top_k(np.array([[1.0, 5.0], [3.0, 2.0]]), 1, axis=0)
+    assert values.tolist() == [[3.0, 5.0]] and index.tolist() == [[1, 0]]
+    cube = rand((2, 3, 4))
+    values, index = lax.top_k(cube, 2, axis=1)
+    assert_same_as_numpy(values, -np.sort(-cube, axis=1)[:, :2])
+    assert_derivatives(lambda c: lax.top_k(c, 2, axis=1)[0], (cube,))

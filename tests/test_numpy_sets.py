@@ -76,6 +76,8 @@ def test_bad_inputs():
         fnp.partition(np.ones(3), 7)
     with pytest.raises(NotImplementedError, match="lexsort supports 1-D keys"):
         fnp.lexsort([np.ones((2, 2))])
-    with pytest.raises(NotImplementedError, match="values only"):
-        fnp.unique(A, return_counts=True, size=3)
+    with pytest.raises(NotImplementedError, match="size= with axis= is not supported"):
+        fnp.unique(np.ones((2, 2)), axis=0, size=3)
+    with pytest.raises(TypeError, match="unique: size must be a concrete non-negative"):
+        fnp.unique(A, size=-1)
     assert fnp.unique(np.array([1, 1])).tolist() == [1]

@@ -285,9 +285,13 @@ def _scatter(name: str, operand, scatter_indices, updates, dimension_numbers, mo
     count = ew.add(won_x, st.scatter_add(st.zeros(o_aval.shape, o_aval.dtype), won_u, *arrays,
                                          indexer=indexer))
     count = sg(ew.select(ew.eq(count, 0), 1.0, count))
-    moved = ew.add(ew.mul(won_x, ew.sub(operand, sg(operand))),
+    def zero(v):  # 0 carrying v's derivative; v - v would be NaN at an infinite v, which
+        # carries none (its value is still right)
+        finite = ew.select(ew.isfinite(sg(v)), v, np.zeros((), o_aval.dtype))
+        return ew.sub(finite, sg(finite))
+    moved = ew.add(ew.mul(won_x, zero(operand)),
                    st.scatter_add(st.zeros(o_aval.shape, o_aval.dtype),
-                                  ew.mul(won_u, ew.sub(u, sg(u))), *arrays, indexer=indexer))
+                                  ew.mul(won_u, zero(u)), *arrays, indexer=indexer))
     return ew.add(value, ew.div(moved, count))
 
 

@@ -339,19 +339,25 @@ def sort_key_val(keys: Any, values: Any, dimension: int = -1,
     return sort((keys, values), dimension, is_stable, num_keys=1)
 
 
-def top_k(operand: Any, k: int) -> tuple:
-    """The ``k`` largest entries along the last axis, largest first (ties: lower index
-    first), and their indices (int32, as JAX's).
+def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple:
+    """The ``k`` largest entries along ``axis`` (the last by default), largest first (ties:
+    lower index first), and their indices (int32, as JAX's).
 
     >>> import numpy as np
     >>> top_k(np.array([1.0, 4.0, 2.0, 4.0]), 3)
     (array([4., 4., 2.]), array([1, 3, 2], dtype=int32))
+    >>> top_k(np.array([[1.0, 5.0], [3.0, 2.0]]), 1, axis=0)[1]
+    array([[1, 0]], dtype=int32)
     """
     import fungrad.numpy as fnp
     operand = as_array(operand)
     shape = tuple(operand.shape)
     if not shape:
         raise ValueError("top_k: the operand must have at least one axis, got a scalar")
+    axis = _axis("top_k", axis, len(shape))
+    if axis != len(shape) - 1:  # along the last axis, then back
+        values, index = top_k(fnp.moveaxis(operand, axis, -1), k)
+        return fnp.moveaxis(values, -1, axis), fnp.moveaxis(index, -1, axis)
     if isinstance(k, bool) or not 0 <= operator.index(k) <= shape[-1]:
         raise ValueError(f"top_k: k must be between 0 and the last axis size {shape[-1]}, "
                          f"got {k!r}")

@@ -371,31 +371,58 @@ def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True)
 
 
 # ----------------------------------------------------------------------------- dynamic slices
-def _start(name: str, index):
-    aval = get_aval(index)
-    if aval.shape != () or aval.dtype.kind not in "iu":
-        raise TypeError(f"{name}: start indices must be integer scalars, got "
-                        f"{aval.str_short()}")
-    return index if not isinstance(index, (int, np.integer)) else np.int64(index)
+def _starts(name: str, indices, shape, allow_negative_indices=True):
+    """The start indices as integer scalars, a negative one counting from the end of its
+    axis as JAX's lax does unless ``allow_negative_indices`` (one flag, or one per axis)
+    says not (the primitive then clamps, as XLA does)."""
+    indices = list(indices)
+    if len(indices) != len(shape):
+        raise TypeError(f"{name}: needs one start index per axis of the operand of shape "
+                        f"{tuple(shape)}, got {len(indices)}")
+    wrap = [allow_negative_indices] * len(shape) if isinstance(allow_negative_indices, bool) \
+        else list(allow_negative_indices)
+    if len(wrap) != len(shape):
+        raise ValueError(f"{name}: allow_negative_indices needs one flag per axis of the "
+                         f"operand of shape {tuple(shape)}, got {len(wrap)}")
+    starts = []
+    for index, dim, wraps in zip(indices, shape, wrap):
+        aval = get_aval(index)
+        if aval.shape != () or aval.dtype.kind not in "iu":
+            raise TypeError(f"{name}: start indices must be integer scalars, got "
+                            f"{aval.str_short()}")
+        if isinstance(index, (int, np.integer)):
+            if index < 0 and not wraps:
+                raise ValueError(f"{name}: index {index} is out of bounds for dimension "
+                                 f"{dim} with allow_negative_indices=False")
+            starts.append(np.int64(index + dim if index < 0 else index))
+        elif aval.dtype.kind == "i" and wraps:
+            starts.append(ew.select(ew.lt(index, 0), ew.add(index, dim), index))
+        else:
+            starts.append(index)
+    return starts
 
 
-def dynamic_slice(operand: Any, start_indices: Sequence[Any],
-                  slice_sizes: Sequence[int]) -> Any:
-    """The block of ``slice_sizes`` at ``start_indices``, which may be traced; each start is
-    clamped so the block lies inside the operand (as XLA does).
+def dynamic_slice(operand: Any, start_indices: Sequence[Any], slice_sizes: Sequence[int], *,
+                  allow_negative_indices: bool | Sequence[bool] = True) -> Any:
+    """The block of ``slice_sizes`` at ``start_indices``, which may be traced; a negative
+    start counts from the end of its axis, and each start is then clamped so the block lies
+    inside the operand (as JAX and XLA do).
 
     >>> import numpy as np
     >>> dynamic_slice(np.arange(6.0).reshape(2, 3), (1, 5), (1, 2))
     array([[4., 5.]])
+    >>> dynamic_slice(np.arange(6.0), (-2,), (2,))
+    array([4., 5.])
     """
     operand = as_array(operand)
-    starts = [_start("dynamic_slice", i) for i in start_indices]
+    starts = _starts("dynamic_slice", start_indices, get_aval(operand).shape,
+                     allow_negative_indices)
     return slicing.dynamic_slice(operand, starts, _ints("dynamic_slice", "slice_sizes",
                                                         slice_sizes))
 
 
-def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int,
-                         axis: int = 0) -> Any:
+def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: int = 0, *,
+                         allow_negative_indices: bool = True) -> Any:
     """``dynamic_slice`` along one axis.
 
     >>> import numpy as np
@@ -409,24 +436,30 @@ def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int,
     starts[axis] = start_index
     sizes = list(shape)
     sizes[axis] = slice_size
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, starts, sizes,
+                         allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0,
-                         keepdims: bool = True) -> Any:
-    """The (clamped, possibly traced) ``index``-th entry along ``axis``.
+def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool = True, *,
+                         allow_negative_indices: bool = True) -> Any:
+    """The ``index``-th entry along ``axis`` (possibly traced; negative counts from the end,
+    out of range is clamped).
 
     >>> import numpy as np
     >>> dynamic_index_in_dim(np.arange(5.0), 7, keepdims=False)
     np.float64(4.0)
+    >>> dynamic_index_in_dim(np.arange(5.0), -1, keepdims=False)
+    np.float64(4.0)
     """
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)
     return out if keepdims else squeeze(out, (axis,))
 
 
-def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]) -> Any:
-    """``operand`` with ``update`` written at ``start_indices`` (possibly traced, clamped
-    so the update lies inside).
+def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any], *,
+                         allow_negative_indices: bool | Sequence[bool] = True) -> Any:
+    """``operand`` with ``update`` written at ``start_indices`` (possibly traced; negative
+    counts from the end, then clamped so the update lies inside).
 
     >>> import numpy as np
     >>> dynamic_update_slice(np.zeros(4), np.ones(2), (3,))
@@ -434,15 +467,16 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]
     """
     check_same_dtypes("dynamic_update_slice", {"operand": operand, "update": update})
     operand, update = as_array(operand), as_array(update)
-    starts = [_start("dynamic_update_slice", i) for i in start_indices]
+    starts = _starts("dynamic_update_slice", start_indices, get_aval(operand).shape,
+                     allow_negative_indices)
     o, u = get_aval(operand), get_aval(update)
     if u.dtype != o.dtype:  # a weak Python scalar update
         update = ew.convert_element_type(update, o.dtype)
     return slicing.dynamic_update_slice(operand, update, starts)
 
 
-def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any,
-                                axis: int) -> Any:
+def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axis: int, *,
+                                allow_negative_indices: bool = True) -> Any:
     """``dynamic_update_slice`` at ``start_index`` along one axis (0 along the others).
 
     >>> import numpy as np
@@ -455,10 +489,12 @@ def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any,
     axis = _axis("dynamic_update_slice_in_dim", axis, nd)
     starts = [np.int64(0)] * nd
     starts[axis] = start_index
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int) -> Any:
+def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int, *,
+                                allow_negative_indices: bool = True) -> Any:
     """``update`` (with or without the indexed axis) written at ``index`` along ``axis``.
 
     >>> import numpy as np
@@ -471,7 +507,8 @@ def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int
     axis = _axis("dynamic_update_index_in_dim", axis, nd)
     if len(update.shape) == nd - 1:
         update = expand_dims(update, (axis,))
-    return dynamic_update_slice_in_dim(operand, update, index, axis)
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
 
 
 # ----------------------------------------------------------------------------- select

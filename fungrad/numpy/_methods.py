@@ -13,14 +13,15 @@ from fungrad.numpy.indexing import _getitem, _IndexUpdateHelper, diagonal, take
 from fungrad.numpy.joining import repeat
 from fungrad.numpy.products import dot, matmul, trace
 from fungrad.numpy.reductions import all, any, argmax, argmin, cumprod, cumsum, max, min, prod, \
-    sum
+    ptp, sum
 from fungrad.numpy.shapes import ravel, reshape, squeeze, swapaxes, transpose
-from fungrad.numpy.sorting import argsort, sort
+from fungrad.numpy.searching import choose, compress, nonzero, searchsorted
+from fungrad.numpy.sorting import argpartition, argsort, sort
 from fungrad.numpy.statistics import mean, std, var
 from fungrad.numpy.complex_functions import conjugate, imag, real
 from fungrad.numpy.ufuncs import _positive, _power, add, bitwise_and, bitwise_or, bitwise_xor, \
-    clip, divide, equal, floor_divide, greater, greater_equal, less, less_equal, mod, \
-    multiply, not_equal, round, subtract
+    clip, divide, equal, floor_divide, greater, greater_equal, left_shift, less, less_equal, \
+    mod, multiply, not_equal, right_shift, round, subtract
 from fungrad.prims import elementwise as ew
 
 
@@ -139,7 +140,15 @@ _TRACER_METHODS = {
     "conj": _method(conjugate), "conjugate": _method(conjugate), "swapaxes": _method(swapaxes),
     "repeat": _method(repeat), "take": _method(take), "sort": _method(sort),
     "argsort": _method(argsort), "diagonal": _method(diagonal), "trace": _method(trace),
-    "copy": lambda self: self, "item": _item,
+    "copy": lambda self: self, "item": _item, "clone": lambda self: self,
+    "ptp": _method(ptp), "nonzero": _method(nonzero), "argpartition": _method(argpartition),
+    "searchsorted": _method(searchsorted), "choose": _method(choose),
+    # numpy's method order: x.compress(condition, axis) is compress(condition, x, axis)
+    "compress": lambda self, condition, *args, **kwargs: compress(condition, self, *args,
+                                                                  **kwargs),
+    "__lshift__": _method(left_shift), "__rlshift__": _swap(left_shift),
+    "__rshift__": _method(right_shift), "__rrshift__": _swap(right_shift),
+    "__contains__": lambda self, value: any(equal(self, value)),
 }
 
 
@@ -153,6 +162,8 @@ def _install_tracer_methods() -> None:
     Tracer.at = property(lambda self: _IndexUpdateHelper(self))
     Tracer.real = property(lambda self: real(self))
     Tracer.imag = property(lambda self: imag(self))
+    Tracer.itemsize = property(lambda self: self.aval.dtype.itemsize)
+    Tracer.nbytes = property(lambda self: self.aval.dtype.itemsize * self.aval.size)
     # numpy gives its arrays no round(); fungrad's Array, which stands for numpy's scalars
     # too (a 0-d result), has numpy scalars' round()
     Array.__round__ = _round_operator

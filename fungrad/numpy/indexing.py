@@ -18,35 +18,83 @@ from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
 
 
-def take(a, indices, axis: int | None = None, mode=None):
-    """numpy.take (integer ``indices``; wrap/clip modes not supported).
+def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
+         unique_indices: bool = False, indices_are_sorted: bool = False, fill_value=None):
+    """numpy.take: ``a``'s elements at integer ``indices`` along ``axis`` (of the flattened
+    ``a`` when None); differentiable in ``a``. Out-of-bounds indices raise by default;
+    ``mode='wrap'`` reduces them modulo the axis length, ``mode='clip'`` clamps them into
+    ``[0, n - 1]`` (a negative index becomes 0, as in numpy) and ``mode='fill'`` reads
+    ``fill_value`` there (NaN for floats), as JAX's modes do.
 
     >>> take(np.array([10.0, 20.0, 30.0]), [2, 0])
     array([30., 10.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [4, -1], mode="wrap")
+    array([20., 30.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], mode="fill", fill_value=0.0)
+    array([ 0., 10.])
     """
-    _not_supported("take", "mode", mode)
+    _not_supported("take", "out", out)
+    if mode not in (None, "promise_in_bounds", "wrap", "clip", "fill"):
+        if mode == "raise":
+            raise NotImplementedError("fungrad.numpy.take: mode='raise' is not supported (as "
+                                      "in JAX); the default mode already raises for concrete "
+                                      "out-of-bounds indices")
+        raise ValueError(f"fungrad.numpy.take: mode must be one of None, "
+                         f"'promise_in_bounds', 'wrap', 'clip' or 'fill', got {mode!r}")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(axis, _ndim(a), "take")
     idx = _arr(indices)
+    if _dtype(idx).kind not in "iu":
+        raise TypeError(f"fungrad.numpy.take: indices must be integers, got "
+                        f"{get_aval(idx).str_short()}")
+    if mode == "fill":  # negative in-bounds indices count from the end, as in x[idx]
+        return _IndexUpdateRef(a, (slice(None),) * axis + (idx,)).get(
+            mode=mode, fill_value=fill_value)
+    if mode in ("wrap", "clip"):
+        n = _shape(a)[axis]
+        if n == 0:
+            raise ValueError(f"fungrad.numpy.take: cannot {mode} indices along an axis of "
+                             f"length 0 (a {get_aval(a).str_short()}, axis {axis})")
+        from fungrad.numpy.ufuncs import clip, remainder
+        # numpy's clip clamps a negative index to 0 (it does not count from the end)
+        idx = remainder(idx, n) if mode == "wrap" else clip(idx, 0, n - 1)
     items = [slice(None)] * axis + [ARRAY]
     return st.gather(a, idx, indexer=Indexer.from_numpy(items))
 
 
-def take_along_axis(arr, indices, axis: int | None):
-    """numpy.take_along_axis: differentiable in ``arr``.
+def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
+                    fill_value=None, *, wrap_negative_indices: bool = True):
+    """numpy.take_along_axis: differentiable in ``arr``. A negative index counts from the
+    end; out-of-bounds indices raise, unless ``mode='clip'`` (clamp) or ``mode='fill'``
+    (read ``fill_value``, NaN for floats) asks otherwise, as JAX's modes do.
 
     >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
     >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
     array([[1.],
            [2.]])
+    >>> take_along_axis(x, np.array([[5], [-1]]), axis=1, mode="fill", fill_value=0.0)
+    array([[0.],
+           [4.]])
     >>> import fungrad
     >>> fungrad.grad(lambda x: sum(take_along_axis(x, np.array([[1], [1]]), axis=1)))(x)
     array([[0., 1.],
            [0., 1.]])
     """
+    if mode not in _MODES:
+        raise ValueError(f"fungrad.numpy.take_along_axis: mode must be one of None, "
+                         f"'promise_in_bounds', 'clip', 'fill', got {mode!r}")
     a, grids = _along_axis(arr, indices, axis, "take_along_axis")
+    if _dtype(_arr(indices)).kind not in "iu":
+        raise TypeError(f"fungrad.numpy.take_along_axis: indices must be integers, got "
+                        f"{get_aval(_arr(indices)).str_short()}")
+    if not wrap_negative_indices:  # a negative index is then out of bounds
+        from fungrad.numpy.ufuncs import where
+        k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
+        grids[k] = where(grids[k] < 0, _shape(a)[k], grids[k])
+    if mode in ("clip", "fill"):
+        return _IndexUpdateRef(a, tuple(grids)).get(mode=mode, fill_value=fill_value)
     return st.gather(a, *grids, indexer=Indexer([ARRAY] * len(grids)))
 
 
@@ -314,6 +362,8 @@ class _IndexUpdateRef:
         array([ 0., 18.,  0.])
         """
         return self._update("multiply", mode, values)
+
+    mul = multiply  # JAX's short name for it
 
     def _multiply(self, values):
         return self._accumulate(multiply, values)

@@ -3,6 +3,7 @@ tile, repeat, append, insert, delete, resize."""
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -96,13 +97,14 @@ row_stack = vstack
 
 
 @_array_results
-def dstack(tup):
-    """numpy.dstack.
+def dstack(tup, dtype=None):
+    """numpy.dstack (``dtype``, as in JAX: the result's dtype).
 
     >>> dstack([np.ones((2, 2)), np.zeros((2, 2))]).shape
     (2, 2, 2)
     """
-    return concatenate([atleast_3d(a) for a in tup], 2)
+    out = concatenate([atleast_3d(a) for a in tup], 2)
+    return out if dtype is None else astype(out, dtype)
 
 
 @_array_results
@@ -180,11 +182,15 @@ def tile(A, reps):
     return reshape(a, tuple(r * d for r, d in zip(reps, s)))
 
 
-def repeat(a, repeats, axis: int | None = None):
-    """numpy.repeat (static repeats); each copy sends its gradient back to its source.
+def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None):
+    """numpy.repeat; each copy sends its gradient back to its source. ``repeats`` may be
+    traced when JAX's ``total_repeat_length`` fixes the result's length: a longer result
+    repeats the last element, a shorter one is cut, as in JAX.
 
     >>> repeat(np.array([1.0, 2.0]), 2)
     array([1., 1., 2., 2.])
+    >>> repeat(np.array([1, 2, 3]), np.array([1, 0, 2]), total_repeat_length=5)
+    array([1, 3, 3, 3, 3])
     >>> import fungrad
     >>> fungrad.grad(lambda x: sum(repeat(x, 3) * np.arange(6.0)))(np.ones(2))  # 0+1+2, 3+4+5
     array([ 3., 12.])
@@ -193,8 +199,29 @@ def repeat(a, repeats, axis: int | None = None):
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(axis, _ndim(a), "repeat")
-    idx = np.repeat(np.arange(_shape(a)[axis]), repeats)
-    return take(a, idx, axis)
+    n = _shape(a)[axis]
+    if total_repeat_length is None:
+        if isinstance(repeats, Tracer):
+            raise TypeError(f"fungrad.numpy.repeat: traced repeats "
+                            f"{get_aval(repeats).str_short()} need total_repeat_length= "
+                            "(the result's length), as in JAX")
+        return take(a, np.repeat(np.arange(n), repeats), axis)
+    total = operator.index(total_repeat_length)
+    if total < 0:
+        raise ValueError(f"fungrad.numpy.repeat: total_repeat_length must be non-negative, "
+                         f"got {total}")
+    if n == 0:
+        if total:
+            raise ValueError(f"fungrad.numpy.repeat: cannot fill total_repeat_length={total} "
+                             f"from an empty axis {axis} of {get_aval(a).str_short()}")
+        return take(a, np.zeros(0, np.int64), axis)
+    from fungrad.numpy.reductions import cumsum
+    from fungrad.numpy.searching import searchsorted
+    from fungrad.numpy.ufuncs import minimum
+    counts = broadcast_to(astype(_arr(repeats), np.int64), (n,))
+    # output position p reads the element whose run of copies covers p
+    source = searchsorted(cumsum(counts), np.arange(total), side="right")
+    return take(a, minimum(source, n - 1), axis)
 
 
 @_array_results

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer
-from fungrad.numpy._util import _array_results, _arr, _axes, _dtype, _ndim, _shape
+from fungrad.numpy._util import _array_results, _arr, _axes, _dtype, _ndim, _not_supported, _shape
 from fungrad.numpy.dtypes import astype
-from fungrad.numpy.reductions import all, argmax, argmin, cumprod, cumsum, max, min, prod, sum
+from fungrad.numpy.reductions import _masked, all, argmax, argmin, cumprod, cumsum, max, min, prod, \
+    sum
 from fungrad.numpy.statistics import _mean_operand
 from fungrad.prims import elementwise as ew
 
@@ -134,9 +135,11 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=No
     >>> nanmean(np.array([1.0, np.nan, 3.0]))
     np.float64(2.0)
     """
-    a = _mean_operand(a, dtype)
+    _not_supported("nanmean", "out", out)
+    # outside the mask counts as NaN: left out of the sum and of the count alike
+    a = _masked("nanmean", _mean_operand(a, dtype), where, np.nan)
     filled, ok = _replace_nan(a, 0)
-    total = sum(filled, axis, None, out, keepdims, None, where)
+    total = sum(filled, axis, None, None, keepdims)
     return _as_numpy_scalar(ew.div(total, astype(_count(ok, a, axis, keepdims), _dtype(total))))
 
 
@@ -148,9 +151,11 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = F
     >>> nanvar(np.array([1.0, np.nan, 3.0]))
     np.float64(1.0)
     """
+    _not_supported("nanvar", "out", out)
+    _not_supported("nanvar", "mean", mean)
     if correction is not None:
         ddof = correction
-    a = _mean_operand(a, dtype)
+    a = _masked("nanvar", _mean_operand(a, dtype), where, np.nan)
     m = nanmean(a, axis, keepdims=True)
     filled, ok = _replace_nan(a, 0)
     centered = ew.sub(filled, m)

@@ -59,8 +59,9 @@ def searchsorted(a, v, side: str = "left", sorter=None, *, method: str = "scan")
     return sum(astype(hits, np.int64), axis=-1)
 
 
-def digitize(x, bins, right: bool = False):
+def digitize(x, bins, right: bool = False, *, method: str | None = None):
     """numpy.digitize: the index of the bin of each ``x`` (bins increasing or decreasing).
+    JAX's ``method`` (the search strategy) is accepted; the answer is the same.
 
     >>> digitize(np.array([0.5, 1.0, 2.5, 9.0]), np.array([1.0, 2.0, 3.0]))
     array([0, 1, 2, 3])

@@ -41,7 +41,8 @@ def size(a, axis=None) -> int:
 
 
 def reshape(a, shape=None, order: str = "C", *, newshape=None):
-    """numpy.reshape (C order; one -1 allowed).
+    """numpy.reshape (one -1 allowed), in C order or, with ``order='F'``, reading and
+    writing the first index fastest, as numpy and JAX do ('A' is refused, as in JAX).
 
     >>> reshape(np.arange(6), (2, -1)).shape
     (2, 3)
@@ -49,9 +50,16 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
     array([[0, 1],
            [2, 3],
            [4, 5]])
+    >>> reshape(np.arange(6), (3, 2), order="F")
+    array([[0, 3],
+           [1, 4],
+           [2, 5]])
     """
-    if order != "C":
-        raise NotImplementedError("fungrad.numpy.reshape supports order='C' only")
+    if order not in ("C", "F"):
+        if order == "A":
+            raise NotImplementedError("fungrad.numpy.reshape: order='A' is not supported "
+                                      "(as in JAX); use 'C' or 'F'")
+        raise ValueError(f"fungrad.numpy.reshape: order must be 'C' or 'F', got {order!r}")
     shape = newshape if shape is None else shape
     a = _arr(a)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(
@@ -67,17 +75,23 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
     if int(np.prod(shape, dtype=np.int64)) != n:
         raise ValueError(f"cannot reshape array {get_aval(a).str_short()} of size {n} into "
                          f"shape {shape}")
+    if order == "F":  # Fortran order is C order on the reversed axes
+        reversed_axes = tuple(range(_ndim(a)))[::-1]
+        flipped = st.reshape(st.transpose(a, reversed_axes), shape[::-1])
+        return _strong(st.transpose(flipped, tuple(range(len(shape)))[::-1]))
     return _strong(st.reshape(a, shape))
 
 
 @_array_results
 def ravel(a, order: str = "C"):
-    """numpy.ravel.
+    """numpy.ravel, in C order or (``order='F'``) Fortran order.
 
     >>> ravel(np.ones((2, 2))).shape
     (4,)
     >>> ravel(np.array([[1, 2], [3, 4]]))
     array([1, 2, 3, 4])
+    >>> ravel(np.array([[1, 2], [3, 4]]), order="F")
+    array([1, 3, 2, 4])
     """
     return _strong(reshape(a, (-1,), order))
 

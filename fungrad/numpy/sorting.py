@@ -10,35 +10,51 @@ from fungrad.core import Tracer
 from fungrad.numpy._util import _arr, _axis, _ndim, _not_supported, _shape
 from fungrad.numpy.indexing import take, take_along_axis
 from fungrad.numpy.shapes import moveaxis, ravel
+from fungrad.numpy.dtypes import astype
+from fungrad.prims import elementwise as ew
 from fungrad.prims import ordering
 from fungrad.prims import structural as st
 
 
-def sort(a, axis: int | None = -1, kind=None, order=None, *, stable=None):
+def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
+         descending: bool = False):
     """numpy.sort (stable); differentiable: the gradient follows the permutation.
+    ``descending=True`` sorts largest first (NaNs first), as JAX's keyword does.
 
     >>> sort(np.array([3.0, 1.0, 2.0]))
     array([1., 2., 3.])
+    >>> sort(np.array([3.0, 1.0, 2.0]), descending=True)
+    array([3., 2., 1.])
     """
     _not_supported("sort", "order", order)
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
-    perm = argsort(a, axis)
+    perm = argsort(a, axis, descending=descending)
     return take_along_axis(a, perm, axis)
 
 
-def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable=None):
-    """numpy.argsort (stable); zero derivative.
+def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
+            descending: bool = False, dtype=None):
+    """numpy.argsort (stable); zero derivative. ``descending=True`` orders largest first
+    and keeps equal elements in their original order, as JAX does.
 
     >>> argsort(np.array([3.0, 1.0, 2.0]))
     array([1, 2, 0])
+    >>> argsort(np.array([1, 2, 1, 2]), descending=True)
+    array([1, 3, 0, 2])
     """
     _not_supported("argsort", "order", order)
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
-    return st.argsort(a, _axis(axis, _ndim(a), "argsort"))
+    axis = _axis(axis, _ndim(a), "argsort")
+    if not descending:
+        perm = st.argsort(a, axis)
+    else:  # the ascending stable order of the reversed array, read backwards, keeps ties
+        last = _shape(a)[axis] - 1  # in their original order
+        perm = ew.sub(last, st.rev(st.argsort(st.rev(a, (axis,)), axis), (axis,)))
+    return perm if dtype is None else astype(perm, dtype)
 
 
 def lexsort(keys, axis: int = -1):

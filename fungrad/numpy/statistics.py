@@ -11,6 +11,7 @@ from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import diagonal
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.products import dot
+from fungrad.numpy.reductions import _masked
 from fungrad.numpy.shapes import atleast_2d, reshape
 from fungrad.prims import complex as cx
 from fungrad.prims import elementwise as ew
@@ -38,11 +39,21 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, where=None)
     array([0.25, 0.25, 0.25, 0.25])
     """
     _not_supported("mean", "out", out)
-    _not_supported("mean", "where", where)
     a = _mean_operand(a, dtype)
     axes = _axes(axis, _ndim(a), "mean")
-    n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
-    return _strong(ew.div(st.reduce_sum(a, axes, keepdims), float(n) if n else np.nan))
+    return _strong(ew.div(st.reduce_sum(_masked("mean", a, where, 0), axes, keepdims),
+                          _count("mean", a, axes, keepdims, where)))
+
+
+def _count(name, a, axes, keepdims, where, ddof=0):
+    """How many elements of ``a`` a mean over ``axes`` divides by, less ``ddof`` (never
+    below zero): a float, or an array of counts under a ``where`` mask."""
+    if where is None:
+        n = builtins.max(int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64)) - ddof, 0)
+        return float(n) if n or ddof else np.nan
+    ones = _masked(name, st.broadcast_to(np.ones((), _dtype(a).type(0).real.dtype), _shape(a)),
+                   where, 0)
+    return ew.maximum(ew.sub(st.reduce_sum(ones, axes, keepdims), float(ddof)), 0.0)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False,
@@ -58,20 +69,19 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     array([-1.,  1.])
     """
     _not_supported("var", "out", out)
-    _not_supported("var", "where", where)
     _not_supported("var", "mean", mean)
     if correction is not None:
         ddof = correction
     a = _mean_operand(a, dtype)
     axes = _axes(axis, _ndim(a), "var")
-    n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
-    centered = ew.sub(a, _mean_keep(a, axes))
+    centered = ew.sub(a, ew.div(st.reduce_sum(_masked("var", a, where, 0), axes, True),
+                                _count("var", a, axes, True, where)))
     if _dtype(centered).kind == "c":  # |x - m|^2, real, as numpy (smooth: not via abs)
         squares = ew.add(ew.square(cx.real(centered)), ew.square(cx.imag(centered)))
     else:
         squares = ew.square(centered)
-    return _strong(ew.div(st.reduce_sum(squares, axes, keepdims),
-                  float(builtins.max(n - ddof, 0))))
+    return _strong(ew.div(st.reduce_sum(_masked("var", squares, where, 0), axes, keepdims),
+                          _count("var", a, axes, keepdims, where, ddof)))
 
 
 def _mean_keep(a, axes):

@@ -280,9 +280,10 @@ def det(a):
     return dec.det(_square("det", a))
 
 
-def slogdet(a):
+def slogdet(a, *, method: str | None = None):
     """numpy.linalg.slogdet: ``SlogdetResult(sign, logabsdet)``; the gradient of
-    ``logabsdet`` is ``inv(A)^T``.
+    ``logabsdet`` is ``inv(A)^T``. JAX's ``method`` ('lu' or 'qr') is accepted: both give
+    LAPACK's LU answer here.
 
     >>> sign, logabsdet = slogdet(np.array([[0.0, 2.0], [1.0, 0.0]]))
     >>> sign, logabsdet == np.log(2.0)
@@ -292,6 +293,9 @@ def slogdet(a):
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
+    if method not in (None, "lu", "qr"):
+        raise ValueError(f"fungrad.numpy.linalg.slogdet: method must be 'lu' or 'qr', got "
+                         f"{method!r}")
     sign, logabsdet = la.slogdet(_square("slogdet", a))
     return SlogdetResult(sign, logabsdet)
 
@@ -473,9 +477,10 @@ def matrix_power(a, n: int):
         power = fnp.matmul(power, power)
 
 
-def matrix_rank(M, rtol=None, *, tol=None):  # noqa: N803
+def matrix_rank(M, rtol=None, *, hermitian: bool = False, tol=None):  # noqa: N803
     """numpy.linalg.matrix_rank: the number of singular values above ``tol`` (default
     ``max(s) * max(M, N) * eps``, or ``rtol * max(s)``). An integer: no derivative.
+    ``hermitian`` is accepted (the singular values are the same either way).
 
     >>> matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]]))
     np.int64(1)
