@@ -27,7 +27,7 @@ MODULES = [
     "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",
     "fungrad.scipy.optimize", "fungrad.scipy.linalg", "fungrad.scipy.ndimage",
     "fungrad.scipy.interpolate", "fungrad.scipy.cluster.vq",
-    "fungrad.scipy.spatial.transform",
+    "fungrad.scipy.spatial.transform", "fungrad.scipy.fft",
 ] + [f"fungrad.scipy.stats.{family}" for family in (
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
     "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",

@@ -17,8 +17,8 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
                       "install it with `pip install fungrad[scipy]` (or `pip install "
                       "scipy>=1.11`)") from error
 
-_SUBMODULES = ("special", "stats", "linalg", "signal", "integrate", "optimize", "ndimage",
-               "interpolate", "cluster", "spatial")
+_SUBMODULES = ("special", "stats", "linalg", "signal", "fft", "integrate", "optimize",
+               "ndimage", "interpolate", "cluster", "spatial")
 
 
 def __getattr__(name: str):
