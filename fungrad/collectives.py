@@ -101,14 +101,13 @@ def _same_aval(x, axes):
     return ShapedArray(x.shape, x.dtype)
 
 
-def _resolve(rule_for_own_axis):
+def _resolve(prim, rule_for_own_axis):
     """The batching rule of a one-operand collective: over the axis this batch is for, the
     rule given; over other names, the collective again on the batched value (it acts slice
     by slice along this batch axis)."""
     def batch(args, batched, size, axes, **params):
         (x,), (b,) = args, batched
         own = _BATCHING[-1] if _BATCHING else None
-        prim = batch.prim
         if own not in axes:
             return bind(prim, x, axes=axes, **params), b
         out, out_b = rule_for_own_axis(x, b, size, **params)
@@ -125,13 +124,13 @@ def _resolve(rule_for_own_axis):
 def _psum_own(x, b, size):
     if b:
         return st.reduce_sum(x, (0,)), False
-    return ew.mul(x, size) if get_aval(x).dtype != np.bool_ else \
-        ew.mul(ew.convert_element_type(x, np.int64), size), False
+    if get_aval(x).dtype == np.bool_:  # counts, as the sum over the batch gives
+        x = ew.convert_element_type(x, np.int64)
+    return ew.mul(x, size), False
 
 
 psum_p = primitive("psum", _unbound_impl("psum"), _same_aval)
-psum_p.batch = _resolve(_psum_own)
-psum_p.batch.prim = psum_p
+psum_p.batch = _resolve(psum_p, _psum_own)
 # linear: its tangent is the psum of the tangent, and (every example reading the total) its
 # transpose is the psum of the cotangents, as in JAX
 psum_p.jvp = lambda primals, tangents, axes: (_apply(psum_p, primals[0], axes),
@@ -204,11 +203,9 @@ def _no_derivative(name):
 
 
 pmax_p = primitive("pmax", _unbound_impl("pmax"), _same_aval)
-pmax_p.batch = _resolve(_extremum_own(st.reduce_max))
-pmax_p.batch.prim = pmax_p
+pmax_p.batch = _resolve(pmax_p, _extremum_own(st.reduce_max))
 pmin_p = primitive("pmin", _unbound_impl("pmin"), _same_aval)
-pmin_p.batch = _resolve(_extremum_own(st.reduce_min))
-pmin_p.batch.prim = pmin_p
+pmin_p.batch = _resolve(pmin_p, _extremum_own(st.reduce_min))
 for _p in (pmax_p, pmin_p):
     _p.jvp = _no_derivative(_p.name)
     _p.vjp = _no_derivative(_p.name)
