@@ -31,10 +31,16 @@ from fungrad.interpreter import eval_jaxpr
 from fungrad.jvp import jvp_jaxpr
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import zeros
+from fungrad.symbolic_zeros import (
+    CustomVJPPrimal, SymbolicZero, custom_vjp_primal_tree_values, is_symbolic_zero,
+    zero_from_primal,
+)
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
 
-__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat"]
+__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
+           "SymbolicZero", "CustomVJPPrimal", "zero_from_primal",
+           "custom_vjp_primal_tree_values"]
 
 
 def _trace_body(fun: Callable, in_tree, flat: list, what: str):
@@ -107,15 +113,25 @@ def _closure_error(kind: str) -> TypeError:
                      "instead.")
 
 
+def _zero_tangents(args, tangents, symbolic: bool) -> list:
+    """Tangents for the user's rule: ``None`` (a zero) becomes a ``SymbolicZero`` for rules
+    defined with ``symbolic_zeros=True``, zeros otherwise."""
+    if symbolic:
+        return [t if t is not None else SymbolicZero.from_primal_value(a)
+                for a, t in zip(args, tangents)]
+    return [t if t is not None else zeros(get_aval(a).shape, get_aval(a).dtype)
+            for a, t in zip(args, tangents)]
+
+
 def _custom_jvp_rule(primals, tangents, call_jaxpr, num_consts, jvp):
     # the closed-over values (leading inputs) are constants to the user's rule
     if any(t is not None for t in tangents[:num_consts]):
         raise _closure_error("custom_jvp")
-    args, targs = primals[num_consts:], tangents[num_consts:]
-    targs = [t if t is not None else zeros(get_aval(a).shape, get_aval(a).dtype)
-             for a, t in zip(args, targs)]
+    args = primals[num_consts:]
+    targs = _zero_tangents(args, tangents[num_consts:], jvp.symbolic_zeros)
     outs, touts = jvp(list(args), targs)
-    return list(outs), [t if is_float(get_aval(o)) else None for o, t in zip(outs, touts)]
+    return list(outs), [t if is_float(get_aval(o)) and not is_symbolic_zero(t) else None
+                        for o, t in zip(outs, touts)]
 
 
 def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
@@ -125,18 +141,25 @@ def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
     if any(needs[:num_consts]):
         raise _closure_error("custom_jvp")
     args = list(primals[num_consts:])
-    n = len(args)
+    wanted = [i for i, need in enumerate(needs[num_consts:]) if need]
 
     def tangent_map(*ts):
-        return jvp(args, list(ts))[1]
+        full = [None] * len(args)
+        for i, t in zip(wanted, ts):
+            full[i] = t
+        touts = jvp(args, _zero_tangents(args, full, jvp.symbolic_zeros))[1]
+        return [np.zeros(get_aval(o).shape, get_aval(o).dtype) if is_symbolic_zero(t) else t
+                for t, o in zip(touts, outs)]
 
-    zero_t = [np.zeros(get_aval(a).shape, get_aval(a).dtype) for a in args]
+    zero_t = [np.zeros(get_aval(args[i]).shape, get_aval(args[i]).dtype) for i in wanted]
     _, pullback = fungrad_vjp(tangent_map, *zero_t)
     cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
            for c, o in zip(cts, outs)]
     in_cts = pullback(list(cts))
-    return [None] * num_consts + [c if need else None for c, need in
-                                  zip(in_cts[:n], needs[num_consts:])]
+    result = [None] * len(primals)
+    for i, c in zip(wanted, in_cts):
+        result[num_consts + i] = c
+    return result
 
 
 custom_jvp_call_p.jvp = _custom_jvp_rule
@@ -167,9 +190,10 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
+        self.symbolic_zeros = False
         copy_name(self, fun)
 
-    def defjvp(self, jvp: Callable) -> Callable:
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """Register ``jvp(primals, tangents) -> (out, tangent_out)``; returns ``jvp``, so it
         works as a decorator.
 
@@ -180,8 +204,24 @@ class custom_jvp:
         (np.float64(0.0), np.float64(10.0))
         >>> fungrad.grad(f)(0.0)  # reverse mode follows from the forward rule
         np.float64(10.0)
+
+        With ``symbolic_zeros=True`` the rule gets a ``SymbolicZero`` for each tangent known
+        to be zero (an argument not differentiated), and may return one:
+
+        >>> from fungrad.custom_derivatives import SymbolicZero
+        >>> g = fungrad.custom_jvp(lambda x, y: x * y)
+        >>> def g_jvp(primals, tangents):
+        ...     (x, y), (tx, ty) = primals, tangents
+        ...     print(type(tx).__name__, type(ty).__name__)
+        ...     tout = 0.0 if type(tx) is SymbolicZero else tx * y
+        ...     return x * y, tout if type(ty) is SymbolicZero else tout + x * ty
+        >>> _ = g.defjvp(g_jvp, symbolic_zeros=True)
+        >>> fungrad.grad(g, argnums=1)(2.0, 3.0)
+        SymbolicZero Tracer
+        np.float64(2.0)
         """
         self.jvp = jvp
+        self.symbolic_zeros = bool(symbolic_zeros)
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
@@ -206,6 +246,7 @@ class custom_jvp:
             return ans, out if out is not None else zeros(get_aval(ans).shape,
                                                          get_aval(ans).dtype)
         self.jvp = jvp
+        self.symbolic_zeros = False
 
     def __call__(self, *args):
         if self.jvp is None:
@@ -231,6 +272,7 @@ class custom_jvp:
                                 f"got {out_def} and {t_def}")
             return out_leaves, t_leaves
 
+        flat_jvp.symbolic_zeros = self.symbolic_zeros
         outs = bind(custom_jvp_call_p, *consts, *flat,
                     call_jaxpr=ClosedJaxpr(jaxpr, []), num_consts=len(consts), jvp=flat_jvp)
         return tree_unflatten(out_tree, outs)
@@ -260,9 +302,8 @@ def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, num_res, 
         raise _closure_error("custom_vjp")
     args = list(primals[num_consts:])
     n_out = len(outs) - num_res
-    out_cts = [c if c is not None else np.zeros(get_aval(o).shape, get_aval(o).dtype)
-               for c, o in zip(cts[:n_out], outs[:n_out])]
-    in_cts = bwd(args, out_cts, list(outs[n_out:]))
+    in_cts = bwd(args, list(cts[:n_out]), list(outs[:n_out]), list(outs[n_out:]),
+                 list(needs[num_consts:]))
     # the backward pass hands multiple-result rules dense cotangents: residuals nobody read
     # come as concrete zeros, and differentiating fwd for them would be work for nothing
     # (or impossible, through a while_loop inside fwd)
@@ -294,6 +335,9 @@ def _add_residual_cts(in_cts, res_cts, consts, args, residuals, call_jaxpr, n_ou
 
 custom_vjp_call_p.jvp = _custom_vjp_jvp
 custom_vjp_call_p.vjp = _custom_vjp_vjp
+# the backward pass may hand this rule None for an output nobody reads (it would otherwise
+# instantiate zeros): symbolic_zeros=True rules see those as SymbolicZero
+custom_vjp_call_p.symbolic_zero_cotangents = True
 
 
 class custom_vjp:
@@ -317,10 +361,13 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.symbolic_zeros = False
+        self.optimize_remat = False
         self._in_fwd = False
         copy_name(self, fun)
 
-    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> None:
         """Register ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> cts``.
 
         >>> import fungrad
@@ -328,8 +375,25 @@ class custom_vjp:
         >>> f.defvjp(lambda x: (x ** 3, x), lambda x, g: (3.0 * x ** 2 * g,))
         >>> fungrad.grad(f)(2.0)
         np.float64(12.0)
+
+        With ``symbolic_zeros=True``, ``fwd`` gets each argument leaf as a
+        ``CustomVJPPrimal(value, perturbed)`` (is it differentiated?) and ``bwd`` gets a
+        ``SymbolicZero`` for the cotangent of an output nobody reads.
+        ``optimize_remat`` (JAX's memory optimization of rerunning ``fwd``) is accepted and
+        changes no value.
+
+        >>> g = fungrad.custom_vjp(lambda x, y: x * y)
+        >>> def g_fwd(x, y):
+        ...     print(x.perturbed, y.perturbed)
+        ...     return x.value * y.value, (x.value, y.value)
+        >>> g.defvjp(g_fwd, lambda res, ct: (ct * res[1], ct * res[0]), symbolic_zeros=True)
+        >>> fungrad.grad(g)(2.0, 3.0)
+        True False
+        np.float64(3.0)
         """
         self.fwd, self.bwd = fwd, bwd
+        self.symbolic_zeros = bool(symbolic_zeros)
+        self.optimize_remat = bool(optimize_remat)
 
     def __call__(self, *args):
         if self.fwd is None:
@@ -349,7 +413,8 @@ class custom_vjp:
         # order that differentiates fwd, but its body is the function itself (tracing fwd
         # there would recurse): fwd reruns if that backward pass comes
         fwd_traced = None
-        if not self._in_fwd:
+        symbolic = self.symbolic_zeros
+        if not self._in_fwd and not symbolic:
             self._in_fwd = True
             try:
                 fwd_traced = _trace_fwd(user_fwd, args, self.nondiff_argnums, name)
@@ -367,12 +432,22 @@ class custom_vjp:
                 self.fun, args, self.nondiff_argnums, f"custom_vjp {name}")
         num_res = res_tree.num_leaves if res_tree is not None else 0
 
-        def flat_bwd(flat_primals, flat_cts, res_leaves):
+        def flat_bwd(flat_primals, flat_cts, flat_outs, res_leaves, perturbed):
             primals = tree_unflatten(in_tree, flat_primals)
             if res_tree is not None:
                 residuals = tree_unflatten(res_tree, res_leaves)
+            elif symbolic:  # fwd sees which arguments are differentiated
+                wrapped = tree_unflatten(in_tree, [CustomVJPPrimal(p, bool(d)) for p, d in
+                                                   zip(flat_primals, perturbed)])
+                _, residuals = user_fwd(*_merge(static, wrapped, n))
             else:
                 _, residuals = user_fwd(*_merge(static, primals, n))
+            if symbolic:
+                flat_cts = [SymbolicZero.from_primal_value(o) if c is None else c
+                            for c, o in zip(flat_cts, flat_outs)]
+            else:
+                flat_cts = [np.zeros(get_aval(o).shape, get_aval(o).dtype) if c is None
+                            else c for c, o in zip(flat_cts, flat_outs)]
             ct = tree_unflatten(out_tree, flat_cts)
             in_cts = user_bwd(*nondiff, residuals, ct) if nondiff else user_bwd(residuals, ct)
             if not isinstance(in_cts, tuple) or len(in_cts) != len(primals):
@@ -400,10 +475,11 @@ def _flat_cotangents(in_cts: tuple, primals: list, name: str) -> list:
     flat: list = []
     for i, (ct, primal) in enumerate(zip(in_cts, primals)):
         p_leaves, p_tree = tree_flatten(primal)
-        if ct is None:
+        if ct is None or is_symbolic_zero(ct):
             flat.extend([None] * len(p_leaves))
             continue
         c_leaves, c_tree = tree_flatten(ct, is_leaf=lambda x: x is None)
+        c_leaves = [None if is_symbolic_zero(c) else c for c in c_leaves]
         if c_tree != p_tree:
             raise TypeError(f"custom_vjp bwd rule of {name} returned a cotangent for argument "
                             f"{i} structured like {c_tree}, but the argument is structured "
