@@ -40,7 +40,7 @@ from fungrad.vjp import vjp_jaxpr
 
 __all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "checkpoint", "remat",
            "SymbolicZero", "CustomVJPPrimal", "zero_from_primal",
-           "custom_vjp_primal_tree_values"]
+           "custom_vjp_primal_tree_values", "closure_convert", "linear_call"]
 
 
 def _trace_body(fun: Callable, in_tree, flat: list, what: str):
@@ -546,5 +546,51 @@ def custom_gradient(fun: Callable) -> Callable:
     return wrapped
 
 
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
+    """``fun`` with the values it closes over that may carry derivatives (the floating-point
+    values of an enclosing trace) hoisted into explicit trailing arguments: returns
+    ``(converted, consts)`` with ``converted(*args, *consts) == fun(*args)``, so a custom
+    rule taking ``converted`` as a non-differentiable argument sees those values.
+    ``fun`` is specialized to the types of ``example_args``, and must be pure.
+
+    >>> import fungrad, fungrad.numpy as fnp
+    >>> def outer(a):
+    ...     converted, consts = closure_convert(lambda x: fnp.sin(x) * a, 1.0)
+    ...     print(len(consts))
+    ...     return converted(2.0, *consts)
+    >>> outer(1.5) == fnp.sin(2.0) * 1.5  # a is a constant here: nothing hoisted
+    0
+    np.True_
+    >>> fungrad.grad(outer)(1.5)  # under grad, a is a tracer: hoisted
+    1
+    np.float64(0.9092974268256817)
+    """
+    from fungrad.control_flow import _trace_sub
+    flat, in_tree = tree_flatten(example_args)
+    avals = [get_aval(x).strip_weak() for x in flat]
+    jaxpr, consts, out_tree = _trace_sub(lambda *a: fun(*a), in_tree, avals,
+                                         f"closure_convert {getattr(fun, '__name__', 'fun')}")
+    hoist = [isinstance(c, Tracer) and is_float(get_aval(c)) for c in consts]
+    hoisted = [c for c, h in zip(consts, hoist) if h]
+    kept = [c for c, h in zip(consts, hoist) if not h]
+    n_hoisted = len(hoisted)
+
+    def converted(*args_and_consts):
+        split = len(args_and_consts) - n_hoisted
+        args, extra = args_and_consts[:split], args_and_consts[split:]
+        leaves, tree = tree_flatten(tuple(args))
+        if tree != in_tree or len(extra) != n_hoisted:
+            raise TypeError(f"closure_convert: the converted function takes arguments "
+                            f"structured like the examples, {in_tree}, then {n_hoisted} "
+                            f"hoisted constants; got {tree} and {len(extra)}")
+        kept_it, extra_it = iter(kept), iter(extra)
+        all_consts = [next(extra_it) if h else next(kept_it) for h in hoist]
+        return tree_unflatten(out_tree, eval_jaxpr(jaxpr, [], *all_consts, *leaves))
+
+    copy_name(converted, fun)
+    return converted, hoisted
+
+
 # checkpoint (remat) lives in ad_checkpoint, with its policies; re-exported here as before
 from fungrad.ad_checkpoint import checkpoint, remat  # noqa: E402,F401
+from fungrad.linear_call import linear_call  # noqa: E402,F401
