@@ -140,14 +140,22 @@ def print_saved_residuals(fun: Callable, *args: Any, **kwargs: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 
 class RecomputeType:
-    """The type of ``Recompute``, a policy's answer "recompute this value"."""
+    """The type of ``Recompute``, a policy's answer "recompute this value".
+
+    >>> Recompute, isinstance(Recompute, RecomputeType)
+    (Recompute, True)
+    """
 
     def __repr__(self) -> str:
         return "Recompute"
 
 
 class SaveableType:
-    """The type of ``Saveable``, a policy's answer "keep this value"."""
+    """The type of ``Saveable``, a policy's answer "keep this value".
+
+    >>> Saveable, isinstance(Saveable, SaveableType)
+    (Saveable, True)
+    """
 
     def __repr__(self) -> str:
         return "Saveable"

@@ -23,10 +23,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fungrad.control_flow import _as_strong
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Primitive, Tracer, bind, copy_name, current_trace_level, get_aval,
-    trace_to_jaxpr,
+    ClosedJaxpr, Jaxpr, Primitive, Tracer, _innermost_trace, bind, copy_name,
+    current_trace_level, get_aval, trace_to_jaxpr,
 )
+from fungrad.passes import dce
 from fungrad.interpreter import eval_jaxpr
 from fungrad.jvp import jvp_jaxpr
 from fungrad.prims.rules import is_float
@@ -129,7 +131,7 @@ def _custom_jvp_rule(primals, tangents, call_jaxpr, num_consts, jvp):
         raise _closure_error("custom_jvp")
     args = primals[num_consts:]
     targs = _zero_tangents(args, tangents[num_consts:], jvp.symbolic_zeros)
-    outs, touts = jvp(list(args), targs)
+    outs, touts = jvp(list(primals[:num_consts]), list(args), targs)
     return list(outs), [t if is_float(get_aval(o)) and not is_symbolic_zero(t) else None
                         for o, t in zip(outs, touts)]
 
@@ -140,14 +142,14 @@ def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
     from fungrad.api import vjp as fungrad_vjp
     if any(needs[:num_consts]):
         raise _closure_error("custom_jvp")
-    args = list(primals[num_consts:])
+    consts, args = list(primals[:num_consts]), list(primals[num_consts:])
     wanted = [i for i, need in enumerate(needs[num_consts:]) if need]
 
     def tangent_map(*ts):
         full = [None] * len(args)
         for i, t in zip(wanted, ts):
             full[i] = t
-        touts = jvp(args, _zero_tangents(args, full, jvp.symbolic_zeros))[1]
+        touts = jvp(consts, args, _zero_tangents(args, full, jvp.symbolic_zeros))[1]
         return [np.zeros(get_aval(o).shape, get_aval(o).dtype) if is_symbolic_zero(t) else t
                 for t, o in zip(touts, outs)]
 
@@ -248,34 +250,122 @@ class custom_jvp:
         self.jvp = jvp
         self.symbolic_zeros = False
 
+    def _run_rule(self, nondiff: list, in_tree, flat_primals, flat_tangents):
+        """The user's rule on flat primals and tangents: ``(out leaves, tangent leaves, out
+        tree)``, the two trees checked to agree."""
+        primals = tuple(tree_unflatten(in_tree, flat_primals))
+        tangents = tuple(tree_unflatten(in_tree, flat_tangents))
+        result = self.jvp(*nondiff, primals, tangents)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise TypeError(f"custom_jvp rule of {self.__name__} must return a pair (out, "
+                            f"tangent_out), got {type(result).__name__}")
+        out_leaves, out_def = tree_flatten(result[0])
+        t_leaves, t_def = tree_flatten(result[1])
+        if out_def != t_def:
+            raise TypeError(f"custom_jvp rule of {self.__name__} must produce primal and "
+                            f"tangent outputs with equal container (pytree) structures, got "
+                            f"{out_def} and {t_def}")
+        for i, (o, t) in enumerate(zip(out_leaves, t_leaves)):
+            if is_symbolic_zero(t):
+                continue
+            o_aval, t_aval = get_aval(o), get_aval(t)
+            if tuple(t_aval.shape) != tuple(o_aval.shape) or \
+                    (is_float(o_aval) and not is_float(t_aval)):
+                raise ValueError(f"custom_jvp rule of {self.__name__} must produce primal and "
+                                 f"tangent outputs with corresponding shapes and dtypes; "
+                                 f"output leaf {i} is {o_aval.str_short()} but its tangent "
+                                 f"is {t_aval.str_short()}")
+        return out_leaves, t_leaves, out_def
+
     def __call__(self, *args):
         if self.jvp is None:
             raise TypeError(f"No JVP defined for custom_jvp function {self.__name__} using "
                             "defjvp.")
-        traced = _trace_call(self.fun, args, self.nondiff_argnums, f"custom_jvp {self.__name__}")
-        if traced is None:
+        static, dyn = _split(args, self.nondiff_argnums)
+        flat, in_tree = tree_flatten(dyn)
+        if not _any_tracer(flat):
             return self.fun(*args)  # nothing is being differentiated: just run it
-        static, flat, in_tree, jaxpr, consts, out_tree = traced
-        user_jvp = self.jvp
+        nondiff = [static[i] for i in self.nondiff_argnums]
+        if not self.symbolic_zeros and _differentiated(flat):
+            # as in JAX, a differentiated call runs the rule, not the function: the rule,
+            # traced once here, gives both the primal body and the tangent map
+            bound = self._bind_from_rule(nondiff, flat, in_tree)
+            if bound is not None:
+                return bound
+        _, flat, in_tree, jaxpr, consts, out_tree = _trace_call(
+            self.fun, args, self.nondiff_argnums, f"custom_jvp {self.__name__}")
 
-        def flat_jvp(flat_primals, flat_tangents):
-            primals = tree_unflatten(in_tree, flat_primals)
-            tangents = tree_unflatten(in_tree, flat_tangents)
-            nondiff = [static[i] for i in self.nondiff_argnums]
-            out, t_out = user_jvp(*nondiff, tuple(primals), tuple(tangents)) \
-                if nondiff else user_jvp(tuple(primals), tuple(tangents))
-            out_leaves, out_def = tree_flatten(out)
-            t_leaves, t_def = tree_flatten(t_out)
-            if out_def != out_tree or t_def != out_tree:
+        def flat_jvp(_consts, flat_primals, flat_tangents):
+            out_leaves, t_leaves, out_def = self._run_rule(nondiff, in_tree, flat_primals,
+                                                           flat_tangents)
+            if out_def != out_tree:
                 raise TypeError(f"custom_jvp rule of {self.__name__} must return (out, "
                                 f"tangent_out) shaped like the function's output {out_tree}; "
-                                f"got {out_def} and {t_def}")
+                                f"got {out_def}")
             return out_leaves, t_leaves
 
         flat_jvp.symbolic_zeros = self.symbolic_zeros
         outs = bind(custom_jvp_call_p, *consts, *flat,
                     call_jaxpr=ClosedJaxpr(jaxpr, []), num_consts=len(consts), jvp=flat_jvp)
         return tree_unflatten(out_tree, outs)
+
+    def _bind_from_rule(self, nondiff: list, flat: list, in_tree):
+        """Trace the rule on the primals and (abstract) tangents of the float inputs into one
+        jaxpr; its primal part is the body, all of it the tangent map. None if the primal
+        part reads the tangents (an effect in the rule, say): then the function is traced."""
+        n = len(flat)
+        float_idx = [i for i, x in enumerate(flat) if is_float(get_aval(x))]
+        box = []
+
+        def rule_body(*leaves):
+            ts = [zeros(get_aval(x).shape, get_aval(x).dtype) for x in leaves[:n]]
+            for i, t in zip(float_idx, leaves[n:]):
+                ts[i] = t
+            out_leaves, t_leaves, out_def = self._run_rule(nondiff, in_tree, leaves[:n], ts)
+            box.append(out_def)
+            return [_as_strong(x) for x in out_leaves] + list(t_leaves)
+
+        t_avals = [get_aval(flat[i]).strip_weak() for i in float_idx]
+        jaxpr, consts = _trace_with_abstract_tail(rule_body, flat, t_avals,
+                                                  f"custom_jvp rule of {self.__name__}")
+        out_tree = box[0]
+        n_out, nc = out_tree.num_leaves, len(consts)
+        tangent_vars = {id(v) for v in jaxpr.invars[nc + n:]}
+        primal = dce(Jaxpr([], jaxpr.invars[:nc + n], jaxpr.eqns, jaxpr.outvars[:n_out]))
+        if any(id(x) in tangent_vars for e in primal.eqns for x in e.inputs) or \
+                any(id(x) in tangent_vars for x in primal.outvars):
+            return None
+
+        def flat_jvp(rule_consts, flat_primals, flat_tangents):
+            results = eval_jaxpr(jaxpr, [], *rule_consts, *flat_primals,
+                                 *[flat_tangents[i] for i in float_idx])
+            return results[:n_out], results[n_out:]
+
+        flat_jvp.symbolic_zeros = False
+        outs = bind(custom_jvp_call_p, *consts, *flat, call_jaxpr=ClosedJaxpr(primal, []),
+                    num_consts=nc, jvp=flat_jvp)
+        return tree_unflatten(out_tree, outs)
+
+
+def _differentiated(flat: list) -> bool:
+    """Are these arguments tracers of a trace whose inputs are differentiated?"""
+    trace = _innermost_trace(flat)
+    return trace is not None and trace.differentiating
+
+
+def _trace_with_abstract_tail(fun: Callable, flat: list, tail_avals: list, what: str):
+    """``fun`` traced on ``flat`` (with their values where all are known) followed by
+    abstract inputs of ``tail_avals``; the closed-over values become leading inputs.
+    Returns ``(jaxpr, consts)``."""
+    vals = [x.val if isinstance(x, Tracer) else x for x in flat]
+    if any(v is None for v in vals):
+        head = [get_aval(x).strip_weak() for x in flat]
+    else:
+        head = [np.asarray(v) for v in vals]
+    closed, _ = trace_to_jaxpr(fun, head + list(tail_avals), description=what)
+    jaxpr = closed.jaxpr
+    return Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars), \
+        list(closed.consts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +392,11 @@ def _custom_vjp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, num_res, 
         raise _closure_error("custom_vjp")
     args = list(primals[num_consts:])
     n_out = len(outs) - num_res
-    in_cts = bwd(args, list(cts[:n_out]), list(outs[:n_out]), list(outs[n_out:]),
-                 list(needs[num_consts:]))
+    if all(c is None for c in cts[:n_out]):  # only residuals are read (a higher order)
+        in_cts = [None] * len(args)
+    else:
+        in_cts = bwd(args, list(cts[:n_out]), list(outs[:n_out]), list(outs[n_out:]),
+                     list(needs[num_consts:]))
     # the backward pass hands multiple-result rules dense cotangents: residuals nobody read
     # come as concrete zeros, and differentiating fwd for them would be work for nothing
     # (or impossible, through a while_loop inside fwd)
@@ -414,7 +507,9 @@ class custom_vjp:
         # there would recurse): fwd reruns if that backward pass comes
         fwd_traced = None
         symbolic = self.symbolic_zeros
-        if not self._in_fwd and not symbolic:
+        # as in JAX, only a differentiated call runs fwd (jit, vmap, make_jaxpr run the
+        # function: if a derivative is asked for later, fwd runs in its backward pass)
+        if not self._in_fwd and not symbolic and _differentiated(flat):
             self._in_fwd = True
             try:
                 fwd_traced = _trace_fwd(user_fwd, args, self.nondiff_argnums, name)
