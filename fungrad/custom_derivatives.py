@@ -164,8 +164,48 @@ def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
     return result
 
 
+def _custom_jvp_batch(args, batched, size, call_jaxpr, num_consts, jvp):
+    """vmap of a custom_jvp call is a custom_jvp call of the batched body whose rule is the
+    vmap of the rule (every output batched). Rules taking symbolic zeros are looped."""
+    from fungrad.custom_batching import _repeat
+    from fungrad.vmap import batch_eval, vmap
+    if jvp.symbolic_zeros:
+        return None
+    n_out = len(call_jaxpr.out_avals)
+    float_out = [is_float(a) for a in call_jaxpr.out_avals]
+
+    def body(*xs):
+        outs, flags = batch_eval(call_jaxpr.jaxpr, call_jaxpr.consts, list(xs), batched, size)
+        return [_as_strong(o if b else _repeat(o, size)) for o, b in zip(outs, flags)]
+
+    in_avals = [get_aval(a).strip_weak() for a in args]
+    closed, _ = trace_to_jaxpr(body, in_avals, abstract=True, description="custom_jvp vmap")
+    inner = closed.jaxpr
+    k = len(closed.consts)
+    body_jaxpr = Jaxpr([], inner.constvars + inner.invars, inner.eqns, inner.outvars)
+    axes = [0 if b else None for b in batched]
+
+    def batched_jvp(all_consts, primals, tangents):
+        ins = list(all_consts[k:]) + list(primals)
+
+        def one(*leaves):
+            a, t = leaves[:len(ins)], leaves[len(ins):]
+            outs, touts = jvp(list(a[:num_consts]), list(a[num_consts:]), list(t))
+            return list(outs) + [t for t, f in zip(touts, float_out) if f]
+
+        results = vmap(one, in_axes=tuple(axes + axes[num_consts:]))(*ins, *tangents)
+        touts = iter(results[n_out:])
+        return results[:n_out], [next(touts) if f else None for f in float_out]
+
+    batched_jvp.symbolic_zeros = False
+    outs = bind(custom_jvp_call_p, *closed.consts, *args, call_jaxpr=ClosedJaxpr(body_jaxpr, []),
+                num_consts=k + num_consts, jvp=batched_jvp)
+    return outs, [True] * len(outs)
+
+
 custom_jvp_call_p.jvp = _custom_jvp_rule
 custom_jvp_call_p.vjp = _custom_jvp_vjp
+custom_jvp_call_p.batch = _custom_jvp_batch
 
 
 class custom_jvp:

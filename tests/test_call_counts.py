@@ -24,8 +24,8 @@ def _jax_counts() -> dict:
 
 
 JAX = _jax_counts()
-# fungrad batches a custom_jvp call by looping over the examples (it has no batching rule
-# for it), so jvp(vmap(f)) runs the rule once per example: not compared
+# jvp(vmap(f)): vmap traces f on an example before jvp sees it, so fungrad runs f once
+# there (JAX does not); the rule runs once, as in JAX (checked below)
 NOT_MATCHED = {"jvpvmap"}
 
 calls = {"f": 0, "jvp": 0}
@@ -117,3 +117,14 @@ def test_differentiated_call_uses_the_rules_primal_output_as_jax_does():
     assert_same_as_numpy(h(1.0), 2.0)
     assert_same_as_numpy(fungrad.value_and_grad(h)(1.0)[0], np.float64(3.0))
     assert_same_as_numpy(fungrad.jvp(h, (1.0,), (1.0,))[0], np.float64(3.0))
+
+
+def test_jvp_of_vmap_runs_the_rule_once_and_is_vectorized():
+    calls["f"] = calls["jvp"] = 0
+    out, t = fungrad.jvp(fungrad.vmap(f), (ONES,), (ONES,))
+    assert_same_as_numpy(t, 2.0 * ONES)
+    assert calls["jvp"] == JAX["jvpvmap"]["jvp"]
+    # batched as one call, not once per example: the IR does not grow with the batch
+    for fn in (fungrad.vmap(f), fungrad.vmap(fungrad.grad(lambda y: f(y) * y))):
+        sizes = {len(fungrad.make_jaxpr(fn)(np.ones(n)).jaxpr.eqns) for n in (2, 7)}
+        assert len(sizes) == 1, sizes

@@ -147,3 +147,32 @@ def test_checkpoint_static_argnums_and_policy():
     assert_same_as_numpy(grad(lambda x: f(3, x))(2.0), np.float64(12.0))
     with pytest.raises(TypeError, match="policy must be a function"):
         checkpoint(lambda x: x, policy=object())
+
+
+def test_vmap_of_custom_jvp_batches_the_body_and_the_rule():
+    @fungrad.custom_jvp
+    def softclip(x, c):
+        return c * fnp.tanh(x / c)
+
+    @softclip.defjvp
+    def softclip_jvp(primals, tangents):
+        (x, c), (tx, tc) = primals, tangents
+        y = softclip(x, c)
+        s = 1.0 - fnp.tanh(x / c) ** 2
+        return y, s * tx + (fnp.tanh(x / c) - x / c * s) * tc
+    xs = np.array([[0.3, -1.5], [2.0, 0.1], [-0.7, 4.0]])
+    cs = np.array([1.0, 2.0, 0.5])
+    batched = fungrad.vmap(softclip, in_axes=(0, 0))
+    np.testing.assert_allclose(batched(xs, cs[:, None] * np.ones(2)),
+                               cs[:, None] * np.tanh(xs / cs[:, None]), rtol=1e-12)
+    fungrad.test_util.check_grads(lambda x: fungrad.vmap(softclip, (0, None))(x, 1.5), (xs,),
+                                  order=2, modes=("fwd", "rev"))
+    fungrad.test_util.check_grads(fungrad.vmap(softclip, (None, 0)), (0.4, cs), order=2,
+                                  modes=("fwd", "rev"))
+    g = fungrad.vmap(fungrad.grad(softclip, argnums=(0, 1)))(xs[:, 0], cs)
+    np.testing.assert_allclose(g[0], 1.0 - np.tanh(xs[:, 0] / cs) ** 2, rtol=1e-12)
+    per_example = [fungrad.grad(softclip, argnums=1)(x, c) for x, c in zip(xs[:, 0], cs)]
+    np.testing.assert_allclose(g[1], per_example, rtol=1e-12)
+    jitted = fungrad.jit(fungrad.vmap(fungrad.grad(lambda x: softclip(x, 2.0))))
+    np.testing.assert_allclose(jitted(xs[:, 1]), 1.0 - np.tanh(xs[:, 1] / 2.0) ** 2,
+                               rtol=1e-12)
