@@ -164,25 +164,33 @@ def _custom_jvp_vjp(cts, primals, outs, needs, call_jaxpr, num_consts, jvp):
     return result
 
 
-def _custom_jvp_batch(args, batched, size, call_jaxpr, num_consts, jvp):
-    """vmap of a custom_jvp call is a custom_jvp call of the batched body whose rule is the
-    vmap of the rule (every output batched). Rules taking symbolic zeros are looped."""
+def _batched_body(call_jaxpr: ClosedJaxpr, args: list, batched: list, size: int):
+    """The body of a custom call batched (every output batched, leading axis): the jaxpr
+    over its new closed-over values and the arguments, and those values."""
     from fungrad.custom_batching import _repeat
-    from fungrad.vmap import batch_eval, vmap
-    if jvp.symbolic_zeros:
-        return None
-    n_out = len(call_jaxpr.out_avals)
-    float_out = [is_float(a) for a in call_jaxpr.out_avals]
+    from fungrad.vmap import batch_eval
 
     def body(*xs):
         outs, flags = batch_eval(call_jaxpr.jaxpr, call_jaxpr.consts, list(xs), batched, size)
         return [_as_strong(o if b else _repeat(o, size)) for o, b in zip(outs, flags)]
 
     in_avals = [get_aval(a).strip_weak() for a in args]
-    closed, _ = trace_to_jaxpr(body, in_avals, abstract=True, description="custom_jvp vmap")
+    closed, _ = trace_to_jaxpr(body, in_avals, abstract=True, description="custom rule vmap")
     inner = closed.jaxpr
-    k = len(closed.consts)
-    body_jaxpr = Jaxpr([], inner.constvars + inner.invars, inner.eqns, inner.outvars)
+    return Jaxpr([], inner.constvars + inner.invars, inner.eqns, inner.outvars), \
+        list(closed.consts)
+
+
+def _custom_jvp_batch(args, batched, size, call_jaxpr, num_consts, jvp):
+    """vmap of a custom_jvp call is a custom_jvp call of the batched body whose rule is the
+    vmap of the rule (every output batched). Rules taking symbolic zeros are looped."""
+    from fungrad.vmap import vmap
+    if jvp.symbolic_zeros or any(batched[:num_consts]):
+        return None
+    n_out = len(call_jaxpr.out_avals)
+    float_out = [is_float(a) for a in call_jaxpr.out_avals]
+    body_jaxpr, new_consts = _batched_body(call_jaxpr, args, batched, size)
+    k = len(new_consts)
     axes = [0 if b else None for b in batched]
 
     def batched_jvp(all_consts, primals, tangents):
@@ -198,7 +206,7 @@ def _custom_jvp_batch(args, batched, size, call_jaxpr, num_consts, jvp):
         return results[:n_out], [next(touts) if f else None for f in float_out]
 
     batched_jvp.symbolic_zeros = False
-    outs = bind(custom_jvp_call_p, *closed.consts, *args, call_jaxpr=ClosedJaxpr(body_jaxpr, []),
+    outs = bind(custom_jvp_call_p, *new_consts, *args, call_jaxpr=ClosedJaxpr(body_jaxpr, []),
                 num_consts=k + num_consts, jvp=batched_jvp)
     return outs, [True] * len(outs)
 
@@ -466,7 +474,36 @@ def _add_residual_cts(in_cts, res_cts, consts, args, residuals, call_jaxpr, n_ou
             else add(a, b) for a, b in zip(in_cts, extra)]
 
 
+def _custom_vjp_batch(args, batched, size, call_jaxpr, num_consts, num_res, fwd, bwd):
+    """vmap of a custom_vjp call is a custom_vjp call of the batched body (outputs and
+    residuals batched) whose bwd is the vmap of bwd. Symbolic-zero rules are looped."""
+    from fungrad.vmap import vmap
+    if bwd.symbolic or any(batched[:num_consts]):
+        return None
+    body_jaxpr, new_consts = _batched_body(call_jaxpr, args, batched, size)
+    axes = [0 if b else None for b in batched[num_consts:]]
+
+    def batched_bwd(flat_primals, flat_cts, flat_outs, res_leaves, perturbed):
+        from fungrad.numpy import zeros_like
+        cts = [zeros(get_aval(o).shape, get_aval(o).dtype) if c is None else c
+               for c, o in zip(flat_cts, flat_outs)]
+
+        def one(p, c, o, r):
+            in_cts = bwd(p, c, o, r, perturbed)
+            return [zeros_like(x) if ct is None else ct for ct, x in zip(in_cts, p)]
+
+        return vmap(one, in_axes=(axes, 0, 0, 0))(list(flat_primals), cts, list(flat_outs),
+                                                  list(res_leaves))
+
+    batched_bwd.symbolic = False
+    outs = bind(custom_vjp_call_p, *new_consts, *args, call_jaxpr=ClosedJaxpr(body_jaxpr, []),
+                num_consts=len(new_consts) + num_consts, num_res=num_res, fwd=fwd,
+                bwd=batched_bwd)
+    return outs, [True] * len(outs)
+
+
 custom_vjp_call_p.jvp = _custom_vjp_jvp
+custom_vjp_call_p.batch = _custom_vjp_batch
 custom_vjp_call_p.vjp = _custom_vjp_vjp
 # the backward pass may hand this rule None for an output nobody reads (it would otherwise
 # instantiate zeros): symbolic_zeros=True rules see those as SymbolicZero
@@ -595,6 +632,7 @@ class custom_vjp:
                                 f"{got}")
             return _flat_cotangents(in_cts, primals, name)
 
+        flat_bwd.symbolic = symbolic
         outs = bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=ClosedJaxpr(jaxpr, []),
                     num_consts=len(consts), num_res=num_res, fwd=user_fwd, bwd=flat_bwd)
         return tree_unflatten(out_tree, outs[:len(outs) - num_res])

@@ -163,3 +163,24 @@ def test_missing_rule_and_batched_closure():
         g.def_vmap(lambda n, b, a: (a * 3 + X.sum(), b[0]))
         return g(y)
     assert_same_as_numpy(fungrad.vmap(h2)(X), X * 3 + 3.0)
+
+
+def test_custom_vjp_of_custom_vmap_uses_the_vmap_rule_under_vmap_and_grad():
+    rule_calls = []
+
+    @fungrad.custom_vjp
+    @custom_vmap
+    def h(x, y):
+        return fnp.sin(x) * y
+
+    @h.fun.def_vmap
+    def h_rule(axis_size, in_batched, xs, ys):
+        rule_calls.append(axis_size)
+        return fnp.sin(xs) * ys, True
+    h.defvjp(lambda x, y: (h(x, y), (fnp.cos(x), fnp.sin(x), y)),
+             lambda res, g: (res[0] * g * res[2], res[1] * g))
+    assert_same_as_numpy(fungrad.vmap(h)(X, Y), np.sin(X) * Y)
+    assert rule_calls == [3]
+    g = fungrad.grad(lambda a: fungrad.vmap(h)(a, Y).sum())(X)
+    assert_same_as_numpy(g, np.cos(X) * Y)
+    assert rule_calls[-1] == 3

@@ -176,3 +176,32 @@ def test_vmap_of_custom_jvp_batches_the_body_and_the_rule():
     jitted = fungrad.jit(fungrad.vmap(fungrad.grad(lambda x: softclip(x, 2.0))))
     np.testing.assert_allclose(jitted(xs[:, 1]), 1.0 - np.tanh(xs[:, 1] / 2.0) ** 2,
                                rtol=1e-12)
+
+
+def test_vmap_of_custom_vjp_batches_the_body_and_bwd():
+    seen = []
+
+    @fungrad.custom_vjp
+    def clipped_sin(x, lo):
+        return fnp.sin(x) + 0.0 * lo
+
+    def fwd(x, lo):
+        return clipped_sin(x, lo), (fnp.cos(x), lo)
+
+    def bwd(res, g):
+        seen.append(np.shape(g))
+        cos_x, lo = res
+        return fnp.clip(cos_x * g, lo, 1.0), None
+    clipped_sin.defvjp(fwd, bwd)
+    xs = np.array([0.3, 2.0, -1.0, 3.0])
+    expected = np.clip(np.cos(xs), -0.5, 1.0)
+    np.testing.assert_allclose(fungrad.vmap(clipped_sin, (0, None))(xs, -0.5), np.sin(xs))
+    g = fungrad.grad(lambda x: fungrad.vmap(clipped_sin, (0, None))(x, -0.5).sum())(xs)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    assert seen[-1] == ()  # bwd ran on examples, under a vmap
+    g = fungrad.jit(fungrad.vmap(fungrad.grad(clipped_sin)))(xs, np.full(4, -0.5))
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    # one batched call, not one per example
+    fn = fungrad.grad(lambda x: fungrad.vmap(clipped_sin, (0, None))(x, -0.5).sum())
+    sizes = {len(fungrad.make_jaxpr(fn)(np.ones(n)).jaxpr.eqns) for n in (2, 7)}
+    assert len(sizes) == 1, sizes
