@@ -1,5 +1,8 @@
 """User-defined derivatives and rematerialization: ``custom_jvp``, ``custom_vjp``,
-``checkpoint``.
+``checkpoint``; with ``symbolic_zeros=True`` their rules see ``SymbolicZero`` and
+``CustomVJPPrimal`` (``fungrad.symbolic_zeros``); ``closure_convert`` hoists closed-over
+traced values into arguments; ``linear_call`` (``fungrad.linear_call``) takes a custom
+transpose.
 
 Each wraps the user's function as a primitive whose body is a sub-jaxpr (evaluated by its
 impl) and whose rules come from the user: a custom forward rule, a custom backward rule, or,
