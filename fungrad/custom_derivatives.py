@@ -28,7 +28,7 @@ import numpy as np
 
 from fungrad.control_flow import _as_strong
 from fungrad.core import (
-    ClosedJaxpr, Jaxpr, Primitive, Tracer, _innermost_trace, bind, copy_name,
+    ClosedJaxpr, ConcretizationTypeError, Jaxpr, Primitive, Tracer, _innermost_trace, bind, copy_name,
     current_trace_level, get_aval, trace_to_jaxpr,
 )
 from fungrad.passes import dce
@@ -377,8 +377,12 @@ class custom_jvp:
             return [_as_strong(x) for x in out_leaves] + list(t_leaves)
 
         t_avals = [get_aval(flat[i]).strip_weak() for i in float_idx]
-        jaxpr, consts = _trace_with_abstract_tail(rule_body, flat, t_avals,
-                                                  f"custom_jvp rule of {self.__name__}")
+        try:
+            jaxpr, consts = _trace_with_abstract_tail(rule_body, flat, t_avals,
+                                                      f"custom_jvp rule of {self.__name__}")
+        except ConcretizationTypeError:
+            return None  # the rule branches on a tangent's value: call it with the values
+
         out_tree = box[0]
         n_out, nc = out_tree.num_leaves, len(consts)
         tangent_vars = {id(v) for v in jaxpr.invars[nc + n:]}

@@ -205,3 +205,12 @@ def test_vmap_of_custom_vjp_batches_the_body_and_bwd():
     fn = fungrad.grad(lambda x: fungrad.vmap(clipped_sin, (0, None))(x, -0.5).sum())
     sizes = {len(fungrad.make_jaxpr(fn)(np.ones(n)).jaxpr.eqns) for n in (2, 7)}
     assert len(sizes) == 1, sizes
+
+
+def test_rule_branching_on_a_tangent_value_still_works_in_eager_jvp():
+    # JAX's eager jvp hands the rule concrete tangents, so Python may branch on them
+    f = fungrad.custom_jvp(lambda x: x * 2.0)
+    f.defjvp(lambda p, t: (p[0] * 2.0, t[0] * 2.0 if t[0] > 0 else t[0] * 5.0))
+    assert fungrad.jvp(f, (1.0,), (1.0,))[1] == 2.0
+    assert fungrad.jvp(f, (1.0,), (-1.0,))[1] == -5.0
+    assert fungrad.jvp(f, (1.0,), (3.0,))[1] == 6.0
