@@ -16,7 +16,9 @@ forward and the backward pass).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
 
 from fungrad.core import (
     ClosedJaxpr, DropVar, Jaxpr, Literal, Primitive, Var, bind, trace_to_jaxpr,
@@ -30,7 +32,7 @@ from fungrad.prims.structural import zeros
 from fungrad.tree_util import tree_unflatten
 from fungrad.vjp import backward_pass
 
-__all__ = ["checkpoint_name", "print_saved_residuals", "saved_residuals", "checkpoint",
+__all__ = ["Offloadable", "Recompute", "Saveable", "checkpoint_name", "print_saved_residuals", "saved_residuals", "checkpoint",
            "remat", "checkpoint_policies"]
 
 name_p = primitive("name", lambda x, name: x, lambda aval, name: aval)
@@ -137,6 +139,64 @@ def print_saved_residuals(fun: Callable, *args: Any, **kwargs: Any) -> None:
 # Policies: which values a checkpointed function may keep
 # ---------------------------------------------------------------------------------------------
 
+class RecomputeType:
+    """The type of ``Recompute``, a policy's answer "recompute this value".
+
+    >>> Recompute, isinstance(Recompute, RecomputeType)
+    (Recompute, True)
+    """
+
+    def __repr__(self) -> str:
+        return "Recompute"
+
+
+class SaveableType:
+    """The type of ``Saveable``, a policy's answer "keep this value".
+
+    >>> Saveable, isinstance(Saveable, SaveableType)
+    (Saveable, True)
+    """
+
+    def __repr__(self) -> str:
+        return "Saveable"
+
+
+Recompute = RecomputeType()
+Saveable = SaveableType()
+
+
+class Offloadable(NamedTuple):
+    """A policy's answer "keep this value in memory ``dst`` (moved from ``src``)". On
+    numpy every value lives in host memory already, so it is kept, as ``Saveable``.
+
+    >>> Offloadable(src="device", dst="pinned_host")
+    Offloadable(src='device', dst='pinned_host')
+    """
+    src: Any
+    dst: Any
+
+
+def _saves(answer: Any) -> bool:
+    """A policy's answer as "keep it?": a bool, ``Saveable``, ``Recompute`` or an
+    ``Offloadable(...)``, as in JAX.
+
+    >>> _saves(True), _saves(Recompute), _saves(Saveable), _saves(Offloadable("a", "b"))
+    (True, False, True, True)
+    """
+    if isinstance(answer, (bool, np.bool_)):
+        return bool(answer)
+    if answer is Saveable or isinstance(answer, Offloadable):
+        return True
+    if answer is Recompute:
+        return False
+    hint = (" Did you return `Offloadable` instead of an instantiated `Offloadable(...)`?"
+            if answer is Offloadable else "")
+    raise TypeError("checkpoint: the value returned by a remat policy should be a bool or "
+                    "`ad_checkpoint.Recompute`, `ad_checkpoint.Saveable` or "
+                    f"`ad_checkpoint.Offloadable(...)`. Got {answer!r} of type "
+                    f"{type(answer).__name__}.{hint}")
+
+
 class _Policy:
     """A policy as a parameter of the IR: hashable, and printed by name (a function's repr
     carries its address, which would make two prints of the same IR differ)."""
@@ -146,8 +206,8 @@ class _Policy:
     def __init__(self, fn: Callable, name: str):
         self.fn, self.name = fn, name
 
-    def __call__(self, prim: Any, *avals: Any, **params: Any) -> bool:
-        return bool(self.fn(prim, *avals, **params))
+    def __call__(self, prim: Any, *avals: Any, **params: Any) -> Any:
+        return self.fn(prim, *avals, **params)
 
     def __repr__(self) -> str:
         return self.name
@@ -276,9 +336,71 @@ class checkpoint_policies:
         >>> both(name_p)
         True
         """
-        return _Policy(lambda prim, *avals, **params: bool(a(prim, *avals, **params)
-                                                           or b(prim, *avals, **params)),
+        return _Policy(lambda prim, *avals, **params: _saves(a(prim, *avals, **params))
+                       or _saves(b(prim, *avals, **params)),
                        f"save_from_both_policies({_policy_name(a)}, {_policy_name(b)})")
+
+
+    @staticmethod
+    def save_anything_except_these_names(*names: str) -> Callable[..., bool]:
+        """Any value may be saved (named or not) except those tagged with ``names``.
+
+        >>> policy = checkpoint_policies.save_anything_except_these_names("h")
+        >>> from fungrad.prims.elementwise import neg_p
+        >>> policy(name_p, name="h"), policy(name_p, name="g"), policy(neg_p)
+        (False, True, True)
+        """
+        unwanted = set(names)
+        return _Policy(lambda prim, *avals, **params: not (prim is name_p and
+                                                           params.get("name") in unwanted),
+                       f"save_anything_except_these_names({', '.join(map(repr, names))})")
+
+    @staticmethod
+    def save_and_offload_only_these_names(*, names_which_can_be_saved: Sequence[str],
+                                          names_which_can_be_offloaded: Sequence[str],
+                                          offload_src: Any, offload_dst: Any) -> Callable:
+        """``save_only_these_names``, with a second list of names answered
+        ``Offloadable(offload_src, offload_dst)`` (kept: on numpy all memory is host
+        memory); everything else is ``Recompute``. The two lists must not share a name.
+
+        >>> policy = checkpoint_policies.save_and_offload_only_these_names(
+        ...     names_which_can_be_saved=["a"], names_which_can_be_offloaded=["b"],
+        ...     offload_src="device", offload_dst="pinned_host")
+        >>> policy(name_p, name="a"), policy(name_p, name="b"), policy(name_p, name="c")
+        (Saveable, Offloadable(src='device', dst='pinned_host'), Recompute)
+        """
+        saved, offloaded = set(names_which_can_be_saved), set(names_which_can_be_offloaded)
+        both = saved & offloaded
+        if both:
+            raise ValueError("save_and_offload_only_these_names: the names should be "
+                             "exclusive and should not intersect in names_which_can_be_saved "
+                             f"and names_which_can_be_offloaded; both hold {sorted(both)}")
+        offload = Offloadable(src=offload_src, dst=offload_dst)
+
+        def policy(prim, *avals, **params):
+            if prim is name_p and params.get("name") in saved:
+                return Saveable
+            if prim is name_p and params.get("name") in offloaded:
+                return offload
+            return Recompute
+        return _Policy(policy, f"save_and_offload_only_these_names({sorted(saved)}, "
+                               f"{sorted(offloaded)})")
+
+    @staticmethod
+    def offload_dot_with_no_batch_dims(offload_src: Any, offload_dst: Any) -> Callable:
+        """``dots_with_no_batch_dims_saveable`` answering ``Offloadable(offload_src,
+        offload_dst)`` for those products and ``Recompute`` for the rest.
+
+        >>> from fungrad.prims.structural import dot_general_p
+        >>> policy = checkpoint_policies.offload_dot_with_no_batch_dims("device", "host")
+        >>> policy(dot_general_p, dimension_numbers=(((1,), (0,)), ((), ()))), policy(name_p)
+        (Offloadable(src='device', dst='host'), Recompute)
+        """
+        offload = Offloadable(src=offload_src, dst=offload_dst)
+        no_batch = checkpoint_policies.dots_with_no_batch_dims_saveable
+        return _Policy(lambda prim, *avals, **params: offload
+                       if no_batch(prim, *avals, **params) else Recompute,
+                       f"offload_dot_with_no_batch_dims({offload_src!r}, {offload_dst!r})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,8 +433,9 @@ def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:
     kept = {id(v) for v in jaxpr.invars + jaxpr.constvars} | {id(v) for v in jaxpr.outvars}
     saved = []
     for eqn in jaxpr.eqns:
-        if eqn.primitive.effect or not policy(eqn.primitive, *[x.aval for x in eqn.inputs],
-                                              **eqn.params):
+        if eqn.primitive.effect or not _saves(policy(eqn.primitive,
+                                                     *[x.aval for x in eqn.inputs],
+                                                     **eqn.params)):
             continue
         for v in eqn.outvars:
             if is_float(v.aval) and id(v) not in kept and not isinstance(v, DropVar):

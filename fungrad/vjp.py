@@ -85,8 +85,9 @@ def _backward(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool], out_cts: 
         else:
             cts = [ct_env.pop(v, None) for v in outvars]
             if any(c is not None for c in cts):  # such rules get dense cotangents
-                cts = [zeros(v.aval.shape, v.aval.dtype) if c is None and is_float(v.aval)
-                       else c for v, c in zip(outvars, cts)]
+                if not getattr(prim, "symbolic_zero_cotangents", False):
+                    cts = [zeros(v.aval.shape, v.aval.dtype) if c is None and is_float(v.aval)
+                           else c for v, c in zip(outvars, cts)]
             else:
                 cts = None
         if cts is not None:

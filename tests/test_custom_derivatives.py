@@ -147,3 +147,70 @@ def test_checkpoint_static_argnums_and_policy():
     assert_same_as_numpy(grad(lambda x: f(3, x))(2.0), np.float64(12.0))
     with pytest.raises(TypeError, match="policy must be a function"):
         checkpoint(lambda x: x, policy=object())
+
+
+def test_vmap_of_custom_jvp_batches_the_body_and_the_rule():
+    @fungrad.custom_jvp
+    def softclip(x, c):
+        return c * fnp.tanh(x / c)
+
+    @softclip.defjvp
+    def softclip_jvp(primals, tangents):
+        (x, c), (tx, tc) = primals, tangents
+        y = softclip(x, c)
+        s = 1.0 - fnp.tanh(x / c) ** 2
+        return y, s * tx + (fnp.tanh(x / c) - x / c * s) * tc
+    xs = np.array([[0.3, -1.5], [2.0, 0.1], [-0.7, 4.0]])
+    cs = np.array([1.0, 2.0, 0.5])
+    batched = fungrad.vmap(softclip, in_axes=(0, 0))
+    np.testing.assert_allclose(batched(xs, cs[:, None] * np.ones(2)),
+                               cs[:, None] * np.tanh(xs / cs[:, None]), rtol=1e-12)
+    fungrad.test_util.check_grads(lambda x: fungrad.vmap(softclip, (0, None))(x, 1.5), (xs,),
+                                  order=2, modes=("fwd", "rev"))
+    fungrad.test_util.check_grads(fungrad.vmap(softclip, (None, 0)), (0.4, cs), order=2,
+                                  modes=("fwd", "rev"))
+    g = fungrad.vmap(fungrad.grad(softclip, argnums=(0, 1)))(xs[:, 0], cs)
+    np.testing.assert_allclose(g[0], 1.0 - np.tanh(xs[:, 0] / cs) ** 2, rtol=1e-12)
+    per_example = [fungrad.grad(softclip, argnums=1)(x, c) for x, c in zip(xs[:, 0], cs)]
+    np.testing.assert_allclose(g[1], per_example, rtol=1e-12)
+    jitted = fungrad.jit(fungrad.vmap(fungrad.grad(lambda x: softclip(x, 2.0))))
+    np.testing.assert_allclose(jitted(xs[:, 1]), 1.0 - np.tanh(xs[:, 1] / 2.0) ** 2,
+                               rtol=1e-12)
+
+
+def test_vmap_of_custom_vjp_batches_the_body_and_bwd():
+    seen = []
+
+    @fungrad.custom_vjp
+    def clipped_sin(x, lo):
+        return fnp.sin(x) + 0.0 * lo
+
+    def fwd(x, lo):
+        return clipped_sin(x, lo), (fnp.cos(x), lo)
+
+    def bwd(res, g):
+        seen.append(np.shape(g))
+        cos_x, lo = res
+        return fnp.clip(cos_x * g, lo, 1.0), None
+    clipped_sin.defvjp(fwd, bwd)
+    xs = np.array([0.3, 2.0, -1.0, 3.0])
+    expected = np.clip(np.cos(xs), -0.5, 1.0)
+    np.testing.assert_allclose(fungrad.vmap(clipped_sin, (0, None))(xs, -0.5), np.sin(xs))
+    g = fungrad.grad(lambda x: fungrad.vmap(clipped_sin, (0, None))(x, -0.5).sum())(xs)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    assert seen[-1] == ()  # bwd ran on examples, under a vmap
+    g = fungrad.jit(fungrad.vmap(fungrad.grad(clipped_sin)))(xs, np.full(4, -0.5))
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    # one batched call, not one per example
+    fn = fungrad.grad(lambda x: fungrad.vmap(clipped_sin, (0, None))(x, -0.5).sum())
+    sizes = {len(fungrad.make_jaxpr(fn)(np.ones(n)).jaxpr.eqns) for n in (2, 7)}
+    assert len(sizes) == 1, sizes
+
+
+def test_rule_branching_on_a_tangent_value_still_works_in_eager_jvp():
+    # JAX's eager jvp hands the rule concrete tangents, so Python may branch on them
+    f = fungrad.custom_jvp(lambda x: x * 2.0)
+    f.defjvp(lambda p, t: (p[0] * 2.0, t[0] * 2.0 if t[0] > 0 else t[0] * 5.0))
+    assert fungrad.jvp(f, (1.0,), (1.0,))[1] == 2.0
+    assert fungrad.jvp(f, (1.0,), (-1.0,))[1] == -5.0
+    assert fungrad.jvp(f, (1.0,), (3.0,))[1] == 6.0

@@ -19,6 +19,7 @@ MODULES = [
     "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.nn", "fungrad.tree_util",
     "fungrad.api", "fungrad.staging", "fungrad.name_stack",
     "fungrad.jit", "fungrad.codegen", "fungrad.vmap", "fungrad.custom_derivatives",
+    "fungrad.custom_batching", "fungrad.ad_checkpoint", "fungrad.symbolic_zeros",
     "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
     "fungrad.traceback_util",
