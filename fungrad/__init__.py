@@ -61,7 +61,7 @@ _SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap", "pma
 # scipy)
 _LAZY_SUBMODULES = frozenset({"scipy", "stages", "experimental", "dtypes", "image", "ops",
                               "typing", "errors", "custom_derivatives", "version", "core",
-                              "api_util", "test_util"})
+                              "api_util", "test_util", "custom_batching"})
 
 
 # The namespaces among the public names: each is imported on its own when first used.
