@@ -32,7 +32,7 @@ def tangent_aval(x: Any) -> ShapedArray:
     """The type of a tangent of ``x``: its own for inexact dtypes, ``float0`` otherwise.
 
     >>> tangent_aval(np.arange(3.0)), tangent_aval(np.arange(3)).dtype.names
-    (f64[3], ('float0',))
+    (ShapedArray(float64[3]), ('float0',))
     """
     from fungrad.api import float0
     aval = get_aval(x)
@@ -73,7 +73,7 @@ class SymbolicZero:
         """The symbolic zero tangent of the primal ``val``.
 
         >>> SymbolicZero.from_primal_value(1.0).aval
-        f64[]
+        ShapedArray(float64[])
         """
         return SymbolicZero(tangent_aval(val))
 
