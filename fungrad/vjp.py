@@ -346,6 +346,22 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
     return _CompiledBackward(fn, residuals, nonzero, [v.aval for v in jaxpr.invars])
 
 
+def _numpy_cotangents(out_cts: Sequence[Any]) -> bool:
+    """Are the cotangents numpy values or None? (A Python scalar cotangent is weak: the
+    rules decide what it becomes.)"""
+    for ct in out_cts:
+        if ct is not None and type(ct) is not np.ndarray and not isinstance(ct, np.generic):
+            return False
+    return True
+
+
+def _traced_input(jaxpr: Jaxpr, env: dict) -> bool:
+    for v in jaxpr.invars:
+        if type(env[v]) is Tracer:
+            return True
+    return False
+
+
 def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
                         out_cts: Sequence[Any]) -> list:
     """``backward_pass`` for an eager (outermost, concrete) ``grad``/``vjp``: the same
@@ -357,10 +373,8 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     >>> eager_backward_pass(closed.jaxpr, dict(env), [True], [np.ones(2)])
     [array([2., 2.])]
     """
-    if tracking_source() or _flags["debug_nans"] or current_trace_level() or any(
-            type(env[v]) is Tracer for v in jaxpr.invars) or not all(
-            ct is None or type(ct) is np.ndarray or isinstance(ct, np.generic)
-            for ct in out_cts):  # (a Python scalar cotangent is weak: the rules decide)
+    if _flags["source_info"] or _flags["debug_nans"] or current_trace_level() or \
+            not _numpy_cotangents(out_cts) or _traced_input(jaxpr, env):
         return backward_pass(jaxpr, env, differentiated, out_cts)
     key, order = structure_key(jaxpr, differentiated, out_cts)
     if key is None:
