@@ -9,6 +9,7 @@ are never computed: dead-code elimination by construction.
 from __future__ import annotations
 
 from collections import OrderedDict
+from operator import attrgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -221,10 +222,10 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     True
     """
     order: list = [*jaxpr.constvars, *jaxpr.invars]
-    number = {v: i for i, v in enumerate(order)}
-    parts = [tuple([v.aval for v in order]), len(jaxpr.constvars), tuple(differentiated),
+    number = dict(zip(order, range(len(order))))
+    parts = [tuple(map(_aval_of, order)), len(jaxpr.constvars), tuple(differentiated),
              tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
-    append, add_var, known_ids = parts.append, order.append, _param_ids
+    append, add_var, known_ids, numbered = parts.append, order.append, _param_ids, number.get
     n = len(order)
     try:
         for eqn in jaxpr.eqns:
@@ -238,8 +239,10 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                     return None, None
             else:
                 pid = 0
-            ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                         for x in eqn.inputs])
+            ins = tuple(map(numbered, eqn.inputs))  # None: a literal (or a stray variable)
+            if None in ins:
+                ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
+                             for x in eqn.inputs])
             prim = eqn.primitive
             outvars = eqn.outvars
             if len(outvars) == 1:
@@ -256,12 +259,18 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 add_var(v)
                 outs.append(v.aval)
             append((prim, prim.vjp, pid, ins, tuple(outs)))
-        append(tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                      for x in jaxpr.outvars]))
+        outs = tuple(map(numbered, jaxpr.outvars))
+        if None in outs:
+            outs = tuple([number[x] if type(x) is not Literal else _literal_key(x)
+                          for x in jaxpr.outvars])
+        append(outs)
         key = _Key(tuple(parts))
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
         return None, None
     return key, order
+
+
+_aval_of = attrgetter("aval")
 
 
 def _literal_key(lit: Literal):
