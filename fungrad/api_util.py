@@ -48,7 +48,7 @@ class _FlatFun:
     def __call__(self, *flat_args):
         out = self.fun(*flat_args) if self.leaf_args else \
             self.fun(*tree_unflatten(self.in_tree, flat_args))
-        if not self.has_aux and type(out) is Tracer:  # one traced array: a single leaf
+        if self.leaf_args and not self.has_aux and type(out) is Tracer:  # a single leaf
             self.out_tree = LEAF
             self.num_out = 1
             return [out]
