@@ -44,11 +44,13 @@ class _FlatFun:
         # arguments (a namedtuple is a node type of its own, so it is rebuilt)
         self.leaf_args = in_tree.node_type is tuple and all(
             c.node_type is None for c in in_tree.children)
+        # a traced array returned: a single leaf, no flattening (False: always flatten)
+        self.leaf_output = True
 
     def __call__(self, *flat_args):
         out = self.fun(*flat_args) if self.leaf_args else \
             self.fun(*tree_unflatten(self.in_tree, flat_args))
-        if self.leaf_args and not self.has_aux and type(out) is Tracer:  # a single leaf
+        if self.leaf_output and not self.has_aux and type(out) is Tracer:  # a single leaf
             self.out_tree = LEAF
             self.num_out = 1
             return [out]

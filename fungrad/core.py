@@ -619,7 +619,8 @@ class JaxprTrace:
             # explain an error (check_jaxpr keeps the two in agreement).
             if known is not None:
                 out_val = known
-            elif prim.scalar_impl is not None and _float_scalars(vals):
+            elif prim.scalar_impl is not None and type(vals[0]) is not np.ndarray and \
+                    _float_scalars(vals):  # (an array operand: no need to look further)
                 out_val = _scalar_apply(prim, vals, params)
             else:
                 try:

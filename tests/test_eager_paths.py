@@ -42,7 +42,8 @@ def test_leaf_arguments_and_single_output_match_the_rebuilt_tree(x):
         flat, in_tree = tree_flatten((x, 3.0))
         flat_fun = api_util._FlatFun(_loss, in_tree, what="grad")
         assert flat_fun.leaf_args
-        flat_fun.leaf_args = shortcut  # False: unflatten the arguments, flatten the output
+        # False: unflatten the arguments, flatten the output
+        flat_fun.leaf_args = flat_fun.leaf_output = shortcut
         closed, outs = trace_to_jaxpr(flat_fun, flat)
         results.append((str(closed), flat_fun.out_tree, flat_fun.num_out,
                         [o.val for o in outs]))
@@ -54,6 +55,14 @@ def test_leaf_arguments_and_single_output_match_the_rebuilt_tree(x):
 def test_structured_arguments_are_rebuilt():
     flat, in_tree = tree_flatten(({"a": np.ones(2)}, (np.ones(2),)))
     assert not api_util._FlatFun(lambda p, q: p["a"], in_tree).leaf_args
+    results = []
+    for shortcut in (True, False):  # the output shortcut alone, on rebuilt arguments
+        flat_fun = api_util._FlatFun(lambda p, q: fnp.sum(p["a"] * q[0]), in_tree)
+        flat_fun.leaf_output = shortcut
+        closed, outs = trace_to_jaxpr(flat_fun, flat)
+        results.append((str(closed), flat_fun.out_tree, flat_fun.num_out, outs[0].val))
+    assert results[0][:3] == results[1][:3]
+    _same(results[0][3], results[1][3])
     vg = fungrad.value_and_grad(lambda p, q: fnp.sum(p["a"] * q[0]), argnums=(0, 1))
     (value, (gp, gq)) = vg({"a": np.ones(2)}, (np.full(2, 3.0),))
     assert value == 6.0
@@ -67,7 +76,7 @@ def test_bad_outputs_raise_the_general_error(bad):
     messages = []
     for shortcut in (True, False):
         flat_fun = api_util._FlatFun(bad, in_tree, what="grad")
-        flat_fun.leaf_args = shortcut
+        flat_fun.leaf_args = flat_fun.leaf_output = shortcut
         with pytest.raises(TypeError) as err:
             trace_to_jaxpr(flat_fun, flat)
         messages.append(str(err.value))
