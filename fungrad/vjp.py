@@ -241,8 +241,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 pid = 0
             ins = tuple(map(numbered, eqn.inputs))  # None: a literal (or a stray variable)
             if None in ins:
-                ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                             for x in eqn.inputs])
+                ins = _atom_keys(eqn.inputs, number)
             prim = eqn.primitive
             outvars = eqn.outvars
             if len(outvars) == 1:
@@ -261,8 +260,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
             append((prim, prim.vjp, pid, ins, tuple(outs)))
         outs = tuple(map(numbered, jaxpr.outvars))
         if None in outs:
-            outs = tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                          for x in jaxpr.outvars])
+            outs = _atom_keys(jaxpr.outvars, number)
         append(outs)
         key = _Key(tuple(parts))
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
@@ -273,11 +271,18 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
 _aval_of = attrgetter("aval")
 
 
-def _literal_key(lit: Literal):
-    """A literal by value; a zero by its text too, since -0.0 == 0.0 but x * -0.0 and
-    x * 0.0 have cotangents of opposite sign."""
-    val = lit.val
-    return (val, lit.aval) if val else (repr(val), lit.aval)
+def _atom_keys(atoms: Sequence[Any], number: dict) -> tuple:
+    """Variables by their number (a KeyError for one from elsewhere), literals by value; a
+    zero literal by its text too, since -0.0 == 0.0 but x * -0.0 and x * 0.0 have
+    cotangents of opposite sign."""
+    keys = []
+    for x in atoms:
+        if type(x) is Literal:
+            val = x.val
+            keys.append((val, x.aval) if val else (repr(val), x.aval))
+        else:
+            keys.append(number[x])
+    return tuple(keys)
 
 
 class _Key:
