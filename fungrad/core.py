@@ -630,11 +630,11 @@ class JaxprTrace:
                     raise
             if prim.multiple_results:
                 out_aval = [value_aval(v) for v in out_val]
-            elif type(out_val) is np.ndarray:  # value_aval's first case, inlined
+            elif type(out_val) is np.ndarray:  # value_aval's first cases, inlined
                 out_aval = _aval_cache_get((out_val.shape, out_val.dtype)) or \
                     value_aval(out_val)
             else:
-                out_aval = value_aval(out_val)
+                out_aval = _NUMPY_SCALAR_AVALS.get(type(out_val)) or value_aval(out_val)
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None

@@ -246,3 +246,18 @@ def test_typed_key_arguments_keep_their_own_aval():
                                   fungrad.random.normal(key, (2,)))
     g = fungrad.grad(lambda s, k: fnp.sum(s * fungrad.random.normal(k, (3,))))(2.0, key)
     np.testing.assert_array_equal(g, np.sum(fungrad.random.normal(key, (3,))))
+
+
+@pytest.mark.parametrize("x", [np.linspace(0, 1, 3), np.float64(0.5), np.float32(0.5),
+                               np.arange(4, dtype=np.int32), np.ones((2, 0)), 0.5, True,
+                               np.complex64(1 + 2j)])
+def test_recorded_avals_are_the_general_avals_of_the_values(x):
+    from fungrad.avals import value_aval
+
+    def f(a):
+        return [a + a, a * 2, fnp.sum(a), a > 0, fnp.sort(fnp.reshape(a, (-1,)))]
+    closed, _, values = trace_to_jaxpr(f, [x], keep_values=True)
+    for eqn in closed.jaxpr.eqns:
+        for v in eqn.outvars:
+            assert v.aval == value_aval(values[v]) or (
+                v.aval.weak_type and v.aval.strip_weak() == value_aval(np.asarray(values[v])))
