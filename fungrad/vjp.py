@@ -222,10 +222,11 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     True
     """
     order: list = [*jaxpr.constvars, *jaxpr.invars]
-    number = dict(zip(order, range(len(order))))
+    number = _Numbering(zip(order, range(len(order))))
     parts = [tuple(map(_aval_of, order)), len(jaxpr.constvars), tuple(differentiated),
              tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
-    append, add_var, known_ids, numbered = parts.append, order.append, _param_ids, number.get
+    append, add_var, known_ids, key_of = parts.append, order.append, _param_ids, \
+        number.__getitem__
     n = len(order)
     try:
         for eqn in jaxpr.eqns:
@@ -239,9 +240,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                     return None, None
             else:
                 pid = 0
-            ins = tuple(map(numbered, eqn.inputs))  # None: a literal (or a stray variable)
-            if None in ins:
-                ins = _atom_keys(eqn.inputs, number)
+            ins = tuple(map(key_of, eqn.inputs))
             prim = eqn.primitive
             outvars = eqn.outvars
             if len(outvars) == 1:
@@ -258,10 +257,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 add_var(v)
                 outs.append(v.aval)
             append((prim, prim.vjp, pid, ins, tuple(outs)))
-        outs = tuple(map(numbered, jaxpr.outvars))
-        if None in outs:
-            outs = _atom_keys(jaxpr.outvars, number)
-        append(outs)
+        append(tuple(map(key_of, jaxpr.outvars)))
         key = _Key(tuple(parts))
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
         return None, None
@@ -271,18 +267,18 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
 _aval_of = attrgetter("aval")
 
 
-def _atom_keys(atoms: Sequence[Any], number: dict) -> tuple:
-    """Variables by their number (a KeyError for one from elsewhere), literals by value; a
-    zero literal by its text too, since -0.0 == 0.0 but x * -0.0 and x * 0.0 have
-    cotangents of opposite sign."""
-    keys = []
-    for x in atoms:
+class _Numbering(dict):
+    """Variable -> its number in a structure key; a literal (never a key here) -> its value,
+    and a zero by its text too, since -0.0 == 0.0 but x * -0.0 and x * 0.0 have cotangents
+    of opposite sign. A variable from elsewhere is a KeyError."""
+
+    __slots__ = ()
+
+    def __missing__(self, x):
         if type(x) is Literal:
             val = x.val
-            keys.append((val, x.aval) if val else (repr(val), x.aval))
-        else:
-            keys.append(number[x])
-    return tuple(keys)
+            return (val, x.aval) if val else (repr(val), x.aval)
+        raise KeyError(x)
 
 
 class _Key:
