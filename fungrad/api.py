@@ -21,11 +21,11 @@ from typing_extensions import ParamSpec
 import numpy as np
 
 from fungrad.api_util import (
-    _FlatFun, _arg_names, _check_complex, _check_inexact_inputs, _flatten_args,
+    LEAF, _FlatFun, _arg_names, _check_complex, _check_inexact_inputs, _flatten_args,
     _numpy_leaves, _partial, _real_outputs_only, _split_argnums,
 )
 from fungrad.core import (
-    ShapeDtypeStruct, ShapedArray, Tracer, bind, current_trace_level, get_aval,
+    ShapeDtypeStruct, ShapedArray, Tracer, any_tracer, bind, current_trace_level, get_aval,
     internal_evaluation, numpy_result, plain, trace_to_jaxpr,
 )
 from fungrad.jvp import jvp_eval
@@ -66,17 +66,20 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     flat_fun = _FlatFun(fun, in_tree, has_aux, what)
     # with nothing outside being traced, this IR is only ever used at these values (for the
     # backward pass), so Python's decisions need no guards in it
-    outermost = current_trace_level() == 0 and not any(isinstance(x, Tracer) for x in flat)
+    outermost = current_trace_level() == 0 and not any_tracer(flat)
     closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
                                        description=f"{flat_fun.__name__} for {what}",
                                        arg_names=arg_names, record_guards=not outermost,
                                        differentiating=True)
     jaxpr = closed.jaxpr
-    env = forward_env(closed, flat, values)
+    # outermost, the values recorded while tracing are the primal values (no outer trace
+    # needs the forward pass recorded again: forward_env's own test, known here already)
+    env = values if outermost else forward_env(closed, flat, values)
     outs = read_outputs(jaxpr, env)
     n_out = flat_fun.num_out
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
-    backward = _Backward(jaxpr, [get_aval(x).strip_weak() for x in flat],
+    # (each input variable's aval is its argument's, from the same get_aval)
+    backward = _Backward(jaxpr, [v.aval.strip_weak() for v in jaxpr.invars],
                          len(jaxpr.outvars) - n_out)
     env_box = [env]
 
@@ -202,11 +205,16 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     >>> fungrad.value_and_grad(lambda x: x ** 2)(3.0)
     (np.float64(9.0), np.float64(6.0))
     """
+    one_argnum = type(argnums) is int
+
     @api_boundary
     @wraps(fun, updated=())
     def value_and_grad_fun(*args, **kwargs):
-        single, nums = _split_argnums("grad", fun, args, argnums)
-        dyn = tuple(args[n] for n in nums)
+        if one_argnum and 0 <= argnums < len(args):  # _split_argnums's usual answer
+            single, nums = True, (argnums,)
+        else:
+            single, nums = _split_argnums("grad", fun, args, argnums)
+        dyn = tuple([args[n] for n in nums])
         flat, in_tree = _flatten_args("grad", dyn)
         if holomorphic:
             _check_complex("grad", "inputs", flat)
@@ -236,8 +244,12 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             _real_outputs_only("grad", dtype)
         if dtype.kind not in "fc":
             raise TypeError(f"grad requires a real-valued output, got {dtype.name}")
-        g = tree_unflatten(in_tree, pullback([np.ones((), dtype)], last_call=True))
-        g = g[0] if single else tuple(g)
+        cts = pullback([np.ones((), dtype)], last_call=True)
+        if single and in_tree.children[0] is LEAF:  # one array: its gradient is the leaf
+            g = cts[0]
+        else:
+            g = tree_unflatten(in_tree, cts)
+            g = g[0] if single else tuple(g)
         out = numpy_result(outs[0])
         return ((out, aux), g) if has_aux else (out, g)
 

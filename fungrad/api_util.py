@@ -12,8 +12,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from fungrad.core import get_aval, numpy_result
+from fungrad.array import Array
+from fungrad.core import Tracer, get_aval, numpy_result
 from fungrad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+
+#: The structure of a single leaf.
+LEAF = tree_flatten(0)[1]
+# leaves every check accepts without asking: numpy arrays (and Arrays) and tracers have avals
+_ARRAY_TYPES = (np.ndarray, Array, Tracer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -34,9 +40,20 @@ class _FlatFun:
         self.aux_tree: PyTreeDef | None = None
         self.num_out = 0
         self.__name__ = getattr(fun, "__name__", "function")
+        # the usual ``f(x, y)``: a tuple of leaves needs no rebuilding, the leaves are the
+        # arguments (a namedtuple is a node type of its own, so it is rebuilt)
+        self.leaf_args = in_tree.node_type is tuple and all(
+            c.node_type is None for c in in_tree.children)
+        # a traced array returned: a single leaf, no flattening (False: always flatten)
+        self.leaf_output = True
 
     def __call__(self, *flat_args):
-        out = self.fun(*tree_unflatten(self.in_tree, flat_args))
+        out = self.fun(*flat_args) if self.leaf_args else \
+            self.fun(*tree_unflatten(self.in_tree, flat_args))
+        if self.leaf_output and not self.has_aux and type(out) is Tracer:  # a single leaf
+            self.out_tree = LEAF
+            self.num_out = 1
+            return [out]
         if self.has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError(f"{self.what} with has_aux=True requires the function to "
@@ -88,7 +105,8 @@ def _find_arg_names(fun: Callable, args: Sequence[Any], positions: Sequence[int]
 def _flatten_args(what: str, args: tuple) -> tuple[list, PyTreeDef]:
     flat, tree = tree_flatten(args)
     for i, x in enumerate(flat):
-        _check_leaf(x, f"{what}: argument leaf {i}")
+        if type(x) not in _ARRAY_TYPES:
+            _check_leaf(x, f"{what}: argument leaf {i}")
     return flat, tree
 
 
@@ -126,7 +144,7 @@ def _check_inexact_inputs(what: str, flat: Sequence[Any]) -> None:
     """Differentiating with respect to an integer or boolean input is a mistake (JAX's
     TypeError), unless ``allow_int`` asks for its float0 zero."""
     for x in flat:
-        dtype = get_aval(x).dtype
+        dtype = x.dtype if type(x) in _ARRAY_TYPES else get_aval(x).dtype
         if dtype.kind not in "fc":
             raise TypeError(
                 f"{what} requires real- or complex-valued inputs (input dtype that is a "

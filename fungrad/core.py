@@ -191,6 +191,8 @@ def bind(prim: Primitive, *args, **params):
     return trace.process(prim, args, params)
 
 
+# value_aval's cache of (shape, dtype) -> aval: process reads it directly for numpy results
+_aval_cache_get = _avals._aval_cache.get
 # numpy scalar types a weak result may hold: those of Python's own scalars
 _WEAK_RESULT_TYPES = (np.bool_, np.int64, np.float64, np.complex128)
 _WEAK_DTYPES = tuple(_PY_SCALAR_DTYPE.values())
@@ -617,7 +619,8 @@ class JaxprTrace:
             # explain an error (check_jaxpr keeps the two in agreement).
             if known is not None:
                 out_val = known
-            elif prim.scalar_impl is not None and _float_scalars(vals):
+            elif prim.scalar_impl is not None and type(vals[0]) is not np.ndarray and \
+                    _float_scalars(vals):  # (an array operand: no need to look further)
                 out_val = _scalar_apply(prim, vals, params)
             else:
                 try:
@@ -625,8 +628,13 @@ class JaxprTrace:
                 except (TypeError, ValueError):
                     prim.abstract_eval(*[a.aval for a in atoms], **params)
                     raise
-            out_aval = [value_aval(v) for v in out_val] if prim.multiple_results \
-                else value_aval(out_val)
+            if prim.multiple_results:
+                out_aval = [value_aval(v) for v in out_val]
+            elif type(out_val) is np.ndarray:  # value_aval's first cases, inlined
+                out_aval = _aval_cache_get((out_val.shape, out_val.dtype)) or \
+                    value_aval(out_val)
+            else:
+                out_aval = _NUMPY_SCALAR_AVALS.get(type(out_val)) or value_aval(out_val)
         else:
             out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
             out_val = None
@@ -679,19 +687,47 @@ class JaxprTrace:
                 enumerate(zip(self.invars, names)) if id(v) in wanted]
 
 
-@contextmanager
-def new_trace(description: str = "a function", keep_values: bool = False):
-    """Push a new innermost ``JaxprTrace``; always popped and deactivated on exit."""
-    trace = JaxprTrace(len(_state.stack) + 1, description, keep_values)
-    _state.stack.append(trace)
-    try:
-        yield trace
-    finally:
+class new_trace:
+    """``with new_trace(...) as trace``: push a new innermost ``JaxprTrace``; always popped
+    and deactivated on exit. (A class rather than a generator: it opens every eager call.)
+
+    >>> with new_trace("an example") as trace:
+    ...     current_trace_level() == trace.level
+    True
+    >>> trace.active
+    False
+    """
+
+    __slots__ = ("trace",)
+
+    def __init__(self, description: str = "a function", keep_values: bool = False):
+        stack = _state.stack
+        self.trace = trace = JaxprTrace(len(stack) + 1, description, keep_values)
+        stack.append(trace)
+
+    def __enter__(self) -> JaxprTrace:
+        return self.trace
+
+    def __exit__(self, *exc) -> None:
+        trace = self.trace
         trace.active = False
         # pop down to (and including) this trace, whatever an exception left behind
-        while _state.stack:
-            if _state.stack.pop() is trace:
+        stack = _state.stack
+        while stack:
+            if stack.pop() is trace:
                 break
+
+
+def any_tracer(values: Sequence[Any]) -> bool:
+    """Is any of ``values`` a tracer?
+
+    >>> any_tracer([1.0, np.ones(2)])
+    False
+    """
+    for x in values:
+        if type(x) is Tracer:
+            return True
+    return False
 
 
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
@@ -721,16 +757,18 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
         trace.record_guards = record_guards
         trace.differentiating = differentiating
         in_tracers = []
-        for i, x in enumerate(args):
-            if isinstance(x, ShapedArray):
+        for x in args:
+            t = type(x)
+            if t is np.ndarray and not abstract:  # the usual eager argument
+                aval, val = value_aval(x), x
+            elif isinstance(x, ShapedArray):
                 aval, val = x, None
             else:
                 aval = get_aval(x)
                 if isinstance(x, ShapeDtypeStruct) or abstract:
                     val = None
-                elif isinstance(x, Tracer):
+                elif t is Tracer:
                     val = x.val
-                    aval = aval
                 else:
                     val = x
             in_tracers.append(trace.new_arg(aval, val))

@@ -9,6 +9,7 @@ are never computed: dead-code elimination by construction.
 from __future__ import annotations
 
 from collections import OrderedDict
+from operator import attrgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -222,10 +223,11 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     True
     """
     order: list = [*jaxpr.constvars, *jaxpr.invars]
-    number = {v: i for i, v in enumerate(order)}
-    parts = [tuple([v.aval for v in order]), len(jaxpr.constvars), tuple(differentiated),
+    number = _Numbering(zip(order, range(len(order))))
+    parts = [tuple(map(_aval_of, order)), len(jaxpr.constvars), tuple(differentiated),
              tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
-    append, add_var, known_ids = parts.append, order.append, _param_ids
+    append, add_var, known_ids, key_of = parts.append, order.append, _param_ids, \
+        number.__getitem__
     n = len(order)
     try:
         for eqn in jaxpr.eqns:
@@ -239,8 +241,7 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                     return None, None
             else:
                 pid = 0
-            ins = tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                         for x in eqn.inputs])
+            ins = tuple(map(key_of, eqn.inputs))
             prim = eqn.primitive
             outvars = eqn.outvars
             if len(outvars) == 1:
@@ -257,19 +258,28 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 add_var(v)
                 outs.append(v.aval)
             append((prim, prim.vjp, pid, ins, tuple(outs)))
-        append(tuple([number[x] if type(x) is not Literal else _literal_key(x)
-                      for x in jaxpr.outvars]))
+        append(tuple(map(key_of, jaxpr.outvars)))
         key = _Key(tuple(parts))
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
         return None, None
     return key, order
 
 
-def _literal_key(lit: Literal):
-    """A literal by value; a zero by its text too, since -0.0 == 0.0 but x * -0.0 and
-    x * 0.0 have cotangents of opposite sign."""
-    val = lit.val
-    return (val, lit.aval) if val else (repr(val), lit.aval)
+_aval_of = attrgetter("aval")
+
+
+class _Numbering(dict):
+    """Variable -> its number in a structure key; a literal (never a key here) -> its value,
+    and a zero by its text too, since -0.0 == 0.0 but x * -0.0 and x * 0.0 have cotangents
+    of opposite sign. A variable from elsewhere is a KeyError."""
+
+    __slots__ = ()
+
+    def __missing__(self, x):
+        if type(x) is Literal:
+            val = x.val
+            return (val, x.aval) if val else (repr(val), x.aval)
+        raise KeyError(x)
 
 
 class _Key:
@@ -347,6 +357,22 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
     return _CompiledBackward(fn, residuals, nonzero, [v.aval for v in jaxpr.invars])
 
 
+def _numpy_cotangents(out_cts: Sequence[Any]) -> bool:
+    """Are the cotangents numpy values or None? (A Python scalar cotangent is weak: the
+    rules decide what it becomes.)"""
+    for ct in out_cts:
+        if ct is not None and type(ct) is not np.ndarray and not isinstance(ct, np.generic):
+            return False
+    return True
+
+
+def _traced_input(jaxpr: Jaxpr, env: dict) -> bool:
+    for v in jaxpr.invars:
+        if type(env[v]) is Tracer:
+            return True
+    return False
+
+
 def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
                         out_cts: Sequence[Any]) -> list:
     """``backward_pass`` for an eager (outermost, concrete) ``grad``/``vjp``: the same
@@ -358,10 +384,8 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     >>> eager_backward_pass(closed.jaxpr, dict(env), [True], [np.ones(2)])
     [array([2., 2.])]
     """
-    if tracking_source() or _flags["debug_nans"] or current_trace_level() or any(
-            type(env[v]) is Tracer for v in jaxpr.invars) or not all(
-            ct is None or type(ct) is np.ndarray or isinstance(ct, np.generic)
-            for ct in out_cts):  # (a Python scalar cotangent is weak: the rules decide)
+    if _flags["source_info"] or _flags["debug_nans"] or current_trace_level() or \
+            not _numpy_cotangents(out_cts) or _traced_input(jaxpr, env):
         return backward_pass(jaxpr, env, differentiated, out_cts)
     key, order = structure_key(jaxpr, differentiated, out_cts)
     if key is None:

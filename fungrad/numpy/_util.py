@@ -96,15 +96,17 @@ def _numeric(x, func: str, arg: str):
 
 
 def _shape(x) -> tuple:
+    if type(x) is Tracer:  # the usual operand while tracing: its aval is at hand
+        return x.aval.shape
     return get_aval(x).shape if not isinstance(x, (list, tuple)) else np.shape(x)
 
 
 def _ndim(x) -> int:
-    return len(_shape(x))
+    return len(x.aval.shape) if type(x) is Tracer else len(_shape(x))
 
 
 def _dtype(x) -> np.dtype:
-    return get_aval(x).dtype
+    return x.aval.dtype if type(x) is Tracer else get_aval(x).dtype
 
 
 def _size(x) -> int:

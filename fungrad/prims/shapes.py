@@ -87,7 +87,7 @@ def sum_to_shape(x, shape: tuple):
 deflinear(broadcast_to_p, lambda g, x, shape: sum_to_shape(g, _shape_of(x)))
 broadcast_to_p.broadcast_only = True  # elementwise consumers may broadcast it themselves
 broadcast_to_p.emit = lambda avals, shape: \
-    ("{fn}({0}, {shape})", {"fn": np.broadcast_to, "shape": shape})
+    ("{fn}({0}, {shape})", {"fn": _broadcast_to_impl, "shape": shape})
 broadcast_to_p.simplify = lambda inputs, params, ctx, out_aval: \
     inputs[0] if inputs[0].aval.shape == out_aval.shape else None
 
