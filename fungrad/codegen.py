@@ -305,13 +305,21 @@ def _is_ufunc_eqn(eqn) -> bool:
             and not prim.multiple_results and getattr(prim, "emit", None) is None)
 
 
+def _makes_fresh_array(eqn) -> bool:
+    """An equation whose result is always a new array sharing no memory: a ufunc's, or a
+    primitive's that says so (``fresh_result``, e.g. a convolution's matrix product)."""
+    return _is_ufunc_eqn(eqn) or (getattr(eqn.primitive, "fresh_result", False)
+                                  and not eqn.primitive.multiple_results)
+
+
 def _reusable_buffers(jaxpr) -> set:
     """ids of the variables whose buffer a ufunc may overwrite at their last use: arrays
-    made by a ufunc (fresh, so nothing else shares their memory) and read only by ufuncs
-    (so no view of them outlives them), never outputs, inputs or constants."""
+    made fresh (by a ufunc or a ``fresh_result`` primitive, so nothing else shares their
+    memory) and read only by ufuncs (so no view of them outlives them), never outputs,
+    inputs or constants."""
     read_elsewhere = {id(x) for e in jaxpr.eqns if not _is_ufunc_eqn(e) for x in e.inputs}
     read_elsewhere.update(id(x) for x in jaxpr.outvars)
-    return {id(e.outvars[0]) for e in jaxpr.eqns if _is_ufunc_eqn(e)
+    return {id(e.outvars[0]) for e in jaxpr.eqns if _makes_fresh_array(e)
             and e.outvars[0].aval.shape and not e.outvars[0].aval.weak_type
             and id(e.outvars[0]) not in read_elsewhere}
 

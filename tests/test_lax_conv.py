@@ -450,3 +450,73 @@ def test_products_by_row_under_transforms(products_by_row):
     assert fungrad.jit(fungrad.grad(loss, argnums=1))(x32, w32).dtype == np.float32
     assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([x, -x]), w),
                          np.stack([f(x, w), f(-x, w)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A convolution's result is a fresh array: under jit the bias add writes over it
+# ---------------------------------------------------------------------------------------------
+
+FRESH_CASES = PLAN_CASES + [  # and the general path: feature and batch groups, sizes 0
+    ((2, 4, 7, 6), (6, 2, 3, 2), None, (1, 1), ((1, 1), (0, 1)), (1, 1), (1, 1)),
+    ((0, 3, 5, 5), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)),
+    ((2, 3, 2, 2), (4, 3, 3, 3), None, (1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(FRESH_CASES)))
+def test_conv_results_share_no_memory_with_their_operands(case):
+    """What ``conv_general_dilated_p.fresh_result`` promises jit: every path (planned, by
+    row, grouped, empty) returns a new writeable array, never a view of an operand."""
+    from fungrad.prims.conv import _conv_impl
+    params, lhs, rhs = _plan_case(FRESH_CASES[case], np.float64)
+    if case == len(PLAN_CASES):
+        params = dict(params, feature_group_count=2)
+    for a, b in [(lhs, rhs), (np.asfortranarray(lhs), rhs[::-1])]:
+        out = _conv_impl(a, b, **params)
+        assert out.flags.writeable
+        assert not np.shares_memory(out, a) and not np.shares_memory(out, b)
+        assert not np.shares_memory(_conv_impl(a, b, **params), out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int64])
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC", "grouped"])
+def test_jit_bias_add_writes_over_the_conv_result(dtype, layout):
+    dn = ("NHWC", "HWIO", "NHWC") if layout == "NHWC" else None
+    groups = 2 if layout == "grouped" else 1
+    x = rand((3, 10, 9, 4) if layout == "NHWC" else (3, 4, 10, 9)) * 3
+    w = rand((3, 3, 4, 6) if layout == "NHWC" else (6, 4 // groups, 3, 3), seed=1) * 3
+    b = rand((6,), seed=2) * 3
+    x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
+    bias = b if layout == "NHWC" else b[:, None, None]
+
+    def layer(x, w, b):
+        y = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                     feature_group_count=groups)
+        return y + (b if layout == "NHWC" else b[:, None, None])
+
+    def kept(x, w, b):  # the conv's result is an output too: never written over
+        y = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                     feature_group_count=groups)
+        return y, y + (b if layout == "NHWC" else b[:, None, None])
+
+    jitted, jitted_kept = fungrad.jit(layer), fungrad.jit(kept)
+    x0, w0, b0 = x.copy(), w.copy(), b.copy()
+    conv = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                    feature_group_count=groups)
+    expected = conv + bias
+    tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 else {}
+    assert_same_as_numpy(jitted(x, w, b), expected, **tol)
+    assert re.search(r"= _add\((\w+), \w+, out=\1\)", jitted.sources()[0])
+    y, z = jitted_kept(x, w, b)
+    assert "out=" not in jitted_kept.sources()[0]
+    assert_same_as_numpy(y, conv, **tol)
+    assert_same_as_numpy(z, expected, **tol)
+    for before, after in [(x0, x), (w0, w), (b0, b)]:  # the operands are left alone
+        np.testing.assert_array_equal(before, after)
+    assert_same_as_numpy(jitted(x, w, b), expected, **tol)  # and the next call agrees
+    if dtype == np.float64:  # the value_and_grad of a loss over it, against eager
+        loss = lambda w, b: fungrad.numpy.mean(layer(x, w, b) ** 2)  # noqa: E731
+        fast = fungrad.jit(fungrad.value_and_grad(loss, argnums=(0, 1)))(w, b)
+        slow = fungrad.value_and_grad(loss, argnums=(0, 1))(w, b)
+        for a, e in zip(fungrad.tree_util.tree_leaves(fast), fungrad.tree_util.tree_leaves(slow)):
+            assert_same_as_numpy(a, e)

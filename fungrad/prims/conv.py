@@ -544,6 +544,9 @@ def _split_plan(kept, taps, sizes, roles, w_roles, out_roles, *pad):
 
 
 conv_general_dilated_p = primitive("conv_general_dilated", _conv_impl, _conv_abstract)
+# every path ends in a new array (a matrix product's, or zeros), never a view of an operand:
+# under jit the ufunc reading it last (a bias add) may write over it instead of allocating
+conv_general_dilated_p.fresh_result = True
 
 
 def conv_general_dilated_bind(lhs, rhs, **params):
