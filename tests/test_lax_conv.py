@@ -520,3 +520,79 @@ def test_jit_bias_add_writes_over_the_conv_result(dtype, layout):
         slow = fungrad.value_and_grad(loss, argnums=(0, 1))(w, b)
         for a, e in zip(fungrad.tree_util.tree_leaves(fast), fungrad.tree_util.tree_leaves(slow)):
             assert_same_as_numpy(a, e)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole input rows: the output's rows read as one run over the padded input's rows
+# ---------------------------------------------------------------------------------------------
+
+PITCH_CASES = [  # (case, whether the plan reads whole rows)
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 9, 12), (4, 3, 2, 3), None, (1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1)), True),
+    (((2, 3, 14, 13), (5, 3, 3, 3), None, (1, 1), ((-1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 7, 10), (4, 3, 2, 3), None, (1, 1), ((1, 0), (1, 1)), (2, 1), (2, 1)), True),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 2), ((1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (2, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)), False),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 2)), False),
+    (((2, 12, 10, 3), (3, 3, 3, 4), ("NHWC", "HWIO", "NHWC"), (1, 1), ((1, 1), (1, 1)),
+      (1, 1), (1, 1)), False),
+    (((2, 3, 12), (4, 3, 3), None, (1,), ((1, 1),), (1,), (1,)), False),
+]
+
+
+def _pitch_operands(lhs, rhs):
+    """The operands as given, then with other strides: Fortran order (no whole rows to read
+    when nothing is padded), a row-sliced view of a wider array, a reversed kernel."""
+    wider = np.zeros(lhs.shape[:-1] + (lhs.shape[-1] + 3,), lhs.dtype)
+    wider[..., 1:-2] = lhs
+    return [(lhs, rhs), (np.asfortranarray(lhs), rhs), (wider[..., 1:-2], rhs[:, ::-1])]
+
+
+@pytest.mark.parametrize("by_row", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_whole_row_patches_match_the_general_path(request, by_row, dtype):
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    if by_row:
+        request.getfixturevalue("products_by_row")
+    for case, reads_rows in PITCH_CASES:
+        params, lhs, rhs = _plan_case(case, dtype)
+        if dtype == np.complex128:
+            lhs = lhs + 1j * rand(lhs.shape, seed=3)
+        plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+        # only an image's own product reads whole rows (these small ones are one product)
+        assert (plan.pitch is not None) == (reads_rows and by_row), case
+        for a, b in _pitch_operands(lhs, rhs):
+            expected = _conv_general(a, b, **params)
+            tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 \
+                else {}
+            out = plan(a, b)
+            assert out.dtype == expected.dtype and out.shape == expected.shape
+            assert_same_as_numpy(out, expected, **tol)
+            assert not np.shares_memory(out, a) and out.flags.writeable
+
+
+def test_whole_row_patches_under_transforms(products_by_row):
+    """The 28x28 SAME layer's plan reads whole rows; its jit, derivatives (whose input
+    cotangent reads whole rows too) and vmap agree with the general path and with eager."""
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), dimension_numbers=lax.conv_dimension_numbers(
+                      (4, 16, 28, 28), (32, 16, 3, 3), None), feature_group_count=1,
+                  batch_group_count=1)
+    layer = im2col_plan((4, 16, 28, 28), (32, 16, 3, 3), np.dtype(np.float32),
+                        np.dtype(np.float32), **params)
+    assert layer.pitch == 30 and layer.by_row
+    x, w = rand((4, 16, 28, 28), np.float32), rand((32, 16, 3, 3), np.float32, seed=1)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME")  # noqa: E731
+    expected = _conv_general(x, w, **params)
+    assert_same_as_numpy(fungrad.jit(f)(x, w), expected, atol=1e-5 * np.abs(expected).max())
+    xs, ws = rand((2, 2, 6, 8)), rand((3, 2, 3, 3), seed=2)
+    assert im2col_plan(xs.shape, ws.shape, xs.dtype, ws.dtype, **dict(
+        params, dimension_numbers=lax.conv_dimension_numbers(xs.shape, ws.shape, None))).pitch
+    assert_derivatives(f, (xs, ws))
+    loss = lambda x, w: fungrad.numpy.sum(f(x, w) ** 2)  # noqa: E731
+    for fast, slow in zip(fungrad.jit(fungrad.grad(loss, argnums=(0, 1)))(xs, ws),
+                          fungrad.grad(loss, argnums=(0, 1))(xs, ws)):
+        assert_same_as_numpy(fast, slow)
+    assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([xs, -xs]), ws),
+                         np.stack([f(xs, ws), f(-xs, ws)]))
