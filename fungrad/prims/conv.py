@@ -12,7 +12,10 @@ and params (``im2col_plan``, which ``jit`` calls directly): the patch matrix is 
 the order that copies fastest from the operand's own layout and the product lands in the
 output's layout, so NHWC and NCHW alike skip the transposes to a canonical layout. Where the
 product is one per image, each image's patches are copied into a buffer the product reads
-from the cache. Grouped convolutions take the general path (``_conv_general``). The
+from the cache, each patch row one run over whole input rows (the output computed on the
+padded width, its extra columns dropped). The result is always a fresh array, so under
+``jit`` a bias add writes over it. Grouped convolutions take the general path
+(``_conv_general``). The
 derivatives are convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
@@ -470,11 +473,8 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
     by_row = by_rows(before, after)
     pitch = whole_rows(before, after)
     if pitch is not None:  # the output rows as one run over whole input rows, see run
-        rows, width = sizes[after[0]], sizes[after[1]]
-        merged = (rows - 1) * pitch + width
+        merged = (sizes[after[0]] - 1) * pitch + sizes[after[1]]
         merged_shape = view_shape[:-2] + (merged,)
-        wide_shape = (n_before, sizes["o"], rows * pitch)
-        pitched_shape = result_shape[:-1] + (pitch,)
 
     def run(lhs, rhs):
         x = _padded(lhs, *pad)
@@ -482,20 +482,19 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
         strides = tuple(st[a] * k for a, k in view_axes)
         w = rhs if rhs.dtype == dtype else rhs.astype(dtype)
         w = w.transpose(w_perm).reshape(w_shape)
+        out = np.empty((n_before, sizes["o"], n_after), dtype) if by_row else None
         if pitch is not None and strides[-2] == pitch * strides[-1]:
             # output row i, column j is element i * pitch + j of one axis running over whole
             # input rows: each patch row is one long contiguous slice of the input instead of
-            # ``rows`` short ones (a 28-wide row padded to 30: 14% of the layer's time). The
-            # columns between the rows are computed too, into the product's spare columns,
-            # and dropped: the result is a strided view of a fresh array
+            # ``rows`` short ones (a 28-wide row padded to 30). The columns between the rows
+            # are computed too and dropped as each image's product is copied out of cache
             view = as_strided(x, merged_shape, strides[:-2] + strides[-1:], writeable=False)
-            wide = np.empty(wide_shape, dtype)
-            _products_by_row(w, view, len(before), (n_contracted, merged), wide[:, :, :merged])
-            return wide.reshape(pitched_shape)[..., :width].transpose(to_out)
+            _products_by_row(w, view, len(before), (n_contracted, merged), out,
+                             (sizes[after[0]], pitch, sizes[after[1]]))
+            return out.reshape(result_shape).transpose(to_out)
         view = as_strided(x, view_shape, strides, writeable=False)
         if by_row:
-            out = _products_by_row(w, view, len(before), (n_contracted, n_after),
-                                   np.empty((n_before, sizes["o"], n_after), dtype))
+            _products_by_row(w, view, len(before), (n_contracted, n_after), out)
         else:
             patches = view.reshape(patch_shape)
             out = np.matmul(patches, w) if kernel_on_right else np.matmul(w, patches)
@@ -525,17 +524,30 @@ def _row_pitch(after: list, sizes: dict, stride: dict) -> int | None:
     return pitch if width < pitch <= ROW_PITCH_SLACK * width else None
 
 
-def _products_by_row(w, view, n_lead: int, patch_shape: tuple, out) -> np.ndarray:
+def _products_by_row(w, view, n_lead: int, patch_shape: tuple, out,
+                     pitched: tuple | None = None) -> np.ndarray:
     """``w @ patches[i]`` for each index ``i`` of the first ``n_lead`` axes of the patch
-    ``view``, written into ``out[i]`` (``out`` is (rows, w rows, patch columns)): each row's
-    patches are copied into one reused buffer, which the product reads from the cache."""
+    ``view``, written into ``out[i]`` (``out`` is (rows, w rows, columns)): each row's
+    patches are copied into one reused buffer, which the product reads from the cache.
+    With ``pitched = (rows, pitch, width)`` the patch columns run over whole rows of
+    ``pitch``: each product lands in a scratch matrix, whose first ``width`` columns of
+    each row are copied to ``out[i]``."""
     rows = view.shape[:n_lead]
     w = np.ascontiguousarray(w)  # a reversed kernel's negative strides would miss BLAS
     buffer = np.empty(view.shape[n_lead:], out.dtype)
     matrix = buffer.reshape(patch_shape)
+    if pitched is not None:
+        n_rows, pitch, width = pitched
+        scratch = np.empty((w.shape[0], n_rows * pitch), out.dtype)
+        product = scratch[:, :patch_shape[1]]
+        kept = scratch.reshape(w.shape[0], n_rows, pitch)[:, :, :width]
     for i, index in enumerate(np.ndindex(*rows)):
         np.copyto(buffer, view[index])
-        np.matmul(w, matrix, out=out[i])
+        if pitched is None:
+            np.matmul(w, matrix, out=out[i])
+        else:
+            np.matmul(w, matrix, out=product)
+            np.copyto(out[i].reshape(kept.shape), kept)
     return out
 
 
