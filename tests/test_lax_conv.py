@@ -391,6 +391,17 @@ def products_by_row(monkeypatch):
     conv.im2col_plan.cache_clear()
 
 
+@pytest.fixture
+def whole_rows(products_by_row, monkeypatch):
+    """As ``products_by_row``, and each image's patches read whole input rows wherever those
+    are at most 1.25x as wide as the output's rows (small images pad relatively more)."""
+    from fungrad.prims import conv
+    monkeypatch.setattr(conv, "ROW_PITCH_SLACK", 1.25)
+    conv.im2col_plan.cache_clear()
+    yield
+    conv.im2col_plan.cache_clear()
+
+
 BY_ROW_CASES = [  # layouts planned as one product per image
     ((3, 2, 12, 12), (4, 2, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)),
     ((2, 3, 20, 16), (4, 3, 3, 2), None, (2, 1), ((1, 0), (0, 1)), (1, 1), (1, 2)),
@@ -553,7 +564,7 @@ def _pitch_operands(lhs, rhs):
 def test_whole_row_patches_match_the_general_path(request, by_row, dtype):
     from fungrad.prims.conv import _conv_general, im2col_plan
     if by_row:
-        request.getfixturevalue("products_by_row")
+        request.getfixturevalue("whole_rows")
     for case, reads_rows in PITCH_CASES:
         params, lhs, rhs = _plan_case(case, dtype)
         if dtype == np.complex128:
@@ -573,7 +584,7 @@ def test_whole_row_patches_match_the_general_path(request, by_row, dtype):
                 assert out.flags.c_contiguous
 
 
-def test_whole_row_patches_under_transforms(products_by_row):
+def test_whole_row_patches_under_transforms(whole_rows):
     """The 28x28 SAME layer's plan reads whole rows; its jit, derivatives (whose input
     cotangent reads whole rows too) and vmap agree with the general path and with eager."""
     from fungrad.prims.conv import _conv_general, im2col_plan
@@ -598,3 +609,18 @@ def test_whole_row_patches_under_transforms(products_by_row):
         assert_same_as_numpy(fast, slow)
     assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([xs, -xs]), ws),
                          np.stack([f(xs, ws), f(-xs, ws)]))
+
+
+def test_whole_rows_by_default_only_where_little_is_padded():
+    """Unpatched constants: the 28x28 SAME layer (rows padded 28 -> 30) reads whole rows,
+    the 14x14 one (14 -> 16, measured slower) copies its rows one by one."""
+    from fungrad.prims.conv import im2col_plan
+    for size, pitch in [(28, 30), (14, None)]:
+        shape = (32, 16, size, size)
+        plan = im2col_plan(shape, (32, 16, 3, 3), np.dtype(np.float32), np.dtype(np.float32),
+                           window_strides=(1, 1), padding=((1, 1), (1, 1)),
+                           lhs_dilation=(1, 1), rhs_dilation=(1, 1),
+                           dimension_numbers=lax.conv_dimension_numbers(shape, (32, 16, 3, 3),
+                                                                        None),
+                           feature_group_count=1, batch_group_count=1)
+        assert plan.by_row and plan.pitch == pitch

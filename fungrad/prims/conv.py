@@ -507,7 +507,9 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
 
 
 ROW_IN_CACHE = 16384  # patch elements per row from which _products_by_row pays its loop
-ROW_PITCH_SLACK = 1.25  # how much wider than an output row whole input rows may be read
+# how much wider than an output row whole input rows may be read: a 28-wide row padded to 30
+# gains (7% more product for much longer copies); 14 padded to 16 (14% more) measured slower
+ROW_PITCH_SLACK = 1.1
 
 
 def _row_pitch(after: list, sizes: dict, stride: dict) -> int | None:
