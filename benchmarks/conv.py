@@ -1,6 +1,6 @@
 """Convolution speed: a conv layer and a small CNN, fungrad against torch and JAX.
 
-    python benchmarks/conv.py [--dtype float64|float32] [--repeat N]
+    python benchmarks/conv.py [--dtype float64|float32] [--repeat N] [--cpu-time]
 
 Workloads (NCHW, batch 32, single-threaded):
   * conv layer: 16 -> 32 channels, 28x28, 3x3 kernel, SAME padding, plus a bias;
@@ -16,6 +16,7 @@ before timing; times are medians of round-robin samples, ratios against torch ea
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
 import argparse
+import time
 
 import numpy as np
 
@@ -135,7 +136,11 @@ def main(argv=None):
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--repeat", type=int, default=7, help="samples per candidate")
     parser.add_argument("--target", type=float, default=0.2, help="seconds per sample")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by this process's CPU time, not wall time (on a machine "
+                             "other processes load, wall time counts their turns too)")
     args = parser.parse_args(argv)
+    clock = time.process_time if args.cpu_time else time.perf_counter
     dtype = np.dtype(args.dtype)
     workloads = make_inputs(dtype)
 
@@ -174,12 +179,13 @@ def main(argv=None):
             if not ok:
                 raise SystemExit(f"{cand.name} {name}: result differs from torch's: "
                                  f"{message}")
-        time_interleaved(cands, args.repeat, args.target)
+        time_interleaved(cands, args.repeat, args.target, clock=clock)
         base = next((c.median for c in cands if c.name == "torch eager"), None)
         for cand in cands:
             ratio = f"{cand.median / base:.2f}x" if base else ""
             table.append([name, cand.name, format_seconds(cand.median), ratio])
-    print(f"\n{args.dtype}, batch {BATCH}, one thread; ratio = time / torch eager time\n")
+    print(f"\n{args.dtype}, batch {BATCH}, one thread, {'CPU' if args.cpu_time else 'wall'} "
+          "time; ratio = time / torch eager time\n")
     print(markdown_table(["workload", "implementation", "median time", "vs torch eager"],
                          table))
 

@@ -5,8 +5,10 @@
 The layer of ``benchmarks/conv.py`` (batch 32, 16 -> 32 channels, 28x28, 3x3, SAME, NCHW),
 without the bias. Candidates, all single-threaded, timed round-robin against torch eager:
 
-  * ``fungrad jit``: the planned im2col (``fungrad/prims/conv.py``), one patch copy and a
-    batch of per-image products (32 x 144) @ (144 x 784);
+  * ``fungrad jit``: the planned im2col (``fungrad/prims/conv.py``): per image, its patches
+    copied into one reused buffer, each patch row one run of 838 floats over whole padded
+    rows (the output computed on the 30-wide padded grid, its 2 extra columns dropped), and
+    one product (32 x 144) @ (144 x 838) while they are in cache;
   * ``one big GEMM``: (32 x 144) @ (144 x 32*784) over the whole batch, patches laid out
     (C, kh, kw, N, H, W) so the product is (O, N, H*W): returned as a transposed view, so no
     copy follows;

@@ -187,26 +187,28 @@ def first_call(build, run):
     return fn, out, time.perf_counter() - start
 
 
-def calibrate(cand, target, max_calls=10_000):
+def calibrate(cand, target, max_calls=10_000, clock=time.perf_counter):
     """Warm `cand` up and choose how many calls make one ~`target`-second sample.
 
     Calls are repeated until `target` seconds have passed (at least twice, so
     a jit's second-call path is warm too); the per-call estimate from that
     run sets `cand.number`.
     """
-    calls, start = 0, time.perf_counter()
+    calls, start = 0, clock()
     while True:
         cand.call()
         calls += 1
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if (calls >= 2 and elapsed >= target) or calls >= max_calls:
             break
     per_call = elapsed / calls
     cand.number = max(1, round(target / per_call))
 
 
-def time_interleaved(cands, repeat, target):
-    """Fill each candidate's `samples` with `repeat` per-call times.
+def time_interleaved(cands, repeat, target, clock=time.perf_counter):
+    """Fill each candidate's `samples` with `repeat` per-call times, read off
+    `clock` (wall time; `time.process_time` counts only this process's CPU
+    time, which other processes holding the core do not inflate).
 
     Candidates run round-robin (A, B, C, A, B, C, ...) so that slow drift of
     the machine (frequency scaling, other load) hits all of them alike; the
@@ -219,16 +221,16 @@ def time_interleaved(cands, repeat, target):
         return
     collect_garbage()
     for cand in cands:
-        calibrate(cand, target)
+        calibrate(cand, target, clock=clock)
     for rnd in range(repeat):
         shift = rnd % len(cands)
         for cand in cands[shift:] + cands[:shift]:
             gc.collect()
             call, number = cand.call, cand.number
-            start = time.perf_counter()
+            start = clock()
             for _ in range(number):
                 call()
-            cand.samples.append((time.perf_counter() - start) / number)
+            cand.samples.append((clock() - start) / number)
 
 
 def format_seconds(seconds):

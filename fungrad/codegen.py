@@ -309,16 +309,19 @@ def _is_ufunc_eqn(eqn) -> bool:
 
 #: Primitives whose compiled call always returns newly allocated memory, never an input, a
 #: view of one or a cached array: ``np.dot`` / ``matmul``, ``ufunc.reduce`` (a copy even
-#: over no axes), ``np.power``, the chunked ``erf_inv``, ``random_bits``. Their results may be written over
-#: like a ufunc's, and reading a value through them makes no alias of it.
+#: over no axes), ``np.power``, the chunked ``erf_inv``, ``random_bits`` (and any primitive
+#: that says so with ``fresh_result``, e.g. a convolution). Their results may be written
+#: over like a ufunc's, and reading a value through them makes no alias of it.
 _FRESH_RESULTS = frozenset({"dot_general", "reduce_sum", "reduce_max", "reduce_min",
                             "reduce_prod", "integer_pow", "erf_inv", "random_bits"})
 
 
 def _is_fresh_eqn(eqn) -> bool:
     """An equation whose single result shares memory with nothing else (see above)."""
-    return _is_ufunc_eqn(eqn) or (eqn.primitive.name in _FRESH_RESULTS
-                                  and not eqn.primitive.multiple_results)
+    prim = eqn.primitive
+    return _is_ufunc_eqn(eqn) or ((prim.name in _FRESH_RESULTS or
+                                   getattr(prim, "fresh_result", False))
+                                  and not prim.multiple_results)
 
 
 #: Primitives whose compiled call returns a view of its input (or a copy), never one whose

@@ -391,6 +391,17 @@ def products_by_row(monkeypatch):
     conv.im2col_plan.cache_clear()
 
 
+@pytest.fixture
+def whole_rows(products_by_row, monkeypatch):
+    """As ``products_by_row``, and each image's patches read whole input rows wherever those
+    are at most 1.25x as wide as the output's rows (small images pad relatively more)."""
+    from fungrad.prims import conv
+    monkeypatch.setattr(conv, "ROW_PITCH_SLACK", 1.25)
+    conv.im2col_plan.cache_clear()
+    yield
+    conv.im2col_plan.cache_clear()
+
+
 BY_ROW_CASES = [  # layouts planned as one product per image
     ((3, 2, 12, 12), (4, 2, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)),
     ((2, 3, 20, 16), (4, 3, 3, 2), None, (2, 1), ((1, 0), (0, 1)), (1, 1), (1, 2)),
@@ -450,3 +461,166 @@ def test_products_by_row_under_transforms(products_by_row):
     assert fungrad.jit(fungrad.grad(loss, argnums=1))(x32, w32).dtype == np.float32
     assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([x, -x]), w),
                          np.stack([f(x, w), f(-x, w)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A convolution's result is a fresh array: under jit the bias add writes over it
+# ---------------------------------------------------------------------------------------------
+
+FRESH_CASES = PLAN_CASES + [  # and the general path: feature and batch groups, sizes 0
+    ((2, 4, 7, 6), (6, 2, 3, 2), None, (1, 1), ((1, 1), (0, 1)), (1, 1), (1, 1)),
+    ((0, 3, 5, 5), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)),
+    ((2, 3, 2, 2), (4, 3, 3, 3), None, (1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(FRESH_CASES)))
+def test_conv_results_share_no_memory_with_their_operands(case):
+    """What ``conv_general_dilated_p.fresh_result`` promises jit: every path (planned, by
+    row, grouped, empty) returns a new writeable array, never a view of an operand."""
+    from fungrad.prims.conv import _conv_impl
+    params, lhs, rhs = _plan_case(FRESH_CASES[case], np.float64)
+    if case == len(PLAN_CASES):
+        params = dict(params, feature_group_count=2)
+    for a, b in [(lhs, rhs), (np.asfortranarray(lhs), rhs[::-1])]:
+        out = _conv_impl(a, b, **params)
+        assert out.flags.writeable
+        assert not np.shares_memory(out, a) and not np.shares_memory(out, b)
+        assert not np.shares_memory(_conv_impl(a, b, **params), out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int64])
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC", "grouped"])
+def test_jit_bias_add_writes_over_the_conv_result(dtype, layout):
+    dn = ("NHWC", "HWIO", "NHWC") if layout == "NHWC" else None
+    groups = 2 if layout == "grouped" else 1
+    x = rand((3, 10, 9, 4) if layout == "NHWC" else (3, 4, 10, 9)) * 3
+    w = rand((3, 3, 4, 6) if layout == "NHWC" else (6, 4 // groups, 3, 3), seed=1) * 3
+    b = rand((6,), seed=2) * 3
+    x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
+    bias = b if layout == "NHWC" else b[:, None, None]
+
+    def layer(x, w, b):
+        y = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                     feature_group_count=groups)
+        return y + (b if layout == "NHWC" else b[:, None, None])
+
+    def kept(x, w, b):  # the conv's result is an output too: never written over
+        y = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                     feature_group_count=groups)
+        return y, y + (b if layout == "NHWC" else b[:, None, None])
+
+    jitted, jitted_kept = fungrad.jit(layer), fungrad.jit(kept)
+    x0, w0, b0 = x.copy(), w.copy(), b.copy()
+    conv = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn,
+                                    feature_group_count=groups)
+    expected = conv + bias
+    tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 else {}
+    assert_same_as_numpy(jitted(x, w, b), expected, **tol)
+    assert re.search(r"= _add\((\w+), \w+, out=\1\)", jitted.sources()[0])
+    y, z = jitted_kept(x, w, b)
+    assert "out=" not in jitted_kept.sources()[0]
+    assert_same_as_numpy(y, conv, **tol)
+    assert_same_as_numpy(z, expected, **tol)
+    for before, after in [(x0, x), (w0, w), (b0, b)]:  # the operands are left alone
+        np.testing.assert_array_equal(before, after)
+    assert_same_as_numpy(jitted(x, w, b), expected, **tol)  # and the next call agrees
+    if dtype == np.float64:  # the value_and_grad of a loss over it, against eager
+        loss = lambda w, b: fungrad.numpy.mean(layer(x, w, b) ** 2)  # noqa: E731
+        fast = fungrad.jit(fungrad.value_and_grad(loss, argnums=(0, 1)))(w, b)
+        slow = fungrad.value_and_grad(loss, argnums=(0, 1))(w, b)
+        for a, e in zip(fungrad.tree_util.tree_leaves(fast), fungrad.tree_util.tree_leaves(slow)):
+            assert_same_as_numpy(a, e)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole input rows: the output's rows read as one run over the padded input's rows
+# ---------------------------------------------------------------------------------------------
+
+PITCH_CASES = [  # (case, whether the plan reads whole rows)
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 9, 12), (4, 3, 2, 3), None, (1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1)), True),
+    (((2, 3, 14, 13), (5, 3, 3, 3), None, (1, 1), ((-1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 7, 10), (4, 3, 2, 3), None, (1, 1), ((1, 0), (1, 1)), (2, 1), (2, 1)), True),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 2), ((1, 1), (1, 1)), (1, 1), (1, 1)), True),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (2, 1), ((1, 1), (1, 1)), (1, 1), (1, 1)), False),
+    (((2, 3, 12, 10), (4, 3, 3, 3), None, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 2)), False),
+    (((2, 12, 10, 3), (3, 3, 3, 4), ("NHWC", "HWIO", "NHWC"), (1, 1), ((1, 1), (1, 1)),
+      (1, 1), (1, 1)), False),
+    (((2, 3, 12), (4, 3, 3), None, (1,), ((1, 1),), (1,), (1,)), False),
+]
+
+
+def _pitch_operands(lhs, rhs):
+    """The operands as given, then with other strides: Fortran order (no whole rows to read
+    when nothing is padded), a row-sliced view of a wider array, a reversed kernel."""
+    wider = np.zeros(lhs.shape[:-1] + (lhs.shape[-1] + 3,), lhs.dtype)
+    wider[..., 1:-2] = lhs
+    return [(lhs, rhs), (np.asfortranarray(lhs), rhs), (wider[..., 1:-2], rhs[:, ::-1])]
+
+
+@pytest.mark.parametrize("by_row", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_whole_row_patches_match_the_general_path(request, by_row, dtype):
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    if by_row:
+        request.getfixturevalue("whole_rows")
+    for case, reads_rows in PITCH_CASES:
+        params, lhs, rhs = _plan_case(case, dtype)
+        if dtype == np.complex128:
+            lhs = lhs + 1j * rand(lhs.shape, seed=3)
+        plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+        # only an image's own product reads whole rows (these small ones are one product)
+        assert (plan.pitch is not None) == (reads_rows and by_row), case
+        for a, b in _pitch_operands(lhs, rhs):
+            expected = _conv_general(a, b, **params)
+            tol = dict(atol=1e-5 * float(np.abs(expected).max())) if dtype == np.float32 \
+                else {}
+            out = plan(a, b)
+            assert out.dtype == expected.dtype and out.shape == expected.shape
+            assert_same_as_numpy(out, expected, **tol)
+            assert not np.shares_memory(out, a) and out.flags.writeable
+            if plan.pitch is not None:  # the dropped columns leave no gaps behind
+                assert out.flags.c_contiguous
+
+
+def test_whole_row_patches_under_transforms(whole_rows):
+    """The 28x28 SAME layer's plan reads whole rows; its jit, derivatives (whose input
+    cotangent reads whole rows too) and vmap agree with the general path and with eager."""
+    from fungrad.prims.conv import _conv_general, im2col_plan
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), dimension_numbers=lax.conv_dimension_numbers(
+                      (4, 16, 28, 28), (32, 16, 3, 3), None), feature_group_count=1,
+                  batch_group_count=1)
+    layer = im2col_plan((4, 16, 28, 28), (32, 16, 3, 3), np.dtype(np.float32),
+                        np.dtype(np.float32), **params)
+    assert layer.pitch == 30 and layer.by_row
+    x, w = rand((4, 16, 28, 28), np.float32), rand((32, 16, 3, 3), np.float32, seed=1)
+    f = lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME")  # noqa: E731
+    expected = _conv_general(x, w, **params)
+    assert_same_as_numpy(fungrad.jit(f)(x, w), expected, atol=1e-5 * np.abs(expected).max())
+    xs, ws = rand((2, 2, 6, 8)), rand((3, 2, 3, 3), seed=2)
+    assert im2col_plan(xs.shape, ws.shape, xs.dtype, ws.dtype, **dict(
+        params, dimension_numbers=lax.conv_dimension_numbers(xs.shape, ws.shape, None))).pitch
+    assert_derivatives(f, (xs, ws))
+    loss = lambda x, w: fungrad.numpy.sum(f(x, w) ** 2)  # noqa: E731
+    for fast, slow in zip(fungrad.jit(fungrad.grad(loss, argnums=(0, 1)))(xs, ws),
+                          fungrad.grad(loss, argnums=(0, 1))(xs, ws)):
+        assert_same_as_numpy(fast, slow)
+    assert_same_as_numpy(fungrad.vmap(f, in_axes=(0, None))(np.stack([xs, -xs]), ws),
+                         np.stack([f(xs, ws), f(-xs, ws)]))
+
+
+def test_whole_rows_by_default_only_where_little_is_padded():
+    """Unpatched constants: the 28x28 SAME layer (rows padded 28 -> 30) reads whole rows,
+    the 14x14 one (14 -> 16, measured slower) copies its rows one by one."""
+    from fungrad.prims.conv import im2col_plan
+    for size, pitch in [(28, 30), (14, None)]:
+        shape = (32, 16, size, size)
+        plan = im2col_plan(shape, (32, 16, 3, 3), np.dtype(np.float32), np.dtype(np.float32),
+                           window_strides=(1, 1), padding=((1, 1), (1, 1)),
+                           lhs_dilation=(1, 1), rhs_dilation=(1, 1),
+                           dimension_numbers=lax.conv_dimension_numbers(shape, (32, 16, 3, 3),
+                                                                        None),
+                           feature_group_count=1, batch_group_count=1)
+        assert plan.by_row and plan.pitch == pitch
