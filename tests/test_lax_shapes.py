@@ -261,3 +261,21 @@ def test_allow_negative_indices_and_top_k_axis():
     values, index = lax.top_k(cube, 2, axis=1)
     assert_same_as_numpy(values, -np.sort(-cube, axis=1)[:, :2])
     assert_derivatives(lambda c: lax.top_k(c, 2, axis=1)[0], (cube,))
+
+
+def test_float_to_integer_conversion_saturates_as_xla():
+    # JAX 0.10.2 values: NaN -> 0, out of range -> the type's extremes (exactly)
+    x = np.array([np.nan, 1e30, -1e30, 2.7, -2.7])
+    assert lax.convert_element_type(x, np.int32).tolist() == [0, 2147483647, -2147483648, 2, -2]
+    assert lax.convert_element_type(np.array([-1.0, 300.0, 255.9]), np.uint8).tolist() == \
+        [0, 255, 255]
+    big = lax.convert_element_type(np.array([np.nan, 1e300, -1e300, 9.3e18]), np.int64)
+    assert big.tolist() == [0, 2**63 - 1, -2**63, 2**63 - 1]
+    assert lax.convert_element_type(np.array([1e10, -5.0], np.float32), np.int32).tolist() == \
+        [2147483647, -5]
+    assert lax.convert_element_type(np.array([3.7 + 2j]), np.int16).tolist() == [3]
+    traced = fungrad.jit(lambda x: lax.convert_element_type(x, np.int8))
+    assert traced(np.array([np.nan, 200.0, -200.5, 5.5])).tolist() == [0, 127, -128, 5]
+    batched = fungrad.vmap(lambda x: lax.convert_element_type(x, np.uint16))
+    assert batched(np.array([[-3.0, 7e4]])).tolist() == [[0, 65535]]
+    assert lax.convert_element_type(np.array([300]), np.int8).tolist() == [44]  # ints wrap

@@ -16,6 +16,7 @@ import numpy as np
 from fungrad.core import Tracer, get_aval
 from fungrad.lax.dtypes import check_same_dtypes, check_same_shapes
 from fungrad.prims import bits
+from fungrad.prims import complex as cx
 from fungrad.prims import elementwise as ew
 from fungrad.prims import slicing
 from fungrad.prims import structural as st
@@ -147,13 +148,35 @@ def int_tuple(name: str, what: str, values, n: int | None = None, low: int | Non
 
 # ----------------------------------------------------------------------------- casts
 def convert_element_type(operand: Any, new_dtype: Any) -> Any:
-    """``operand`` as ``new_dtype`` (floats to integers truncate toward zero).
+    """``operand`` as ``new_dtype``. Floats to integers truncate toward zero and, as XLA
+    converts them, saturate at the integer type's range, with NaN going to 0 (numpy's own
+    cast leaves those cases undefined).
 
     >>> import numpy as np
     >>> convert_element_type(np.array([1.7, -1.7]), np.int32)
     array([ 1, -1], dtype=int32)
+    >>> convert_element_type(np.array([np.nan, 1e30, -1.0]), np.uint8)
+    array([  0, 255,   0], dtype=uint8)
     """
-    return ew.convert_element_type(as_array(operand), np.dtype(new_dtype))
+    operand, new_dtype = as_array(operand), np.dtype(new_dtype)
+    source = get_aval(operand).dtype
+    if new_dtype.kind in "iu" and source.kind in "fc":
+        return _saturating_cast(cx.real(operand) if source.kind == "c" else operand, new_dtype)
+    return ew.convert_element_type(operand, new_dtype)
+
+
+def _saturating_cast(x, int_dtype: np.dtype):
+    """Float ``x`` to ``int_dtype`` as XLA converts: clamped to the type's range (the
+    exact extremes, even where the float type cannot hold them), NaN as 0."""
+    float_dtype = get_aval(x).dtype
+    info = np.iinfo(int_dtype)
+    low, high = np.array(info.min, float_dtype), np.array(info.max, float_dtype)
+    if int(high) > info.max:  # the type's maximum rounds up in this float type
+        high = np.nextafter(high, np.array(0, float_dtype))
+    inside = ew.minimum(ew.maximum(x, low), high)
+    out = ew.convert_element_type(ew.select(ew.isnan(x), np.zeros((), float_dtype), inside),
+                                  int_dtype)
+    return ew.select(ew.gt(x, high), np.array(info.max, int_dtype), out)
 
 
 def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
