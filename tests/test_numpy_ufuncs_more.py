@@ -59,6 +59,17 @@ def test_copysign_heaviside_nextafter_derivatives():
     assert fnp.nextafter(np.inf, 0.0) == np.nextafter(np.inf, 0.0)
 
 
+@pytest.mark.parametrize("x1, x2", [
+    (np.array([-1.0, 0.0, 2.0, np.nan]), 0.5),
+    (np.array([-1.0, 0.0, np.nan], np.float32), np.float32(0.3)),
+    (np.array([-1, 0, 3]), 2),
+    (np.array([np.nan, 0.0]), np.array([np.nan, 1.0])),
+])
+def test_heaviside_matches_numpy_including_nan(x1, x2):
+    assert_same_as_numpy(fnp.heaviside(x1, x2), np.heaviside(x1, x2))
+    assert_same_as_numpy(fungrad.jit(fnp.heaviside)(x1, x2), np.heaviside(x1, x2))
+
+
 def test_bad_inputs():
     with pytest.raises(TypeError, match=r"ldexp: argument x2 is f64\[2\].*expected an integer"):
         fnp.ldexp(np.ones(2), np.ones(2))

@@ -431,17 +431,21 @@ def copysign(x1, x2, /):
 
 
 def heaviside(x1, x2, /):
-    """numpy.heaviside: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``
-    (differentiable in ``x2``).
+    """numpy.heaviside: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``,
+    NaN where ``x1`` is NaN (differentiable in ``x2``).
 
-    >>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)
-    array([0. , 0.5, 1. ])
+    >>> heaviside(np.array([-1.0, 0.0, 2.0, np.nan]), 0.5)
+    array([0. , 0.5, 1. , nan])
     """
     x1, x2 = _arr(x1), _arr(x2)
     _require_kinds("heaviside", _REAL, (x1, x2))
     (x1, x2), dtype = _in_result_dtype(np.heaviside, x1, x2)
     zero, one = np.zeros((), dtype), np.ones((), dtype)
-    return ew.select(ew.lt(x1, 0), zero, ew.select(ew.gt(x1, 0), one, x2))
+    step = ew.select(ew.lt(x1, 0), zero, ew.select(ew.gt(x1, 0), one, x2))
+    if dtype.kind != "f":
+        return step
+    # a NaN x1 is neither below, above nor at 0: numpy's answer is NaN
+    return ew.select(ew.isnan(x1), np.full((), np.nan, dtype), step)
 
 
 def ldexp(x1, x2, /):
