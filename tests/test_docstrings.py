@@ -58,7 +58,7 @@ NUMPY_REEXPORTS = {
     # constants
     "e", "euler_gamma", "inf", "nan", "newaxis", "pi",
     # dtype utilities (no arrays involved, nothing to trace)
-    "iinfo", "finfo", "result_type", "issubdtype", "promote_types", "can_cast", "isdtype",
+    "iinfo", "finfo", "result_type", "promote_types", "can_cast", "isdtype",
     # more dtype names and abstract dtype classes
     "character", "flexible", "generic", "complexfloating", "unsignedinteger", "object_",
     # print options (numpy prints fungrad's arrays)

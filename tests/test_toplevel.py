@@ -232,6 +232,9 @@ def test_dtypes_answers():
     assert dtypes.issubdtype(key_dtype, dtypes.extended)
     assert not dtypes.issubdtype(key_dtype, np.number)
     assert not dtypes.issubdtype(np.uint32, dtypes.prng_key)
+    # jnp.issubdtype is the same function, as in JAX
+    assert fnp.issubdtype(key_dtype, dtypes.prng_key) and fnp.issubdtype(np.int8, np.integer)
+    assert not fnp.issubdtype(np.float64, dtypes.prng_key)
     assert dtypes.finfo(np.float32).eps == np.finfo(np.float32).eps
     assert fungrad.grad(lambda x: (x * 2.0).sum())(fnp.ones(2)).dtype == \
         dtypes.canonicalize_dtype(float)

@@ -14,11 +14,13 @@ from fungrad.prims import elementwise as ew
 # work as in numpy
 from numpy import (  # noqa: F401
     dtype, e, euler_gamma, inf, nan, newaxis, pi, iinfo, finfo,
-    result_type, issubdtype, floating, integer, inexact, number, signedinteger,
+    result_type, floating, integer, inexact, number, signedinteger,
     character, flexible, generic,
     complexfloating, unsignedinteger, object_, promote_types, can_cast, isdtype,
 )
 from numpy import get_printoptions, printoptions, set_printoptions  # noqa: F401
+
+from fungrad.dtypes import issubdtype  # noqa: F401,E402  (numpy's, knowing key dtypes too)
 from numpy.exceptions import ComplexWarning  # noqa: F401  (JAX re-exports numpy's)
 
 # the concrete scalar types are JAX's kind: ``fnp.float32(x)`` casts traced values too
