@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import numpy_result
-
-from fungrad.core import get_aval
-from fungrad.numpy._util import _arr, _axes, _axis, _dtype, _ndim, _shape, _strong, _traced
+from fungrad.core import get_aval, numpy_result
+from fungrad.numpy._util import (
+    _arr, _axes, _axis, _dtype, _ndim, _shape, _slice_along, _strong, _traced,
+)
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
+from fungrad.numpy.joining import concatenate
+from fungrad.numpy.products import tensordot
+from fungrad.numpy.quantiles import median
+from fungrad.numpy.reductions import any as any_, max as amax, min as amin
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
-from fungrad.numpy.shapes import ravel, reshape, swapaxes
+from fungrad.numpy.shapes import moveaxis, ravel, reshape, swapaxes
+from fungrad.numpy.statistics import mean
+from fungrad.numpy.ufuncs import floor, round as around
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 
@@ -191,62 +197,54 @@ def _pad_constant(a, widths, value):
     return a
 
 
+def _with_sides(a, ax, lo, hi, side_block):
+    """``a`` with ``side_block(side, width)`` joined before it (side 0, ``lo`` wide) and after
+    it (side 1, ``hi`` wide) along ``ax``, each side only where its width is not 0."""
+    before = [side_block(0, lo)] if lo else []
+    after = [side_block(1, hi)] if hi else []
+    return concatenate(before + [a] + after, axis=ax)
+
+
 def _pad_statistic(a, ax, lo, hi, stat: str, stat_length):
-    """'maximum', 'minimum', 'median': each side repeats a statistic of the first (last)
-    ``stat_length`` elements along ``ax`` (all of them when None)."""
-    from fungrad.numpy.joining import concatenate
-    from fungrad.numpy.quantiles import median
-    from fungrad.numpy.reductions import max as amax, min as amin
-    from fungrad.numpy.statistics import mean
+    """'maximum', 'minimum', 'mean', 'median': each side repeats a statistic of the first
+    (last) ``stat_length`` elements along ``ax`` (all of them when None)."""
     reduce = {"max": amax, "min": amin, "median": median, "mean": mean}[stat]
     n = _shape(a)[ax]
-    parts = []
-    for side, width in ((0, lo), (1, hi)):
-        if not width:
-            continue
+
+    def side_block(side, width):
         k = n if stat_length is None else max(1, min(int(stat_length[side]), n))
-        window = slice(0, k) if side == 0 else slice(n - k, n)
-        region = _arr(a)[(slice(None),) * ax + (window,)]
+        region = _slice_along(a, ax, 0, k) if side == 0 else _slice_along(a, ax, n - k, n)
         value = reduce(region, axis=ax, keepdims=True)
         if stat in ("mean", "median") and _dtype(a).kind in "iub":  # numpy rounds them
-            value = _round(value)
+            value = around(value)
         shape = list(_shape(a))
         shape[ax] = width
-        parts.append((side, st.broadcast_to(astype(value, _dtype(a)), tuple(shape))))
-    before = [p for side, p in parts if side == 0]
-    after = [p for side, p in parts if side == 1]
-    return concatenate(before + [a] + after, axis=ax)
+        return st.broadcast_to(astype(value, _dtype(a)), tuple(shape))
+    return _with_sides(a, ax, lo, hi, side_block)
 
 
 def _pad_odd_reflection(a, ax, lo, hi, mode):
     """'reflect'/'symmetric' with reflect_type='odd' (2 * edge - mirror image): a fixed
     linear map of the axis, which numpy's own padding of the identity matrix gives; it is
     applied as a product, so derivatives follow."""
-    from fungrad.numpy.products import tensordot
-    from fungrad.numpy.shapes import moveaxis
     n = _shape(a)[ax]
     matrix = np.pad(np.eye(n), ((lo, hi), (0, 0)), mode=mode, reflect_type="odd")
     dtype = _dtype(a)
     work = a if dtype.kind in "fc" else astype(a, np.float64)  # exact: integer weights
     out = moveaxis(tensordot(astype(matrix, _dtype(work).type(0).real.dtype), work,
                              axes=([1], [ax])), 0, ax)
-    return out if dtype.kind in "fc" else astype(_round(out), dtype)
+    return out if dtype.kind in "fc" else astype(around(out), dtype)
 
 
 def _pad_ramp(a, ax, lo, hi, end_pair):
     """'linear_ramp': each side runs from its end value towards the edge element, computed
     step for step as numpy's ``linspace`` computes it (so integer ramps floor alike)."""
-    from fungrad.numpy.joining import concatenate
-    from fungrad.numpy.reductions import any as any_
     dtype = _dtype(a)
     work = np.complex128 if dtype.kind == "c" else np.float64  # numpy's linspace dtype
     n = _shape(a)[ax]
-    parts = []
-    for side, width in ((0, lo), (1, hi)):
-        if not width:
-            parts.append(None)
-            continue
-        edge = _arr(a)[(slice(None),) * ax + (slice(0, 1) if side == 0 else slice(n - 1, n),)]
+
+    def side_block(side, width):
+        edge = _slice_along(a, ax, 0, 1) if side == 0 else _slice_along(a, ax, n - 1, n)
         end = np.asarray(end_pair[side]).astype(work)
         delta = ew.sub(astype(edge, work), end)
         shape = [1] * _ndim(a)
@@ -256,18 +254,6 @@ def _pad_ramp(a, ax, lo, hi, end_pair):
         # numpy's linspace scales differently when some step is exactly zero
         ramp = ew.add(ew.select(any_(ew.eq(step, 0)), ew.mul(steps / width, delta),
                                 ew.mul(steps, step)), end)
-        if dtype.kind in "iu":
-            ramp = _floor(ramp)
-        ramp = astype(ramp, dtype)
-        parts.append(ramp if side == 0 else st.rev(ramp, (ax,)))
-    return concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=ax)
-
-
-def _round(x):
-    from fungrad.numpy.ufuncs import round as rnd
-    return rnd(x)
-
-
-def _floor(x):
-    from fungrad.numpy.ufuncs import floor
-    return floor(x)
+        ramp = astype(floor(ramp) if dtype.kind in "iu" else ramp, dtype)
+        return ramp if side == 0 else st.rev(ramp, (ax,))
+    return _with_sides(a, ax, lo, hi, side_block)
