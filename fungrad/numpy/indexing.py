@@ -13,7 +13,9 @@ from fungrad.numpy._util import (
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
 from fungrad.numpy.shapes import broadcast_to, ravel, reshape
-from fungrad.numpy.ufuncs import divide, maximum, minimum, multiply, negative, power
+from fungrad.numpy.ufuncs import (
+    clip, divide, maximum, minimum, multiply, negative, power, remainder, where,
+)
 from fungrad.prims import structural as st
 from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
 
@@ -57,7 +59,6 @@ def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
         if n == 0:
             raise ValueError(f"fungrad.numpy.take: cannot {mode} indices along an axis of "
                              f"length 0 (a {get_aval(a).str_short()}, axis {axis})")
-        from fungrad.numpy.ufuncs import clip, remainder
         # numpy's clip clamps a negative index to 0 (it does not count from the end)
         idx = remainder(idx, n) if mode == "wrap" else clip(idx, 0, n - 1)
     items = [slice(None)] * axis + [ARRAY]
@@ -90,7 +91,6 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
         raise TypeError(f"fungrad.numpy.take_along_axis: indices must be integers, got "
                         f"{get_aval(_arr(indices)).str_short()}")
     if not wrap_negative_indices:  # a negative index is then out of bounds
-        from fungrad.numpy.ufuncs import where
         k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
         grids[k] = where(grids[k] < 0, _shape(a)[k], grids[k])
     if mode in ("clip", "fill"):
@@ -261,7 +261,6 @@ class _IndexUpdateRef:
                              f"'clip', 'drop' or 'fill', got {mode!r}")
         if mode in (None, "promise_in_bounds"):
             return self, []
-        from fungrad.numpy.ufuncs import clip, where
         idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
         shape = _shape(self.x)
 
