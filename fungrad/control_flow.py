@@ -27,12 +27,15 @@ from fungrad.interpreter import eval_jaxpr
 from fungrad.codegen import compiled_sub, run_sub
 from fungrad.jvp import jvp_jaxpr
 from fungrad.partial_eval import split_vjp
-from fungrad.prims.elementwise import add, convert_element_type, ne
+from fungrad.prims.elementwise import (
+    add, convert_element_type, eq, maximum, minimum, ne, select, stop_gradient_p,
+)
 from fungrad.prims.rules import is_float
-from fungrad.prims.structural import zeros
+from fungrad.prims.structural import reduce_or, reshape, zeros
 from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 from fungrad.vjp import vjp_jaxpr
+from fungrad.vmap import _move_axis, batch_jaxpr, broadcast_batch, holds_collective
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -252,8 +255,34 @@ def _cond_vjp(cts, primals, ans, needs, branches):
         return [None] * len(primals)
     cts = [ct if ct is not None else _zeros_for(a) for ct, a in zip(cts, branches[0].out_avals)]
     new = [vjp_jaxpr(b, differentiated) for b in branches]
+    if holds_collective({"branches": branches}):
+        # Under vmap with a batched index every branch runs on every example, so a branch's
+        # transposed collectives (psum's is a psum) would gather the cotangents of examples
+        # that did not take it. Each backward branch keeps only its own examples'
+        # cotangents: a no-op unbatched, and vmap(grad(f)) then agrees with
+        # grad(sum(vmap(f))) (JAX's vmap(grad(f)) does not here).
+        new = [_masking_cotangents(b, i, len(cts), get_aval(index).strip_weak())
+               for i, b in enumerate(new)]
+        args = [clamp_index(index, len(branches))] + list(args)
     in_cts = iter(bind(cond_p, index, *args, *cts, branches=tuple(new)))
     return [None] + [next(in_cts) if d else None for d in differentiated]
+
+
+def _masking_cotangents(backward: ClosedJaxpr, i: int, n_cts: int,
+                        index_aval: ShapedArray) -> ClosedJaxpr:
+    """Backward branch ``i`` taking the clamped branch index first, its last ``n_cts``
+    inputs (the cotangents) zeroed unless that index is ``i``."""
+    avals = backward.in_avals
+    n_args = len(avals) - n_cts
+
+    def masked(index, *flat):
+        taken = eq(index, i)
+        cts = [select(taken, ct, _zeros_for(a)) for ct, a in zip(flat[n_args:], avals[n_args:])]
+        return eval_jaxpr(backward.jaxpr, backward.consts, *flat[:n_args], *cts)
+
+    closed, _ = trace_to_jaxpr(masked, [index_aval] + list(avals),
+                               abstract=True, description="a backward branch of cond")
+    return closed
 
 
 cond_p.jvp = _cond_jvp
@@ -728,3 +757,136 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
 
 scan_p.jvp = _scan_jvp
 scan_p.vjp = _scan_vjp
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching (vmap): the sub-jaxprs are batched, not the loop run once per example
+# ---------------------------------------------------------------------------------------------
+# A rule batches the branches or the body with ``batch_jaxpr`` and binds the primitive once
+# on the batched operands. That keeps the collectives inside (``psum`` in a loop body under
+# ``vmap(axis_name=)``) seeing every example at once, which a loop over examples cannot.
+
+def _leading(x, size: int, batched: bool):
+    """``x`` with the batch as its leading axis, repeating it if it is not batched."""
+    return x if batched else broadcast_batch(x, size)
+
+
+def _batch_dims_like(pred, x):
+    """A batched ``(size,)`` predicate reshaped to broadcast against batched ``x``."""
+    nd = len(get_aval(x).shape)
+    return reshape(pred, (get_aval(pred).shape[0],) + (1,) * (nd - 1))
+
+
+def _cond_batch(args, batched, size, branches):
+    index, *ops = args
+    index_b, *ops_b = batched
+    if not index_b:
+        # one branch for every example: batch each, each output batched if any branch's is
+        out_b = [False] * len(branches[0].out_avals)
+        for _ in range(2):
+            news = [batch_jaxpr(b, ops_b, size, out_b) for b in branches]
+            out_b = [any(flags) for flags in zip(*(f for _, f in news))]
+        outs = bind(cond_p, index, *ops, branches=tuple(new for new, _ in news))
+        return outs, out_b
+    # examples take different branches: every branch runs on every example, then each
+    # example's result is selected (as JAX does; a collective inside sees all examples)
+    ops = [_leading(x, size, b) for x, b in zip(ops, ops_b)]
+    index = clamp_index(index, len(branches))
+    results = []
+    for i, branch in enumerate(branches):
+        new, _ = batch_jaxpr(branch, [True] * len(ops), size, True)
+        taken = eq(index, i)
+        # the examples not taking branch i give it operands with no derivative, so its
+        # derivative (perhaps infinite where the branch is not meant to run) cannot leak in
+        guarded = [select(_batch_dims_like(taken, x), x, bind(stop_gradient_p, x))
+                   if is_float(get_aval(x)) else x for x in ops]
+        results.append(eval_jaxpr(new.jaxpr, new.consts, *guarded))
+    outs = []
+    for k in range(len(results[0])):
+        out = results[0][k]
+        for i in range(1, len(branches)):
+            out = select(_batch_dims_like(eq(index, i), out), results[i][k], out)
+        outs.append(out)
+    return outs, [True] * len(outs)
+
+
+def clamp_index(index, n: int):
+    """A branch index clamped to ``[0, n - 1]``, as ``switch`` clamps it."""
+    return minimum(maximum(index, np.zeros((), get_aval(index).dtype)),
+                   np.asarray(n - 1, get_aval(index).dtype))
+
+
+cond_p.batch = _cond_batch
+
+
+def _while_batch(args, batched, size, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    nc, nb = cond_nconsts, body_nconsts
+    cc_b, bc_b, carry_b = batched[:nc], batched[nc:nc + nb], list(batched[nc + nb:])
+    # the batched carries: those batched on entry, those the body makes batched, and all of
+    # them once the predicate is batched (examples then stop at different steps)
+    while True:
+        new_cond, (pred_b,) = batch_jaxpr(cond_jaxpr, cc_b + carry_b, size)
+        new_body, out_b = batch_jaxpr(body_jaxpr, bc_b + carry_b, size, carry_b)
+        grown = [a or b or pred_b for a, b in zip(carry_b, out_b)]
+        if grown == carry_b:
+            break
+        carry_b = grown
+    cond_consts, body_consts = args[:nc], args[nc:nc + nb]
+    carry = [_leading(x, size, b) if want else x
+             for x, b, want in zip(args[nc + nb:], batched[nc + nb:], carry_b)]
+    if not pred_b:
+        outs = bind(while_p, *cond_consts, *body_consts, *carry, cond_jaxpr=new_cond,
+                    body_jaxpr=new_body, cond_nconsts=nc, body_nconsts=nb)
+        return outs, carry_b
+    # run while any example's predicate holds; an example whose predicate fails keeps its
+    # carry (the body still runs on it, so collectives inside see every example, as in JAX)
+    n_carry = len(carry)
+    carry_avals = [v.aval for v in new_body.jaxpr.outvars]
+    cond_avals = [get_aval(c) for c in cond_consts]
+    body_avals = [get_aval(c) for c in body_consts]
+
+    def any_pred(*flat):
+        (pred,) = eval_jaxpr(new_cond.jaxpr, new_cond.consts, *flat)
+        return [reduce_or(pred, (0,))]
+
+    def masked_body(*flat):
+        cs, bs, old = flat[:nc], flat[nc:nc + nb], flat[nc + nb:]
+        (pred,) = eval_jaxpr(new_cond.jaxpr, new_cond.consts, *cs, *old)
+        new = eval_jaxpr(new_body.jaxpr, new_body.consts, *bs, *old)
+        return [select(_batch_dims_like(pred, n), n, o) for n, o in zip(new, old)]
+
+    any_closed, _ = trace_to_jaxpr(any_pred, cond_avals + carry_avals, abstract=True,
+                                   description="the batched predicate of while_loop")
+    body_closed, _ = trace_to_jaxpr(masked_body, cond_avals + body_avals + carry_avals,
+                                    abstract=True, description="the batched body of while_loop")
+    outs = bind(while_p, *cond_consts, *cond_consts, *body_consts, *carry,
+                cond_jaxpr=any_closed, body_jaxpr=body_closed, cond_nconsts=nc,
+                body_nconsts=nc + nb)
+    return outs, [True] * n_carry
+
+
+while_p.batch = _while_batch
+
+
+def _scan_batch(args, batched, size, jaxpr, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    const_b, carry_b, xs_b = batched[:nc], list(batched[nc:nc + nk]), batched[nc + nk:]
+    n_ys = len(jaxpr.out_avals) - nk
+    while True:  # a carry is batched if it enters batched or the body makes it so
+        new, out_b = batch_jaxpr(jaxpr, const_b + carry_b + xs_b, size, carry_b + [False] * n_ys)
+        grown = [a or b for a, b in zip(carry_b, out_b[:nk])]
+        if grown == carry_b:
+            break
+        carry_b = grown
+    consts = args[:nc]
+    carry = [_leading(x, size, b) if want else x
+             for x, b, want in zip(args[nc:nc + nk], batched[nc:nc + nk], carry_b)]
+    # the loop runs over the leading axis of xs and ys: the batch goes second there
+    xs = [_move_axis(x, 0, 1) if b else x for x, b in zip(args[nc + nk:], xs_b)]
+    outs = bind(scan_p, *consts, *carry, *xs, jaxpr=new, length=length, reverse=reverse,
+                num_consts=nc, num_carry=nk)
+    ys = [_move_axis(y, 1, 0) if b else y for y, b in zip(outs[nk:], out_b[nk:])]
+    return list(outs[:nk]) + ys, carry_b + list(out_b[nk:])
+
+
+scan_p.batch = _scan_batch

@@ -21,14 +21,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from fungrad.collectives import COLLECTIVES, batching_for, named_axis
-from fungrad.core import Literal, ShapedArray, bind, get_aval, numpy_result, trace_to_jaxpr
+from fungrad.core import (
+    ClosedJaxpr, Jaxpr, Literal, ShapedArray, bind, get_aval, numpy_result, trace_to_jaxpr,
+)
 from fungrad.prims.structural import (
     Indexer, broadcast_to, concatenate, gather, reshape, transpose,
 )
 from fungrad.traceback_util import api_boundary
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["vmap", "batch_eval"]
+__all__ = ["vmap", "batch_eval", "batch_jaxpr", "broadcast_batch"]
 
 
 def _move_axis(x, source: int, destination: int):
@@ -45,6 +47,76 @@ def _example(x, i: int):
 
 def _stack(xs: list):
     return concatenate([reshape(x, (1,) + tuple(get_aval(x).shape)) for x in xs], 0)
+
+
+def broadcast_batch(x, size: int):
+    """``x``, the same for every example, repeated along a new leading batch axis.
+
+    >>> broadcast_batch(np.array([1.0, 2.0]), 2)
+    array([[1., 2.],
+           [1., 2.]])
+    """
+    shape = tuple(get_aval(x).shape)
+    return broadcast_to(reshape(x, (1,) + shape), (size,) + shape)
+
+
+def holds_collective(params: dict) -> bool:
+    """Does a sub-jaxpr among ``params`` (a cond's branches, a loop's body, at any depth)
+    hold a collective? Such an equation must be batched even when no operand is: the
+    collective's value depends on the mapped axis all the same.
+
+    >>> import fungrad
+    >>> body = fungrad.make_jaxpr(lambda x: x + 1.0)(0.0)
+    >>> holds_collective({"jaxpr": body, "length": 3})
+    False
+    """
+    pending = list(params.values())
+    while pending:
+        value = pending.pop()
+        if isinstance(value, tuple):
+            pending.extend(value)
+        elif isinstance(value, (ClosedJaxpr, Jaxpr)):
+            jaxpr = value.jaxpr if isinstance(value, ClosedJaxpr) else value
+            for eqn in jaxpr.eqns:
+                if eqn.primitive in COLLECTIVES:
+                    return True
+                pending.extend(eqn.params.values())
+    return False
+
+
+def batch_jaxpr(closed: ClosedJaxpr, batched: Sequence[bool], size: int,
+                instantiate: Sequence[bool] | bool = False) -> tuple[ClosedJaxpr, list]:
+    """``closed`` (traced on one example) as a jaxpr on batched inputs: the inputs flagged
+    in ``batched`` carry the batch as their leading axis. Returns the new jaxpr and which of
+    its outputs are batched; those flagged in ``instantiate`` are batched whether or not
+    they depend on the batch (a loop's carry must keep one type). Collectives inside
+    resolve against the axis being batched, as in ``batch_eval``: this is how the rules
+    of ``cond``, ``while`` and ``scan`` batch their sub-jaxprs.
+
+    >>> import numpy as np, fungrad
+    >>> closed = fungrad.make_jaxpr(lambda x, y: (x * y, y))(1.0, 2.0)
+    >>> new, out_batched = batch_jaxpr(closed, [True, False], 3)
+    >>> print(new)
+    { lambda ; a:f64[3] b:f64[]. let c:f64[3] = mul a b in (c b) }
+    >>> out_batched
+    [True, False]
+    """
+    if isinstance(instantiate, bool):
+        instantiate = [instantiate] * len(closed.out_avals)
+    in_avals = [ShapedArray((size,) + a.shape, a.dtype, a.weak_type) if b else a
+                for a, b in zip(closed.in_avals, batched)]
+    flags_box = []
+
+    def batched_fun(*args):
+        outs, out_batched = batch_eval(closed.jaxpr, closed.consts, args, batched, size)
+        outs = [broadcast_batch(o, size) if force and not b else o
+                for o, b, force in zip(outs, out_batched, instantiate)]
+        flags_box.append([b or force for b, force in zip(out_batched, instantiate)])
+        return outs
+
+    new, _ = trace_to_jaxpr(batched_fun, in_avals, abstract=True,
+                            description="a sub-jaxpr for vmap")
+    return new, flags_box[0]
 
 
 def _loop(prim, args, batched, size, params):
@@ -80,7 +152,8 @@ def batch_eval(jaxpr, consts: Sequence[Any], args: Sequence[Any], batched: Seque
         ins = [x.val if type(x) is Literal else env[x] for x in eqn.inputs]
         flags = [type(x) is not Literal and x in benv for x in eqn.inputs]
         prim = eqn.primitive
-        if not any(flags) and prim not in COLLECTIVES:
+        if not any(flags) and prim not in COLLECTIVES and not (
+                eqn.params and holds_collective(eqn.params)):
             out, out_b = bind(prim, *ins, **eqn.params), False
             if prim.multiple_results:
                 out_b = [False] * len(out)
@@ -257,9 +330,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
                 results.append(o)
                 continue
             if not b:  # the same for every example: repeat it along the batch
-                shape = tuple(get_aval(o).shape)
-                o = broadcast_to(reshape(o, (1,) + shape) if shape else reshape(o, (1,)),
-                                 (size,) + shape)
+                o = broadcast_batch(o, size)
             nd = len(get_aval(o).shape)
             if not -nd <= ax < nd:
                 raise ValueError(f"vmap: out_axes {ax} is out of bounds for an output of type "
