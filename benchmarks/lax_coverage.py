@@ -11,17 +11,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # name -> why fungrad does not have it
-_COLLECTIVES = ("a collective that moves slices between examples (permutes, scatters, "
-                "sends) or marks device placement: fungrad's named-axis collectives under "
-                "vmap(axis_name=) are the reductions (psum, pmean, pmax, pmin), all_gather, "
-                "axis_index and axis_size")
+_COLLECTIVES = ("a point-to-point send/receive, a ragged exchange or a device-varying type "
+                "cast: fungrad's named-axis collectives under vmap(axis_name=) are the "
+                "reductions, all_gather, psum_scatter, ppermute/pshuffle, all_to_all/"
+                "pswapaxes, pbroadcast, axis_index and axis_size")
 _INTERNAL = "a primitive for a JAX-internal rule or lowering, not an operation of its own"
 _XLA = "XLA/compiler machinery with no meaning for numpy"
 LEFT_OUT = {
     **{n: _COLLECTIVES for n in (
-        "all_to_all", "all_to_all_p", "pbroadcast", "pcast", "ppermute", "ppermute_p", "precv",
-        "psend", "pshuffle", "psum_scatter", "pswapaxes", "ragged_all_to_all",
-        "ragged_all_to_all_p")},
+        "pcast", "precv", "psend", "ragged_all_to_all", "ragged_all_to_all_p")},
     "axis_index_p": ("fungrad's axis_index is no primitive: vmap(axis_name=) feeds each example "
                      "its number as a hidden input, and axis_index returns that"),
     **{n: _INTERNAL for n in (

@@ -108,12 +108,12 @@ def _zeros_for(aval: ShapedArray):
 cond_p = Primitive("cond", multiple_results=True)
 
 
-def _cond_impl(index, *args, branches):
+def _cond_impl(index, *args, branches, summed=False):
     i = int(np.clip(int(index), 0, len(branches) - 1))
     return run_sub(branches[i], *args)
 
 
-def _cond_abstract(index, *avals, branches):
+def _cond_abstract(index, *avals, branches, summed=False):
     if index.dtype.kind not in "iu" or index.shape != ():
         raise TypeError(f"cond: the branch index must be an integer scalar, got "
                         f"{index.str_short()}")
@@ -236,35 +236,43 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
                    ref=1)
 
 
-def _cond_jvp(primals, tangents, branches):
+def _summed(summed: bool) -> dict:
+    """The ``summed`` param of a cond, present only where true (see ``_cond_vjp``)."""
+    return {"summed": True} if summed else {}
+
+
+def _cond_jvp(primals, tangents, branches, summed=False):
     index, *args = primals
     nonzero = [t is not None for t in tangents[1:]]
     new = [jvp_jaxpr(b, nonzero, instantiate=True)[0] for b in branches]
     tangent_args = [t for t in tangents[1:] if t is not None]
-    outs = bind(cond_p, index, *args, *tangent_args, branches=tuple(new))
+    outs = bind(cond_p, index, *args, *tangent_args, branches=tuple(new), **_summed(summed))
     n = len(branches[0].out_avals)
     primal_out, tangent_out = outs[:n], iter(outs[n:])
     return primal_out, [next(tangent_out) if is_float(a) else None
                         for a in branches[0].out_avals]
 
 
-def _cond_vjp(cts, primals, ans, needs, branches):
+def _cond_vjp(cts, primals, ans, needs, branches, summed=False):
     index, *args = primals
     differentiated = list(needs[1:])
     if not any(differentiated):
         return [None] * len(primals)
     cts = [ct if ct is not None else _zeros_for(a) for ct, a in zip(cts, branches[0].out_avals)]
     new = [vjp_jaxpr(b, differentiated) for b in branches]
-    if holds_collective({"branches": branches}):
-        # Under vmap with a batched index every branch runs on every example, so a branch's
-        # transposed collectives (psum's is a psum) would gather the cotangents of examples
-        # that did not take it. Each backward branch keeps only its own examples'
-        # cotangents: a no-op unbatched, and vmap(grad(f)) then agrees with
-        # grad(sum(vmap(f))) (JAX's vmap(grad(f)) does not here).
+    if not summed and holds_collective({"branches": branches}):
+        # Under vmap with a batched index every branch runs on every example, and through
+        # its collectives the examples taking a branch depend on those that do not: the
+        # cotangent of an example is the sum of what every branch gives it. So each
+        # backward branch keeps only its own examples' output cotangents (a no-op unbatched,
+        # where one branch runs for all), and the backward cond is ``summed``: batched, its
+        # branches' results add up instead of one being selected per example. (A summed
+        # cond's own backward pass is the sum of its branches' and needs no masking.)
         new = [_masking_cotangents(b, i, len(cts), get_aval(index).strip_weak())
                for i, b in enumerate(new)]
         args = [clamp_index(index, len(branches))] + list(args)
-    in_cts = iter(bind(cond_p, index, *args, *cts, branches=tuple(new)))
+        summed = True
+    in_cts = iter(bind(cond_p, index, *args, *cts, branches=tuple(new), **_summed(summed)))
     return [None] + [next(in_cts) if d else None for d in differentiated]
 
 
@@ -777,7 +785,7 @@ def _batch_dims_like(pred, x):
     return reshape(pred, (get_aval(pred).shape[0],) + (1,) * (nd - 1))
 
 
-def _cond_batch(args, batched, size, branches):
+def _cond_batch(args, batched, size, branches, summed=False):
     index, *ops = args
     index_b, *ops_b = batched
     if not index_b:
@@ -786,26 +794,34 @@ def _cond_batch(args, batched, size, branches):
         for _ in range(2):
             news = [batch_jaxpr(b, ops_b, size, out_b) for b in branches]
             out_b = [any(flags) for flags in zip(*(f for _, f in news))]
-        outs = bind(cond_p, index, *ops, branches=tuple(new for new, _ in news))
+        outs = bind(cond_p, index, *ops, branches=tuple(new for new, _ in news),
+                    **_summed(summed))
         return outs, out_b
     # examples take different branches: every branch runs on every example, then each
-    # example's result is selected (as JAX does; a collective inside sees all examples)
+    # example's result is selected (as JAX does; a collective inside sees all examples),
+    # or, for a summed cond, the branches' results are added
     ops = [_leading(x, size, b) for x, b in zip(ops, ops_b)]
     index = clamp_index(index, len(branches))
     results = []
     for i, branch in enumerate(branches):
         new, _ = batch_jaxpr(branch, [True] * len(ops), size, True)
-        taken = eq(index, i)
-        # the examples not taking branch i give it operands with no derivative, so its
-        # derivative (perhaps infinite where the branch is not meant to run) cannot leak in
-        guarded = [select(_batch_dims_like(taken, x), x, bind(stop_gradient_p, x))
-                   if is_float(get_aval(x)) else x for x in ops]
+        guarded = ops
+        if not summed and not holds_collective({"branch": branch}):
+            # the examples not taking branch i give it operands with no derivative, so its
+            # derivative (perhaps infinite where the branch is not meant to run) cannot leak
+            # in. Not where a collective combines the examples: their values reach the
+            # examples taking the branch, and so must their derivatives (JAX guards there
+            # too, and its derivatives then disagree with finite differences)
+            taken = eq(index, i)
+            guarded = [select(_batch_dims_like(taken, x), x, bind(stop_gradient_p, x))
+                       if is_float(get_aval(x)) else x for x in ops]
         results.append(eval_jaxpr(new.jaxpr, new.consts, *guarded))
     outs = []
     for k in range(len(results[0])):
         out = results[0][k]
         for i in range(1, len(branches)):
-            out = select(_batch_dims_like(eq(index, i), out), results[i][k], out)
+            out = add(out, results[i][k]) if summed else \
+                select(_batch_dims_like(eq(index, i), out), results[i][k], out)
         outs.append(out)
     return outs, [True] * len(outs)
 

@@ -10,6 +10,8 @@ from fungrad.api import stop_gradient  # noqa: F401
 from fungrad.collectives import (  # noqa: F401
     all_gather, all_gather_p, axis_index, axis_size, pmax, pmax_p, pmean, pmin,
     pmin_p, psum, psum_p,
+    all_to_all, all_to_all_p, pbroadcast, ppermute, ppermute_p, pshuffle, psum_scatter,
+    pswapaxes,
 )
 from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 from fungrad.lax.convolution import (  # noqa: F401
