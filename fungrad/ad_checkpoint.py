@@ -513,8 +513,17 @@ def _remat_vjp(cts, primals, outs, needs, jaxpr, num_res, policy, prevent_cse):
     return [next(in_cts) if need else None for need in needs]
 
 
+def _remat_batch(args, batched, size, jaxpr, **params):
+    # the block batched as a whole (not example by example), so collectives inside it see
+    # the whole mapped axis
+    from fungrad.vmap import batch_jaxpr  # the transform sits above this module
+    new, out_batched = batch_jaxpr(jaxpr, batched, size)
+    return bind(remat_p, *args, jaxpr=new, **params), out_batched
+
+
 remat_p.jvp = _remat_jvp
 remat_p.vjp = _remat_vjp
+remat_p.batch = _remat_batch
 
 
 def _remat_residuals(eqn) -> list:

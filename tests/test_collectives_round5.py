@@ -56,6 +56,27 @@ def test_collectives_differentiate_and_jit(body):
     assert_derivatives(mapped, (X,))
     assert_same_as_numpy(fungrad.jit(mapped)(X), mapped(X))
     assert_same_as_numpy(named(fungrad.jit(body))(X), mapped(X))
+    # Differentiated inside the map, the collectives' own jvp and transpose rules run (outside
+    # it, their batched forms are differentiated): per-example derivatives, orders 1 and 2,
+    # forward and reverse, must add up to those of the mapped sum.
+    w = rand(mapped(X).shape, seed=3)
+    t = rand(X.shape, seed=4)
+
+    def g(v, w_i):
+        return fnp.sum(body(v) * w_i)
+
+    def total(x):
+        return fnp.sum(named(g)(x, w))
+
+    grad_g = fungrad.grad(g)
+    assert_same_as_numpy(named(grad_g)(X, w), fungrad.grad(total)(X))
+    per_example = named(lambda v, w_i, t_i: fungrad.jvp(lambda u: g(u, w_i), (v,), (t_i,))[1])
+    assert_same_as_numpy(np.sum(per_example(X, w, t)), fungrad.jvp(total, (X,), (t,))[1])
+    assert_same_as_numpy(named(lambda v, w_i, t_i: fungrad.jvp(lambda u: grad_g(u, w_i), (v,),
+                                                               (t_i,))[1])(X, w, t),
+                         fungrad.jvp(fungrad.grad(total), (X,), (t,))[1])
+    assert_same_as_numpy(named(fungrad.grad(lambda v, w_i, t_i: fnp.sum(grad_g(v, w_i) * t_i)))(
+        X, w, t), fungrad.grad(lambda x: fnp.sum(fungrad.grad(total)(x) * t))(X))
 
 
 ROW = np.array([1.0, 3.0, 5.0, 2.0])

@@ -422,7 +422,7 @@ def test_compiled_caches_stay_bounded_and_agree_across_threads(monkeypatch):
     import sys
     import threading
     monkeypatch.setattr(sys.modules["fungrad.codegen"], "MAX_COMPILED_SUBS", 3)
-    monkeypatch.setattr(control_flow, "MAX_COMPILED_LOOPS", 3)
+    monkeypatch.setattr(sys.modules["fungrad.scan_loop"], "MAX_COMPILED_LOOPS", 3)
     xs = rand((6, 3), seed=18)
     expected = [lax.scan(lambda c, x, k=k: (fnp.sin(c * k) + x, None), xs[0], xs)[0]
                 for k in range(8)]
