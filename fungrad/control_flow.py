@@ -272,7 +272,7 @@ def _cond_vjp(cts, primals, ans, needs, branches, summed=False):
         # cond's own backward pass is the sum of its branches' and needs no masking.)
         new = [_masking_cotangents(b, i, len(cts), get_aval(index).strip_weak())
                for i, b in enumerate(new)]
-        args = [clamp_index(index, len(branches))] + list(args)
+        args = [_clamp_index(index, len(branches))] + list(args)
         summed = True
     in_cts = iter(bind(cond_p, index, *args, *cts, branches=tuple(new), **_summed(summed)))
     return [None] + [next(in_cts) if d else None for d in differentiated]
@@ -706,7 +706,7 @@ def _cond_batch(args, batched, size, branches, summed=False):
     # example's result is selected (as JAX does; a collective inside sees all examples),
     # or, for a summed cond, the branches' results are added
     ops = [_leading(x, size, b) for x, b in zip(ops, ops_b)]
-    index = clamp_index(index, len(branches))
+    index = _clamp_index(index, len(branches))
     results = []
     for i, branch in enumerate(branches):
         new, _ = batch_jaxpr(branch, [True] * len(ops), size, True)
@@ -731,7 +731,7 @@ def _cond_batch(args, batched, size, branches, summed=False):
     return outs, [True] * len(outs)
 
 
-def clamp_index(index, n: int):
+def _clamp_index(index, n: int):
     """A branch index clamped to ``[0, n - 1]``, as ``switch`` clamps it."""
     return minimum(maximum(index, np.zeros((), get_aval(index).dtype)),
                    np.asarray(n - 1, get_aval(index).dtype))
