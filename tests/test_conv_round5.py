@@ -240,3 +240,38 @@ def test_jit_bias_add_writes_over_a_winograd_result(always_winograd):
     assert re.search(r"= _add\((\w+), \w+, out=\1\)", layer.sources()[0])
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(w, w0)
+
+
+def test_scratch_arrays_kept_between_calls_leave_no_trace(monkeypatch):
+    """Calls reuse their thread's scratch arrays (two geometries alternating, more
+    geometries than are kept, a last smaller block, other threads): every result is the
+    direct convolution's, and each call's own."""
+    import threading
+    monkeypatch.setattr(winograd, "SCRATCH_GEOMETRIES", 2)
+    monkeypatch.setattr(winograd, "BLOCK_ELEMENTS", 4000)
+    cases = ROWS_CASES[:4]
+    runs = [winograd_rows(l, r, p, F64) for l, r, p in cases]
+    assert runs[0].block == 2  # blocks of 2 for 3 images: the last one smaller
+    inputs = [(rand(l, seed=i) * 3, rand(r, seed=10 + i)) for i, (l, r, _) in
+              enumerate(cases)]
+    expected = [_conv_general(x, w, **_params(l, r, p))
+                for (x, w), (l, r, p) in zip(inputs, cases)]
+    results = {}
+
+    def work(name, order):
+        results[name] = [(i, runs[i](*inputs[i])) for i in order]
+
+    order = [0, 1, 0, 2, 3, 1, 0, 3, 3, 2, 0]
+    threads = [threading.Thread(target=work, args=(t, order[t:] + order[:t])) for t in (1, 2)]
+    for t in threads:
+        t.start()
+    work(0, order)
+    for t in threads:
+        t.join()
+    assert len(results) == 3
+    for outs in results.values():
+        for i, out in outs:
+            np.testing.assert_allclose(out, expected[i], rtol=1e-12,
+                                       atol=1e-12 * np.abs(expected[i]).max())
+    first, second = runs[0](*inputs[0]), runs[0](*inputs[0])
+    assert not np.shares_memory(first, second)
