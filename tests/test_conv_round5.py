@@ -275,3 +275,16 @@ def test_scratch_arrays_kept_between_calls_leave_no_trace(monkeypatch):
                                        atol=1e-12 * np.abs(expected[i]).max())
     first, second = runs[0](*inputs[0]), runs[0](*inputs[0])
     assert not np.shares_memory(first, second)
+
+
+def test_scratch_too_big_to_keep_is_made_per_call(monkeypatch):
+    monkeypatch.setattr(winograd, "SCRATCH_KEPT_BYTES", 0)
+    monkeypatch.setattr(winograd._scratch, "kept", {}, raising=False)
+    lhs_shape, rhs_shape, padding = ROWS_CASES[0]
+    x, w = rand(lhs_shape, seed=4), rand(rhs_shape, seed=5)
+    expected = _conv_general(x, w, **_params(lhs_shape, rhs_shape, padding))
+    run = winograd_rows(lhs_shape, rhs_shape, padding, F64)
+    for _ in range(2):
+        np.testing.assert_allclose(run(x, w), expected, rtol=1e-12,
+                                   atol=1e-12 * np.abs(expected).max())
+    assert len(winograd._scratch.kept) == 0

@@ -116,6 +116,7 @@ def winograd_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides,
 # faults and twice the time of the whole convolution in a process whose allocator returns
 # freed memory to the system
 SCRATCH_GEOMETRIES = 4
+SCRATCH_KEPT_BYTES = 1 << 25  # bigger scratch (huge images) is made per call, not kept
 _scratch = threading.local()
 
 
@@ -127,6 +128,8 @@ def _scratch_buffers(key, make):
     buffers = kept.pop(key, None)
     if buffers is None:
         buffers = make()
+        if sum(b.nbytes for b in buffers if b.base is None) > SCRATCH_KEPT_BYTES:
+            return buffers
     kept[key] = buffers
     while len(kept) > SCRATCH_GEOMETRIES:
         kept.popitem(last=False)
