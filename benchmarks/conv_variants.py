@@ -1,11 +1,15 @@
 """Ways to compute the float32 conv layer's forward pass, measured against fungrad's plan.
 
     /opt/jaxenv/bin/python benchmarks/conv_variants.py [--dtype float32] [--repeat N]
+    /opt/jaxenv/bin/python benchmarks/conv_variants.py --rule [--dtype float32|float64]
 
 The layer of ``benchmarks/conv.py`` (batch 32, 16 -> 32 channels, 28x28, 3x3, SAME, NCHW),
 without the bias. Candidates, all single-threaded, timed round-robin against torch eager:
 
-  * ``fungrad jit``: the planned im2col (``fungrad/prims/conv.py``): per image, its patches
+  * ``fungrad jit``: what ``conv_plan`` chooses for this layer in float32 since round five,
+    Winograd's F(4, 3) along the rows (``fungrad/prims/winograd.py``), in float64 the
+    planned im2col;
+  * ``direct im2col plan``: the planned im2col (``fungrad/prims/conv.py``): per image, its patches
     copied into one reused buffer, each patch row one run of 838 floats over whole padded
     rows (the output computed on the 30-wide padded grid, its 2 extra columns dropped), and
     one product (32 x 144) @ (144 x 838) while they are in cache;
@@ -20,6 +24,10 @@ without the bias. Candidates, all single-threaded, timed round-robin against tor
     transforms are products with the 16 x 16 and 4 x 16 Kronecker matrices; the time of each
     stage is printed;
   * ``float64 BLAS``: the im2col product in float64, rounded back to float32.
+
+``--rule`` times the direct im2col plan against F(4, 3) along rows on a list of shapes (3-row
+kernels, stride 1, SAME): the measurements behind ``winograd_plan``'s thresholds, with what
+the rule chooses for each.
 
 Each result's error is printed as max |result - exact| / max |exact|, ``exact`` computed in
 float64. ``--gemm-only`` times the bare im2col product, to compare BLAS core types
@@ -130,14 +138,56 @@ def exact(x, w):
     return float64_blas(x.astype(np.float64), w.astype(np.float64))
 
 
+RULE_SHAPES = [  # (batch, in features, rows, columns, out features, kernel columns)
+    (32, 16, 28, 28, 32, 3), (32, 32, 28, 28, 16, 3), (32, 1, 28, 28, 16, 3),
+    (32, 16, 14, 14, 32, 3), (32, 32, 14, 14, 16, 3), (4, 8, 8, 8, 8, 3), (8, 3, 32, 32, 16, 3),
+    (2, 64, 7, 7, 64, 3), (1, 16, 56, 56, 16, 3), (16, 4, 28, 28, 4, 3), (8, 16, 10, 10, 16, 3),
+    (32, 8, 28, 28, 8, 3), (4, 32, 16, 16, 32, 3), (2, 3, 64, 64, 8, 3),
+    (32, 16, 28, 28, 32, 1), (32, 16, 28, 28, 32, 5),
+]
+
+
+def rule_table(dtype, repeat, target):
+    """Direct im2col plan against F(4, 3) along rows, shape by shape (CPU time)."""
+    from fungrad.prims.conv import conv_dimension_numbers, im2col_plan
+    from fungrad.prims.winograd import winograd_plan, winograd_rows
+    rng = np.random.default_rng(0)
+    rows = []
+    for n, c, h, w, o, kw in RULE_SHAPES:
+        x = rng.standard_normal((n, c, h, w)).astype(dtype)
+        k = rng.standard_normal((o, c, 3, kw)).astype(dtype)
+        params = dict(window_strides=(1, 1), padding=((1, 1), (kw // 2, (kw - 1) // 2)),
+                      lhs_dilation=(1, 1), rhs_dilation=(1, 1),
+                      dimension_numbers=conv_dimension_numbers(x.shape, k.shape, None),
+                      feature_group_count=1, batch_group_count=1)
+        direct = im2col_plan(x.shape, k.shape, x.dtype, k.dtype, **params)
+        rows_plan = winograd_rows(x.shape, k.shape, params["padding"], dtype)
+        cands = [Candidate("direct", lambda: direct(x, k)),
+                 Candidate("F(4,3) rows", lambda: rows_plan(x, k))]
+        time_interleaved(cands, repeat, target, clock=time.process_time)
+        chosen = winograd_plan(x.shape, k.shape, x.dtype, k.dtype, **params) is not None
+        macs = n * o * c * 3 * kw * h * w
+        rows.append([f"{n}x{c}x{h}x{w} -> {o}, 3x{kw}", str(c * kw), f"{macs / 1e6:.1f}M",
+                     format_seconds(cands[0].median), format_seconds(cands[1].median),
+                     f"{cands[1].median / cands[0].median:.2f}",
+                     "F(4,3)" if chosen else "direct"])
+    print(f"\n{np.dtype(dtype).name}, one thread, CPU time; ratio = F(4,3) / direct\n")
+    print(markdown_table(["NCHW input -> out features, kernel", "depth C*kw",
+                          "multiply-adds", "direct", "F(4,3) rows", "ratio", "rule chooses"],
+                         rows))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--target", type=float, default=0.2)
     parser.add_argument("--gemm-only", action="store_true")
+    parser.add_argument("--rule", action="store_true")
     args = parser.parse_args(argv)
     dtype = np.dtype(args.dtype)
+    if args.rule:
+        return rule_table(dtype, args.repeat, args.target)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, H)).astype(dtype)
     w = (rng.standard_normal((O, C, K, K)) * 0.1).astype(dtype)
@@ -158,8 +208,14 @@ def main(argv=None):
     def torch_conv():
         with torch.no_grad():
             return torch.nn.functional.conv2d(tx, tw, padding=1)
+    from fungrad.prims.conv import conv_dimension_numbers, im2col_plan
     fungrad_jit = fungrad.jit(lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME"))
+    direct = im2col_plan(x.shape, w.shape, x.dtype, w.dtype, window_strides=(1, 1),
+                         padding=((1, 1), (1, 1)), lhs_dilation=(1, 1), rhs_dilation=(1, 1),
+                         dimension_numbers=conv_dimension_numbers(x.shape, w.shape, None),
+                         feature_group_count=1, batch_group_count=1)
     candidates = {"torch eager": torch_conv, "fungrad jit": lambda: fungrad_jit(x, w),
+                  "direct im2col plan": lambda: direct(x, w),
                   "one big GEMM": lambda: big_gemm(x, w),
                   "per-image, in cache": lambda: per_image(x, w),
                   "Winograd F(2x2,3x3)": lambda: winograd(x, w),

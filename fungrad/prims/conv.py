@@ -14,8 +14,10 @@ output's layout, so NHWC and NCHW alike skip the transposes to a canonical layou
 product is one per image, each image's patches are copied into a buffer the product reads
 from the cache, each patch row one run over whole input rows (the output computed on the
 padded width, its extra columns dropped). The result is always a fresh array, so under
-``jit`` a bias add writes over it. Grouped convolutions take the general path
-(``_conv_general``). The
+``jit`` a bias add writes over it. For float32 kernels three rows high at stride 1,
+``conv_plan`` chooses Winograd's F(4, 3) along the rows instead (``fungrad.prims.winograd``:
+half the multiplies) where a measured rule says it is faster. Grouped convolutions take the
+general path (``_conv_general``). The
 derivatives are convolutions again, as in JAX: the convolution is linear in each operand, the input's
 cotangent is the output's cotangent convolved with the flipped kernel (the forward stride
 becoming an input dilation), and the kernel's cotangent is the input convolved with the
@@ -34,6 +36,7 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 from fungrad.core import ShapedArray, bind
 from fungrad.prims.rules import defjvp, defvjp, primitive, probe_value
 from fungrad.prims.structural import reshape, rev, transpose
+from fungrad.prims.winograd import winograd_plan
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -207,7 +210,7 @@ def _dilate_and_pad(x: np.ndarray, lhs_dilation, padding) -> np.ndarray:
 
 def _conv_impl(lhs, rhs, **params):
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
-    plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+    plan = conv_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
     if plan is not None:
         return plan(lhs, rhs)
     return _conv_general(lhs, rhs, **params)
@@ -506,6 +509,29 @@ def im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, *, window_strides, p
     return run
 
 
+def conv_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, **params):
+    """The function computing this ungrouped convolution (shapes, dtypes and params fixed):
+    Winograd's F(4, 3) along the rows (``fungrad.prims.winograd``) where it applies and a
+    measured rule says it is faster, else the planned im2col; None for groups (the general
+    path). Both give the same results within float32 rounding. Raises the shape rule's
+    errors. (Both plans are cached, so this costs two cache look-ups.)
+
+    >>> dn = conv_dimension_numbers((32, 16, 28, 28), (32, 16, 3, 3), None)
+    >>> params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+    ...               rhs_dilation=(1, 1), dimension_numbers=dn, feature_group_count=1,
+    ...               batch_group_count=1)
+    >>> f32, f64 = np.dtype('float32'), np.dtype('float64')
+    >>> conv_plan((32, 16, 28, 28), (32, 16, 3, 3), f32, f32, **params).algorithm
+    'winograd'
+    >>> conv_plan((32, 16, 28, 28), (32, 16, 3, 3), f64, f64, **params).layout[0]
+    ('b',)
+    """
+    plan = im2col_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, **params)
+    if plan is None:
+        return None
+    return winograd_plan(lhs_shape, rhs_shape, lhs_dtype, rhs_dtype, **params) or plan
+
+
 ROW_IN_CACHE = 16384  # patch elements per row from which _products_by_row pays its loop
 # how much wider than an output row whole input rows may be read: a 28-wide row padded to 30
 # gains (7% more product for much longer copies); 14 padded to 16 (14% more) measured slower
@@ -748,7 +774,7 @@ def _conv_emit(avals, **params):
     """Under jit, the plan made once when compiling: the call costs one patch copy and one
     matrix product, nothing of the planning."""
     lhs, rhs = avals
-    plan = im2col_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
+    plan = conv_plan(lhs.shape, rhs.shape, lhs.dtype, rhs.dtype, **params)
     return None if plan is None else ("{conv}({0}, {1})", {"conv": plan})
 
 
