@@ -4,7 +4,10 @@
 is its primitive's numpy impl (or the one-line expression its ``emit`` rule gives), guards are
 checked inline and raise ``GuardFailure``, constants and params reach it through the
 function's namespace (never pasted into the source), and a buffer whose last use has passed
-is reused as a ufunc's ``out=``. float64 0-d chains are written as Python float arithmetic.
+is reused as a ufunc's ``out=``. Large temporaries that never leave the call are written
+into buffers the compiled function keeps between calls (``_plan_buffers``, XLA's buffer
+assignment in small), so a call need not fault in fresh pages for them. float64 0-d chains
+are written as Python float arithmetic.
 ``jit`` (fungrad/jit.py) compiles each traced variant with it; control flow and checkpoint
 compile their sub-jaxprs with ``compiled_sub``.
 
