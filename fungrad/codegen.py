@@ -4,7 +4,10 @@
 is its primitive's numpy impl (or the one-line expression its ``emit`` rule gives), guards are
 checked inline and raise ``GuardFailure``, constants and params reach it through the
 function's namespace (never pasted into the source), and a buffer whose last use has passed
-is reused as a ufunc's ``out=``. float64 0-d chains are written as Python float arithmetic.
+is reused as a ufunc's ``out=``. Large temporaries that never leave the call are written
+into buffers the compiled function keeps between calls (``_plan_buffers``, XLA's buffer
+assignment in small), so a call need not fault in fresh pages for them. float64 0-d chains
+are written as Python float arithmetic.
 ``jit`` (fungrad/jit.py) compiles each traced variant with it; control flow and checkpoint
 compile their sub-jaxprs with ``compiled_sub``.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -219,7 +223,10 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     pad = "        " if scalar else "    "
     lines = []
     frees = last_uses(jaxpr)
-    reusable = _reusable_buffers(jaxpr)
+    reuse, slots, specs = _plan_buffers(jaxpr, frees)
+    if specs:  # the temporaries' buffers: one set per running call, kept between calls
+        namespace["_pool"], namespace["_new_buffers"] = [], _buffer_maker(specs)
+        lines.append(f"{pad}_bufs = _pool.pop() if _pool else _new_buffers()")
     fn_names: dict[tuple, str] = {}
     for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
         prim = eqn.primitive
@@ -255,18 +262,25 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
             if direct is not None:  # the primitive's own one-call form: x.reshape(shape)
                 call = fill(direct, args, i)
             else:
-                fn = _impl_for(prim, eqn.params)
+                fn = _eqn_ufunc(eqn)
+                if fn is None:
+                    fn = _impl_for(prim, eqn.params)
                 fkey = (prim.name, id(fn))
                 fname = fn_names.get(fkey)
                 if fname is None:
                     # a leading underscore keeps them apart from the variables a, b, ..., sin
-                    fname = f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
+                    fname = f"_{fn.__name__}" if fn is not prim.impl and type(fn) is np.ufunc \
+                        else f"_{prim.name}" if not eqn.params else f"_{prim.name}{i}"
+                    if namespace.get(fname, fn) is not fn:
+                        fname = f"_{prim.name}{i}"
                     fn_names[fkey] = fname
                     namespace[fname] = fn
                 call = f"{fname}({', '.join(args)})"
-                into = _buffer_to_reuse(eqn, dead, reusable)
+                into = reuse.get(i)
                 if into is not None:  # the ufunc writes over an input it is the last to read
                     call = f"{fname}({', '.join(args)}, out={names[id(into)]})"
+                elif i in slots:  # a temporary: into its buffer from the pool
+                    call = f"{fname}({', '.join(args)}, out=_bufs[{slots[i]}])"
             outs = [bind_name(v) for v in eqn.outvars]
             if prim.multiple_results:
                 target = ", ".join(outs) + ("," if len(outs) == 1 else "")
@@ -282,6 +296,8 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
                    and not (scalar and v.aval.shape == ())]
         if to_free:
             lines.append(f"{pad}del {', '.join(to_free)}")
+    if specs:
+        lines.append(f"{pad}_pool.append(_bufs)")
     lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
     head = f"def compiled({', '.join(params)}):"
     if scalar:
@@ -299,12 +315,26 @@ def _python_scalar(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _is_ufunc_eqn(eqn) -> bool:
-    """An equation compiled to a plain numpy ufunc call: its result is a fresh array,
-    never a view of an input."""
+def _eqn_ufunc(eqn):
+    """The numpy ufunc an equation compiles to (its result a fresh array, never a view of
+    an input), or None: the primitive's impl when that is a ufunc taking no params, or the
+    ufunc its ``ufunc_form(in_avals, **params)`` names (``integer_pow[y=2]`` on floats is
+    ``np.square``, the same numbers as ``np.power``)."""
     prim = eqn.primitive
-    return (type(prim.impl) is np.ufunc and prim.impl.nout == 1 and not eqn.params
-            and not prim.multiple_results and getattr(prim, "emit", None) is None)
+    if prim.multiple_results:
+        return None
+    form = getattr(prim, "ufunc_form", None)
+    if form is not None:
+        return form([x.aval for x in eqn.inputs], **eqn.params)
+    if type(prim.impl) is np.ufunc and prim.impl.nout == 1 and not eqn.params \
+            and getattr(prim, "emit", None) is None:
+        return prim.impl
+    return None
+
+
+def _is_ufunc_eqn(eqn) -> bool:
+    """An equation compiled to a plain numpy ufunc call (``_eqn_ufunc``)."""
+    return _eqn_ufunc(eqn) is not None
 
 
 #: Primitives whose compiled call always returns newly allocated memory, never an input, a
@@ -368,6 +398,103 @@ def _buffer_to_reuse(eqn, dead, reusable: set):
                 and x.aval.shape == out.shape and x.aval.dtype == out.dtype:
             return x
     return None
+
+
+#: Temporaries at least this large get a buffer kept between calls (smaller ones come
+#: cheaply from malloc's free lists); at most ``_POOL_MAX_BYTES`` of them per compiled function.
+_POOL_MIN_BYTES = 1 << 16
+_POOL_MAX_BYTES = 1 << 27
+
+
+def _writes_into(eqn) -> bool:
+    """Whether ``eqn``'s compiled call can write its result into a given buffer (``out=``):
+    a ufunc whose result has an input's dtype (or is a comparison's bool: numpy's own result
+    dtype, never a cast), or a primitive whose impl takes ``out`` (``accepts_out``)."""
+    if getattr(eqn.primitive, "accepts_out", False):
+        return not eqn.primitive.multiple_results
+    if not _is_ufunc_eqn(eqn):
+        return False
+    out = eqn.outvars[0].aval.dtype
+    return out == np.bool_ or any(type(x) is not Literal and x.aval.dtype == out
+                                  for x in eqn.inputs)
+
+
+def _plan_buffers(jaxpr, frees) -> tuple[dict, dict, list]:
+    """Where each array result goes, as XLA's buffer assignment decides before running:
+    ``(reuse, slots, specs)``. ``reuse[i]`` is the input equation ``i`` (a ufunc) writes over
+    at its last use (``_buffer_to_reuse``). A large temporary made fresh by equation ``i``
+    gets pool buffer ``slots[i]`` of shape and dtype ``specs[slots[i]]`` when neither it
+    nor any value later written over it or viewing it (its *group*) leaves the call: none is
+    an output, and only equations with fresh results (or the group's views) read them. A buffer serves the next group
+    of its shape and dtype once its group is dead. Kept between calls, these buffers spare
+    the allocations that, past malloc's mmap threshold, fault fresh pages in every call."""
+    reusable = _reusable_buffers(jaxpr)
+    reuse: dict = {}
+    group: dict[int, int] = {}  # id(var) -> its buffer's group
+    groups: list[list] = []  # group -> [allocating equation, members, last eqn reading one]
+    for i, (eqn, dead) in enumerate(zip(jaxpr.eqns, frees)):
+        into = _buffer_to_reuse(eqn, dead, reusable)
+        out = eqn.outvars[0] if eqn.outvars else None
+        if into is not None:
+            reuse[i] = into
+            if id(into) in group:
+                group[id(out)] = group[id(into)]
+                groups[group[id(out)]][1].append(out)
+        elif eqn.primitive.name in _VIEWS_OR_COPIES and len(eqn.inputs) == 1 \
+                and id(eqn.inputs[0]) in group:  # a view of the buffer (or a copy)
+            group[id(out)] = group[id(eqn.inputs[0])]
+            groups[group[id(out)]][1].append(out)
+        elif out is not None and _writes_into(eqn) and not out.aval.weak_type \
+                and math.prod(out.aval.shape) * out.aval.dtype.itemsize >= _POOL_MIN_BYTES:
+            group[id(out)] = len(groups)
+            groups.append([i, [out], None])
+    if not groups:
+        return reuse, {}, []
+    death = {id(v): i for i, dead in enumerate(frees) for v in dead}
+    leaks = set()  # groups whose memory something outside them may see
+    for e in jaxpr.eqns:
+        if not _is_fresh_eqn(e):
+            for x in e.inputs:
+                g = group.get(id(x))
+                if g is not None and not (e.primitive.name in _VIEWS_OR_COPIES
+                                          and group.get(id(e.outvars[0])) == g):
+                    leaks.add(g)
+    leaks.update(group[id(x)] for x in jaxpr.outvars if id(x) in group)
+    for g in groups:  # a member never read is alive to the end
+        g[2] = max(death.get(id(v), len(frees)) for v in g[1])
+    slots: dict = {}
+    specs: list = []  # (memory block, shape, dtype) of each buffer handed out
+    sizes: list = []  # bytes of each memory block
+    free: dict = {}  # bytes -> [(last reader, block)] of dead groups' memory
+    for g, (start, members, end) in enumerate(groups):
+        if g in leaks:
+            continue  # an output, or a value that may share its memory, holds it
+        aval = members[0].aval
+        size = math.prod(aval.shape) * aval.dtype.itemsize
+        ready = [(e, k) for e, k in free.get(size, ()) if e < start]
+        if ready:
+            free[size].remove(ready[0])
+            block = ready[0][1]
+        elif sum(sizes) + size > _POOL_MAX_BYTES:
+            continue
+        else:
+            block = len(sizes)
+            sizes.append(size)
+        slots[start] = len(specs)
+        specs.append((block, aval.shape, aval.dtype))
+        free.setdefault(size, []).append((end, block))
+    return reuse, slots, (sizes, specs) if specs else []
+
+
+def _buffer_maker(plan: tuple) -> Callable:
+    """A function making one fresh set of the pool's buffers: each a view, of its shape and
+    dtype, of a memory block that groups living at different times share."""
+    sizes, specs = plan
+
+    def new_buffers():
+        blocks = [np.empty(size, np.uint8) for size in sizes]
+        return [blocks[k].view(dtype).reshape(shape) for k, shape, dtype in specs]
+    return new_buffers
 
 
 #: How deeply Python-scalar expressions nest before one is bound to a variable (Python's

@@ -398,6 +398,9 @@ def _integer_pow_abstract(aval, y):
 
 integer_pow_p = primitive("integer_pow", _integer_pow_impl, _integer_pow_abstract)
 integer_pow_p.weak_propagating = True  # ``s ** 2`` of a Python float is a Python float
+# compiled, x ** 2 on floats is np.square (numpy's power computes it so: the same bits)
+integer_pow_p.ufunc_form = lambda avals, y: \
+    np.square if y == 2 and avals[0].dtype.kind == "f" and not avals[0].weak_type else None
 
 
 def integer_pow(x, y: int):

@@ -402,11 +402,14 @@ def random_fold_in(keys, msgs):
 _UINTS = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: _U32, 64: np.dtype(np.uint64)}
 
 
-def _bits_impl(keys, bit_width, shape):
+def _bits_impl(keys, bit_width, shape, out=None):
+    """(``out``: a contiguous buffer of the result's shape and dtype to write into, as
+    compiled code passes one.)"""
     keys = np.asarray(keys, _U32)
     n = math.prod(shape)
     if keys.shape == (2,) and n <= 2 ** 32:  # one key: each block straight into the output
-        out = np.empty(n, _UINTS[bit_width])
+        result = out
+        out = np.empty(n, _UINTS[bit_width]) if out is None else out.reshape(-1)
         if bit_width == 64:  # both words, high then low, into the halves of each uint64
             halves = out.view(_U32).reshape(n, 2)
             high, low = (1, 0) if np.little_endian else (0, 1)
@@ -416,15 +419,19 @@ def _bits_impl(keys, bit_width, shape):
             else:
                 x0 ^= x1
                 out[block] = x0  # (narrower widths keep the low bits, as JAX's convert)
-        return out.reshape(shape)
+        return out.reshape(shape) if result is None else result
     b0, b1 = _hash_counters(keys, shape)
     if bit_width == 64:  # both words, high then low
-        out = b0.astype(np.uint64)
-        out <<= np.uint64(32)
-        out |= b1
-        return out
-    b0 ^= b1
-    return b0 if bit_width == 32 else b0.astype(_UINTS[bit_width])
+        bits = b0.astype(np.uint64)
+        bits <<= np.uint64(32)
+        bits |= b1
+    else:
+        b0 ^= b1
+        bits = b0 if bit_width == 32 else b0.astype(_UINTS[bit_width])
+    if out is None:
+        return bits
+    out[...] = bits
+    return out
 
 
 def _bits_abstract(aval, bit_width, shape):
@@ -435,6 +442,7 @@ def _bits_abstract(aval, bit_width, shape):
 
 
 random_bits_p = primitive("random_bits", _bits_impl, _bits_abstract, nondiff=True)
+random_bits_p.accepts_out = True  # compiled code may hand it a buffer (codegen's pool)
 _keys_batch(random_bits_p)
 
 

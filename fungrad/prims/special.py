@@ -220,20 +220,22 @@ def _erf_inv_chunk(x: np.ndarray, out: np.ndarray) -> None:
             out[ends] = x[ends] * np.inf
 
 
-def _erf_inv_impl(x):
+def _erf_inv_impl(x, out=None):
     x = _as_float("erf_inv", x)
     if x.dtype not in (np.float32, np.float64):  # float16: XLA's float32 algorithm
-        return _erf_inv_impl(x.astype(np.float32)).astype(x.dtype)
+        result = _erf_inv_impl(x.astype(np.float32)).astype(x.dtype)
+        return result if out is None else np.copyto(out, result) or out
     flat = np.ascontiguousarray(x).reshape(-1)
-    out = np.empty(flat.size, x.dtype)
+    given, out = out, np.empty(flat.size, x.dtype) if out is None else out.reshape(-1)
     step = _block_size(flat.size, _ERF_INV_CHUNK)
     for start in range(0, flat.size, step):
         stop = start + step
         _erf_inv_chunk(flat[start:stop], out[start:stop])
-    return out.reshape(x.shape)
+    return out.reshape(x.shape) if given is None else given
 
 
 erf_inv_p = primitive("erf_inv", _erf_inv_impl, _float_abstract("erf_inv"))
+erf_inv_p.accepts_out = True  # (a contiguous buffer of the result's shape and dtype)
 
 
 def erf_inv(x):
