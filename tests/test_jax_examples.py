@@ -9,7 +9,6 @@ import numpy as np
 import fungrad as jax
 import fungrad.numpy as jnp
 
-
 def test_in_place_update_of_an_operator_result_keeps_stored_iterates():
     x = jnp.array([1.0, 2.0])
     iterates = [x]
@@ -22,7 +21,6 @@ def test_in_place_update_of_an_operator_result_keeps_stored_iterates():
     y -= 1.0
     y *= 3.0
     assert alias.tolist() == [8.0, 10.0] and y.tolist() == [21.0, 27.0]
-
 
 def test_newton_iterates_on_a_quadratic_are_kept():
     """Newton's method as newton_method.py writes it (grad, hessian, inv, +=) on
@@ -39,3 +37,18 @@ def test_newton_iterates_on_a_quadratic_are_kept():
     np.testing.assert_allclose(trace[0], [0.0, 0.0])
     np.testing.assert_allclose(trace[1], c)
     np.testing.assert_allclose(x_0, c)
+
+def test_example_programs_follow_jax():
+    """hmm_em.py's and kernel_lsq.py's API paths give JAX's recorded numbers."""
+    import os
+
+    from jax_example_programs import PROGRAMS
+    recorded = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "jax_examples.npz"))
+    for name, program in PROGRAMS.items():
+        for key, value in program(jax, jnp).items():
+            expected = recorded[f"{name}/{key}"]
+            if expected.dtype.kind in "iu":
+                np.testing.assert_array_equal(value, expected, err_msg=f"{name}/{key}")
+            else:
+                np.testing.assert_allclose(value, expected, rtol=1e-9, atol=1e-12,
+                                           err_msg=f"{name}/{key}")
