@@ -108,12 +108,11 @@ def _immutable(self: "Array") -> bool:
 
 def _in_place(name: str) -> Callable:
     binary = getattr(np.ndarray, f"__{name}__")
-    in_place = getattr(np.ndarray, f"__i{name}__")
 
     def op(self, other):
-        if _immutable(self):  # fungrad's own: a new array, aliases keep the old value
-            return binary(self, other)
-        return in_place(self, other)  # an array numpy made from one: numpy's semantics
+        # JAX's semantics for every Array, also the writeable ones numpy's operators make
+        # (``x + 1``): a new array, so aliases (a list of iterates) keep the old value
+        return binary(self, other)
     op.__name__ = f"__i{name}__"
     return op
 
