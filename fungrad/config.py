@@ -27,9 +27,13 @@ The flags (each also read from the environment variable of its upper-case name a
   from the tracebacks of errors leaving its transforms, ``"off"`` keeps them (see
   ``fungrad.traceback_util`` for the other modes). Read at import from
   ``FUNGRAD_TRACEBACK_FILTERING`` or ``JAX_TRACEBACK_FILTERING``.
-* ``jax_numpy_rank_promotion`` / ``jax_numpy_dtype_promotion`` -- numpy's promotion,
-  ``"allow"`` / ``"standard"``, is the only one fungrad has: the checking modes raise
-  NotImplementedError.
+* ``jax_numpy_rank_promotion`` -- ``"allow"`` (default), ``"warn"`` or ``"raise"`` when a
+  binary operation of the user's broadcasts operands of different ranks (``x[3] + y[2, 3]``;
+  scalars are fine), with JAX's ValueError or warning.
+* ``jax_numpy_dtype_promotion`` -- ``"standard"`` (numpy's NEP 50 promotion, the default) or
+  ``"strict"``: a binary operation on different dtypes raises ``TypePromotionError``, except
+  for a Python scalar beside an array of a kind it fits (JAX's strict lattice). Both checks
+  are described in ``fungrad.promotion``.
 * The rest of JAX's flags that a single CPU meets (``jax_check_tracer_leaks``,
   ``jax_default_matmul_precision``, the transfer guards, ...) are accepted with the value
   checked, each documented on its function (``fungrad.transfer_guard`` and the rest, see
@@ -43,7 +47,7 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from fungrad import core, traceback_util
+from fungrad import core, promotion, traceback_util
 
 __all__ = ["config", "Config", "disable_jit", "debug_nans", "debug_infs"]
 
@@ -92,13 +96,9 @@ _UNSUPPORTED: dict[str, tuple[Any, str]] = {
     "jax_debug_key_reuse": (True, "fungrad does not track PRNG key reuse"),
     "jax_threefry_partitionable": (False, "fungrad's random bits are JAX 0.10's default "
                                           "(partitionable) ones only"),
-    # fungrad's arrays promote where numpy does (eager operators are numpy's own), so no one
-    # place could see every implicit promotion: refused rather than checked in some places only
-    "jax_numpy_rank_promotion": (("warn", "raise"), "fungrad broadcasts ranks as numpy does "
-                                                    "and does not check rank promotion"),
-    "jax_numpy_dtype_promotion": (("strict",), "fungrad promotes dtypes as numpy does (NEP "
-                                               "50) and does not check promotion"),
 }
+# the flags fungrad.promotion checks binary operations by
+_PROMOTION_KEYS = {"jax_numpy_rank_promotion": "rank", "jax_numpy_dtype_promotion": "dtype"}
 
 # flags the layers below read on their hot paths, mirrored into core's dictionary
 _CORE_KEYS = {"jax_debug_nans": "check_nans", "jax_debug_infs": "check_infs",
@@ -150,6 +150,8 @@ class Config:
             raise NotImplementedError(f"fungrad.config: {name}={value!r} is not supported: "
                                       f"{why}")
         self._values[name] = value
+        if name in _PROMOTION_KEYS:
+            promotion.set_mode(_PROMOTION_KEYS[name], str(value))
         key = _CORE_KEYS.get(name)
         if key == "log_compiles":  # either flag turns logging on
             core._config[key] = (self._values.get("jax_log_compiles", False)
@@ -355,27 +357,34 @@ nothing and False warns that it has no effect.
     dtype('float64')
 """)
 numpy_rank_promotion = State("jax_numpy_rank_promotion", """``"allow"`` (default),
-``"warn"`` or ``"raise"`` on implicit rank promotion in JAX. fungrad broadcasts as numpy does
-(its eager operators are numpy's own) and has no check of rank promotion: ``"allow"`` is
-accepted, ``"warn"`` and ``"raise"`` raise NotImplementedError rather than check nothing.
+``"warn"`` or ``"raise"``: what a binary operation of the user's does when it broadcasts
+operands of different ranks, neither a scalar (see ``fungrad.promotion``).
 
-    >>> import fungrad
-    >>> with fungrad.numpy_rank_promotion("allow"):
-    ...     fungrad.numpy_rank_promotion.value
-    'allow'
+    >>> import numpy as np, fungrad
     >>> with fungrad.numpy_rank_promotion("raise"):  # doctest: +ELLIPSIS
-    ...     pass
+    ...     fungrad.numpy.ones(3) + fungrad.numpy.ones((2, 3))
     Traceback (most recent call last):
     ...
-    NotImplementedError: fungrad.config: jax_numpy_rank_promotion='raise' is not supported: ...
+    ValueError: Operands could not be broadcast together for add on shapes (3,) (2, 3) and ...
+    >>> with fungrad.numpy_rank_promotion("raise"):
+    ...     fungrad.numpy.ones(3) + 1.0
+    array([2., 2., 2.])
 """)
 numpy_dtype_promotion = State("jax_numpy_dtype_promotion", """``"standard"`` (numpy's NEP 50
-promotion, the default, accepted) or ``"strict"`` (JAX refuses implicit promotion): fungrad
-has no strict mode, so ``"strict"`` raises NotImplementedError.
+promotion, the default) or ``"strict"``: a binary operation of the user's on different dtypes
+raises ``fungrad.dtypes.TypePromotionError``, unless the odd one out is a Python scalar of a
+kind that fits (see ``fungrad.promotion``).
 
-    >>> import fungrad
-    >>> fungrad.numpy_dtype_promotion.value
-    'standard'
+    >>> import numpy as np, fungrad
+    >>> x = fungrad.numpy.ones(2, np.float32)
+    >>> with fungrad.numpy_dtype_promotion("strict"):
+    ...     (x * 2.0).dtype
+    dtype('float32')
+    >>> with fungrad.numpy_dtype_promotion("strict"):  # doctest: +ELLIPSIS
+    ...     x + np.ones(2)
+    Traceback (most recent call last):
+    ...
+    fungrad.promotion.TypePromotionError: Input dtypes ('float32', 'float64') have no ...
 """)
 check_tracer_leaks = State("jax_check_tracer_leaks", """Accepted, and always on in effect:
 fungrad raises ``UnexpectedTracerError`` when a leaked tracer is used (JAX's flag adds a check

@@ -16,6 +16,7 @@ import numpy as np
 from numpy import finfo, iinfo  # noqa: F401  (JAX's are numpy's, extended to ml_dtypes)
 
 from fungrad.api import float0
+from fungrad.promotion import TypePromotionError, check_binary, checking as _promotion_checking
 
 __all__ = ["canonicalize_dtype", "float0", "issubdtype", "result_type", "scalar_type_of",
            "finfo", "iinfo", "itemsize_bits", "TypePromotionError", "extended", "prng_key"]
@@ -26,13 +27,6 @@ _ML_DTYPES = frozenset({
     "float8_e5m2fnuz", "float8_e8m0fnu", "int2", "int4", "uint2", "uint4"})
 
 
-class TypePromotionError(ValueError):
-    """JAX's error for a refused implicit dtype promotion (fungrad promotes as numpy does,
-    so it raises none itself; code that catches it still runs).
-
-    >>> issubclass(TypePromotionError, ValueError)
-    True
-    """
 
 
 def canonicalize_dtype(dtype: Any, allow_extended_dtype: bool = False) -> np.dtype:
@@ -101,6 +95,13 @@ def _dtype_and_weak(x: Any) -> tuple[Any, bool]:
     return canonicalize_dtype(x), False
 
 
+def _representative(dtype: Any, weak: bool) -> Any:
+    """A value that promotes as ``(dtype, weak)`` does: a Python scalar, or a 0-d array."""
+    if weak:
+        return np.asarray(dtype).dtype.type(0).item()
+    return np.zeros((), dtype)
+
+
 def result_type(*args: Any, return_weak_type_flag: bool = False) -> Any:
     """The dtype of an operation on ``args`` (arrays, scalars or dtypes), by numpy's NEP 50
     rules: Python scalars are weak (``float32`` and ``1.0`` give float32). With
@@ -111,6 +112,9 @@ def result_type(*args: Any, return_weak_type_flag: bool = False) -> Any:
     """
     if not args:
         raise ValueError("fungrad.dtypes.result_type: at least one argument is required")
+    if _promotion_checking[0] and len(args) > 1:  # strict promotion refuses here too, as in JAX
+        check_binary("result_type", *[_representative(*p) for p in map(_dtype_and_weak, args)],
+                     ranks=False)
     parts = [_dtype_and_weak(a) for a in args]
     weak = all(w for _, w in parts)
     if weak:  # all Python scalars: the highest kind's default type

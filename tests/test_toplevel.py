@@ -280,9 +280,6 @@ def test_flag_functions_set_inside_the_block_and_restore(name, value):
 @pytest.mark.parametrize("name, value, error", [
     ("debug_key_reuse", True, NotImplementedError),
     ("threefry_partitionable", False, NotImplementedError),
-    ("numpy_rank_promotion", "raise", NotImplementedError),
-    ("numpy_rank_promotion", "warn", NotImplementedError),
-    ("numpy_dtype_promotion", "strict", NotImplementedError),
     ("numpy_rank_promotion", "rasie", ValueError),
     ("default_device", "gpu", ValueError),
     ("default_prng_impl", "rbg", ValueError),

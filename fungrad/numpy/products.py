@@ -11,6 +11,7 @@ from fungrad.numpy._util import (
     _shape, _size, _strong, _strong_operand, _traced,
 )
 from fungrad.core import get_aval
+from fungrad.promotion import check_binary, checking as _promotion_checking
 from fungrad.numpy.complex_functions import conjugate
 from fungrad.numpy.indexing import diagonal, take
 from fungrad.numpy.joining import stack
@@ -32,6 +33,8 @@ def dot(a, b, out=None):
     array([3., 4.])
     """
     _not_supported("dot", "out", out)
+    if _promotion_checking[0]:  # jax_numpy_dtype_promotion="strict" (fungrad.promotion)
+        check_binary("dot", a, b, ranks=False)
     a, b = _strong_operand(a), _strong_operand(b)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
@@ -51,6 +54,8 @@ def matmul(x1, x2, /):
     array([3., 3.])
     """
     a, b = _arr(x1), _arr(x2)
+    if _promotion_checking[0]:  # jax_numpy_dtype_promotion="strict" (fungrad.promotion)
+        check_binary("matmul", a, b, ranks=False)
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         raise ValueError(f"matmul: input operand does not have enough dimensions (operands "

@@ -24,6 +24,7 @@ from fungrad.prims import complex as cx
 from fungrad.prims import elementwise as ew
 from fungrad.prims import numeric as nu
 from fungrad.prims.rules import probe_value
+from fungrad.promotion import check_binary, checking as _promotion_checking
 
 
 _REAL, _INTEGER = "biuf", "biu"  # the operand kinds of numpy's real-only, integer-only ufuncs
@@ -71,6 +72,8 @@ def _binary(name: str, fn: Callable, *, differentiable: bool = True,
         x1, x2 = _arr(x1), _arr(x2)
         if kinds is not None:
             _require_kinds(name, kinds, (x1, x2))
+        if _promotion_checking[0]:  # jax_numpy_rank/dtype_promotion (fungrad.promotion)
+            check_binary(name, x1, x2)
         return _strong(fn(x1, x2))
     what, x = ("elementwise with broadcasting, differentiable in both arguments", "3.0, 2.0") \
         if differentiable else ("elementwise with broadcasting; its derivative is zero", "3, 2")
@@ -214,6 +217,8 @@ def power(x1, x2, /):
     >>> power(2.0, 3)
     np.float64(8.0)
     """
+    if _promotion_checking[0]:
+        check_binary("power", x1, x2)
     return _strong(_power(x1, x2))
 
 
@@ -347,6 +352,8 @@ def where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=N
     if size is not None or fill_value is not None:
         raise ValueError("fungrad.numpy.where: size and fill_value apply only to the "
                          "one-argument form where(condition)")
+    if _promotion_checking[0]:  # where promotes dtypes, not ranks, as in JAX
+        check_binary("where", x, y, ranks=False)
     c = _arr(condition)
     if _dtype(c) != np.bool_:
         c = ew.ne(c, 0)

@@ -113,7 +113,21 @@ logical_not_p, logical_not = elementwise("logical_not", np.logical_not, nondiff=
 is_finite_p, isfinite = elementwise("is_finite", np.isfinite, nondiff=True)
 isnan_p, isnan = elementwise("isnan", np.isnan, nondiff=True)
 isinf_p, isinf = elementwise("isinf", np.isinf, nondiff=True)
-sign_p, sign = elementwise("sign", np.sign)  # derivative: zero for real x, see _sign_jvp
+
+
+def _sign(x):
+    """numpy's ``sign``, except that a zero keeps its own sign, as XLA's (and so JAX's) does:
+    ``sign(-0.0)`` is ``-0.0``, and a complex zero comes back as it is (numpy gives +0)."""
+    s = np.sign(x)
+    kind = s.dtype.kind
+    if kind == "f":  # copysign only touches the zeros: sign(x) is +-1 or NaN elsewhere
+        return np.copysign(s, x)
+    if kind == "c":
+        return np.where(np.equal(x, 0), x, s)[()]
+    return s
+
+
+sign_p, sign = elementwise("sign", _sign)  # derivative: zero for real x, see _sign_jvp
 floor_p, floor = elementwise("floor", np.floor, nondiff=True)
 ceil_p, ceil = elementwise("ceil", np.ceil, nondiff=True)
 round_p, rint = elementwise("round", np.rint, nondiff=True)
