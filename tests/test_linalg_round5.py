@@ -94,3 +94,49 @@ def test_value_and_grad_of_cholesky_eager_and_jit_match_the_formula():
             value, grad = vg(a)
             np.testing.assert_allclose(value, np.sum(l * c), rtol=1e-10)
             np.testing.assert_allclose(grad, want, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# triangular_solve's diagonal blocks inverted by doubling (upper ones through the transpose)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,k", [(200, 3), (70, 70), (20, 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.float32])
+def test_triangular_solve_against_numpy_solve_every_flag(n, k, dtype):
+    from fungrad.prims.linalg import triangular_solve
+    rng = np.random.default_rng(510)
+    cplx = np.dtype(dtype).kind == "c"
+    a = rng.normal(size=(n, n)) + (1j * rng.normal(size=(n, n)) if cplx else 0)
+    a = (a / np.sqrt(n) + 3 * np.eye(n)).astype(dtype)
+    b = (rng.normal(size=(n, k)) + (1j * rng.normal(size=(n, k)) if cplx else 0)).astype(dtype)
+    single = dtype == np.float32
+    for lower in (True, False):
+        for transpose_a in (False, True):
+            for conjugate_a in (False, True):
+                for unit in (False, True):
+                    t = np.tril(a) if lower else np.triu(a)
+                    if unit:
+                        t = t - np.diag(np.diag(t)) + np.eye(n, dtype=dtype)
+                    op = t.T if transpose_a else t
+                    op = np.conj(op) if conjugate_a else op
+                    got = triangular_solve(a, b, lower=lower, transpose_a=transpose_a,
+                                           conjugate_a=conjugate_a, unit_diagonal=unit)
+                    assert got.dtype == dtype
+                    want = np.linalg.solve(op.astype(np.complex128), b.astype(np.complex128))
+                    np.testing.assert_allclose(got, want if cplx else want.real,
+                                               rtol=1e-4 if single else 1e-10,
+                                               atol=1e-5 if single else 1e-12)
+
+
+def test_triangular_solve_exactly_singular_upper_block_substitutes_as_lapack():
+    # a zero on the diagonal: no inverse by doubling, so substitution, whose inf/nan pattern
+    # is back substitution's (the rows above the zero pivot are polluted, those below not)
+    from fungrad.prims.linalg import triangular_solve
+    n = 40
+    u = np.triu(np.ones((n, n))) + np.eye(n)
+    u[35, 35] = 0.0
+    b = np.ones((n, 2))
+    with np.errstate(all="ignore"):
+        got = np.asarray(triangular_solve(u, b, lower=False))
+    np.testing.assert_allclose(got[36:], np.linalg.solve(u[36:, 36:], b[36:]), rtol=1e-12)
+    assert not np.isfinite(got[35]).any() and not np.isfinite(got[:35]).any()

@@ -33,7 +33,8 @@ from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
     hermitian, inv, matmul, matrices, matrix_transpose, per_matrix, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
-    _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _shape, _tri_mask, _triangular_solve_impl,
+    _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _lower_inverses, _shape, _tri_mask,
+    _triangular_solve_impl,
 )
 from fungrad.prims.rules import primitive
 from fungrad.prims.structural import _prod_others, concatenate, reduce_sum, reshape, slice_axis
@@ -322,45 +323,6 @@ def _diagonal_products(left, m, starts):
         w = n - s
         np.matmul(left[..., -1, :w, :w], m[..., s:, s:], out=out[..., -1, :w, :w])
     return out
-
-
-def _lower_inverses(d):
-    """The inverses of a stack of lower triangular matrices (their upper triangles zero),
-    None if a diagonal holds a zero, by doubling: from the diagonal's reciprocals, each step
-    inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
-    [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
-    more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
-    batched matrix products."""
-    m = d.shape[-1]
-    p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
-    if p == m:
-        neg = np.negative(d)
-    else:
-        neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
-        np.negative(d, out=neg[..., :m, :m])
-        neg[..., range(m, p), range(m, p)] = -1
-    flat = neg.shape[:-2] + (p * p,)
-    diagonal = neg.reshape(flat)[..., ::p + 1]
-    if not diagonal.all():
-        return None
-    x = np.zeros(neg.shape, d.dtype)
-    np.divide(-1, diagonal, out=x.reshape(flat)[..., ::p + 1])
-    h = 1
-    while h < p:
-        xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
-        product = np.multiply if h == 1 else np.matmul  # 1 x 1 blocks: no BLAS call each
-        product(product(xv[..., h:, h:], nv[..., h:, :h]), xv[..., :h, :h], out=xv[..., h:, :h])
-        h *= 2
-    return x[..., :m, :m]
-
-
-def _block_diagonal_view(x, size):
-    """The diagonal blocks of ``size`` of each matrix of a C-contiguous stack of square
-    matrices, as a writeable view (the ndarray constructor: as_strided costs microseconds
-    more a call)."""
-    p, item = x.shape[-1], x.itemsize
-    return np.ndarray(x.shape[:-2] + (p // size, size, size), x.dtype, buffer=x,
-                      strides=x.strides[:-2] + (size * (p + 1) * item, p * item, item))
 
 
 def _conj_t(x):
