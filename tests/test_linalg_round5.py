@@ -140,3 +140,34 @@ def test_triangular_solve_exactly_singular_upper_block_substitutes_as_lapack():
         got = np.asarray(triangular_solve(u, b, lower=False))
     np.testing.assert_allclose(got[36:], np.linalg.solve(u[36:, 36:], b[36:]), rtol=1e-12)
     assert not np.isfinite(got[35]).any() and not np.isfinite(got[:35]).any()
+
+
+# ---------------------------------------------------------------------------------------------
+# fresh results: compiled code may write a ufunc's result over a factor or a solve's result
+# ---------------------------------------------------------------------------------------------
+
+def test_jit_writes_over_fresh_factors_and_never_over_inputs():
+    from fungrad.codegen import compile_jaxpr
+    from fungrad.prims import decompositions as dec
+    from fungrad.prims.linalg import triangular_solve
+    rng = np.random.default_rng(520)
+    z = rng.normal(size=(6, 6))
+    a = z @ z.T + 6 * np.eye(6)
+    b, c = rng.normal(size=(6, 2)), rng.normal(size=(6, 6))
+    kept_a, kept_b = a.copy(), b.copy()
+
+    def f(a, b):
+        l = dec.cholesky(a)  # no symmetrization: numpy's cholesky reads a directly
+        x = triangular_solve(l, b, lower=True) * 2.0
+        h = dec.cholesky_cotangent_hermitian(l, c) * 3.0
+        return fnp.sum(l * c) + fnp.sum(x) + fnp.sum(h)
+
+    source = compile_jaxpr(fungrad.make_jaxpr(f)(a, b)).source
+    assert source.count(", out=") >= 2  # over the solve's result and the cotangent's
+    l = np.linalg.cholesky(a)
+    want = (np.sum(l * c) + 2 * np.sum(np.linalg.solve(l, b))
+            + 3 * np.sum(_formula(l, c)))
+    for _ in range(2):
+        np.testing.assert_allclose(fungrad.jit(f)(a, b), want, rtol=1e-10)
+        np.testing.assert_array_equal(a, kept_a)  # the inputs are never written over
+        np.testing.assert_array_equal(b, kept_b)

@@ -132,6 +132,9 @@ def _cholesky_vjp(g, primals, ans, needs, symmetrize_input):
 
 cholesky_p.jvp = _cholesky_jvp
 cholesky_p.vjp = _cholesky_vjp
+# its result is new memory (numpy's cholesky never returns its input): compiled code may
+# write a later ufunc's result over it, one n x n temporary fewer
+cholesky_p.fresh_result = True
 batch_stacked(cholesky_p, (2,))
 
 
@@ -245,6 +248,7 @@ def _cholesky_cotangent_vjp(c, primals, ans, needs):
 
 cholesky_cotangent_p.jvp = _cholesky_cotangent_jvp
 cholesky_cotangent_p.vjp = _cholesky_cotangent_vjp
+cholesky_cotangent_p.fresh_result = True  # (a transposed view of its own buffer at most)
 batch_stacked(cholesky_cotangent_p, (2, 2))
 
 
@@ -366,6 +370,7 @@ def _cholesky_cotangent_hermitian_vjp(c, primals, ans, needs):
 
 cholesky_cotangent_hermitian_p.jvp = _cholesky_cotangent_hermitian_jvp
 cholesky_cotangent_hermitian_p.vjp = _cholesky_cotangent_hermitian_vjp
+cholesky_cotangent_hermitian_p.fresh_result = True
 batch_stacked(cholesky_cotangent_hermitian_p, (2, 2))
 
 

@@ -575,6 +575,7 @@ def _triangular_solve_vjp(g, primals, ans, needs, lower, transpose_a, conjugate_
 
 triangular_solve_p.jvp = _triangular_solve_jvp
 triangular_solve_p.vjp = _triangular_solve_vjp
+triangular_solve_p.fresh_result = True  # its result is always a new array
 
 
 # ---------------------------------------------------------------------------------------------
