@@ -23,6 +23,8 @@ its forward call costs more, so compare the absolute value_and_grad times too.
 import harness  # noqa: F401  (pins BLAS threads; must precede numpy)
 
 import argparse
+import resource
+import time
 
 import numpy as np
 
@@ -62,12 +64,33 @@ def losses(np_, linalg, c):
     return {"cholesky": cholesky, "eigh": eigh, "svd": svd, "solve": solve}, forwards
 
 
+def faults_interleaved(cands, rounds=3):
+    """Minor page faults per call of each candidate (``getrusage``), run in the timing's
+    round-robin pattern (each candidate's calibrated number of calls in turn), since the
+    allocator's state, and so whether a large temporary faults, depends on what ran before.
+    Unlike time, the count is free of the other processes' noise: a large fresh temporary
+    that glibc serves by regrowing a trimmed heap top costs one fault per 4 KB page."""
+    counts = {c.name: [0, 0] for c in cands}
+    for rnd in range(rounds):
+        shift = rnd % len(cands)
+        for cand in cands[shift:] + cands[:shift]:
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            for _ in range(cand.number):
+                cand.call()
+            counts[cand.name][0] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+            counts[cand.name][1] += cand.number
+    return {name: faults / calls for name, (faults, calls) in counts.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--ops", default="cholesky,eigh,svd,solve",
                         help="comma-separated subset of cholesky,eigh,svd,solve")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU time (time.process_time), which the "
+                             "other processes sharing the core do not inflate")
     args = parser.parse_args(argv)
     spd, a, b, weights = problems(args.n)
     inputs = {"cholesky": (spd,), "eigh": (spd,), "svd": (a,), "solve": (a, b)}
@@ -107,14 +130,20 @@ def main(argv=None):
                 ok, message = compare(g, reference, rtol=1e-6)
                 if not ok:
                     print(f"WARNING: {op}: {label} gradient differs from jax's: {message}")
-        time_interleaved(cands, args.repeat, target=0.05)
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        time_interleaved(cands, args.repeat, target=0.05, clock=clock)
         by_name = {c.name: c.median for c in cands}
+        faults = faults_interleaved(cands)
         for label in grads:
             f, r = by_name[f"{label} forward"], by_name[f"{label} value_and_grad"]
-            rows.append([op, label, f"{f * 1e3:.2f}", f"{r * 1e3:.2f}", f"{r / f:.2f}x"])
+            rows.append([op, label, f"{f * 1e3:.2f}", f"{r * 1e3:.2f}", f"{r / f:.2f}x",
+                         f"{faults[f'{label} forward']:.1f}",
+                         f"{faults[f'{label} value_and_grad']:.1f}"])
 
-    print(f"\n## Reverse mode / forward, {args.n}x{args.n} float64, one BLAS thread\n")
-    print(markdown_table(["op", "impl", "forward ms", "value_and_grad ms", "ratio"], rows))
+    print(f"\n## Reverse mode / forward, {args.n}x{args.n} float64, one BLAS thread, "
+          f"{args.clock} time\n")
+    print(markdown_table(["op", "impl", "forward ms", "value_and_grad ms", "ratio",
+                          "forward faults/call", "value_and_grad faults/call"], rows))
 
 
 if __name__ == "__main__":

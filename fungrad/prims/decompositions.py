@@ -33,7 +33,8 @@ from fungrad.prims.linalg import (
     adjoint_to_transpose, batch_stacked, flat_stack, cast, conj, diag_matrix, diagonal, eye_like,
     hermitian, inv, matmul, matrices, matrix_transpose, per_matrix, real, scale_columns,
     scale_rows, solve, solve_right, square_matrices, triangular_solve, tril, triu,
-    _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _shape, _tri_mask, _triangular_solve_impl,
+    _TRIANGULAR_BLOCK, _diagonal_blocks, _dtype, _lower_inverses, _shape, _tri_mask,
+    _triangular_solve_impl,
 )
 from fungrad.prims.rules import primitive
 from fungrad.prims.structural import _prod_others, concatenate, reduce_sum, reshape, slice_axis
@@ -131,6 +132,9 @@ def _cholesky_vjp(g, primals, ans, needs, symmetrize_input):
 
 cholesky_p.jvp = _cholesky_jvp
 cholesky_p.vjp = _cholesky_vjp
+# its result is new memory (numpy's cholesky never returns its input): compiled code may
+# write a later ufunc's result over it, one n x n temporary fewer
+cholesky_p.fresh_result = True
 batch_stacked(cholesky_p, (2,))
 
 
@@ -244,6 +248,7 @@ def _cholesky_cotangent_vjp(c, primals, ans, needs):
 
 cholesky_cotangent_p.jvp = _cholesky_cotangent_jvp
 cholesky_cotangent_p.vjp = _cholesky_cotangent_vjp
+cholesky_cotangent_p.fresh_result = True  # (a transposed view of its own buffer at most)
 batch_stacked(cholesky_cotangent_p, (2, 2))
 
 
@@ -254,90 +259,74 @@ batch_stacked(cholesky_cotangent_p, (2, 2))
 # first. For the block of columns c = s:e, below it the rows r = e:, with D = K[c, c],
 # C = K[r, c], and S[r, r] already final:
 #
-#     S[r, c] = (G[r, c] / 2 - S[r, r] C) D^-1                (the off-diagonal block)
-#     S[c, c] = Z + Z^H, Z = D^-H Phi(D^H tril(G[c, c] / 2 - S[r, c]^H C)) D^-1
+#     T = G[r, c] / 2 - S[r, r] C,   S[r, c] = T D^-1           (the off-diagonal block)
+#     S[c, c] = Z + Z^H,   Z = D^-H Phi(D^H G[c, c] / 2 - T^H C) D^-1
 #
+# (the diagonal block's D^H tril(G[c, c] / 2 - S[r, c]^H C) written with T = S[r, c] D:
+# Phi reads only the lower triangle of a product with the upper triangular D^H, so the
+# tril is not needed, and D^H G[c, c] / 2 is one batched product for all blocks).
 # The matrix products there are the forward factorization's own, transposed: about
 # 2 n^3 / 3 flops in all, twice potrf's, against 2.3 n^3 for h itself, and in the numpy
 # calls per block that bound it at small n. D^-1 are the diagonal blocks' inverses, one
-# batched call (numpy has no trsm).
+# batched call (numpy has no trsm). The only n x n array is the result: the sweep works in
+# its buffer, and conj(L) is taken a column panel at a time.
 
 def _cholesky_cotangent_hermitian_impl(l, g):
     l, g, dtype, n = _cotangent_operands(l, g)
     if not l.size:
         return np.zeros(l.shape, dtype)
-    k = np.conj(l) if dtype.kind == "c" else l.astype(dtype, copy=False)
+    complex_ = dtype.kind == "c"
     size = _TRIANGULAR_BLOCK
     starts = list(range(0, n, size))
-    blocks = _diagonal_blocks(k, True, False, starts, dtype)  # their lower triangles
+    blocks = _diagonal_blocks(l, True, False, starts, dtype)  # their lower triangles
+    if complex_:
+        np.conj(blocks, out=blocks)  # K's
     inverses = _lower_inverses(blocks)
     if inverses is None:  # an exactly singular factor: h's general solves
         return _hermitian_part_np(_cholesky_cotangent_impl(l, g))
     width = blocks.shape[-1]
-    phi, lower = _phi_mask(width, dtype), _tri_mask(width, width, 0, True, dtype)
+    phi = _phi_mask(width, dtype)
     blocks_h, inverses_h = _conj_t(blocks), _conj_t(inverses)
     # every entry of s is written before the sweep is done; G / 2 seeds it (S is linear in G)
     s = np.multiply(g, 0.5, dtype=dtype)
+    rhs = _diagonal_products(blocks_h, s, starts)  # D^H G[c, c] / 2, each block
     for j in range(len(starts) - 1, -1, -1):
         c0, c1 = starts[j], min(starts[j] + size, n)
         b = c1 - c0
-        d_inv = inverses[..., j, :b, :b]
-        diagonal = s[..., c0:c1, c0:c1]  # G[c, c] / 2 so far
+        d_inv, x = inverses[..., j, :b, :b], rhs[..., j, :b, :b]
         if c1 < n:
-            below, off = k[..., c1:, c0:c1], s[..., c1:, c0:c1]
+            below, off = l[..., c1:, c0:c1], s[..., c1:, c0:c1]
+            if complex_:
+                below = np.conj(below)
             t = s[..., c1:, c1:] @ below
             np.subtract(off, t, out=t)
             np.matmul(t, d_inv, out=off)
-            off_h = _conj_t(off)
-            s[..., c0:c1, c1:] = off_h
-            rhs = diagonal - off_h @ below
-            rhs *= lower[:b, :b]
-        else:
-            rhs = diagonal * lower[:b, :b]
-        z = blocks_h[..., j, :b, :b] @ rhs
-        z *= phi[:b, :b]
-        z = inverses_h[..., j, :b, :b] @ z @ d_inv
-        np.add(z, _conj_t(z), out=diagonal)
+            s[..., c0:c1, c1:] = _conj_t(off)
+            x -= _conj_t(t) @ below
+        x *= phi[:b, :b]
+        z = inverses_h[..., j, :b, :b] @ x @ d_inv
+        np.add(z, _conj_t(z), out=s[..., c0:c1, c0:c1])
     return s
 
 
-def _lower_inverses(d):
-    """The inverses of a stack of lower triangular matrices (their upper triangles zero),
-    None if a diagonal holds a zero, by doubling: from the diagonal's reciprocals, each step
-    inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
-    [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
-    more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
-    batched matrix products."""
-    m = d.shape[-1]
-    p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
-    if p == m:
-        neg = np.negative(d)
-    else:
-        neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
-        np.negative(d, out=neg[..., :m, :m])
-        neg[..., range(m, p), range(m, p)] = -1
-    flat = neg.shape[:-2] + (p * p,)
-    diagonal = neg.reshape(flat)[..., ::p + 1]
-    if not diagonal.all():
-        return None
-    x = np.zeros(neg.shape, d.dtype)
-    np.divide(-1, diagonal, out=x.reshape(flat)[..., ::p + 1])
-    h = 1
-    while h < p:
-        xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
-        product = np.multiply if h == 1 else np.matmul  # 1 x 1 blocks: no BLAS call each
-        product(product(xv[..., h:, h:], nv[..., h:, :h]), xv[..., :h, :h], out=xv[..., h:, :h])
-        h *= 2
-    return x[..., :m, :m]
-
-
-def _block_diagonal_view(x, size):
-    """The diagonal blocks of ``size`` of each matrix of a C-contiguous stack of square
-    matrices, as a writeable view (the ndarray constructor: as_strided costs microseconds
-    more a call)."""
-    p, item = x.shape[-1], x.itemsize
-    return np.ndarray(x.shape[:-2] + (p // size, size, size), x.dtype, buffer=x,
-                      strides=x.strides[:-2] + (size * (p + 1) * item, p * item, item))
+def _diagonal_products(left, m, starts):
+    """``left[j] @ m[c, c]`` for each diagonal block ``c`` of the stack ``m`` (``left`` a
+    stack of blocks as ``_diagonal_blocks`` gives them): one batched product for the whole
+    blocks, read through a strided view of ``m``, and one for a last, narrower block."""
+    n, width = m.shape[-1], left.shape[-1]
+    full = n // width
+    out = np.empty(left.shape, np.result_type(left.dtype, m.dtype))
+    if full:
+        row, col = m.strides[-2], m.strides[-1]
+        view = np.lib.stride_tricks.as_strided(
+            m, m.shape[:-2] + (full, width, width),
+            m.strides[:-2] + (width * (row + col), row, col), writeable=False)
+        np.matmul(left[..., :full, :, :], view, out=out[..., :full, :, :])
+    if full < len(starts):
+        s = starts[-1]
+        w = n - s
+        np.matmul(left[..., -1, :w, :w], m[..., s:, s:], out=out[..., -1, :w, :w])
+    return out
 
 
 def _conj_t(x):
@@ -381,6 +370,7 @@ def _cholesky_cotangent_hermitian_vjp(c, primals, ans, needs):
 
 cholesky_cotangent_hermitian_p.jvp = _cholesky_cotangent_hermitian_jvp
 cholesky_cotangent_hermitian_p.vjp = _cholesky_cotangent_hermitian_vjp
+cholesky_cotangent_hermitian_p.fresh_result = True
 batch_stacked(cholesky_cotangent_hermitian_p, (2, 2))
 
 

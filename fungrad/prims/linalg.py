@@ -436,6 +436,45 @@ def _diagonal_blocks(m, lower, unit_diagonal, starts, dtype):
     return d
 
 
+def _lower_inverses(d):
+    """The inverses of a stack of lower triangular matrices (their upper triangles zero),
+    None if a diagonal holds a zero, by doubling: from the diagonal's reciprocals, each step
+    inverts diagonal blocks twice the size, ``[[A, 0], [C, B]]^-1 = [[A^-1, 0],
+    [-B^-1 C A^-1, B^-1]]``, for every block at once. LAPACK's inv costs several times
+    more on small blocks (an LU and its inverse, per matrix); this is log2(m) pairs of
+    batched matrix products."""
+    m = d.shape[-1]
+    p = 1 << (m - 1).bit_length()  # padded with the identity to a power of two
+    if p == m:  # C order whatever d's layout (the views below assume it)
+        neg = np.negative(d, out=np.empty(d.shape, d.dtype))
+    else:
+        neg = np.zeros(d.shape[:-2] + (p, p), d.dtype)
+        np.negative(d, out=neg[..., :m, :m])
+        neg[..., range(m, p), range(m, p)] = -1
+    flat = neg.shape[:-2] + (p * p,)
+    diagonal = neg.reshape(flat)[..., ::p + 1]
+    if not diagonal.all():
+        return None
+    x = np.zeros(neg.shape, d.dtype)
+    np.divide(-1, diagonal, out=x.reshape(flat)[..., ::p + 1])
+    h = 1
+    while h < p:
+        xv, nv = _block_diagonal_view(x, 2 * h), _block_diagonal_view(neg, 2 * h)
+        product = np.multiply if h == 1 else np.matmul  # 1 x 1 blocks: no BLAS call each
+        product(product(xv[..., h:, h:], nv[..., h:, :h]), xv[..., :h, :h], out=xv[..., h:, :h])
+        h *= 2
+    return x[..., :m, :m]
+
+
+def _block_diagonal_view(x, size):
+    """The diagonal blocks of ``size`` of each matrix of a C-contiguous stack of square
+    matrices, as a writeable view (the ndarray constructor: as_strided costs microseconds
+    more a call)."""
+    p, item = x.shape[-1], x.itemsize
+    return np.ndarray(x.shape[:-2] + (p // size, size, size), x.dtype, buffer=x,
+                      strides=x.strides[:-2] + (size * (p + 1) * item, p * item, item))
+
+
 def _block_substitution(m, b, out, lower, unit_diagonal):
     """Solve ``m x = b`` into ``out`` for a stack of triangular ``m`` (reading only the
     ``lower`` or upper triangle) by block substitution: numpy has no trsm, so the diagonal
@@ -445,10 +484,12 @@ def _block_substitution(m, b, out, lower, unit_diagonal):
     n = m.shape[-1]
     starts = list(range(0, n, _TRIANGULAR_BLOCK))
     blocks = _diagonal_blocks(m, lower, unit_diagonal, starts, out.dtype)
-    try:
-        inverses = np.linalg.inv(blocks)
-    except np.linalg.LinAlgError:  # an exactly singular block: substitute, as LAPACK does
-        inverses = None
+    # by doubling (an upper block's inverse is the transpose of its transpose's): LAPACK's
+    # inv, an LU and its inverse per block, took 10-15 us more at n=200; None: an exactly
+    # singular block, solved by substitution as LAPACK does
+    inverses = _lower_inverses(blocks if lower else blocks.mT)
+    if inverses is not None and not lower:
+        inverses = inverses.mT
     for i in (range(len(starts)) if lower else range(len(starts) - 1, -1, -1)):
         s = starts[i]
         e = min(s + _TRIANGULAR_BLOCK, n)
@@ -534,6 +575,7 @@ def _triangular_solve_vjp(g, primals, ans, needs, lower, transpose_a, conjugate_
 
 triangular_solve_p.jvp = _triangular_solve_jvp
 triangular_solve_p.vjp = _triangular_solve_vjp
+triangular_solve_p.fresh_result = True  # its result is always a new array
 
 
 # ---------------------------------------------------------------------------------------------
