@@ -66,7 +66,7 @@ def digitize(x, bins, right: bool = False, *, method: str | None = None):
     >>> digitize(np.array([0.5, 1.0, 2.5, 9.0]), np.array([1.0, 2.0, 3.0]))
     array([0, 1, 2, 3])
     >>> digitize(np.array([0.5, 1.0, 2.5]), np.array([3.0, 2.0, 1.0]), right=True)
-    array([3, 2, 1])
+    array([3, 3, 1])
     """
     x, bins = _arr(x), _arr(bins)
     if _ndim(bins) != 1:
@@ -77,7 +77,8 @@ def digitize(x, bins, right: bool = False, *, method: str | None = None):
     if n == 0:
         return np.zeros(_shape(x), np.int64)
     increasing = searchsorted(bins, x, side)
-    decreasing = ew.sub(n, searchsorted(st.rev(bins, (0,)), x, "right" if right else "left"))
+    # decreasing bins: x's bin counts the bins above x (right=False) or at or above it
+    decreasing = ew.sub(n, searchsorted(st.rev(bins, (0,)), x, "left" if right else "right"))
     first, last = take(bins, 0), take(bins, n - 1)
     if not isinstance(bins, Tracer):
         if not (np.all(np.diff(bins) >= 0) or np.all(np.diff(bins) <= 0)):

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np  # noqa: F401  (the doctests use it)
 
 import fungrad.numpy as fnp
+from fungrad.core import get_aval
 
 
 def sem(a, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate"):
@@ -87,6 +88,8 @@ def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool 
 
     >>> mode(np.array([3.0, 1.0, 3.0, 1.0, 2.0]))
     ModeResult(mode=np.float64(1.0), count=np.int64(2))
+    >>> mode(np.array([2, 4, 4, 1]))
+    ModeResult(mode=np.int64(4), count=np.int64(2))
     """
     if nan_policy != "propagate":
         raise NotImplementedError("mode: only nan_policy='propagate' is supported")
@@ -100,7 +103,12 @@ def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool 
     moved = fnp.moveaxis(a, axis, -1)
     counts = fnp.sum(moved[..., :, None] == moved[..., None, :], axis=-1)
     best = fnp.max(counts, axis=-1, keepdims=True)
-    value = fnp.min(fnp.where(counts == best, moved, np.inf), axis=-1, keepdims=True)
+    # the smallest of the most frequent values; the filler is the dtype's largest value, so
+    # integer data keep their dtype (as scipy and JAX give it)
+    dtype = get_aval(moved).dtype
+    filler = np.inf if dtype.kind in "fc" else True if dtype.kind == "b" else np.iinfo(dtype).max
+    value = fnp.min(fnp.where(counts == best, moved, fnp.asarray(filler, dtype)), axis=-1,
+                    keepdims=True)
     if keepdims:
         return ModeResult(fnp.moveaxis(value, -1, axis), fnp.moveaxis(best, -1, axis))
     return ModeResult(value[..., 0], best[..., 0])
