@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _array_results, _arr, _dtype, _ndim, _numeric, _shape, _slice_along
+from fungrad.numpy._util import _array_results, _arr, _axis, _dtype, _ndim, _numeric, _shape, _slice_along
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.index_tricks import vander
 from fungrad.numpy.indexing import take
@@ -303,24 +303,36 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
 
 
 @_array_results
-def trim_zeros(filt, trim: str = "fb"):
-    """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input).
+def trim_zeros(filt, trim: str = "fb", axis=None):
+    """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input);
+    for N-D input, the leading and trailing all-zero slices along each of ``axis`` (default
+    every axis), as JAX and numpy >= 2.2 do.
 
     >>> trim_zeros(np.array([0.0, 1.0, 2.0, 0.0]))
     array([1., 2.])
+    >>> trim_zeros(np.array([[0, 0, 0], [0, 1, 0]]), axis=0)
+    array([[0, 1, 0]])
     """
     if isinstance(filt, Tracer):
         raise TypeError("fungrad.numpy.trim_zeros: the result's length depends on the values "
                         "of filt, which are traced here")
     a = np.asarray(filt)
-    if a.ndim != 1:
-        raise ValueError(f"fungrad.numpy.trim_zeros: filt must be 1-D, got shape {a.shape}")
-    nz = np.flatnonzero(a)
-    if nz.size == 0:
-        return a[:0]
-    lo = nz[0] if "f" in trim.lower() else 0
-    hi = nz[-1] + 1 if "b" in trim.lower() else a.size
-    return a[lo:hi]
+    if a.ndim == 0:
+        raise ValueError("fungrad.numpy.trim_zeros: filt must be at least 1-D, got a scalar")
+    axes = range(a.ndim) if axis is None else np.atleast_1d(axis).tolist()
+    nonzero = a != 0
+    index = [slice(None)] * a.ndim
+    for ax in axes:
+        ax = _axis(ax, a.ndim, "trim_zeros")
+        others = tuple(i for i in range(a.ndim) if i != ax)
+        nz = np.flatnonzero(np.any(nonzero, axis=others))
+        if nz.size == 0:
+            index[ax] = slice(0, 0)
+            continue
+        lo = nz[0] if "f" in trim.lower() else 0
+        hi = nz[-1] + 1 if "b" in trim.lower() else a.shape[ax]
+        index[ax] = slice(lo, hi)
+    return a[tuple(index)]
 
 
 def _companion_roots(p):

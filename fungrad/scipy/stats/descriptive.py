@@ -14,20 +14,34 @@ import fungrad.numpy as fnp
 from fungrad.core import get_aval
 
 
-def sem(a, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate"):
+def sem(a, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate", *,
+        keepdims: bool = False):
     """The standard error of the mean, ``std(a, ddof) / sqrt(n)`` along ``axis`` (all axes
-    when None); differentiable in a.
+    when None); with ``nan_policy='omit'`` NaNs are left out (of the std and of ``n``), as
+    in JAX; differentiable in a.
 
     >>> sem(np.array([[1.0, 2.0], [3.0, 6.0]]))
     array([1., 2.])
+    >>> sem(np.array([[1.0, 2.0], [3.0, 6.0]]), axis=1, keepdims=True)
+    array([[0.5],
+           [1.5]])
+    >>> float(sem(np.array([1.0, np.nan, 3.0]), nan_policy="omit"))
+    1.0
     """
-    if nan_policy != "propagate":
-        raise NotImplementedError("sem: only nan_policy='propagate' is supported")
+    if nan_policy not in ("propagate", "omit"):
+        raise NotImplementedError(f"sem: nan_policy must be 'propagate' or 'omit' (as in "
+                                  f"JAX), got {nan_policy!r}")
     a = fnp.asarray(a)
     if axis is None:
-        a, axis = fnp.reshape(a, (-1,)), 0
+        flat = fnp.reshape(a, (-1,))
+        out = sem(flat, 0, ddof, nan_policy)
+        return fnp.reshape(out, (1,) * a.ndim) if keepdims else out
+    if nan_policy == "omit":
+        count = fnp.sum(~fnp.isnan(a), axis=axis, keepdims=keepdims)
+        return fnp.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims) / fnp.sqrt(count)
     n = a.shape[axis]
-    return fnp.std(a, axis=axis, ddof=ddof) / math.sqrt(n)  # a Python float: stays weak
+    # a Python float: stays weak
+    return fnp.std(a, axis=axis, ddof=ddof, keepdims=keepdims) / math.sqrt(n)
 
 
 _RANK_METHODS = ("average", "min", "max", "dense", "ordinal")
