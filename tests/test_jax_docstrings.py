@@ -92,16 +92,6 @@ LEFT_OUT = {
     "jax.numpy.nonzero#12": "nonzero(fill_value=) traced under jit",
     "jax.numpy.pad#10": "pad with a callable mode",
     "jax.numpy.piecewise#12": "piecewise with conditions broadcast against x",
-    "jax.numpy.poly#0": "poly of a scalar",
-    "jax.numpy.poly#6": "poly of a matrix (needs general eigenvalues)",
-    "jax.numpy.polyadd#5": "2-D polynomial coefficients (JAX broadcasts them)",
-    "jax.numpy.polyadd#10": "2-D polynomial coefficients (JAX broadcasts them)",
-    "jax.numpy.polysub#5": "2-D polynomial coefficients (JAX broadcasts them)",
-    "jax.numpy.polysub#10": "2-D polynomial coefficients (JAX broadcasts them)",
-    "jax.numpy.polyfit#4": "polyfit(full=True)",
-    "jax.numpy.polyfit#5": CASCADE,
-    "jax.numpy.polyfit#6": "polyfit(cov=True)",
-    "jax.numpy.polyfit#7": CASCADE,
     "jax.numpy.take#6": "take's default mode: JAX fills out-of-bound gathers (NaN)",
     "jax.numpy.take_along_axis#5": "take_along_axis's default mode: JAX fills out-of-bound "
                                    "gathers (NaN)",
@@ -290,3 +280,50 @@ def test_sem_keepdims_and_omitted_nans():
                 (np.array([[1.0, 2.0, 4.0], [3.0, 6.0, 5.5]]),), order=2, modes=("fwd", "rev"))
     with pytest.raises(NotImplementedError, match="sem: nan_policy"):
         fstats.sem(x, nan_policy="raise")
+
+
+def test_poly_of_a_scalar_and_of_a_matrix():
+    np.testing.assert_array_equal(fnp.poly(1), [1.0, -1.0])  # JAX's value (numpy 2.4 refuses a scalar)
+    a = np.array([[2.0, 1.0, 5.0], [3.0, 4.0, 7.0], [1.0, 3.0, 5.0]])
+    got = fnp.poly(a)
+    assert got.dtype.kind == "c"  # from the eigenvalues, as JAX computes it
+    np.testing.assert_allclose(got, np.poly(a), atol=1e-10)
+    import fungrad
+    np.testing.assert_allclose(fungrad.jit(fnp.poly)(a), np.poly(a), atol=1e-10)
+
+
+def test_polyadd_polysub_of_coefficient_columns():
+    # JAX adds 2-D coefficients row-wise from the end (one polynomial per column), the
+    # shorter one broadcast over the trailing axes
+    x4, x6 = np.array([[5, 7, 3], [8, 2, 6]]), np.array([[5, 7, 9], [8, 6, 4]])
+    np.testing.assert_array_equal(fnp.polyadd(np.array([[2, 3, 1]]), x4),
+                                  [[5, 7, 3], [10, 5, 7]])
+    np.testing.assert_array_equal(fnp.polyadd(x6, np.array([2])), [[5, 7, 9], [10, 8, 6]])
+    np.testing.assert_array_equal(fnp.polysub(x6, np.array([2])), [[5, 7, 9], [6, 4, 2]])
+    np.testing.assert_array_equal(fnp.polysub(np.array([2]), x6), [[-5, -7, -9], [-6, -4, -2]])
+    with pytest.raises(ValueError, match="polyadd: the shorter polynomial i64\\[2,3\\] must"):
+        fnp.polyadd(np.array([1, 3, 5]), x6)
+    from fungrad.test_util import check_grads
+    check_grads(lambda a, b: fnp.polysub(a, b), (np.ones((1, 2)), np.arange(4.0).reshape(2, 2)),
+                order=2, modes=("fwd", "rev"))
+
+
+def test_polyfit_full_and_cov_as_numpy():
+    import fungrad
+    from fungrad.test_util import check_grads
+    x = np.array([3.0, 6.0, 9.0, 4.0, 1.0])
+    y = np.array([[0, 1, 2], [2, 5, 7], [8, 4, 9], [1, 6, 3], [2, 2, 0]])
+    w = np.array([1.0, 2.0, 1.0, 3.0, 0.5])
+    for ys in (y, y[:, 1]):
+        for kwargs in ({"full": True}, {"full": True, "w": w}, {"cov": True},
+                       {"cov": True, "w": w}, {"cov": "unscaled"}):
+            got, want = fnp.polyfit(x, ys, 2, **kwargs), np.polyfit(x, ys, 2, **kwargs)
+            assert len(got) == len(want)
+            for g, e in zip(got, want):
+                np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12)
+    _, jit_cov = fungrad.jit(lambda x, y: fnp.polyfit(x, y, 2, cov=True))(x, y * 1.0)
+    np.testing.assert_allclose(jit_cov, np.polyfit(x, y, 2, cov=True)[1], rtol=1e-9)
+    check_grads(lambda y: fnp.polyfit(x, y, 1, cov=True)[1], (y[:, 0] * 1.0,), order=2,
+                modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="polyfit: cov=True needs more points"):
+        fnp.polyfit(x[:3], y[:3], 2, cov=True)
