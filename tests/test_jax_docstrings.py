@@ -78,8 +78,6 @@ LEFT_OUT = {
     "jax.numpy.load#2": LOW_PRECISION,
     "jax.numpy.load#3": CASCADE,
     "jax.numpy.load#5": CASCADE,
-    "jax.numpy.lexsort#9": "lexsort of N-D keys",
-    "jax.numpy.lexsort#10": "lexsort of N-D keys",
     "jax.numpy.nanpercentile#6": "weights= (method='inverted_cdf')",
     "jax.numpy.nanquantile#6": "weights= (method='inverted_cdf')",
     "jax.numpy.percentile#6": "weights= (method='inverted_cdf')",
@@ -327,3 +325,16 @@ def test_polyfit_full_and_cov_as_numpy():
                 modes=("fwd", "rev"))
     with pytest.raises(ValueError, match="polyfit: cov=True needs more points"):
         fnp.polyfit(x[:3], y[:3], 2, cov=True)
+
+
+def test_lexsort_of_nd_keys_as_numpy():
+    import fungrad
+    rng = np.random.default_rng(0)
+    k1, k2 = rng.integers(0, 3, (4, 5)), rng.integers(0, 3, (4, 5))
+    for axis in (0, 1, -1):
+        np.testing.assert_array_equal(fnp.lexsort([k1, k2], axis=axis),
+                                      np.lexsort([k1, k2], axis=axis))
+    np.testing.assert_array_equal(fungrad.jit(lambda a, b: fnp.lexsort([a, b], axis=0))(k1, k2),
+                                  np.lexsort([k1, k2], axis=0))
+    with pytest.raises(ValueError, match="lexsort: keys must be arrays of one shape"):
+        fnp.lexsort([k1, k2[0]])
