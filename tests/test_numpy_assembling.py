@@ -125,8 +125,8 @@ def test_bad_inputs():
         fnp.block([[]])
     with pytest.raises(ValueError, match="block: list depths are mismatched"):
         fnp.block([[1.0, 2.0], 3.0])
-    with pytest.raises(ValueError, match="vsplit only works on arrays of 2"):
-        fnp.vsplit(np.ones(3), 3)
+    with pytest.raises(ValueError, match="vsplit only works on arrays of 1"):
+        fnp.vsplit(np.ones(()), 3)
     with pytest.raises(IndexError, match="delete: index"):
         fnp.delete(np.ones(3), 5)
     with pytest.raises(ValueError, match="insert: values"):

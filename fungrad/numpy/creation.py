@@ -335,14 +335,23 @@ def copy(a, order=None):
 
 @_array_results
 def fromfunction(function, shape, *, dtype=float64, **kwargs):
-    """numpy.fromfunction: ``function`` called once on the index grids of ``shape``.
+    """numpy.fromfunction as JAX does it: ``function`` is mapped with ``vmap`` over every
+    index, so it sees scalar indices (not numpy's whole index grids) and may return arrays or
+    a pytree; each result gets ``shape`` as its leading axes.
 
     >>> fromfunction(lambda i, j: i + 10 * j, (2, 3))
     array([[ 0., 10., 20.],
            [ 1., 11., 21.]])
+    >>> fromfunction(lambda i: (i + 1) * np.arange(3), (2,), dtype=int)
+    array([[0, 1, 2],
+           [0, 2, 4]])
     """
-    grids = np.indices(tuple(shape), dtype=dtype)
-    return function(*grids, **kwargs)
+    from fungrad.vmap import vmap  # vmap lives above this layer (see numpy/vectorizing.py)
+    shape = tuple(operator.index(n) for n in shape)
+    mapped = lambda *indices: function(*indices, **kwargs)  # noqa: E731
+    for axis in reversed(range(len(shape))):  # the outermost map runs over axis 0
+        mapped = vmap(mapped, in_axes=tuple(0 if j == axis else None for j in range(len(shape))))
+    return mapped(*(np.arange(n, dtype=dtype) for n in shape))
 
 
 @_array_results

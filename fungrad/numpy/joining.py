@@ -278,14 +278,17 @@ def hsplit(ary, indices_or_sections):
 
 
 def vsplit(ary, indices_or_sections):
-    """numpy.vsplit: split along axis 0 (arrays of 2 or more dimensions).
+    """numpy.vsplit: split along axis 0; as in JAX a 1-D array is split too (numpy wants 2
+    or more dimensions).
 
     >>> vsplit(np.arange(4.0).reshape(2, 2), 2)
     [array([[0., 1.]]), array([[2., 3.]])]
+    >>> vsplit(np.arange(4.0), 2)
+    [array([0., 1.]), array([2., 3.])]
     """
     a = _arr(ary)
-    if _ndim(a) < 2:
-        raise ValueError("fungrad.numpy.vsplit only works on arrays of 2 or more dimensions")
+    if _ndim(a) < 1:
+        raise ValueError("fungrad.numpy.vsplit only works on arrays of 1 or more dimensions")
     return split(a, indices_or_sections, 0)
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
-from fungrad.numpy._util import _array_results, _arr, _dtype, _ndim, _numeric, _shape, _slice_along
+from fungrad.numpy._util import _array_results, _arr, _axis, _dtype, _ndim, _numeric, _shape, _slice_along
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.index_tricks import vander
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.einsums import einsum
 from fungrad.numpy.products import dot
-from fungrad.numpy.shapes import atleast_1d, ravel, reshape
+from fungrad.numpy.shapes import atleast_1d, broadcast_to, expand_dims, ravel, reshape
 from fungrad.prims import complex as cx
 from fungrad.prims import decompositions as dec
 from fungrad.prims import elementwise as ew
@@ -138,9 +138,26 @@ def _coefficients(p, func: str, arg: str):
 
 
 def _poly_pair(a1, a2, func):
-    a1, a2 = _coefficients(a1, func, "a1"), _coefficients(a2, func, "a2")
-    n = max(_shape(a1)[0], _shape(a2)[0])
-    return _pad_front(a1, n - _shape(a1)[0]), _pad_front(a2, n - _shape(a2)[0])
+    """Both coefficient arrays (coefficients along axis 0, highest power first) with the
+    longer one's shape: the shorter one fills its last rows, broadcast over its trailing
+    axes, with zeros in front, as JAX adds them (for 1-D input, numpy's padding)."""
+    a1 = atleast_1d(_numeric(a1, func, "a1"))
+    a2 = atleast_1d(_numeric(a2, func, "a2"))
+    swap = _shape(a1)[0] > _shape(a2)[0]
+    short, long = (a2, a1) if swap else (a1, a2)
+    k, rows = _shape(short)[0], _shape(long)
+    tail = (k,) + rows[1:]
+    try:
+        fits = np.broadcast_shapes(_shape(short), tail) == tail
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"fungrad.numpy.{func}: the shorter polynomial "
+                         f"{get_aval(short).str_short()} must broadcast into the last {k} "
+                         f"rows of the longer one {get_aval(long).str_short()}")
+    short = concatenate([np.zeros((rows[0] - k,) + rows[1:], _dtype(short)),
+                         broadcast_to(short, tail)], 0)
+    return (long, short) if swap else (short, long)
 
 
 def polyadd(a1, a2):
@@ -148,6 +165,12 @@ def polyadd(a1, a2):
 
     >>> polyadd(np.array([1.0, 2.0]), np.array([1.0, 0.0, 5.0]))
     array([1., 1., 7.])
+
+    As in JAX, 2-D coefficients hold one polynomial per column:
+
+    >>> polyadd(np.array([[2, 3, 1]]), np.array([[5, 7, 3], [8, 2, 6]]))
+    array([[ 5,  7,  3],
+           [10,  5,  7]])
     """
     a1, a2 = _poly_pair(a1, a2, "polyadd")
     return ew.add(a1, a2)
@@ -247,15 +270,21 @@ def polyint(p, m: int = 1, k=None):
 
 @_array_results
 def poly(seq_of_zeros):
-    """numpy.poly for 1-D roots: the monic polynomial with those zeros.
+    """numpy.poly: the monic polynomial with the given zeros, or the characteristic
+    polynomial of a square matrix (from its eigenvalues: complex, as in JAX).
 
     >>> poly(np.array([1.0, 2.0]))
     array([ 1., -3.,  2.])
+    >>> poly(3)
+    array([ 1., -3.])
+    >>> poly(np.array([[2.0, 0.0], [0.0, 3.0]])).real
+    array([ 1., -5.,  6.])
     """
-    z = _arr(seq_of_zeros)
+    z = atleast_1d(_arr(seq_of_zeros))  # a scalar is one root, as in numpy and JAX
     if _ndim(z) == 2 and _shape(z)[0] == _shape(z)[1] and _shape(z)[0] > 0:
-        raise NotImplementedError("fungrad.numpy.poly of a matrix needs its eigenvalues, "
-                                  "which fungrad.numpy.linalg does not provide")
+        # a square matrix: its characteristic polynomial, from its eigenvalues (complex,
+        # as JAX gives it)
+        z = dec.eig(z, compute_vectors=False)[0]
     if _ndim(z) > 1:
         raise ValueError(f"fungrad.numpy.poly: input must be 1-D or a non-empty square 2-D "
                          f"array, got {get_aval(z).str_short()}")
@@ -270,13 +299,13 @@ def poly(seq_of_zeros):
 def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
     """numpy.polyfit: least-squares polynomial coefficients (highest power first), solved
     from the column-scaled normal equations; differentiable in ``x``, ``y`` and ``w``.
+    ``full=True`` also gives ``(residuals, rank, singular_values, rcond)`` of the scaled
+    least-squares problem (from ``lstsq``); ``cov=True`` (or ``'unscaled'``) also gives the
+    coefficients' covariance, as numpy and JAX do.
 
     >>> polyfit(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0, 7.0]), 1).round(8)
     array([2., 1.])
     """
-    if full or cov:
-        raise NotImplementedError("fungrad.numpy.polyfit: full=True and cov=True are not "
-                                  "supported")
     from fungrad.numpy import linalg
     x, y = _arr(x), _arr(y)
     if deg < 0:
@@ -289,7 +318,8 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
                         f"x, got {get_aval(y).str_short()} and {get_aval(x).str_short()}")
     x, y = astype(x, np.float64) if _dtype(x).kind != "f" else x, \
         astype(y, np.float64) if _dtype(y).kind != "f" else y
-    lhs = vander(x, deg + 1)
+    order, n = deg + 1, _shape(x)[0]
+    lhs = vander(x, order)
     rhs = y
     if w is not None:
         w = _arr(w)
@@ -299,28 +329,59 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
     lhs = ew.div(lhs, scale)
     gram = dot(st.transpose(lhs, (1, 0)), lhs)
     coef = linalg.solve(gram, dot(st.transpose(lhs, (1, 0)), rhs))
-    return ew.div(coef, scale if _ndim(y) == 1 else reshape(scale, (-1, 1)))
+    coef = ew.div(coef, scale if _ndim(y) == 1 else reshape(scale, (-1, 1)))
+    if full:
+        if rcond is None:
+            rcond = n * float(np.finfo(_dtype(lhs)).eps)  # numpy's default
+        _, resids, rank, sv = linalg.lstsq(lhs, rhs, rcond, numpy_resid=True)
+        return coef, resids, rank, sv, rcond
+    if not cov:
+        return coef
+    if n <= order:
+        raise ValueError(f"fungrad.numpy.polyfit: cov=True needs more points ({n}) than "
+                         f"coefficients ({order}) to scale the covariance")
+    base = ew.div(linalg.inv(gram), ew.mul(reshape(scale, (-1, 1)), reshape(scale, (1, -1))))
+    if isinstance(cov, str) and cov == "unscaled":
+        factor = np.ones((), _dtype(base))  # numpy's unscaled 2-D covariance ends in 1
+    else:  # the residuals' variance, numpy's estimate
+        resid = ew.sub(rhs, dot(ew.mul(lhs, scale), coef))
+        factor = ew.div(st.reduce_sum(ew.mul(resid, resid), (0,)), float(n - order))
+    if _ndim(y) == 1:
+        return coef, ew.mul(base, factor)
+    return coef, ew.mul(expand_dims(base, -1), factor)
 
 
 @_array_results
-def trim_zeros(filt, trim: str = "fb"):
-    """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input).
+def trim_zeros(filt, trim: str = "fb", axis=None):
+    """numpy.trim_zeros: drop leading ('f') and/or trailing ('b') zeros (concrete input);
+    for N-D input, the leading and trailing all-zero slices along each of ``axis`` (default
+    every axis), as JAX and numpy >= 2.2 do.
 
     >>> trim_zeros(np.array([0.0, 1.0, 2.0, 0.0]))
     array([1., 2.])
+    >>> trim_zeros(np.array([[0, 0, 0], [0, 1, 0]]), axis=0)
+    array([[0, 1, 0]])
     """
     if isinstance(filt, Tracer):
         raise TypeError("fungrad.numpy.trim_zeros: the result's length depends on the values "
                         "of filt, which are traced here")
     a = np.asarray(filt)
-    if a.ndim != 1:
-        raise ValueError(f"fungrad.numpy.trim_zeros: filt must be 1-D, got shape {a.shape}")
-    nz = np.flatnonzero(a)
-    if nz.size == 0:
-        return a[:0]
-    lo = nz[0] if "f" in trim.lower() else 0
-    hi = nz[-1] + 1 if "b" in trim.lower() else a.size
-    return a[lo:hi]
+    if a.ndim == 0:
+        raise ValueError("fungrad.numpy.trim_zeros: filt must be at least 1-D, got a scalar")
+    axes = range(a.ndim) if axis is None else np.atleast_1d(axis).tolist()
+    nonzero = a != 0
+    index = [slice(None)] * a.ndim
+    for ax in axes:
+        ax = _axis(ax, a.ndim, "trim_zeros")
+        others = tuple(i for i in range(a.ndim) if i != ax)
+        nz = np.flatnonzero(np.any(nonzero, axis=others))
+        if nz.size == 0:
+            index[ax] = slice(0, 0)
+            continue
+        lo = nz[0] if "f" in trim.lower() else 0
+        hi = nz[-1] + 1 if "b" in trim.lower() else a.shape[ax]
+        index[ax] = slice(lo, hi)
+    return a[tuple(index)]
 
 
 def _companion_roots(p):

@@ -66,7 +66,7 @@ def digitize(x, bins, right: bool = False, *, method: str | None = None):
     >>> digitize(np.array([0.5, 1.0, 2.5, 9.0]), np.array([1.0, 2.0, 3.0]))
     array([0, 1, 2, 3])
     >>> digitize(np.array([0.5, 1.0, 2.5]), np.array([3.0, 2.0, 1.0]), right=True)
-    array([3, 2, 1])
+    array([3, 3, 1])
     """
     x, bins = _arr(x), _arr(bins)
     if _ndim(bins) != 1:
@@ -77,7 +77,8 @@ def digitize(x, bins, right: bool = False, *, method: str | None = None):
     if n == 0:
         return np.zeros(_shape(x), np.int64)
     increasing = searchsorted(bins, x, side)
-    decreasing = ew.sub(n, searchsorted(st.rev(bins, (0,)), x, "right" if right else "left"))
+    # decreasing bins: x's bin counts the bins above x (right=False) or at or above it
+    decreasing = ew.sub(n, searchsorted(st.rev(bins, (0,)), x, "left" if right else "right"))
     first, last = take(bins, 0), take(bins, n - 1)
     if not isinstance(bins, Tracer):
         if not (np.all(np.diff(bins) >= 0) or np.all(np.diff(bins) <= 0)):
@@ -299,10 +300,13 @@ def extract(condition, arr, *, size: int | None = None, fill_value=0):
 def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
     """numpy.bincount: how often each non-negative integer occurs (or the sum of its
     ``weights``, differentiable in them). Under tracing give ``length`` (JAX's argument):
-    values at or past it are dropped.
+    values at or past it are dropped. As in JAX, negative values count as 0 (numpy
+    refuses them).
 
     >>> bincount(np.array([0, 1, 1, 3]))
     array([1, 2, 0, 1])
+    >>> bincount(np.array([-1, -1, 1, 3, 10]), length=5)
+    array([2, 1, 0, 1, 0])
     >>> bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]), length=3)
     array([0.5, 3. , 0. ])
     """
@@ -310,9 +314,9 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
     if _ndim(x) != 1 or _dtype(x).kind not in "biu":
         raise TypeError(f"fungrad.numpy.bincount: x must be a 1-D array of non-negative "
                         f"integers, got {get_aval(x).str_short()}")
+    if _dtype(x).kind == "i":
+        x = ew.maximum(x, np.zeros((), _dtype(x)))  # JAX clips negative values to bin 0
     if not isinstance(x, Tracer):
-        if np.any(np.asarray(x) < 0):
-            raise ValueError("fungrad.numpy.bincount: x must be non-negative")
         if length is None:
             length = builtins.max(int(np.max(x, initial=-1)) + 1, minlength)
     elif length is None:

@@ -35,9 +35,15 @@ def size(a, axis=None) -> int:
     6
     >>> size(np.zeros((2, 3)), axis=1)
     3
+    >>> size(np.zeros((2, 3, 4)), axis=(0, 2))
+    8
     """
     s = _shape(_arr(a))
-    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+    if axis is None:
+        return int(np.prod(s, dtype=np.int64))
+    if isinstance(axis, (tuple, list)):  # JAX's size takes several axes: their product
+        return int(np.prod([s[ax] for ax in axis], dtype=np.int64))
+    return s[axis]
 
 
 def reshape(a, shape=None, order: str = "C", *, newshape=None):

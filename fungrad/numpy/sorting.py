@@ -58,20 +58,26 @@ def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = T
 
 
 def lexsort(keys, axis: int = -1):
-    """numpy.lexsort for 1-D keys: the stable order sorting by the last key first, ties
-    broken by the earlier keys (zero derivative).
+    """numpy.lexsort: the stable order along ``axis`` sorting by the last key first, ties
+    broken by the earlier keys (keys of one shape; zero derivative).
 
     >>> lexsort([np.array([1, 0, 1]), np.array([2, 2, 1])])
     array([2, 1, 0])
+    >>> lexsort([np.array([[2, 1], [1, 2]])], axis=0)
+    array([[1, 0],
+           [0, 1]])
     """
     keys = [_arr(k) for k in keys]
     if not keys:
         raise TypeError("fungrad.numpy.lexsort: need at least one key")
-    if builtins.any(_ndim(k) != 1 for k in keys) or axis not in (-1, 0):
-        raise NotImplementedError("fungrad.numpy.lexsort supports 1-D keys only")
-    perm = argsort(keys[0])
+    shape = _shape(keys[0])
+    if builtins.any(_shape(k) != shape for k in keys) or not shape:
+        raise ValueError(f"fungrad.numpy.lexsort: keys must be arrays of one shape with at "
+                         f"least one axis, got shapes {[_shape(k) for k in keys]}")
+    axis = _axis(axis, len(shape), "lexsort")
+    perm = argsort(keys[0], axis=axis)
     for k in keys[1:]:  # stable sorts, least significant key first
-        perm = take(perm, argsort(take(k, perm)))
+        perm = take_along_axis(perm, argsort(take_along_axis(k, perm, axis), axis=axis), axis)
     return perm
 
 

@@ -56,15 +56,22 @@ def toeplitz(c, r=None):
     array([[1., 4.],
            [2., 1.],
            [3., 2.]])
+    >>> toeplitz(np.array([[1, 2], [3, 4]])).shape
+    (2, 2, 2)
     """
-    c = fnp.ravel(fnp._arr(c))
-    r = la.conj(c) if r is None else fnp.ravel(fnp._arr(r))
-    m, n = get_aval(c).shape[0], get_aval(r).shape[0]
+    c = fnp.atleast_1d(fnp._arr(c))
+    r = la.conj(c) if r is None else fnp.atleast_1d(fnp._arr(r))
+    # leading axes are a batch, as in JAX (scipy >= 1.17 too): one matrix per vector pair
+    c_aval, r_aval = get_aval(c), get_aval(r)
+    batch = np.broadcast_shapes(c_aval.shape[:-1], r_aval.shape[:-1])
+    m, n = c_aval.shape[-1], r_aval.shape[-1]
     if m == 0 or n == 0:
-        return np.zeros((m, n), np.result_type(get_aval(c).dtype, get_aval(r).dtype))
-    values = fnp.concatenate([fnp.flip(r[1:]), c])  # values[n - 1 + i - j] is T[i, j]
+        return np.zeros(batch + (m, n), np.result_type(c_aval.dtype, r_aval.dtype))
+    c = fnp.broadcast_to(c, batch + (m,))
+    r = fnp.broadcast_to(r, batch + (n,))
+    values = fnp.concatenate([fnp.flip(r[..., 1:], -1), c], -1)  # [n - 1 + i - j] is T[i, j]
     index = (n - 1) + np.arange(m)[:, None] - np.arange(n)[None, :]
-    return fnp.take(values, index)
+    return fnp.take(values, index, axis=-1)
 
 
 def hilbert(n: int):

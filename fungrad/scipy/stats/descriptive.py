@@ -11,22 +11,37 @@ from typing import Any, NamedTuple
 import numpy as np  # noqa: F401  (the doctests use it)
 
 import fungrad.numpy as fnp
+from fungrad.core import get_aval
 
 
-def sem(a, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate"):
+def sem(a, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate", *,
+        keepdims: bool = False):
     """The standard error of the mean, ``std(a, ddof) / sqrt(n)`` along ``axis`` (all axes
-    when None); differentiable in a.
+    when None); with ``nan_policy='omit'`` NaNs are left out (of the std and of ``n``), as
+    in JAX; differentiable in a.
 
     >>> sem(np.array([[1.0, 2.0], [3.0, 6.0]]))
     array([1., 2.])
+    >>> sem(np.array([[1.0, 2.0], [3.0, 6.0]]), axis=1, keepdims=True)
+    array([[0.5],
+           [1.5]])
+    >>> float(sem(np.array([1.0, np.nan, 3.0]), nan_policy="omit"))
+    1.0
     """
-    if nan_policy != "propagate":
-        raise NotImplementedError("sem: only nan_policy='propagate' is supported")
+    if nan_policy not in ("propagate", "omit"):
+        raise NotImplementedError(f"sem: nan_policy must be 'propagate' or 'omit' (as in "
+                                  f"JAX), got {nan_policy!r}")
     a = fnp.asarray(a)
     if axis is None:
-        a, axis = fnp.reshape(a, (-1,)), 0
+        flat = fnp.reshape(a, (-1,))
+        out = sem(flat, 0, ddof, nan_policy)
+        return fnp.reshape(out, (1,) * a.ndim) if keepdims else out
+    if nan_policy == "omit":
+        count = fnp.sum(~fnp.isnan(a), axis=axis, keepdims=keepdims)
+        return fnp.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims) / fnp.sqrt(count)
     n = a.shape[axis]
-    return fnp.std(a, axis=axis, ddof=ddof) / math.sqrt(n)  # a Python float: stays weak
+    # a Python float: stays weak
+    return fnp.std(a, axis=axis, ddof=ddof, keepdims=keepdims) / math.sqrt(n)
 
 
 _RANK_METHODS = ("average", "min", "max", "dense", "ordinal")
@@ -87,6 +102,8 @@ def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool 
 
     >>> mode(np.array([3.0, 1.0, 3.0, 1.0, 2.0]))
     ModeResult(mode=np.float64(1.0), count=np.int64(2))
+    >>> mode(np.array([2, 4, 4, 1]))
+    ModeResult(mode=np.int64(4), count=np.int64(2))
     """
     if nan_policy != "propagate":
         raise NotImplementedError("mode: only nan_policy='propagate' is supported")
@@ -100,7 +117,12 @@ def mode(a, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool 
     moved = fnp.moveaxis(a, axis, -1)
     counts = fnp.sum(moved[..., :, None] == moved[..., None, :], axis=-1)
     best = fnp.max(counts, axis=-1, keepdims=True)
-    value = fnp.min(fnp.where(counts == best, moved, np.inf), axis=-1, keepdims=True)
+    # the smallest of the most frequent values; the filler is the dtype's largest value, so
+    # integer data keep their dtype (as scipy and JAX give it)
+    dtype = get_aval(moved).dtype
+    filler = np.inf if dtype.kind in "fc" else True if dtype.kind == "b" else np.iinfo(dtype).max
+    value = fnp.min(fnp.where(counts == best, moved, fnp.asarray(filler, dtype)), axis=-1,
+                    keepdims=True)
     if keepdims:
         return ModeResult(fnp.moveaxis(value, -1, axis), fnp.moveaxis(best, -1, axis))
     return ModeResult(value[..., 0], best[..., 0])
