@@ -28,7 +28,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from fungrad.core import Eqn, ShapedArray, Tracer, Var, bind, get_aval
+from fungrad.core import ShapedArray, Tracer, bind, get_aval
 from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.rules import primitive
@@ -218,13 +218,7 @@ def _apply(prim, x, axes, **params):
     index = next((i for n, _, i in reversed(_AXES) if n == axes[0]), None)
     if not isinstance(index, Tracer) or not index._trace.active:
         raise _unbound(axes[0], prim.name)
-    trace, params = index._trace, dict(params, axes=axes)
-    atom, _ = trace.lift(x)
-    out = Var(prim.abstract_eval(atom.aval, **params))
-    trace.eqns.append(Eqn(prim, [atom], params, [out]))
-    if trace.values is not None:
-        trace.values[out] = None
-    return Tracer(trace, out.aval, out, None)
+    return index._trace.process(prim, [x], dict(params, axes=axes), evaluate=False)
 
 
 def _resolve(prim, rule_for_own_axis, shifted=None):

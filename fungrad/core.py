@@ -597,11 +597,14 @@ class JaxprTrace:
         return Literal(x, get_aval(x)), x  # raises the clear TypeError
 
     # -- equations -------------------------------------------------------------------------
-    def process(self, prim: Primitive, args: Sequence[Any], params: dict, known: Any = None):
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict, known: Any = None,
+                evaluate: bool = True):
         """Record ``prim`` applied to ``args``; with concrete inputs also compute the value,
-        unless it is ``known`` already (replaying an IR whose values were recorded)."""
+        unless it is ``known`` already (replaying an IR whose values were recorded), or
+        ``evaluate`` is false (a value that has none here, as a collective over an axis that
+        only the enclosing vmap resolves)."""
         atoms, vals = [], []
-        concrete = True
+        concrete = evaluate
         weak = prim.weak_propagating
         for x in args:
             if type(x) is Tracer and x._trace is self:  # the common case, inlined
