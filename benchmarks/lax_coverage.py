@@ -36,7 +36,6 @@ LEFT_OUT = {
            "them): fungrad.random has its own threefry keys") for n in (
         "RandomAlgorithm", "rng_bit_generator", "rng_bit_generator_p", "rng_uniform",
         "rng_uniform_p")},
-    "with_sharding_constraint": "sharding over devices: fungrad runs on one CPU",
     "optimization_barrier_p": ("lax.optimization_barrier exists (the identity); no primitive, "
                                "as numpy has no compiler to keep from reordering"),
     **{n: ("fungrad implements this operation as a composition (the lax function exists), "
