@@ -28,7 +28,7 @@ from fungrad.sharding import (AbstractMesh, Mesh, PartitionSpec, _EMPTY_MESH, _M
                               _broadcast_prefix)
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["shard_map", "Infer"]
+__all__ = ["shard_map", "Infer", "pcast"]
 
 
 class _InferFromArgs:
@@ -160,3 +160,32 @@ def shard_map(f: Callable | None = None, /, *, out_specs: Any, in_specs: Any = I
         raise TypeError(f"shard_map requires a callable for its first argument, but got "
                         f"{f!r} of type {type(f).__name__}.")
     return _shard_map(f, mesh, in_specs, out_specs, axis_names, check_vma)
+
+
+_PCAST_TO = ("varying", "reduced", "unreduced")
+
+
+def pcast(x: Any, axis_name: Any, *, to: str) -> Any:
+    """Recast ``x`` (a pytree) inside ``shard_map`` as varying (or reduced, unreduced) over
+    the mesh axes ``axis_name``: a change of type only, no communication. fungrad does not
+    track which values vary, and a size-1 axis has one value, so it returns ``x``; its
+    derivative, JAX's ``psum`` over the axis, is the identity there too.
+
+    >>> import numpy as np, fungrad
+    >>> from fungrad.sharding import PartitionSpec as P
+    >>> mesh = fungrad.make_mesh((1,), ("i",))
+    >>> fungrad.shard_map(lambda a: pcast(a, "i", to="varying"), mesh=mesh, in_specs=P(),
+    ...                   out_specs=P("i"))(np.arange(3.0))
+    array([0., 1., 2.])
+    """
+    from fungrad.collectives import _AXES
+    if to not in _PCAST_TO:
+        raise ValueError(f"Got unexpected `to` value. Allowed `to` values are: "
+                         f"{set(_PCAST_TO)}")
+    names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
+    bound = {name for name, _, _ in _AXES}
+    for name in names:
+        if name not in bound:
+            raise ValueError(f"pcast should be called under jax.shard_map (the mesh axis "
+                             f"{name!r} is not bound here; bound: {sorted(map(str, bound))})")
+    return x

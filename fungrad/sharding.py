@@ -851,6 +851,43 @@ def with_sharding_constraint(x: Any, shardings: Any) -> Any:
     return x
 
 
+def inspect_array_sharding(value: Any, *, callback: Any) -> None:
+    """Call ``callback(sharding)`` with the sharding of each array in ``value`` (a pytree);
+    inside traced code, the sharding of its type.
+
+    >>> import numpy as np
+    >>> inspect_array_sharding(np.ones(2), callback=print)
+    SingleDeviceSharding(device=CpuDevice(id=0), memory_kind=device)
+    """
+    from fungrad.array import _registry, wrap
+    from fungrad.tree_util import tree_leaves
+    tracer = _registry["tracer"]
+    for leaf in tree_leaves(value):
+        if tracer is not None and isinstance(leaf, tracer):
+            callback(unsharded(np.ndim(leaf)))
+        else:
+            callback(sharding_of(leaf if type(leaf) is Array else wrap(np.asarray(leaf))))
+
+
+def visualize_array_sharding(arr: Any, **kwargs: Any) -> None:
+    """Print which device holds which part of ``arr`` (at most 2-d): one box, ``CPU 0``,
+    since fungrad's one device holds all of it. (JAX draws with ``rich``; this is text.)
+
+    >>> import numpy as np
+    >>> visualize_array_sharding(np.ones((4, 4)))
+    ┌───────┐
+    │ CPU 0 │
+    └───────┘
+    """
+    if np.ndim(arr) > 2:
+        raise ValueError(f"visualize_array_sharding only supports arrays of rank 0, 1 or 2, "
+                         f"got shape {np.shape(arr)}")
+    label = " CPU 0 "
+    print("\u250c" + "\u2500" * len(label) + "\u2510")
+    print("\u2502" + label + "\u2502")
+    print("\u2514" + "\u2500" * len(label) + "\u2518")
+
+
 def _axes_decorator(name: str):
     def decorator(fun: Any = None, *, axes: Any = None, out_sharding: Any = None) -> Any:
         if fun is None:

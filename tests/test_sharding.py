@@ -233,3 +233,29 @@ def test_with_sharding_constraint_and_jit_shardings():
     again = fungrad.jit(h, in_shardings=ns)
     again(V)
     assert again.trace_count == 1
+
+
+def test_pcast_is_a_cast_on_one_device():
+    f = fungrad.shard_map(lambda a: lax.pcast(a, "x", to="varying"), mesh=AUTO, in_specs=P(),
+                          out_specs=P("x"))
+    np.testing.assert_array_equal(f(V), V)
+    g = fungrad.grad(lambda a: fungrad.shard_map(
+        lambda b: lax.psum(fnp.sum(lax.pcast(b, "x", to="varying") ** 2), "x"), mesh=AUTO,
+        in_specs=P(), out_specs=P())(a))
+    np.testing.assert_allclose(g(V), 2 * V)
+    with pytest.raises(ValueError, match="Allowed `to` values"):
+        fungrad.shard_map(lambda a: lax.pcast(a, "x", to="invariant"), mesh=AUTO,
+                          in_specs=P(), out_specs=P())(V)
+    with pytest.raises(ValueError, match="shard_map"):
+        lax.pcast(V, "x", to="varying")
+
+
+def test_debug_sharding_views(capsys):
+    seen = []
+    put = fungrad.device_put(V, NamedSharding(MESH, P("x")))
+    fungrad.debug.inspect_array_sharding({"a": put, "b": X}, callback=seen.append)
+    assert seen == [NamedSharding(MESH, P("x")), SingleDeviceSharding(fungrad.devices()[0])]
+    fungrad.debug.visualize_array_sharding(put)
+    assert "CPU 0" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="rank 0, 1 or 2"):
+        fungrad.debug.visualize_array_sharding(np.ones((2, 2, 2)))
