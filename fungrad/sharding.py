@@ -302,6 +302,9 @@ class Mesh(_MeshBase):
                              f"{len(names)}.")
         if len(set(names)) != len(names):
             raise ValueError(f"Mesh: axis_names must be distinct, got {names}")
+        if names and arr.size == 0:
+            raise ValueError(f"Mesh: devices is empty (shape {arr.shape}); fungrad has one "
+                             f"device, fungrad.devices() == {_devices()}")
         for d in (arr.flat if names else ()):  # (the empty mesh holds no device)
             if not isinstance(d, Device):
                 raise TypeError(f"Mesh: devices must be fungrad devices (fungrad.devices()), "
@@ -888,27 +891,39 @@ def visualize_array_sharding(arr: Any, **kwargs: Any) -> None:
     print("\u2514" + "\u2500" * len(label) + "\u2518")
 
 
-def _axes_decorator(name: str):
-    def decorator(fun: Any = None, *, axes: Any = None, out_sharding: Any = None) -> Any:
+def _axes_decorator(name: str, key: str):
+    """``auto_axes`` / ``explicit_axes``: ``key`` (``out_sharding`` / ``in_sharding``) is
+    given when decorating or when calling, as in JAX."""
+    def decorator(fun: Any = None, /, *, axes: Any = None, **given: Any) -> Any:
+        unknown = set(given) - {key}
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument {unknown.pop()!r}")
         if fun is None:
-            return lambda f: decorator(f, axes=axes, out_sharding=out_sharding)
+            return lambda f: decorator(f, axes=axes, **given)
 
+        @functools.wraps(fun)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            sharding = kwargs.pop(key, given.get(key))
+            if key == "in_sharding" and sharding is not None:
+                args = reshard(args, sharding if len(args) != 1 or isinstance(
+                    sharding, tuple) else (sharding,))
             out = fun(*args, **kwargs)
-            return out if out_sharding is None else reshard(out, out_sharding)
-        wrapped.__name__ = getattr(fun, "__name__", name)
-        wrapped.__doc__ = getattr(fun, "__doc__", None)
+            if key == "out_sharding" and sharding is not None:
+                out = reshard(out, sharding)
+            return out
         return wrapped
     decorator.__name__ = name
-    decorator.__doc__ = (f"``{name}(f, axes=..., out_sharding=...)``: run ``f`` with the mesh "
-                         f"axes ``axes`` of another type. On one device the axis type changes "
-                         f"nothing: ``f`` itself, its results resharded to ``out_sharding``."
-                         f"\n\n    >>> {name}(lambda x: x + 1)(1.0)\n    2.0\n")
+    decorator.__doc__ = (f"``{name}(f, axes=..., {key}=...)``: run ``f`` with the mesh axes "
+                         f"``axes`` of another type (``{key}`` also at the call). On one "
+                         f"device the axis type changes nothing: ``f`` itself, with "
+                         f"{'its results' if key == 'out_sharding' else 'its arguments'} "
+                         f"resharded to ``{key}``.\n\n    >>> {name}(lambda x: x + 1)(1.0)"
+                         f"\n    2.0\n")
     return decorator
 
 
-auto_axes = _axes_decorator("auto_axes")
-explicit_axes = _axes_decorator("explicit_axes")
+auto_axes = _axes_decorator("auto_axes", "out_sharding")
+explicit_axes = _axes_decorator("explicit_axes", "in_sharding")
 
 
 # fun -> {(in_shardings, out_shardings): checked fun}: one wrapper per function, so jit's

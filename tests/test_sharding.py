@@ -259,3 +259,18 @@ def test_debug_sharding_views(capsys):
     assert "CPU 0" in capsys.readouterr().out
     with pytest.raises(ValueError, match="rank 0, 1 or 2"):
         fungrad.debug.visualize_array_sharding(np.ones((2, 2, 2)))
+
+
+def test_axes_decorators_and_empty_mesh():
+    from fungrad.sharding import auto_axes, explicit_axes
+    with fungrad.set_mesh(MESH):
+        g = auto_axes(lambda a: a * 2, axes="x")
+        out = g(V, out_sharding=P("x"))
+        np.testing.assert_array_equal(out, 2 * V)
+        assert out.sharding == NamedSharding(MESH, P("x"))
+        h = explicit_axes(lambda a: a + 1, axes="x", in_sharding=P("x"))
+        np.testing.assert_array_equal(fungrad.jit(h)(V), V + 1)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        auto_axes(lambda a: a, in_sharding=P())
+    with pytest.raises(ValueError, match="devices is empty"):
+        Mesh(fungrad.devices()[1:], "x")
