@@ -186,6 +186,7 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
         """How the array is laid out: the sharding it was put with (``device_put``,
         ``reshard``), else ``SingleDeviceSharding`` (see ``fungrad.sharding``).
 
+        >>> import fungrad
         >>> fungrad.device_put(np.ones(2)).sharding
         SingleDeviceSharding(device=CpuDevice(id=0), memory_kind=device)
         """

@@ -285,8 +285,8 @@ class Mesh(_MeshBase):
     >>> mesh = Mesh(np.array(fungrad.devices()).reshape(1, 1), ("a", "b"))
     >>> mesh
     Mesh(axis_sizes=(1, 1), axis_names=('a', 'b'), axis_types=(Auto, Auto))
-    >>> mesh.shape, mesh.size, mesh.devices.shape
-    (OrderedDict({'a': 1, 'b': 1}), 1, (1, 1))
+    >>> dict(mesh.shape), mesh.size, mesh.devices.shape
+    ({'a': 1, 'b': 1}, 1, (1, 1))
     """
 
     def __init__(self, devices: Any, axis_names: Any, axis_types: Any = None):
