@@ -43,6 +43,8 @@ __all__ = [
     "transfer_guard_device_to_device",
     # one process, one device
     "pmap", "shard_map", "make_mesh", "set_mesh", "reshard", "NamedSharding", "P",
+    "make_array_from_callback", "make_array_from_single_device_arrays",
+    "make_array_from_process_local_data",
     "process_index", "process_count", "process_indices", "host_id", "host_count",
     "host_ids", "print_environment_info",
     # the IR and its errors

@@ -854,6 +854,68 @@ def with_sharding_constraint(x: Any, shardings: Any) -> Any:
     return x
 
 
+def _assemble(shape: Sequence[int], sharding: Any, data: Any, dtype: Any,
+              func: str) -> Any:
+    from fungrad.array import wrap
+    sharding = _as_sharding(sharding, func)
+    shape = tuple(int(d) for d in shape)
+    expected = sharding.shard_shape(shape)
+    arr = np.asarray(data, dtype=dtype)
+    if arr.shape != expected:
+        raise ValueError(f"{func}: expected shard shape {expected} doesn't match the single "
+                         f"device array shape {arr.shape}. Shape of Array is {shape} with "
+                         f"sharding {sharding}")
+    out = wrap(np.array(arr))
+    _remember(out, sharding)
+    return out
+
+
+def make_array_from_callback(shape: Sequence[int], sharding: Any, data_callback: Any,
+                             dtype: Any = None) -> Any:
+    """The Array of ``shape`` laid out as ``sharding`` whose each shard is
+    ``data_callback(index)`` (``index`` a tuple of slices): one call on one device, for the
+    whole array.
+
+    >>> import numpy as np, fungrad
+    >>> s = NamedSharding(fungrad.make_mesh((1,), ("x",)), P("x"))
+    >>> fungrad.make_array_from_callback((3,), s, lambda idx: np.arange(3.0)[idx])
+    array([0., 1., 2.])
+    """
+    index = tuple(slice(None) for _ in shape)
+    return _assemble(shape, sharding, data_callback(index), dtype, "make_array_from_callback")
+
+
+def make_array_from_single_device_arrays(shape: Sequence[int], sharding: Any,
+                                         arrays: Sequence[Any], *, dtype: Any = None) -> Any:
+    """The Array of ``shape`` laid out as ``sharding`` from its shards, one per device (one
+    here).
+
+    >>> import numpy as np, fungrad
+    >>> s = NamedSharding(fungrad.make_mesh((1,), ("x",)), P("x"))
+    >>> fungrad.make_array_from_single_device_arrays((2,), s, [np.ones(2)])
+    array([1., 1.])
+    """
+    arrays = list(arrays)
+    if len(arrays) != 1:
+        raise ValueError(f"make_array_from_single_device_arrays: expected one array per "
+                         f"device (1 device), got {len(arrays)}")
+    return _assemble(shape, sharding, arrays[0], dtype, "make_array_from_single_device_arrays")
+
+
+def make_array_from_process_local_data(sharding: Any, local_data: Any,
+                                       global_shape: Sequence[int] | None = None) -> Any:
+    """The global Array from this process's data: with one process, the data itself, laid
+    out as ``sharding``.
+
+    >>> import numpy as np, fungrad
+    >>> s = NamedSharding(fungrad.make_mesh((1,), ("x",)), P("x"))
+    >>> fungrad.make_array_from_process_local_data(s, np.ones(2)).sharding.spec
+    P('x',)
+    """
+    shape = np.shape(local_data) if global_shape is None else global_shape
+    return _assemble(shape, sharding, local_data, None, "make_array_from_process_local_data")
+
+
 def inspect_array_sharding(value: Any, *, callback: Any) -> None:
     """Call ``callback(sharding)`` with the sharding of each array in ``value`` (a pytree);
     inside traced code, the sharding of its type.

@@ -274,3 +274,18 @@ def test_axes_decorators_and_empty_mesh():
         auto_axes(lambda a: a, in_sharding=P())
     with pytest.raises(ValueError, match="devices is empty"):
         Mesh(fungrad.devices()[1:], "x")
+
+
+def test_make_array_from_shards():
+    ns = NamedSharding(MESH, P("x"))
+    seen = []
+    out = fungrad.make_array_from_callback((4,), ns, lambda idx: seen.append(idx) or V[idx])
+    np.testing.assert_array_equal(out, V)
+    assert seen == [(slice(None),)] and out.sharding == ns
+    np.testing.assert_array_equal(fungrad.make_array_from_single_device_arrays((4,), ns, [V]), V)
+    local = fungrad.make_array_from_process_local_data(ns, X)
+    assert local.sharding == ns and local.shape == X.shape
+    with pytest.raises(ValueError, match="shard shape"):
+        fungrad.make_array_from_single_device_arrays((5,), ns, [V])
+    with pytest.raises(ValueError, match="shard shape"):
+        fungrad.make_array_from_callback((4,), ns, lambda idx: np.ones(3))
