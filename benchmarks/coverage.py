@@ -47,10 +47,7 @@ _XLA = "XLA runtime or compiler interface: fungrad has no XLA"
 _REFS = "mutable array references (jax.Ref): fungrad arrays are immutable numpy arrays"
 # top-level jax names (and submodules) fungrad does not provide on purpose, with the reason
 LEFT_OUT_JAX: dict[str, str] = {
-    **{n: _SHARDING for n in ("NamedSharding", "P", "Shard", "make_mesh", "set_mesh",
-                              "reshard", "shard_map", "smap", "sharding", "distributed",
-                              "make_array_from_callback", "make_array_from_process_local_data",
-                              "make_array_from_single_device_arrays", "auto_pcast",
+    **{n: _SHARDING for n in ("Shard", "smap", "distributed", "auto_pcast",
                               "remove_size_one_mesh_axis_from_type")},
     **{n: _XLA for n in ("copy_to_host_async", "live_arrays", "memory", "dlpack", "export",
                          "ffi", "lib", "profiler", "monitoring", "interpreters", "ad",

@@ -19,7 +19,7 @@ _INTERNAL = "a primitive for a JAX-internal rule or lowering, not an operation o
 _XLA = "XLA/compiler machinery with no meaning for numpy"
 LEFT_OUT = {
     **{n: _COLLECTIVES for n in (
-        "pcast", "precv", "psend", "ragged_all_to_all", "ragged_all_to_all_p")},
+        "precv", "psend", "ragged_all_to_all", "ragged_all_to_all_p")},
     "axis_index_p": ("fungrad's axis_index is no primitive: vmap(axis_name=) feeds each example "
                      "its number as a hidden input, and axis_index returns that"),
     **{n: _INTERNAL for n in (
@@ -36,7 +36,6 @@ LEFT_OUT = {
            "them): fungrad.random has its own threefry keys") for n in (
         "RandomAlgorithm", "rng_bit_generator", "rng_bit_generator_p", "rng_uniform",
         "rng_uniform_p")},
-    "with_sharding_constraint": "sharding over devices: fungrad runs on one CPU",
     "optimization_barrier_p": ("lax.optimization_barrier exists (the identity); no primitive, "
                                "as numpy has no compiler to keep from reordering"),
     **{n: ("fungrad implements this operation as a composition (the lax function exists), "

@@ -42,7 +42,10 @@ __all__ = [
     "transfer_guard_host_to_device", "transfer_guard_device_to_host",
     "transfer_guard_device_to_device",
     # one process, one device
-    "pmap", "process_index", "process_count", "process_indices", "host_id", "host_count",
+    "pmap", "shard_map", "make_mesh", "set_mesh", "reshard", "NamedSharding", "P",
+    "make_array_from_callback", "make_array_from_single_device_arrays",
+    "make_array_from_process_local_data",
+    "process_index", "process_count", "process_indices", "host_id", "host_count",
     "host_ids", "print_environment_info",
     # the IR and its errors
     "ClosedJaxpr", "Jaxpr", "ShapedArray", "ShapeDtypeStruct", "check_jaxpr", "eval_jaxpr",
@@ -54,14 +57,16 @@ __all__ = [
 
 # Public names that are also submodule names: importing the submodule (fungrad.jit, the
 # module) must not replace the public object (fungrad.jit, the function) on the package.
-_SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap", "pmap"})
+_SHADOWED_BY_SUBMODULES = frozenset({"config", "jit", "jvp", "vjp", "vmap", "pmap",
+                                     "shard_map"})
 
 # JAX's other namespaces, reachable as attributes (``fungrad.scipy.special``) but imported
 # only when used: not in ``__all__``, so loading the public names never imports them (nor
 # scipy)
 _LAZY_SUBMODULES = frozenset({"scipy", "stages", "experimental", "dtypes", "image", "ops",
                               "typing", "errors", "custom_derivatives", "version", "core",
-                              "api_util", "test_util", "custom_batching"})
+                              "api_util", "test_util", "custom_batching",
+                              "sharding"})
 
 
 # The namespaces among the public names: each is imported on its own when first used.

@@ -34,6 +34,11 @@ from fungrad.config import (  # noqa: F401,E402
     transfer_guard_device_to_host, transfer_guard_host_to_device,
 )
 from fungrad.pmap import pmap  # noqa: F401,E402
+from fungrad.shard_map import shard_map  # noqa: F401,E402
+from fungrad.sharding import (  # noqa: F401,E402
+    NamedSharding, P, make_array_from_callback, make_array_from_process_local_data,
+    make_array_from_single_device_arrays, make_mesh, reshard, set_mesh,
+)
 from fungrad.processes import (  # noqa: F401,E402
     host_count, host_id, host_ids, print_environment_info, process_count, process_index,
     process_indices,

@@ -181,6 +181,18 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
         """
         return self
 
+    @property
+    def sharding(self) -> Any:
+        """How the array is laid out: the sharding it was put with (``device_put``,
+        ``reshard``), else ``SingleDeviceSharding`` (see ``fungrad.sharding``).
+
+        >>> import fungrad
+        >>> fungrad.device_put(np.ones(2)).sharding
+        SingleDeviceSharding(device=CpuDevice(id=0), memory_kind=device)
+        """
+        from fungrad.sharding import sharding_of
+        return sharding_of(self)
+
     def devices(self) -> set[Device]:
         """The devices holding the array: ``{CpuDevice(id=0)}``.
 
@@ -394,6 +406,9 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
     (array([1., 1.]), 'Array', np.int64(3))
     """
     if device is not None and not (isinstance(device, Device) or device == "cpu"):
+        from fungrad.sharding import device_put_sharded, is_sharding_tree
+        if is_sharding_tree(device):  # a Sharding, a PartitionSpec, or a tree of them
+            return device_put_sharded(x, device)
         raise ValueError(f"device_put: unknown device {device!r}; fungrad has one, "
                          f"{CPU!r} (fungrad.devices())")
     tracer = _registry["tracer"]

@@ -113,6 +113,16 @@ class ShapedArray:
         weak = ", weak_type=True" if self.weak_type else ""
         return f"ShapedArray({self.dtype.name}[{','.join(map(str, self.shape))}]{weak})"
 
+    @property
+    def sharding(self) -> Any:
+        """``jax.typeof(x).sharding``: unsplit over the empty abstract mesh (one device).
+
+        >>> ShapedArray((2, 3), np.float64).sharding.spec
+        P(None, None)
+        """
+        from fungrad.sharding import unsharded
+        return unsharded(len(self.shape))
+
     def strip_weak(self) -> "ShapedArray":
         """The same shape and dtype, strongly typed.
 

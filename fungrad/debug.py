@@ -24,7 +24,8 @@ import numpy as np
 from fungrad.core import Primitive, ShapedArray, bind, get_aval
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["print", "callback", "pure_callback", "effects_barrier"]
+__all__ = ["print", "callback", "pure_callback", "effects_barrier",
+           "visualize_array_sharding", "inspect_array_sharding"]
 
 _builtin_print = print
 
@@ -167,3 +168,7 @@ def effects_barrier() -> None:
     x: 2.0
     >>> fungrad.effects_barrier()
     """
+
+
+# the sharding views (one device holds everything), as jax.debug has them
+from fungrad.sharding import inspect_array_sharding, visualize_array_sharding  # noqa: E402,F401

@@ -548,18 +548,20 @@ class Jitted(Generic[P, R]):
 def jit(fun: Callable[P, R], static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        in_shardings: Any = None, out_shardings: Any = None,
         max_variants: int = ..., max_signatures: int = ...) -> Jitted[P, R]: ...
 @overload
 def jit(fun: None = None, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
-        max_variants: int = ...,
+        in_shardings: Any = None, out_shardings: Any = None, max_variants: int = ...,
         max_signatures: int = ...) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
 
 
 def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), inline: bool = False, *,
+        in_shardings: Any = None, out_shardings: Any = None,
         max_variants: int = DEFAULT_MAX_VARIANTS,
         max_signatures: int = DEFAULT_MAX_SIGNATURES) -> Any:
     """Trace ``fun`` once per signature and control path, and run the compiled IR after.
@@ -568,7 +570,9 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
     transforms both ways: ``jit(grad(f))`` compiles the gradient; ``grad(jit(f))``
     differentiates through it. ``donate_argnums`` / ``donate_argnames`` and ``inline`` are
     accepted for JAX compatibility: numpy has no buffers to donate, and inside another trace
-    a jitted function is always inlined.
+    a jitted function is always inlined. ``in_shardings`` / ``out_shardings`` (shardings,
+    PartitionSpecs, or trees of them) are checked against the arguments and results when
+    traced (rank, mesh axes); on one device they lay nothing out.
 
     The compiled variants belong to ``fun`` (held weakly), not to the wrapper: ``jit(f)(x)``
     written inside a loop traces once, as in JAX.
@@ -590,6 +594,12 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
     if fun is not None and not callable(fun):
         raise TypeError(f"jit: expected a callable value, got {type(fun).__name__} {fun!r}")
     options = (tuple(static_argnums), tuple(static_argnames), max_variants, max_signatures)
+    if in_shardings is not None or out_shardings is not None:
+        from fungrad.sharding import jit_sharding_checks
+        if fun is None:
+            return lambda f: _jitted(jit_sharding_checks(f, in_shardings, out_shardings),
+                                     options)
+        fun = jit_sharding_checks(fun, in_shardings, out_shardings)
     if fun is None:
         return lambda f: _jitted(f, options)
     return _jitted(fun, options)

@@ -13,6 +13,8 @@ from fungrad.collectives import (  # noqa: F401
     all_to_all, all_to_all_p, pbroadcast, ppermute, ppermute_p, pshuffle, psum_scatter,
     pswapaxes,
 )
+from fungrad.sharding import with_sharding_constraint  # noqa: F401
+from fungrad.shard_map import pcast  # noqa: F401
 from fungrad.control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 from fungrad.lax.convolution import (  # noqa: F401
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated,
