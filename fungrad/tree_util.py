@@ -257,7 +257,12 @@ class PyTreeDef:
         self.node_type = node_type
         self.node_data = node_data
         self.children = children
-        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
+        n = 1
+        if node_type is not None:  # a loop, not sum() of a generator: no generator frame
+            n = 0
+            for c in children:
+                n += c.num_leaves
+        self.num_leaves = n
 
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.node_type == other.node_type
