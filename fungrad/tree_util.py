@@ -14,6 +14,8 @@ import dataclasses
 import functools
 from typing import Any, Callable, Hashable, Iterable, NamedTuple, TypeVar
 
+import numpy as np
+
 from fungrad.tree_keys import (
     DictKey, FlattenedIndexKey, GetAttrKey, KeyEntry, KeyPath, SequenceKey, keystr,
 )
@@ -211,7 +213,7 @@ def _sorted_keys(d) -> list:
 
 def _dict_flatten(d):
     keys = _sorted_keys(d)
-    return tuple(d[k] for k in keys), tuple(keys)
+    return tuple(map(d.__getitem__, keys)), tuple(keys)
 
 
 _registry[dict] = _NodeType(_dict_flatten, lambda keys, c: dict(zip(keys, c)),
@@ -255,7 +257,12 @@ class PyTreeDef:
         self.node_type = node_type
         self.node_data = node_data
         self.children = children
-        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
+        n = 1
+        if node_type is not None:  # a loop, not sum() of a generator: no generator frame
+            n = 0
+            for c in children:
+                n += c.num_leaves
+        self.num_leaves = n
 
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.node_type == other.node_type
@@ -322,6 +329,13 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
     return leaves, _flatten(tree, leaves, is_leaf)
 
 
+# types whose values _flatten takes as leaves without a call of its own (they are leaves
+# unless someone registers one of them as a node, which _flatten checks)
+_PLAIN_LEAF_TYPES = frozenset({np.ndarray, float, int, complex, bool, np.float64, np.float32,
+                               np.float16, np.int64, np.int32, np.complex128, np.complex64,
+                               np.bool_})
+
+
 def _flatten(x, leaves: list, is_leaf) -> PyTreeDef:
     if is_leaf is not None and is_leaf(x):
         leaves.append(x)
@@ -331,7 +345,19 @@ def _flatten(x, leaves: list, is_leaf) -> PyTreeDef:
         leaves.append(x)
         return _LEAF
     children, data = node.to_iterable(x)
-    return PyTreeDef(type(x), data, tuple([_flatten(c, leaves, is_leaf) for c in children]))
+    if is_leaf is not None:
+        return PyTreeDef(type(x), data, tuple([_flatten(c, leaves, is_leaf) for c in children]))
+    subtrees = []
+    for c in children:
+        t = type(c)
+        # an array or scalar child is a leaf (unless registered as a node): one call
+        # less per leaf of the usual dict or tuple of arrays
+        if t in _PLAIN_LEAF_TYPES and t not in _registry:
+            leaves.append(c)
+            subtrees.append(_LEAF)
+        else:
+            subtrees.append(_flatten(c, leaves, None))
+    return PyTreeDef(type(x), data, tuple(subtrees))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
@@ -354,7 +380,14 @@ def _build(td: PyTreeDef, leaves, position: list):
         i = position[0]
         position[0] = i + 1
         return leaves[i]
-    children = [_build(c, leaves, position) for c in td.children]
+    children = []
+    for c in td.children:
+        if c.node_type is None:  # a leaf, taken here (one call less per leaf)
+            i = position[0]
+            position[0] = i + 1
+            children.append(leaves[i])
+        else:
+            children.append(_build(c, leaves, position))
     # every node type met by tree_flatten is in the registry (namedtuples included)
     return _registry[td.node_type].from_iterable(td.node_data, children)
 
