@@ -17,8 +17,10 @@ from fungrad.prims.rules import probe_value
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
-def _quantile(a, q, axis, method, keepdims, func, ignore_nan=False):
+def _quantile(a, q, axis, method, keepdims, func, ignore_nan=False, weights=None):
     a, q = _arr(a), _arr(q)
+    if weights is not None:
+        return _weighted(a, q, axis, method, keepdims, func, ignore_nan, _arr(weights))
     if method not in _METHODS:
         raise ValueError(f"fungrad.numpy.{func}: method must be one of {_METHODS}, got "
                          f"{method!r}")
@@ -100,6 +102,63 @@ def _quantile(a, q, axis, method, keepdims, func, ignore_nan=False):
     return _keep_dims(out, nd, axes, keepdims, qs)
 
 
+def _weighted(a, q, axis, method, keepdims, func, ignore_nan, w):
+    """numpy 2's weighted quantile (``method='inverted_cdf'`` only, as in JAX): the first
+    sorted value whose cumulative weight reaches ``q`` of the total. Differentiable in ``a``
+    (the derivative goes to the picked element); the weights only choose it."""
+    from fungrad.numpy.indexing import take_along_axis
+    from fungrad.numpy.shapes import broadcast_to
+    from fungrad.numpy.sorting import argsort
+    if method != "inverted_cdf":
+        raise ValueError(f"fungrad.numpy.{func}: weights are only supported with "
+                         f"method='inverted_cdf', got method={method!r}")
+    if _dtype(a).kind not in "biuf" or _dtype(w).kind not in "biuf":
+        raise TypeError(f"fungrad.numpy.{func}: a and weights must be real, got "
+                        f"{get_aval(a).str_short()} and {get_aval(w).str_short()}")
+    nd = _ndim(a)
+    if _shape(w) != _shape(a):
+        if not (isinstance(axis, int) and _ndim(w) == 1 and _shape(w)[0] == _shape(a)[axis]):
+            raise ValueError(f"fungrad.numpy.{func}: weights must have a's shape "
+                             f"{_shape(a)}, or be 1-D of a's length along an int axis; got "
+                             f"shape {_shape(w)}")
+        w = broadcast_to(reshape(w, tuple(-1 if i == axis % nd else 1 for i in range(nd))),
+                         _shape(a))
+    if not isinstance(w, Tracer) and np.any(np.asarray(w) < 0):
+        raise ValueError(f"fungrad.numpy.{func}: weights must be non-negative")
+    axes = _axes(axis, nd, func)
+    rest = [i for i in range(nd) if i not in axes]
+    rest_shape = tuple(_shape(a)[i] for i in rest)
+    last = tuple(range(nd - len(axes), nd))
+
+    def flatten(x):
+        return reshape(moveaxis(x, axes, last), rest_shape + (-1,))
+    fa, fw = flatten(a), astype(flatten(w), np.float64)
+    if ignore_nan and _dtype(fa).kind == "f":  # a NaN weighs nothing (and sorts last)
+        fw = ew.select(ew.isnan(fa), np.asarray(0.0), fw)
+    order = argsort(fa, axis=-1)
+    s, sw = take_along_axis(fa, order, -1), take_along_axis(fw, order, -1)
+    from fungrad.numpy.reductions import cumsum
+    cdf = cumsum(sw, axis=-1)
+    total = cdf[..., -1:]
+    qs = _shape(q)
+    qd = reshape(astype(q, np.float64), qs + (1,) * (len(rest_shape) + 1))
+    # the first index where cdf >= q * total (and > 0: leading zero weights never count),
+    # found as how many entries fall short of it
+    short = astype(ew.logical_or(ew.lt(cdf, ew.mul(qd, total)), ew.le(cdf, 0.0)), np.int64)
+    idx = ew.minimum(sum(short, axis=-1), _shape(s)[-1] - 1)  # q + rest
+    if qs:
+        moved = moveaxis(idx, tuple(range(len(qs))), tuple(range(len(rest_shape),
+                                                                    len(rest_shape) + len(qs))))
+        out = moveaxis(_take_last(s, moved, len(qs)),
+                       tuple(range(len(rest_shape), len(rest_shape) + len(qs))),
+                       tuple(range(len(qs))))
+    else:
+        out = _take_last(s, idx)
+    if _dtype(fa).kind == "f" and not ignore_nan:
+        out = ew.select(any(ew.isnan(fa), axis=-1), np.asarray(np.nan, _dtype(fa)), out)
+    return _keep_dims(out, nd, axes, keepdims, qs)
+
+
 def _take_last(s, i, extra: int = 0):
     """``s[r..., i[r..., k...]]``: for each leading index r of ``s`` (its last axis is
     searched), the entries of ``i`` (shape: s's leading shape + ``extra`` trailing axes)."""
@@ -122,7 +181,8 @@ def _keep_dims(out, nd, axes, keepdims, qs):
 
 @_array_results
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False, *, interpolation=None):
+             method: str = "linear", keepdims: bool = False, *, weights=None,
+             interpolation=None):
     """numpy.quantile (methods linear, lower, higher, nearest, midpoint); differentiable in
     ``a`` and ``q``.
 
@@ -134,12 +194,14 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
     """
     _not_supported("quantile", "out", out)
     _not_supported("quantile", "interpolation", interpolation)
-    return _quantile(a, q, axis, method, keepdims, "quantile")
+    return _quantile(a, q, axis, method, keepdims, "quantile",
+                     weights=weights)
 
 
 @_array_results
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,
-               method: str = "linear", keepdims: bool = False, *, interpolation=None):
+               method: str = "linear", keepdims: bool = False, *, weights=None,
+               interpolation=None):
     """numpy.percentile: ``quantile(a, q / 100)``.
 
     >>> percentile(np.array([1.0, 2.0, 4.0, 8.0]), 25)
@@ -147,7 +209,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     """
     _not_supported("percentile", "out", out)
     _not_supported("percentile", "interpolation", interpolation)
-    return _quantile(a, _percent(q), axis, method, keepdims, "percentile")
+    return _quantile(a, _percent(q), axis, method, keepdims, "percentile",
+                     weights=weights)
 
 
 def _percent(q):
@@ -171,7 +234,8 @@ def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool
 
 @_array_results
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
-                method: str = "linear", keepdims: bool = False, *, interpolation=None):
+                method: str = "linear", keepdims: bool = False, *, weights=None,
+                interpolation=None):
     """numpy.nanquantile: quantile of the non-NaN elements.
 
     >>> nanquantile(np.array([1.0, np.nan, 4.0]), 0.5)
@@ -179,12 +243,14 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
     """
     _not_supported("nanquantile", "out", out)
     _not_supported("nanquantile", "interpolation", interpolation)
-    return _quantile(a, q, axis, method, keepdims, "nanquantile", ignore_nan=True)
+    return _quantile(a, q, axis, method, keepdims, "nanquantile", ignore_nan=True,
+                     weights=weights)
 
 
 @_array_results
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
-                  method: str = "linear", keepdims: bool = False, *, interpolation=None):
+                  method: str = "linear", keepdims: bool = False, *, weights=None,
+                  interpolation=None):
     """numpy.nanpercentile.
 
     >>> nanpercentile(np.array([1.0, np.nan, 4.0]), 100)
@@ -192,7 +258,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     """
     _not_supported("nanpercentile", "out", out)
     _not_supported("nanpercentile", "interpolation", interpolation)
-    return _quantile(a, _percent(q), axis, method, keepdims, "nanpercentile", ignore_nan=True)
+    return _quantile(a, _percent(q), axis, method, keepdims, "nanpercentile", ignore_nan=True,
+                     weights=weights)
 
 
 @_array_results
