@@ -74,10 +74,32 @@ KeyEntry = TypeVar("KeyEntry", bound=Hashable)
 KeyPath = tuple[KeyEntry, ...]
 
 
-def keystr(keys: tuple) -> str:
-    """A path as text, as JAX prints it.
+def keystr(keys: tuple, *, simple: bool = False, separator: str = "") -> str:
+    """A path as text, as JAX prints it: each key's ``str`` joined by ``separator``; with
+    ``simple=True`` each key is just its name or index (compact, but ``0`` may then be a
+    list position or a dict key).
 
     >>> keystr((DictKey("layers"), SequenceKey(0), GetAttrKey("w")))
     "['layers'][0].w"
+    >>> keystr((DictKey("layers"), SequenceKey(0), GetAttrKey("w")), simple=True, separator="/")
+    'layers/0/w'
     """
-    return "".join(str(k) for k in keys)
+    if not isinstance(separator, str):
+        raise TypeError(f"keystr: separator must be a str, got {type(separator).__name__} "
+                        f"{separator!r}")
+    if not simple:
+        return separator.join(str(k) for k in keys)
+    return separator.join(_simple_key(k) for k in keys)
+
+
+def _simple_key(k) -> str:
+    # the bare name or index each key class holds; a user's own key prints as it likes
+    if isinstance(k, DictKey):
+        return str(k.key)
+    if isinstance(k, SequenceKey):
+        return str(k.idx)
+    if isinstance(k, GetAttrKey):
+        return k.name
+    if isinstance(k, FlattenedIndexKey):
+        return str(k.key)
+    return str(k)

@@ -140,7 +140,6 @@ LEFT_OUT = {
     "jax.nn.scaled_matmul#7": LOW_PRECISION,
     "jax.nn.scaled_matmul#8": LOW_PRECISION,
     "jax.tree_util.flatten_one_level#1": "imports from jax._src, JAX's private tree",
-    "jax.tree_util.keystr#3": OWNED_ELSEWHERE + ": keystr(simple=, separator=)",
     "jax.tree.map#2": OWNED_ELSEWHERE + ": tree.map over a first tree that is a prefix of "
                       "the others",
     "jax.random.wrap_key_data#4": OWNED_ELSEWHERE + ": wrap_key_data(dtype=)",

@@ -379,3 +379,20 @@ def test_default_registry_registers_for_every_function():
     assert [keystr(p) for p, _ in tree_leaves_with_path(Box(1.0))] == [".v"]
     out = fungrad.jit(lambda b: Box(b.v * 2.0))(Box(np.array(1.5)))
     assert isinstance(out, Box) and float(out.v) == 3.0
+
+
+def test_keystr_simple_and_separator_match_jax():
+    # strings recorded from jax 0.10.2's keystr on the same path
+    from fungrad.tree_util import DictKey, FlattenedIndexKey, GetAttrKey, SequenceKey
+    path = (DictKey("a"), DictKey(0), SequenceKey(1), GetAttrKey("w"), FlattenedIndexKey(2),
+            DictKey("x y"))
+    assert keystr(path, simple=True) == "a01w2x y"
+    assert keystr(path, simple=True, separator="/") == "a/0/1/w/2/x y"
+    assert keystr(path, separator="/") == "['a']/[0]/[1]/.w/[<flat index 2>]/['x y']"
+    assert keystr(("plain", 3), simple=True, separator=".") == "plain.3"
+    assert keystr((), simple=True) == ""
+    params = {"foo": {"bar": {"baz": 1, "bat": [2, 3]}}}
+    assert [keystr(p, simple=True, separator="/") for p, _ in tree_leaves_with_path(params)] \
+        == ["foo/bar/bat/0", "foo/bar/bat/1", "foo/bar/baz"]
+    with pytest.raises(TypeError, match="separator must be a str"):
+        keystr(path, separator=1)
