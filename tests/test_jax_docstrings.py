@@ -72,7 +72,6 @@ LEFT_OUT = {
                                          "series is off by 2e-9",
     "jax.scipy.stats.poisson.entropy#2": "fungrad agrees with scipy; JAX's series is off by 1e-6",
     "jax.numpy.delete#10": "assume_unique_indices=True under jit (traced indices)",
-    "jax.numpy.interp#6": "left/right='extrapolate'",
     "jax.numpy.issubdtype#2": LOW_PRECISION,
     "jax.numpy.issubdtype#5": LOW_PRECISION,
     "jax.numpy.issubdtype#6": LOW_PRECISION,

@@ -102,6 +102,35 @@ def test_interp_derivative_in_all_arguments():
                        (np.array([-0.7, 0.3, 1.9]), XP, np.cos(XP)))
 
 
+def test_interp_extrapolate_matches_jax():
+    # values and the gradient recorded from jax 0.10.2 (x64) on these points
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([1.0, 3.0, 2.0])
+    x = np.array([-1.0, 0.5, 2.0, 4.0, 5.0])
+    both = fnp.interp(x, xp, fp, left="extrapolate", right="extrapolate")
+    assert_same_as_numpy(both, np.array([-1.0, 2.0, 2.5, 1.5, 1.0]))
+    assert_same_as_numpy(fnp.interp(x, xp, fp, left="extrapolate"),
+                         np.array([-1.0, 2.0, 2.5, 2.0, 2.0]))
+    assert_same_as_numpy(fnp.interp(x, xp, fp, left=-7.0, right="extrapolate"),
+                         np.array([-7.0, 2.0, 2.5, 1.5, 1.0]))
+    assert_same_as_numpy(fungrad.grad(lambda v: fnp.interp(v, xp, fp, left="extrapolate")
+                                      .sum())(x), np.array([2.0, 2.0, -0.5, 0.0, 0.0]))
+    # a period wraps x, so there is nothing to extrapolate (JAX ignores left/right too)
+    wrapped = np.array([0.0, 1.0, 2.5])
+    assert_same_as_numpy(fnp.interp(x, wrapped, fp, left="extrapolate", right="extrapolate",
+                                    period=3.0), np.interp(x, wrapped, fp, period=3.0))
+    jitted = fungrad.jit(lambda v: fnp.interp(v, xp, fp, left="extrapolate",
+                                              right="extrapolate"))
+    assert_same_as_numpy(jitted(x), both)
+    rows = np.stack([x, x + 0.25])
+    assert_same_as_numpy(fungrad.vmap(lambda v: fnp.interp(v, xp, fp, right="extrapolate"))(rows),
+                         np.stack([fnp.interp(r, xp, fp, right="extrapolate") for r in rows]))
+    assert_derivatives(lambda v, p, f: fnp.interp(v, p, f, left="extrapolate",
+                                                  right="extrapolate"), (x, xp, fp))
+    with pytest.raises(ValueError, match="the only valid string value of `left` is "
+                                         "'extrapolate', but got: 'foo'"):
+        fnp.interp(x, xp, fp, left="foo")
+
+
 @pytest.mark.parametrize("dtype", [np.int64, np.bool_])
 def test_integer_and_bool_inputs(dtype):
     x = (np.array([0, 3, 1, 1, 0]) % (2 if dtype is np.bool_ else 5)).astype(dtype)

@@ -183,14 +183,22 @@ def trapezoid(y, x=None, dx: float = 1.0, axis: int = -1):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """numpy.interp: piecewise-linear interpolation of the points ``(xp, fp)`` at ``x``;
-    differentiable in ``x``, ``xp`` and ``fp``.
+    differentiable in ``x``, ``xp`` and ``fp``. ``left`` / ``right`` may be
+    ``'extrapolate'`` (JAX's extension): outside ``xp`` the end segments' lines continue.
 
+    >>> interp(np.array([-1.0, 4.0]), np.array([0.0, 1.0, 3.0]), np.array([1.0, 3.0, 2.0]),
+    ...        left="extrapolate", right="extrapolate")
+    array([-1. ,  1.5])
     >>> interp(np.array([0.5, 1.5, 9.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 0.0]))
     array([5., 5., 0.])
     >>> import fungrad
     >>> fungrad.grad(interp)(0.25, np.array([0.0, 1.0]), np.array([0.0, 4.0]))
     np.float64(4.0)
     """
+    for name, end in (("left", left), ("right", right)):
+        if isinstance(end, str) and end != "extrapolate":
+            raise ValueError(f"the only valid string value of `{name}` is 'extrapolate', but "
+                             f"got: {end!r}")
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     if _ndim(xp) != 1 or _ndim(fp) != 1 or _shape(xp) != _shape(fp):
         raise ValueError(f"fungrad.numpy.interp: xp and fp must be 1-D of the same length, "
@@ -227,10 +235,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         t = ew.div(ew.sub(x, x0), safe)
         out = ew.add(f0, ew.mul(t, ew.sub(f1, f0)))
         out = ew.select(ew.eq(width, 0), f1, out)
-    lo = take(fp, 0) if left is None else astype(_arr(left), dtype)
-    hi = take(fp, n - 1) if right is None else astype(_arr(right), dtype)
-    out = ew.select(ew.lt(x, take(xp, 0)), lo, out)
-    out = ew.select(ew.gt(x, take(xp, n - 1)), hi, out)
+    # 'extrapolate' keeps the end segment's line, which the clipped i above already gives
+    if left != "extrapolate":
+        lo = take(fp, 0) if left is None else astype(_arr(left), dtype)
+        out = ew.select(ew.lt(x, take(xp, 0)), lo, out)
+    if right != "extrapolate":
+        hi = take(fp, n - 1) if right is None else astype(_arr(right), dtype)
+        out = ew.select(ew.gt(x, take(xp, n - 1)), hi, out)
     return out
 
 
