@@ -413,17 +413,20 @@ def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> P
 
 
 def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None) -> Any:
-    """Apply ``f`` leafwise across trees of the same structure.
+    """Apply ``f`` leafwise across trees: ``tree`` gives the structure, and each of ``rest``
+    must have it or have it as a prefix (then ``f`` gets the whole subtree there).
 
     >>> tree_map(lambda x, y: x + y, {"a": 1, "b": 2}, {"a": 10, "b": 20})
     {'a': 11, 'b': 22}
+    >>> tree_map(lambda x, y: [x] + y, [5, 6], [[7, 9], [1, 2]])
+    [[5, 7, 9], [6, 1, 2]]
     """
     leaves, treedef = tree_flatten(tree, is_leaf)
     others = []
     for r in rest:
         r_leaves, r_def = tree_flatten(r, is_leaf)
-        if r_def != treedef:
-            raise ValueError(f"tree_map: tree structures differ: {treedef} and {r_def}")
+        if r_def != treedef:  # tree may be a prefix of r: f gets r's subtrees at its leaves
+            r_leaves = _flatten_up_to(treedef, r, "tree_map")
         others.append(r_leaves)
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
 

@@ -129,11 +129,16 @@ def test_tree_map_single_and_several_trees():
     (1, 2, 3),            # arity
     [1, 2],               # list vs tuple
     {"a": 1, "b": 2},     # node type
-    (1, (2, 3)),          # leaf vs node
 ])
 def test_tree_map_structure_mismatch_raises(other):
     with pytest.raises(ValueError, match="structure"):
         tree_map(lambda x, y: x + y, (1, 2), other)
+
+
+def test_tree_map_node_where_the_other_has_a_leaf_raises():
+    # the other way round, (1, 2) against (1, (2, 3)), is a prefix: JAX allows it
+    with pytest.raises(ValueError, match="structure"):
+        tree_map(lambda x, y: x + y, (1, (2, 3)), (1, 2))
 
 
 def test_tree_map_dict_key_mismatch_raises():

@@ -396,3 +396,23 @@ def test_keystr_simple_and_separator_match_jax():
         == ["foo/bar/bat/0", "foo/bar/bat/1", "foo/bar/baz"]
     with pytest.raises(TypeError, match="separator must be a str"):
         keystr(path, separator=1)
+
+
+def test_tree_map_takes_the_first_tree_as_a_prefix_of_the_rest():
+    # JAX's docstring example (tree.map), and its errors when the first tree is no prefix
+    assert fungrad.tree.map(lambda x, y: [x] + y, [5, 6], [[7, 9], [1, 2]]) == \
+        [[5, 7, 9], [6, 1, 2]]
+    # the same structure still pairs leaf with leaf; a prefix pairs a leaf with a subtree
+    assert fungrad.tree_util.tree_map(lambda x, y: (x, y), {"a": 1}, {"a": {"b": 2}}) == \
+        {"a": (1, {"b": 2})}
+    with pytest.raises(ValueError, match="tree_map: pytree structure error at the root: the "
+                                         "prefix tree's list has 2 children"):
+        fungrad.tree.map(lambda x, y: x, [5, 6], [[7, 9]])
+    with pytest.raises(ValueError, match="prefix tree has a list node but the full tree has"):
+        fungrad.tree.map(lambda x, y: x, [5, 6], {"a": 1})
+    with pytest.raises(ValueError, match="differ in metadata"):
+        fungrad.tree.map(lambda x, y: x, {"a": 1, "b": 2}, {"a": 1, "c": 2})
+    # under a transform the leaves are tracers; the prefix form flattens the same way
+    got = fungrad.grad(lambda w: fungrad.tree.map(lambda a, b: a * b[0] * b[1], w,
+                                                  [(2.0, 3.0)])[0])([1.5])
+    assert got == [6.0]
