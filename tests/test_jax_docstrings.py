@@ -139,8 +139,6 @@ LEFT_OUT = {
     "jax.nn.scaled_matmul#7": LOW_PRECISION,
     "jax.nn.scaled_matmul#8": LOW_PRECISION,
     "jax.tree_util.flatten_one_level#1": "imports from jax._src, JAX's private tree",
-    "jax.random.wrap_key_data#4": OWNED_ELSEWHERE + ": wrap_key_data(dtype=)",
-    "jax.random.wrap_key_data#5": CASCADE,
 }
 
 

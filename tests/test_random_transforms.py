@@ -257,3 +257,17 @@ def test_vmap_of_count_samplers_is_one_batched_loop_with_the_loop_of_calls_value
     grid = random.split(random.key(1), (2, 3))
     nested = fungrad.vmap(fungrad.vmap(lambda k: draw(k, 25.0)))(grid)
     np.testing.assert_array_equal(nested[1, 2], draw(grid[1, 2], 25.0))
+
+
+def test_wrap_key_data_takes_a_key_dtype_as_jax_does():
+    k = random.key(42)
+    again = random.wrap_key_data(random.key_data(k), dtype=k.dtype)
+    assert again.dtype == k.dtype and bool(again == k)
+    # JAX's message when both name the implementation
+    with pytest.raises(ValueError, match="Cannot specify both `impl` and `dtype`"):
+        random.wrap_key_data(random.key_data(k), dtype=k.dtype, impl="threefry2x32")
+    with pytest.raises(ValueError, match="dtype must be a key dtype"):
+        random.wrap_key_data(random.key_data(k), dtype="float32")
+    # under jit the data is traced; the typed key still draws the same numbers
+    draw = fungrad.jit(lambda d: random.normal(random.wrap_key_data(d, dtype=k.dtype), (3,)))
+    np.testing.assert_array_equal(draw(random.key_data(k)), random.normal(k, (3,)))

@@ -268,12 +268,22 @@ def key_data(keys) -> Any:
     return rb.random_unwrap(data) if typed else data
 
 
-def wrap_key_data(key_bits_array, *, impl: str | None = None) -> PRNGKeyArray:
-    """Typed keys from ``uint32[..., 2]`` key data.
+def wrap_key_data(key_bits_array, *, impl: str | None = None,
+                  dtype: Any = None) -> PRNGKeyArray:
+    """Typed keys from ``uint32[..., 2]`` key data. The implementation may be named by
+    ``impl`` or by a key ``dtype`` (``key.dtype``), not both, as in JAX.
 
     >>> wrap_key_data(np.array([[0, 1], [0, 2]], np.uint32)).shape
     (2,)
+    >>> wrap_key_data(np.array([0, 42], np.uint32), dtype=key(42).dtype).dtype
+    key<fry>
     """
+    if impl is not None and dtype is not None:
+        raise ValueError("Cannot specify both `impl` and `dtype` arguments to "
+                         "jax.random.wrap_key_data")
+    if dtype is not None and not isinstance(dtype, KeyDtype):
+        raise ValueError(f"wrap_key_data: dtype must be a key dtype such as key(0).dtype "
+                         f"({_KEY_DTYPE!r}), got {dtype!r}")
     _check_impl("wrap_key_data", impl)
     if isinstance(key_bits_array, PRNGKeyArray):
         raise TypeError("wrap_key_data: the argument is already a typed key array")
