@@ -95,7 +95,6 @@ LEFT_OUT = {
     "jax.numpy.linalg.multi_dot#14": COMPILER,
     "jax.lax.DotAlgorithm#0": COMPILER,
     "jax.lax.DotAlgorithmPreset#2": COMPILER,
-    "jax.lax.broadcast_in_dim#9": "lax (another developer's): broadcast_dimensions out of order",
     "jax.lax.all_gather#1": DEVICES,
     "jax.lax.all_gather#2": CASCADE,
     "jax.lax.all_gather#6": DEVICES,

@@ -15,6 +15,8 @@ CASES = [  # (name, lax function of x, numpy reference, shape)
     ("broadcast_scalar", lambda x: lax.broadcast(x, (2, 1)), lambda x: np.full((2, 1), x), ()),
     ("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 4, 3), (0, 2)),
      lambda x: np.broadcast_to(x[:, None, :], (2, 4, 3)), (2, 3)),
+    ("broadcast_in_dim_out_of_order", lambda x: lax.broadcast_in_dim(x, (3, 2, 4), (1, 0)),
+     lambda x: np.broadcast_to(x.T[:, :, None], (3, 2, 4)), (2, 3)),
     ("broadcast_in_dim_ones", lambda x: lax.broadcast_in_dim(x, (2, 3), (1,)),
      lambda x: np.broadcast_to(x, (2, 3)), (1,)),
     ("reshape", lambda x: lax.reshape(x, (3, 2)), lambda x: x.reshape(3, 2), (2, 3)),
@@ -154,6 +156,8 @@ def test_shape_bad_input():
     x = np.ones((2, 3))
     with pytest.raises(TypeError, match="broadcast_in_dim"):
         lax.broadcast_in_dim(x, (2, 3), (1, 0))
+    with pytest.raises(TypeError, match="one distinct dimension per axis"):
+        lax.broadcast_in_dim(x, (3, 2, 4), (1, 1))
     with pytest.raises(ValueError, match="squeeze: axis 1"):
         lax.squeeze(x, (1,))
     with pytest.raises(ValueError, match="out of bounds"):

@@ -213,18 +213,27 @@ def broadcast_in_dim(operand: Any, shape: Sequence[int],
     >>> broadcast_in_dim(np.array([1.0, 2.0]), (2, 3), (0,))
     array([[1., 1., 1.],
            [2., 2., 2.]])
+    >>> broadcast_in_dim(np.arange(6.0).reshape(2, 3), (3, 2), (1, 0))  # out of order
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]])
     """
     name = "broadcast_in_dim"
     operand = as_array(operand)
     shape = _ints(name, "shape", shape)
     dims = _ints(name, "broadcast_dimensions", broadcast_dimensions)
     aval = get_aval(operand)
-    if len(dims) != aval.ndim or list(dims) != sorted(set(dims)) or \
+    if len(dims) != aval.ndim or len(set(dims)) != len(dims) or \
             any(not 0 <= d < len(shape) for d in dims) or \
             any(s not in (1, shape[d]) for s, d in zip(aval.shape, dims)):
         raise TypeError(f"{name}: cannot put the axes of {aval.str_short()} at "
-                        f"broadcast_dimensions {dims} of shape {shape} (one strictly "
-                        "increasing dimension per axis, each of the same size or 1)")
+                        f"broadcast_dimensions {dims} of shape {shape} (one distinct "
+                        "dimension per axis, each of the same size or 1)")
+    if list(dims) != sorted(dims):  # out of order, as JAX allows: a transpose first
+        order = sorted(range(len(dims)), key=dims.__getitem__)
+        operand = st.transpose(operand, tuple(order))
+        aval = get_aval(operand)
+        dims = tuple(dims[i] for i in order)
     kept = [1] * len(shape)
     for s, d in zip(aval.shape, dims):
         kept[d] = s
