@@ -69,3 +69,14 @@ def test_bad_input():
         jnp.quantile(a, 0.5, weights=np.ones(3), method="inverted_cdf")
     with pytest.raises(ValueError, match="non-negative"):
         jnp.quantile(a, 0.5, weights=-np.ones(4), method="inverted_cdf")
+    # q out of range is refused with weights too, as numpy does (it used to pick the last)
+    with pytest.raises(ValueError, match=r"range \[0, 1\]"):
+        jnp.quantile(a, 1.5, weights=np.ones(4), method="inverted_cdf")
+    with pytest.raises(ValueError, match=r"percentiles in \[0, 100\]"):
+        jnp.percentile(a, 150, weights=np.ones(4), method="inverted_cdf")
+    with pytest.raises(TypeError, match="weights must be real"):
+        jnp.quantile(a, 0.5, weights=np.ones(4) * 1j, method="inverted_cdf")
+    with pytest.raises(TypeError, match="a must be real"):
+        jnp.quantile(a * 1j, 0.5, weights=np.ones(4), method="inverted_cdf")
+    # the next call after an error works
+    assert float(jnp.quantile(a, 0.5, weights=np.ones(4), method="inverted_cdf")) == 1.0

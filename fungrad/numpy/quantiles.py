@@ -19,18 +19,18 @@ _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 def _quantile(a, q, axis, method, keepdims, func, ignore_nan=False, weights=None):
     a, q = _arr(a), _arr(q)
-    if weights is not None:
-        return _weighted(a, q, axis, method, keepdims, func, ignore_nan, _arr(weights))
-    if method not in _METHODS:
+    if weights is None and method not in _METHODS:
         raise ValueError(f"fungrad.numpy.{func}: method must be one of {_METHODS}, got "
                          f"{method!r}")
     if _dtype(a).kind not in "biuf":
         raise TypeError(f"fungrad.numpy.{func}: a must be real, got {get_aval(a).str_short()}")
-    if not isinstance(q, Tracer):
+    if not isinstance(q, Tracer):  # weighted or not, as numpy checks
         qv = np.asarray(q)
         if qv.dtype.kind not in "biuf" or np.any((qv < 0) | (qv > 1)):
             raise ValueError(f"fungrad.numpy.{func}: quantiles must be in the range [0, 1] "
                              f"(percentiles in [0, 100]), got {qv}")
+    if weights is not None:
+        return _weighted(a, q, axis, method, keepdims, func, ignore_nan, _arr(weights))
     nd = _ndim(a)
     axes = _axes(axis, nd, func)
     rest = [i for i in range(nd) if i not in axes]
@@ -112,9 +112,9 @@ def _weighted(a, q, axis, method, keepdims, func, ignore_nan, w):
     if method != "inverted_cdf":
         raise ValueError(f"fungrad.numpy.{func}: weights are only supported with "
                          f"method='inverted_cdf', got method={method!r}")
-    if _dtype(a).kind not in "biuf" or _dtype(w).kind not in "biuf":
-        raise TypeError(f"fungrad.numpy.{func}: a and weights must be real, got "
-                        f"{get_aval(a).str_short()} and {get_aval(w).str_short()}")
+    if _dtype(w).kind not in "biuf":
+        raise TypeError(f"fungrad.numpy.{func}: weights must be real, got "
+                        f"{get_aval(w).str_short()}")
     nd = _ndim(a)
     if _shape(w) != _shape(a):
         if not (isinstance(axis, int) and _ndim(w) == 1 and _shape(w)[0] == _shape(a)[axis]):
