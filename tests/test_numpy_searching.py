@@ -126,6 +126,11 @@ def test_interp_extrapolate_matches_jax():
                          np.stack([fnp.interp(r, xp, fp, right="extrapolate") for r in rows]))
     assert_derivatives(lambda v, p, f: fnp.interp(v, p, f, left="extrapolate",
                                                   right="extrapolate"), (x, xp, fp))
+    # a numeric left/right stays differentiable (and may be traced): d/dleft counts the
+    # points left of xp, d/dright those right of it
+    assert fungrad.grad(lambda lo: fnp.interp(x, xp, fp, left=lo).sum())(-7.0) == 1.0
+    assert fungrad.grad(lambda hi: fnp.interp(x, xp, fp, left="extrapolate",
+                                              right=hi).sum())(0.5) == 2.0
     with pytest.raises(ValueError, match="the only valid string value of `left` is "
                                          "'extrapolate', but got: 'foo'"):
         fnp.interp(x, xp, fp, left="foo")

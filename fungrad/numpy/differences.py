@@ -199,6 +199,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         if isinstance(end, str) and end != "extrapolate":
             raise ValueError(f"the only valid string value of `{name}` is 'extrapolate', but "
                              f"got: {end!r}")
+    # left/right may be traced values: compare them with the string only when they are one
+    extend_left, extend_right = isinstance(left, str), isinstance(right, str)
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     if _ndim(xp) != 1 or _ndim(fp) != 1 or _shape(xp) != _shape(fp):
         raise ValueError(f"fungrad.numpy.interp: xp and fp must be 1-D of the same length, "
@@ -236,10 +238,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         out = ew.add(f0, ew.mul(t, ew.sub(f1, f0)))
         out = ew.select(ew.eq(width, 0), f1, out)
     # 'extrapolate' keeps the end segment's line, which the clipped i above already gives
-    if left != "extrapolate":
+    if not extend_left:
         lo = take(fp, 0) if left is None else astype(_arr(left), dtype)
         out = ew.select(ew.lt(x, take(xp, 0)), lo, out)
-    if right != "extrapolate":
+    if not extend_right:
         hi = take(fp, n - 1) if right is None else astype(_arr(right), dtype)
         out = ew.select(ew.gt(x, take(xp, n - 1)), hi, out)
     return out
