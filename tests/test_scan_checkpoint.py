@@ -183,3 +183,38 @@ def test_keep_checkpointed_carries_keeps_values_and_inputs():
     plain = fungrad.make_jaxpr(lambda h, x: (fnp.tanh(h * x), h))(np.ones(2), np.ones(2))
     assert keep_checkpointed_carries(plain, 1) == (plain, [])
     assert keep_checkpointed_carries(body, 0) == (body, [])
+
+
+def _counted(checkpoint, reverse):
+    """A float carry and an int counter, both returned by the checkpointed step."""
+    def loss(w, xs):
+        def step(carry, x):
+            h, n = carry
+            h = fnp.tanh(h * w + x)
+            return (h, n + 1), h * n
+        f = fungrad.checkpoint(step) if checkpoint else step
+        (h, n), ys = lax.scan(f, (fnp.zeros(3), np.int32(0)), xs, reverse=reverse)
+        return fnp.sum(h) + fnp.sum(ys)
+    return loss
+
+
+def _nested(checkpoint):
+    """A checkpointed step that runs a scan of its own."""
+    def loss(w, xs):
+        def step(h, x):
+            g, _ = lax.scan(lambda g, _: (fnp.sin(g * w + x), None), h, None, length=3)
+            return g, None
+        h, _ = lax.scan(fungrad.checkpoint(step) if checkpoint else step, fnp.ones(3), xs)
+        return fnp.sum(h ** 2)
+    return loss
+
+
+@pytest.mark.parametrize("make, reverses", [(_counted, (False, True)), (_nested, (None,))])
+def test_int_carry_and_nested_scan(make, reverses):
+    args = (np.array([0.3, -0.5, 0.8]), rand((5, 3), seed=11))
+    for reverse in reverses:
+        mk = (lambda c: make(c, reverse)) if reverse is not None else make
+        ref = fungrad.value_and_grad(mk(False), (0, 1))(*args)
+        for transform in (lambda f: f, fungrad.jit):
+            _assert_close(transform(fungrad.value_and_grad(mk(True), (0, 1)))(*args), ref)
+        _assert_close(fungrad.hessian(mk(True))(*args), fungrad.hessian(mk(False))(*args))
