@@ -444,12 +444,15 @@ def _saveable(closed: ClosedJaxpr, policy: _Policy | None) -> list:
     return saved
 
 
-def _backward_jaxpr(closed: ClosedJaxpr, saved: list, n_out: int, needs: list) -> ClosedJaxpr:
+def _backward_jaxpr(closed: ClosedJaxpr, saved: list, n_out: int, needs: list,
+                    nonzero: Sequence[bool] | None = None) -> ClosedJaxpr:
     """The backward pass of ``closed``'s first ``n_out`` outputs as a jaxpr taking
     ``(*inputs, *saved values, *their cotangents)``: it recomputes every value that was not
     saved (an equation whose results were all saved is not run again) and returns the
     cotangents of the inputs ``needs`` asks for. (The saved values are outputs of the forward
-    equation too: a second derivative sends cotangents to them.)"""
+    equation too: a second derivative sends cotangents to them.) Only the cotangents of the
+    outputs ``nonzero`` marks (all by default) are inputs; the others are zero."""
+    nonzero = [True] * n_out if nonzero is None else list(nonzero)
     jaxpr = closed.jaxpr
     saved_ids = {id(v) for v in saved}
     rerun = [e for e in jaxpr.eqns if not all(id(v) in saved_ids for v in e.outvars)]
@@ -460,15 +463,16 @@ def _backward_jaxpr(closed: ClosedJaxpr, saved: list, n_out: int, needs: list) -
     diff_avals = [v.aval.strip_weak() for v, need in zip(jaxpr.invars, needs) if need]
 
     def backward(*args):
-        ins, cts = args[:n_in + n_saved], args[n_in + n_saved:]
+        ins, given = args[:n_in + n_saved], iter(args[n_in + n_saved:])
+        cts = [next(given) if nz else None for nz in nonzero]
         env = eval_jaxpr_env(forward, closed.consts, ins)
-        in_cts = backward_pass(body, env, needs, list(cts))
+        in_cts = backward_pass(body, env, needs, cts)
         in_cts = [ct for ct, need in zip(in_cts, needs) if need]
         return [zeros(a.shape, a.dtype) if ct is None else ct
                 for ct, a in zip(in_cts, diff_avals)]
 
     in_avals = [v.aval for v in jaxpr.invars] + [v.aval for v in saved] + \
-        [a.strip_weak() for a in out_avals]
+        [a.strip_weak() for a, nz in zip(out_avals, nonzero) if nz]
     bwd, _ = trace_to_jaxpr(backward, in_avals, abstract=True, description="checkpoint vjp")
     return dce_closed(bwd)
 
@@ -505,11 +509,14 @@ def _remat_vjp(cts, primals, outs, needs, jaxpr, num_res, policy, prevent_cse):
     # policy saved (the extra outputs of the forward equation)
     n_out = len(jaxpr.out_avals) - num_res
     saved = jaxpr.jaxpr.outvars[n_out:]
-    cts = [c if c is not None else zeros(a.shape, a.dtype)
+    # a float output no cotangent reaches (remat_p.symbolic_zero_cotangents) adds nothing:
+    # it is left out rather than a zero array added in
+    cts = [c if c is not None or is_float(a) else zeros(a.shape, a.dtype)
            for c, a in zip(cts, jaxpr.out_avals)]
-    bwd = _backward_jaxpr(jaxpr, list(saved), len(cts), list(needs))
-    in_cts = iter(bind(remat_p, *primals, *outs[n_out:], *cts, jaxpr=bwd, num_res=0,
-                       policy=policy, prevent_cse=prevent_cse))
+    nonzero = [c is not None for c in cts]
+    bwd = _backward_jaxpr(jaxpr, list(saved), len(cts), list(needs), nonzero)
+    in_cts = iter(bind(remat_p, *primals, *outs[n_out:], *[c for c in cts if c is not None],
+                       jaxpr=bwd, num_res=0, policy=policy, prevent_cse=prevent_cse))
     return [next(in_cts) if need else None for need in needs]
 
 
@@ -523,6 +530,7 @@ def _remat_batch(args, batched, size, jaxpr, **params):
 
 remat_p.jvp = _remat_jvp
 remat_p.vjp = _remat_vjp
+remat_p.symbolic_zero_cotangents = True  # _remat_vjp takes None for a zero cotangent
 remat_p.batch = _remat_batch
 
 

@@ -24,7 +24,7 @@ from fungrad.core import _config as _flags
 from fungrad.interpreter import eval_jaxpr
 from fungrad.codegen import run_sub
 from fungrad.jvp import jvp_jaxpr
-from fungrad.partial_eval import split_vjp
+from fungrad.partial_eval import keep_checkpointed_carries, split_vjp
 from fungrad.prims.elementwise import (
     add, convert_element_type, eq, maximum, minimum, ne, select, stop_gradient_p,
 )
@@ -605,11 +605,15 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
     diff_consts = [bool(n) for n in needs[:nc]]
     diff_carry = [is_float(a) for a in carry_avals]
     diff_xs = [bool(n) for n in needs[nc + nk:]]
-    body_vjp = vjp_jaxpr(jaxpr, diff_consts + diff_carry + diff_xs)
+    # a checkpointed step's backward pass reads the carry it returned (the next step's
+    # input carry, kept anyway) rather than recomputing the step to get it
+    kept_body, aliases = keep_checkpointed_carries(jaxpr, nk)
+    body_vjp = vjp_jaxpr(kept_body, diff_consts + diff_carry + diff_xs)
     # 1. forward again, keeping per step what the backward pass reads (partial evaluation:
     # the body's own values and the parts of its derivative that need no cotangent); where
     # that cannot be done, keep the carry entering every step and recompute the rest
-    split = split_vjp(jaxpr, body_vjp, nc, nk, nx)
+    split = split_vjp(jaxpr, body_vjp, nc, nk, nx, aliases)
+    carried: list = []  # (output carry, residual holding it one step later)
     if split is None:
         fwd = jaxpr.jaxpr
         saving = ClosedJaxpr(Jaxpr(fwd.constvars, fwd.invars, fwd.eqns,
@@ -619,33 +623,39 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
     else:
         saving, res_avals = split.forward, split.residual_avals
         bwd_part, bwd_consts = split.backward, split.backward_consts
+        carried = split.carried
     fwd_out = bind(scan_p, *consts, *carry, *xs, jaxpr=saving, length=length,
                    reverse=reverse, num_consts=nc, num_carry=nk)
     saved = fwd_out[nk + len(y_avals):]
     # 2. backward: a reversed scan of the rest of the body's vjp, accumulating the consts'
     # cotangents
     const_avals = [get_aval(c).strip_weak() for c, d in zip(consts, diff_consts) if d]
-    n_dc, n_dk, n_res = len(const_avals), sum(diff_carry), len(res_avals)
+    n_dc, n_dk, n_res, n_cr = len(const_avals), sum(diff_carry), len(res_avals), len(carried)
 
     def backward_step(*args):
         it = iter(args)
         cs = [next(it) for _ in range(nc)]
         acc = [next(it) for _ in range(n_dc)]
         ct_carry = [next(it) for _ in range(n_dk)]
+        later = [next(it) for _ in range(n_cr)]  # the carries this step returned
         res = [next(it) for _ in range(n_res)]
         x = [next(it) for _ in range(nx)]
         ct_y = [next(it) for _ in range(len(y_avals))]
         ct_carry_full = iter(ct_carry)
         ct_carry_dense = [next(ct_carry_full) if d else _zeros_for(a)
                           for d, a in zip(diff_carry, carry_avals)]
-        in_cts = eval_jaxpr(bwd_part, bwd_consts, *cs, *res, *x, *ct_carry_dense, *ct_y)
+        in_cts = eval_jaxpr(bwd_part, bwd_consts, *cs, *res, *later, *x, *ct_carry_dense,
+                            *ct_y)
         d_consts, rest = in_cts[:n_dc], in_cts[n_dc:]
         d_carry, d_xs = rest[:n_dk], rest[n_dk:]
-        return [add(a, d) for a, d in zip(acc, d_consts)] + list(d_carry) + list(d_xs)
+        # what this step received is what the step before it returned
+        return [add(a, d) for a, d in zip(acc, d_consts)] + list(d_carry) + \
+            [res[s] for _, s in carried] + list(d_xs)
 
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs]
     ct_carry_avals = [a.strip_weak() for a, d in zip(carry_avals, diff_carry) if d]
-    in_avals = ([get_aval(c) for c in consts] + const_avals + ct_carry_avals + res_avals
+    in_avals = ([get_aval(c) for c in consts] + const_avals + ct_carry_avals
+                + [res_avals[s] for _, s in carried] + res_avals
                 + x_avals + [a.strip_weak() for a in y_avals])
     bwd_closed, _ = trace_to_jaxpr(backward_step, in_avals, abstract=True,
                                    description="the backward pass of scan")
@@ -656,11 +666,12 @@ def _scan_vjp(cts, primals, ans, needs, jaxpr, length, reverse, num_consts, num_
     ct_ys = [ct if ct is not None else zeros((length,) + a.shape, a.dtype)
              for ct, a in zip(cts[nk:], y_avals)]
     acc0 = [_zeros_for(a) for a in const_avals]
-    outs = bind(scan_p, *bwd_closed.consts, *consts, *acc0, *ct_carry_in, *saved, *xs, *ct_ys,
-                jaxpr=_closed(bwd), length=length, reverse=not reverse,
-                num_consts=len(bwd_closed.consts) + nc, num_carry=n_dc + n_dk)
+    last = [fwd_out[k] for k, _ in carried]  # what the last step returned: the final carry
+    outs = bind(scan_p, *bwd_closed.consts, *consts, *acc0, *ct_carry_in, *last, *saved, *xs,
+                *ct_ys, jaxpr=_closed(bwd), length=length, reverse=not reverse,
+                num_consts=len(bwd_closed.consts) + nc, num_carry=n_dc + n_dk + n_cr)
     d_consts, d_carry, d_xs = outs[:n_dc], iter(outs[n_dc:n_dc + n_dk]), \
-        iter(outs[n_dc + n_dk:])
+        iter(outs[n_dc + n_dk + n_cr:])
     d_consts = iter(d_consts)
     result = [next(d_consts) if d else None for d in diff_consts]
     result += [next(d_carry) if d else None for d in diff_carry]

@@ -104,6 +104,8 @@ class Primitive:
     * ``batch``: vmap rule (reserved; none are registered yet).
     * ``nondiff``: outputs carry no derivative (comparisons, argmax, ``stop_gradient``...).
     * ``effect``: never removed by dead-code elimination (``guard``).
+    * ``symbolic_zero_cotangents`` (multiple results): ``vjp`` gets ``None`` for an output
+      no cotangent reaches, not a zero array (``custom_vjp``, ``checkpoint``).
     * ``weak_propagating``: all-weak inputs give a weak result (elementwise math: Python
       scalars combine into Python scalars).
     * ``scalar_impl``: the same operation on Python floats (operators, ``math``), used on
@@ -138,6 +140,7 @@ class Primitive:
         self.batch: Callable | None = None
         self.nondiff = False
         self.effect = False
+        self.symbolic_zero_cotangents = False
         self.weak_propagating = False
         self.scalar_impl: Callable | None = None
 
