@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from fungrad.avals import ShapedArray
+from fungrad.trace_keys import literal_key
 
 if TYPE_CHECKING:
     from fungrad.core import Primitive
 
 class Var:
-    """A variable of the IR. Identity is the variable; names are given only when printing."""
+    """A variable of the IR. Identity is the variable; names are given only when printing.
+    A trace that keeps values also numbers its variables (``n``, in the order it created
+    them) for the structure keys of ``fungrad.trace_keys``."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("aval", "n")
 
     def __init__(self, aval: ShapedArray):
         self.aval = aval
@@ -43,6 +46,12 @@ class Literal:
 
     def __repr__(self):
         return f"Literal({self.val!r})"
+
+    @property
+    def n(self) -> tuple:
+        """What stands in a structure key where a variable has its number: see
+        ``fungrad.trace_keys.literal_key``."""
+        return literal_key(self.val, self.aval)
 
 
 class Eqn:
