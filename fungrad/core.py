@@ -565,18 +565,22 @@ class JaxprTrace:
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
         if type(val) is Array:
             val = val.view(np.ndarray)
-        var = Var(aval)
+        var = _new(Var)  # Var(aval) and Tracer(...) minus their __init__ frames, as in process
+        var.aval = aval
         self.invars.append(var)
         values = self.values
         if values is not None:
             var.n = len(values)
             values[var] = val
-        return Tracer(self, aval, var, val)
+        tracer = _new(Tracer)
+        tracer._trace, tracer.aval, tracer.ir_var, tracer.val = self, aval, var, val
+        return tracer
 
     def _const_var(self, x: Any, aval: ShapedArray) -> Var:
         var = self._const_ids.get(id(x))
         if var is None:
-            var = Var(aval)
+            var = _new(Var)
+            var.aval = aval
             self._const_ids[id(x)] = var
             self.constvars.append(var)
             self.consts.append(x)  # keeps x alive, so its id stays unique

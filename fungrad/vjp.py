@@ -9,6 +9,7 @@ are never computed: dead-code elimination by construction.
 from __future__ import annotations
 
 from collections import OrderedDict
+from operator import itemgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -271,14 +272,18 @@ class _Numbering(dict):
 class _CompiledBackward:
     """One structure's backward pass: compiled code and which values it reads."""
 
-    __slots__ = ("fn", "residuals", "nonzero", "avals")
+    __slots__ = ("fn", "residuals", "read", "nonzero", "avals")
 
     def __init__(self, fn, residuals: list, nonzero: list, avals: list):
         self.fn, self.residuals, self.nonzero, self.avals = fn, residuals, nonzero, avals
+        # the residuals picked out of the values in one C call (a tuple whatever their count)
+        self.read = itemgetter(*residuals) if len(residuals) > 1 else \
+            (lambda vals, i=residuals[0]: (vals[i],)) if residuals else (lambda vals: ())
 
-    def __call__(self, order: list, env: dict, out_cts: Sequence[Any]) -> list:
-        outs = iter(self.fn(*[env[order[i]] for i in self.residuals],
-                            *[ct for ct in out_cts if ct is not None]))
+    def __call__(self, vals: list, out_cts: Sequence[Any]) -> list:
+        """The input cotangents from ``vals`` (every variable's value, in numbering
+        order) and the output cotangents (None where zero)."""
+        outs = iter(self.fn(*self.read(vals), *[ct for ct in out_cts if ct is not None]))
         result = []
         for nz, aval in zip(self.nonzero, self.avals):
             if not nz:
@@ -362,7 +367,8 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     key = None
     if structure is not None:
         key, order = recorded_key(jaxpr, structure, env, differentiated, out_cts)
-    if key is None:
+    recorded = key is not None
+    if not recorded:
         key, order = structure_key(jaxpr, differentiated, out_cts)
     if key is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
@@ -380,6 +386,8 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     if compiled is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
     try:
-        return compiled(order, env, out_cts)
+        # the recorded key numbers the variables in env's own order
+        vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
+        return compiled(vals, out_cts)
     except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
         return backward_pass(jaxpr, env, differentiated, out_cts)

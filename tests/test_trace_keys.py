@@ -149,3 +149,25 @@ def test_params_ids_are_shared_by_the_trace_and_the_general_key():
     items = (("axes", (0,)), ("keepdims", False))
     pid = trace_keys.params_id(items)
     assert trace_keys._param_ids.get(items) == pid and pid is not False
+
+
+def test_variables_are_numbered_by_their_place_in_the_values():
+    w = np.ones(3)
+    closed, outs, values = trace_to_jaxpr(
+        lambda x, y: [fnp.sum(fnp.sin(x) * w + y), x * 2.0], [np.ones(3), 0.5],
+        keep_values=True)
+    assert [v.n for v in values] == list(range(len(values)))
+    every = [*closed.jaxpr.invars, *closed.jaxpr.constvars,
+             *(v for e in closed.jaxpr.eqns for v in e.outvars)]
+    assert sorted(v.n for v in every) == list(range(len(values)))
+    assert all(outs[i].ir_var is v for i, v in enumerate(closed.jaxpr.outvars))
+
+
+@pytest.mark.parametrize("val", [2.0, -0.0, 0.0, 3, 0, True, False, np.float32(1.5),
+                                 np.float32(-0.0), 1j, float("inf")])
+def test_a_literals_number_is_its_literal_key(val):
+    from fungrad.avals import get_aval
+    from fungrad.ir import Literal
+    lit = Literal(val, get_aval(val))
+    assert lit.n == trace_keys.literal_key(val, lit.aval)
+    assert type(lit.n[0]) is type(trace_keys.literal_key(val, lit.aval)[0])
