@@ -67,10 +67,12 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     # with nothing outside being traced, this IR is only ever used at these values (for the
     # backward pass), so Python's decisions need no guards in it
     outermost = current_trace_level() == 0 and not any_tracer(flat)
-    closed, _, values = trace_to_jaxpr(flat_fun, flat, keep_values=True,
-                                       description=f"{flat_fun.__name__} for {what}",
-                                       arg_names=arg_names, record_guards=not outermost,
-                                       differentiating=True)
+    # outermost, the trace also records its structure key for the backward cache
+    closed, _, values, *recorded = trace_to_jaxpr(
+        flat_fun, flat, keep_values=True, description=f"{flat_fun.__name__} for {what}",
+        arg_names=arg_names, record_guards=not outermost, differentiating=True,
+        record_structure=outermost)
+    structure = recorded[0] if recorded else None
     jaxpr = closed.jaxpr
     # outermost, the values recorded while tracing are the primal values (no outer trace
     # needs the forward pass recorded again: forward_env's own test, known here already)
@@ -80,7 +82,7 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
     aux = tree_unflatten(flat_fun.aux_tree, _numpy_leaves(outs[n_out:])) if has_aux else None
     # (each input variable's aval is its argument's, from the same get_aval)
     backward = _Backward(jaxpr, [v.aval.strip_weak() for v in jaxpr.invars],
-                         len(jaxpr.outvars) - n_out)
+                         len(jaxpr.outvars) - n_out, structure)
     env_box = [env]
 
     def pullback(ct_leaves: list, last_call: bool = False) -> list:
@@ -101,15 +103,17 @@ class _Backward:
     """The backward pass of one traced function: from an environment of primal values and
     the output cotangents to the input cotangents (numpy results, zeros where none flows)."""
 
-    def __init__(self, jaxpr, in_avals: list, n_pad: int):
+    def __init__(self, jaxpr, in_avals: list, n_pad: int, structure: list | None = None):
         self.jaxpr = jaxpr
         self.in_avals = in_avals  # what each cotangent must look like
         self.n_pad = n_pad  # aux outputs get no cotangent
+        self.structure = structure  # the structure key entries its trace recorded
 
     def __call__(self, env: dict, ct_leaves: list) -> list:
         with internal_evaluation():
             in_cts = eager_backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
-                                   [plain(c) for c in ct_leaves] + [None] * self.n_pad)
+                                         [plain(c) for c in ct_leaves] + [None] * self.n_pad,
+                                         self.structure)
         return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
                 else numpy_result(ct) for ct, a in zip(in_cts, self.in_avals)]
 

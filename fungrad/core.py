@@ -42,6 +42,7 @@ import numpy as np
 
 from fungrad import array as _array_module
 from fungrad import avals as _avals
+from fungrad import trace_keys as _trace_keys
 from fungrad.array import Array, wrap
 # re-exported: fungrad.core names the whole core (avals, IR, errors) as it always has
 from fungrad.avals import (  # noqa: F401
@@ -197,6 +198,8 @@ def bind(prim: Primitive, *args, **params):
 # value_aval's cache of (shape, dtype) -> aval: process reads it directly for numpy results
 _aval_cache_get = _avals._aval_cache.get
 _new = object.__new__
+_number_of = _trace_keys.number_of
+_param_ids_get = _trace_keys._param_ids.get  # (the table is cleared in place, never replaced)
 # numpy scalar types a weak result may hold: those of Python's own scalars
 _WEAK_RESULT_TYPES = (np.bool_, np.int64, np.float64, np.complex128)
 _WEAK_DTYPES = tuple(_PY_SCALAR_DTYPE.values())
@@ -550,6 +553,10 @@ class JaxprTrace:
         self.consts: list[Any] = []
         self._const_ids: dict[int, Var] = {}
         self.values: dict[Var, Any] | None = {} if keep_values else None
+        # with values kept, each variable is numbered by its place in them (Var.n); a trace
+        # recording its structure also appends one structure-key entry per equation here
+        # (None: not recorded, or something the key cannot hold: see fungrad.trace_keys)
+        self.structure: list | None = None
         # guards let an IR be evaluated again on other inputs; an IR that is only used at
         # the values it was traced with (eager grad) may leave them out
         self.record_guards = True
@@ -561,21 +568,29 @@ class JaxprTrace:
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
         if type(val) is Array:
             val = val.view(np.ndarray)
-        var = Var(aval)
+        var = _new(Var)  # Var(aval) and Tracer(...) minus their __init__ frames, as in process
+        var.aval = aval
         self.invars.append(var)
-        if self.values is not None:
-            self.values[var] = val
-        return Tracer(self, aval, var, val)
+        values = self.values
+        if values is not None:
+            var.n = len(values)
+            values[var] = val
+        tracer = _new(Tracer)
+        tracer._trace, tracer.aval, tracer.ir_var, tracer.val = self, aval, var, val
+        return tracer
 
     def _const_var(self, x: Any, aval: ShapedArray) -> Var:
         var = self._const_ids.get(id(x))
         if var is None:
-            var = Var(aval)
+            var = _new(Var)
+            var.aval = aval
             self._const_ids[id(x)] = var
             self.constvars.append(var)
             self.consts.append(x)  # keeps x alive, so its id stays unique
-            if self.values is not None:
-                self.values[var] = x.val if isinstance(x, Tracer) else plain(x)
+            values = self.values
+            if values is not None:
+                var.n = len(values)
+                values[var] = x.val if isinstance(x, Tracer) else plain(x)
         return var
 
     def lift(self, x: Any):
@@ -658,8 +673,13 @@ class JaxprTrace:
             outvars = [Var(a) for a in out_aval]
             self.eqns.append(Eqn(prim, atoms, params, outvars, source))
             out_vals = out_val if concrete else [None] * len(outvars)
-            if self.values is not None:
-                self.values.update(zip(outvars, out_vals))
+            values = self.values
+            if values is not None:
+                for i, v in enumerate(outvars, len(values)):
+                    v.n = i
+                if self.structure is not None:
+                    self._record(prim, params, atoms, outvars)
+                values.update(zip(outvars, out_vals))
             return [Tracer(self, v.aval, v, x) for v, x in zip(outvars, out_vals)]
         # the one-output case builds its three records with object.__new__ and slot stores
         # (what Var(...), Eqn(...) and Tracer(...) do, minus three Python __init__ frames:
@@ -671,11 +691,38 @@ class JaxprTrace:
         eqn.source_info = source
         eqn.name_stack = None
         self.eqns.append(eqn)
-        if self.values is not None:
-            self.values[outvar] = out_val
+        values = self.values
+        if values is not None:
+            outvar.n = n = len(values)
+            values[outvar] = out_val
+            structure = self.structure
+            if structure is not None:  # the structure key's entry (_record, inlined)
+                if params:
+                    try:
+                        pid = _param_ids_get(tuple(params.items()))
+                    except TypeError:  # an unhashable param: the key cannot hold it
+                        pid = False
+                    if pid is None:
+                        pid = _trace_keys.params_id(tuple(params.items()))
+                    if pid is False:
+                        self.structure = None
+                    else:
+                        structure.append((prim, prim.vjp, pid, tuple(map(_number_of, atoms)),
+                                          n))
+                else:
+                    structure.append((prim, prim.vjp, 0, tuple(map(_number_of, atoms)), n))
         tracer = _new(Tracer)
         tracer._trace, tracer.aval, tracer.ir_var, tracer.val = self, out_aval, outvar, out_val
         return tracer
+
+    def _record(self, prim: Primitive, params: dict, atoms: list, outvars: list) -> None:
+        """Append the structure-key entry of a multiple-results equation."""
+        pid = _trace_keys.params_id(tuple(params.items())) if params else 0
+        if pid is False or self.structure is None:
+            self.structure = None
+        else:
+            self.structure.append((prim, prim.vjp, pid, tuple(map(_number_of, atoms)),
+                                   tuple(map(_number_of, outvars))))
 
     def output_atom(self, x: Any):
         if isinstance(x, Tracer) and x._trace is self:
@@ -750,7 +797,7 @@ def any_tracer(values: Sequence[Any]) -> bool:
 def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False,
                    description: str | None = None, arg_names: Any = None,
                    keep_values: bool = False, record_guards: bool = True,
-                   differentiating: bool = False):
+                   differentiating: bool = False, record_structure: bool = False):
     """Trace ``fun`` on flat ``args`` into a ``ClosedJaxpr``.
 
     ``args`` are arrays, scalars, tracers of outer traces, or ``ShapeDtypeStruct``/
@@ -761,6 +808,9 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
     decisions out of the IR: only for an IR that will never be evaluated on other inputs.
     ``differentiating`` marks a trace whose inputs are differentiated: ``float(x)`` of a
     value depending on them then raises rather than dropping the derivative.
+    ``record_structure`` (with ``keep_values``) also returns the trace's structure-key
+    entries, one per equation, recorded while tracing (None where the key cannot hold
+    them): ``(closed_jaxpr, outs, values, structure)``, see ``fungrad.trace_keys``.
 
     >>> closed, outs = trace_to_jaxpr(lambda x: [x * 2.0], [np.ones(2)])
     >>> print(closed)
@@ -773,6 +823,8 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
         trace.arg_names = arg_names
         trace.record_guards = record_guards
         trace.differentiating = differentiating
+        if record_structure and keep_values:
+            trace.structure = []
         in_tracers = []
         for x in args:
             t = type(x)
@@ -795,6 +847,8 @@ def trace_to_jaxpr(fun: Callable, args: Sequence[Any], *, abstract: bool = False
                             f"list of arrays, got {type(outs).__name__}")
         closed = trace.to_jaxpr(outs)
         if keep_values:
+            if record_structure:
+                return closed, list(outs), trace.values, trace.structure
             return closed, list(outs), trace.values
         return closed, list(outs)
 

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from fungrad.core import Primitive
 
 class Var:
-    """A variable of the IR. Identity is the variable; names are given only when printing."""
+    """A variable of the IR. Identity is the variable; names are given only when printing.
+    A trace that keeps values also numbers its variables (``n``, in the order it created
+    them) for the structure keys of ``fungrad.trace_keys``."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("aval", "n")
 
     def __init__(self, aval: ShapedArray):
         self.aval = aval
@@ -43,6 +45,13 @@ class Literal:
 
     def __repr__(self):
         return f"Literal({self.val!r})"
+
+    @property
+    def n(self) -> tuple:
+        """What stands in a structure key where a variable has its number: see
+        ``fungrad.trace_keys.literal_key`` (inlined: one frame less per literal)."""
+        val = self.val
+        return (val, self.aval) if val else (repr(val), self.aval)
 
 
 class Eqn:

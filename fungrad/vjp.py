@@ -9,7 +9,7 @@ are never computed: dead-code elimination by construction.
 from __future__ import annotations
 
 from collections import OrderedDict
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,6 +24,8 @@ from fungrad.jvp import differs_in_dtype
 from fungrad.prims.elementwise import add, cast_derivative
 from fungrad.prims.rules import is_float
 from fungrad.prims.structural import sum_to_shape, zeros
+from fungrad import trace_keys as _trace_keys
+from fungrad.trace_keys import literal_key
 
 
 def fit_cotangent(ct, aval: ShapedArray):
@@ -172,47 +174,17 @@ def vjp_jaxpr(closed: ClosedJaxpr, differentiated: Sequence[bool]) -> ClosedJaxp
 
 #: How many compiled backward passes are kept (the oldest dropped first).
 MAX_COMPILED_BACKWARDS = 128
-_PLAIN_PARAM_TYPES = (bool, int, float, complex, str, type(None), np.dtype, type)
 _compiled_backwards: dict = {}  # key -> _CompiledBackward, or None: it cannot be compiled
 _seen_once: OrderedDict = OrderedDict()  # keys met once, not compiled yet
 
 
-def _plain_param(p) -> bool:
-    """A param the key can hold by value: no functions or jaxprs (whose rules may run the
-    user's code, which must run on every call) and nothing mutable."""
-    if type(p) is tuple:
-        return all(_plain_param(q) for q in p)
-    return isinstance(p, _PLAIN_PARAM_TYPES)
-
-
-# Each distinct params tuple met in a key gets a number (False: it cannot be keyed by value),
-# so a key holds one int per equation instead of its params: hashing and comparing a key
-# then costs nothing per param. Numbers are never reused (the table may be cleared when it
-# grows, the counter goes on), so a key can never come to mean another structure.
-MAX_PARAM_IDS = 4096
-_param_ids: dict = {}
-_next_param_id = [0]
-
-
-def _params_id(items: tuple):
-    """The number of a params tuple (``tuple(params.items())``), or False if not plain."""
-    try:
-        pid = _param_ids.get(items)
-    except TypeError:  # an unhashable param: not plain
-        return False
-    if pid is None:
-        pid = False
-        if all(_plain_param(v) for _, v in items):
-            pid = _next_param_id[0] = _next_param_id[0] + 1
-        if len(_param_ids) >= MAX_PARAM_IDS:
-            _param_ids.clear()
-        _param_ids[items] = pid
-    return pid
-
-
-def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequence[Any]):
+def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequence[Any],
+                  order: list | None = None):
     """``(key, variables in numbering order)`` for the forward trace ``jaxpr``, or
-    ``(None, None)`` where it holds something the key cannot capture by value.
+    ``(None, None)`` where it holds something the key cannot capture by value. ``order``
+    numbers the variables (the inputs first; by default then the consts, then each
+    equation's outputs); with the order of a trace's values it is the key that trace
+    recorded while tracing (``recorded_key``).
 
     >>> import numpy as np, fungrad.numpy as fnp
     >>> def f(x):
@@ -222,13 +194,17 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
     >>> structure_key(a.jaxpr, [True], [None])[0] == structure_key(b.jaxpr, [True], [None])[0]
     True
     """
-    order: list = [*jaxpr.constvars, *jaxpr.invars]
+    invars = jaxpr.invars
+    n_in = len(invars)
+    if order is None:
+        order = [*invars, *jaxpr.constvars]
+        for eqn in jaxpr.eqns:
+            order.extend(eqn.outvars)
+    elif order[:n_in] != invars:  # (Vars compare by identity)
+        return None, None
     number = _Numbering(zip(order, range(len(order))))
-    parts = [tuple(map(_aval_of, order)), len(jaxpr.constvars), tuple(differentiated),
-             tuple([None if ct is None else get_aval(ct) for ct in out_cts])]
-    append, add_var, known_ids, key_of = parts.append, order.append, _param_ids, \
-        number.__getitem__
-    n = len(order)
+    key_of, entries, known_ids = number.__getitem__, [], _trace_keys._param_ids
+    append = entries.append
     try:
         for eqn in jaxpr.eqns:
             params = eqn.params
@@ -236,79 +212,78 @@ def structure_key(jaxpr: Jaxpr, differentiated: Sequence[bool], out_cts: Sequenc
                 items = tuple(params.items())
                 pid = known_ids.get(items)  # (raises TypeError on an unhashable param)
                 if pid is None:
-                    pid = _params_id(items)
+                    pid = _trace_keys.params_id(items)
                 if pid is False:
                     return None, None
             else:
                 pid = 0
+            prim, outvars = eqn.primitive, eqn.outvars
             ins = tuple(map(key_of, eqn.inputs))
-            prim = eqn.primitive
-            outvars = eqn.outvars
-            if len(outvars) == 1:
-                v = outvars[0]
-                number[v] = n
-                n += 1
-                add_var(v)
-                append((prim, prim.vjp, pid, ins, v.aval))
-                continue
-            outs = []
-            for v in outvars:
-                number[v] = n
-                n += 1
-                add_var(v)
-                outs.append(v.aval)
-            append((prim, prim.vjp, pid, ins, tuple(outs)))
-        append(tuple(map(key_of, jaxpr.outvars)))
-        key = _Key(tuple(parts))
+            if prim.multiple_results:
+                append((prim, prim.vjp, pid, ins, tuple(map(key_of, outvars))))
+            else:
+                append((prim, prim.vjp, pid, ins, key_of(outvars[0])))
+        key = _trace_keys.make_key(n_in, tuple(map(key_of, jaxpr.constvars)), differentiated,
+                                   out_cts, tuple(entries), tuple(map(key_of, jaxpr.outvars)),
+                                   order)
     except (TypeError, KeyError):  # an unhashable literal, a variable from elsewhere
         return None, None
     return key, order
 
 
-_aval_of = attrgetter("aval")
+def recorded_key(jaxpr: Jaxpr, structure: list, env: dict, differentiated: Sequence[bool],
+                 out_cts: Sequence[Any]):
+    """``structure_key(jaxpr, differentiated, out_cts, list(env))`` from the entries its
+    trace recorded while tracing (``trace_to_jaxpr(..., record_structure=True)``): no walk
+    over the equations and no numbering dict. ``(None, None)`` where the recording does
+    not match ``jaxpr`` and ``env`` (then ``structure_key`` decides)."""
+    eqns = jaxpr.eqns
+    order = list(env)
+    if len(structure) != len(eqns):  # an equation recorded past the trace's process
+        return None, None
+    if eqns:  # env holds the trace's values, in the order that numbered them
+        last = eqns[-1].outvars
+        if last and (len(order) <= last[-1].n or order[last[-1].n] is not last[-1]):
+            return None, None
+    try:
+        key = _trace_keys.make_key(len(jaxpr.invars), tuple(map(_number_of, jaxpr.constvars)),
+                                   differentiated, out_cts, tuple(structure),
+                                   tuple(map(_number_of, jaxpr.outvars)), order)
+    except (TypeError, AttributeError):  # an unhashable literal, a variable not numbered
+        return None, None
+    return key, order
+
+
+_number_of = _trace_keys.number_of
 
 
 class _Numbering(dict):
-    """Variable -> its number in a structure key; a literal (never a key here) -> its value,
-    and a zero by its text too, since -0.0 == 0.0 but x * -0.0 and x * 0.0 have cotangents
-    of opposite sign. A variable from elsewhere is a KeyError."""
+    """Variable -> its number in a structure key; a literal (never a key here) -> its
+    ``trace_keys.literal_key``. A variable from elsewhere is a KeyError."""
 
     __slots__ = ()
 
     def __missing__(self, x):
         if type(x) is Literal:
-            val = x.val
-            return (val, x.aval) if val else (repr(val), x.aval)
+            return literal_key(x.val, x.aval)
         raise KeyError(x)
-
-
-class _Key:
-    """A structure key hashed once (a tuple rehashes every element at each lookup)."""
-
-    __slots__ = ("parts", "hash")
-
-    def __init__(self, parts: tuple):
-        self.parts = parts
-        self.hash = hash(parts)
-
-    def __hash__(self):
-        return self.hash
-
-    def __eq__(self, other):
-        return self.hash == other.hash and self.parts == other.parts
 
 
 class _CompiledBackward:
     """One structure's backward pass: compiled code and which values it reads."""
 
-    __slots__ = ("fn", "residuals", "nonzero", "avals")
+    __slots__ = ("fn", "residuals", "read", "nonzero", "avals")
 
     def __init__(self, fn, residuals: list, nonzero: list, avals: list):
         self.fn, self.residuals, self.nonzero, self.avals = fn, residuals, nonzero, avals
+        # the residuals picked out of the values in one C call (a tuple whatever their count)
+        self.read = itemgetter(*residuals) if len(residuals) > 1 else \
+            (lambda vals, i=residuals[0]: (vals[i],)) if residuals else (lambda vals: ())
 
-    def __call__(self, order: list, env: dict, out_cts: Sequence[Any]) -> list:
-        outs = iter(self.fn(*[env[order[i]] for i in self.residuals],
-                            *[ct for ct in out_cts if ct is not None]))
+    def __call__(self, vals: list, out_cts: Sequence[Any]) -> list:
+        """The input cotangents from ``vals`` (every variable's value, in numbering
+        order) and the output cotangents (None where zero)."""
+        outs = iter(self.fn(*self.read(vals), *[ct for ct in out_cts if ct is not None]))
         result = []
         for nz, aval in zip(self.nonzero, self.avals):
             if not nz:
@@ -374,9 +349,11 @@ def _traced_input(jaxpr: Jaxpr, env: dict) -> bool:
 
 
 def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
-                        out_cts: Sequence[Any]) -> list:
+                        out_cts: Sequence[Any], structure: list | None = None) -> list:
     """``backward_pass`` for an eager (outermost, concrete) ``grad``/``vjp``: the same
     cotangents, from compiled code once the forward trace's structure has been seen before.
+    ``structure`` is what the trace recorded of it (``trace_to_jaxpr(...,
+    record_structure=True)``), if it did: the key is then made without walking the IR.
 
     >>> import numpy as np, fungrad.numpy as fnp
     >>> closed, _, env = trace_to_jaxpr(lambda x: [fnp.sin(x) * 2.0], [np.zeros(2)],
@@ -387,7 +364,12 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     if _flags["source_info"] or _flags["debug_nans"] or current_trace_level() or \
             not _numpy_cotangents(out_cts) or _traced_input(jaxpr, env):
         return backward_pass(jaxpr, env, differentiated, out_cts)
-    key, order = structure_key(jaxpr, differentiated, out_cts)
+    key = None
+    if structure is not None:
+        key, order = recorded_key(jaxpr, structure, env, differentiated, out_cts)
+    recorded = key is not None
+    if not recorded:
+        key, order = structure_key(jaxpr, differentiated, out_cts)
     if key is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
     compiled = _compiled_backwards.get(key, False)
@@ -404,6 +386,8 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
     if compiled is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
     try:
-        return compiled(order, env, out_cts)
+        # the recorded key numbers the variables in env's own order
+        vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
+        return compiled(vals, out_cts)
     except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
         return backward_pass(jaxpr, env, differentiated, out_cts)

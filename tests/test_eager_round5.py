@@ -8,8 +8,13 @@ from fungrad.core import Eqn, Tracer, Var, current_trace_level, trace_to_jaxpr
 from fungrad.test_util import check_grads
 
 
+_UNSET = object()
+
+
 def _slots(obj):
-    return {name: getattr(obj, name) for name in type(obj).__slots__ if name != "__weakref__"}
+    # (a slot left unset, as Var.n outside a trace that keeps values, compares as unset)
+    return {name: getattr(obj, name, _UNSET) for name in type(obj).__slots__
+            if name != "__weakref__"}
 
 
 def test_records_of_one_output_equation_match_their_constructors():
