@@ -86,7 +86,6 @@ LEFT_OUT = {
     "jax.numpy.ndarray.committed#2": CASCADE,
     "jax.numpy.nonzero#12": "nonzero(fill_value=) traced under jit",
     "jax.numpy.pad#10": "pad with a callable mode",
-    "jax.numpy.piecewise#12": "piecewise with conditions broadcast against x",
     "jax.numpy.take#6": "take's default mode: JAX fills out-of-bound gathers (NaN)",
     "jax.numpy.take_along_axis#5": "take_along_axis's default mode: JAX fills out-of-bound "
                                    "gathers (NaN)",

@@ -198,34 +198,54 @@ def piecewise(x, condlist, funclist, *args, **kw):
     where its condition is false still spoils the derivative there, as with ``where``).
     Differentiable in ``x``.
 
+    As in JAX, ``condlist`` is read along its first axis: a list of conditions, or an array
+    whose rows (or scalars) are the conditions; each is cast to bool and broadcast against
+    ``x``. So ``piecewise(x, x > 0, ...)`` on a 1-D ``x`` has ``len(x)`` conditions: pass
+    ``[x > 0]`` for one. A scalar condlist is one condition.
+
     >>> x = np.array([-2.0, 0.5, 3.0])
     >>> piecewise(x, [x < 0, x > 1], [lambda x: -x, lambda x: x * 10, 7.0])
     array([ 2.,  7., 30.])
+    >>> piecewise(x, np.array([False, True]), [lambda x: -x, lambda x: x * 10])
+    array([-20.,   5.,  30.])
     """
     x = _arr(x)
-    if isinstance(condlist, (bool, np.bool_)) or (
-            isinstance(condlist, (np.ndarray, Tracer)) and _ndim(condlist) == _ndim(x)) or (
-            isinstance(condlist, (list, tuple)) and condlist and _ndim(x) and
-            not isinstance(condlist[0], (list, tuple, np.ndarray, Tracer))):
-        condlist = [condlist]  # one condition, as numpy reads it
-    conds = [_arr(c) for c in condlist]
-    for c in conds:
-        if _dtype(c) != np.bool_ or _shape(c) != _shape(x):
+    if isinstance(condlist, (list, tuple)):
+        conds = [_arr(c) for c in condlist]
+    else:
+        condlist = _arr(condlist)
+        # an array's first axis indexes the conditions (JAX's reading); a scalar is one
+        conds = [condlist] if _ndim(condlist) == 0 else \
+            [condlist[i] for i in range(_shape(condlist)[0])]
+    for i, c in enumerate(conds):
+        try:
+            np.broadcast_shapes(_shape(c), _shape(x))
+        except ValueError:
             raise ValueError(f"fungrad.numpy.piecewise: every condition must be a boolean "
-                             f"array of x's shape {_shape(x)}, got {get_aval(c).str_short()}")
+                             f"array broadcastable to x's shape {_shape(x)}, got condition "
+                             f"{i}: {get_aval(c).str_short()}") from None
+        if _ndim(c) > _ndim(x):
+            raise ValueError(f"fungrad.numpy.piecewise: every condition must be a boolean "
+                             f"array broadcastable to x's shape {_shape(x)}, got condition "
+                             f"{i}: {get_aval(c).str_short()} (more axes than x)")
     funcs = list(funclist)
     if len(funcs) not in (len(conds), len(conds) + 1):
         raise ValueError(f"fungrad.numpy.piecewise: with {len(conds)} condition(s) funclist "
                          f"must have {len(conds)} or {len(conds) + 1} entries, got "
-                         f"{len(funcs)}")
+                         f"{len(funcs)} (an array condlist is read along its first axis, "
+                         f"as in JAX: pass [cond] for a single condition)")
 
     def value(f):
         out = f(x, *args, **kw) if callable(f) else f
         return broadcast_to(astype(_arr(out), _dtype(x)), _shape(x))
 
+    def truth(c):
+        c = c if _dtype(c) == np.bool_ else ew.ne(c, 0)
+        return broadcast_to(c, _shape(x))
+
     out = value(funcs[-1]) if len(funcs) > len(conds) else np.zeros(_shape(x), _dtype(x))
     for c, f in zip(conds, funcs):
-        out = ew.select(c, value(f), out)
+        out = ew.select(truth(c), value(f), out)
     return out
 
 
