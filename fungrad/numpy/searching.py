@@ -121,15 +121,41 @@ def nonzero(a, *, size: int | None = None, fill_value=None):
         np.zeros(size, np.int64)
     count = sum(astype(flat, np.int64))
     valid = ew.lt(np.arange(size), count)
-    fills = fill_value if isinstance(fill_value, (tuple, list)) else \
-        (0 if fill_value is None else fill_value,) * len(shape)
+    fills = _fill_values(fill_value, len(shape), "nonzero")
     out = []
     for axis, d in enumerate(shape):
         stride = int(np.prod(shape[axis + 1:], dtype=np.int64))
         index = ew.mod(ew.floor_divide(first, stride), d) if d else first
-        out.append(ew.select(valid, astype(index, np.int64),
-                             np.asarray(fills[axis], np.int64)))
+        fill = fills[axis]
+        # the indices take the fill's type where it is wider (a float fill gives floats, as
+        # in JAX); the fill may be traced (an argument of a jitted function)
+        dtype = np.result_type(np.int64, fill if type(fill) in (bool, int, float, complex)
+                               else _dtype(fill))
+        out.append(ew.select(valid, astype(index, dtype), astype(fill, dtype)))
     return tuple(out)
+
+
+def _fill_values(fill_value, ndim: int, func: str) -> tuple:
+    """``fill_value`` as one scalar per axis: JAX takes a scalar or a tuple of ``ndim``."""
+    if fill_value is None:
+        return (0,) * ndim
+    if isinstance(fill_value, (tuple, list)):
+        if len(fill_value) != ndim:
+            raise ValueError(f"fungrad.numpy.{func}: fill_value must be a scalar or a tuple "
+                             f"of length {ndim} (one per axis of a), got {len(fill_value)} "
+                             f"values")
+        fills = tuple(_arr(f) for f in fill_value)
+    else:
+        fills = (_arr(fill_value),) * ndim
+    for f in fills:
+        if _ndim(f) != 0:
+            raise ValueError(f"fungrad.numpy.{func}: fill_value must be a scalar or a tuple "
+                             f"of length {ndim} (one per axis of a), got "
+                             f"{get_aval(f).str_short()}")
+        if _dtype(f).kind not in "biuf":
+            raise TypeError(f"fungrad.numpy.{func}: fill_value must be a real number, got "
+                            f"{get_aval(f).str_short()}")
+    return fills
 
 
 @_array_results
@@ -154,8 +180,11 @@ def argwhere(a, *, size: int | None = None, fill_value=None):
     """
     a = _arr(a)
     if _ndim(a) == 0:
-        return np.argwhere(_concrete(a, "argwhere", "a")) if size is None else \
-            reshape(nonzero(reshape(a, (1,)), size=size, fill_value=fill_value)[0], (-1, 0))
+        # a 0-d array has no axes: one empty row if it is nonzero (numpy), size rows (JAX)
+        if size is None:
+            return np.argwhere(_concrete(a, "argwhere", "a"))
+        _fill_values(fill_value, 0, "argwhere")
+        return np.zeros((size, 0), np.int64)
     parts = nonzero(a, size=size, fill_value=fill_value)
     if size is None:
         return np.argwhere(np.asarray(a))
