@@ -71,7 +71,6 @@ LEFT_OUT = {
     "jax.scipy.stats.poisson.entropy#1": "fungrad agrees with scipy (2.204395243428367); JAX's "
                                          "series is off by 2e-9",
     "jax.scipy.stats.poisson.entropy#2": "fungrad agrees with scipy; JAX's series is off by 1e-6",
-    "jax.numpy.delete#10": "assume_unique_indices=True under jit (traced indices)",
     "jax.numpy.issubdtype#2": LOW_PRECISION,
     "jax.numpy.issubdtype#5": LOW_PRECISION,
     "jax.numpy.issubdtype#6": LOW_PRECISION,
