@@ -213,6 +213,51 @@ def test_pad_bad_input():
     assert_same_as_numpy(fnp.pad(np.zeros(0), 1), np.zeros(2))
 
 
+def _ends(vector, width, axis, kwargs):
+    """A pad function in JAX's form (returns the vector): each side filled with a function
+    of the axis and the vector's inner values, so its derivative depends on them."""
+    before, after = width
+    n = len(vector)
+    inner = vector[before:n - after]
+    vector = vector.at[:before].set(inner[0] * kwargs.get("scale", 1.0) + axis)
+    return vector.at[n - after:].set(inner[-1] ** 2 - axis)
+
+
+def _ends_numpy(vector, width, axis, kwargs):
+    """The same in numpy's form (writes into the vector)."""
+    before, after = width
+    n = len(vector)
+    inner = vector[before:n - after].copy()
+    vector[:before] = inner[0] * kwargs.get("scale", 1.0) + axis
+    vector[n - after:] = inner[-1] ** 2 - axis
+
+
+@pytest.mark.parametrize("widths", [((1, 2), (2, 1)), 2, ((0, 1), (1, 0))])
+def test_pad_callable_mode(widths):
+    want = np.pad(X, widths, _ends_numpy, scale=3.0)
+    assert_same_as_numpy(fnp.pad(X, widths, _ends, scale=3.0), want)
+    assert_same_as_numpy(fungrad.jit(lambda x: fnp.pad(x, widths, _ends, scale=3.0))(X), want)
+    assert_derivatives(lambda x: fnp.pad(x, widths, _ends, scale=3.0), (X,))
+    assert_same_as_numpy(fungrad.vmap(lambda r: fnp.pad(r, 2, _ends))(X),
+                         np.stack([np.pad(r, 2, _ends_numpy) for r in X]))
+    ints = (X * 10).astype(np.int64)  # the result keeps a's dtype, as numpy's does
+    got = fnp.pad(ints, widths, _ends, scale=0.5)
+    assert got.dtype == np.int64
+    assert_same_as_numpy(got, np.pad(ints, widths, _ends_numpy, scale=0.5))
+
+
+def test_pad_callable_mode_bad_input():
+    v = np.arange(3.0)
+    with pytest.raises(TypeError, match="the mode function <lambda> returned None; fungrad's "
+                                        "arrays are immutable"):
+        fnp.pad(v, 1, lambda vec, w, ax, kw: None)
+    with pytest.raises(ValueError, match=r"must return a vector of the padded length 5 along "
+                                         r"axis 0, got f64\[3\]"):
+        fnp.pad(v, 1, lambda vec, w, ax, kw: vec[:3])
+    with pytest.raises(ValueError, match="negative pad_width"):
+        fnp.pad(v, -1, _ends)
+
+
 # ------------------------------------------------------------------ sized set functions
 
 # Values recorded from JAX 0.10.2 (the int32 results there are int64 here).
