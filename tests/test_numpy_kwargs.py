@@ -141,6 +141,79 @@ def test_take_modes_derivatives_and_jit():
     assert_same_as_numpy(f(np.arange(7.0), np.array([8, -9])), np.array([1.0, 5.0]))
 
 
+def _numpy_filled_take(a, idx, axis, fill):
+    """numpy's take where idx is in [-n, n), ``fill`` elsewhere (JAX's default mode)."""
+    n = a.shape[axis]
+    inside = (idx >= -n) & (idx < n)
+    got = np.take(a, np.where(inside, idx, 0), axis=axis)
+    mask = inside.reshape((1,) * axis + idx.shape + (1,) * (a.ndim - axis - 1))
+    return np.where(mask, got, np.asarray(fill).astype(a.dtype))
+
+
+def test_take_default_mode_fills_as_in_jax():
+    # JAX 0.10.2 (x64): jnp.take(jnp.arange(5.), [-7, -5, -1, 0, 4, 5, 9]) and the same
+    # for int64 / uint8 / bool / complex arrays
+    ii = np.array([-7, -5, -1, 0, 4, 5, 9])
+    assert_same_as_numpy(fnp.take(np.arange(5.0), ii),
+                         np.array([np.nan, 0.0, 4.0, 0.0, 4.0, np.nan, np.nan]))
+    lo = np.iinfo(np.int64).min
+    assert_same_as_numpy(fnp.take(np.arange(5), ii), np.array([lo, 0, 4, 0, 4, lo, lo]))
+    assert_same_as_numpy(fnp.take(np.arange(5, dtype=np.uint8), ii),
+                         np.array([255, 0, 4, 0, 4, 255, 255], np.uint8))
+    assert_same_as_numpy(fnp.take(np.array([True, False, True]), np.array([1, 5])),
+                         np.array([False, True]))
+    assert_same_as_numpy(fnp.take(np.arange(3) * 1j, np.array([1, 5])),
+                         np.array([1j, complex(np.nan, 0.0)]))
+    # fill_value is cast to a's dtype (JAX: -1.5 -> -1), and ignored by clip
+    assert_same_as_numpy(fnp.take(np.arange(5), ii, fill_value=-1.5),
+                         np.array([-1, 0, 4, 0, 4, -1, -1]))
+    assert_same_as_numpy(fnp.take(np.arange(5.0), ii, mode="clip", fill_value=-1.0),
+                         np.array([0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.0]))
+    assert np.isnan(fnp.take(np.arange(5.0), 7)) and np.isnan(fnp.take(np.arange(5.0), -6))
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_take_default_mode_against_numpy_jit_vmap_derivatives(axis):
+    idx = np.array([[0, 5], [-1, -9], [3, -4]])
+    ax = 0 if axis is None else axis
+    a = X.ravel() if axis is None else X
+    want = _numpy_filled_take(a, idx, ax, np.nan)
+    assert_same_as_numpy(fnp.take(X, idx, axis=axis), want)
+    assert_same_as_numpy(fungrad.jit(lambda x, i: fnp.take(x, i, axis=axis))(X, idx), want)
+    # the in-bounds fast path (concrete indices) against the masked one (traced) on the same
+    # in-bounds indices: values and dtype
+    good = np.array([[0, 2], [-1, 1]])
+    fast, traced = fnp.take(X, good, axis=axis), fungrad.jit(
+        lambda i: fnp.take(X, i, axis=axis))(good)
+    assert fast.dtype == traced.dtype == X.dtype
+    assert_same_as_numpy(traced, fast)
+    assert_same_as_numpy(fast, np.take(X, good, axis=axis))
+    rows = fungrad.vmap(lambda i: fnp.take(X, i, axis=axis, fill_value=-3.0))(idx)
+    assert_same_as_numpy(rows, np.stack([_numpy_filled_take(a, i, ax, -3.0) for i in idx]))
+    # filled entries have zero derivative (both modes, both orders)
+    assert_derivatives(lambda x: fnp.take(x, idx, axis=axis, fill_value=0.0), (X,))
+    assert_derivatives(lambda x: fungrad.jit(lambda y, i: fnp.take(y, i, axis=axis,
+                                                                   fill_value=2.0))(x, idx),
+                       (X,))
+    # NaN fills too: the gradient counts the in-bounds reads only
+    g = fungrad.grad(lambda x: fnp.take(x, idx, axis=axis).sum())
+    assert_same_as_numpy(g(X), _filled_grad(X, idx, axis))
+
+
+def _filled_grad(x, idx, axis):
+    """d sum(take(x, idx, axis)) / dx with the out-of-bounds entries left out."""
+    a = x.ravel() if axis is None else x
+    ax = 0 if axis is None else axis
+    n = a.shape[ax]
+    counts = np.zeros(n)
+    for i in idx.ravel():
+        if -n <= i < n:
+            counts[i] += 1
+    shape = [1] * a.ndim
+    shape[ax] = n
+    return np.broadcast_to(counts.reshape(shape), a.shape).reshape(x.shape)
+
+
 def test_take_bad_modes():
     with pytest.raises(ValueError, match="take: mode must be one of"):
         fnp.take(X, np.array([0]), mode="bogus")
@@ -150,6 +223,14 @@ def test_take_bad_modes():
         fnp.take(X, np.array([0.0]), mode="clip")
     with pytest.raises(ValueError, match="cannot wrap indices along an axis of length 0"):
         fnp.take(np.zeros(0), np.array([1]), mode="wrap")
+    for mode in ("promise_in_bounds", "drop"):  # JAX's take refuses them too
+        with pytest.raises(ValueError, match="take: mode must be one of None, 'fill', 'wrap' "
+                                             "or 'clip'"):
+            fnp.take(X, np.array([0]), mode=mode)
+    with pytest.raises(IndexError, match=r"take: cannot take i64\[2\] indices from an empty "
+                                         r"axis 0 of f64\[0\]"):
+        fnp.take(np.zeros(0), np.array([0, 1]))
+    assert fnp.take(np.zeros(0), np.zeros(0, int)).shape == (0,)
 
 
 # ------------------------------------------------------------------ pad: every mode

@@ -22,27 +22,34 @@ from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
 
 def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
          unique_indices: bool = False, indices_are_sorted: bool = False, fill_value=None):
-    """numpy.take: ``a``'s elements at integer ``indices`` along ``axis`` (of the flattened
-    ``a`` when None); differentiable in ``a``. Out-of-bounds indices raise by default;
-    ``mode='wrap'`` reduces them modulo the axis length, ``mode='clip'`` clamps them into
-    ``[0, n - 1]`` (a negative index becomes 0, as in numpy) and ``mode='fill'`` reads
-    ``fill_value`` there (NaN for floats), as JAX's modes do.
+    """numpy.take with JAX's out-of-bounds modes: ``a``'s elements at integer ``indices``
+    along ``axis`` (of the flattened ``a`` when None); differentiable in ``a``.
+
+    ``mode='fill'``, the default (as in JAX), reads ``fill_value`` where an index is out of
+    bounds (a negative one in ``[-n, 0)`` counts from the end): by default NaN for floats
+    and complex, the most negative value for signed integers, the largest for unsigned
+    ones, True for bools; it is cast to ``a``'s dtype, and its entries have zero
+    derivative. ``mode='wrap'`` reduces indices modulo the axis length, ``mode='clip'``
+    clamps them into ``[0, n - 1]`` (a negative index becomes 0, as in numpy);
+    ``fill_value`` is ignored for both. numpy's default 'raise' is not supported (as in JAX).
 
     >>> take(np.array([10.0, 20.0, 30.0]), [2, 0])
     array([30., 10.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, -1])
+    array([nan, 30.])
     >>> take(np.array([10.0, 20.0, 30.0]), [4, -1], mode="wrap")
     array([20., 30.])
-    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], mode="fill", fill_value=0.0)
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], fill_value=0.0)
     array([ 0., 10.])
     """
     _not_supported("take", "out", out)
-    if mode not in (None, "promise_in_bounds", "wrap", "clip", "fill"):
+    if mode not in (None, "wrap", "clip", "fill"):
         if mode == "raise":
             raise NotImplementedError("fungrad.numpy.take: mode='raise' is not supported (as "
-                                      "in JAX); the default mode already raises for concrete "
+                                      "in JAX); the default mode='fill' reads fill_value for "
                                       "out-of-bounds indices")
-        raise ValueError(f"fungrad.numpy.take: mode must be one of None, "
-                         f"'promise_in_bounds', 'wrap', 'clip' or 'fill', got {mode!r}")
+        raise ValueError(f"fungrad.numpy.take: mode must be one of None, 'fill', 'wrap' or "
+                         f"'clip', got {mode!r}")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -51,18 +58,40 @@ def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
     if _dtype(idx).kind not in "iu":
         raise TypeError(f"fungrad.numpy.take: indices must be integers, got "
                         f"{get_aval(idx).str_short()}")
-    if mode == "fill":  # negative in-bounds indices count from the end, as in x[idx]
-        return _IndexUpdateRef(a, (slice(None),) * axis + (idx,)).get(
-            mode=mode, fill_value=fill_value)
+    items = [slice(None)] * axis + [ARRAY]
+    n = _shape(a)[axis]
     if mode in ("wrap", "clip"):
-        n = _shape(a)[axis]
         if n == 0:
             raise ValueError(f"fungrad.numpy.take: cannot {mode} indices along an axis of "
                              f"length 0 (a {get_aval(a).str_short()}, axis {axis})")
         # numpy's clip clamps a negative index to 0 (it does not count from the end)
         idx = remainder(idx, n) if mode == "wrap" else clip(idx, 0, n - 1)
-    items = [slice(None)] * axis + [ARRAY]
-    return st.gather(a, idx, indexer=Indexer.from_numpy(items))
+        return st.gather(a, idx, indexer=Indexer.from_numpy(items))
+    return _gather_filled(a, idx, axis, n, fill_value, "take")
+
+
+def _gather_filled(a, idx, axis: int, n: int, fill_value, func: str):
+    """``take(a, idx, axis)`` reading ``fill_value`` (JAX's default fill when None) where
+    ``idx`` is outside ``[-n, n)``. Indices known to be in bounds take the plain gather."""
+    indexer = Indexer.from_numpy([slice(None)] * axis + [ARRAY])
+    if isinstance(idx, Tracer):
+        inside = (idx >= -n) & (idx < n)
+    else:
+        idx = np.asarray(idx)
+        inside = (idx >= -n) & (idx < n)
+        if inside.all():  # the common case, fungrad's own callers' too: nothing to fill
+            return st.gather(a, idx, indexer=indexer)
+    if n == 0:
+        raise FungradIndexError(f"fungrad.numpy.{func}: cannot take {get_aval(idx).str_short()} "
+                                f"indices from an empty axis {axis} of "
+                                f"{get_aval(a).str_short()} (every entry would be a fill)")
+    got = st.gather(a, where(inside, idx, 0), indexer=indexer)
+    dtype = _dtype(a)
+    fill = astype(_arr(_default_fill(dtype) if fill_value is None else fill_value), dtype)
+    # the mask over the result: idx's axes where axis was, a's other axes broadcast
+    rest = _ndim(a) - axis - 1
+    inside = reshape(inside, (1,) * axis + _shape(inside) + (1,) * rest)
+    return where(inside, got, fill)
 
 
 def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
