@@ -83,8 +83,6 @@ LEFT_OUT = {
     "jax.numpy.ndarray.at#10": OWNED_ELSEWHERE + ": .at[].set(wrap_negative_indices=)",
     "jax.numpy.ndarray.committed#1": DEVICES,
     "jax.numpy.ndarray.committed#2": CASCADE,
-    "jax.numpy.take_along_axis#5": "take_along_axis's default mode: JAX fills out-of-bound "
-                                   "gathers (NaN)",
     "jax.numpy.linalg.multi_dot#12": COMPILER,
     "jax.numpy.linalg.multi_dot#13": COMPILER,
     "jax.numpy.linalg.multi_dot#14": COMPILER,

@@ -507,6 +507,50 @@ def test_take_along_axis_modes_match_jax():
         fnp.take_along_axis(a, idx.astype(float), axis=1)
 
 
+NAN = np.nan
+# JAX 0.10.2 (x64): jnp.take_along_axis(jnp.arange(5.), [-7, -5, -1, 0, 4, 5, 9], 0, ...)
+TAKE_ALONG_JAX = [
+    ({}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "fill"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "drop"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "clip"}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"mode": "promise_in_bounds"}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"wrap_negative_indices": False}, [NAN, NAN, NAN, 0, 4, NAN, NAN]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"fill_value": -1}, [-1, 0, 4, 0, 4, -1, -1]),
+]
+
+
+@pytest.mark.parametrize("kwargs, want", TAKE_ALONG_JAX)
+def test_take_along_axis_out_of_bounds_modes_as_in_jax(kwargs, want):
+    ii = np.array([-7, -5, -1, 0, 4, 5, 9])
+    want = np.array(want, float)
+    assert_same_as_numpy(fnp.take_along_axis(np.arange(5.0), ii, 0, **kwargs), want)
+    assert_same_as_numpy(fungrad.jit(lambda x, i: fnp.take_along_axis(x, i, 0, **kwargs))(
+        np.arange(5.0), ii), want)
+
+
+def test_take_along_axis_default_fill_against_numpy_vmap_derivatives():
+    idx = np.array([[0, 4, -1], [2, -5, 1], [3, 1, 9]])
+    n = X.shape[1]
+    inside = (idx >= -n) & (idx < n)
+    want = np.where(inside, np.take_along_axis(X, np.where(inside, idx, 0), 1), np.nan)
+    assert_same_as_numpy(fnp.take_along_axis(X, idx, axis=1), want)
+    # in bounds: the concrete fast path against the traced one and numpy
+    good = np.where(inside, idx, 0)
+    assert_same_as_numpy(fungrad.jit(lambda i: fnp.take_along_axis(X, i, 1))(good),
+                         fnp.take_along_axis(X, good, 1))
+    assert_same_as_numpy(fnp.take_along_axis(X, good, 1), np.take_along_axis(X, good, 1))
+    rows = fungrad.vmap(lambda r, i: fnp.take_along_axis(r, i, 0, fill_value=-2.0))(X, idx)
+    assert_same_as_numpy(rows, np.where(inside, want, -2.0))
+    assert_derivatives(lambda a: fnp.take_along_axis(a, idx, 1, fill_value=0.0), (X,))
+    g = fungrad.grad(lambda a: fnp.take_along_axis(a, idx, 1).sum())(X)  # NaN fills too
+    expected = np.zeros_like(X)
+    for r, c in zip(*np.nonzero(inside)):
+        expected[r, idx[r, c] % n] += 1.0
+    assert_same_as_numpy(g, expected)
+
+
 # ------------------------------------------------------------------ more sized set functions
 
 

@@ -95,15 +95,23 @@ def _gather_filled(a, idx, axis: int, n: int, fill_value, func: str):
 
 
 def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
-                    fill_value=None, *, wrap_negative_indices: bool = True):
-    """numpy.take_along_axis: differentiable in ``arr``. A negative index counts from the
-    end; out-of-bounds indices raise, unless ``mode='clip'`` (clamp) or ``mode='fill'``
-    (read ``fill_value``, NaN for floats) asks otherwise, as JAX's modes do.
+                    fill_value=None, *, wrap_negative_indices: bool | None = None):
+    """numpy.take_along_axis with JAX's out-of-bounds modes; differentiable in ``arr``.
+
+    ``mode='fill'`` (the default, as in JAX; 'drop' is the same) reads ``fill_value``
+    (NaN for floats, the dtype's extreme integer, True; see ``take``) where an index is out
+    of bounds; filled entries have zero derivative. ``mode='clip'`` clamps indices into
+    bounds; ``'promise_in_bounds'`` clamps too. A negative index counts from the end unless
+    ``wrap_negative_indices=False`` (then it is out of bounds); left as None it wraps in every
+    mode but 'promise_in_bounds', as in JAX.
 
     >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
     >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
     array([[1.],
            [2.]])
+    >>> take_along_axis(x, np.array([[5], [-1]]), axis=1)
+    array([[nan],
+           [ 4.]])
     >>> take_along_axis(x, np.array([[5], [-1]]), axis=1, mode="fill", fill_value=0.0)
     array([[0.],
            [4.]])
@@ -114,17 +122,29 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
     """
     if mode not in _MODES:
         raise ValueError(f"fungrad.numpy.take_along_axis: mode must be one of None, "
-                         f"'promise_in_bounds', 'clip', 'fill', got {mode!r}")
+                         f"'promise_in_bounds', 'clip', 'drop' or 'fill', got {mode!r}")
     a, grids = _along_axis(arr, indices, axis, "take_along_axis")
     if _dtype(_arr(indices)).kind not in "iu":
         raise TypeError(f"fungrad.numpy.take_along_axis: indices must be integers, got "
                         f"{get_aval(_arr(indices)).str_short()}")
+    if wrap_negative_indices is None:
+        wrap_negative_indices = mode != "promise_in_bounds"
+    k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
+    n = _shape(a)[k]
+    gather = Indexer([ARRAY] * len(grids))
+    if mode in ("clip", "promise_in_bounds"):
+        if n == 0:
+            raise ValueError(f"fungrad.numpy.take_along_axis: cannot clip indices along an "
+                             f"axis of length 0 (a {get_aval(a).str_short()}, axis {k})")
+        i = grids[k]
+        # unwrapped, a negative index is below the axis: it clamps to 0
+        grids[k] = clip(where(i < 0, i + n, i) if wrap_negative_indices else i, 0, n - 1)
+        return st.gather(a, *grids, indexer=gather)
     if not wrap_negative_indices:  # a negative index is then out of bounds
-        k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
-        grids[k] = where(grids[k] < 0, _shape(a)[k], grids[k])
-    if mode in ("clip", "fill"):
-        return _IndexUpdateRef(a, tuple(grids)).get(mode=mode, fill_value=fill_value)
-    return st.gather(a, *grids, indexer=Indexer([ARRAY] * len(grids)))
+        grids[k] = where(grids[k] < 0, builtins.max(n, 1), grids[k])
+    if not isinstance(grids[k], Tracer) and np.all((grids[k] >= -n) & (grids[k] < n)):
+        return st.gather(a, *grids, indexer=gather)  # nothing to fill
+    return _IndexUpdateRef(a, tuple(grids)).get(mode="fill", fill_value=fill_value)
 
 
 def _along_axis(arr, indices, axis, func: str):
