@@ -177,7 +177,8 @@ def test_bad_inputs():
         fnp.put(a, np.array([0]), 1.0, mode="drop", inplace=False)
     with pytest.raises(ValueError, match="piecewise: with 1 condition"):
         fnp.piecewise(a, [a > 0], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="piecewise: every condition must be a boolean array broadcastable"):
+    with pytest.raises(ValueError, match="piecewise: every condition must be a boolean array "
+                                         "broadcastable"):
         fnp.piecewise(a, [a[:2] > 0], [1.0])
     with pytest.raises(TypeError, match="unwrap: p must be real"):
         fnp.unwrap(a * 1j)
