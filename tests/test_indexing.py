@@ -318,8 +318,20 @@ def test_out_of_bounds_index_raises(shape, index):
     with pytest.raises((IndexError, ValueError), match="index|bound") as info:
         fungrad.make_jaxpr(lambda x: x[index])(x)
     assert "index" in str(info.value).lower()
-    with pytest.raises((IndexError, ValueError), match="index|bound"):
-        fungrad.make_jaxpr(lambda x: x.at[index].set(1.0))(x)
+    if isinstance(index, tuple) and len(index) > len(shape) or \
+            np.asarray(index[-1] if isinstance(index, tuple) else index).dtype == np.bool_:
+        # too many indices, or a mask of the wrong shape: .at refuses them too
+        with pytest.raises((IndexError, ValueError), match="index|bound"):
+            fungrad.make_jaxpr(lambda x: x.at[index].set(1.0))(x)
+    else:  # an out-of-bounds integer index: JAX's .at drops the update (mode='drop')
+        want = x.copy()
+        parts = index if isinstance(index, tuple) else (index,)
+        kept = tuple(p if isinstance(p, slice) else
+                     np.asarray(p)[(np.asarray(p) >= -n) & (np.asarray(p) < n)]
+                     for p, n in zip(parts, shape))
+        want[kept] = 1.0  # numpy on the in-bounds indices alone
+        np.testing.assert_array_equal(fungrad.jit(lambda x: x.at[index].set(1.0))(x), want)
+        np.testing.assert_array_equal(fnp.asarray(x).at[index].set(1.0), want)
     _next_call_works()
 
 
@@ -348,3 +360,98 @@ def test_update_values_of_wrong_shape_raise_value_error():
     with pytest.raises(ValueError, match="broadcast"):
         fungrad.make_jaxpr(lambda x, v: x.at[1:].set(v))(rand((4,)), rand((2,)))
     _next_call_works()
+
+
+# ---- .at[] out-of-bounds modes, as JAX has them ---------------------------------------------
+
+NAN = np.nan
+AT_II = np.array([-7, -5, -1, 0, 4, 5, 9])
+# JAX 0.10.2 (x64): jnp.arange(5.).at[AT_II].get(...)
+AT_GET_JAX = [
+    ({}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"mode": "promise_in_bounds"}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"mode": "fill"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "drop"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "fill", "wrap_negative_indices": False}, [NAN, NAN, NAN, 0, 4, NAN, NAN]),
+]
+# JAX 0.10.2 (x64): jnp.arange(5.).at[AT_II].add(10., ...)
+AT_ADD_JAX = [
+    ({}, [20, 1, 2, 3, 24]),
+    ({"wrap_negative_indices": False}, [10, 1, 2, 3, 14]),
+    ({"mode": "fill"}, [20, 1, 2, 3, 24]),
+    ({"mode": "promise_in_bounds"}, [20, 1, 2, 3, 24]),
+    ({"mode": "drop", "wrap_negative_indices": False}, [10, 1, 2, 3, 14]),
+    ({"mode": "clip"}, [30, 1, 2, 3, 44]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [40, 1, 2, 3, 34]),
+]
+
+
+@pytest.mark.parametrize("kwargs, want", AT_GET_JAX)
+def test_at_get_out_of_bounds_modes_as_in_jax(kwargs, want):
+    x = np.arange(5.0)
+    want = np.array(want, float)
+    np.testing.assert_array_equal(fnp.asarray(x).at[AT_II].get(**kwargs), want)
+    np.testing.assert_array_equal(fungrad.jit(lambda x, i: x.at[i].get(**kwargs))(x, AT_II),
+                                  want)
+    # one index at a time, concrete (the scalar path) and batched
+    np.testing.assert_array_equal([fnp.asarray(x).at[int(i)].get(**kwargs) for i in AT_II],
+                                  want)
+    np.testing.assert_array_equal(fungrad.vmap(lambda i: fnp.asarray(x).at[i].get(**kwargs))(
+        AT_II), want)
+
+
+@pytest.mark.parametrize("kwargs, want", AT_ADD_JAX)
+def test_at_add_out_of_bounds_modes_as_in_jax(kwargs, want):
+    x = np.arange(5.0)
+    want = np.array(want, float)
+    np.testing.assert_array_equal(fnp.asarray(x).at[AT_II].add(10.0, **kwargs), want)
+    np.testing.assert_array_equal(
+        fungrad.jit(lambda x, i: x.at[i].add(10.0, **kwargs))(x, AT_II), want)
+    if kwargs.get("mode") == "clip":
+        return  # -1 and 5 both clip to 4: set's winner is not add's sum
+    # set with one value per index agrees with add on zeros where no index repeats
+    one = AT_II[[2, 5]]  # -1 and 5: the first wraps (or drops), the second drops
+    got = fnp.zeros(5).at[one].set(np.array([7.0, 8.0]), **kwargs)
+    np.testing.assert_array_equal(got, fnp.zeros(5).at[one].add(np.array([7.0, 8.0]),
+                                                                **kwargs))
+
+
+def test_at_dropped_updates_and_filled_reads_have_zero_derivative():
+    x = rand((4, 3))
+    i = np.array([0, 5, -1, -9])
+    v = rand((4, 3), seed=2)
+    # dropped updates: the rows 5 and -9 contribute nothing (values nor x)
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].add(v * v), (x, v))
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].set(v), (x, v))
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].set(v, wrap_negative_indices=False),
+                       (x, v))
+    g = fungrad.grad(lambda v: fnp.sum(fnp.asarray(x).at[i].set(v) ** 2))(v)
+    np.testing.assert_array_equal(g[[1, 3]], 0.0)
+    assert np.all(g[[0, 2]] != 0.0)
+    # filled reads, and clipped ones
+    assert_derivatives(lambda x: fnp.asarray(x).at[i].get(mode="fill", fill_value=0.5), (x,))
+    assert_derivatives(lambda x: fnp.asarray(x).at[i].get(), (x,))
+    g = fungrad.grad(lambda x: fnp.sum(fnp.asarray(x).at[i].get(mode="fill")))(x)  # NaN fills too
+    np.testing.assert_array_equal(g, np.array([[1.0] * 3, [0] * 3, [0] * 3, [1.0] * 3]))
+    # under jit and vmap, with traced indices
+    rows = fungrad.vmap(lambda j: fnp.asarray(x).at[j].add(1.0))(i)
+    want = np.stack([x + (np.arange(4)[:, None] == (j % 4)) * (-4 <= j < 4) for j in i])
+    np.testing.assert_allclose(rows, want)
+    jitted = fungrad.jit(lambda x, j: x.at[j].set(0.0, mode="clip"))(x, i)
+    want = x.copy()
+    want[np.clip(np.where(i < 0, i + 4, i), 0, 3)] = 0.0
+    np.testing.assert_array_equal(jitted, want)
+
+
+def test_at_bad_modes():
+    x = fnp.arange(3.0)
+    with pytest.raises(ValueError, match=r"x.at\[...\].get: mode must be one of None, "
+                                         r"'promise_in_bounds', 'clip', 'drop' or 'fill', got "
+                                         r"'wrap'"):
+        x.at[0].get(mode="wrap")
+    with pytest.raises(ValueError, match=r"x.at\[...\].set: mode must be one of"):
+        x.at[0].set(1.0, mode="raise")
+    with pytest.raises(TypeError, match="mask|boolean"):
+        fungrad.jit(lambda x: x.at[x > 0].set(0.0, mode="clip"))(x)

@@ -38,7 +38,6 @@ CASCADE = "uses a name the failing example before it should have bound"
 MESH = "sharding API (make_mesh, shard_map, NamedSharding): not in fungrad, one CPU device"
 LOW_PRECISION = "bfloat16/float8 dtypes: numpy has none (they need ml_dtypes)"
 COMPILER = "XLA compiler internals (cost analysis, dot algorithms): no XLA in fungrad"
-OWNED_ELSEWHERE = "in another developer's file (array.py / tree_util.py / random): reported"
 
 LEFT_OUT = {
     "jax.numpy.bincount#3": "numpy's dtype: weights give float64 in numpy (JAX: weights' dtype)",
@@ -78,9 +77,6 @@ LEFT_OUT = {
     "jax.numpy.load#2": LOW_PRECISION,
     "jax.numpy.load#3": CASCADE,
     "jax.numpy.load#5": CASCADE,
-    "jax.numpy.ndarray.at#4": OWNED_ELSEWHERE + ": out-of-bound .at updates are dropped in JAX",
-    "jax.numpy.ndarray.at#6": OWNED_ELSEWHERE + ": out-of-bound .at[].get() is clipped in JAX",
-    "jax.numpy.ndarray.at#10": OWNED_ELSEWHERE + ": .at[].set(wrap_negative_indices=)",
     "jax.numpy.ndarray.committed#1": DEVICES,
     "jax.numpy.ndarray.committed#2": CASCADE,
     "jax.numpy.linalg.multi_dot#12": COMPILER,

@@ -284,16 +284,22 @@ def _default_fill(dtype):
 class _IndexUpdateRef:
     """``x.at[idx]``: functional updates, as in JAX (returns a new array).
 
-    Out-of-bounds integer indices raise by default (a clamped or dropped index would be a
-    silent surprise); ``mode='clip'`` clamps them, ``mode='drop'`` (updates) and
-    ``mode='fill'`` (reads, with ``fill_value``) leave them out, as JAX's modes do.
+    Out-of-bounds integer indices follow JAX's modes: ``get()`` clamps them by default
+    (``mode=None``, 'promise_in_bounds' and 'clip'), and ``mode='fill'`` (or 'drop') reads
+    ``fill_value`` there (NaN, the dtype's extreme integer, True by default); the updates
+    (set, add, ...) drop them by default (``mode=None``, 'promise_in_bounds', 'drop',
+    'fill'), and ``mode='clip'`` clamps them. A negative index counts from the end unless
+    ``wrap_negative_indices=False``, which makes it out of bounds. Filled reads and dropped
+    updates have zero derivative.
 
     >>> import fungrad.numpy as fnp
     >>> x = fnp.arange(5)
-    >>> x.at[np.array([1, 7])].get(mode="fill", fill_value=-1), x.at[7].set(9, mode="clip")
-    (array([ 1, -1]), array([0, 1, 2, 3, 9]))
-    >>> x.at[np.array([0, 7])].add(10, mode="drop")
-    array([10,  1,  2,  3,  4])
+    >>> x.at[7].get(), x.at[np.array([1, 7])].get(mode="fill", fill_value=-1)
+    (np.int64(4), array([ 1, -1]))
+    >>> x.at[7].set(9), x.at[7].set(9, mode="clip")
+    (array([0, 1, 2, 3, 4]), array([0, 1, 2, 3, 9]))
+    >>> x.at[-1].add(10, wrap_negative_indices=False)
+    array([0, 1, 2, 3, 4])
     """
 
     __slots__ = ("x", "idx")
@@ -301,15 +307,18 @@ class _IndexUpdateRef:
     def __init__(self, x, idx):
         self.x, self.idx = x, idx
 
-    def _in_bounds(self, mode, func: str):
+    def _in_bounds(self, mode, func: str, wrap_negative_indices: bool = True):
         """``(ref, padded_axes)``: a ref whose integer indices are all in bounds under
-        ``mode``: clamped (``clip``), or sent to one extra slot appended to their axis
-        (``drop``/``fill``), which the caller fills or slices off."""
+        JAX's ``mode`` for ``func``: clamped ('clip'), or sent to one extra slot appended to
+        their axis ('fill' for get, 'drop' for updates), which the caller fills or slices
+        off. Indices that are concrete and in bounds are left as they are."""
         if mode not in _MODES:
-            raise ValueError(f"x.at[...].{func}: mode must be one of 'promise_in_bounds', "
-                             f"'clip', 'drop' or 'fill', got {mode!r}")
-        if mode in (None, "promise_in_bounds"):
-            return self, []
+            raise ValueError(f"x.at[...].{func}: mode must be one of None, "
+                             f"'promise_in_bounds', 'clip', 'drop' or 'fill', got {mode!r}")
+        if func == "get":
+            mode = "fill" if mode in ("fill", "drop") else "clip"
+        else:
+            mode = "clip" if mode == "clip" else "drop"
         idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
         shape = _shape(self.x)
 
@@ -320,34 +329,47 @@ class _IndexUpdateRef:
                 return builtins.max(np.ndim(it), 1)
             return 1
 
+        low = -1 if wrap_negative_indices else 0  # the lowest valid index, per axis length
         explicit = builtins.sum(width(it) for it in idx)
-        items, padded, axis = [], [], 0
+        items, padded, axis, changed = [], [], 0, False
         for it in idx:
             if it is Ellipsis:
                 axis += len(shape) - explicit
             integer = not (it is None or it is Ellipsis or isinstance(it, slice)) and \
-                (isinstance(it, Tracer) or np.asarray(it).dtype.kind in "iu")
-            if not integer or axis >= len(shape):
+                (it.dtype.kind in "iu" if isinstance(it, Tracer) else
+                 np.asarray(it).dtype.kind in "iu")
+            if not integer or axis >= len(shape):  # the indexing itself says what is wrong
                 items.append(it)
                 axis += width(it)
                 continue
             n = shape[axis]
+            lowest = low * n
+            if not isinstance(it, Tracer):
+                concrete = np.asarray(it)
+                if np.all((concrete >= lowest) & (concrete < n)):
+                    items.append(it)  # in bounds: as it is (a negative one wraps as usual)
+                    axis += 1
+                    continue
+            changed = True
             if not isinstance(it, Tracer) and np.ndim(it) == 0:
                 i = operator.index(it)
+                wrapped = i + n if (i < 0 and wrap_negative_indices) else i
                 if mode == "clip":
-                    items.append(builtins.min(builtins.max(i + n if i < 0 else i, 0), n - 1))
+                    items.append(builtins.min(builtins.max(wrapped, 0), n - 1))
                 else:
-                    items.append(i if -n <= i < n else n)
+                    items.append(wrapped if 0 <= wrapped < n else n)
             else:
                 it = it if isinstance(it, Tracer) else np.asarray(it)
-                wrapped = where(it < 0, it + n, it)
+                wrapped = where(it < 0, it + n, it) if wrap_negative_indices else it
                 if mode == "clip":
                     items.append(clip(wrapped, 0, n - 1))
                 else:
-                    items.append(where((it < -n) | (it >= n), n, wrapped))
+                    items.append(where((wrapped < 0) | (wrapped >= n), n, wrapped))
             if mode != "clip":
                 padded.append(axis)
             axis += 1
+        if not changed:
+            return self, []
         return _IndexUpdateRef(self.x, tuple(items)), padded
 
     def _padded(self, padded, fill):
@@ -355,30 +377,33 @@ class _IndexUpdateRef:
         widths = [(0, 1 if a in padded else 0) for a in range(len(_shape(self.x)))]
         return _IndexUpdateRef(pad(_arr(self.x), widths, constant_values=fill), self.idx)
 
-    def _update(self, method: str, mode, *args):
+    def _update(self, method: str, mode, wrap_negative_indices: bool, *args):
         """Apply the update ``method`` under ``mode``: out-of-bounds positions land in the
         padding, which is then cut off."""
-        ref, padded = self._in_bounds(mode, method)
+        ref, padded = self._in_bounds(mode, method, wrap_negative_indices)
         if not padded:
             return getattr(ref, "_" + method)(*args)
         out = getattr(ref._padded(padded, 0), "_" + method)(*args)
         return out[tuple(slice(0, n) for n in _shape(self.x))]
 
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None, fill_value=None):
-        """``x.at[idx].get()`` is ``x[idx]``; ``mode='fill'`` reads ``fill_value`` (NaN,
-        or the dtype's extreme integer, by default) where an index is out of bounds,
-        ``mode='clip'`` the nearest element."""
-        ref, padded = self._in_bounds(mode, "get")
+            mode: str | None = None, fill_value=None, wrap_negative_indices: bool = True):
+        """``x.at[idx].get()`` is ``x[idx]`` with out-of-bounds indices clamped (JAX's
+        default); ``mode='fill'`` reads ``fill_value`` (NaN, or the dtype's extreme
+        integer, by default) there instead."""
+        ref, padded = self._in_bounds(mode, "get", wrap_negative_indices)
         if padded:
             fill = _default_fill(_dtype(self.x)) if fill_value is None else fill_value
             return _getitem(ref._padded(padded, fill).x, ref.idx)
         return _getitem(ref.x, ref.idx)
 
+    def _get(self):
+        return _getitem(self.x, self.idx)
+
     def set(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None):
+            mode: str | None = None, wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = values``."""
-        return self._update("set", mode, values)
+        return self._update("set", mode, wrap_negative_indices, values)
 
     def _set(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
@@ -386,9 +411,9 @@ class _IndexUpdateRef:
                           indexer=indexer)
 
     def add(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None):
+            mode: str | None = None, wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] += values`` (repeated indices accumulate)."""
-        return self._update("add", mode, values)
+        return self._update("add", mode, wrap_negative_indices, values)
 
     def _add(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
@@ -396,12 +421,14 @@ class _IndexUpdateRef:
                               indexer=indexer)
 
     def subtract(self, values, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None):
+                 unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] -= values``."""
-        return self._update("add", mode, negative(values))
+        return self._update("add", mode, wrap_negative_indices, negative(values))
 
     def multiply(self, values, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None):
+                 unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] *= values`` (repeated indices multiply in every value,
         as in JAX).
 
@@ -409,7 +436,7 @@ class _IndexUpdateRef:
         >>> fnp.zeros(3).at[np.array([1, 1])].add(1.0).at[np.array([1, 1])].multiply(3.0)
         array([ 0., 18.,  0.])
         """
-        return self._update("multiply", mode, values)
+        return self._update("multiply", mode, wrap_negative_indices, values)
 
     mul = multiply  # JAX's short name for it
 
@@ -417,12 +444,13 @@ class _IndexUpdateRef:
         return self._accumulate(multiply, values)
 
     def divide(self, values, *, indices_are_sorted: bool = False,
-               unique_indices: bool = False, mode: str | None = None):
+               unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] /= values``."""
-        return self._update("divide", mode, values)
+        return self._update("divide", mode, wrap_negative_indices, values)
 
     def _divide(self, values):
-        quotient = divide(self.get(), values)
+        quotient = divide(self._get(), values)
         if _dtype(quotient) != _dtype(self.x):  # integers divide to floats, as in JAX:
             # casting the quotient back would truncate it silently
             return _IndexUpdateRef(astype(_arr(self.x), _dtype(quotient)), self.idx)._set(
@@ -430,15 +458,17 @@ class _IndexUpdateRef:
         return self._set(quotient)
 
     def power(self, values, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: str | None = None):
+              unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] **= values``."""
-        return self._update("power", mode, values)
+        return self._update("power", mode, wrap_negative_indices, values)
 
     def _power(self, values):
-        return self._set(power(self.get(), values))
+        return self._set(power(self._get(), values))
 
     def min(self, values, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None):
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = minimum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -446,13 +476,14 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([0, 0])].min(np.array([-1.0, -3.0]))
         array([-3.,  0.])
         """
-        return self._update("min", mode, values)
+        return self._update("min", mode, wrap_negative_indices, values)
 
     def _min(self, values):
         return self._accumulate(minimum, values)
 
     def max(self, values, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None):
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = maximum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -460,23 +491,24 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([1, 1])].max(np.array([3.0, 2.0]))
         array([0., 3.])
         """
-        return self._update("max", mode, values)
+        return self._update("max", mode, wrap_negative_indices, values)
 
     def _max(self, values):
         return self._accumulate(maximum, values)
 
     def apply(self, func, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: str | None = None):
+              unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = func(x[idx])`` (``func`` elementwise, once per index).
 
         >>> import fungrad.numpy as fnp
         >>> fnp.zeros(3).at[1:].add(4.0).at[1].apply(fnp.sqrt)
         array([0., 2., 4.])
         """
-        return self._update("apply", mode, func)
+        return self._update("apply", mode, wrap_negative_indices, func)
 
     def _apply(self, func):
-        return self._set(func(self.get()))
+        return self._set(func(self._get()))
 
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
@@ -484,7 +516,7 @@ class _IndexUpdateRef:
         position (a set of distinct positions, where a gather and a scatter are exact)."""
         positions = _flat_positions(self.x, self.idx)
         if positions is None or np.unique(positions).size == positions.size:
-            return self.set(op(self.get(), values))
+            return self._set(op(self._get(), values))
         flat_x = ravel(_arr(self.x))
         flat_v = ravel(st.broadcast_to(astype(_arr(values), _dtype(self.x)), positions.shape))
         flat_p = positions.ravel()
@@ -497,7 +529,7 @@ class _IndexUpdateRef:
         for k in range(int(rank.max()) + 1):
             chosen = np.flatnonzero(rank == k)
             ref = _IndexUpdateRef(flat_x, flat_p[chosen])
-            flat_x = ref.set(op(ref.get(), _getitem(flat_v, chosen)))
+            flat_x = ref._set(op(ref._get(), _getitem(flat_v, chosen)))
         return flat_x.reshape(_shape(self.x))
 
 
