@@ -266,6 +266,26 @@ def _getitem(x, idx):
 
 
 _MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
+_IDENTITY = ("add", "multiply", "min", "max")  # the updates a dropped entry can leave as is
+
+
+def _identity(method: str, dtype):
+    """The value that ``method`` combines with any x to give x back exactly: -0.0 (so
+    that -0.0 stays -0.0) or False for add, 1 for multiply, the dtype's largest value
+    for min and its smallest for max (complex ones order by real part first)."""
+    dtype = np.dtype(dtype)
+    if method == "add":
+        return False if dtype == np.bool_ else (-0.0 if dtype.kind in "fc" else 0)
+    if method == "multiply":
+        return 1
+    top = method == "min"
+    if dtype == np.bool_:
+        return top
+    if dtype.kind in "fc":
+        inf = np.inf if top else -np.inf
+        return complex(inf, inf) if dtype.kind == "c" else inf
+    info = np.iinfo(dtype)
+    return info.max if top else info.min
 
 
 def _default_fill(dtype):
@@ -308,10 +328,16 @@ class _IndexUpdateRef:
         self.x, self.idx = x, idx
 
     def _in_bounds(self, mode, func: str, wrap_negative_indices: bool = True):
-        """``(ref, padded_axes)``: a ref whose integer indices are all in bounds under
-        JAX's ``mode`` for ``func``: clamped ('clip'), or sent to one extra slot appended to
-        their axis ('fill' for get, 'drop' for updates), which the caller fills or slices
-        off. Indices that are concrete and in bounds are left as they are."""
+        """``(ref, padded_axes, clamped, inside)``: ``ref``'s integer indices are all in
+        bounds under JAX's ``mode`` for ``func``: clamped ('clip'), or sent to one extra slot
+        appended to their axis ('fill' for get, 'drop' for updates), which the caller fills
+        or slices off. Indices that are concrete and in bounds are left as they are.
+
+        For a drop, ``clamped`` is the same index clamped into bounds (None when an axis has
+        length 0) and ``inside`` lists ``(item, axis, flag)`` for each changed item: its
+        position in the index, the axis of x it indexes and whether each of its entries is
+        in bounds (a bool or a bool array), so that an update can be redirected to a valid
+        position carrying a value that leaves it as it was (see ``_dropped``)."""
         if mode not in _MODES:
             raise ValueError(f"x.at[...].{func}: mode must be one of None, "
                              f"'promise_in_bounds', 'clip', 'drop' or 'fill', got {mode!r}")
@@ -332,6 +358,8 @@ class _IndexUpdateRef:
         low = -1 if wrap_negative_indices else 0  # the lowest valid index, per axis length
         explicit = builtins.sum(width(it) for it in idx)
         items, padded, axis, changed = [], [], 0, False
+        clamped: list | None = [] if mode == "drop" else None
+        inside: list = []
         for it in idx:
             if it is Ellipsis:
                 axis += len(shape) - explicit
@@ -340,6 +368,8 @@ class _IndexUpdateRef:
                  np.asarray(it).dtype.kind in "iu")
             if not integer or axis >= len(shape):  # the indexing itself says what is wrong
                 items.append(it)
+                if clamped is not None:
+                    clamped.append(it)
                 axis += width(it)
                 continue
             n = shape[axis]
@@ -348,6 +378,8 @@ class _IndexUpdateRef:
                 concrete = np.asarray(it)
                 if np.all((concrete >= lowest) & (concrete < n)):
                     items.append(it)  # in bounds: as it is (a negative one wraps as usual)
+                    if clamped is not None:
+                        clamped.append(it)
                     axis += 1
                     continue
             changed = True
@@ -358,19 +390,29 @@ class _IndexUpdateRef:
                     items.append(builtins.min(builtins.max(wrapped, 0), n - 1))
                 else:
                     items.append(wrapped if 0 <= wrapped < n else n)
+                    flag = 0 <= wrapped < n
+                    low_high = builtins.min(builtins.max(wrapped, 0), n - 1)
             else:
                 it = it if isinstance(it, Tracer) else np.asarray(it)
                 wrapped = where(it < 0, it + n, it) if wrap_negative_indices else it
                 if mode == "clip":
                     items.append(clip(wrapped, 0, n - 1))
                 else:
-                    items.append(where((wrapped < 0) | (wrapped >= n), n, wrapped))
+                    flag = (wrapped >= 0) & (wrapped < n)
+                    items.append(where(flag, wrapped, n))
+                    low_high = clip(wrapped, 0, n - 1)
             if mode != "clip":
                 padded.append(axis)
+                inside.append((len(items) - 1, axis, flag))
+                if clamped is not None:
+                    clamped.append(low_high)
+                    if n == 0:  # nowhere to clamp to: only the padding can take them
+                        clamped = None
             axis += 1
         if not changed:
-            return self, []
-        return _IndexUpdateRef(self.x, tuple(items)), padded
+            return self, [], None, []
+        return (_IndexUpdateRef(self.x, tuple(items)), padded,
+                None if clamped is None else _IndexUpdateRef(self.x, tuple(clamped)), inside)
 
     def _padded(self, padded, fill):
         from fungrad.numpy.rearranging import pad
@@ -378,20 +420,103 @@ class _IndexUpdateRef:
         return _IndexUpdateRef(pad(_arr(self.x), widths, constant_values=fill), self.idx)
 
     def _update(self, method: str, mode, wrap_negative_indices: bool, *args):
-        """Apply the update ``method`` under ``mode``: out-of-bounds positions land in the
-        padding, which is then cut off."""
-        ref, padded = self._in_bounds(mode, method, wrap_negative_indices)
+        """Apply the update ``method`` under ``mode``.
+
+        Dropped entries cost no copy of x beyond the scatter's own: an accumulating update
+        (add, multiply, min, max) sends them to a clamped position with the operation's
+        identity as value; the others (set, divide, power, apply) cannot (a clamped entry
+        would overwrite a kept one there), so, when the indices are traced, they take the
+        plain update unless some index is out of bounds at run time (a ``cond``), and only
+        then the general path: out-of-bounds positions land in one padding slot per
+        axis, which is then cut off."""
+        ref, padded, clamped, inside = self._in_bounds(mode, method, wrap_negative_indices)
         if not padded:
             return getattr(ref, "_" + method)(*args)
-        out = getattr(ref._padded(padded, 0), "_" + method)(*args)
+        if clamped is not None and method in _IDENTITY and not (
+                method == "multiply" and _dtype(self.x).kind == "c"):  # (inf+0j)*1 has NaN
+            # for its imaginary part: complex products take the cond below
+            return clamped._dropped(method, inside, args[0])
+        if clamped is not None and _traced(*[flag for _, _, flag in inside]):
+            from fungrad.control_flow import cond
+            from fungrad.numpy.reductions import all as all_
+            flags = [all_(flag) for _, _, flag in inside]
+            every = flags[0]
+            for f in flags[1:]:
+                every = every & f
+            # the branches take every traced value as an operand: one they closed over
+            # would be computed outside the cond, both branches' work done every time
+            items = [ref.idx, clamped.idx]
+            traced = [it for group in items for it in group if isinstance(it, Tracer)]
+            given = [a for a in args if not callable(a)]
+
+            def branch(use_clamped):
+                def run(x, *ops):
+                    ops_it = iter(ops[len(given):])
+                    new = [tuple(next(ops_it) if isinstance(it, Tracer) else it for it in g)
+                           for g in items]
+                    vals = iter(ops[:len(given)])
+                    call = [a if callable(a) else next(vals) for a in args]
+                    if use_clamped:
+                        return getattr(_IndexUpdateRef(x, new[1]), "_" + method)(*call)
+                    return _IndexUpdateRef(x, new[0])._padded_update(method, padded, *call)
+                return run
+            return cond(every, branch(True), branch(False), _arr(self.x), *given, *traced)
+        return ref._padded_update(method, padded, *args)
+
+    def _padded_update(self, method: str, padded, *args):
+        # a padding of ones: the slot's derivatives stay finite through power, divide, a
+        # sqrt or log applied (a zero there would give 0 * inf = NaN cotangents)
+        out = getattr(self._padded(padded, 1), "_" + method)(*args)
         return out[tuple(slice(0, n) for n in _shape(self.x))]
+
+    def _dropped(self, method: str, inside, values):
+        """The accumulating update ``method`` at this (clamped) index, where the entries
+        that ``inside`` marks out of bounds carry the operation's identity, so they leave
+        their (clamped) position as it was: no padding, and no derivative flows through
+        them (the values there are a constant)."""
+        dtype = _dtype(self.x)
+        values = astype(_arr(values), dtype)
+        # the mask in the layout of x[idx]: the same index applied to a tiny array of x's
+        # rank, two entries (out, in) along each changed axis and one along the others, so
+        # that slices, None, Ellipsis and numpy's moves of the array axes come out alike
+        idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
+        changed = {item: (axis, flag) for item, axis, flag in inside}
+        tiny_shape = [1] * len(_shape(self.x))
+        for axis, _ in changed.values():
+            tiny_shape[axis] = 2
+        tiny = np.zeros(tiny_shape, np.bool_)
+        tiny[tuple(tiny_shape[a] - 1 for a in range(len(tiny_shape)))] = True
+        probe: list = []
+        for k, it in enumerate(idx):
+            if k in changed:
+                flag = changed[k][1]
+                probe.append(int(flag) if isinstance(flag, (bool, np.bool_)) else
+                             astype(flag, np.intp))
+            elif it is None or it is Ellipsis:
+                probe.append(it)
+            elif isinstance(it, slice):
+                probe.append(slice(None))
+            elif isinstance(it, Tracer):
+                probe.append(np.zeros(it.shape, np.intp))
+            else:
+                arr = np.asarray(it)
+                if arr.dtype == np.bool_:  # numpy reads a mask as its nonzero() arrays
+                    count = int(np.count_nonzero(arr))
+                    probe.extend([np.zeros(count, np.intp)] * builtins.max(arr.ndim, 1))
+                elif arr.ndim == 0:
+                    probe.append(0)
+                else:
+                    probe.append(np.zeros(arr.shape, np.intp))
+        mask = _getitem(tiny, tuple(probe))
+        kept = where(mask, values, np.asarray(_identity(method, dtype), dtype))
+        return getattr(self, "_" + method)(kept)
 
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
             mode: str | None = None, fill_value=None, wrap_negative_indices: bool = True):
         """``x.at[idx].get()`` is ``x[idx]`` with out-of-bounds indices clamped (JAX's
         default); ``mode='fill'`` reads ``fill_value`` (NaN, or the dtype's extreme
         integer, by default) there instead."""
-        ref, padded = self._in_bounds(mode, "get", wrap_negative_indices)
+        ref, padded, _, _ = self._in_bounds(mode, "get", wrap_negative_indices)
         if padded:
             fill = _default_fill(_dtype(self.x)) if fill_value is None else fill_value
             return _getitem(ref._padded(padded, fill).x, ref.idx)
