@@ -318,8 +318,20 @@ def test_out_of_bounds_index_raises(shape, index):
     with pytest.raises((IndexError, ValueError), match="index|bound") as info:
         fungrad.make_jaxpr(lambda x: x[index])(x)
     assert "index" in str(info.value).lower()
-    with pytest.raises((IndexError, ValueError), match="index|bound"):
-        fungrad.make_jaxpr(lambda x: x.at[index].set(1.0))(x)
+    if isinstance(index, tuple) and len(index) > len(shape) or \
+            np.asarray(index[-1] if isinstance(index, tuple) else index).dtype == np.bool_:
+        # too many indices, or a mask of the wrong shape: .at refuses them too
+        with pytest.raises((IndexError, ValueError), match="index|bound"):
+            fungrad.make_jaxpr(lambda x: x.at[index].set(1.0))(x)
+    else:  # an out-of-bounds integer index: JAX's .at drops the update (mode='drop')
+        want = x.copy()
+        parts = index if isinstance(index, tuple) else (index,)
+        kept = tuple(p if isinstance(p, slice) else
+                     np.asarray(p)[(np.asarray(p) >= -n) & (np.asarray(p) < n)]
+                     for p, n in zip(parts, shape))
+        want[kept] = 1.0  # numpy on the in-bounds indices alone
+        np.testing.assert_array_equal(fungrad.jit(lambda x: x.at[index].set(1.0))(x), want)
+        np.testing.assert_array_equal(fnp.asarray(x).at[index].set(1.0), want)
     _next_call_works()
 
 
@@ -347,4 +359,286 @@ def test_traced_float_index_array_raises():
 def test_update_values_of_wrong_shape_raise_value_error():
     with pytest.raises(ValueError, match="broadcast"):
         fungrad.make_jaxpr(lambda x, v: x.at[1:].set(v))(rand((4,)), rand((2,)))
+    _next_call_works()
+
+
+# ---- .at[] out-of-bounds modes, as JAX has them ---------------------------------------------
+
+NAN = np.nan
+AT_II = np.array([-7, -5, -1, 0, 4, 5, 9])
+# JAX 0.10.2 (x64): jnp.arange(5.).at[AT_II].get(...)
+AT_GET_JAX = [
+    ({}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"mode": "promise_in_bounds"}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"mode": "fill"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "drop"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "fill", "wrap_negative_indices": False}, [NAN, NAN, NAN, 0, 4, NAN, NAN]),
+]
+# JAX 0.10.2 (x64): jnp.arange(5.).at[AT_II].add(10., ...)
+AT_ADD_JAX = [
+    ({}, [20, 1, 2, 3, 24]),
+    ({"wrap_negative_indices": False}, [10, 1, 2, 3, 14]),
+    ({"mode": "fill"}, [20, 1, 2, 3, 24]),
+    ({"mode": "promise_in_bounds"}, [20, 1, 2, 3, 24]),
+    ({"mode": "drop", "wrap_negative_indices": False}, [10, 1, 2, 3, 14]),
+    ({"mode": "clip"}, [30, 1, 2, 3, 44]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [40, 1, 2, 3, 34]),
+]
+
+
+@pytest.mark.parametrize("kwargs, want", AT_GET_JAX)
+def test_at_get_out_of_bounds_modes_as_in_jax(kwargs, want):
+    x = np.arange(5.0)
+    want = np.array(want, float)
+    np.testing.assert_array_equal(fnp.asarray(x).at[AT_II].get(**kwargs), want)
+    np.testing.assert_array_equal(fungrad.jit(lambda x, i: x.at[i].get(**kwargs))(x, AT_II),
+                                  want)
+    # one index at a time, concrete (the scalar path) and batched
+    np.testing.assert_array_equal([fnp.asarray(x).at[int(i)].get(**kwargs) for i in AT_II],
+                                  want)
+    np.testing.assert_array_equal(fungrad.vmap(lambda i: fnp.asarray(x).at[i].get(**kwargs))(
+        AT_II), want)
+
+
+@pytest.mark.parametrize("kwargs, want", AT_ADD_JAX)
+def test_at_add_out_of_bounds_modes_as_in_jax(kwargs, want):
+    x = np.arange(5.0)
+    want = np.array(want, float)
+    np.testing.assert_array_equal(fnp.asarray(x).at[AT_II].add(10.0, **kwargs), want)
+    np.testing.assert_array_equal(
+        fungrad.jit(lambda x, i: x.at[i].add(10.0, **kwargs))(x, AT_II), want)
+    if kwargs.get("mode") == "clip":
+        return  # -1 and 5 both clip to 4: set's winner is not add's sum
+    # set with one value per index agrees with add on zeros where no index repeats
+    one = AT_II[[2, 5]]  # -1 and 5: the first wraps (or drops), the second drops
+    got = fnp.zeros(5).at[one].set(np.array([7.0, 8.0]), **kwargs)
+    np.testing.assert_array_equal(got, fnp.zeros(5).at[one].add(np.array([7.0, 8.0]),
+                                                                **kwargs))
+
+
+def test_at_dropped_updates_and_filled_reads_have_zero_derivative():
+    x = rand((4, 3))
+    i = np.array([0, 5, -1, -9])
+    v = rand((4, 3), seed=2)
+    # dropped updates: the rows 5 and -9 contribute nothing (values nor x)
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].add(v * v), (x, v))
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].set(v), (x, v))
+    assert_derivatives(lambda x, v: fnp.asarray(x).at[i].set(v, wrap_negative_indices=False),
+                       (x, v))
+    g = fungrad.grad(lambda v: fnp.sum(fnp.asarray(x).at[i].set(v) ** 2))(v)
+    np.testing.assert_array_equal(g[[1, 3]], 0.0)
+    assert np.all(g[[0, 2]] != 0.0)
+    # filled reads, and clipped ones
+    assert_derivatives(lambda x: fnp.asarray(x).at[i].get(mode="fill", fill_value=0.5), (x,))
+    assert_derivatives(lambda x: fnp.asarray(x).at[i].get(), (x,))
+    g = fungrad.grad(lambda x: fnp.sum(fnp.asarray(x).at[i].get(mode="fill")))(x)  # NaN fills too
+    np.testing.assert_array_equal(g, np.array([[1.0] * 3, [0] * 3, [0] * 3, [1.0] * 3]))
+    # under jit and vmap, with traced indices
+    rows = fungrad.vmap(lambda j: fnp.asarray(x).at[j].add(1.0))(i)
+    want = np.stack([x + (np.arange(4)[:, None] == (j % 4)) * (-4 <= j < 4) for j in i])
+    np.testing.assert_allclose(rows, want)
+    jitted = fungrad.jit(lambda x, j: x.at[j].set(0.0, mode="clip"))(x, i)
+    want = x.copy()
+    want[np.clip(np.where(i < 0, i + 4, i), 0, 3)] = 0.0
+    np.testing.assert_array_equal(jitted, want)
+
+
+def test_at_bad_modes():
+    x = fnp.arange(3.0)
+    with pytest.raises(ValueError, match=r"x.at\[...\].get: mode must be one of None, "
+                                         r"'promise_in_bounds', 'clip', 'drop' or 'fill', got "
+                                         r"'wrap'"):
+        x.at[0].get(mode="wrap")
+    with pytest.raises(ValueError, match=r"x.at\[...\].set: mode must be one of"):
+        x.at[0].set(1.0, mode="raise")
+    with pytest.raises(TypeError, match="mask|boolean"):
+        fungrad.jit(lambda x: x.at[x > 0].set(0.0, mode="clip"))(x)
+
+
+# ---- dropped updates without the padding: the fast paths against the general one ----------
+
+def _general(x, idx, method, values, wrap=True):
+    """The general drop: out-of-bounds entries land in a padding slot, then cut off."""
+    ref, padded, _, _ = fnp.asarray(x).at[idx]._in_bounds(None, method, wrap)
+    if not padded:
+        return getattr(ref, "_" + method)(values)
+    return ref._padded_update(method, padded, values)
+
+
+DROP_DTYPES = [np.float64, np.float32, np.int64, np.int32, np.uint8, np.bool_, np.complex128]
+# (index, values' shape) over a (5, 3) x: duplicates in bounds, negative, beyond both ends,
+# all out, empty, two array axes, slices, None, Ellipsis, a mask beside, a scalar
+DROP_INDICES = [
+    (np.array([0, 2, 2, 7, -1, -6, 4, 2]), (8, 3)),
+    (np.array([5, 9, -6]), (3, 3)),
+    (np.array([], np.int64), (0, 3)),
+    ((np.array([[0], [5], [-1]]), np.array([1, 1, 3, -4])), (3, 4)),
+    ((slice(1, None), np.array([2, 3, -1, 2])), (4, 4)),
+    ((Ellipsis, None, np.array([0, 3, 0])), (5, 1, 3)),
+    ((np.array([True, False, True, False, True]), np.array([0, 1, 5])), (3,)),
+    ((np.array([1, 6]), slice(None), None), (2, 3, 1)),
+    ((7, np.array([1, 2])), (2,)),
+    (-6, (3,)),
+]
+
+
+def _drop_values(dtype, shape, seed):
+    v = rand(shape, seed=seed, low=-3, high=3)
+    if np.dtype(dtype).kind == "c":
+        return (v + 1j * rand(shape, seed=seed + 1)).astype(dtype)
+    if np.dtype(dtype).kind in "iub":
+        return (np.abs(v) if np.dtype(dtype).kind == "u" else v).round().astype(dtype)
+    return v.astype(dtype)
+
+
+@pytest.mark.parametrize("method", ["add", "subtract", "multiply", "min", "max", "set",
+                                    "divide", "power"])
+@pytest.mark.parametrize("dtype", DROP_DTYPES)
+@pytest.mark.parametrize("case", range(len(DROP_INDICES)))
+def test_dropped_update_matches_the_general_path(method, dtype, case):
+    idx, vshape = DROP_INDICES[case]
+    kind = np.dtype(dtype).kind
+    x = _drop_values(dtype, (5, 3), 0)
+    v = _drop_values(dtype, vshape, 3)
+    if kind == "b" and method == "subtract":  # numpy refuses negative bools too
+        with pytest.raises(TypeError):
+            getattr(fnp.asarray(x).at[idx], method)(v)
+        with pytest.raises(TypeError):
+            _general(x, idx, method, -v if method == "subtract" else v)
+        return
+    if method == "power" and kind in "iu":
+        v = np.abs(v)  # numpy refuses negative integer powers
+    if method == "divide":
+        v = np.where(v == 0, 1, v).astype(dtype)
+    general_method = {"subtract": "add"}.get(method, method)
+    general_v = -v if method == "subtract" else v
+    want = _general(x, idx, general_method, general_v)
+    got = getattr(fnp.asarray(x).at[idx], method)(v)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    # traced indices (the path the speed is for), under jit
+    arrays = [i for i, it in enumerate(idx if isinstance(idx, tuple) else (idx,))
+              if isinstance(it, np.ndarray) and it.dtype != np.bool_
+              or isinstance(it, int) and not isinstance(it, bool)]
+    parts = list(idx) if isinstance(idx, tuple) else [idx]
+
+    def f(x, v, *traced):
+        items = list(parts)
+        for k, t in zip(arrays, traced):
+            items[k] = t
+        return getattr(x.at[tuple(items) if isinstance(idx, tuple) else items[0]], method)(v)
+
+    traced_args = [np.asarray(parts[k]) for k in arrays]
+    if method in ("multiply", "min", "max") and any(np.ndim(a) for a in traced_args):
+        with pytest.raises(NotImplementedError, match="repeated indices"):
+            fungrad.jit(f)(x, v, *traced_args)
+        return
+    got = fungrad.jit(f)(x, v, *traced_args)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("method", ["add", "multiply", "min", "max"])
+@pytest.mark.parametrize("dtype", DROP_DTYPES)
+def test_dropped_update_is_the_identity_on_its_clamped_target(method, dtype):
+    """The clamped targets of dropped entries keep their exact value (-0.0, NaN, the
+    dtype's extremes), traced scalar index, jit."""
+    kind = np.dtype(dtype).kind
+    if kind in "fc":
+        x = np.array([-0.0, np.nan, 1.5, -np.inf, np.inf], dtype)
+    elif kind == "b":
+        x = np.array([True, False, True, False, True])
+    else:
+        info = np.iinfo(dtype)
+        x = np.array([info.min, info.max, 0, 1, info.max], dtype)
+    v = np.array(1 if kind != "b" else True, dtype)
+    f = fungrad.jit(lambda x, i, v: getattr(x.at[i], method)(v))
+    for i in (-6, -100, 5, 100):
+        got = np.asarray(f(x, i, v))
+        np.testing.assert_array_equal(got, x)
+        if kind in "fc":  # -0.0 stays -0.0
+            np.testing.assert_array_equal(np.signbit(got.real), np.signbit(x.real))
+    for wrapped in (-5, -1):  # a negative index past wrap_negative_indices=False
+        g = fungrad.jit(lambda x, i, v: getattr(x.at[i], method)(
+            v, wrap_negative_indices=False))
+        np.testing.assert_array_equal(g(x, wrapped, v), x)
+
+
+def test_dropped_set_takes_the_plain_scatter_unless_an_index_is_out():
+    x = rand((6,))
+    v = rand((3,), seed=1)
+    f = fungrad.jit(lambda x, i, v: x.at[i].set(v))
+    for i in (np.array([0, 5, -1]), np.array([0, 6, -7]), np.array([9, 6, -7])):
+        np.testing.assert_array_equal(f(x, i, v), _general(x, i, "set", v))
+    text = str(fungrad.make_jaxpr(lambda x, i, v: x.at[i].set(v))(x, np.array([0, 1, 2]), v))
+    assert "cond" in text
+    text = str(fungrad.make_jaxpr(lambda x, i, v: x.at[i].add(v))(x, np.array([0, 1, 2]), v))
+    assert "pad" not in text and "cond" not in text
+
+
+@pytest.mark.parametrize("method", ["add", "subtract", "set", "apply", "power", "divide"])
+def test_dropped_update_derivatives(method):
+    x = rand((5,), low=0.5, high=2.0)
+    v = rand((4,), seed=1, low=0.5, high=2.0)
+    i = np.array([1, 7, -6, 1]) if method in ("add", "subtract") else np.array([1, 7, -6, 3])
+
+    def f(x, v, i):
+        if method == "apply":
+            return fnp.asarray(x).at[i].apply(fnp.sqrt) * fnp.sum(v)
+        return getattr(fnp.asarray(x).at[i], method)(v)
+
+    assert_derivatives(lambda x, v: f(x, v, i), (x, v))
+    assert_derivatives(lambda x, v: fungrad.jit(f)(x, v, i), (x, v))
+    # the dropped values get no cotangent, the in-bounds ones what the general path gives
+    if method not in ("apply",):
+        gm = "add" if method == "subtract" else method
+        sign = -1 if method == "subtract" else 1
+        ref = fungrad.grad(lambda x, v: fnp.sum(_general(x, i, gm, sign * v) ** 2),
+                           argnums=(0, 1))(x, v)
+        got = fungrad.grad(lambda x, v: fnp.sum(fungrad.jit(f)(x, v, i) ** 2),
+                           argnums=(0, 1))(x, v)
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], ref[1], rtol=1e-12)
+        assert got[1][1] == 0 and got[1][2] == 0
+
+
+@pytest.mark.parametrize("method", ["multiply", "min", "max"])
+def test_dropped_scalar_update_derivatives(method):
+    x = rand((5,), low=0.5, high=2.0)
+    for i in (2, 5, -6):
+        f = fungrad.jit(lambda x, v, i: getattr(fnp.asarray(x).at[i], method)(v))
+        assert_derivatives(lambda x, v: f(x, v, i), (x, 1.3))
+        g = fungrad.grad(lambda x, v: fnp.sum(f(x, v, i) ** 2), argnums=(0, 1))(x, 1.3)
+        ref = fungrad.grad(lambda x, v: fnp.sum(_general(x, i, method, v) ** 2),
+                           argnums=(0, 1))(x, 1.3)
+        np.testing.assert_allclose(g[0], ref[0], rtol=1e-12)
+        np.testing.assert_allclose(g[1], ref[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["add", "set", "multiply", "max"])
+def test_dropped_update_under_vmap(method):
+    x = rand((3, 5))
+    v = rand((3,), seed=1)
+    ii = np.array([0, 5, -9]) if method in ("multiply", "max") else np.array(
+        [[0, 5], [-1, -9], [7, 2]])
+    vv = v if method in ("multiply", "max") else rand((3, 2), seed=2)
+    got = fungrad.vmap(lambda x, i, v: getattr(x.at[i], method)(v))(x, ii, vv)
+    want = np.stack([np.asarray(_general(x[k], ii[k], method, vv[k])) for k in range(3)])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_dropped_update_bad_input_errors_match_the_general_path():
+    x = rand((4,))
+    i = np.array([0, 9])
+    for method in ("add", "set", "max"):
+        with pytest.raises(ValueError, match="broadcast"):
+            fungrad.jit(lambda x, i: getattr(x.at[i], method)(np.ones(3)))(x, i)
+        with pytest.raises(ValueError, match="broadcast"):
+            _general(x, i, method, np.ones(3))
+        with pytest.raises(ValueError, match="mode must be one of"):
+            getattr(fnp.asarray(x).at[i], method)(1.0, mode="wrap")
+    with pytest.raises(IndexError, match="only integers"):
+        fungrad.jit(lambda x, i: x.at[i].add(1.0))(x, np.array([0.5]))
     _next_call_works()

@@ -38,7 +38,6 @@ CASCADE = "uses a name the failing example before it should have bound"
 MESH = "sharding API (make_mesh, shard_map, NamedSharding): not in fungrad, one CPU device"
 LOW_PRECISION = "bfloat16/float8 dtypes: numpy has none (they need ml_dtypes)"
 COMPILER = "XLA compiler internals (cost analysis, dot algorithms): no XLA in fungrad"
-OWNED_ELSEWHERE = "in another developer's file (array.py / tree_util.py / random): reported"
 
 LEFT_OUT = {
     "jax.numpy.bincount#3": "numpy's dtype: weights give float64 in numpy (JAX: weights' dtype)",
@@ -71,7 +70,6 @@ LEFT_OUT = {
     "jax.scipy.stats.poisson.entropy#1": "fungrad agrees with scipy (2.204395243428367); JAX's "
                                          "series is off by 2e-9",
     "jax.scipy.stats.poisson.entropy#2": "fungrad agrees with scipy; JAX's series is off by 1e-6",
-    "jax.numpy.delete#10": "assume_unique_indices=True under jit (traced indices)",
     "jax.numpy.issubdtype#2": LOW_PRECISION,
     "jax.numpy.issubdtype#5": LOW_PRECISION,
     "jax.numpy.issubdtype#6": LOW_PRECISION,
@@ -79,17 +77,8 @@ LEFT_OUT = {
     "jax.numpy.load#2": LOW_PRECISION,
     "jax.numpy.load#3": CASCADE,
     "jax.numpy.load#5": CASCADE,
-    "jax.numpy.ndarray.at#4": OWNED_ELSEWHERE + ": out-of-bound .at updates are dropped in JAX",
-    "jax.numpy.ndarray.at#6": OWNED_ELSEWHERE + ": out-of-bound .at[].get() is clipped in JAX",
-    "jax.numpy.ndarray.at#10": OWNED_ELSEWHERE + ": .at[].set(wrap_negative_indices=)",
     "jax.numpy.ndarray.committed#1": DEVICES,
     "jax.numpy.ndarray.committed#2": CASCADE,
-    "jax.numpy.nonzero#12": "nonzero(fill_value=) traced under jit",
-    "jax.numpy.pad#10": "pad with a callable mode",
-    "jax.numpy.piecewise#12": "piecewise with conditions broadcast against x",
-    "jax.numpy.take#6": "take's default mode: JAX fills out-of-bound gathers (NaN)",
-    "jax.numpy.take_along_axis#5": "take_along_axis's default mode: JAX fills out-of-bound "
-                                   "gathers (NaN)",
     "jax.numpy.linalg.multi_dot#12": COMPILER,
     "jax.numpy.linalg.multi_dot#13": COMPILER,
     "jax.numpy.linalg.multi_dot#14": COMPILER,

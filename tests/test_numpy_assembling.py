@@ -140,3 +140,35 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="rollaxis: start"):
         fnp.rollaxis(np.ones((2, 2)), 0, 5)
     assert fnp.append(np.ones(1), 2.0).tolist() == [1.0, 2.0]
+
+
+def test_delete_assume_unique_indices_traces():
+    # with unique integer indices the result's length is known from their count, so they may
+    # be traced (JAX's assume_unique_indices): the same as numpy's delete on the same indices
+    from helpers import assert_derivatives
+    x = np.arange(24.0).reshape(4, 6) * 0.5
+    jitted = fungrad.jit(fnp.delete, static_argnames=["axis", "assume_unique_indices"])
+    for idx, axis in [(np.array([0, 1, 3]), None), (np.array([3, 0, -1]), 1), (np.array(2), 0),
+                      (np.array([[5], [1]]), 1), (np.zeros(0, int), 0), (np.arange(4), 0)]:
+        want = np.delete(x, idx, axis)
+        assert_same_as_numpy(jitted(x, idx, axis, assume_unique_indices=True), want)
+        assert_same_as_numpy(fnp.delete(x, idx, axis, assume_unique_indices=True), want)
+    rows = np.array([[0, 5], [2, 3], [-1, 4]])
+    assert_same_as_numpy(
+        fungrad.vmap(lambda i: fnp.delete(x, i, 1, assume_unique_indices=True))(rows),
+        np.stack([np.delete(x, i, 1) for i in rows]))
+    idx = np.array([4, 1])
+    assert_derivatives(lambda a: jitted(a, idx, 1, assume_unique_indices=True), (x,))
+    with pytest.raises(TypeError, match=r"delete: obj \(i64\[3\]\) must be concrete.*pass "
+                                        r"assume_unique_indices=True"):
+        jitted(x, np.array([0, 1, 3]))
+    with pytest.raises(TypeError, match=r"with assume_unique_indices=True obj must be integers "
+                                        r"\(a mask must be concrete\), got bool\[6\]"):
+        jitted(x, np.ones(6, bool), 1, assume_unique_indices=True)
+    with pytest.raises(ValueError, match="7 unique indices cannot be deleted from axis 1 of "
+                                         "length 6"):
+        jitted(x, np.arange(7), 1, assume_unique_indices=True)
+    # a concrete mask still goes numpy's way
+    mask = np.array([True, False, True, False])
+    assert_same_as_numpy(fnp.delete(x, mask, 0, assume_unique_indices=True),
+                         np.delete(x, mask, 0))

@@ -141,6 +141,79 @@ def test_take_modes_derivatives_and_jit():
     assert_same_as_numpy(f(np.arange(7.0), np.array([8, -9])), np.array([1.0, 5.0]))
 
 
+def _numpy_filled_take(a, idx, axis, fill):
+    """numpy's take where idx is in [-n, n), ``fill`` elsewhere (JAX's default mode)."""
+    n = a.shape[axis]
+    inside = (idx >= -n) & (idx < n)
+    got = np.take(a, np.where(inside, idx, 0), axis=axis)
+    mask = inside.reshape((1,) * axis + idx.shape + (1,) * (a.ndim - axis - 1))
+    return np.where(mask, got, np.asarray(fill).astype(a.dtype))
+
+
+def test_take_default_mode_fills_as_in_jax():
+    # JAX 0.10.2 (x64): jnp.take(jnp.arange(5.), [-7, -5, -1, 0, 4, 5, 9]) and the same
+    # for int64 / uint8 / bool / complex arrays
+    ii = np.array([-7, -5, -1, 0, 4, 5, 9])
+    assert_same_as_numpy(fnp.take(np.arange(5.0), ii),
+                         np.array([np.nan, 0.0, 4.0, 0.0, 4.0, np.nan, np.nan]))
+    lo = np.iinfo(np.int64).min
+    assert_same_as_numpy(fnp.take(np.arange(5), ii), np.array([lo, 0, 4, 0, 4, lo, lo]))
+    assert_same_as_numpy(fnp.take(np.arange(5, dtype=np.uint8), ii),
+                         np.array([255, 0, 4, 0, 4, 255, 255], np.uint8))
+    assert_same_as_numpy(fnp.take(np.array([True, False, True]), np.array([1, 5])),
+                         np.array([False, True]))
+    assert_same_as_numpy(fnp.take(np.arange(3) * 1j, np.array([1, 5])),
+                         np.array([1j, complex(np.nan, 0.0)]))
+    # fill_value is cast to a's dtype (JAX: -1.5 -> -1), and ignored by clip
+    assert_same_as_numpy(fnp.take(np.arange(5), ii, fill_value=-1.5),
+                         np.array([-1, 0, 4, 0, 4, -1, -1]))
+    assert_same_as_numpy(fnp.take(np.arange(5.0), ii, mode="clip", fill_value=-1.0),
+                         np.array([0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.0]))
+    assert np.isnan(fnp.take(np.arange(5.0), 7)) and np.isnan(fnp.take(np.arange(5.0), -6))
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_take_default_mode_against_numpy_jit_vmap_derivatives(axis):
+    idx = np.array([[0, 5], [-1, -9], [3, -4]])
+    ax = 0 if axis is None else axis
+    a = X.ravel() if axis is None else X
+    want = _numpy_filled_take(a, idx, ax, np.nan)
+    assert_same_as_numpy(fnp.take(X, idx, axis=axis), want)
+    assert_same_as_numpy(fungrad.jit(lambda x, i: fnp.take(x, i, axis=axis))(X, idx), want)
+    # the in-bounds fast path (concrete indices) against the masked one (traced) on the same
+    # in-bounds indices: values and dtype
+    good = np.array([[0, 2], [-1, 1]])
+    fast, traced = fnp.take(X, good, axis=axis), fungrad.jit(
+        lambda i: fnp.take(X, i, axis=axis))(good)
+    assert fast.dtype == traced.dtype == X.dtype
+    assert_same_as_numpy(traced, fast)
+    assert_same_as_numpy(fast, np.take(X, good, axis=axis))
+    rows = fungrad.vmap(lambda i: fnp.take(X, i, axis=axis, fill_value=-3.0))(idx)
+    assert_same_as_numpy(rows, np.stack([_numpy_filled_take(a, i, ax, -3.0) for i in idx]))
+    # filled entries have zero derivative (both modes, both orders)
+    assert_derivatives(lambda x: fnp.take(x, idx, axis=axis, fill_value=0.0), (X,))
+    assert_derivatives(lambda x: fungrad.jit(lambda y, i: fnp.take(y, i, axis=axis,
+                                                                   fill_value=2.0))(x, idx),
+                       (X,))
+    # NaN fills too: the gradient counts the in-bounds reads only
+    g = fungrad.grad(lambda x: fnp.take(x, idx, axis=axis).sum())
+    assert_same_as_numpy(g(X), _filled_grad(X, idx, axis))
+
+
+def _filled_grad(x, idx, axis):
+    """d sum(take(x, idx, axis)) / dx with the out-of-bounds entries left out."""
+    a = x.ravel() if axis is None else x
+    ax = 0 if axis is None else axis
+    n = a.shape[ax]
+    counts = np.zeros(n)
+    for i in idx.ravel():
+        if -n <= i < n:
+            counts[i] += 1
+    shape = [1] * a.ndim
+    shape[ax] = n
+    return np.broadcast_to(counts.reshape(shape), a.shape).reshape(x.shape)
+
+
 def test_take_bad_modes():
     with pytest.raises(ValueError, match="take: mode must be one of"):
         fnp.take(X, np.array([0]), mode="bogus")
@@ -150,6 +223,14 @@ def test_take_bad_modes():
         fnp.take(X, np.array([0.0]), mode="clip")
     with pytest.raises(ValueError, match="cannot wrap indices along an axis of length 0"):
         fnp.take(np.zeros(0), np.array([1]), mode="wrap")
+    for mode in ("promise_in_bounds", "drop"):  # JAX's take refuses them too
+        with pytest.raises(ValueError, match="take: mode must be one of None, 'fill', 'wrap' "
+                                             "or 'clip'"):
+            fnp.take(X, np.array([0]), mode=mode)
+    with pytest.raises(IndexError, match=r"take: cannot take i64\[2\] indices from an empty "
+                                         r"axis 0 of f64\[0\]"):
+        fnp.take(np.zeros(0), np.array([0, 1]))
+    assert fnp.take(np.zeros(0), np.zeros(0, int)).shape == (0,)
 
 
 # ------------------------------------------------------------------ pad: every mode
@@ -211,6 +292,51 @@ def test_pad_bad_input():
     with pytest.raises(ValueError, match="pad_width"):
         fnp.pad(X, ((1, 2, 3),))
     assert_same_as_numpy(fnp.pad(np.zeros(0), 1), np.zeros(2))
+
+
+def _ends(vector, width, axis, kwargs):
+    """A pad function in JAX's form (returns the vector): each side filled with a function
+    of the axis and the vector's inner values, so its derivative depends on them."""
+    before, after = width
+    n = len(vector)
+    inner = vector[before:n - after]
+    vector = vector.at[:before].set(inner[0] * kwargs.get("scale", 1.0) + axis)
+    return vector.at[n - after:].set(inner[-1] ** 2 - axis)
+
+
+def _ends_numpy(vector, width, axis, kwargs):
+    """The same in numpy's form (writes into the vector)."""
+    before, after = width
+    n = len(vector)
+    inner = vector[before:n - after].copy()
+    vector[:before] = inner[0] * kwargs.get("scale", 1.0) + axis
+    vector[n - after:] = inner[-1] ** 2 - axis
+
+
+@pytest.mark.parametrize("widths", [((1, 2), (2, 1)), 2, ((0, 1), (1, 0))])
+def test_pad_callable_mode(widths):
+    want = np.pad(X, widths, _ends_numpy, scale=3.0)
+    assert_same_as_numpy(fnp.pad(X, widths, _ends, scale=3.0), want)
+    assert_same_as_numpy(fungrad.jit(lambda x: fnp.pad(x, widths, _ends, scale=3.0))(X), want)
+    assert_derivatives(lambda x: fnp.pad(x, widths, _ends, scale=3.0), (X,))
+    assert_same_as_numpy(fungrad.vmap(lambda r: fnp.pad(r, 2, _ends))(X),
+                         np.stack([np.pad(r, 2, _ends_numpy) for r in X]))
+    ints = (X * 10).astype(np.int64)  # the result keeps a's dtype, as numpy's does
+    got = fnp.pad(ints, widths, _ends, scale=0.5)
+    assert got.dtype == np.int64
+    assert_same_as_numpy(got, np.pad(ints, widths, _ends_numpy, scale=0.5))
+
+
+def test_pad_callable_mode_bad_input():
+    v = np.arange(3.0)
+    with pytest.raises(TypeError, match="the mode function <lambda> returned None; fungrad's "
+                                        "arrays are immutable"):
+        fnp.pad(v, 1, lambda vec, w, ax, kw: None)
+    with pytest.raises(ValueError, match=r"must return a vector of the padded length 5 along "
+                                         r"axis 0, got f64\[3\]"):
+        fnp.pad(v, 1, lambda vec, w, ax, kw: vec[:3])
+    with pytest.raises(ValueError, match="negative pad_width"):
+        fnp.pad(v, -1, _ends)
 
 
 # ------------------------------------------------------------------ sized set functions
@@ -379,6 +505,50 @@ def test_take_along_axis_modes_match_jax():
         fnp.take_along_axis(a, idx, axis=1, mode="wrap")
     with pytest.raises(TypeError, match="take_along_axis: indices must be integers"):
         fnp.take_along_axis(a, idx.astype(float), axis=1)
+
+
+NAN = np.nan
+# JAX 0.10.2 (x64): jnp.take_along_axis(jnp.arange(5.), [-7, -5, -1, 0, 4, 5, 9], 0, ...)
+TAKE_ALONG_JAX = [
+    ({}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "fill"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "drop"}, [NAN, 0, 4, 0, 4, NAN, NAN]),
+    ({"mode": "clip"}, [0, 0, 4, 0, 4, 4, 4]),
+    ({"mode": "promise_in_bounds"}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"wrap_negative_indices": False}, [NAN, NAN, NAN, 0, 4, NAN, NAN]),
+    ({"mode": "clip", "wrap_negative_indices": False}, [0, 0, 0, 0, 4, 4, 4]),
+    ({"fill_value": -1}, [-1, 0, 4, 0, 4, -1, -1]),
+]
+
+
+@pytest.mark.parametrize("kwargs, want", TAKE_ALONG_JAX)
+def test_take_along_axis_out_of_bounds_modes_as_in_jax(kwargs, want):
+    ii = np.array([-7, -5, -1, 0, 4, 5, 9])
+    want = np.array(want, float)
+    assert_same_as_numpy(fnp.take_along_axis(np.arange(5.0), ii, 0, **kwargs), want)
+    assert_same_as_numpy(fungrad.jit(lambda x, i: fnp.take_along_axis(x, i, 0, **kwargs))(
+        np.arange(5.0), ii), want)
+
+
+def test_take_along_axis_default_fill_against_numpy_vmap_derivatives():
+    idx = np.array([[0, 4, -1], [2, -5, 1], [3, 1, 9]])
+    n = X.shape[1]
+    inside = (idx >= -n) & (idx < n)
+    want = np.where(inside, np.take_along_axis(X, np.where(inside, idx, 0), 1), np.nan)
+    assert_same_as_numpy(fnp.take_along_axis(X, idx, axis=1), want)
+    # in bounds: the concrete fast path against the traced one and numpy
+    good = np.where(inside, idx, 0)
+    assert_same_as_numpy(fungrad.jit(lambda i: fnp.take_along_axis(X, i, 1))(good),
+                         fnp.take_along_axis(X, good, 1))
+    assert_same_as_numpy(fnp.take_along_axis(X, good, 1), np.take_along_axis(X, good, 1))
+    rows = fungrad.vmap(lambda r, i: fnp.take_along_axis(r, i, 0, fill_value=-2.0))(X, idx)
+    assert_same_as_numpy(rows, np.where(inside, want, -2.0))
+    assert_derivatives(lambda a: fnp.take_along_axis(a, idx, 1, fill_value=0.0), (X,))
+    g = fungrad.grad(lambda a: fnp.take_along_axis(a, idx, 1).sum())(X)  # NaN fills too
+    expected = np.zeros_like(X)
+    for r, c in zip(*np.nonzero(inside)):
+        expected[r, idx[r, c] % n] += 1.0
+    assert_same_as_numpy(g, expected)
 
 
 # ------------------------------------------------------------------ more sized set functions

@@ -97,6 +97,39 @@ def test_size_argument_under_jit_and_vmap(size):
     assert_derivatives(lambda a: fnp.extract(x > 0, a, size=size), (x,))
 
 
+def test_traced_fill_value():
+    # fill_value as a jit argument is traced (JAX's nonzero docstring passes len(x)); under
+    # vmap it is batched; the traced path gives what the eager one does
+    x = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, 3.0]])
+    want = _numpy_padded(x, 5, (6, 6))
+    nonzero = fungrad.jit(fnp.nonzero, static_argnames="size")
+    for got in (nonzero(x, size=5, fill_value=6), fnp.nonzero(x, size=5, fill_value=6),
+                fungrad.jit(lambda f: fnp.where(x, size=5, fill_value=f))(6),
+                fungrad.jit(lambda f, g: fnp.nonzero(x, size=5, fill_value=(f, g)))(6, 6)):
+        for g, w in zip(got, want):
+            assert_same_as_numpy(g, w)
+    assert_same_as_numpy(fungrad.jit(lambda f: fnp.argwhere(x, size=5, fill_value=f))(6),
+                         np.stack(want, -1))
+    assert_same_as_numpy(fungrad.jit(lambda f: fnp.flatnonzero(x, size=5, fill_value=f))(6),
+                         _numpy_padded(x.ravel(), 5, (6,))[0])
+    rows = fungrad.vmap(lambda f: fnp.flatnonzero(x, size=4, fill_value=f))(np.array([7, 8]))
+    assert_same_as_numpy(rows, np.array([[1, 3, 5, 7], [1, 3, 5, 8]]))
+    # a float fill gives float indices, as in JAX
+    got = fungrad.jit(lambda f: fnp.nonzero(x, size=4, fill_value=f))(2.5)
+    assert_same_as_numpy(got[1], np.array([1.0, 0.0, 2.0, 2.5]))
+    # a 0-d array has no axes: size rows of nothing (JAX), one row if nonzero (numpy)
+    assert fnp.argwhere(np.array(3.0), size=2, fill_value=7).shape == (2, 0)
+    assert fnp.argwhere(np.array(3.0)).shape == np.argwhere(np.array(3.0)).shape
+    with pytest.raises(ValueError, match=r"nonzero: fill_value must be a scalar or a tuple of "
+                                         r"length 2 \(one per axis of a\), got 3 values"):
+        fnp.nonzero(x, size=3, fill_value=(1, 2, 3))
+    with pytest.raises(ValueError, match=r"fill_value must be a scalar or a tuple of length 2 "
+                                         r"\(one per axis of a\), got i64\[2\]"):
+        fungrad.jit(lambda f: fnp.nonzero(x, size=3, fill_value=f))(np.array([1, 2]))
+    with pytest.raises(TypeError, match=r"nonzero: fill_value must be a real number, got c128"):
+        fnp.nonzero(x, size=3, fill_value=1j)
+
+
 def test_interp_derivative_in_all_arguments():
     assert_derivatives(lambda x, xp, fp: fnp.interp(x, xp, fp),
                        (np.array([-0.7, 0.3, 1.9]), XP, np.cos(XP)))

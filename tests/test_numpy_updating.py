@@ -177,7 +177,8 @@ def test_bad_inputs():
         fnp.put(a, np.array([0]), 1.0, mode="drop", inplace=False)
     with pytest.raises(ValueError, match="piecewise: with 1 condition"):
         fnp.piecewise(a, [a > 0], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="piecewise: every condition must be a boolean"):
+    with pytest.raises(ValueError, match="piecewise: every condition must be a boolean array "
+                                         "broadcastable"):
         fnp.piecewise(a, [a[:2] > 0], [1.0])
     with pytest.raises(TypeError, match="unwrap: p must be real"):
         fnp.unwrap(a * 1j)
@@ -203,3 +204,34 @@ def test_complex_values():
     x = np.array([-1.0, 2.0])
     assert_same_as_numpy(fnp.piecewise(x.astype(complex), [x > 0], [lambda v: v * 1j, 1.0]),
                          np.piecewise(x.astype(complex), [x > 0], [lambda v: v * 1j, 1.0]))
+
+
+def test_piecewise_array_condlist_is_read_along_its_first_axis():
+    # JAX's reading (its docstring's example): an array's rows, or scalars, are the
+    # conditions, each broadcast against x; numpy reads the same as this list of full masks
+    x = np.linspace(-2.0, 2.0, 6).reshape(2, 3)
+    funcs = [lambda v: v * v, lambda v: fnp.sin(v) * 3.0, 2.0]
+    np_funcs = [lambda v: v * v, lambda v: np.sin(v) * 3.0, 2.0]
+    for cond in (np.array([False, True]), np.array([True, True]), np.array([False, False]),
+                 np.array([[True, False, True], [False, False, True]]),
+                 np.array([[1, 0, 2], [0, 0, 1]])):
+        full = [np.broadcast_to(c, x.shape).astype(bool) for c in cond]
+        want = np.piecewise(x, full, np_funcs)
+        assert_same_as_numpy(fnp.piecewise(x, cond, funcs), want)
+        assert_same_as_numpy(fungrad.jit(lambda x, c: fnp.piecewise(x, c, funcs))(x, cond),
+                             want)
+        assert_derivatives(lambda x: fnp.piecewise(x, cond, funcs), (x,))
+    scalar_conds = np.array([[False, True], [True, False], [False, False]])
+    batched = fungrad.vmap(lambda c: fnp.piecewise(x, c, funcs))(scalar_conds)
+    assert_same_as_numpy(batched, np.stack([np.piecewise(x, [np.full(x.shape, b) for b in c],
+                                                         np_funcs) for c in scalar_conds]))
+    assert_same_as_numpy(fnp.piecewise(x, True, [lambda v: -v]), -x)  # a scalar: one
+    y = np.arange(-4, 5)
+    with pytest.raises(ValueError, match=r"with 9 condition\(s\) funclist must have 9 or 10 "
+                                         r"entries, got 2 .*pass \[cond\]"):
+        fnp.piecewise(y, y > 0, [0, 1])
+    with pytest.raises(ValueError, match=r"broadcastable to x's shape \(9,\), got condition "
+                                         r"0: bool\[3\]"):
+        fnp.piecewise(y, [y[:3] > 0], [0, 1])
+    with pytest.raises(ValueError, match="more axes than x"):
+        fnp.piecewise(y, [np.ones((2, 9), bool)], [0, 1])

@@ -22,27 +22,34 @@ from fungrad.prims.structural import ARRAY, FungradIndexError, Indexer
 
 def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
          unique_indices: bool = False, indices_are_sorted: bool = False, fill_value=None):
-    """numpy.take: ``a``'s elements at integer ``indices`` along ``axis`` (of the flattened
-    ``a`` when None); differentiable in ``a``. Out-of-bounds indices raise by default;
-    ``mode='wrap'`` reduces them modulo the axis length, ``mode='clip'`` clamps them into
-    ``[0, n - 1]`` (a negative index becomes 0, as in numpy) and ``mode='fill'`` reads
-    ``fill_value`` there (NaN for floats), as JAX's modes do.
+    """numpy.take with JAX's out-of-bounds modes: ``a``'s elements at integer ``indices``
+    along ``axis`` (of the flattened ``a`` when None); differentiable in ``a``.
+
+    ``mode='fill'``, the default (as in JAX), reads ``fill_value`` where an index is out of
+    bounds (a negative one in ``[-n, 0)`` counts from the end): by default NaN for floats
+    and complex, the most negative value for signed integers, the largest for unsigned
+    ones, True for bools; it is cast to ``a``'s dtype, and its entries have zero
+    derivative. ``mode='wrap'`` reduces indices modulo the axis length, ``mode='clip'``
+    clamps them into ``[0, n - 1]`` (a negative index becomes 0, as in numpy);
+    ``fill_value`` is ignored for both. numpy's default 'raise' is not supported (as in JAX).
 
     >>> take(np.array([10.0, 20.0, 30.0]), [2, 0])
     array([30., 10.])
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, -1])
+    array([nan, 30.])
     >>> take(np.array([10.0, 20.0, 30.0]), [4, -1], mode="wrap")
     array([20., 30.])
-    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], mode="fill", fill_value=0.0)
+    >>> take(np.array([10.0, 20.0, 30.0]), [3, 0], fill_value=0.0)
     array([ 0., 10.])
     """
     _not_supported("take", "out", out)
-    if mode not in (None, "promise_in_bounds", "wrap", "clip", "fill"):
+    if mode not in (None, "wrap", "clip", "fill"):
         if mode == "raise":
             raise NotImplementedError("fungrad.numpy.take: mode='raise' is not supported (as "
-                                      "in JAX); the default mode already raises for concrete "
+                                      "in JAX); the default mode='fill' reads fill_value for "
                                       "out-of-bounds indices")
-        raise ValueError(f"fungrad.numpy.take: mode must be one of None, "
-                         f"'promise_in_bounds', 'wrap', 'clip' or 'fill', got {mode!r}")
+        raise ValueError(f"fungrad.numpy.take: mode must be one of None, 'fill', 'wrap' or "
+                         f"'clip', got {mode!r}")
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -51,30 +58,60 @@ def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
     if _dtype(idx).kind not in "iu":
         raise TypeError(f"fungrad.numpy.take: indices must be integers, got "
                         f"{get_aval(idx).str_short()}")
-    if mode == "fill":  # negative in-bounds indices count from the end, as in x[idx]
-        return _IndexUpdateRef(a, (slice(None),) * axis + (idx,)).get(
-            mode=mode, fill_value=fill_value)
+    items = [slice(None)] * axis + [ARRAY]
+    n = _shape(a)[axis]
     if mode in ("wrap", "clip"):
-        n = _shape(a)[axis]
         if n == 0:
             raise ValueError(f"fungrad.numpy.take: cannot {mode} indices along an axis of "
                              f"length 0 (a {get_aval(a).str_short()}, axis {axis})")
         # numpy's clip clamps a negative index to 0 (it does not count from the end)
         idx = remainder(idx, n) if mode == "wrap" else clip(idx, 0, n - 1)
-    items = [slice(None)] * axis + [ARRAY]
-    return st.gather(a, idx, indexer=Indexer.from_numpy(items))
+        return st.gather(a, idx, indexer=Indexer.from_numpy(items))
+    return _gather_filled(a, idx, axis, n, fill_value, "take")
+
+
+def _gather_filled(a, idx, axis: int, n: int, fill_value, func: str):
+    """``take(a, idx, axis)`` reading ``fill_value`` (JAX's default fill when None) where
+    ``idx`` is outside ``[-n, n)``. Indices known to be in bounds take the plain gather."""
+    indexer = Indexer.from_numpy([slice(None)] * axis + [ARRAY])
+    if isinstance(idx, Tracer):
+        inside = (idx >= -n) & (idx < n)
+    else:
+        idx = np.asarray(idx)
+        inside = (idx >= -n) & (idx < n)
+        if inside.all():  # the common case, fungrad's own callers' too: nothing to fill
+            return st.gather(a, idx, indexer=indexer)
+    if n == 0:
+        raise FungradIndexError(f"fungrad.numpy.{func}: cannot take {get_aval(idx).str_short()} "
+                                f"indices from an empty axis {axis} of "
+                                f"{get_aval(a).str_short()} (every entry would be a fill)")
+    got = st.gather(a, where(inside, idx, 0), indexer=indexer)
+    dtype = _dtype(a)
+    fill = astype(_arr(_default_fill(dtype) if fill_value is None else fill_value), dtype)
+    # the mask over the result: idx's axes where axis was, a's other axes broadcast
+    rest = _ndim(a) - axis - 1
+    inside = reshape(inside, (1,) * axis + _shape(inside) + (1,) * rest)
+    return where(inside, got, fill)
 
 
 def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
-                    fill_value=None, *, wrap_negative_indices: bool = True):
-    """numpy.take_along_axis: differentiable in ``arr``. A negative index counts from the
-    end; out-of-bounds indices raise, unless ``mode='clip'`` (clamp) or ``mode='fill'``
-    (read ``fill_value``, NaN for floats) asks otherwise, as JAX's modes do.
+                    fill_value=None, *, wrap_negative_indices: bool | None = None):
+    """numpy.take_along_axis with JAX's out-of-bounds modes; differentiable in ``arr``.
+
+    ``mode='fill'`` (the default, as in JAX; 'drop' is the same) reads ``fill_value``
+    (NaN for floats, the dtype's extreme integer, True; see ``take``) where an index is out
+    of bounds; filled entries have zero derivative. ``mode='clip'`` clamps indices into
+    bounds; ``'promise_in_bounds'`` clamps too. A negative index counts from the end unless
+    ``wrap_negative_indices=False`` (then it is out of bounds); left as None it wraps in every
+    mode but 'promise_in_bounds', as in JAX.
 
     >>> x = np.array([[3.0, 1.0], [2.0, 4.0]])
     >>> take_along_axis(x, np.array([[1], [0]]), axis=1)
     array([[1.],
            [2.]])
+    >>> take_along_axis(x, np.array([[5], [-1]]), axis=1)
+    array([[nan],
+           [ 4.]])
     >>> take_along_axis(x, np.array([[5], [-1]]), axis=1, mode="fill", fill_value=0.0)
     array([[0.],
            [4.]])
@@ -85,17 +122,29 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
     """
     if mode not in _MODES:
         raise ValueError(f"fungrad.numpy.take_along_axis: mode must be one of None, "
-                         f"'promise_in_bounds', 'clip', 'fill', got {mode!r}")
+                         f"'promise_in_bounds', 'clip', 'drop' or 'fill', got {mode!r}")
     a, grids = _along_axis(arr, indices, axis, "take_along_axis")
     if _dtype(_arr(indices)).kind not in "iu":
         raise TypeError(f"fungrad.numpy.take_along_axis: indices must be integers, got "
                         f"{get_aval(_arr(indices)).str_short()}")
+    if wrap_negative_indices is None:
+        wrap_negative_indices = mode != "promise_in_bounds"
+    k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
+    n = _shape(a)[k]
+    gather = Indexer([ARRAY] * len(grids))
+    if mode in ("clip", "promise_in_bounds"):
+        if n == 0:
+            raise ValueError(f"fungrad.numpy.take_along_axis: cannot clip indices along an "
+                             f"axis of length 0 (a {get_aval(a).str_short()}, axis {k})")
+        i = grids[k]
+        # unwrapped, a negative index is below the axis: it clamps to 0
+        grids[k] = clip(where(i < 0, i + n, i) if wrap_negative_indices else i, 0, n - 1)
+        return st.gather(a, *grids, indexer=gather)
     if not wrap_negative_indices:  # a negative index is then out of bounds
-        k = 0 if axis is None else _axis(axis, _ndim(a), "take_along_axis")
-        grids[k] = where(grids[k] < 0, _shape(a)[k], grids[k])
-    if mode in ("clip", "fill"):
-        return _IndexUpdateRef(a, tuple(grids)).get(mode=mode, fill_value=fill_value)
-    return st.gather(a, *grids, indexer=Indexer([ARRAY] * len(grids)))
+        grids[k] = where(grids[k] < 0, builtins.max(n, 1), grids[k])
+    if not isinstance(grids[k], Tracer) and np.all((grids[k] >= -n) & (grids[k] < n)):
+        return st.gather(a, *grids, indexer=gather)  # nothing to fill
+    return _IndexUpdateRef(a, tuple(grids)).get(mode="fill", fill_value=fill_value)
 
 
 def _along_axis(arr, indices, axis, func: str):
@@ -217,6 +266,26 @@ def _getitem(x, idx):
 
 
 _MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
+_IDENTITY = ("add", "multiply", "min", "max")  # the updates a dropped entry can leave as is
+
+
+def _identity(method: str, dtype):
+    """The value that ``method`` combines with any x to give x back exactly: -0.0 (so
+    that -0.0 stays -0.0) or False for add, 1 for multiply, the dtype's largest value
+    for min and its smallest for max (complex ones order by real part first)."""
+    dtype = np.dtype(dtype)
+    if method == "add":
+        return False if dtype == np.bool_ else (-0.0 if dtype.kind in "fc" else 0)
+    if method == "multiply":
+        return 1
+    top = method == "min"
+    if dtype == np.bool_:
+        return top
+    if dtype.kind in "fc":
+        inf = np.inf if top else -np.inf
+        return complex(inf, inf) if dtype.kind == "c" else inf
+    info = np.iinfo(dtype)
+    return info.max if top else info.min
 
 
 def _default_fill(dtype):
@@ -235,16 +304,22 @@ def _default_fill(dtype):
 class _IndexUpdateRef:
     """``x.at[idx]``: functional updates, as in JAX (returns a new array).
 
-    Out-of-bounds integer indices raise by default (a clamped or dropped index would be a
-    silent surprise); ``mode='clip'`` clamps them, ``mode='drop'`` (updates) and
-    ``mode='fill'`` (reads, with ``fill_value``) leave them out, as JAX's modes do.
+    Out-of-bounds integer indices follow JAX's modes: ``get()`` clamps them by default
+    (``mode=None``, 'promise_in_bounds' and 'clip'), and ``mode='fill'`` (or 'drop') reads
+    ``fill_value`` there (NaN, the dtype's extreme integer, True by default); the updates
+    (set, add, ...) drop them by default (``mode=None``, 'promise_in_bounds', 'drop',
+    'fill'), and ``mode='clip'`` clamps them. A negative index counts from the end unless
+    ``wrap_negative_indices=False``, which makes it out of bounds. Filled reads and dropped
+    updates have zero derivative.
 
     >>> import fungrad.numpy as fnp
     >>> x = fnp.arange(5)
-    >>> x.at[np.array([1, 7])].get(mode="fill", fill_value=-1), x.at[7].set(9, mode="clip")
-    (array([ 1, -1]), array([0, 1, 2, 3, 9]))
-    >>> x.at[np.array([0, 7])].add(10, mode="drop")
-    array([10,  1,  2,  3,  4])
+    >>> x.at[7].get(), x.at[np.array([1, 7])].get(mode="fill", fill_value=-1)
+    (np.int64(4), array([ 1, -1]))
+    >>> x.at[7].set(9), x.at[7].set(9, mode="clip")
+    (array([0, 1, 2, 3, 4]), array([0, 1, 2, 3, 9]))
+    >>> x.at[-1].add(10, wrap_negative_indices=False)
+    array([0, 1, 2, 3, 4])
     """
 
     __slots__ = ("x", "idx")
@@ -252,15 +327,24 @@ class _IndexUpdateRef:
     def __init__(self, x, idx):
         self.x, self.idx = x, idx
 
-    def _in_bounds(self, mode, func: str):
-        """``(ref, padded_axes)``: a ref whose integer indices are all in bounds under
-        ``mode``: clamped (``clip``), or sent to one extra slot appended to their axis
-        (``drop``/``fill``), which the caller fills or slices off."""
+    def _in_bounds(self, mode, func: str, wrap_negative_indices: bool = True):
+        """``(ref, padded_axes, clamped, inside)``: ``ref``'s integer indices are all in
+        bounds under JAX's ``mode`` for ``func``: clamped ('clip'), or sent to one extra slot
+        appended to their axis ('fill' for get, 'drop' for updates), which the caller fills
+        or slices off. Indices that are concrete and in bounds are left as they are.
+
+        For a drop, ``clamped`` is the same index clamped into bounds (None when an axis has
+        length 0) and ``inside`` lists ``(item, axis, flag)`` for each changed item: its
+        position in the index, the axis of x it indexes and whether each of its entries is
+        in bounds (a bool or a bool array), so that an update can be redirected to a valid
+        position carrying a value that leaves it as it was (see ``_dropped``)."""
         if mode not in _MODES:
-            raise ValueError(f"x.at[...].{func}: mode must be one of 'promise_in_bounds', "
-                             f"'clip', 'drop' or 'fill', got {mode!r}")
-        if mode in (None, "promise_in_bounds"):
-            return self, []
+            raise ValueError(f"x.at[...].{func}: mode must be one of None, "
+                             f"'promise_in_bounds', 'clip', 'drop' or 'fill', got {mode!r}")
+        if func == "get":
+            mode = "fill" if mode in ("fill", "drop") else "clip"
+        else:
+            mode = "clip" if mode == "clip" else "drop"
         idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
         shape = _shape(self.x)
 
@@ -271,65 +355,180 @@ class _IndexUpdateRef:
                 return builtins.max(np.ndim(it), 1)
             return 1
 
+        low = -1 if wrap_negative_indices else 0  # the lowest valid index, per axis length
         explicit = builtins.sum(width(it) for it in idx)
-        items, padded, axis = [], [], 0
+        items, padded, axis, changed = [], [], 0, False
+        clamped: list | None = [] if mode == "drop" else None
+        inside: list = []
         for it in idx:
             if it is Ellipsis:
                 axis += len(shape) - explicit
             integer = not (it is None or it is Ellipsis or isinstance(it, slice)) and \
-                (isinstance(it, Tracer) or np.asarray(it).dtype.kind in "iu")
-            if not integer or axis >= len(shape):
+                (it.dtype.kind in "iu" if isinstance(it, Tracer) else
+                 np.asarray(it).dtype.kind in "iu")
+            if not integer or axis >= len(shape):  # the indexing itself says what is wrong
                 items.append(it)
+                if clamped is not None:
+                    clamped.append(it)
                 axis += width(it)
                 continue
             n = shape[axis]
+            lowest = low * n
+            if not isinstance(it, Tracer):
+                concrete = np.asarray(it)
+                if np.all((concrete >= lowest) & (concrete < n)):
+                    items.append(it)  # in bounds: as it is (a negative one wraps as usual)
+                    if clamped is not None:
+                        clamped.append(it)
+                    axis += 1
+                    continue
+            changed = True
             if not isinstance(it, Tracer) and np.ndim(it) == 0:
                 i = operator.index(it)
+                wrapped = i + n if (i < 0 and wrap_negative_indices) else i
                 if mode == "clip":
-                    items.append(builtins.min(builtins.max(i + n if i < 0 else i, 0), n - 1))
+                    items.append(builtins.min(builtins.max(wrapped, 0), n - 1))
                 else:
-                    items.append(i if -n <= i < n else n)
+                    items.append(wrapped if 0 <= wrapped < n else n)
+                    flag = 0 <= wrapped < n
+                    low_high = builtins.min(builtins.max(wrapped, 0), n - 1)
             else:
                 it = it if isinstance(it, Tracer) else np.asarray(it)
-                wrapped = where(it < 0, it + n, it)
+                wrapped = where(it < 0, it + n, it) if wrap_negative_indices else it
                 if mode == "clip":
                     items.append(clip(wrapped, 0, n - 1))
                 else:
-                    items.append(where((it < -n) | (it >= n), n, wrapped))
+                    flag = (wrapped >= 0) & (wrapped < n)
+                    items.append(where(flag, wrapped, n))
+                    low_high = clip(wrapped, 0, n - 1)
             if mode != "clip":
                 padded.append(axis)
+                inside.append((len(items) - 1, axis, flag))
+                if clamped is not None:
+                    clamped.append(low_high)
+                    if n == 0:  # nowhere to clamp to: only the padding can take them
+                        clamped = None
             axis += 1
-        return _IndexUpdateRef(self.x, tuple(items)), padded
+        if not changed:
+            return self, [], None, []
+        return (_IndexUpdateRef(self.x, tuple(items)), padded,
+                None if clamped is None else _IndexUpdateRef(self.x, tuple(clamped)), inside)
 
     def _padded(self, padded, fill):
         from fungrad.numpy.rearranging import pad
         widths = [(0, 1 if a in padded else 0) for a in range(len(_shape(self.x)))]
         return _IndexUpdateRef(pad(_arr(self.x), widths, constant_values=fill), self.idx)
 
-    def _update(self, method: str, mode, *args):
-        """Apply the update ``method`` under ``mode``: out-of-bounds positions land in the
-        padding, which is then cut off."""
-        ref, padded = self._in_bounds(mode, method)
+    def _update(self, method: str, mode, wrap_negative_indices: bool, *args):
+        """Apply the update ``method`` under ``mode``.
+
+        Dropped entries cost no copy of x beyond the scatter's own: an accumulating update
+        (add, multiply, min, max) sends them to a clamped position with the operation's
+        identity as value; the others (set, divide, power, apply) cannot (a clamped entry
+        would overwrite a kept one there), so, when the indices are traced, they take the
+        plain update unless some index is out of bounds at run time (a ``cond``), and only
+        then the general path: out-of-bounds positions land in one padding slot per
+        axis, which is then cut off."""
+        ref, padded, clamped, inside = self._in_bounds(mode, method, wrap_negative_indices)
         if not padded:
             return getattr(ref, "_" + method)(*args)
-        out = getattr(ref._padded(padded, 0), "_" + method)(*args)
+        if clamped is not None and method in _IDENTITY and not (
+                method == "multiply" and _dtype(self.x).kind == "c"):  # (inf+0j)*1 has NaN
+            # for its imaginary part: complex products take the cond below
+            return clamped._dropped(method, inside, args[0])
+        if clamped is not None and _traced(*[flag for _, _, flag in inside]):
+            from fungrad.control_flow import cond
+            from fungrad.numpy.reductions import all as all_
+            flags = [all_(flag) for _, _, flag in inside]
+            every = flags[0]
+            for f in flags[1:]:
+                every = every & f
+            # the branches take every traced value as an operand: one they closed over
+            # would be computed outside the cond, both branches' work done every time
+            items = [ref.idx, clamped.idx]
+            traced = [it for group in items for it in group if isinstance(it, Tracer)]
+            given = [a for a in args if not callable(a)]
+
+            def branch(use_clamped):
+                def run(x, *ops):
+                    ops_it = iter(ops[len(given):])
+                    new = [tuple(next(ops_it) if isinstance(it, Tracer) else it for it in g)
+                           for g in items]
+                    vals = iter(ops[:len(given)])
+                    call = [a if callable(a) else next(vals) for a in args]
+                    if use_clamped:
+                        return getattr(_IndexUpdateRef(x, new[1]), "_" + method)(*call)
+                    return _IndexUpdateRef(x, new[0])._padded_update(method, padded, *call)
+                return run
+            return cond(every, branch(True), branch(False), _arr(self.x), *given, *traced)
+        return ref._padded_update(method, padded, *args)
+
+    def _padded_update(self, method: str, padded, *args):
+        # a padding of ones: the slot's derivatives stay finite through power, divide, a
+        # sqrt or log applied (a zero there would give 0 * inf = NaN cotangents)
+        out = getattr(self._padded(padded, 1), "_" + method)(*args)
         return out[tuple(slice(0, n) for n in _shape(self.x))]
 
+    def _dropped(self, method: str, inside, values):
+        """The accumulating update ``method`` at this (clamped) index, where the entries
+        that ``inside`` marks out of bounds carry the operation's identity, so they leave
+        their (clamped) position as it was: no padding, and no derivative flows through
+        them (the values there are a constant)."""
+        dtype = _dtype(self.x)
+        values = astype(_arr(values), dtype)
+        # the mask in the layout of x[idx]: the same index applied to a tiny array of x's
+        # rank, two entries (out, in) along each changed axis and one along the others, so
+        # that slices, None, Ellipsis and numpy's moves of the array axes come out alike
+        idx = self.idx if isinstance(self.idx, tuple) else (self.idx,)
+        changed = {item: (axis, flag) for item, axis, flag in inside}
+        tiny_shape = [1] * len(_shape(self.x))
+        for axis, _ in changed.values():
+            tiny_shape[axis] = 2
+        tiny = np.zeros(tiny_shape, np.bool_)
+        tiny[tuple(tiny_shape[a] - 1 for a in range(len(tiny_shape)))] = True
+        probe: list = []
+        for k, it in enumerate(idx):
+            if k in changed:
+                flag = changed[k][1]
+                probe.append(int(flag) if isinstance(flag, (bool, np.bool_)) else
+                             astype(flag, np.intp))
+            elif it is None or it is Ellipsis:
+                probe.append(it)
+            elif isinstance(it, slice):
+                probe.append(slice(None))
+            elif isinstance(it, Tracer):
+                probe.append(np.zeros(it.shape, np.intp))
+            else:
+                arr = np.asarray(it)
+                if arr.dtype == np.bool_:  # numpy reads a mask as its nonzero() arrays
+                    count = int(np.count_nonzero(arr))
+                    probe.extend([np.zeros(count, np.intp)] * builtins.max(arr.ndim, 1))
+                elif arr.ndim == 0:
+                    probe.append(0)
+                else:
+                    probe.append(np.zeros(arr.shape, np.intp))
+        mask = _getitem(tiny, tuple(probe))
+        kept = where(mask, values, np.asarray(_identity(method, dtype), dtype))
+        return getattr(self, "_" + method)(kept)
+
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None, fill_value=None):
-        """``x.at[idx].get()`` is ``x[idx]``; ``mode='fill'`` reads ``fill_value`` (NaN,
-        or the dtype's extreme integer, by default) where an index is out of bounds,
-        ``mode='clip'`` the nearest element."""
-        ref, padded = self._in_bounds(mode, "get")
+            mode: str | None = None, fill_value=None, wrap_negative_indices: bool = True):
+        """``x.at[idx].get()`` is ``x[idx]`` with out-of-bounds indices clamped (JAX's
+        default); ``mode='fill'`` reads ``fill_value`` (NaN, or the dtype's extreme
+        integer, by default) there instead."""
+        ref, padded, _, _ = self._in_bounds(mode, "get", wrap_negative_indices)
         if padded:
             fill = _default_fill(_dtype(self.x)) if fill_value is None else fill_value
             return _getitem(ref._padded(padded, fill).x, ref.idx)
         return _getitem(ref.x, ref.idx)
 
+    def _get(self):
+        return _getitem(self.x, self.idx)
+
     def set(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None):
+            mode: str | None = None, wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = values``."""
-        return self._update("set", mode, values)
+        return self._update("set", mode, wrap_negative_indices, values)
 
     def _set(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
@@ -337,9 +536,9 @@ class _IndexUpdateRef:
                           indexer=indexer)
 
     def add(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: str | None = None):
+            mode: str | None = None, wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] += values`` (repeated indices accumulate)."""
-        return self._update("add", mode, values)
+        return self._update("add", mode, wrap_negative_indices, values)
 
     def _add(self, values):
         indexer, arrays = _index_parts(self.x, self.idx)
@@ -347,12 +546,14 @@ class _IndexUpdateRef:
                               indexer=indexer)
 
     def subtract(self, values, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None):
+                 unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] -= values``."""
-        return self._update("add", mode, negative(values))
+        return self._update("add", mode, wrap_negative_indices, negative(values))
 
     def multiply(self, values, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None):
+                 unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] *= values`` (repeated indices multiply in every value,
         as in JAX).
 
@@ -360,7 +561,7 @@ class _IndexUpdateRef:
         >>> fnp.zeros(3).at[np.array([1, 1])].add(1.0).at[np.array([1, 1])].multiply(3.0)
         array([ 0., 18.,  0.])
         """
-        return self._update("multiply", mode, values)
+        return self._update("multiply", mode, wrap_negative_indices, values)
 
     mul = multiply  # JAX's short name for it
 
@@ -368,12 +569,13 @@ class _IndexUpdateRef:
         return self._accumulate(multiply, values)
 
     def divide(self, values, *, indices_are_sorted: bool = False,
-               unique_indices: bool = False, mode: str | None = None):
+               unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] /= values``."""
-        return self._update("divide", mode, values)
+        return self._update("divide", mode, wrap_negative_indices, values)
 
     def _divide(self, values):
-        quotient = divide(self.get(), values)
+        quotient = divide(self._get(), values)
         if _dtype(quotient) != _dtype(self.x):  # integers divide to floats, as in JAX:
             # casting the quotient back would truncate it silently
             return _IndexUpdateRef(astype(_arr(self.x), _dtype(quotient)), self.idx)._set(
@@ -381,15 +583,17 @@ class _IndexUpdateRef:
         return self._set(quotient)
 
     def power(self, values, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: str | None = None):
+              unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] **= values``."""
-        return self._update("power", mode, values)
+        return self._update("power", mode, wrap_negative_indices, values)
 
     def _power(self, values):
-        return self._set(power(self.get(), values))
+        return self._set(power(self._get(), values))
 
     def min(self, values, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None):
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = minimum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -397,13 +601,14 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([0, 0])].min(np.array([-1.0, -3.0]))
         array([-3.,  0.])
         """
-        return self._update("min", mode, values)
+        return self._update("min", mode, wrap_negative_indices, values)
 
     def _min(self, values):
         return self._accumulate(minimum, values)
 
     def max(self, values, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None):
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = maximum(x[idx], values)`` (over every value a repeated
         index is given).
 
@@ -411,23 +616,24 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([1, 1])].max(np.array([3.0, 2.0]))
         array([0., 3.])
         """
-        return self._update("max", mode, values)
+        return self._update("max", mode, wrap_negative_indices, values)
 
     def _max(self, values):
         return self._accumulate(maximum, values)
 
     def apply(self, func, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: str | None = None):
+              unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] = func(x[idx])`` (``func`` elementwise, once per index).
 
         >>> import fungrad.numpy as fnp
         >>> fnp.zeros(3).at[1:].add(4.0).at[1].apply(fnp.sqrt)
         array([0., 2., 4.])
         """
-        return self._update("apply", mode, func)
+        return self._update("apply", mode, wrap_negative_indices, func)
 
     def _apply(self, func):
-        return self._set(func(self.get()))
+        return self._set(func(self._get()))
 
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
@@ -435,7 +641,7 @@ class _IndexUpdateRef:
         position (a set of distinct positions, where a gather and a scatter are exact)."""
         positions = _flat_positions(self.x, self.idx)
         if positions is None or np.unique(positions).size == positions.size:
-            return self.set(op(self.get(), values))
+            return self._set(op(self._get(), values))
         flat_x = ravel(_arr(self.x))
         flat_v = ravel(st.broadcast_to(astype(_arr(values), _dtype(self.x)), positions.shape))
         flat_p = positions.ravel()
@@ -448,7 +654,7 @@ class _IndexUpdateRef:
         for k in range(int(rank.max()) + 1):
             chosen = np.flatnonzero(rank == k)
             ref = _IndexUpdateRef(flat_x, flat_p[chosen])
-            flat_x = ref.set(op(ref.get(), _getitem(flat_v, chosen)))
+            flat_x = ref._set(op(ref._get(), _getitem(flat_v, chosen)))
         return flat_x.reshape(_shape(self.x))
 
 

@@ -13,9 +13,10 @@ from fungrad.numpy._util import (
 )
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
-from fungrad.numpy.reductions import sum  # noqa: F401  (the examples use it)
+from fungrad.numpy.reductions import sum
 from fungrad.numpy.shapes import atleast_1d, atleast_2d, atleast_3d, broadcast_to, \
     expand_dims, moveaxis, ravel, reshape, squeeze
+from fungrad.prims import elementwise as ew
 from fungrad.prims import structural as st
 from fungrad.prims.rules import probe_value
 from fungrad.prims.structural import FungradIndexError
@@ -386,9 +387,13 @@ def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = F
     if isinstance(obj, slice):
         keep[obj] = False
     else:
+        if assume_unique_indices and (isinstance(obj, Tracer) or
+                                      np.asarray(obj).dtype.kind in "iu"):
+            return _delete_unique(a, _arr(obj), axis, n)
         if isinstance(obj, Tracer):
-            raise TypeError("fungrad.numpy.delete: obj must be concrete (the result's shape "
-                            "depends on it)")
+            raise TypeError(f"fungrad.numpy.delete: obj ({obj.aval.str_short()}) must be "
+                            "concrete, since the result's shape depends on it; for integer "
+                            "indices known to be unique pass assume_unique_indices=True")
         idx = np.asarray(obj)
         if idx.dtype == np.bool_:
             if idx.shape != (n,):
@@ -404,6 +409,28 @@ def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = F
                                         f"for axis {axis} with size {n}")
             keep[idx] = False
     return take(a, np.flatnonzero(keep), axis)
+
+
+def _delete_unique(a, idx, axis: int, n: int):
+    """delete with integer indices that may be traced, assumed unique (JAX's
+    ``assume_unique_indices``): the result's length is known from their count alone."""
+    if _dtype(idx).kind not in "iu":
+        raise TypeError(f"fungrad.numpy.delete: with assume_unique_indices=True obj must be "
+                        f"integers (a mask must be concrete), got {get_aval(idx).str_short()}")
+    from fungrad.numpy.sorting import sort  # sorting is built on indexing, as this module
+    idx = ravel(idx)
+    k = _shape(idx)[0]
+    if k > n:
+        raise ValueError(f"fungrad.numpy.delete: {k} unique indices cannot be deleted from "
+                         f"axis {axis} of length {n}")
+    idx = sort(ew.select(ew.lt(idx, 0), ew.add(idx, n), idx))
+    # kept entry i comes from i + (the number of deleted indices at or before it): with the
+    # sorted indices shifted down by their rank, that is the count of them <= i
+    shifted = ew.sub(idx, np.arange(k))
+    out = np.arange(n - k)
+    source = ew.add(out, sum(astype(ew.le(reshape(shifted, (1, k)),
+                                          reshape(out, (n - k, 1))), np.int64), axis=1))
+    return take(a, source, axis)
 
 
 def insert(arr, obj, values, axis: int | None = None):

@@ -5,7 +5,7 @@ import numpy as np
 
 from fungrad.core import get_aval, numpy_result
 from fungrad.numpy._util import (
-    _arr, _axes, _axis, _dtype, _ndim, _shape, _slice_along, _strong, _traced,
+    _arr, _axes, _axis, _dtype, _ndim, _shape, _size, _slice_along, _strong, _traced,
 )
 from fungrad.numpy.dtypes import astype
 from fungrad.numpy.indexing import take
@@ -112,6 +112,12 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     'odd'), 'wrap', 'linear_ramp', and the statistics 'maximum', 'minimum', 'mean',
     'median' (``stat_length``). Axes are padded in order, as numpy pads them.
 
+    ``mode`` may be a function, numpy's protocol as JAX reads it: ``a`` is zero-padded, then
+    for each axis in turn ``mode(vector, (before, after), axis, kwargs)`` gets every 1-D
+    slice along that axis and returns it filled in (fungrad's arrays are immutable, so the
+    function returns the vector, e.g. with ``vector.at[:before].set(...)``, rather than
+    writing into it as numpy's may); the result keeps ``a``'s dtype, as numpy's does.
+
     >>> pad(np.array([1.0, 2.0]), 1)
     array([0., 1., 2., 0.])
     >>> pad(np.array([1.0, 2.0, 4.0]), (2, 1), mode="reflect", reflect_type="odd")
@@ -122,7 +128,12 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
     a = _arr(array)
     nd = _ndim(a)
     if callable(mode):
-        raise NotImplementedError("fungrad.numpy.pad: a callable mode is not supported")
+        if nd == 0:
+            return _strong(a if _traced(a) else numpy_result(a))
+        widths = _per_axis_pairs(pad_width, nd, "pad_width", a, np.int64)
+        if (widths < 0).any():
+            raise ValueError(f"fungrad.numpy.pad: negative pad_width {pad_width}")
+        return _strong(_pad_with_function(a, widths, mode, kwargs))
     if mode not in _MODE_KWARGS:
         raise ValueError(f"fungrad.numpy.pad: mode must be one of {sorted(_MODE_KWARGS)}, "
                          f"got {mode!r}")
@@ -168,6 +179,34 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):  # noqa: A002
         else:
             a = _pad_odd_reflection(a, ax, lo, hi, mode)
     return _strong(a)
+
+
+def _pad_with_function(a, widths, func, kwargs):
+    """pad with a callable mode: zero padding, then ``func`` over the 1-D slices of each axis
+    (all slices at once, with ``vmap``)."""
+    from fungrad.numpy.vectorizing import apply_along_axis  # vectorizing uses vmap, built later
+    a = _pad_constant(a, widths, 0)
+    for ax, (lo, hi) in enumerate(widths):
+        n = _shape(a)[ax]
+        width = (int(lo), int(hi))
+
+        def fill(vector, ax=ax, width=width, n=n):
+            name = getattr(func, "__name__", repr(func))
+            out = func(vector, width, ax, kwargs)
+            if out is None:
+                raise TypeError(f"fungrad.numpy.pad: the mode function {name} returned "
+                                "None; fungrad's arrays are immutable, so it must return the "
+                                "padded vector (as in JAX), e.g. vector.at[:before].set(v)")
+            out = _arr(out)
+            if _shape(out) != (n,):
+                raise ValueError(f"fungrad.numpy.pad: the mode function {name} must return "
+                                 f"a vector of the padded length {n} along axis {ax}, got "
+                                 f"{get_aval(out).str_short()}")
+            return astype(out, _dtype(a))
+        if _size(a) == 0:  # no element to fill (numpy calls func on no slice either)
+            continue
+        a = apply_along_axis(fill, ax, a)
+    return a
 
 
 def _per_axis_pairs(value, nd, name, a, dtype):

@@ -121,15 +121,41 @@ def nonzero(a, *, size: int | None = None, fill_value=None):
         np.zeros(size, np.int64)
     count = sum(astype(flat, np.int64))
     valid = ew.lt(np.arange(size), count)
-    fills = fill_value if isinstance(fill_value, (tuple, list)) else \
-        (0 if fill_value is None else fill_value,) * len(shape)
+    fills = _fill_values(fill_value, len(shape), "nonzero")
     out = []
     for axis, d in enumerate(shape):
         stride = int(np.prod(shape[axis + 1:], dtype=np.int64))
         index = ew.mod(ew.floor_divide(first, stride), d) if d else first
-        out.append(ew.select(valid, astype(index, np.int64),
-                             np.asarray(fills[axis], np.int64)))
+        fill = fills[axis]
+        # the indices take the fill's type where it is wider (a float fill gives floats, as
+        # in JAX); the fill may be traced (an argument of a jitted function)
+        dtype = np.result_type(np.int64, fill if type(fill) in (bool, int, float, complex)
+                               else _dtype(fill))
+        out.append(ew.select(valid, astype(index, dtype), astype(fill, dtype)))
     return tuple(out)
+
+
+def _fill_values(fill_value, ndim: int, func: str) -> tuple:
+    """``fill_value`` as one scalar per axis: JAX takes a scalar or a tuple of ``ndim``."""
+    if fill_value is None:
+        return (0,) * ndim
+    if isinstance(fill_value, (tuple, list)):
+        if len(fill_value) != ndim:
+            raise ValueError(f"fungrad.numpy.{func}: fill_value must be a scalar or a tuple "
+                             f"of length {ndim} (one per axis of a), got {len(fill_value)} "
+                             f"values")
+        fills = tuple(_arr(f) for f in fill_value)
+    else:
+        fills = (_arr(fill_value),) * ndim
+    for f in fills:
+        if _ndim(f) != 0:
+            raise ValueError(f"fungrad.numpy.{func}: fill_value must be a scalar or a tuple "
+                             f"of length {ndim} (one per axis of a), got "
+                             f"{get_aval(f).str_short()}")
+        if _dtype(f).kind not in "biuf":
+            raise TypeError(f"fungrad.numpy.{func}: fill_value must be a real number, got "
+                            f"{get_aval(f).str_short()}")
+    return fills
 
 
 @_array_results
@@ -154,8 +180,11 @@ def argwhere(a, *, size: int | None = None, fill_value=None):
     """
     a = _arr(a)
     if _ndim(a) == 0:
-        return np.argwhere(_concrete(a, "argwhere", "a")) if size is None else \
-            reshape(nonzero(reshape(a, (1,)), size=size, fill_value=fill_value)[0], (-1, 0))
+        # a 0-d array has no axes: one empty row if it is nonzero (numpy), size rows (JAX)
+        if size is None:
+            return np.argwhere(_concrete(a, "argwhere", "a"))
+        _fill_values(fill_value, 0, "argwhere")
+        return np.zeros((size, 0), np.int64)
     parts = nonzero(a, size=size, fill_value=fill_value)
     if size is None:
         return np.argwhere(np.asarray(a))
@@ -198,34 +227,54 @@ def piecewise(x, condlist, funclist, *args, **kw):
     where its condition is false still spoils the derivative there, as with ``where``).
     Differentiable in ``x``.
 
+    As in JAX, ``condlist`` is read along its first axis: a list of conditions, or an array
+    whose rows (or scalars) are the conditions; each is cast to bool and broadcast against
+    ``x``. So ``piecewise(x, x > 0, ...)`` on a 1-D ``x`` has ``len(x)`` conditions: pass
+    ``[x > 0]`` for one. A scalar condlist is one condition.
+
     >>> x = np.array([-2.0, 0.5, 3.0])
     >>> piecewise(x, [x < 0, x > 1], [lambda x: -x, lambda x: x * 10, 7.0])
     array([ 2.,  7., 30.])
+    >>> piecewise(x, np.array([False, True]), [lambda x: -x, lambda x: x * 10])
+    array([-20.,   5.,  30.])
     """
     x = _arr(x)
-    if isinstance(condlist, (bool, np.bool_)) or (
-            isinstance(condlist, (np.ndarray, Tracer)) and _ndim(condlist) == _ndim(x)) or (
-            isinstance(condlist, (list, tuple)) and condlist and _ndim(x) and
-            not isinstance(condlist[0], (list, tuple, np.ndarray, Tracer))):
-        condlist = [condlist]  # one condition, as numpy reads it
-    conds = [_arr(c) for c in condlist]
-    for c in conds:
-        if _dtype(c) != np.bool_ or _shape(c) != _shape(x):
+    if isinstance(condlist, (list, tuple)):
+        conds = [_arr(c) for c in condlist]
+    else:
+        condlist = _arr(condlist)
+        # an array's first axis indexes the conditions (JAX's reading); a scalar is one
+        conds = [condlist] if _ndim(condlist) == 0 else \
+            [condlist[i] for i in range(_shape(condlist)[0])]
+    for i, c in enumerate(conds):
+        try:
+            np.broadcast_shapes(_shape(c), _shape(x))
+        except ValueError:
             raise ValueError(f"fungrad.numpy.piecewise: every condition must be a boolean "
-                             f"array of x's shape {_shape(x)}, got {get_aval(c).str_short()}")
+                             f"array broadcastable to x's shape {_shape(x)}, got condition "
+                             f"{i}: {get_aval(c).str_short()}") from None
+        if _ndim(c) > _ndim(x):
+            raise ValueError(f"fungrad.numpy.piecewise: every condition must be a boolean "
+                             f"array broadcastable to x's shape {_shape(x)}, got condition "
+                             f"{i}: {get_aval(c).str_short()} (more axes than x)")
     funcs = list(funclist)
     if len(funcs) not in (len(conds), len(conds) + 1):
         raise ValueError(f"fungrad.numpy.piecewise: with {len(conds)} condition(s) funclist "
                          f"must have {len(conds)} or {len(conds) + 1} entries, got "
-                         f"{len(funcs)}")
+                         f"{len(funcs)} (an array condlist is read along its first axis, "
+                         f"as in JAX: pass [cond] for a single condition)")
 
     def value(f):
         out = f(x, *args, **kw) if callable(f) else f
         return broadcast_to(astype(_arr(out), _dtype(x)), _shape(x))
 
+    def truth(c):
+        c = c if _dtype(c) == np.bool_ else ew.ne(c, 0)
+        return broadcast_to(c, _shape(x))
+
     out = value(funcs[-1]) if len(funcs) > len(conds) else np.zeros(_shape(x), _dtype(x))
     for c, f in zip(conds, funcs):
-        out = ew.select(c, value(f), out)
+        out = ew.select(truth(c), value(f), out)
     return out
 
 
