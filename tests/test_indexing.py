@@ -537,7 +537,12 @@ def test_dropped_update_matches_the_general_path(method, dtype, case):
         return
     got = fungrad.jit(f)(x, v, *traced_args)
     assert got.dtype == want.dtype
-    np.testing.assert_array_equal(got, want)
+    if kind == "c" and method in ("divide", "power"):
+        # a repeated index's values are multiplied by numpy's multiply.at under jit, whose
+        # scalar complex loop may round the last bit differently from the vector loop
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)  # (power amplifies it)
+    else:
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("method", ["add", "multiply", "min", "max"])

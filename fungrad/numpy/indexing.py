@@ -7,6 +7,7 @@ import operator
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
+from fungrad.errors import ConcretizationTypeError
 from fungrad.numpy._util import (
     _array_results, _arr, _axis, _dtype, _ndim, _not_supported, _shape, _traced,
 )
@@ -429,7 +430,8 @@ class _IndexUpdateRef:
         plain update unless some index is out of bounds at run time (a ``cond``), and only
         then the general path: out-of-bounds positions land in one padding slot per
         axis, which is then cut off."""
-        ref, padded, clamped, inside = self._in_bounds(mode, method, wrap_negative_indices)
+        ref, padded, clamped, inside = self._in_bounds(mode, method.removesuffix("_once"),
+                                                       wrap_negative_indices)
         if not padded:
             return getattr(ref, "_" + method)(*args)
         if clamped is not None and method in _IDENTITY and not (
@@ -571,25 +573,81 @@ class _IndexUpdateRef:
     def divide(self, values, *, indices_are_sorted: bool = False,
                unique_indices: bool = False, mode: str | None = None,
             wrap_negative_indices: bool = True):
-        """A copy of x with ``x[idx] /= values``."""
-        return self._update("divide", mode, wrap_negative_indices, values)
+        """A copy of x with ``x[idx] /= values``: a repeated index divides by every value it
+        is given (by their product, as in JAX). With a traced index array that product has
+        no derivative in ``values`` (JAX's rule) unless ``unique_indices=True`` promises
+        that no index repeats.
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.full(3, 8.0).at[np.array([1, 1, 2])].divide(np.array([2.0, 4.0, 2.0]))
+        array([8., 1., 4.])
+        """
+        return self._update("divide_once" if unique_indices else "divide", mode,
+                            wrap_negative_indices, values)
+
+    def _promoted(self, op, values):
+        """This ref on x cast to the dtype ``op(x[idx], values)`` has: integers divide to
+        floats, as in JAX, and casting the quotient back would truncate it silently."""
+        dtype = _dtype(op(self._get(), values))
+        return self if dtype == _dtype(self.x) else \
+            _IndexUpdateRef(astype(_arr(self.x), dtype), self.idx)
 
     def _divide(self, values):
-        quotient = divide(self._get(), values)
-        if _dtype(quotient) != _dtype(self.x):  # integers divide to floats, as in JAX:
-            # casting the quotient back would truncate it silently
-            return _IndexUpdateRef(astype(_arr(self.x), _dtype(quotient)), self.idx)._set(
-                quotient)
-        return self._set(quotient)
+        return self._promoted(divide, values)._by_every_value(divide, values)
+
+    def _divide_once(self, values):
+        ref = self._promoted(divide, values)
+        return ref._set(divide(ref._get(), values))
 
     def power(self, values, *, indices_are_sorted: bool = False,
               unique_indices: bool = False, mode: str | None = None,
-            wrap_negative_indices: bool = True):
-        """A copy of x with ``x[idx] **= values``."""
-        return self._update("power", mode, wrap_negative_indices, values)
+              wrap_negative_indices: bool = True):
+        """A copy of x with ``x[idx] **= values``: a repeated index is raised to the product
+        of every value it is given, as in JAX (and with JAX's derivative rule for a traced
+        index array, as in ``divide``).
+
+        >>> import fungrad.numpy as fnp
+        >>> fnp.full(3, 2.0).at[np.array([0, 0])].power(np.array([2.0, 3.0]))
+        array([64.,  2.,  2.])
+        """
+        return self._update("power_once" if unique_indices else "power", mode,
+                            wrap_negative_indices, values)
 
     def _power(self, values):
+        return self._by_every_value(power, values)
+
+    def _power_once(self, values):
         return self._set(power(self._get(), values))
+
+    def _by_every_value(self, op, values):
+        """``x[idx] = op(x[idx], p)`` with ``p`` the product of the values each position is
+        given, so that a repeated index takes all of its values. The product is a
+        multiply-update of ones: per occurrence (and differentiable) for a concrete index; for
+        a traced index array, one scatter_combine, whose derivative in the values JAX does not
+        define either. It is applied with a select, not a scatter of ``op(x[idx], ...)``: a
+        repeated index there would send its cotangent back once per occurrence; the entries
+        no index reaches are 1 inside ``op`` (so ``0 ** 1`` gives no NaN derivative)."""
+        positions = _flat_positions(self.x, self.idx, traced_ok=True)
+        if positions is None or (positions is not _TRACED
+                                 and np.unique(positions).size == positions.size):
+            return self._set(op(self._get(), values))
+        dtype, shape = _dtype(self.x), _shape(self.x)
+        ones = st.broadcast_to(np.ones((), dtype), shape)
+        if positions is _TRACED:
+            from fungrad.prims.slicing import scatter_combine
+            indexer, arrays = _index_parts(self.x, self.idx)
+            given = st.broadcast_to(astype(_arr(values), dtype), _shape(self._get()))
+            products = scatter_combine(ones, given, arrays, indexer, "mul")
+        else:
+            products = _IndexUpdateRef(ones, self.idx)._multiply(values)
+        reached = self._counts() > 0
+        x = _arr(self.x)
+        return where(reached, astype(op(where(reached, x, ones), products), dtype), x)
+
+    def _counts(self):
+        """How many times the index reaches each entry of x (int64, x's shape)."""
+        zeros = st.broadcast_to(np.zeros((), np.int64), _shape(self.x))
+        return _IndexUpdateRef(zeros, self.idx)._add(1)
 
     def min(self, values, *, indices_are_sorted: bool = False,
             unique_indices: bool = False, mode: str | None = None,
@@ -623,17 +681,53 @@ class _IndexUpdateRef:
 
     def apply(self, func, *, indices_are_sorted: bool = False,
               unique_indices: bool = False, mode: str | None = None,
-            wrap_negative_indices: bool = True):
-        """A copy of x with ``x[idx] = func(x[idx])`` (``func`` elementwise, once per index).
+              wrap_negative_indices: bool = True):
+        """A copy of x with ``x[idx] = func(x[idx])``, ``func`` elementwise and applied once
+        per occurrence of an index, as in JAX (``unique_indices=True``: once per index).
 
         >>> import fungrad.numpy as fnp
         >>> fnp.zeros(3).at[1:].add(4.0).at[1].apply(fnp.sqrt)
         array([0., 2., 4.])
+        >>> fnp.ones(3).at[np.array([0, 0, 2])].apply(lambda v: 2 * v)
+        array([4., 1., 2.])
         """
-        return self._update("apply", mode, wrap_negative_indices, func)
+        return self._update("apply_once" if unique_indices else "apply", mode,
+                            wrap_negative_indices, func)
+
+    def _apply_once(self, func):
+        return self._set(func(self._get()))
 
     def _apply(self, func):
-        return self._set(func(self._get()))
+        # in rounds, by selects: round k applies func where an index occurs more than k
+        # times (a scatter of func(x[idx]) would send a repeated index's cotangent back once
+        # per occurrence). The count of a traced index is read as a guard: retraced if a
+        # call needs more rounds.
+        positions = _flat_positions(self.x, self.idx, traced_ok=True)
+        if positions is None or (positions is not _TRACED
+                                 and np.unique(positions).size == positions.size):
+            return self._apply_once(func)
+        counts = self._counts()
+        gathered = ravel(self._get())
+        if 0 in _shape(counts) or not _shape(gathered)[0]:
+            return _arr(self.x)
+        most = st.reduce_max(counts, tuple(range(_ndim(counts))))
+        dtype = _dtype(self.x)
+
+        def round_(k, out):
+            live = counts > k
+            # the entries left as they are still go through func: give it a value it is
+            # applied to anyway (where a NaN derivative there would survive the select)
+            return where(live, astype(func(where(live, out, gathered[0])), dtype), out)
+        try:
+            times = int(most)
+        except ConcretizationTypeError:  # only shapes known (inside a cond's branch, say):
+            from fungrad.control_flow import while_loop  # a loop in the IR
+            return while_loop(lambda c: c[0] < most, lambda c: (c[0] + 1, round_(*c)),
+                              (np.int64(0), _arr(self.x)))[1]
+        out = _arr(self.x)
+        for k in range(times):
+            out = round_(k, out)
+        return out
 
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
@@ -658,9 +752,13 @@ class _IndexUpdateRef:
         return flat_x.reshape(_shape(self.x))
 
 
-def _flat_positions(x, idx):
+_TRACED = object()  # _flat_positions' answer for a traced index array
+
+
+def _flat_positions(x, idx, traced_ok: bool = False):
     """The flat position in ``x`` of every element of ``x[idx]`` (None: no position can
-    repeat). A traced integer array could repeat values no one can see: refused."""
+    repeat). A traced integer array could repeat values no one can see: refused, or with
+    ``traced_ok`` answered by ``_TRACED``."""
     parts = idx if isinstance(idx, tuple) else (idx,)
     if not any(isinstance(p, Tracer) for p in parts):
         try:
@@ -669,6 +767,8 @@ def _flat_positions(x, idx):
             return None  # not an index numpy takes: set() raises the clear error
     repeatable = [p for p in parts if not isinstance(p, (slice, type(None), type(Ellipsis)))
                   and np.ndim(p if not isinstance(p, Tracer) else np.empty(p.shape)) > 0]
+    if repeatable and traced_ok:
+        return _TRACED
     if repeatable:
         raise NotImplementedError(
             "x.at[idx].multiply/min/max with an integer array index inside a transform that "
