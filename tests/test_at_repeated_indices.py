@@ -74,9 +74,11 @@ def test_gradients_in_x_match_jax(jit):
 def test_finite_differences_with_a_concrete_repeated_index():
     # x and the values are both differentiated: a concrete index is per occurrence
     check_grads(lambda x, y: fnp.asarray(x).at[IDX].divide(y), (X, Y), order=2)
-    check_grads(lambda x, y: fnp.asarray(x).at[IDX].power(y), (X, np.array([1.5, 2.0, 0.5])), order=2)
+    check_grads(lambda x, y: fnp.asarray(x).at[IDX].power(y), (X, np.array([1.5, 2.0, 0.5])),
+                order=2)
     check_grads(lambda x: fnp.asarray(x).at[IDX].apply(fnp.sin), (X,), order=2)
-    check_grads(lambda x: fnp.asarray(x).at[np.array([[0, 0], [2, 0]])].apply(fnp.exp), (X,), order=2)
+    check_grads(lambda x: fnp.asarray(x).at[np.array([[0, 0], [2, 0]])].apply(fnp.exp), (X,),
+                order=2)
 
 
 def test_traced_index_differentiates_x_everywhere_and_refuses_values_like_jax():
@@ -144,3 +146,28 @@ def test_empty_index_and_bad_func():
     np.testing.assert_array_equal(x.at[empty].divide(np.array([])), X)
     with pytest.raises(TypeError):
         x.at[IDX].apply(3.0)
+
+
+@pytest.mark.parametrize("name,ufunc", [("multiply", np.multiply), ("min", np.minimum),
+                                        ("max", np.maximum)])
+def test_multiply_min_max_with_a_traced_repeated_index(name, ufunc):
+    # they raised NotImplementedError; JAX combines every value (scatter_mul/min/max)
+    f = fungrad.jit(lambda x, i, y: getattr(x.at[i], name)(y))
+    want = _ufunc_at(ufunc, X, IDX, Y)
+    np.testing.assert_allclose(f(X, IDX, Y), want, rtol=1e-15)
+    np.testing.assert_array_equal(getattr(fnp.asarray(X).at[IDX], name)(Y), want)
+    ints = fungrad.jit(lambda x, i: getattr(x.at[i], name)(np.array([3, -2, 5])))(
+        np.arange(1, 6), IDX)
+    assert ints.dtype == np.int64
+    np.testing.assert_array_equal(ints, _ufunc_at(ufunc, np.arange(1, 6), IDX, [3, -2, 5])
+                                  .astype(np.int64))
+    # x is differentiated through op; the values, as in JAX, only with unique_indices
+    check_grads(lambda x: f(x, IDX, Y), (X + 0.25,), order=2)
+    with pytest.raises(NotImplementedError, match="unique_indices=True"):
+        fungrad.jit(fungrad.grad(lambda y, i: fnp.sum(getattr(fnp.asarray(X).at[i], name)(y))))(
+            Y, IDX)
+    g = fungrad.jit(fungrad.grad(lambda y, i: fnp.sum(
+        getattr(fnp.asarray(X).at[i], name)(y, unique_indices=True))))
+    unique = np.array([0, 4, 1])
+    eager = fungrad.grad(lambda y: fnp.sum(getattr(fnp.asarray(X).at[unique], name)(y)))
+    np.testing.assert_allclose(g(Y, unique), eager(Y), rtol=1e-15)

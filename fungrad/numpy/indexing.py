@@ -434,8 +434,8 @@ class _IndexUpdateRef:
                                                        wrap_negative_indices)
         if not padded:
             return getattr(ref, "_" + method)(*args)
-        if clamped is not None and method in _IDENTITY and not (
-                method == "multiply" and _dtype(self.x).kind == "c"):  # (inf+0j)*1 has NaN
+        if clamped is not None and method.removesuffix("_once") in _IDENTITY and not (
+                method.startswith("multiply") and _dtype(self.x).kind == "c"):  # (inf+0j)*1 has NaN
             # for its imaginary part: complex products take the cond below
             return clamped._dropped(method, inside, args[0])
         if clamped is not None and _traced(*[flag for _, _, flag in inside]):
@@ -510,7 +510,8 @@ class _IndexUpdateRef:
                 else:
                     probe.append(np.zeros(arr.shape, np.intp))
         mask = _getitem(tiny, tuple(probe))
-        kept = where(mask, values, np.asarray(_identity(method, dtype), dtype))
+        kept = where(mask, values,
+                     np.asarray(_identity(method.removesuffix("_once"), dtype), dtype))
         return getattr(self, "_" + method)(kept)
 
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
@@ -557,18 +558,29 @@ class _IndexUpdateRef:
                  unique_indices: bool = False, mode: str | None = None,
             wrap_negative_indices: bool = True):
         """A copy of x with ``x[idx] *= values`` (repeated indices multiply in every value,
-        as in JAX).
+        as in JAX; for a traced index array the values then get no derivative unless
+        ``unique_indices=True``, JAX's rule, and the same holds for ``min`` and ``max``).
 
         >>> import fungrad.numpy as fnp
         >>> fnp.zeros(3).at[np.array([1, 1])].add(1.0).at[np.array([1, 1])].multiply(3.0)
         array([ 0., 18.,  0.])
         """
-        return self._update("multiply", mode, wrap_negative_indices, values)
+        return self._update("multiply_once" if unique_indices else "multiply", mode,
+                            wrap_negative_indices, values)
 
     mul = multiply  # JAX's short name for it
 
     def _multiply(self, values):
         return self._accumulate(multiply, values)
+
+    def _multiply_once(self, values):
+        return self._set(multiply(self._get(), values))
+
+    def _min_once(self, values):
+        return self._set(minimum(self._get(), values))
+
+    def _max_once(self, values):
+        return self._set(maximum(self._get(), values))
 
     def divide(self, values, *, indices_are_sorted: bool = False,
                unique_indices: bool = False, mode: str | None = None,
@@ -627,7 +639,7 @@ class _IndexUpdateRef:
         define either. It is applied with a select, not a scatter of ``op(x[idx], ...)``: a
         repeated index there would send its cotangent back once per occurrence; the entries
         no index reaches are 1 inside ``op`` (so ``0 ** 1`` gives no NaN derivative)."""
-        positions = _flat_positions(self.x, self.idx, traced_ok=True)
+        positions = _flat_positions(self.x, self.idx)
         if positions is None or (positions is not _TRACED
                                  and np.unique(positions).size == positions.size):
             return self._set(op(self._get(), values))
@@ -659,7 +671,8 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([0, 0])].min(np.array([-1.0, -3.0]))
         array([-3.,  0.])
         """
-        return self._update("min", mode, wrap_negative_indices, values)
+        return self._update("min_once" if unique_indices else "min", mode,
+                            wrap_negative_indices, values)
 
     def _min(self, values):
         return self._accumulate(minimum, values)
@@ -674,7 +687,8 @@ class _IndexUpdateRef:
         >>> fnp.zeros(2).at[np.array([1, 1])].max(np.array([3.0, 2.0]))
         array([0., 3.])
         """
-        return self._update("max", mode, wrap_negative_indices, values)
+        return self._update("max_once" if unique_indices else "max", mode,
+                            wrap_negative_indices, values)
 
     def _max(self, values):
         return self._accumulate(maximum, values)
@@ -702,7 +716,7 @@ class _IndexUpdateRef:
         # times (a scatter of func(x[idx]) would send a repeated index's cotangent back once
         # per occurrence). The count of a traced index is read as a guard: retraced if a
         # call needs more rounds.
-        positions = _flat_positions(self.x, self.idx, traced_ok=True)
+        positions = _flat_positions(self.x, self.idx)
         if positions is None or (positions is not _TRACED
                                  and np.unique(positions).size == positions.size):
             return self._apply_once(func)
@@ -729,11 +743,29 @@ class _IndexUpdateRef:
             out = round_(k, out)
         return out
 
+    def _combined(self, op, values):
+        """``_accumulate`` for a traced index array, whose repeats no one can see: every
+        value combined per position by one scatter_combine (seeded with the operation's
+        identity), then ``op`` with x where the index reaches. As in JAX, the values get no
+        derivative unless ``unique_indices=True``; x does, through ``op``."""
+        from fungrad.prims.slicing import scatter_combine
+        method = {multiply: "multiply", minimum: "min", maximum: "max"}[op]
+        dtype, shape = _dtype(self.x), _shape(self.x)
+        seed = st.broadcast_to(np.asarray(_identity(method, dtype), dtype), shape)
+        indexer, arrays = _index_parts(self.x, self.idx)
+        given = st.broadcast_to(astype(_arr(values), dtype), _shape(self._get()))
+        combined = scatter_combine(seed, given, arrays, indexer,
+                                   {"multiply": "mul"}.get(method, method))
+        x = _arr(self.x)
+        return where(self._counts() > 0, op(x, combined), x)
+
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
         combine all of theirs: in rounds, each updating the k-th occurrence of every
         position (a set of distinct positions, where a gather and a scatter are exact)."""
         positions = _flat_positions(self.x, self.idx)
+        if positions is _TRACED:
+            return self._combined(op, values)
         if positions is None or np.unique(positions).size == positions.size:
             return self._set(op(self._get(), values))
         flat_x = ravel(_arr(self.x))
@@ -755,10 +787,9 @@ class _IndexUpdateRef:
 _TRACED = object()  # _flat_positions' answer for a traced index array
 
 
-def _flat_positions(x, idx, traced_ok: bool = False):
+def _flat_positions(x, idx):
     """The flat position in ``x`` of every element of ``x[idx]`` (None: no position can
-    repeat). A traced integer array could repeat values no one can see: refused, or with
-    ``traced_ok`` answered by ``_TRACED``."""
+    repeat; ``_TRACED``: a traced integer array, which could repeat values no one can see)."""
     parts = idx if isinstance(idx, tuple) else (idx,)
     if not any(isinstance(p, Tracer) for p in parts):
         try:
@@ -767,14 +798,7 @@ def _flat_positions(x, idx, traced_ok: bool = False):
             return None  # not an index numpy takes: set() raises the clear error
     repeatable = [p for p in parts if not isinstance(p, (slice, type(None), type(Ellipsis)))
                   and np.ndim(p if not isinstance(p, Tracer) else np.empty(p.shape)) > 0]
-    if repeatable and traced_ok:
-        return _TRACED
-    if repeatable:
-        raise NotImplementedError(
-            "x.at[idx].multiply/min/max with an integer array index inside a transform that "
-            "traces it: repeated indices, which must combine every value, cannot be found "
-            "without its values. Pass the index as a concrete (numpy) array, or use .add.")
-    return None
+    return _TRACED if repeatable else None
 
 
 class _IndexUpdateHelper:
