@@ -712,14 +712,17 @@ class _IndexUpdateRef:
         return self._set(func(self._get()))
 
     def _apply(self, func):
-        # in rounds, by selects: round k applies func where an index occurs more than k
-        # times (a scatter of func(x[idx]) would send a repeated index's cotangent back once
-        # per occurrence). The count of a traced index is read as a guard: retraced if a
+        # a concrete index: in rounds over distinct positions (as _accumulate). A traced
+        # one: in rounds of selects over x, round k applying func where the index occurs
+        # more than k times (a scatter of func(x[idx]) would send a repeated index's
+        # cotangent back once per occurrence); its count is read as a guard, retraced if a
         # call needs more rounds.
         positions = _flat_positions(self.x, self.idx)
         if positions is None or (positions is not _TRACED
                                  and np.unique(positions).size == positions.size):
             return self._apply_once(func)
+        if positions is not _TRACED:  # seen repeats: rounds over distinct positions only
+            return self._accumulate(lambda old, _: func(old), np.zeros((), _dtype(self.x)))
         counts = self._counts()
         gathered = ravel(self._get())
         if 0 in _shape(counts) or not _shape(gathered)[0]:
