@@ -88,7 +88,7 @@ def _gather_filled(a, idx, axis: int, n: int, fill_value, func: str):
                                 f"{get_aval(a).str_short()} (every entry would be a fill)")
     got = st.gather(a, where(inside, idx, 0), indexer=indexer)
     dtype = _dtype(a)
-    fill = astype(_arr(_default_fill(dtype) if fill_value is None else fill_value), dtype)
+    fill = astype(_arr(st.default_fill(dtype) if fill_value is None else fill_value), dtype)
     # the mask over the result: idx's axes where axis was, a's other axes broadcast
     rest = _ndim(a) - axis - 1
     inside = reshape(inside, (1,) * axis + _shape(inside) + (1,) * rest)
@@ -287,19 +287,6 @@ def _identity(method: str, dtype):
         return complex(inf, inf) if dtype.kind == "c" else inf
     info = np.iinfo(dtype)
     return info.max if top else info.min
-
-
-def _default_fill(dtype):
-    """JAX's fill for out-of-bounds reads: NaN, the most negative integer, the largest
-    unsigned one, True."""
-    dtype = np.dtype(dtype)
-    if dtype.kind in "fc":
-        return np.nan
-    if dtype.kind == "i":
-        return np.iinfo(dtype).min
-    if dtype.kind == "u":
-        return np.iinfo(dtype).max
-    return True
 
 
 class _IndexUpdateRef:
@@ -521,7 +508,7 @@ class _IndexUpdateRef:
         integer, by default) there instead."""
         ref, padded, _, _ = self._in_bounds(mode, "get", wrap_negative_indices)
         if padded:
-            fill = _default_fill(_dtype(self.x)) if fill_value is None else fill_value
+            fill = st.default_fill(_dtype(self.x)) if fill_value is None else fill_value
             return _getitem(ref._padded(padded, fill).x, ref.idx)
         return _getitem(ref.x, ref.idx)
 
@@ -597,19 +584,22 @@ class _IndexUpdateRef:
         return self._update("divide_once" if unique_indices else "divide", mode,
                             wrap_negative_indices, values)
 
-    def _promoted(self, op, values):
-        """This ref on x cast to the dtype ``op(x[idx], values)`` has: integers divide to
-        floats, as in JAX, and casting the quotient back would truncate it silently."""
-        dtype = _dtype(op(self._get(), values))
-        return self if dtype == _dtype(self.x) else \
-            _IndexUpdateRef(astype(_arr(self.x), dtype), self.idx)
-
     def _divide(self, values):
-        return self._promoted(divide, values)._by_every_value(divide, values)
+        positions = self._repeats()
+        if positions is None:
+            return self._divide_once(values)
+        dtype = _dtype(divide(self._get(), values))
+        ref = self if dtype == _dtype(self.x) else \
+            _IndexUpdateRef(astype(_arr(self.x), dtype), self.idx)
+        return ref._by_every_value(divide, values, positions)
 
     def _divide_once(self, values):
-        ref = self._promoted(divide, values)
-        return ref._set(divide(ref._get(), values))
+        quotient = divide(self._get(), values)
+        if _dtype(quotient) != _dtype(self.x):  # integers divide to floats, as in JAX:
+            # casting the quotient back would truncate it silently
+            return _IndexUpdateRef(astype(_arr(self.x), _dtype(quotient)), self.idx)._set(
+                quotient)
+        return self._set(quotient)
 
     def power(self, values, *, indices_are_sorted: bool = False,
               unique_indices: bool = False, mode: str | None = None,
@@ -626,32 +616,29 @@ class _IndexUpdateRef:
                             wrap_negative_indices, values)
 
     def _power(self, values):
-        return self._by_every_value(power, values)
+        positions = self._repeats()
+        if positions is None:
+            return self._power_once(values)
+        return self._by_every_value(power, values, positions)
 
     def _power_once(self, values):
         return self._set(power(self._get(), values))
 
-    def _by_every_value(self, op, values):
+    def _by_every_value(self, op, values, positions):
         """``x[idx] = op(x[idx], p)`` with ``p`` the product of the values each position is
-        given, so that a repeated index takes all of its values. The product is a
-        multiply-update of ones: per occurrence (and differentiable) for a concrete index; for
-        a traced index array, one scatter_combine, whose derivative in the values JAX does not
-        define either. It is applied with a select, not a scatter of ``op(x[idx], ...)``: a
-        repeated index there would send its cotangent back once per occurrence; the entries
-        no index reaches are 1 inside ``op`` (so ``0 ** 1`` gives no NaN derivative)."""
-        positions = _flat_positions(self.x, self.idx)
-        if positions is None or (positions is not _TRACED
-                                 and np.unique(positions).size == positions.size):
-            return self._set(op(self._get(), values))
-        dtype, shape = _dtype(self.x), _shape(self.x)
-        ones = st.broadcast_to(np.ones((), dtype), shape)
+        given, so that a repeated index takes all of its values (``positions``: what
+        ``_repeats`` found). The product is a multiply-update of ones: per occurrence (and
+        differentiable) for a concrete index; for a traced index array, one scatter_combine,
+        whose derivative in the values JAX does not define either. It is applied with a
+        select, not a scatter of ``op(x[idx], ...)``: a repeated index there would send its
+        cotangent back once per occurrence; the entries no index reaches are 1 inside ``op``
+        (so ``0 ** 1`` gives no NaN derivative)."""
+        dtype = _dtype(self.x)
+        ones = st.broadcast_to(np.ones((), dtype), _shape(self.x))
         if positions is _TRACED:
-            from fungrad.prims.slicing import scatter_combine
-            indexer, arrays = _index_parts(self.x, self.idx)
-            given = st.broadcast_to(astype(_arr(values), dtype), _shape(self._get()))
-            products = scatter_combine(ones, given, arrays, indexer, "mul")
+            products = self._combine_values("multiply", values)
         else:
-            products = _IndexUpdateRef(ones, self.idx)._multiply(values)
+            products = _IndexUpdateRef(ones, self.idx)._rounds(multiply, values, positions)
         reached = self._counts() > 0
         x = _arr(self.x)
         return where(reached, astype(op(where(reached, x, ones), products), dtype), x)
@@ -717,12 +704,12 @@ class _IndexUpdateRef:
         # more than k times (a scatter of func(x[idx]) would send a repeated index's
         # cotangent back once per occurrence); its count is read as a guard, retraced if a
         # call needs more rounds.
-        positions = _flat_positions(self.x, self.idx)
-        if positions is None or (positions is not _TRACED
-                                 and np.unique(positions).size == positions.size):
+        positions = self._repeats()
+        if positions is None:
             return self._apply_once(func)
-        if positions is not _TRACED:  # seen repeats: rounds over distinct positions only
-            return self._accumulate(lambda old, _: func(old), np.zeros((), _dtype(self.x)))
+        if positions is not _TRACED:
+            return self._rounds(lambda old, _: func(old), np.zeros((), _dtype(self.x)),
+                                positions)
         counts = self._counts()
         gathered = ravel(self._get())
         if 0 in _shape(counts) or not _shape(gathered)[0]:
@@ -746,31 +733,45 @@ class _IndexUpdateRef:
             out = round_(k, out)
         return out
 
-    def _combined(self, op, values):
-        """``_accumulate`` for a traced index array, whose repeats no one can see: every
-        value combined per position by one scatter_combine (seeded with the operation's
-        identity), then ``op`` with x where the index reaches. As in JAX, the values get no
-        derivative unless ``unique_indices=True``; x does, through ``op``."""
+    def _combine_values(self, method: str, values):
+        """Every value combined per position of x by ``method`` (multiply, min, max) in one
+        scatter_combine seeded with its identity: what a traced index array, whose repeats
+        no one can see, gives each position. No derivative in the values (JAX's rule)."""
         from fungrad.prims.slicing import scatter_combine
-        method = {multiply: "multiply", minimum: "min", maximum: "max"}[op]
-        dtype, shape = _dtype(self.x), _shape(self.x)
-        seed = st.broadcast_to(np.asarray(_identity(method, dtype), dtype), shape)
+        dtype = _dtype(self.x)
+        seed = st.broadcast_to(np.asarray(_identity(method, dtype), dtype), _shape(self.x))
         indexer, arrays = _index_parts(self.x, self.idx)
         given = st.broadcast_to(astype(_arr(values), dtype), _shape(self._get()))
-        combined = scatter_combine(seed, given, arrays, indexer,
-                                   {"multiply": "mul"}.get(method, method))
-        x = _arr(self.x)
-        return where(self._counts() > 0, op(x, combined), x)
+        return scatter_combine(seed, given, arrays, indexer,
+                               {"multiply": "mul"}.get(method, method))
+
+    def _repeats(self):
+        """None where no entry of x can be reached twice (the plain update is exact); else
+        the flat positions ``x[idx]`` reaches (a concrete index) or ``_TRACED``."""
+        positions = _flat_positions(self.x, self.idx)
+        if positions is None or (positions is not _TRACED
+                                 and np.unique(positions).size == positions.size):
+            return None
+        return positions
 
     def _accumulate(self, op, values):
         """``x[idx] = op(x[idx], v)`` applied once per value, so that repeated indices
-        combine all of theirs: in rounds, each updating the k-th occurrence of every
-        position (a set of distinct positions, where a gather and a scatter are exact)."""
-        positions = _flat_positions(self.x, self.idx)
-        if positions is _TRACED:
-            return self._combined(op, values)
-        if positions is None or np.unique(positions).size == positions.size:
+        combine all of theirs. A traced index array: the values combined first
+        (``_combine_values``), then ``op`` with x where the index reaches; x is
+        differentiated through ``op``, the values only with ``unique_indices=True``."""
+        positions = self._repeats()
+        if positions is None:
             return self._set(op(self._get(), values))
+        if positions is _TRACED:
+            method = {multiply: "multiply", minimum: "min", maximum: "max"}[op]
+            x = _arr(self.x)
+            return where(self._counts() > 0, op(x, self._combine_values(method, values)), x)
+        return self._rounds(op, values, positions)
+
+    def _rounds(self, op, values, positions):
+        """``x[idx] = op(x[idx], v)`` once per value at the concrete flat ``positions``: in
+        rounds, each updating the k-th occurrence of every position (a set of distinct
+        positions, where a gather and a scatter are exact)."""
         flat_x = ravel(_arr(self.x))
         flat_v = ravel(st.broadcast_to(astype(_arr(values), _dtype(self.x)), positions.shape))
         flat_p = positions.ravel()
@@ -794,14 +795,16 @@ def _flat_positions(x, idx):
     """The flat position in ``x`` of every element of ``x[idx]`` (None: no position can
     repeat; ``_TRACED``: a traced integer array, which could repeat values no one can see)."""
     parts = idx if isinstance(idx, tuple) else (idx,)
-    if not any(isinstance(p, Tracer) for p in parts):
-        try:
-            return np.arange(int(np.prod(_shape(x)))).reshape(_shape(x))[idx]
-        except (IndexError, TypeError):
-            return None  # not an index numpy takes: set() raises the clear error
     repeatable = [p for p in parts if not isinstance(p, (slice, type(None), type(Ellipsis)))
                   and np.ndim(p if not isinstance(p, Tracer) else np.empty(p.shape)) > 0]
-    return _TRACED if repeatable else None
+    if not repeatable:  # ints, slices, None, Ellipsis: every position at most once
+        return None
+    if any(isinstance(p, Tracer) for p in parts):
+        return _TRACED
+    try:
+        return np.arange(int(np.prod(_shape(x)))).reshape(_shape(x))[idx]
+    except (IndexError, TypeError):
+        return None  # not an index numpy takes: set() raises the clear error
 
 
 class _IndexUpdateHelper:
