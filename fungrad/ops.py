@@ -27,18 +27,11 @@ __all__ = ["segment_sum", "segment_prod", "segment_max", "segment_min"]
 
 def _identity(name: str, dtype: np.dtype, combine: str) -> Any:
     """The value a segment with no data holds: the identity of ``combine`` in ``dtype``."""
+    from fungrad.numpy.indexing import _identity as update_identity
     if combine == "add":
-        return 0
-    if combine == "multiply":
-        return 1
-    largest = combine == "min"  # the identity of a minimum is the largest value
-    if dtype.kind == "b":
-        return largest
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        return info.max if largest else info.min
-    if dtype.kind == "f":
-        return np.inf if largest else -np.inf
+        return 0  # (not the -0.0 of .at[].add: a segment with no data sums to 0.0, as in JAX)
+    if combine == "multiply" or dtype.kind in "biuf":
+        return update_identity(combine, dtype)
     raise TypeError(f"fungrad.ops.{name}: data must be real (numbers have no order in "
                     f"{dtype.name})")
 

@@ -194,9 +194,7 @@ def gather(operand: Any, start_indices: Any, dimension_numbers: GatherDimensionN
     nb = i_aval.ndim - 1
     if m == GatherScatterMode.FILL_OR_DROP and inside is not None:
         if fill_value is None:
-            fill_value = np.nan if o_aval.dtype.kind in "fc" else (
-                True if o_aval.dtype == np.bool_ else np.iinfo(o_aval.dtype).min
-                if o_aval.dtype.kind == "i" else np.iinfo(o_aval.dtype).max)
+            fill_value = st.default_fill(o_aval.dtype)
         keep = st.reshape(inside, tuple(inside.shape) + (1,) * nd)
         picked = ew.select(keep, picked, np.asarray(fill_value, o_aval.dtype))
     shape = tuple(picked.shape)

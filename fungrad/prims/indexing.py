@@ -114,6 +114,23 @@ def gather(x, *idx, indexer: Indexer):
     return bind(gather_p, x, *idx, indexer=indexer)
 
 
+def default_fill(dtype) -> object:
+    """JAX's fill for out-of-bounds reads (``mode='fill'``): NaN, the most negative
+    integer, the largest unsigned one, True.
+
+    >>> default_fill(np.int8), default_fill(np.uint8), default_fill(np.bool_)
+    (-128, 255, True)
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "i":
+        return int(np.iinfo(dtype).min)
+    if dtype.kind == "u":
+        return int(np.iinfo(dtype).max)
+    return True
+
+
 def _scatter_impl(accumulate):
     def impl(x, updates, *idx, indexer):
         out = np.array(x, copy=True)

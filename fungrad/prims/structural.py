@@ -21,8 +21,8 @@ from fungrad.prims.shapes import (  # noqa: F401
     transpose_p, zeros,
 )
 from fungrad.prims.indexing import (  # noqa: F401
-    ARRAY, FungradIndexError, Indexer, gather, gather_p, scatter, scatter_add, scatter_add_p,
-    scatter_p, slice_axis,
+    ARRAY, FungradIndexError, Indexer, default_fill, gather, gather_p, scatter, scatter_add,
+    scatter_add_p, scatter_p, slice_axis,
 )
 from fungrad.prims.joining import concatenate, concatenate_p, pad, pad_p  # noqa: F401
 from fungrad.prims.reductions import (  # noqa: F401
