@@ -22,7 +22,14 @@ import numpy as np
 
 from fungrad.avals import get_aval
 
-_PLAIN_PARAM_TYPES = (bool, int, float, complex, str, type(None), np.dtype, type)
+_PLAIN_PARAM_TYPES = (bool, int, float, complex, str, type(None), np.dtype, type,
+                      type(Ellipsis))
+# Tuple subclasses (a NamedTuple of axes, the static part of an index) and singletons that
+# are values and nothing more, registered by the module that defines them. Each is the only
+# form its primitive's param takes (the rules read its fields), so a plain tuple equal to it
+# can never stand for the same param.
+_PLAIN_TUPLE_TYPES: set = {tuple}
+_PLAIN_VALUE_TYPES: set = set()
 
 # Each distinct params tuple met in a key gets a number (False: it cannot be keyed by value),
 # so a key holds one int per equation instead of its params: hashing and comparing a key
@@ -40,9 +47,23 @@ def plain_param(p) -> bool:
     >>> plain_param((1, "a")), plain_param(lambda: 0)
     (True, False)
     """
-    if type(p) is tuple:
+    kind = type(p)
+    if kind in _PLAIN_TUPLE_TYPES:
         return all(plain_param(q) for q in p)
-    return isinstance(p, _PLAIN_PARAM_TYPES)
+    return isinstance(p, _PLAIN_PARAM_TYPES) or kind in _PLAIN_VALUE_TYPES
+
+
+def register_plain_param_type(cls: type) -> type:
+    """Let params of type ``cls`` be keyed by value: a tuple subclass whose items are plain
+    params, or an immutable value type compared by ``==``. Without it an equation with such
+    a param makes its trace's backward pass run the rules again on every call.
+
+    >>> class Axes(tuple): pass
+    >>> plain_param(Axes((0, 1))), register_plain_param_type(Axes) is Axes, plain_param(Axes((0, 1)))
+    (False, True, True)
+    """
+    (_PLAIN_TUPLE_TYPES if issubclass(cls, tuple) else _PLAIN_VALUE_TYPES).add(cls)
+    return cls
 
 
 def params_id(items: tuple):

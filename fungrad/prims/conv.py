@@ -37,8 +37,10 @@ from fungrad.core import ShapedArray, bind
 from fungrad.prims.rules import defjvp, defvjp, primitive, probe_value
 from fungrad.prims.structural import reshape, rev, transpose
 from fungrad.prims.winograd import winograd_plan
+from fungrad.trace_keys import register_plain_param_type
 
 
+@register_plain_param_type  # the backward cache keys a conv by its layout
 class ConvDimensionNumbers(NamedTuple):
     """Where the batch, feature and spatial axes of each operand are: ``lhs_spec`` is
     (batch, feature, spatial...), ``rhs_spec`` (out feature, in feature, spatial...),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
+from fungrad.trace_keys import register_plain_param_type
 from fungrad.prims.rules import primitive
 from fungrad.prims.shapes import _dtype_of, _shape_of, zeros
 
@@ -19,6 +20,7 @@ class FungradIndexError(IndexError, ValueError):
     bad-input errors are."""
 
 
+@register_plain_param_type  # the backward cache keys an index by its value
 class _Slice(tuple):
     """A hashable ``start:stop:step`` (Python 3.11's ``slice`` is not hashable)."""
 
@@ -36,8 +38,10 @@ class _ArraySlot:
 
 
 ARRAY = _ArraySlot()
+register_plain_param_type(_ArraySlot)  # one instance: compared by identity
 
 
+@register_plain_param_type
 class Indexer(tuple):
     """The static part of a numpy index (ints, slices, None, ...); ``#`` marks the positions
     filled by index-array operands. Hashable, so it can be a primitive's param.
