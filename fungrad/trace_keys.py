@@ -59,7 +59,8 @@ def register_plain_param_type(cls: type) -> type:
     a param makes its trace's backward pass run the rules again on every call.
 
     >>> class Axes(tuple): pass
-    >>> plain_param(Axes((0, 1))), register_plain_param_type(Axes) is Axes, plain_param(Axes((0, 1)))
+    >>> before = plain_param(Axes((0, 1)))
+    >>> before, register_plain_param_type(Axes) is Axes, plain_param(Axes((0, 1)))
     (False, True, True)
     """
     (_PLAIN_TUPLE_TYPES if issubclass(cls, tuple) else _PLAIN_VALUE_TYPES).add(cls)

@@ -288,7 +288,8 @@ def test_compiled_backward_of_indexing_and_conv(general_path, dtype):
     fast, slow, used = _fast_and_general(general_path, fungrad.value_and_grad(_indexing_loss), x)
     assert used
     _assert_same(fast, slow, rtol=rtol)
-    w, img = rng.normal(size=(2, 3, 3, 3)).astype(dtype), rng.normal(size=(2, 3, 6, 5)).astype(dtype)
+    w = rng.normal(size=(2, 3, 3, 3)).astype(dtype)
+    img = rng.normal(size=(2, 3, 6, 5)).astype(dtype)
     fast, slow, used = _fast_and_general(
         general_path, fungrad.value_and_grad(_conv_loss, argnums=(0, 1)), w, img)
     assert used

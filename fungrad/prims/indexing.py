@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
-from fungrad.trace_keys import register_plain_param_type
 from fungrad.prims.rules import primitive
 from fungrad.prims.shapes import _dtype_of, _shape_of, zeros
+from fungrad.trace_keys import register_plain_param_type
 
 
 class FungradIndexError(IndexError, ValueError):
