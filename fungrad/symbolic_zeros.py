@@ -16,6 +16,7 @@ dtype([('float0', 'V')])
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ class SymbolicZero:
         if name == "ndim":
             return len(self.aval.shape)
         if name == "size":
-            return int(np.prod(self.aval.shape, dtype=np.int64))
+            return int(math.prod(self.aval.shape))
         try:
             return getattr(self.aval, name)
         except AttributeError:

@@ -9,6 +9,7 @@ array([[[2., 2., 2.]]])
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Sequence
 
@@ -237,7 +238,7 @@ def conv_general_dilated_patches(lhs: Any, filter_shape: Sequence[int],
     aval = get_aval(lhs)
     filter_shape = tuple(int(k) for k in filter_shape)
     dnums = conv_dimension_numbers(aval.shape, (1, 1) + filter_shape, dimension_numbers)
-    taps = int(np.prod(filter_shape, dtype=np.int64))
+    taps = int(math.prod(filter_shape))
     channels = aval.shape[dnums.lhs_spec[1]]
     dtype = aval.dtype if aval.dtype.kind in "fc" else np.float64
     one_hot = np.eye(taps, dtype=dtype).reshape((taps, 1) + filter_shape)

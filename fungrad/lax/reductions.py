@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from typing import Any, Callable, Sequence
 
@@ -179,7 +180,7 @@ def _fold(flat, inits, tree, computation, dimensions):
     shape = avals[0].shape
     kept = [i for i in range(len(shape)) if i not in axes]
     kept_shape = tuple(shape[i] for i in kept)
-    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    n = int(math.prod([shape[a] for a in axes]))
     xs = [st.reshape(st.transpose(x, list(axes) + kept), (n,) + kept_shape) for x in flat]
     inits = [st.broadcast_to(ew.convert_element_type(v, a.dtype), kept_shape)
              for v, a in zip(inits, avals)]

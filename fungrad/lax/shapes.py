@@ -8,6 +8,7 @@ array([0., 2., 0., 3., 0., 0.])
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from typing import Any, Sequence
 
@@ -675,7 +676,7 @@ def collapse(operand: Any, start_dimension: int, stop_dimension: int | None = No
     if start > stop:
         raise ValueError(f"collapse: start_dimension {start_dimension} is after "
                          f"stop_dimension {stop_dimension} for shape {shape}")
-    size = int(np.prod(shape[start:stop], dtype=np.int64))
+    size = int(math.prod(shape[start:stop]))
     return st.reshape(operand, shape[:start] + (size,) + shape[stop:])
 
 

@@ -5,6 +5,7 @@ supported.
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from typing import Any
 
@@ -110,7 +111,7 @@ def _dtype(x) -> np.dtype:
 
 
 def _size(x) -> int:
-    return int(np.prod(_shape(x), dtype=np.int64))
+    return int(math.prod(_shape(x)))
 
 
 def _not_supported(func: str, arg: str, value: Any):

@@ -11,6 +11,7 @@ counts without weights, the weights' dtype with them, float64 densities.
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -197,7 +198,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):  # noq
                          ew.add(ew.mul(flat, nb), idx))
         edges.append(e)
         sizes.append(nb)
-    total = int(np.prod(sizes, dtype=np.int64))
+    total = int(math.prod(sizes))
     flat = ew.select(ew.eq(flat, -1), total, flat)
     w = weights
     if w is not None:

@@ -4,6 +4,7 @@ unravel_index, ravel_multi_index."""
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -376,7 +377,7 @@ def unravel_index(indices, shape):
         return _strong(np.unravel_index(idx, shape))
     out = []
     for k, d in enumerate(shape):
-        stride = int(np.prod(shape[k + 1:], dtype=np.int64))
+        stride = int(math.prod(shape[k + 1:]))
         out.append(ew.mod(ew.floor_divide(idx, stride), d))
     return _strong(tuple(out))
 

@@ -3,6 +3,7 @@ tile, repeat, append, insert, delete, resize."""
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -486,7 +487,7 @@ def resize(a, new_shape):
     if builtins.any(d < 0 for d in shape):
         raise ValueError(f"fungrad.numpy.resize: all elements of new_shape must be "
                          f"non-negative, got {shape}")
-    total = int(np.prod(shape, dtype=np.int64))
+    total = int(math.prod(shape))
     n = _shape(a)[0]
     if n == 0:
         return np.zeros(shape, _dtype(a))

@@ -3,6 +3,8 @@ sort, so they are differentiable where the sorted values are: the derivative goe
 elements the result interpolates between."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fungrad.core import Tracer, get_aval
@@ -35,7 +37,7 @@ def _quantile(a, q, axis, method, keepdims, func, ignore_nan=False, weights=None
     axes = _axes(axis, nd, func)
     rest = [i for i in range(nd) if i not in axes]
     rest_shape = tuple(_shape(a)[i] for i in rest)
-    n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
+    n = int(math.prod([_shape(a)[i] for i in axes]))
     # the reduced axes become one last axis, sorted (NaNs last)
     flat = reshape(moveaxis(a, axes, tuple(range(nd - len(axes), nd))), rest_shape + (n,)) \
         if axes else reshape(a, rest_shape + (1,))

@@ -9,6 +9,7 @@ concrete (non-traced) condition.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -124,7 +125,7 @@ def nonzero(a, *, size: int | None = None, fill_value=None):
     fills = _fill_values(fill_value, len(shape), "nonzero")
     out = []
     for axis, d in enumerate(shape):
-        stride = int(np.prod(shape[axis + 1:], dtype=np.int64))
+        stride = int(math.prod(shape[axis + 1:]))
         index = ew.mod(ew.floor_divide(first, stride), d) if d else first
         fill = fills[axis]
         # the indices take the fill's type where it is wider (a float fill gives floats, as

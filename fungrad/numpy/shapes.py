@@ -1,6 +1,7 @@
 """Shapes: reshaping, transposing, adding and removing axes, broadcasting."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -40,9 +41,9 @@ def size(a, axis=None) -> int:
     """
     s = _shape(_arr(a))
     if axis is None:
-        return int(np.prod(s, dtype=np.int64))
+        return int(math.prod(s))
     if isinstance(axis, (tuple, list)):  # JAX's size takes several axes: their product
-        return int(np.prod([s[ax] for ax in axis], dtype=np.int64))
+        return int(math.prod([s[ax] for ax in axis]))
     return s[axis]
 
 
@@ -74,11 +75,11 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None):
     if shape.count(-1) > 1:
         raise ValueError("fungrad.numpy.reshape: can only specify one unknown dimension")
     if -1 in shape:
-        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+        known = int(math.prod([d for d in shape if d != -1]))
         if known == 0 or n % known:
             raise ValueError(f"cannot reshape array of size {n} into shape {shape}")
         shape = tuple(n // known if d == -1 else d for d in shape)
-    if int(np.prod(shape, dtype=np.int64)) != n:
+    if int(math.prod(shape)) != n:
         raise ValueError(f"cannot reshape array {get_aval(a).str_short()} of size {n} into "
                          f"shape {shape}")
     if order == "F":  # Fortran order is C order on the reversed axes

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -49,7 +50,7 @@ def _count(name, a, axes, keepdims, where, ddof=0):
     """How many elements of ``a`` a mean over ``axes`` divides by, less ``ddof`` (never
     below zero): a float, or an array of counts under a ``where`` mask."""
     if where is None:
-        n = builtins.max(int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64)) - ddof, 0)
+        n = builtins.max(int(math.prod([_shape(a)[i] for i in axes])) - ddof, 0)
         return float(n) if n or ddof else np.nan
     ones = _masked(name, st.broadcast_to(np.ones((), _dtype(a).type(0).real.dtype), _shape(a)),
                    where, 0)
@@ -85,7 +86,7 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
 
 
 def _mean_keep(a, axes):
-    n = int(np.prod([_shape(a)[i] for i in axes], dtype=np.int64))
+    n = int(math.prod([_shape(a)[i] for i in axes]))
     return ew.div(st.reduce_sum(a, axes, True), float(n) if n else np.nan)
 
 

@@ -11,6 +11,7 @@ stay plain functions but carry these methods, as attributes, as they do in JAX.
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Callable
 
@@ -246,7 +247,7 @@ class ufunc:
                                 f"integer arrays, got {get_aval(p).str_short()}")
         index_shape = np.broadcast_shapes(*[_shape(p) for p in parts])
         flat = [ravel(broadcast_to(p, index_shape)) for p in parts]
-        count = int(np.prod(index_shape, dtype=np.int64))
+        count = int(math.prod(index_shape))
         item_shape = index_shape + _shape(a)[len(parts):]
         values = None if b is None else reshape(
             broadcast_to(astype(_arr(b), _dtype(a)), item_shape),

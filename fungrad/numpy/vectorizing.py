@@ -7,6 +7,7 @@ when first called, not at import time.
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 import numpy as np
@@ -72,7 +73,7 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature: str | None = None):
                                      f"dimension {name!r}: {sizes[name]} and {d}")
             loops.append(shape[:len(shape) - len(core)])
         loop = np.broadcast_shapes(*loops) if loops else ()
-        n = int(np.prod(loop, dtype=np.int64))
+        n = int(math.prod(loop))
         flat = [reshape(broadcast_to(x, loop + _shape(x)[len(s):]), (n,) + _shape(x)[len(s):])
                 for x, s in zip(arrays, loops)]
 
@@ -106,7 +107,7 @@ def apply_along_axis(func1d, axis: int, arr, *args, **kwargs):
     axis = _axis(axis, nd, "apply_along_axis")
     moved = moveaxis(a, axis, -1)
     lead = _shape(moved)[:-1]
-    flat = reshape(moved, (int(np.prod(lead, dtype=np.int64)), _shape(moved)[-1]))
+    flat = reshape(moved, (int(math.prod(lead)), _shape(moved)[-1]))
     out = vmap(lambda v: func1d(v, *args, **kwargs))(flat)
     out = reshape(out, lead + _shape(out)[1:])
     extra = _ndim(out) - len(lead)

@@ -4,6 +4,7 @@ output's cotangent with the other operands.
 """
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -61,12 +62,12 @@ def _dot_general_impl(x, y, dimension_numbers):
     y_free = [d for d in range(y.ndim) if d not in rc and d not in rb]
     batch = [x.shape[d] for d in lb]
     xf, yf = [x.shape[d] for d in x_free], [y.shape[d] for d in y_free]
-    c = int(np.prod([x.shape[d] for d in lc], dtype=np.int64))
-    b = int(np.prod(batch, dtype=np.int64))
+    c = int(math.prod([x.shape[d] for d in lc]))
+    b = int(math.prod(batch))
     xt = np.transpose(x, list(lb) + x_free + list(lc)).reshape(
-        b, int(np.prod(xf, dtype=np.int64)), c)
+        b, int(math.prod(xf)), c)
     yt = np.transpose(y, list(rb) + list(rc) + y_free).reshape(
-        b, c, int(np.prod(yf, dtype=np.int64)))
+        b, c, int(math.prod(yf)))
     return np.matmul(xt, yt).reshape(batch + xf + yf)
 
 

@@ -15,6 +15,7 @@ write them) become JAX's by conjugating the cotangent in and the result out, whi
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -66,7 +67,7 @@ def inexact(name: str, aval: ShapedArray, arg: str = "a") -> None:
 def flat_stack(x: np.ndarray, core: int = 2) -> np.ndarray:
     """``x`` as one stack of its trailing ``core``-dimensional items (a view), for the
     impls that loop over LAPACK calls; an empty stack or empty items are fine."""
-    count = int(np.prod(x.shape[:x.ndim - core], dtype=np.int64))
+    count = int(math.prod(x.shape[:x.ndim - core]))
     return x.reshape((count,) + x.shape[x.ndim - core:])
 
 

@@ -8,6 +8,8 @@ shifting its axes past the leading batch axis.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fungrad.core import ShapedArray, bind
@@ -132,7 +134,7 @@ def _prod_others(x, axes):
     shape = _shape_of(x)
     kept = [i for i in range(len(shape)) if i not in axes]
     perm = kept + list(axes)
-    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    n = int(math.prod([shape[a] for a in axes]))
     if n == 0:  # an empty product: x has no elements to weigh
         return x
     flat = reshape(transpose(x, perm), tuple(shape[i] for i in kept) + (n,))

@@ -7,6 +7,7 @@ share (``_shape_of``, ``_dtype_of``, ``_check_axes``) live here, at the bottom o
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -109,7 +110,7 @@ broadcast_to_p.batch = _batch_broadcast_to
 
 # ----------------------------------------------------------------------------- reshape
 def _reshape_abstract(aval, new_sizes):
-    if int(np.prod(new_sizes, dtype=np.int64)) != aval.size:
+    if int(math.prod(new_sizes)) != aval.size:
         raise ValueError(f"reshape: cannot reshape an array {aval.str_short()} of size "
                          f"{aval.size} into shape {new_sizes}")
     return ShapedArray(new_sizes, aval.dtype)

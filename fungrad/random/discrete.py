@@ -153,7 +153,7 @@ def rademacher(key, shape: Sequence[int] = (), dtype=None) -> Any:
 def _shuffle(data, x, axis: int):
     """``x`` sorted along ``axis`` by random bits, in as many rounds as make collisions of
     32-bit sort keys negligible (JAX's rule)."""
-    size = int(np.prod(shape_of(x), dtype=np.int64))
+    size = int(math.prod(shape_of(x)))
     rounds = int(np.ceil(3 * np.log(max(1, size)) / np.log(np.iinfo(np.uint32).max)))
     for _ in range(rounds):
         keys = rb.random_split(data, (2,))

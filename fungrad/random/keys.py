@@ -17,6 +17,7 @@ array([[1797259609, 2579123966],
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Sequence
 
@@ -82,7 +83,7 @@ class PRNGKeyArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(math.prod(self.shape))
 
     @property
     def dtype(self) -> KeyDtype:
