@@ -123,6 +123,29 @@ number_of = attrgetter("n")  # a Var's number in its trace; a Literal's literal_
 shape_of = attrgetter("aval.shape")
 
 
+def is_unit_cotangent(ct) -> bool:
+    """Is ``ct`` a floating scalar equal to one, as grad's seed is? The compiled backward
+    pass then holds it as a literal, so the rules' products with it fold away.
+
+    >>> is_unit_cotangent(np.ones(())), is_unit_cotangent(np.float32(2.0))
+    (True, False)
+    """
+    return _is_unit(ct, get_aval(ct))
+
+
+def _is_unit(ct, aval) -> bool:
+    return aval.shape == () and aval.dtype.kind in "fc" and bool(ct == 1)
+
+
+def cotangent_key(ct):
+    """An output cotangent's part of a key: None where it is zero, its aval, or the aval
+    and 1 for a unit cotangent (``is_unit_cotangent``), which is compiled in."""
+    if ct is None:
+        return None
+    aval = get_aval(ct)
+    return (aval, 1) if _is_unit(ct, aval) else aval
+
+
 def make_key(n_in: int, consts: tuple, differentiated, out_cts, entries: tuple, outs: tuple,
              order: list) -> Key:
     """The key from its pieces (``Key(...)`` without the Python ``__init__`` frame): the
@@ -133,9 +156,8 @@ def make_key(n_in: int, consts: tuple, differentiated, out_cts, entries: tuple, 
     """
     key = _new(Key)
     key.parts = parts = (
-        n_in, consts, tuple(differentiated),
-        tuple([None if ct is None else get_aval(ct) for ct in out_cts]), entries, outs,
-        tuple(map(shape_of, order[:n_in])))
+        n_in, consts, tuple(differentiated), tuple(map(cotangent_key, out_cts)), entries,
+        outs, tuple(map(shape_of, order[:n_in])))
     key.avals = tuple(map(aval_of, order))
     key.hash = hash(parts)
     return key

@@ -272,18 +272,24 @@ class _Numbering(dict):
 class _CompiledBackward:
     """One structure's backward pass: compiled code and which values it reads."""
 
-    __slots__ = ("fn", "residuals", "read", "nonzero", "avals")
+    __slots__ = ("fn", "residuals", "read", "ct_args", "nonzero", "avals", "copied")
 
-    def __init__(self, fn, residuals: list, nonzero: list, avals: list):
+    def __init__(self, fn, residuals: list, ct_args: list, nonzero: list, avals: list,
+                 copied: frozenset = frozenset()):
         self.fn, self.residuals, self.nonzero, self.avals = fn, residuals, nonzero, avals
         # the residuals picked out of the values in one C call (a tuple whatever their count)
-        self.read = itemgetter(*residuals) if len(residuals) > 1 else \
-            (lambda vals, i=residuals[0]: (vals[i],)) if residuals else (lambda vals: ())
+        self.read = _picker(residuals)
+        self.ct_args = _picker(ct_args)  # the output cotangents it takes (not zero, not one)
+        self.copied = copied  # outputs that are a value it holds or is given: copied out
 
     def __call__(self, vals: list, out_cts: Sequence[Any]) -> list:
         """The input cotangents from ``vals`` (every variable's value, in numbering
         order) and the output cotangents (None where zero)."""
-        outs = iter(self.fn(*self.read(vals), *[ct for ct in out_cts if ct is not None]))
+        outs = self.fn(*self.read(vals), *self.ct_args(out_cts))
+        for k in self.copied:  # (no other call may see the array it returns)
+            if type(outs[k]) is np.ndarray:
+                outs[k] = outs[k].copy()
+        outs = iter(outs)
         result = []
         for nz, aval in zip(self.nonzero, self.avals):
             if not nz:
@@ -296,20 +302,33 @@ class _CompiledBackward:
         return result
 
 
+def _picker(indices: list):
+    """``lambda xs: tuple(xs[i] for i in indices)``, in one C call where it can be."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    if indices:
+        return lambda xs, i=indices[0]: (xs[i],)
+    return lambda xs: ()
+
+
 def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
                       out_cts: Sequence[Any]):
     """Trace the backward pass of ``jaxpr`` abstractly and compile it; None if its rules
     need concrete values (they then keep running eagerly)."""
     from fungrad.codegen import compile_jaxpr  # codegen sits above this module
-    from fungrad.passes import dce
+    from fungrad.passes import simplify
 
     n = len(order)
-    ct_where = [i for i, ct in enumerate(out_cts) if ct is not None]
+    # a unit cotangent (grad's seed; its key says so) is held as a numpy scalar one: the
+    # rules' products with it, and the broadcasts of it, fold away as they do under jit
+    units = {i: get_aval(ct).dtype.type(1) for i, ct in enumerate(out_cts)
+             if ct is not None and _trace_keys.is_unit_cotangent(ct)}
+    ct_where = [i for i, ct in enumerate(out_cts) if ct is not None and i not in units]
     nonzero: list = []
 
     def fun(*args):
         env = dict(zip(order, args[:n]))
-        cts = [None] * len(out_cts)
+        cts = [units.get(i) for i in range(len(out_cts))]
         for i, ct in zip(ct_where, args[n:]):
             cts[i] = ct
         in_cts = backward_pass(jaxpr, env, differentiated, cts)
@@ -319,8 +338,9 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
     avals = [v.aval for v in order] + [get_aval(out_cts[i]).strip_weak() for i in ct_where]
     try:
         with collector_paused():
-            closed, _ = trace_to_jaxpr(fun, avals, abstract=True, description="backward pass")
-            back = dce(closed.jaxpr)
+            traced, _ = trace_to_jaxpr(fun, avals, abstract=True, description="backward pass")
+            closed = simplify(traced)
+            back = closed.jaxpr
             read = {x for e in back.eqns for x in e.inputs if type(x) is not Literal}
             read.update(x for x in back.outvars if type(x) is not Literal)
             residuals = [i for i, v in enumerate(back.invars[:n]) if v in read]
@@ -329,7 +349,12 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
             fn = compile_jaxpr(ClosedJaxpr(pruned, closed.consts))
     except (TypeError, ValueError, NotImplementedError):  # e.g. a rule reading a value
         return None
-    return _CompiledBackward(fn, residuals, nonzero, [v.aval for v in jaxpr.invars])
+    # an output no equation computes is an input, a constant or a literal: the same array
+    # on every call, so it is copied out
+    computed = {v for e in back.eqns for v in e.outvars}
+    copied = frozenset(i for i, v in enumerate(back.outvars) if v not in computed)
+    return _CompiledBackward(fn, residuals, ct_where, nonzero,
+                             [v.aval for v in jaxpr.invars], copied)
 
 
 def _numpy_cotangents(out_cts: Sequence[Any]) -> bool:
