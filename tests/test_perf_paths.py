@@ -288,7 +288,8 @@ def test_unit_and_other_cotangents_of_one_structure_differ(general_path, cts):
         _assert_same(fast, slow)
 
 
-@pytest.mark.parametrize("x, kw", [(np.float32(0.7), {}), (np.linspace(0.1, 1, 3, dtype=np.float32), {}),
+@pytest.mark.parametrize("x, kw", [(np.float32(0.7), {}),
+                                   (np.linspace(0.1, 1, 3, dtype=np.float32), {}),
                                    (np.complex128(0.3 + 0.2j), {"holomorphic": True})])
 def test_unit_seed_keeps_the_gradients_dtype(general_path, x, kw):
     loss = (lambda z: fnp.sum(fnp.sin(z) * z)) if not kw else (lambda z: fnp.sin(z) * z)
