@@ -275,12 +275,12 @@ class _CompiledBackward:
     __slots__ = ("fn", "residuals", "read", "ct_args", "nonzero", "avals", "copied")
 
     def __init__(self, fn, residuals: list, ct_args: list, nonzero: list, avals: list,
-                 copied: frozenset = frozenset()):
+                 copied: frozenset):
         self.fn, self.residuals, self.nonzero, self.avals = fn, residuals, nonzero, avals
         # the residuals picked out of the values in one C call (a tuple whatever their count)
         self.read = _picker(residuals)
         self.ct_args = _picker(ct_args)  # the output cotangents it takes (not zero, not one)
-        self.copied = copied  # outputs that are a value it holds or is given: copied out
+        self.copied = copied  # outputs that may alias a value it holds or is given
 
     def __call__(self, vals: list, out_cts: Sequence[Any]) -> list:
         """The input cotangents from ``vals`` (every variable's value, in numbering
@@ -349,12 +349,26 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
             fn = compile_jaxpr(ClosedJaxpr(pruned, closed.consts))
     except (TypeError, ValueError, NotImplementedError):  # e.g. a rule reading a value
         return None
-    # an output no equation computes is an input, a constant or a literal: the same array
-    # on every call, so it is copied out
-    computed = {v for e in back.eqns for v in e.outvars}
-    copied = frozenset(i for i, v in enumerate(back.outvars) if v not in computed)
     return _CompiledBackward(fn, residuals, ct_where, nonzero,
-                             [v.aval for v in jaxpr.invars], copied)
+                             [v.aval for v in jaxpr.invars], _may_alias_outputs(back))
+
+
+def _may_alias_outputs(jaxpr: Jaxpr) -> frozenset:
+    """Which outputs of ``jaxpr`` may share memory with its inputs, its constants or its
+    literals (the same arrays on every call, or the caller's), so are copied out: those
+    that are one, or come through equations that may return views of one (a reshape, a
+    slice, a broadcast...). A fresh result (``codegen._is_fresh_eqn``) ends the alias."""
+    from fungrad.codegen import _is_fresh_eqn
+
+    aliasing = set(jaxpr.invars) | set(jaxpr.constvars)
+    for eqn in jaxpr.eqns:
+        if _is_fresh_eqn(eqn):
+            continue
+        ins = [x for x in eqn.inputs if type(x) is not Literal]
+        if not ins or any(x in aliasing for x in ins):  # (no inputs: may be a cached array)
+            aliasing.update(eqn.outvars)
+    return frozenset(k for k, v in enumerate(jaxpr.outvars)
+                     if type(v) is Literal or v in aliasing)
 
 
 def _numpy_cotangents(out_cts: Sequence[Any]) -> bool:

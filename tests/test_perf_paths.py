@@ -299,10 +299,12 @@ def test_unit_seed_keeps_the_gradients_dtype(general_path, x, kw):
 
 
 @pytest.mark.parametrize("loss", [lambda a: fnp.sum(a * _CLOSED), lambda a: fnp.sum(a),
-                                  lambda a: fnp.vdot(a, _CLOSED), lambda a: a[0] * 1.0])
-def test_a_gradient_no_equation_computes_is_a_fresh_array(loss):
-    # folded into a constant, or one of the inputs: each call must still hand out its own
-    # array, never the closure's or the previous call's
+                                  lambda a: fnp.vdot(a, _CLOSED), lambda a: a[0] * 1.0,
+                                  lambda a: fnp.sum(fnp.reshape(a, (3, 1)) * _CLOSED[:, None]),
+                                  lambda a: fnp.sum(fnp.transpose(a[None] * _CLOSED[None]))])
+def test_gradients_never_alias_a_closure_or_each_other(loss):
+    # folded into a constant, one of the inputs, or a view of one: each call must still hand
+    # out its own array, never the closure's or the previous call's
     x = np.ones(3)
     grads = [fungrad.grad(loss)(x) for _ in range(4)]
     for g in grads:
