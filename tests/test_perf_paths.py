@@ -561,3 +561,38 @@ def test_dot_general_one_blas_call_equals_tensordot(x_shape, y_shape, contract):
     bad_shape[contract[1][0]] += 1  # the contracted sizes no longer agree
     with pytest.raises(TypeError, match="contracting dimensions"):
         fungrad.jit(f)(x, np.ones(bad_shape))
+
+
+SQUARE_INPUTS = np.array([-3.5, -0.0, 0.0, 1e-200, 1e-160, 1e200, 7.25, np.inf, -np.inf,
+                          np.nan])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (10,), (2, 5), (0,)])
+def test_eager_square_is_numpys_power_bit_for_bit(dtype, shape):
+    # integer_pow's impl squares real floats with np.square: the same bits as np.power,
+    # under and overflow, signed zeros and NaN included, and the same dtype and 0-d type
+    size = int(np.prod(shape))
+    with np.errstate(over="ignore", under="ignore"):
+        x = np.resize(SQUARE_INPUTS, size).astype(dtype).reshape(shape)
+        want = np.power(x, 2)
+        got = fungrad.lax.integer_pow(x, 2)
+        got_op = fnp.asarray(x) ** 2
+    for value in (got, got_op):
+        assert np.asarray(value).dtype == want.dtype and np.shape(value) == shape
+        np.testing.assert_array_equal(np.signbit(value), np.signbit(want))
+        np.testing.assert_array_equal(value, want)
+
+
+@pytest.mark.parametrize("x", [np.arange(-3, 4), np.array([1 + 2j, -0.5j]), 3.0, 2])
+def test_integer_pow_by_two_of_other_kinds_is_still_power(x):
+    np.testing.assert_array_equal(fungrad.lax.integer_pow(x, 2), np.power(x, 2))
+    assert np.result_type(fungrad.lax.integer_pow(x, 2)) == np.result_type(np.power(x, 2))
+
+
+def test_square_path_derivatives_and_transforms():
+    x = np.array([-1.5, 0.25, 2.0])
+    check_grads(lambda x: x ** 2, (x,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_array_equal(fungrad.grad(lambda x: fnp.sum(x ** 2))(x), 2 * x)
+    np.testing.assert_array_equal(fungrad.vmap(lambda x: x ** 2)(x), np.power(x, 2))
+    np.testing.assert_array_equal(fungrad.jit(lambda x: x ** 2)(x), np.power(x, 2))
