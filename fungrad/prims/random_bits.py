@@ -128,13 +128,18 @@ def random_unwrap(keys):
 def _injections(k0, k1):
     """The key injections after each group of four rounds, as (add to x0, add to x1) pairs:
     the keys rotate through ``k0, k1, k2 = k0 ^ k1 ^ parity`` and the group's number is
-    folded into the second word's addition (uint32 wrap-around), one pass instead of two."""
+    folded into the second word's addition (uint32 wrap-around), one pass instead of two.
+    A single key's words come back as 0-d arrays (see ``_SHIFTS``)."""
     ks = (k0, k1, k0 ^ k1 ^ _PARITY)
-    return [(ks[(i + 1) % 3], np.add(ks[(i + 2) % 3], np.uint32(i + 1))) for i in range(5)]
+    return [(np.asarray(ks[(i + 1) % 3]), np.asarray(np.add(ks[(i + 2) % 3], np.uint32(i + 1))))
+            for i in range(5)]
 
 
-# each group's four rotations as (r, 32 - r): numpy scalars, converted once
-_SHIFTS = [[(np.uint32(r), np.uint32(32 - r)) for r in _ROTATIONS[i % 2]] for i in range(5)]
+# each group's four rotations as (r, 32 - r), as 0-d arrays: a ufunc takes those as they are,
+# where it converts a numpy scalar operand into one on every call (13% of the hash's
+# instructions, 90 such operands per block)
+_SHIFTS = [[(np.array(r, _U32), np.array(32 - r, _U32)) for r in _ROTATIONS[i % 2]]
+           for i in range(5)]
 
 
 def _hash_block(x0, x1, tmp, injections):
