@@ -226,6 +226,8 @@ POOL_CASES = [  # (shape, window, strides, dilation)
     ((9,), (2,), (4,), (1,)),                                   # gaps between windows
     ((3, 8), (1, 2), (1, 4), (1, 2)),                           # dilated windows, still apart
     ((2, 4, 4, 2), (2, 2, 2, 1), (2, 2, 2, 1), (1, 1, 1, 1)),   # windows over the batch too
+    ((5, 7, 6), (1, 3, 2), (2, 3, 2), (1, 1, 1)),               # a stride with a window of 1
+    ((4, 6, 8), (2, 1, 2), (3, 1, 3), (1, 1, 2)),               # leftovers, 1 and dilation
 ]
 
 

