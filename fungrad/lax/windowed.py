@@ -78,9 +78,9 @@ def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> s
 def _window_args(name, aval, window_dimensions, window_strides, padding, base_dilation,
                  window_dilation):
     nd = aval.ndim
+    per = f"axis of the operand {aval.str_short()}"  # (once: each call checks four tuples)
 
     def ints(what, v, default, low):
-        per = f"axis of the operand {aval.str_short()}"
         return (default,) * nd if v is None else int_tuple(name, what, v, nd, low, per)
 
     dims = ints("window_dimensions", window_dimensions, None, 0)
