@@ -292,7 +292,7 @@ def erf_inv(x):
     """The inverse error function on [-1, 1] (``+-inf`` at ``+-1``, nan outside).
 
     >>> float(erf_inv(0.5))
-    0.47693627620446977
+    0.4769362762044698
     """
     return bind(erf_inv_p, x)
 
