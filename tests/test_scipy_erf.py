@@ -85,7 +85,7 @@ def test_erf_inv_float32_within_an_ulp_of_jax():
 def test_erf_inv_float64_is_elementwise_across_chunks_and_out():
     """Large arrays go in chunks, with every tail (|x| > 0.85, and the far tail past
     1 - 3e-11) gathered across chunks: each value is still its element's alone, and a given
-    ``out`` buffer gets the same bits."""
+    ``out`` buffer (even the operand itself) gets the same bits."""
     from fungrad.prims.special import _ERF_INV_CHUNK, erf_inv_p
     rng = np.random.default_rng(7)
     x = rng.uniform(-1, 1, 3 * (_ERF_INV_CHUNK + 41))
@@ -99,6 +99,8 @@ def test_erf_inv_float64_is_elementwise_across_chunks_and_out():
     buffer = np.empty_like(x)
     assert erf_inv_p.impl(x, out=buffer) is buffer
     np.testing.assert_array_equal(buffer, whole)
+    in_place = x.copy()  # out may be the operand's own memory
+    np.testing.assert_array_equal(erf_inv_p.impl(in_place, out=in_place), whole)
 
 
 def test_erf_float32_is_xlas_rational_approximation():

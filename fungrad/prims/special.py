@@ -197,17 +197,19 @@ def _rational_as241(t: np.ndarray, coefficients: tuple) -> np.ndarray:
     return np.divide(num, den, out=num)
 
 
-def _erf_inv64_central(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+def _erf_inv64_central(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """AS241's central ratio for a flat float64 chunk into ``out``; returns the indices
-    where ``|x| > 0.85`` (15% of uniform samples), which the tail ratios must replace."""
+    where ``|x| > 0.85`` (15% of uniform samples), which the tail ratios must replace, and
+    x there (taken before ``out`` is written, in case it is ``x``'s own memory)."""
     with np.errstate(invalid="ignore", over="ignore"):
         r = np.multiply(x, x)
         r *= -0.25
         r += 0.180625
         tail = np.flatnonzero(~(r >= 0.0))  # NaN and |x| > 1 go on too
+        tail_x = x[tail]
         np.multiply(_rational_as241(r, _AS241_CENTRAL), x, out=out)
     out *= 0.5 * _INV_SQRT2
-    return tail
+    return tail, tail_x
 
 
 def _erf_inv64_tail(x: np.ndarray) -> np.ndarray:
@@ -238,11 +240,11 @@ def _erf_inv64(x: np.ndarray, out: np.ndarray) -> None:
     tails, tail_x = [], []
     for start in range(0, x.size, step):
         chunk = slice(start, start + step)
-        tail = _erf_inv64_central(x[chunk], out[chunk])
+        tail, xt = _erf_inv64_central(x[chunk], out[chunk])
         if tail.size:
             tail += start
             tails.append(tail)
-            tail_x.append(x[tail])
+            tail_x.append(xt)
     if tails:
         tail, xt = (np.concatenate(a) if len(a) > 1 else a[0] for a in (tails, tail_x))
         out[tail] = np.copysign(_erf_inv64_tail(xt), xt)
