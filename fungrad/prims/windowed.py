@@ -112,7 +112,7 @@ def _window_sum_impl(g, *, operand_shape, window_dimensions, window_strides,
     if math.prod(out) >= math.prod(window_dimensions):
         # one strided add per window offset, over all windows at once
         for k in itertools.product(*(range(w) for w in window_dimensions)):
-            where = tuple(slice(i * r, i * r + (o - 1) * s + 1, s)
+            where = tuple(_offset_slice(i, r, o, s)
                           for i, r, o, s in zip(k, window_dilation, out, window_strides))
             acc[where] += g[(Ellipsis,) + k]
     else:
@@ -315,11 +315,16 @@ def windows_overlap(window_dimensions, window_strides, window_dilation) -> bool:
                                                         window_dilation))
 
 
+def _offset_slice(i: int, dilation: int, count: int, stride: int) -> slice:
+    """Along one axis, the strided slice holding offset ``i`` of each of ``count`` windows."""
+    return slice(i * dilation, i * dilation + (count - 1) * stride + 1, stride)
+
+
 def _offset_slices(out_shape, window_dimensions, window_strides, window_dilation):
     """For each window offset (row-major), the strided slice of the operand holding that
     element of every window."""
     for k in itertools.product(*(range(d) for d in window_dimensions)):
-        yield tuple(slice(i * r, i * r + (o - 1) * s + 1, s)
+        yield tuple(_offset_slice(i, r, o, s)
                     for i, r, o, s in zip(k, window_dilation, out_shape, window_strides))
 
 
@@ -368,7 +373,7 @@ def _pool_impl(x, *, which, **params):
         if k == 1 and s == 1 and acc.shape[axis] == o:
             continue
         before = (slice(None),) * axis
-        taps = [acc[before + (slice(j * r, j * r + (o - 1) * s + 1, s),)] for j in range(k)]
+        taps = [acc[before + (_offset_slice(j, r, o, s),)] for j in range(k)]
         if k == 1:
             acc = taps[0]  # a stride without a window: a view, copied at the end
             continue
