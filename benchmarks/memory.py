@@ -8,8 +8,10 @@ them to it) and Python objects, so it covers the numpy floor, fungrad and
 autograd, which all compute with numpy.  torch and jax allocate outside
 Python's allocator, invisible to tracemalloc, and are left out.
 
-Each function is called once before measuring, so one-time costs (lazy
-imports, a jit's trace and compile, caches) are not counted: the number is
+Each function is called three times before measuring, so one-time costs (lazy
+imports, a jit's trace and compile, caches; eager grad compiles its backward
+pass on the second call and runs it once keeping every forward value, in case
+it must fall back to the rules) are not counted: the number is
 the steady-state peak of a training step, above what was allocated before
 the call, including the returned loss and gradients.
 """
@@ -67,6 +69,8 @@ def measure(workload, backends):
             p, d = impl.prepare(params, data, workload)
             fn = impl.build(workload)
             ok, message = compare(fn(p, d), reference, tolerance(workload.dtype))  # also the warm-up
+            for _ in range(2):
+                fn(p, d)
             if not ok:
                 print(f"FAIL: {impl.name}: {message}; not measured")
                 continue

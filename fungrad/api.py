@@ -92,7 +92,7 @@ def _vjp_flat(what: str, fun: Callable, flat: list, in_tree: PyTreeDef, has_aux:
         run_env = env_box[0] if last_call else dict(env_box[0])
         if last_call:
             env_box[0] = None
-        return backward(run_env, ct_leaves)
+        return backward(run_env, ct_leaves, consume=last_call)
 
     pullback.env = env
     pullback.backward = backward
@@ -109,11 +109,11 @@ class _Backward:
         self.n_pad = n_pad  # aux outputs get no cotangent
         self.structure = structure  # the structure key entries its trace recorded
 
-    def __call__(self, env: dict, ct_leaves: list) -> list:
+    def __call__(self, env: dict, ct_leaves: list, consume: bool = False) -> list:
         with internal_evaluation():
             in_cts = eager_backward_pass(self.jaxpr, env, [True] * len(self.in_avals),
                                          [plain(c) for c in ct_leaves] + [None] * self.n_pad,
-                                         self.structure)
+                                         self.structure, consume)
         return [_zeros_like_aval(a) if ct is None or a.dtype.kind not in "fc"
                 else numpy_result(ct) for ct, a in zip(in_cts, self.in_avals)]
 

@@ -45,9 +45,14 @@ def _impl_for(prim, params: dict) -> Callable:
     return functools.partial(prim.impl, **params) if params else prim.impl
 
 
-def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
+def compile_jaxpr(closed: ClosedJaxpr, consume_inputs: bool = False) -> Callable:
     """Compile ``closed`` into a Python function of its flat inputs returning the flat list of
     outputs. Guards raise ``GuardFailure``. The generated source is on ``fn.source``.
+
+    With ``consume_inputs`` the function takes one list of the inputs instead, and empties
+    it: when the caller holds no other reference, each input is then freed at its last use
+    (as temporaries are) rather than when the call returns. Eager grad's compiled backward
+    pass is called so on the forward values, which nothing else needs afterwards.
 
     Where values are float64 scalars, the compiled code computes with Python floats and the
     ``math`` module (a numpy call on a 0-d value costs ten times more); should that raise
@@ -72,11 +77,11 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Callable:
     """
     with collector_paused():
         closed = inline_calls(closed)  # checkpoint blocks: their equations, not a call
-        plain_source, plain_ns = _generate(closed, scalar=False)
+        plain_source, plain_ns = _generate(closed, False, consume_inputs)
         plain = _define(plain_source, plain_ns)
         if not any(_scalar_form(e) for e in closed.jaxpr.eqns):
             return plain
-        fast_source, fast_ns = _generate(closed, scalar=True)
+        fast_source, fast_ns = _generate(closed, True, consume_inputs)
         fast_ns["_plain"] = plain
         return _define(fast_source, fast_ns)
 
@@ -161,7 +166,8 @@ def _scalar_form(eqn):
     return form(**eqn.params)
 
 
-def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
+def _generate(closed: ClosedJaxpr, scalar: bool, consume_inputs: bool = False) \
+        -> tuple[str, dict]:
     """The source and namespace of the compiled function (see ``compile_jaxpr``)."""
     jaxpr = closed.jaxpr
     names: dict[int, str] = {}
@@ -299,13 +305,19 @@ def _generate(closed: ClosedJaxpr, scalar: bool) -> tuple[str, dict]:
     if specs:
         lines.append(f"{pad}_pool.append(_bufs)")
     lines.append(f"{pad}return [{', '.join(numpy_arg(v) for v in jaxpr.outvars)}]")
-    head = f"def compiled({', '.join(params)}):"
+    head = [f"def compiled({', '.join(params)}):"]
+    fallback_args = ", ".join(params)
+    if consume_inputs:
+        head = ["def compiled(_inputs):"]
+        if params:
+            head += [f"    {', '.join(params)}, = _inputs", "    _inputs.clear()"]
+        fallback_args = f"[{fallback_args}]"
     if scalar:
-        lines = [head, "    try:"] + lines + [
+        lines = head + ["    try:"] + lines + [
             "    except (ArithmeticError, ValueError):  # numpy's inf/nan semantics instead",
-            f"        return _plain({', '.join(params)})"]
+            f"        return _plain({fallback_args})"]
     else:
-        lines = [head] + lines
+        lines = head + lines
     return "\n".join(lines), namespace
 
 

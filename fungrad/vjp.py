@@ -272,7 +272,7 @@ class _Numbering(dict):
 class _CompiledBackward:
     """One structure's backward pass: compiled code and which values it reads."""
 
-    __slots__ = ("fn", "residuals", "read", "ct_args", "nonzero", "avals", "copied")
+    __slots__ = ("fn", "residuals", "read", "ct_args", "nonzero", "avals", "copied", "proven")
 
     def __init__(self, fn, residuals: list, ct_args: list, nonzero: list, avals: list,
                  copied: frozenset):
@@ -281,11 +281,15 @@ class _CompiledBackward:
         self.read = _picker(residuals)
         self.ct_args = _picker(ct_args)  # the output cotangents it takes (not zero, not one)
         self.copied = copied  # outputs that may alias a value it holds or is given
+        self.proven = False  # has it run once without error? (then it may consume values)
 
     def __call__(self, vals: list, out_cts: Sequence[Any]) -> list:
         """The input cotangents from ``vals`` (every variable's value, in numbering
-        order) and the output cotangents (None where zero)."""
-        outs = self.fn(*self.read(vals), *self.ct_args(out_cts))
+        order) and the output cotangents (None where zero). ``vals`` is emptied: held by
+        nobody else, each residual is freed at its last use in the compiled code."""
+        inputs = [*self.read(vals), *self.ct_args(out_cts)]
+        vals.clear()
+        outs = self.fn(inputs)
         for k in self.copied:  # (no other call may see the array it returns)
             if type(outs[k]) is np.ndarray:
                 outs[k] = outs[k].copy()
@@ -346,7 +350,7 @@ def _compile_backward(jaxpr: Jaxpr, order: list, differentiated: Sequence[bool],
             residuals = [i for i, v in enumerate(back.invars[:n]) if v in read]
             pruned = Jaxpr(back.constvars, [back.invars[i] for i in residuals]
                            + back.invars[n:], back.eqns, back.outvars)
-            fn = compile_jaxpr(ClosedJaxpr(pruned, closed.consts))
+            fn = compile_jaxpr(ClosedJaxpr(pruned, closed.consts), consume_inputs=True)
     except (TypeError, ValueError, NotImplementedError):  # e.g. a rule reading a value
         return None
     return _CompiledBackward(fn, residuals, ct_where, nonzero,
@@ -388,11 +392,15 @@ def _traced_input(jaxpr: Jaxpr, env: dict) -> bool:
 
 
 def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
-                        out_cts: Sequence[Any], structure: list | None = None) -> list:
+                        out_cts: Sequence[Any], structure: list | None = None,
+                        consume: bool = False) -> list:
     """``backward_pass`` for an eager (outermost, concrete) ``grad``/``vjp``: the same
     cotangents, from compiled code once the forward trace's structure has been seen before.
     ``structure`` is what the trace recorded of it (``trace_to_jaxpr(...,
     record_structure=True)``), if it did: the key is then made without walking the IR.
+    ``consume``: ``env`` is this backward pass's alone (grad's one call), so compiled code
+    that has run before may empty it and free each value at its last use, for the jit's
+    peak memory; the first run keeps ``env``, so that a failure can rerun the rules.
 
     >>> import numpy as np, fungrad.numpy as fnp
     >>> closed, _, env = trace_to_jaxpr(lambda x: [fnp.sin(x) * 2.0], [np.zeros(2)],
@@ -424,9 +432,14 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
             del _compiled_backwards[next(iter(_compiled_backwards))]
     if compiled is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
-    try:
-        # the recorded key numbers the variables in env's own order
-        vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
+    # the recorded key numbers the variables in env's own order
+    vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
+    if consume and compiled.proven:  # (the same code on the same avals ran: values decide)
+        env.clear()
         return compiled(vals, out_cts)
+    try:
+        in_cts = compiled(vals, out_cts)
     except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
         return backward_pass(jaxpr, env, differentiated, out_cts)
+    compiled.proven = True
+    return in_cts

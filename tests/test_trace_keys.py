@@ -104,7 +104,7 @@ def fresh_cache(monkeypatch):
 def _general(vg, *args):
     """vg(*args) with every vjp rule interpreted (no cache)."""
     saved = api.eager_backward_pass
-    api.eager_backward_pass = lambda j, e, d, c, structure=None: \
+    api.eager_backward_pass = lambda j, e, d, c, structure=None, consume=False: \
         vjp_module.backward_pass(j, e, d, c)
     try:
         return vg(*args)
