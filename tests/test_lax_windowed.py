@@ -55,6 +55,36 @@ def test_monoid_spellings():
     assert_same_as_numpy(lax.reduce_window_prod(x, (3,), (3,)), x.reshape(2, 3).prod(1))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.bool_])
+def test_memoized_monoids_of_fungrads_functions_are_the_traced_ones(dtype):
+    from fungrad.lax.windowed import _OWN_MONOIDS, _monoid_of, _traced_monoid
+    own = (lax.add, lax.mul, lax.max, lax.min, fnp.add, fnp.maximum, fnp.minimum,
+           fnp.multiply) + ((lax.sub, fnp.subtract) if dtype != np.bool_ else ())
+    for comp in own:
+        traced = _traced_monoid(comp, np.dtype(dtype))
+        assert _monoid_of(comp, dtype, strict=False) == traced
+        assert _OWN_MONOIDS[(comp, np.dtype(dtype))] == traced
+        assert _monoid_of(comp, dtype, strict=False) == traced  # the memo's answer
+    # a user's function is traced on every call: what it computes may change
+    mode = ["add"]
+
+    def user(a, b):
+        return a + b if mode[0] == "add" else fnp.maximum(a, b)
+
+    assert _monoid_of(user, dtype) == "add"
+    mode[0] = "max"
+    assert _monoid_of(user, dtype) == "max"
+    assert not any(key[0] is user for key in _OWN_MONOIDS)
+    # and what is not a monoid stays an error, memoized or not
+    for _ in range(2):
+        if dtype == np.bool_:  # lax.sub takes no booleans: the trace's error, each time
+            with pytest.raises(TypeError, match="could not be traced on two scalars"):
+                _monoid_of(lax.sub, dtype)
+        else:
+            with pytest.raises(NotImplementedError, match="is not one of the monoids"):
+                _monoid_of(lax.sub, dtype)
+
+
 def test_pooling_values_and_dtypes():
     x = rand((2, 3, 4, 6), np.float32)
     pooled = lax.reduce_window_max(x, (1, 1, 2, 2), (1, 1, 2, 2))

@@ -51,13 +51,37 @@ def _identity(monoid: str, dtype: np.dtype):
     return np.array(monoid == "min", dtype)  # bool: max is any, min is all
 
 
+# (fungrad's own function, dtype) -> the monoid its IR showed: each pooling layer's call
+# would otherwise trace lax.max again (28 us; JAX caches its reducer's jaxpr too). Only
+# fungrad's functions are memoized: they live as long as the module, and nothing they
+# close over changes what they compute.
+_OWN_MONOIDS: dict[tuple[Callable, np.dtype], str | None] = {}
+
+
 def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> str | None:
     """Which of add / mul / max / min ``computation`` is, read from its traced IR (so
     ``lax.add``, ``jnp.add``, ``operator.add`` and ``lambda a, b: a + b`` all count)."""
-    from fungrad.api import make_jaxpr
     known = {operator.add: "add", operator.mul: "mul", max: "max", min: "min"}
     if computation in known:
         return known[computation]
+    own = str(getattr(computation, "__module__", None)).startswith("fungrad.")
+    key = (computation, np.dtype(dtype))
+    if own and key in _OWN_MONOIDS:
+        monoid = _OWN_MONOIDS[key]
+    else:
+        monoid = _traced_monoid(computation, dtype)
+        if own:
+            _OWN_MONOIDS[key] = monoid
+    if monoid is not None or not strict:
+        return monoid
+    raise NotImplementedError(
+        f"reduce_window: computation {computation!r} is not one of the monoids fungrad "
+        "reduces windows with (add, mul, max, min, e.g. lax.add or lax.max)")
+
+
+def _traced_monoid(computation: Callable, dtype: np.dtype) -> str | None:
+    """The monoid ``computation``'s IR on two scalars of ``dtype`` is, or None."""
+    from fungrad.api import make_jaxpr
     scalar = np.zeros((), dtype)
     try:
         closed = make_jaxpr(computation)(scalar, scalar)
@@ -68,11 +92,7 @@ def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> s
     eqns = [e for e in jaxpr.eqns if e.primitive.name != "convert_element_type"]
     if len(eqns) == 1 and eqns[0].primitive in _MONOID_PRIMS and len(jaxpr.outvars) == 1:
         return _MONOID_PRIMS[eqns[0].primitive]
-    if not strict:
-        return None
-    raise NotImplementedError(
-        f"reduce_window: computation {computation!r} is not one of the monoids fungrad "
-        "reduces windows with (add, mul, max, min, e.g. lax.add or lax.max)")
+    return None
 
 
 def _window_args(name, aval, window_dimensions, window_strides, padding, base_dilation,
