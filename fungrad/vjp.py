@@ -432,12 +432,14 @@ def eager_backward_pass(jaxpr: Jaxpr, env: dict, differentiated: Sequence[bool],
             del _compiled_backwards[next(iter(_compiled_backwards))]
     if compiled is None:
         return backward_pass(jaxpr, env, differentiated, out_cts)
-    # the recorded key numbers the variables in env's own order
-    vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
-    if consume and compiled.proven:  # (the same code on the same avals ran: values decide)
+    if consume and compiled.proven and recorded:
+        # it has run on these avals: an error now would come from the values, as the
+        # rules' would (the recorded key numbers the variables in env's own order)
+        vals = list(env.values())
         env.clear()
         return compiled(vals, out_cts)
     try:
+        vals = list(env.values()) if recorded else list(map(env.__getitem__, order))
         in_cts = compiled(vals, out_cts)
     except Exception:  # noqa: BLE001  (whatever went wrong, the rules give the answer or error)
         return backward_pass(jaxpr, env, differentiated, out_cts)
