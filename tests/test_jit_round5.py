@@ -190,3 +190,34 @@ def test_bad_input_to_a_pooled_function_raises_the_same_error():
         fnp.sin(x) * 2.0 + np.ones(3)
     assert type(jitted.value) is type(eager.value)
     np.testing.assert_array_equal(f(x, x), np.sin(x) * 2.0 + x)  # the next call works
+
+
+@pytest.mark.parametrize("x", [np.linspace(0.5, 2.0, 5), np.float64(0.5), np.float64(0.0)])
+def test_consuming_inputs_empties_the_list_and_computes_the_same(x):
+    # (a float64 scalar takes the Python-float form; at 0.0 math.log raises and the numpy
+    # fallback must get the inputs back as a list)
+    closed = fungrad.make_jaxpr(lambda a, b: fnp.log(a) * b + a)(x, 3.0)
+    positional = codegen.compile_jaxpr(closed)
+    consuming = codegen.compile_jaxpr(closed, consume_inputs=True)
+    inputs = [x, 3.0]
+    with np.errstate(divide="ignore"):
+        got, = consuming(inputs)
+        expected, = positional(x, 3.0)
+    assert inputs == []
+    assert type(got) is type(expected) and np.shape(got) == np.shape(x)
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError):  # a list of the wrong length is Python's unpacking error
+        consuming([x])
+
+
+def test_consuming_inputs_frees_each_at_its_last_use():
+    import weakref
+    # (array code: the Python-float form keeps its inputs until the end, for its fallback)
+    closed = fungrad.make_jaxpr(lambda a, b: fnp.sin(a) * b)(np.ones(4), np.ones(4))
+    fn = codegen.compile_jaxpr(closed, consume_inputs=True)
+    assert "    del a\n" in fn.source  # released after its last use
+    inputs = [np.ones(4), np.full(4, 2.0)]
+    first = weakref.ref(inputs[0])
+    out, = fn(inputs)
+    assert first() is None  # the caller's list (still alive here) let go of it too
+    np.testing.assert_array_equal(out, np.sin(np.ones(4)) * 2.0)
