@@ -75,6 +75,13 @@ def test_memoized_monoids_of_fungrads_functions_are_the_traced_ones(dtype):
     mode[0] = "max"
     assert _monoid_of(user, dtype) == "max"
     assert not any(key[0] is user for key in _OWN_MONOIDS)
+    # nor is a fungrad object made per call around one of fungrad's functions (a Partial):
+    # the memo holds a fixed set of module-level functions, however many calls are made
+    size = len(_OWN_MONOIDS)
+    for _ in range(3):
+        assert _monoid_of(fungrad.tree_util.Partial(lax.max), dtype) == \
+            _traced_monoid(lax.max, np.dtype(dtype))
+    assert len(_OWN_MONOIDS) == size
     # and what is not a monoid stays an error, memoized or not
     for _ in range(2):
         if dtype == np.bool_:  # lax.sub takes no booleans: the trace's error, each time

@@ -17,6 +17,8 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import sys
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -52,10 +54,19 @@ def _identity(monoid: str, dtype: np.dtype):
 
 
 # (fungrad's own function, dtype) -> the monoid its IR showed: each pooling layer's call
-# would otherwise trace lax.max again (28 us; JAX caches its reducer's jaxpr too). Only
-# fungrad's functions are memoized: they live as long as the module, and nothing they
-# close over changes what they compute.
+# would otherwise trace lax.max again (28 us; JAX caches its reducer's jaxpr too). Only the
+# module-level functions of fungrad's modules are memoized: a fixed set that lives as long
+# as the modules, with nothing closed over that could change what they compute (a
+# closure or a Partial made per call would grow the memo without end).
 _OWN_MONOIDS: dict[tuple[Callable, np.dtype], str | None] = {}
+
+
+def _fungrad_module_function(f: Callable) -> bool:
+    """Is ``f`` a plain function defined at the top level of a fungrad module?"""
+    module = getattr(f, "__module__", None)
+    return type(f) is types.FunctionType and isinstance(module, str) and \
+        module.startswith("fungrad.") and \
+        getattr(sys.modules.get(module), f.__name__, None) is f
 
 
 def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> str | None:
@@ -64,7 +75,7 @@ def _monoid_of(computation: Callable, dtype: np.dtype, strict: bool = True) -> s
     known = {operator.add: "add", operator.mul: "mul", max: "max", min: "min"}
     if computation in known:
         return known[computation]
-    own = str(getattr(computation, "__module__", None)).startswith("fungrad.")
+    own = _fungrad_module_function(computation)
     key = (computation, np.dtype(dtype))
     if own and key in _OWN_MONOIDS:
         monoid = _OWN_MONOIDS[key]
