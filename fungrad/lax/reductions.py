@@ -140,12 +140,11 @@ def reduce(operands: Any, init_values: Any, computation: Callable,
     if not flat or len(flat) != len(inits) or tree != init_tree:
         raise ValueError(f"reduce: operands and init_values must be pytrees of the same "
                          f"structure, got {tree} and {init_tree}")
-    if len(flat) > 1 or _monoid_of(computation, get_aval(as_array(flat[0])).dtype,
-                                   strict=False) is None:
-        return _fold(flat, inits, tree, computation, dimensions)
     operand = as_array(flat[0])
     aval = get_aval(operand)
-    monoid = _monoid_of(computation, aval.dtype)
+    monoid = None if len(flat) > 1 else _monoid_of(computation, aval.dtype, strict=False)
+    if monoid is None:
+        return _fold(flat, inits, tree, computation, dimensions)
     axes = _axes("reduce", operand, dimensions)
     if aval.dtype == np.bool_ and monoid in ("max", "min"):
         monoid = {"max": "or", "min": "and"}[monoid]
