@@ -69,11 +69,11 @@ def measure(workload, backends):
             p, d = impl.prepare(params, data, workload)
             fn = impl.build(workload)
             ok, message = compare(fn(p, d), reference, tolerance(workload.dtype))  # also the warm-up
-            for _ in range(2):
-                fn(p, d)
             if not ok:
                 print(f"FAIL: {impl.name}: {message}; not measured")
                 continue
+            for _ in range(2):  # (the rest of the warm-up: see the module docstring)
+                fn(p, d)
             peak = peak_bytes(functools.partial(fn, p, d))
         except Exception as exc:  # report and go on with the others
             print(f"ERROR: {impl.name}: {type(exc).__name__}: {exc}".splitlines()[0])
