@@ -40,6 +40,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fungrad import allocator as _allocator
 from fungrad import array as _array_module
 from fungrad import avals as _avals
 from fungrad import trace_keys as _trace_keys
@@ -194,6 +195,10 @@ def bind(prim: Primitive, *args, **params):
         raise UnexpectedTracerError(_leak_message(args))
     return trace.process(prim, args, params)
 
+
+# eager calls free all their arrays on return: glibc should keep that memory for the next
+# call rather than hand it back to the kernel and fault it in again (see fungrad.allocator)
+_allocator.keep_freed_memory()
 
 # value_aval's cache of (shape, dtype) -> aval: process reads it directly for numpy results
 _aval_cache_get = _avals._aval_cache.get

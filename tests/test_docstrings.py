@@ -22,7 +22,7 @@ MODULES = [
     "fungrad.custom_batching", "fungrad.ad_checkpoint", "fungrad.symbolic_zeros",
     "fungrad.test_util",
     "fungrad.viz", "fungrad.passes", "fungrad.interpreter", "fungrad.control_flow",
-    "fungrad.traceback_util",
+    "fungrad.traceback_util", "fungrad.allocator",
     "fungrad.nn.initializers", "fungrad.example_libraries.optimizers",
     "fungrad.example_libraries.stax",
     "fungrad.scipy.special", "fungrad.scipy.signal", "fungrad.scipy.integrate",
