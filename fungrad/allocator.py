@@ -11,7 +11,7 @@ faults a call, 40% of the eager gradient's time.
 glibc raises the threshold by itself, to twice the size of the largest block it had mapped
 on its own and then freed (up to 32 MB): a program that ever frees a 16 MB array gets that
 behaviour. ``keep_freed_memory`` frees one such block (its pages are never touched, so it
-costs a map and an unmap, about 20 us) when fungrad's core is imported, so that every call
+costs a map and an unmap, about 90 us) when fungrad's core is imported, so that every call
 gets it, not only those after some large array. The cost is memory: the process may keep
 up to 32 MB of freed heap instead of returning it. Other allocators (macOS, Windows, musl,
 jemalloc) ignore the block, and an allocator tuned with glibc's ``MALLOC_*`` variables keeps
